@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.conf import settings
+
+
+class LTVConfig(AppConfig):
+    name = "saleor_ltv_plugin"
+    label = "saleor_ltv_plugin"
+    verbose_name = "LTV retention CRM"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from .schedule import BEAT_SCHEDULE
+
+        schedule = getattr(settings, "CELERY_BEAT_SCHEDULE", None)
+        if isinstance(schedule, dict):
+            for name, entry in BEAT_SCHEDULE.items():
+                schedule.setdefault(name, entry)
+        if self.apps.is_installed("saleor.plugins"):
+            # Installs Saleor's settings provider and writer context in every process
+            # (web, worker, beat), not only where PluginsManager happens to load the plugin.
+            from . import plugin  # noqa: F401

@@ -1,0 +1,175 @@
+"""The one place that reads settings: defaults, validation, per-channel overrides.
+
+Values come from Saleor's plugin configuration (plugin.py registers a provider)
+or, standalone, from Django's ``settings.LTV_PLUGIN`` dict. Both have the same
+shape: global values plus ``channel_overrides`` = {channel slug: {name: value}}.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import zoneinfo
+from dataclasses import dataclass, fields
+from typing import Any, Callable
+
+ACCOUNT_KEY_RULES = ("company", "metadata", "user")
+
+
+class SettingsError(ValueError):
+    """Invalid settings; ``errors`` maps each field name to the reason."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
+@dataclass(frozen=True)
+class ChannelSettings:
+    """Settings that may differ per channel. Durations are in days unless named otherwise."""
+
+    account_key: str = "company"
+    account_metadata_key: str = "ltv_account"
+    merge_same_day_orders: bool = True
+    timezone: str = "UTC"
+    new_customer_days: int = 120
+    dormant_after_days: int = 121
+    lost_after_days: int = 361
+    loyal_min_repeats: int = 5
+    abandoned_checkout_minutes: int = 60
+    reconcile_window_days: int = 7
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+FIELD_HELP = {
+    "account_key": "What one analysed account is: 'company' (billing company name, normalised), "
+    "'metadata' (a user metadata key names the account) or 'user' (B2C: one person). "
+    "Guests fall back to their e-mail. Run `manage.py ltv_rekey_accounts` after changing it.",
+    "account_metadata_key": "User metadata key holding the account id when account_key is 'metadata'.",
+    "merge_same_day_orders": "Count several orders of one account on one day as one purchase.",
+    "timezone": "The shop's time zone (IANA name, e.g. Asia/Tokyo): days and schedules use it.",
+    "new_customer_days": "Lifecycle: a one-order account stays 'new' this many days after its first order.",
+    "dormant_after_days": "Lifecycle: days since the last order from which an account is 'dormant'.",
+    "lost_after_days": "Lifecycle: days since the last order from which an account is 'lost'.",
+    "loyal_min_repeats": "Lifecycle: repeat purchases needed to be 'loyal' (while still active).",
+    "abandoned_checkout_minutes": "A checkout idle this long with lines and an e-mail is 'abandoned'.",
+    "reconcile_window_days": "How far back the reconcile task compares Saleor's orders with ours.",
+}
+
+
+def _coerce(name: str, value: Any, default: Any) -> Any:
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("true", "1", "yes", "on"):
+            return True
+        if isinstance(value, str) and value.strip().lower() in ("false", "0", "no", "off", ""):
+            return False
+        raise ValueError("must be true or false")
+    if isinstance(default, int):
+        try:
+            number = int(str(value).strip())
+        except (TypeError, ValueError):
+            raise ValueError("must be a whole number") from None
+        if number < 0:
+            raise ValueError("must not be negative")
+        return number
+    if value is None:
+        raise ValueError("must not be empty")
+    return str(value).strip()
+
+
+def _validate(values: dict[str, Any], prefix: str = "") -> tuple[dict[str, Any], dict[str, str]]:
+    defaults = ChannelSettings()
+    known = {f.name for f in fields(ChannelSettings)}
+    clean: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, value in values.items():
+        if name not in known:
+            errors[prefix + name] = "unknown setting"
+            continue
+        try:
+            clean[name] = _coerce(name, value, getattr(defaults, name))
+        except ValueError as exc:
+            errors[prefix + name] = str(exc)
+    if "account_key" in clean and clean["account_key"] not in ACCOUNT_KEY_RULES:
+        errors[prefix + "account_key"] = f"must be one of {', '.join(ACCOUNT_KEY_RULES)}"
+    if "timezone" in clean:
+        try:
+            zoneinfo.ZoneInfo(clean["timezone"])
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            errors[prefix + "timezone"] = f"unknown time zone {clean['timezone']!r}"
+    return clean, errors
+
+
+def parse_channel_overrides(text: str | dict | None) -> dict[str, dict[str, Any]]:
+    """Parse the JSON of per-channel overrides; raise SettingsError naming the field."""
+    if not text:
+        return {}
+    if isinstance(text, str):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SettingsError({"channel_overrides": f"not valid JSON ({exc.msg})"}) from None
+    else:
+        data = text
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise SettingsError(
+            {"channel_overrides": "must be an object: {channel slug: {setting: value}}"}
+        )
+    return data
+
+
+def build_settings(raw: dict[str, Any]) -> "ShopSettings":
+    """Validate raw values (global + channel_overrides) into ShopSettings, or raise SettingsError."""
+    raw = dict(raw or {})
+    overrides = parse_channel_overrides(raw.pop("channel_overrides", None))
+    base_values = {k: v for k, v in raw.items() if k in {f.name for f in fields(ChannelSettings)}}
+    base_clean, errors = _validate(base_values)
+    per_channel: dict[str, ChannelSettings] = {}
+    base = ChannelSettings(**base_clean)
+    for slug, values in overrides.items():
+        clean, channel_errors = _validate(values, prefix=f"channel_overrides.{slug}.")
+        errors.update(channel_errors)
+        if not channel_errors:
+            per_channel[slug] = dataclasses.replace(base, **clean)
+    if errors:
+        raise SettingsError(errors)
+    return ShopSettings(base=base, per_channel=per_channel)
+
+
+@dataclass(frozen=True)
+class ShopSettings:
+    base: ChannelSettings
+    per_channel: dict[str, ChannelSettings]
+
+    def for_channel(self, channel: str | None) -> ChannelSettings:
+        return self.per_channel.get(channel or "", self.base)
+
+
+_provider: Callable[[], dict[str, Any]] | None = None
+
+
+def set_provider(provider: Callable[[], dict[str, Any]] | None) -> None:
+    """plugin.py installs a provider reading Saleor's plugin configuration."""
+    global _provider
+    _provider = provider
+
+
+def get_settings() -> ShopSettings:
+    if _provider is not None:
+        try:
+            return build_settings(_provider())
+        except SettingsError:
+            # Saved configuration is validated on save; a stale bad value must
+            # not stop ingestion, so fall back to defaults here.
+            return ShopSettings(base=ChannelSettings(), per_channel={})
+    from django.conf import settings as django_settings
+
+    return build_settings(getattr(django_settings, "LTV_PLUGIN", {}))
+
+
+def channel_settings(channel: str | None) -> ChannelSettings:
+    return get_settings().for_channel(channel)

@@ -1,0 +1,107 @@
+"""The one normalised shape every source is turned into (Saleor hooks, CSV, REST, demo).
+
+As in django-anymail's normalised events, each fact keeps the source's raw
+payload. Amounts are Decimal in the order's currency; datetimes are aware.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+# Saleor's OrderStatus values that never count as a purchase.
+NON_PURCHASE_STATUSES = frozenset({"draft", "unconfirmed", "canceled", "cancelled", "expired"})
+
+
+@dataclass(frozen=True)
+class CustomerRef:
+    """Who placed an order or owns a checkout, as far as the source knows."""
+
+    user_id: str | None = None
+    email: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    company_name: str = ""
+    language_code: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OrderLineData:
+    line_ref: str
+    sku: str
+    quantity: int
+    unit_price: Decimal
+    amount: Decimal
+    product_name: str = ""
+    product_id: str = ""
+    variant_id: str = ""
+
+
+@dataclass(frozen=True)
+class OrderData:
+    source: str
+    external_id: str
+    channel: str
+    currency: str
+    created_at: datetime
+    status: str
+    total_gross: Decimal
+    total_net: Decimal
+    customer: CustomerRef
+    lines: tuple[OrderLineData, ...] = ()
+    refunded_amount: Decimal = Decimal(0)
+    number: str = ""
+    checkout_token: str = ""
+    source_updated_at: datetime | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def amount(self) -> Decimal:
+        """What the shop kept: gross total minus refunds, never below zero."""
+        return max(self.total_gross - self.refunded_amount, Decimal(0))
+
+    @property
+    def counts_as_purchase(self) -> bool:
+        if self.status.lower() in NON_PURCHASE_STATUSES:
+            return False
+        fully_refunded = self.total_gross > 0 and self.refunded_amount >= self.total_gross
+        return not fully_refunded
+
+
+@dataclass(frozen=True)
+class CheckoutData:
+    source: str
+    token: str
+    channel: str
+    currency: str
+    last_change: datetime
+    customer: CustomerRef
+    total_gross: Decimal = Decimal(0)
+    lines: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class CustomerData:
+    source: str
+    customer: CustomerRef
+    is_active: bool = True
+    registered_at: datetime | None = None
+    marketing_consent: bool | None = None
+
+
+def to_jsonable(value: Any) -> Any:
+    """Dataclass/Decimal/datetime → JSON-safe, for keeping payloads in InboundEvent."""
+    if hasattr(value, "__dataclass_fields__"):
+        value = asdict(value)
+    if isinstance(value, dict):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value

@@ -1,0 +1,206 @@
+"""Buyers (contacts) and their erasure.
+
+Erasure keeps a hash of the erased e-mail and user id, so an order replayed or
+reconciled later from Saleor (which keeps `user_email` on orders) is stored
+anonymously instead of re-creating the person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from ..models import (
+    Account,
+    AccountContact,
+    CheckoutFact,
+    ConsentState,
+    Contact,
+    ErasedIdentity,
+    OrderFact,
+)
+from .account_keys import normalise_email
+from .facts import CustomerData, CustomerRef
+
+PROFILE_FIELDS = ("first_name", "last_name", "company_name", "language_code")
+
+
+def identity_hash(kind: str, value: str) -> str:
+    """Keyed hash (HMAC with SECRET_KEY), so an erased e-mail cannot be found by guessing."""
+    return salted_hmac("saleor_ltv_plugin.erasure", f"{kind}:{value}", algorithm="sha256").hexdigest()
+
+
+def identity_hashes(ref: CustomerRef) -> list[str]:
+    hashes = []
+    if ref.user_id:
+        hashes.append(identity_hash("user", str(ref.user_id)))
+    if ref.email:
+        hashes.append(identity_hash("email", normalise_email(ref.email)))
+    return hashes
+
+
+def anonymous_account_key(ref: CustomerRef) -> str:
+    """The key an erased person's account keeps: stable, and no longer personal data."""
+    email = normalise_email(ref.email)
+    digest = identity_hash("email", email) if email else identity_hash("user", str(ref.user_id))
+    return "erased:" + digest[:32]
+
+
+def erased_among(refs: Iterable[CustomerRef]) -> set[str]:
+    """The identity hashes among refs that were erased (one query)."""
+    wanted = {h for ref in refs for h in identity_hashes(ref)}
+    if not wanted:
+        return set()
+    return set(
+        ErasedIdentity.objects.filter(identity_hash__in=wanted).values_list("identity_hash", flat=True)
+    )
+
+
+def contact_lookup(ref: CustomerRef) -> tuple[str | None, str] | None:
+    """(user id, e-mail) identifying a contact: registered by user id, guests by e-mail."""
+    email = normalise_email(ref.email)
+    if ref.user_id:
+        return (str(ref.user_id), "")
+    if email:
+        return (None, email)
+    return None
+
+
+def _new_contact(ref: CustomerRef) -> Contact:
+    return Contact(
+        saleor_user_id=str(ref.user_id) if ref.user_id else None,
+        email=normalise_email(ref.email),
+        first_name=ref.first_name[:256],
+        last_name=ref.last_name[:256],
+        company_name=ref.company_name[:256],
+        language_code=ref.language_code[:35],
+        metadata=dict(ref.metadata),
+    )
+
+
+def upsert_contacts(refs: Iterable[CustomerRef]) -> dict[tuple[str | None, str], Contact]:
+    """Find or create the buyers named by refs (bulk); fill in fields they lacked."""
+    wanted: dict[tuple[str | None, str], CustomerRef] = {}
+    for ref in refs:
+        key = contact_lookup(ref)
+        if key is not None:
+            wanted.setdefault(key, ref)
+    if not wanted:
+        return {}
+    found = _load_contacts(wanted)
+    missing = [ref for key, ref in wanted.items() if key not in found]
+    if missing:
+        Contact.objects.bulk_create([_new_contact(ref) for ref in missing], ignore_conflicts=True)
+        found = _load_contacts(wanted)
+    changed = []
+    for key, contact in found.items():
+        ref = wanted[key]
+        dirty = False
+        email = normalise_email(ref.email)
+        if email and not contact.email:
+            contact.email, dirty = email, True
+        for name in PROFILE_FIELDS:
+            value = getattr(ref, name)
+            if value and not getattr(contact, name):
+                setattr(contact, name, value)
+                dirty = True
+        if ref.metadata and not contact.metadata:
+            contact.metadata, dirty = dict(ref.metadata), True
+        if dirty:
+            changed.append(contact)
+    if changed:
+        Contact.objects.bulk_update(changed, ["email", "metadata", *PROFILE_FIELDS])
+    return found
+
+
+def _load_contacts(wanted) -> dict[tuple[str | None, str], Contact]:
+    user_ids = [user for user, _ in wanted if user]
+    emails = [email for user, email in wanted if not user]
+    query = Q(pk__in=[])
+    if user_ids:
+        query |= Q(saleor_user_id__in=user_ids)
+    if emails:
+        query |= Q(saleor_user_id__isnull=True, email__in=emails)
+    result = {}
+    for contact in Contact.objects.filter(query):
+        key = (contact.saleor_user_id, "") if contact.saleor_user_id else (None, contact.email)
+        result[key] = contact
+    return result
+
+
+@transaction.atomic
+def upsert_customer(data: CustomerData) -> Contact | None:
+    """A customer event carries the user's current profile: it overrides order snapshots."""
+    ref = data.customer
+    if erased_among([ref]):
+        return None
+    contact = upsert_contacts([ref]).get(contact_lookup(ref))
+    if contact is None:
+        return None
+    contact.email = normalise_email(ref.email) or contact.email
+    for name in PROFILE_FIELDS:
+        if getattr(ref, name):
+            setattr(contact, name, getattr(ref, name))
+    contact.metadata = dict(ref.metadata)
+    if data.registered_at and not contact.registered_at:
+        contact.registered_at = data.registered_at
+    if data.marketing_consent is not None:
+        state = ConsentState.GRANTED if data.marketing_consent else ConsentState.REVOKED
+        if contact.marketing_consent != state:
+            contact.marketing_consent = state
+            contact.consent_updated_at = timezone.now()
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError:
+        # The user's new e-mail already names a guest contact: keep the old e-mail.
+        contact.refresh_from_db()
+    return contact
+
+
+@transaction.atomic
+def erase_customer(user_id: str | None, email: str | None) -> int:
+    """Erase a buyer's personal data; keep anonymous aggregates (orders, amounts).
+
+    Returns the number of contacts erased. Person-keyed accounts (user / e-mail)
+    get an anonymous key and lose their name; company accounts are not personal
+    and stay as they are.
+    """
+    email = normalise_email(email)
+    user_id = str(user_id) if user_id else None
+    if not (user_id or email):
+        return 0
+    ref = CustomerRef(user_id=user_id, email=email)
+    for digest in identity_hashes(ref):
+        ErasedIdentity.objects.get_or_create(identity_hash=digest)
+    anonymous_key = anonymous_account_key(ref)
+    person_accounts = Q(key_kind="user", key=user_id) if user_id else Q(pk__in=[])
+    if email:
+        person_accounts |= Q(key_kind="email", key=email)
+    for account in Account.objects.filter(person_accounts):
+        twin = Account.objects.filter(
+            channel=account.channel, currency=account.currency, key_kind="email", key=anonymous_key
+        ).first()
+        if twin:  # the same person had a user and a guest account: fold them into one
+            OrderFact.objects.filter(account=account).update(account=twin)
+            AccountContact.objects.filter(account=account).delete()
+            account.delete()
+            continue
+        account.key_kind, account.key = "email", anonymous_key
+        account.display_name, account.erased = "", True
+        account.save()
+    query = Q(saleor_user_id=user_id) if user_id else Q(pk__in=[])
+    if email:
+        query |= Q(email=email)
+    contacts = list(Contact.objects.filter(query))
+    for contact in contacts:
+        OrderFact.objects.filter(contact=contact).update(raw={}, contact=None)
+        CheckoutFact.objects.filter(contact=contact).update(email="", contact=None)
+        contact.delete()
+    if email:
+        CheckoutFact.objects.filter(email=email).update(email="")
+    return len(contacts)

@@ -1,0 +1,263 @@
+"""Idempotent, batched upsert of orders and their lines.
+
+Calling `upsert_orders` any number of times, in any order, with the same or
+older snapshots leaves the same rows: orders are keyed by (source, external_id),
+a snapshot older than the stored one (`source_updated_at`) is ignored, lines are
+diffed by their reference, and a checkout becomes completed whichever of it and
+its order arrives first. One batch costs a bounded number of queries, so the
+Saleor hook, the backfill, the REST import and the demo share this one path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils import timezone
+
+from .. import conf
+from ..models import Account, AccountContact, CheckoutFact, CheckoutState, OrderFact, OrderLineFact
+from .account_keys import AccountKey, resolve_account_key
+from .facts import OrderData
+from .identity import (
+    anonymous_account_key,
+    contact_lookup,
+    erased_among,
+    identity_hashes,
+    upsert_contacts,
+)
+
+ORDER_FIELDS = (
+    "number", "account_id", "contact_id", "channel", "currency", "created_at", "status",
+    "total_gross", "total_net", "refunded_amount", "amount", "counts_as_purchase",
+    "billing_company_name", "checkout_token", "source_updated_at", "raw",
+)
+LINE_FIELDS = ("variant_id", "product_id", "sku", "product_name", "quantity", "unit_price", "amount")
+CHUNK = 2000
+
+
+def account_key(channel: str, company_name: str, contact, fallback_ref: str) -> AccountKey:
+    """The account an order belongs to under its channel's key rule."""
+    settings = conf.channel_settings(channel)
+    metadata = contact.metadata if contact is not None else {}
+    key = resolve_account_key(
+        settings.account_key,
+        company_name=company_name,
+        metadata_value=str(metadata.get(settings.account_metadata_key) or ""),
+        user_id=contact.saleor_user_id if contact is not None else None,
+        email=contact.email if contact is not None else None,
+    )
+    return key or AccountKey("email", f"anonymous:{fallback_ref}", "")
+
+
+def upsert_order(data: OrderData) -> OrderFact:
+    upsert_orders([data])
+    return OrderFact.objects.get(source=data.source, external_id=data.external_id)
+
+
+def upsert_orders(batch: Sequence[OrderData]) -> int:
+    """Store orders exactly once; returns how many rows were inserted or changed."""
+    written = 0
+    for start in range(0, len(batch), CHUNK):
+        written += _upsert_chunk(batch[start : start + CHUNK])
+    return written
+
+
+def _latest_per_order(batch: Sequence[OrderData]) -> dict[tuple[str, str], OrderData]:
+    latest: dict[tuple[str, str], OrderData] = {}
+    for data in batch:
+        key = (data.source, data.external_id)
+        seen = latest.get(key)
+        if seen is None or _is_older(data, seen.source_updated_at) is not True:
+            latest[key] = data
+    return latest
+
+
+def _is_older(data: OrderData, stored_at) -> bool | None:
+    """True if data is older than stored_at; None when either has no timestamp."""
+    if data.source_updated_at is None or stored_at is None:
+        return None
+    return data.source_updated_at < stored_at
+
+
+@transaction.atomic
+def _upsert_chunk(chunk: Sequence[OrderData]) -> int:
+    latest = _latest_per_order(chunk)
+    orders = list(latest.values())
+    erased = erased_among(data.customer for data in orders)
+    contacts = upsert_contacts(
+        data.customer for data in orders if not erased.intersection(identity_hashes(data.customer))
+    )
+
+    rows: dict[tuple[str, str], OrderFact] = {}
+    keys: dict[tuple[str, str], tuple[str, str, AccountKey]] = {}
+    for data in orders:
+        is_erased = bool(erased.intersection(identity_hashes(data.customer)))
+        contact = None if is_erased else contacts.get(contact_lookup(data.customer))
+        key = account_key(data.channel, data.customer.company_name, contact, data.external_id)
+        if is_erased and key.kind != "company":
+            key = AccountKey("email", anonymous_account_key(data.customer), "")
+        keys[(data.source, data.external_id)] = (data.channel, data.currency, key)
+        rows[(data.source, data.external_id)] = _order_row(data, contact, is_erased)
+    accounts = _ensure_accounts(set(keys.values()))
+
+    for ident, row in rows.items():
+        row.account_id = accounts[keys[ident]].pk
+    stored = _lock_orders(latest)
+    new_rows = [row for ident, row in rows.items() if ident not in stored]
+    if new_rows:
+        OrderFact.objects.bulk_create(new_rows, ignore_conflicts=True)
+        stored = _lock_orders(latest)
+
+    changed = []
+    current: dict[int, OrderData] = {}
+    for ident, data in latest.items():
+        existing = stored[ident]
+        if _is_older(data, existing.source_updated_at):
+            continue
+        current[existing.pk] = data
+        row = rows[ident]
+        if any(getattr(existing, f) != getattr(row, f) for f in ORDER_FIELDS):
+            for name in ORDER_FIELDS:
+                setattr(existing, name, getattr(row, name))
+            existing.updated_at = timezone.now()
+            changed.append(existing)
+    if changed:
+        OrderFact.objects.bulk_update(changed, [*ORDER_FIELDS, "updated_at"])
+    _sync_lines(current)
+    _link_contacts(current, rows, stored)
+    _complete_checkouts(current.values())
+    return len(new_rows) + len(changed)
+
+
+def _order_row(data: OrderData, contact, is_erased: bool) -> OrderFact:
+    return OrderFact(
+        source=data.source,
+        external_id=data.external_id,
+        number=data.number,
+        contact_id=contact.pk if contact is not None else None,
+        channel=data.channel,
+        currency=data.currency,
+        created_at=data.created_at,
+        status=data.status,
+        total_gross=data.total_gross,
+        total_net=data.total_net,
+        refunded_amount=data.refunded_amount,
+        amount=data.amount,
+        counts_as_purchase=data.counts_as_purchase,
+        billing_company_name=data.customer.company_name[:256],
+        checkout_token=data.checkout_token,
+        source_updated_at=data.source_updated_at,
+        raw={} if is_erased else data.raw,
+    )
+
+
+def _ensure_accounts(wanted: set[tuple[str, str, AccountKey]]) -> dict:
+    def load():
+        found = {}
+        by_key = {(c, cur, k.kind, k.key): (c, cur, k) for c, cur, k in wanted}
+        for account in Account.objects.filter(key__in={k.key for _, _, k in wanted}):
+            ident = (account.channel, account.currency, account.key_kind, account.key)
+            if ident in by_key:
+                found[by_key[ident]] = account
+        return found
+
+    found = load()
+    missing = [w for w in wanted if w not in found]
+    if missing:
+        Account.objects.bulk_create(
+            [
+                Account(channel=c, currency=cur, key_kind=k.kind, key=k.key, display_name=k.display_name[:255])
+                for c, cur, k in missing
+            ],
+            ignore_conflicts=True,
+        )
+        found = load()
+    return found
+
+
+def _lock_orders(latest) -> dict[tuple[str, str], OrderFact]:
+    by_source: dict[str, list[str]] = {}
+    for source, external_id in latest:
+        by_source.setdefault(source, []).append(external_id)
+    stored = {}
+    for source, ids in by_source.items():
+        for order in OrderFact.objects.select_for_update().filter(source=source, external_id__in=ids):
+            stored[(order.source, order.external_id)] = order
+    return stored
+
+
+def _sync_lines(current: dict[int, OrderData]) -> None:
+    if not current:
+        return
+    existing: dict[tuple[int, str], OrderLineFact] = {
+        (line.order_id, line.line_ref): line
+        for line in OrderLineFact.objects.filter(order_id__in=list(current))
+    }
+    wanted = {(pk, line.line_ref): line for pk, data in current.items() for line in data.lines}
+    stale = [line.pk for ident, line in existing.items() if ident not in wanted]
+    if stale:
+        OrderLineFact.objects.filter(pk__in=stale).delete()
+    new_rows, changed = [], []
+    for (order_id, ref), line in wanted.items():
+        row = existing.get((order_id, ref))
+        if row is None:
+            row = OrderLineFact(order_id=order_id, line_ref=ref)
+            new_rows.append(row)
+        elif all(getattr(row, f) == getattr(line, f) for f in LINE_FIELDS):
+            continue
+        else:
+            changed.append(row)
+        for name in LINE_FIELDS:
+            setattr(row, name, getattr(line, name))
+    if new_rows:
+        OrderLineFact.objects.bulk_create(new_rows)
+    if changed:
+        OrderLineFact.objects.bulk_update(changed, LINE_FIELDS)
+
+
+def _link_contacts(current: dict[int, OrderData], rows, stored) -> None:
+    spans: dict[tuple[int, int], list] = {}
+    for data in current.values():
+        order = stored[(data.source, data.external_id)]
+        if order.contact_id is None:
+            continue
+        span = spans.setdefault((order.account_id, order.contact_id), [data.created_at, data.created_at])
+        span[0], span[1] = min(span[0], data.created_at), max(span[1], data.created_at)
+    if not spans:
+        return
+    existing = {
+        (link.account_id, link.contact_id): link
+        for link in AccountContact.objects.filter(
+            account_id__in={a for a, _ in spans}, contact_id__in={c for _, c in spans}
+        )
+    }
+    new_links, changed = [], []
+    for (account_id, contact_id), (first, last) in spans.items():
+        link = existing.get((account_id, contact_id))
+        if link is None:
+            new_links.append(
+                AccountContact(account_id=account_id, contact_id=contact_id, first_seen_at=first, last_seen_at=last)
+            )
+        elif first < link.first_seen_at or last > link.last_seen_at:
+            link.first_seen_at, link.last_seen_at = min(first, link.first_seen_at), max(last, link.last_seen_at)
+            changed.append(link)
+    if new_links:
+        AccountContact.objects.bulk_create(new_links, ignore_conflicts=True)
+    if changed:
+        AccountContact.objects.bulk_update(changed, ["first_seen_at", "last_seen_at"])
+
+
+def _complete_checkouts(orders) -> None:
+    completed = {data.checkout_token: data.external_id for data in orders if data.checkout_token}
+    if not completed:
+        return
+    changed = []
+    for checkout in CheckoutFact.objects.filter(token__in=list(completed)):
+        external_id = completed[checkout.token]
+        if checkout.state != CheckoutState.COMPLETED or checkout.completed_order_id != external_id:
+            checkout.state, checkout.completed_order_id = CheckoutState.COMPLETED, external_id
+            checkout.updated_at = timezone.now()
+            changed.append(checkout)
+    if changed:
+        CheckoutFact.objects.bulk_update(changed, ["state", "completed_order_id", "updated_at"])

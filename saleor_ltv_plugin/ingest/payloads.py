@@ -1,0 +1,90 @@
+"""JSON payload ↔ fact dataclasses, for events kept in the inbound log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from .facts import CheckoutData, CustomerData, CustomerRef, OrderData, OrderLineData, to_jsonable
+
+
+def _dt(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def customer_from_json(data: dict) -> CustomerRef:
+    return CustomerRef(
+        user_id=data.get("user_id"),
+        email=data.get("email") or "",
+        first_name=data.get("first_name") or "",
+        last_name=data.get("last_name") or "",
+        company_name=data.get("company_name") or "",
+        language_code=data.get("language_code") or "",
+        metadata=dict(data.get("metadata") or {}),
+    )
+
+
+def order_from_json(data: dict) -> OrderData:
+    return OrderData(
+        source=data["source"],
+        external_id=data["external_id"],
+        channel=data["channel"],
+        currency=data["currency"],
+        created_at=_dt(data["created_at"]),
+        status=data["status"],
+        total_gross=Decimal(data["total_gross"]),
+        total_net=Decimal(data["total_net"]),
+        customer=customer_from_json(data.get("customer") or {}),
+        lines=tuple(
+            OrderLineData(
+                line_ref=line["line_ref"],
+                sku=line.get("sku") or "",
+                quantity=int(line["quantity"]),
+                unit_price=Decimal(line["unit_price"]),
+                amount=Decimal(line["amount"]),
+                product_name=line.get("product_name") or "",
+                product_id=line.get("product_id") or "",
+                variant_id=line.get("variant_id") or "",
+            )
+            for line in data.get("lines") or ()
+        ),
+        refunded_amount=Decimal(data.get("refunded_amount") or 0),
+        number=data.get("number") or "",
+        checkout_token=data.get("checkout_token") or "",
+        source_updated_at=_dt(data.get("source_updated_at")),
+        raw=data.get("raw") or {},
+    )
+
+
+def checkout_from_json(data: dict) -> CheckoutData:
+    return CheckoutData(
+        source=data["source"],
+        token=data["token"],
+        channel=data["channel"],
+        currency=data["currency"],
+        last_change=_dt(data["last_change"]),
+        customer=customer_from_json(data.get("customer") or {}),
+        total_gross=Decimal(data.get("total_gross") or 0),
+        lines=tuple(data.get("lines") or ()),
+    )
+
+
+def customer_data_from_json(data: dict) -> CustomerData:
+    return CustomerData(
+        source=data["source"],
+        customer=customer_from_json(data.get("customer") or {}),
+        is_active=bool(data.get("is_active", True)),
+        registered_at=_dt(data.get("registered_at")),
+        marketing_consent=data.get("marketing_consent"),
+    )
+
+
+__all__ = [
+    "checkout_from_json",
+    "customer_data_from_json",
+    "order_from_json",
+    "to_jsonable",
+]

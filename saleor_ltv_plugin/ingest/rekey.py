@@ -1,0 +1,72 @@
+"""Re-key stored orders after the account key rule changed (company ↔ user ↔ metadata)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+
+from ..models import Account, AccountContact, OrderFact
+from .account_keys import AccountKey
+from .orders import _ensure_accounts, account_key
+
+
+def rekey_accounts(
+    channel: str | None = None, batch_size: int = 2000, progress: Callable[[int], None] | None = None
+) -> dict[str, int]:
+    """Move every order to the account the current rule gives; drop accounts left empty."""
+    orders = OrderFact.objects.select_related("contact", "account").order_by("pk")
+    if channel:
+        orders = orders.filter(channel=channel)
+    moved, last_pk = 0, 0
+    while True:
+        batch = list(orders.filter(pk__gt=last_pk)[:batch_size])
+        if not batch:
+            break
+        last_pk = batch[-1].pk
+        moved += _rekey_batch(batch)
+        if progress:
+            progress(len(batch))
+    removed = _drop_empty_accounts(channel)
+    return {"moved": moved, "removed_accounts": removed}
+
+
+@transaction.atomic
+def _rekey_batch(batch: list[OrderFact]) -> int:
+    wanted: dict[int, tuple[str, str, AccountKey]] = {}
+    for order in batch:
+        if order.account.erased and order.contact is None:
+            continue  # an erased person stays anonymous whatever the rule
+        key = account_key(order.channel, order.billing_company_name, order.contact, order.external_id)
+        if (key.kind, key.key) != (order.account.key_kind, order.account.key):
+            wanted[order.pk] = (order.channel, order.currency, key)
+    if not wanted:
+        return 0
+    accounts = _ensure_accounts(set(wanted.values()))
+    changed = []
+    for order in batch:
+        if order.pk in wanted:
+            order.account_id = accounts[wanted[order.pk]].pk
+            changed.append(order)
+    OrderFact.objects.bulk_update(changed, ["account_id"])
+    links = {}
+    for order in changed:
+        if order.contact_id is None:
+            continue
+        span = links.setdefault((order.account_id, order.contact_id), [order.created_at, order.created_at])
+        span[0], span[1] = min(span[0], order.created_at), max(span[1], order.created_at)
+    AccountContact.objects.bulk_create(
+        [AccountContact(account_id=a, contact_id=c, first_seen_at=f, last_seen_at=l) for (a, c), (f, l) in links.items()],
+        ignore_conflicts=True,
+    )
+    return len(changed)
+
+
+def _drop_empty_accounts(channel: str | None) -> int:
+    empty = Account.objects.filter(~Exists(OrderFact.objects.filter(account=OuterRef("pk"))))
+    if channel:
+        empty = empty.filter(channel=channel)
+    AccountContact.objects.filter(account__in=empty).delete()
+    deleted, _ = empty.delete()
+    return deleted

@@ -1,0 +1,184 @@
+"""Saleor objects → facts. The only ingest module that imports Saleor (lazily).
+
+Events from Saleor hooks carry only a reference ("order:<uuid>",
+"checkout:<token>", "user:<id>"); applying one re-reads the object's current
+state here, so any replay order converges on what Saleor holds now.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..models import InboundEvent, OrderFact, Source
+from . import checkouts, identity, inbox, orders
+from .facts import CheckoutData, CustomerData, CustomerRef, OrderData, OrderLineData
+
+DELETION_KINDS = frozenset({"customer_deleted", "account_deleted"})
+
+
+def order_ref(order_id) -> str:
+    return f"order:{order_id}"
+
+
+def checkout_ref(token) -> str:
+    return f"checkout:{token}"
+
+
+def user_ref(user_id) -> str:
+    return f"user:{user_id}"
+
+
+def _address_customer(address, user, email: str, language_code: str) -> CustomerRef:
+    return CustomerRef(
+        user_id=str(user.pk) if user is not None else None,
+        email=email or (user.email if user is not None else ""),
+        first_name=(address.first_name if address else "") or (user.first_name if user else ""),
+        last_name=(address.last_name if address else "") or (user.last_name if user else ""),
+        company_name=(address.company_name if address else "") or "",
+        language_code=language_code or "",
+        metadata=dict(user.metadata or {}) if user is not None else {},
+    )
+
+
+def refunded_amount(order) -> Decimal:
+    """Refunds through legacy payments and through transactions (Saleor keeps both)."""
+    total = Decimal(0)
+    for payment in order.payments.all():
+        for txn in payment.transactions.all():
+            if txn.kind == "refund" and txn.is_success:
+                total += txn.amount
+    for item in order.payment_transactions.all():
+        total += item.refunded_value or Decimal(0)
+    return total
+
+
+def order_data(order) -> OrderData:
+    lines = tuple(
+        OrderLineData(
+            line_ref=str(line.pk),
+            sku=line.product_sku or "",
+            quantity=line.quantity,
+            unit_price=line.unit_price_gross_amount,
+            amount=line.total_price_gross_amount,
+            product_name=line.product_name or "",
+            product_id=str(line.variant.product_id) if line.variant_id else "",
+            variant_id=str(line.variant_id or ""),
+        )
+        for line in order.lines.all()
+    )
+    return OrderData(
+        source=Source.SALEOR,
+        external_id=str(order.pk),
+        number=str(order.number),
+        channel=order.channel.slug,
+        currency=order.currency,
+        created_at=order.created_at,
+        status=order.status,
+        total_gross=order.total_gross_amount,
+        total_net=order.total_net_amount,
+        refunded_amount=refunded_amount(order),
+        customer=_address_customer(order.billing_address, order.user, order.user_email, order.language_code),
+        lines=lines,
+        checkout_token=str(order.checkout_token or ""),
+        source_updated_at=order.updated_at,
+        raw={
+            "id": str(order.pk),
+            "number": order.number,
+            "status": order.status,
+            "origin": order.origin,
+            "charge_status": order.charge_status,
+        },
+    )
+
+
+def order_queryset():
+    from saleor.order.models import Order
+
+    return Order.objects.select_related("channel", "billing_address", "user").prefetch_related(
+        "lines__variant", "payments__transactions", "payment_transactions"
+    )
+
+
+def checkout_data(checkout) -> CheckoutData:
+    lines = tuple(
+        {
+            "sku": line.variant.sku or "" if line.variant_id else "",
+            "variant_id": str(line.variant_id or ""),
+            "product_id": str(line.variant.product_id) if line.variant_id else "",
+            "product_name": line.variant.product.name if line.variant_id else "",
+            "quantity": line.quantity,
+            "amount": str(line.total_price_gross_amount or 0),
+        }
+        for line in checkout.lines.all()
+    )
+    return CheckoutData(
+        source=Source.SALEOR,
+        token=str(checkout.token),
+        channel=checkout.channel.slug,
+        currency=checkout.currency,
+        last_change=checkout.last_change,
+        customer=_address_customer(
+            checkout.billing_address, checkout.user, checkout.email or "", checkout.language_code
+        ),
+        total_gross=checkout.total_gross_amount or Decimal(0),
+        lines=lines,
+    )
+
+
+def customer_data(user) -> CustomerData:
+    address = user.default_billing_address
+    return CustomerData(
+        source=Source.SALEOR,
+        customer=_address_customer(address, user, user.email, user.language_code),
+        is_active=user.is_active,
+        registered_at=user.date_joined,
+    )
+
+
+def apply_saleor_events(group: list[InboundEvent]) -> None:
+    """Apply the events of one Saleor object by re-reading its current state."""
+    kind, _, pk = group[-1].object_ref.partition(":")
+    if kind == "order":
+        _apply_order(pk)
+    elif kind == "checkout":
+        _apply_checkout(pk)
+    elif kind == "user":
+        deletion = next((e for e in group if e.kind in DELETION_KINDS), None)
+        if deletion is not None:
+            identity.erase_customer(deletion.payload.get("user_id"), deletion.payload.get("email"))
+        else:
+            _apply_user(pk)
+    else:
+        raise ValueError(f"unknown Saleor object reference {group[-1].object_ref!r}")
+
+
+def _apply_order(pk: str) -> None:
+    order = order_queryset().filter(pk=pk).first()
+    if order is None:  # a deleted draft: nothing to keep
+        OrderFact.objects.filter(source=Source.SALEOR, external_id=pk).delete()
+        return
+    orders.upsert_orders([order_data(order)])
+
+
+def _apply_checkout(token: str) -> None:
+    from saleor.checkout.models import Checkout
+
+    checkout = (
+        Checkout.objects.select_related("channel", "billing_address", "user")
+        .prefetch_related("lines__variant__product")
+        .filter(token=token)
+        .first()
+    )
+    if checkout is not None:  # a completed checkout is deleted; its order says it completed
+        checkouts.upsert_checkout(checkout_data(checkout))
+
+
+def _apply_user(pk: str) -> None:
+    from saleor.account.models import User
+
+    user = User.objects.select_related("default_billing_address").filter(pk=pk).first()
+    if user is not None:
+        identity.upsert_customer(customer_data(user))
+
+
+inbox.register_applier(Source.SALEOR, apply_saleor_events)

@@ -1,0 +1,254 @@
+"""The plugin's own tables: what was bought, by whom, and what came in.
+
+Money is stored as Decimal in the order's currency; every table keeps the
+source's raw payload or id so a fact can always be traced back and rebuilt.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+
+class Source(models.TextChoices):
+    SALEOR = "saleor", "Saleor"
+    REST = "rest", "REST API"
+    CSV = "csv", "CSV import"
+    DEMO = "demo", "Demo data"
+
+
+class AccountKeyKind(models.TextChoices):
+    COMPANY = "company", "Company (billing company name)"
+    METADATA = "metadata", "User metadata key"
+    USER = "user", "Saleor user"
+    EMAIL = "email", "E-mail (guests)"
+
+
+class Account(models.Model):
+    """The unit analysed: a buying company (B2B) or a person (B2C), per channel and currency."""
+
+    channel = models.CharField(max_length=128)
+    currency = models.CharField(max_length=3)
+    key_kind = models.CharField(max_length=16, choices=AccountKeyKind.choices)
+    key = models.CharField(max_length=255, help_text="Normalised key for key_kind.")
+    display_name = models.CharField(max_length=255, blank=True, default="")
+    erased = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "currency", "key_kind", "key"], name="ltv_account_unique_key"
+            )
+        ]
+        indexes = [models.Index(fields=["channel", "currency"], name="ltv_account_channel")]
+
+    def __str__(self):
+        return f"{self.display_name or self.key} ({self.channel}, {self.currency})"
+
+
+class ConsentState(models.TextChoices):
+    UNKNOWN = "unknown", "Unknown"
+    GRANTED = "granted", "Granted"
+    REVOKED = "revoked", "Revoked"
+
+
+class Contact(models.Model):
+    """A buyer: a Saleor user, or a guest known only by e-mail."""
+
+    saleor_user_id = models.CharField(max_length=64, null=True, blank=True)
+    email = models.CharField(max_length=254, blank=True, default="", db_index=True)
+    first_name = models.CharField(max_length=256, blank=True, default="")
+    last_name = models.CharField(max_length=256, blank=True, default="")
+    company_name = models.CharField(max_length=256, blank=True, default="")
+    language_code = models.CharField(max_length=35, blank=True, default="")
+    metadata = models.JSONField(
+        default=dict, blank=True, help_text="The user's public metadata (account key rule 'metadata')."
+    )
+    marketing_consent = models.CharField(
+        max_length=16, choices=ConsentState.choices, default=ConsentState.UNKNOWN
+    )
+    consent_updated_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    registered_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+    accounts = models.ManyToManyField(Account, through="AccountContact", related_name="contacts")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["saleor_user_id"],
+                condition=Q(saleor_user_id__isnull=False),
+                name="ltv_contact_unique_user",
+            ),
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=Q(saleor_user_id__isnull=True) & ~Q(email=""),
+                name="ltv_contact_unique_guest_email",
+            ),
+        ]
+
+    def __str__(self):
+        return self.email or f"user {self.saleor_user_id}"
+
+
+class AccountContact(models.Model):
+    """Membership of a buyer in an account; one buyer may buy for several accounts."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE)
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "contact"], name="ltv_account_contact_unique")
+        ]
+
+
+class OrderFact(models.Model):
+    """One order as the plugin sees it; `counts_as_purchase` decides if metrics use it."""
+
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.SALEOR)
+    external_id = models.CharField(max_length=64, help_text="Saleor order id, or the source's id.")
+    number = models.CharField(max_length=64, blank=True, default="")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="orders")
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    channel = models.CharField(max_length=128)
+    currency = models.CharField(max_length=3)
+    created_at = models.DateTimeField(help_text="When the order was placed (purchase date).")
+    status = models.CharField(max_length=32)
+    total_gross = models.DecimalField(max_digits=20, decimal_places=3)
+    total_net = models.DecimalField(max_digits=20, decimal_places=3)
+    refunded_amount = models.DecimalField(max_digits=20, decimal_places=3, default=0)
+    amount = models.DecimalField(
+        max_digits=20, decimal_places=3, help_text="Gross total net of refunds, never below 0."
+    )
+    counts_as_purchase = models.BooleanField()
+    billing_company_name = models.CharField(max_length=256, blank=True, default="")
+    checkout_token = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    source_updated_at = models.DateTimeField(null=True, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    ingested_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="ltv_orderfact_unique_ext")
+        ]
+        indexes = [
+            models.Index(fields=["account", "created_at"], name="ltv_order_account_date"),
+            models.Index(fields=["channel", "created_at"], name="ltv_order_channel_date"),
+            models.Index(
+                fields=["channel", "currency", "account", "created_at"],
+                condition=Q(counts_as_purchase=True),
+                name="ltv_order_purchases",
+            ),
+        ]
+
+
+class OrderLineFact(models.Model):
+    order = models.ForeignKey(OrderFact, on_delete=models.CASCADE, related_name="lines")
+    line_ref = models.CharField(max_length=64, help_text="Source's line id, or the line's position.")
+    variant_id = models.CharField(max_length=64, blank=True, default="")
+    product_id = models.CharField(max_length=64, blank=True, default="")
+    sku = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    product_name = models.CharField(max_length=386, blank=True, default="")
+    quantity = models.IntegerField()
+    unit_price = models.DecimalField(max_digits=20, decimal_places=3)
+    amount = models.DecimalField(max_digits=20, decimal_places=3, help_text="Line gross total.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order", "line_ref"], name="ltv_orderline_unique_ref")
+        ]
+
+
+class CheckoutState(models.TextChoices):
+    OPEN = "open", "Open"
+    COMPLETED = "completed", "Completed"
+    ABANDONED = "abandoned", "Abandoned"
+
+
+class CheckoutFact(models.Model):
+    token = models.CharField(max_length=64, unique=True)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.SALEOR)
+    channel = models.CharField(max_length=128)
+    currency = models.CharField(max_length=3)
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL)
+    email = models.CharField(max_length=254, blank=True, default="")
+    total_gross = models.DecimalField(max_digits=20, decimal_places=3, default=0)
+    lines = models.JSONField(default=list, blank=True, help_text="Snapshot: sku, name, qty, amount.")
+    line_count = models.IntegerField(default=0)
+    last_change = models.DateTimeField()
+    state = models.CharField(max_length=16, choices=CheckoutState.choices, default=CheckoutState.OPEN)
+    completed_order_id = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "last_change"], name="ltv_checkout_state_change")]
+
+
+class ProductView(models.Model):
+    """A product view reported by the storefront (feeds browse abandonment)."""
+
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE)
+    session_key = models.CharField(max_length=64, blank=True, default="")
+    channel = models.CharField(max_length=128)
+    product_id = models.CharField(max_length=64)
+    variant_id = models.CharField(max_length=64, blank=True, default="")
+    sku = models.CharField(max_length=255, blank=True, default="")
+    viewed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["contact", "viewed_at"], name="ltv_view_contact_date")]
+
+
+class InboundStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed (will retry)"
+    DEAD = "dead", "Gave up"
+
+
+class InboundEvent(models.Model):
+    """Every event that came in, kept until applied; failed ones are retried by the sweep.
+
+    Saleor hooks store only a reference (the object is re-read when applied, so
+    replaying events in any order converges on Saleor's current state); other
+    sources store the whole fact payload.
+    """
+
+    source = models.CharField(max_length=16, choices=Source.choices)
+    kind = models.CharField(max_length=48)
+    object_ref = models.CharField(max_length=128)
+    payload = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=16, choices=InboundStatus.choices, default=InboundStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    received_at = models.DateTimeField(auto_now_add=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=Q(status__in=["pending", "failed"]),
+                name="ltv_inbound_due",
+            ),
+            models.Index(fields=["object_ref"], name="ltv_inbound_ref"),
+        ]
+
+
+class ErasedIdentity(models.Model):
+    """Hashes of erased e-mails and user ids, so replayed or reconciled orders stay anonymous."""
+
+    identity_hash = models.CharField(max_length=64, unique=True)
+    erased_at = models.DateTimeField(auto_now_add=True)

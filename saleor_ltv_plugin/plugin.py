@@ -1,0 +1,191 @@
+"""The Saleor adapter: the only module that imports Saleor.
+
+Each hook records one reference row in the inbound-event log and returns;
+nothing here may raise into Saleor (its PluginsManager does not catch, and
+order_created runs inside the buyer's checkoutComplete). The plugin is global,
+not per channel: Saleor answers 404 on /plugins/global/<id>/ for per-channel
+plugins (PluginsManager.webhook), so per-channel values live in the
+`channel_overrides` field instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from saleor.core.db.connection import allow_writer
+from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
+
+from . import __version__, conf, db, faults
+from .ingest import inbox
+from .ingest.saleor_mapping import checkout_ref, order_ref, user_ref
+from .models import InboundEvent, Source
+from .views import dispatch
+
+logger = logging.getLogger(__name__)
+
+_defaults = conf.ChannelSettings()
+_STRING = ConfigurationTypeField.STRING
+_BOOLEAN = ConfigurationTypeField.BOOLEAN
+
+
+def _field(name: str, label: str, kind: str = _STRING) -> dict:
+    return {"type": kind, "label": label, "help_text": conf.FIELD_HELP[name]}
+
+
+class LTVPlugin(BasePlugin):
+    PLUGIN_ID = "saleor.ltv"
+    PLUGIN_NAME = "LTV retention CRM"
+    PLUGIN_DESCRIPTION = (
+        "Captures orders, checkouts and customers into its own tables and computes "
+        "RFM, CPM, lifecycle stages and each account's purchase rhythm."
+    )
+    CONFIGURATION_PER_CHANNEL = False
+    DEFAULT_ACTIVE = True
+    DEFAULT_CONFIGURATION = [
+        {"name": "account_key", "value": _defaults.account_key},
+        {"name": "account_metadata_key", "value": _defaults.account_metadata_key},
+        {"name": "merge_same_day_orders", "value": _defaults.merge_same_day_orders},
+        {"name": "timezone", "value": _defaults.timezone},
+        {"name": "new_customer_days", "value": str(_defaults.new_customer_days)},
+        {"name": "dormant_after_days", "value": str(_defaults.dormant_after_days)},
+        {"name": "lost_after_days", "value": str(_defaults.lost_after_days)},
+        {"name": "loyal_min_repeats", "value": str(_defaults.loyal_min_repeats)},
+        {"name": "abandoned_checkout_minutes", "value": str(_defaults.abandoned_checkout_minutes)},
+        {"name": "reconcile_window_days", "value": str(_defaults.reconcile_window_days)},
+        {"name": "channel_overrides", "value": ""},
+    ]
+    CONFIG_STRUCTURE = {
+        "account_key": _field("account_key", "Account key rule"),
+        "account_metadata_key": _field("account_metadata_key", "Account metadata key"),
+        "merge_same_day_orders": _field("merge_same_day_orders", "Merge same-day orders", _BOOLEAN),
+        "timezone": _field("timezone", "Shop time zone"),
+        "new_customer_days": _field("new_customer_days", "New-customer window (days)"),
+        "dormant_after_days": _field("dormant_after_days", "Dormant after (days)"),
+        "lost_after_days": _field("lost_after_days", "Lost after (days)"),
+        "loyal_min_repeats": _field("loyal_min_repeats", "Loyal: minimum repeat purchases"),
+        "abandoned_checkout_minutes": _field("abandoned_checkout_minutes", "Checkout abandoned after (minutes)"),
+        "reconcile_window_days": _field("reconcile_window_days", "Reconcile window (days)"),
+        "channel_overrides": {
+            "type": ConfigurationTypeField.MULTILINE,
+            "label": "Per-channel overrides (JSON)",
+            "help_text": 'Settings that differ per channel, e.g. {"default-channel": '
+            '{"account_key": "user", "timezone": "Asia/Tokyo"}}. Unknown names are rejected.',
+        },
+    }
+
+    @classmethod
+    def validate_plugin_configuration(cls, plugin_configuration, **kwargs):
+        values = {item["name"]: item["value"] for item in plugin_configuration.configuration}
+        try:
+            conf.build_settings(values)
+        except conf.SettingsError as exc:
+            raise ValidationError(
+                {name: ValidationError(reason, code="invalid") for name, reason in exc.errors.items()}
+            ) from None
+
+    # --- event capture -------------------------------------------------
+    def _record(self, kind: str, ref: str, payload: dict | None = None) -> None:
+        try:
+            faults.check_hooks()
+            with allow_writer(), transaction.atomic():  # a savepoint: a failure never poisons Saleor's transaction
+                inbox.record(Source.SALEOR, kind, ref, payload)
+        except Exception:  # noqa: BLE001 — never raise into Saleor; reconcile recovers
+            logger.exception("ltv: could not record %s %s", kind, ref)
+
+    def _order_event(kind: str):  # noqa: N805 — builds methods at class creation
+        def hook(self, order, previous_value, *args, **kwargs):
+            self._record(kind, order_ref(getattr(order, "pk", "")))
+            return previous_value
+
+        hook.__name__ = kind
+        return hook
+
+    def _checkout_event(kind: str):  # noqa: N805
+        def hook(self, checkout, previous_value, *args, **kwargs):
+            self._record(kind, checkout_ref(getattr(checkout, "token", "")))
+            return previous_value
+
+        hook.__name__ = kind
+        return hook
+
+    order_created = _order_event("order_created")
+    order_confirmed = _order_event("order_confirmed")
+    order_fully_paid = _order_event("order_fully_paid")
+    order_paid = _order_event("order_paid")
+    order_updated = _order_event("order_updated")
+    order_cancelled = _order_event("order_cancelled")
+    order_expired = _order_event("order_expired")
+    order_refunded = _order_event("order_refunded")
+    order_fully_refunded = _order_event("order_fully_refunded")
+    checkout_created = _checkout_event("checkout_created")
+    checkout_updated = _checkout_event("checkout_updated")
+    checkout_fully_paid = _checkout_event("checkout_fully_paid")
+
+    def order_bulk_created(self, orders, previous_value, *args, **kwargs):
+        try:
+            faults.check_hooks()
+            rows = [
+                InboundEvent(source=Source.SALEOR, kind="order_bulk_created", object_ref=order_ref(o.pk))
+                for o in orders
+            ]
+            with allow_writer(), transaction.atomic():
+                InboundEvent.objects.bulk_create(rows)
+        except Exception:  # noqa: BLE001
+            logger.exception("ltv: could not record order_bulk_created")
+        return previous_value
+
+    def customer_created(self, customer, previous_value, *args, **kwargs):
+        self._record("customer_created", user_ref(customer.pk))
+        return previous_value
+
+    def customer_updated(self, customer, previous_value, *args, **kwargs):
+        self._record("customer_updated", user_ref(customer.pk))
+        return previous_value
+
+    def customer_deleted(self, customer, previous_value, *args, **kwargs):
+        self._erasure("customer_deleted", customer)
+        return previous_value
+
+    def account_deleted(self, user, previous_value, *args, **kwargs):
+        self._erasure("account_deleted", user)
+        return previous_value
+
+    def _erasure(self, kind: str, user) -> None:
+        # The user row is gone when this is applied: keep what erasure needs.
+        try:
+            payload = {"user_id": str(user.pk), "email": user.email}
+        except Exception:  # noqa: BLE001
+            payload = {}
+        self._record(kind, user_ref(payload.get("user_id", "")), payload)
+
+    del _order_event, _checkout_event
+
+    # --- HTTP ----------------------------------------------------------
+    def webhook(self, request, path, previous_value, *args, **kwargs):
+        return dispatch(request, path)
+
+
+_config_cache: dict = {"at": 0.0, "values": None}
+
+
+def _saleor_configuration() -> dict:
+    """Saved plugin configuration merged over defaults (cached 30 s per process)."""
+    now = time.monotonic()
+    if _config_cache["values"] is not None and now - _config_cache["at"] < 30:
+        return _config_cache["values"]
+    from saleor.plugins.models import PluginConfiguration
+
+    values = {item["name"]: item["value"] for item in LTVPlugin.DEFAULT_CONFIGURATION}
+    saved = PluginConfiguration.objects.filter(identifier=LTVPlugin.PLUGIN_ID).first()
+    if saved is not None:
+        values.update({item["name"]: item["value"] for item in saved.configuration or []})
+    _config_cache.update(at=now, values=values)
+    return values
+
+
+conf.set_provider(_saleor_configuration)
+db.set_writer_context(allow_writer)
+__all__ = ["LTVPlugin", "__version__"]

@@ -1,0 +1,25 @@
+"""Celery beat entries, merged into CELERY_BEAT_SCHEDULE by the app config."""
+
+from datetime import timedelta
+
+BEAT_SCHEDULE = {
+    "ltv-process-inbound-events": {
+        "task": "saleor_ltv_plugin.process_inbound_events",
+        "schedule": timedelta(seconds=10),
+        "options": {"expires": 60},
+    },
+    "ltv-mark-abandoned-checkouts": {
+        "task": "saleor_ltv_plugin.mark_abandoned_checkouts",
+        "schedule": timedelta(minutes=5),
+        "options": {"expires": 300},
+    },
+    "ltv-reconcile-orders": {
+        "task": "saleor_ltv_plugin.reconcile_orders",
+        "schedule": timedelta(hours=1),
+        "options": {"expires": 3600},
+    },
+    "ltv-purge-inbound-events": {
+        "task": "saleor_ltv_plugin.purge_inbound_events",
+        "schedule": timedelta(days=1),
+    },
+}

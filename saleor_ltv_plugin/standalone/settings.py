@@ -1,0 +1,63 @@
+"""Standalone mode: the same app without Saleor.
+
+SQLite in the working directory by default; PostgreSQL when DATABASE_URL is
+set, Redis (or any broker) when CELERY_BROKER_URL is set, otherwise Celery
+tasks run eagerly in-process.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(os.environ.get("LTV_DATA_DIR", Path.cwd()))
+SECRET_KEY = os.environ.get("SECRET_KEY", "ltv-standalone-insecure-key-change-me")
+DEBUG = os.environ.get("DEBUG", "1") == "1"
+ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.staticfiles",
+    "saleor_ltv_plugin",
+]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+ROOT_URLCONF = "saleor_ltv_plugin.standalone.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": []},
+    }
+]
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{BASE_DIR / 'ltv-standalone.sqlite3'}", conn_max_age=60
+    )
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+USE_TZ = True
+TIME_ZONE = "UTC"
+STATIC_URL = "/static/"
+
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BEAT_SCHEDULE: dict = {}
+
+LTV_PLUGIN = {
+    "account_key": os.environ.get("LTV_ACCOUNT_KEY", "company"),
+    "timezone": os.environ.get("LTV_TIMEZONE", "Asia/Tokyo"),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"saleor_ltv_plugin": {"handlers": ["console"], "level": "INFO"}},
+}

@@ -1,0 +1,41 @@
+"""Tasks that turn the inbound-event log into facts and repair what was missed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.apps import apps
+
+from .. import conf, db
+from ..ingest import checkouts, inbox
+
+
+@shared_task(name="saleor_ltv_plugin.process_inbound_events", ignore_result=True, expires=60)
+def process_inbound_events_task() -> dict:
+    with db.writer():
+        return inbox.drain(max_batches=20)
+
+
+@shared_task(name="saleor_ltv_plugin.mark_abandoned_checkouts", ignore_result=True, expires=300)
+def mark_abandoned_checkouts_task() -> int:
+    with db.writer():
+        return checkouts.mark_abandoned_checkouts()
+
+
+@shared_task(name="saleor_ltv_plugin.reconcile_orders", ignore_result=True, expires=3600)
+def reconcile_orders_task(window_days: int | None = None) -> dict:
+    """Compare Saleor's orders with ours and repair differences (Saleor only)."""
+    if not apps.is_installed("saleor.order"):
+        return {"skipped": "not running inside Saleor"}
+    from ..ingest import saleor_sync
+
+    days = window_days if window_days is not None else conf.get_settings().base.reconcile_window_days
+    with db.writer():
+        return saleor_sync.reconcile_orders(timedelta(days=days))
+
+
+@shared_task(name="saleor_ltv_plugin.purge_inbound_events", ignore_result=True)
+def purge_inbound_events_task() -> int:
+    with db.writer():
+        return inbox.purge_done()

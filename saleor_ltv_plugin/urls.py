@@ -1,0 +1,12 @@
+"""The plugin's own URL map, served under /plugins/global/saleor.ltv/ (and standalone)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "saleor_ltv_plugin"
+
+urlpatterns = [
+    # Saleor passes the path after the plugin id, with its leading slash.
+    path("health", views.health, name="health"),
+]

@@ -1,0 +1,16 @@
+"""Test settings: the standalone app on a real PostgreSQL (LTV_TEST_DATABASE_URL to override)."""
+
+import os
+
+import dj_database_url
+
+from saleor_ltv_plugin.standalone.settings import *  # noqa: F403
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("LTV_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ltv")
+    )
+}
+CELERY_TASK_ALWAYS_EAGER = True
+LTV_PLUGIN = {"account_key": "company", "timezone": "Asia/Tokyo"}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
