@@ -12,7 +12,7 @@ test-saleor:     ## only the Saleor tier
 	bin/test-saleor-tier
 
 bench-hook-overhead:  ## checkoutComplete with the plugin active vs inactive, in a real Saleor
-	bin/test-saleor-tier --co -q >/dev/null; $${SALEOR_VENV:-/opt/saleor-venv}/bin/python bench/hook_overhead.py
+	$${SALEOR_VENV:-/opt/saleor-venv}/bin/python -m pip install -q -e . && $${SALEOR_VENV:-/opt/saleor-venv}/bin/python bench/hook_overhead.py
 
 migrations:      ## regenerate the app's migrations after a model change
 	DJANGO_SETTINGS_MODULE=saleor_ltv_plugin.standalone.settings LTV_DATA_DIR=/tmp .venv/bin/python -m django makemigrations saleor_ltv_plugin

@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 PACKAGE = Path(__file__).resolve().parents[1] / "saleor_ltv_plugin"
 SALEOR_ALLOWED = {"plugin.py", "ingest/saleor_mapping.py", "ingest/saleor_sync.py",
+                  "management/commands/ltv_reconcile.py",
                   "management/commands/ltv_backfill.py"}
 
 

@@ -1,0 +1,47 @@
+"""The standalone demo: migrate, generate a synthetic B2B shop, load it, serve it."""
+
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from ...demo.loader import load_shop
+from ...models import OrderFact
+from ._progress import progress_bar
+
+
+class Command(BaseCommand):
+    help = "Load a deterministic synthetic B2B shop through the ingest path and serve the app."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--companies", type=int, default=3000)
+        parser.add_argument("--years", type=int, default=3)
+        parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument("--addr", default="127.0.0.1:8000", help="host:port to serve on")
+        parser.add_argument("--no-serve", action="store_true", help="load the data and exit")
+
+    def handle(self, *args, companies, years, seed, addr, no_serve, **options):
+        if companies < 1 or years < 1:
+            raise CommandError("--companies and --years: must be at least 1")
+        from ...demo.synthetic import generate_shop
+
+        call_command("migrate", verbosity=0)
+        started = time.monotonic()
+        shop = generate_shop(n_companies=companies, years=years, seed=seed)
+        self.stdout.write(
+            f"generated {len(shop.companies)} companies, {len(shop.orders)} orders "
+            f"in {time.monotonic() - started:.1f} s"
+        )
+        started = time.monotonic()
+        with progress_bar(len(shop.orders), "orders", "loading") as bar:
+            counts = load_shop(shop, progress=bar.update)
+        self.stdout.write(
+            f"loaded {counts['orders']} orders, {counts['contacts']} contacts, {counts['checkouts']} checkouts "
+            f"in {time.monotonic() - started:.1f} s; the database holds {OrderFact.objects.count()} orders "
+            f"({settings.DATABASES['default']['NAME']})"
+        )
+        if no_serve:
+            return
+        self.stdout.write(f"\nOpen http://{addr}/plugins/global/saleor.ltv/health  (Ctrl+C stops)\n")
+        call_command("runserver", addr, use_reloader=False, verbosity=0)

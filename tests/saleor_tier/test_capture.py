@@ -1,0 +1,116 @@
+"""Real checkouts through Saleor's GraphQL API land in the plugin's tables, exactly once."""
+
+from decimal import Decimal
+
+import pytest
+
+from saleor_ltv_plugin.ingest.account_keys import normalise_company_name
+
+from . import saleor_env, storefront
+from .conftest import apply_events, order_uuid
+
+
+def order_facts(db, ids):
+    rows = db.execute(
+        """SELECT o.external_id, o.amount, o.total_gross, o.refunded_amount, o.status, o.counts_as_purchase,
+                  a.key_kind, a.key, o.checkout_token, o.contact_id
+           FROM saleor_ltv_plugin_orderfact o JOIN saleor_ltv_plugin_account a ON a.id = o.account_id
+           WHERE o.source = 'saleor' AND o.external_id = ANY(%s)""", (list(ids),)).fetchall()
+    columns = ("id", "amount", "gross", "refunded", "status", "counts", "key_kind", "key", "token", "contact")
+    return {row[0]: dict(zip(columns, row)) for row in rows}
+
+
+def test_n_completed_checkouts_give_exactly_n_order_facts(saleor_url, variants, db, unique):
+    companies = [f"株式会社LTV試験{unique}", f"(株)LTV試験{unique}", f"Other Trading {unique} Co., Ltd."]
+    placed = []
+    for index, company in enumerate(companies):
+        lines = [(variants[0]["id"], 1 + index), (variants[1]["id"], 1)]
+        placed.append(storefront.complete_checkout(saleor_url, f"buyer{index}-{unique}@example.com", company, lines))
+    apply_events()
+    apply_events()  # a replay of the same events changes nothing
+    ids = [order_uuid(order["id"]) for order in placed]
+    facts = order_facts(db, ids)
+    assert len(facts) == len(placed)
+    for order, company in zip(placed, companies):
+        fact = facts[order_uuid(order["id"])]
+        assert fact["gross"] == Decimal(str(order["total"]["gross"]["amount"]))
+        assert fact["amount"] == fact["gross"] and fact["counts"] is True
+        assert (fact["key_kind"], fact["key"]) == ("company", normalise_company_name(company))
+        assert fact["token"] == order["checkout_token"]
+        lines = db.execute(
+            "SELECT l.sku, l.quantity, l.amount FROM saleor_ltv_plugin_orderlinefact l "
+            "JOIN saleor_ltv_plugin_orderfact o ON o.id = l.order_id WHERE o.external_id = %s",
+            (fact["id"],)).fetchall()
+        expected = sorted((l["productSku"], l["quantity"], Decimal(str(l["totalPrice"]["gross"]["amount"])))
+                          for l in order["lines"])
+        assert sorted(lines) == expected
+    first, second, third = (facts[i] for i in ids)
+    assert first["key"] == second["key"] != third["key"]  # 株式会社X and (株)X are one company
+    states = db.execute("SELECT state FROM saleor_ltv_plugin_checkoutfact WHERE token = ANY(%s)",
+                        ([o["checkout_token"] for o in placed],)).fetchall()
+    assert all(state == ("completed",) for state in states)
+
+
+def test_cancel_and_refund_update_the_facts(saleor_url, staff, variants, db, unique):
+    canceled = storefront.complete_checkout(saleor_url, f"c-{unique}@example.com", f"Cancel {unique}",
+                                            [(variants[2]["id"], 1)])
+    refunded = storefront.complete_checkout(saleor_url, f"r-{unique}@example.com", f"Refund {unique}",
+                                            [(variants[2]["id"], 2)])
+    storefront.gql(saleor_url, "mutation($id:ID!){orderCancel(id:$id){order{status} errors{field message}}}",
+                   {"id": canceled["id"]}, staff)
+    part = round(refunded["total"]["gross"]["amount"] / 4, 2)
+    storefront.gql(saleor_url, "mutation($id:ID!,$a:PositiveDecimal!){orderRefund(id:$id,amount:$a){"
+                   "order{id} errors{field message}}}", {"id": refunded["id"], "a": part}, staff)
+    apply_events()
+    facts = order_facts(db, [order_uuid(canceled["id"]), order_uuid(refunded["id"])])
+    cancel_fact = facts[order_uuid(canceled["id"])]
+    assert cancel_fact["status"] == "canceled" and cancel_fact["counts"] is False
+    refund_fact = facts[order_uuid(refunded["id"])]
+    assert refund_fact["refunded"] == Decimal(str(part))
+    assert refund_fact["amount"] == refund_fact["gross"] - Decimal(str(part)) and refund_fact["counts"] is True
+
+
+@pytest.fixture(scope="module")
+def faulty_url(saleor_db):
+    with saleor_env.running_server("saleor-faulty", LTV_FAULT_INJECTION="hooks") as url:
+        yield url
+
+
+def test_failing_hooks_never_break_checkout_and_reconcile_recovers(faulty_url, variants, db, unique):
+    order = storefront.complete_checkout(faulty_url, f"f-{unique}@example.com", f"Fault {unique}",
+                                         [(variants[0]["id"], 1)])
+    assert order["number"]  # Saleor completed the checkout although every hook raised
+    order_id = order_uuid(order["id"])
+    recorded = db.execute("SELECT count(*) FROM saleor_ltv_plugin_inboundevent WHERE object_ref = %s",
+                          (f"order:{order_id}",)).fetchone()[0]
+    assert recorded == 0
+    apply_events()
+    assert order_facts(db, [order_id]) == {}
+    out = saleor_env.django_admin("ltv_reconcile", "--days", "1")
+    assert "repaired" in out
+    fact = order_facts(db, [order_id])[order_id]
+    assert fact["gross"] == Decimal(str(order["total"]["gross"]["amount"]))
+
+
+def test_customer_deletion_erases_personal_data(saleor_url, staff, variants, db, unique):
+    email = f"erase-{unique}@example.com"
+    address = {**storefront.ADDRESS, "companyName": ""}
+    created = storefront.gql(saleor_url, """mutation($i:UserCreateInput!){customerCreate(input:$i){
+        user{id} errors{field message}}}""",
+        {"i": {"email": email, "firstName": "Hanako", "lastName": "Erase", "defaultBillingAddress": address}}, staff)
+    user_id = created["customerCreate"]["user"]["id"]
+    order = storefront.complete_checkout(saleor_url, email, "", [(variants[1]["id"], 1)])
+    apply_events()
+    assert db.execute("SELECT count(*) FROM saleor_ltv_plugin_contact WHERE email = %s", (email,)).fetchone()[0] == 1
+    storefront.gql(saleor_url, "mutation($id:ID!){customerDelete(id:$id){errors{field message}}}",
+                   {"id": user_id}, staff)
+    apply_events()
+    assert db.execute("SELECT count(*) FROM saleor_ltv_plugin_contact WHERE email = %s", (email,)).fetchone()[0] == 0
+    fact = order_facts(db, [order_uuid(order["id"])])[order_uuid(order["id"])]
+    assert fact["contact"] is None and email not in fact["key"]
+    raw = db.execute("SELECT raw FROM saleor_ltv_plugin_orderfact WHERE external_id = %s",
+                     (order_uuid(order["id"]),)).fetchone()[0]
+    assert raw == {}
+    apply_events()
+    saleor_env.django_admin("ltv_reconcile", "--days", "1")  # Saleor still has user_email on the order
+    assert db.execute("SELECT count(*) FROM saleor_ltv_plugin_contact WHERE email = %s", (email,)).fetchone()[0] == 0
