@@ -7,7 +7,7 @@ anonymously instead of re-creating the person.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -132,15 +132,42 @@ def _load_contacts(wanted) -> dict[tuple[str | None, str], Contact]:
     return result
 
 
-@transaction.atomic
 def upsert_customer(data: CustomerData) -> Contact | None:
-    """A customer event carries the user's current profile: it overrides order snapshots."""
     ref = data.customer
-    if erased_among([ref]):
-        return None
-    contact = upsert_contacts([ref]).get(contact_lookup(ref))
-    if contact is None:
-        return None
+    return upsert_customers([data]).get(contact_lookup(ref) or (None, ""))
+
+
+@transaction.atomic
+def upsert_customers(batch: Sequence[CustomerData]) -> dict[tuple[str | None, str], Contact]:
+    """A customer event carries the user's current profile: it overrides order snapshots."""
+    erased = erased_among(data.customer for data in batch)
+    live = [d for d in batch if not erased.intersection(identity_hashes(d.customer))]
+    contacts = upsert_contacts(d.customer for d in live)
+    changed: dict[int, Contact] = {}
+    for data in live:
+        contact = contacts.get(contact_lookup(data.customer))
+        if contact is not None and _apply_profile(contact, data):
+            changed[contact.pk] = contact
+    fields = ["email", "metadata", "registered_at", "marketing_consent", "consent_updated_at", *PROFILE_FIELDS]
+    try:
+        with transaction.atomic():
+            Contact.objects.bulk_update(list(changed.values()), fields, batch_size=500)
+    except IntegrityError:
+        # A user's new e-mail already names a guest contact: save one by one, keeping the old e-mail there.
+        for contact in changed.values():
+            try:
+                with transaction.atomic():
+                    contact.save(update_fields=fields)
+            except IntegrityError:
+                contact.email = Contact.objects.values_list("email", flat=True).get(pk=contact.pk)
+                contact.save(update_fields=fields)
+    return contacts
+
+
+def _apply_profile(contact: Contact, data: CustomerData) -> bool:
+    ref = data.customer
+    before = (contact.email, contact.metadata, contact.registered_at, contact.marketing_consent,
+              *(getattr(contact, name) for name in PROFILE_FIELDS))
     contact.email = normalise_email(ref.email) or contact.email
     for name in PROFILE_FIELDS:
         if getattr(ref, name):
@@ -153,13 +180,9 @@ def upsert_customer(data: CustomerData) -> Contact | None:
         if contact.marketing_consent != state:
             contact.marketing_consent = state
             contact.consent_updated_at = timezone.now()
-    try:
-        with transaction.atomic():
-            contact.save()
-    except IntegrityError:
-        # The user's new e-mail already names a guest contact: keep the old e-mail.
-        contact.refresh_from_db()
-    return contact
+    after = (contact.email, contact.metadata, contact.registered_at, contact.marketing_consent,
+             *(getattr(contact, name) for name in PROFILE_FIELDS))
+    return before != after
 
 
 @transaction.atomic

@@ -102,7 +102,7 @@ def _upsert_chunk(chunk: Sequence[OrderData]) -> int:
     accounts = _ensure_accounts(set(keys.values()))
 
     for ident, row in rows.items():
-        row.account_id = accounts[keys[ident]].pk
+        row.account_id = accounts[account_ident(*keys[ident])].pk
     stored = _lock_orders(latest)
     new_rows = [row for ident, row in rows.items() if ident not in stored]
     if new_rows:
@@ -123,7 +123,7 @@ def _upsert_chunk(chunk: Sequence[OrderData]) -> int:
             existing.updated_at = timezone.now()
             changed.append(existing)
     if changed:
-        OrderFact.objects.bulk_update(changed, [*ORDER_FIELDS, "updated_at"])
+        OrderFact.objects.bulk_update(changed, [*ORDER_FIELDS, "updated_at"], batch_size=500)
     _sync_lines(current)
     _link_contacts(current, rows, stored)
     _complete_checkouts(current.values())
@@ -152,28 +152,37 @@ def _order_row(data: OrderData, contact, is_erased: bool) -> OrderFact:
     )
 
 
-def _ensure_accounts(wanted: set[tuple[str, str, AccountKey]]) -> dict:
-    def load():
+def _ensure_accounts(wanted: set[tuple[str, str, AccountKey]]) -> dict[tuple[str, str, str, str], Account]:
+    """Accounts for (channel, currency, key), created when missing; keyed by (channel, currency, kind, key).
+
+    The display name is the first one seen; other spellings of the same key reuse the account.
+    """
+    names: dict[tuple[str, str, str, str], str] = {}
+    for channel, currency, key in sorted(wanted, key=lambda w: (w[0], w[1], w[2].kind, w[2].key, w[2].display_name)):
+        names.setdefault((channel, currency, key.kind, key.key), key.display_name)
+
+    def load() -> dict[tuple[str, str, str, str], Account]:
         found = {}
-        by_key = {(c, cur, k.kind, k.key): (c, cur, k) for c, cur, k in wanted}
-        for account in Account.objects.filter(key__in={k.key for _, _, k in wanted}):
+        for account in Account.objects.filter(key__in={ident[3] for ident in names}):
             ident = (account.channel, account.currency, account.key_kind, account.key)
-            if ident in by_key:
-                found[by_key[ident]] = account
+            if ident in names:
+                found[ident] = account
         return found
 
     found = load()
-    missing = [w for w in wanted if w not in found]
+    missing = [ident for ident in names if ident not in found]
     if missing:
         Account.objects.bulk_create(
-            [
-                Account(channel=c, currency=cur, key_kind=k.kind, key=k.key, display_name=k.display_name[:255])
-                for c, cur, k in missing
-            ],
+            [Account(channel=c, currency=cur, key_kind=kind, key=key, display_name=names[(c, cur, kind, key)][:255])
+             for c, cur, kind, key in missing],
             ignore_conflicts=True,
         )
         found = load()
     return found
+
+
+def account_ident(channel: str, currency: str, key: AccountKey) -> tuple[str, str, str, str]:
+    return (channel, currency, key.kind, key.key)
 
 
 def _lock_orders(latest) -> dict[tuple[str, str], OrderFact]:
@@ -213,7 +222,7 @@ def _sync_lines(current: dict[int, OrderData]) -> None:
     if new_rows:
         OrderLineFact.objects.bulk_create(new_rows)
     if changed:
-        OrderLineFact.objects.bulk_update(changed, LINE_FIELDS)
+        OrderLineFact.objects.bulk_update(changed, LINE_FIELDS, batch_size=500)
 
 
 def _link_contacts(current: dict[int, OrderData], rows, stored) -> None:
@@ -245,7 +254,7 @@ def _link_contacts(current: dict[int, OrderData], rows, stored) -> None:
     if new_links:
         AccountContact.objects.bulk_create(new_links, ignore_conflicts=True)
     if changed:
-        AccountContact.objects.bulk_update(changed, ["first_seen_at", "last_seen_at"])
+        AccountContact.objects.bulk_update(changed, ["first_seen_at", "last_seen_at"], batch_size=500)
 
 
 def _complete_checkouts(orders) -> None:

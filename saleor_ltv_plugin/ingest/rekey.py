@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef
 
 from ..models import Account, AccountContact, OrderFact
 from .account_keys import AccountKey
-from .orders import _ensure_accounts, account_key
+from .orders import _ensure_accounts, account_ident, account_key
 
 
 def rekey_accounts(
@@ -47,7 +47,7 @@ def _rekey_batch(batch: list[OrderFact]) -> int:
     changed = []
     for order in batch:
         if order.pk in wanted:
-            order.account_id = accounts[wanted[order.pk]].pk
+            order.account_id = accounts[account_ident(*wanted[order.pk])].pk
             changed.append(order)
     OrderFact.objects.bulk_update(changed, ["account_id"])
     links = {}

@@ -126,3 +126,10 @@ def test_a_batch_costs_a_bounded_number_of_queries():
         upsert_orders(batch(400, 1000))
     assert len(large) <= len(small) + 2
     assert OrderFact.objects.count() == 410 and OrderLineFact.objects.count() == 820
+
+
+def test_one_batch_with_several_spellings_of_one_company():
+    upsert_orders([make_order("a", company="株式会社山田製作所"), make_order("b", company="(株)山田製作所"),
+                   make_order("c", company="山田製作所 株式会社")])
+    account = Account.objects.get()
+    assert account.orders.count() == 3 and account.display_name in {"株式会社山田製作所", "(株)山田製作所", "山田製作所 株式会社"}

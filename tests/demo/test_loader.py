@@ -1,0 +1,52 @@
+"""The demo shop loads through the ingest path and lands on the right accounts."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+
+from saleor_ltv_plugin.demo.loader import load_shop
+from saleor_ltv_plugin.demo.synthetic import generate_shop
+from saleor_ltv_plugin.models import Account, CheckoutFact, Contact, OrderFact, OrderLineFact
+
+
+@pytest.mark.django_db
+def test_each_company_becomes_exactly_one_account_with_all_its_orders():
+    shop = generate_shop(n_companies=120, seed=3)
+    load_shop(shop)
+    load_shop(shop)  # loading twice changes nothing
+    expected = defaultdict(set)
+    for order in shop.orders:
+        expected[order.company_key].add(order.external_id)
+    stored = defaultdict(set)
+    for account_id, external_id in OrderFact.objects.values_list("account_id", "external_id"):
+        stored[account_id].add(external_id)
+    assert sorted(map(sorted, stored.values())) == sorted(map(sorted, expected.values()))
+    assert Account.objects.count() == len(expected)
+    assert OrderFact.objects.count() == len(shop.orders)
+    assert OrderLineFact.objects.count() == sum(len(o.lines) for o in shop.orders)
+    total = sum((o.total_gross - o.refunded_amount for o in shop.orders), Decimal(0))
+    assert OrderFact.objects.aggregate(s=Sum("amount"))["s"] == total
+    assert CheckoutFact.objects.count() == len(shop.checkouts)
+    registered = {c.user_id for c in shop.contacts if c.user_id}
+    assert set(Contact.objects.exclude(saleor_user_id=None).values_list("saleor_user_id", flat=True)) == registered
+
+
+def test_the_demo_command_runs_standalone_on_sqlite(tmp_path):
+    env = {**os.environ, "LTV_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "saleor_ltv_plugin.standalone.settings"}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "saleor_ltv_plugin.standalone.cli", "ltv_demo", "--no-serve", "--companies", "60"],
+        env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "loaded" in result.stdout
+    with sqlite3.connect(tmp_path / "ltv-standalone.sqlite3") as db:
+        orders = db.execute("SELECT count(*) FROM saleor_ltv_plugin_orderfact").fetchone()[0]
+    shop = generate_shop(n_companies=60)
+    assert orders == len(shop.orders) > 0
