@@ -82,9 +82,14 @@ class LTVPlugin(BasePlugin):
         try:
             conf.build_settings(values)
         except conf.SettingsError as exc:
-            raise ValidationError(
-                {name: ValidationError(reason, code="invalid") for name, reason in exc.errors.items()}
-            ) from None
+            # Keyed by the configuration item, so the Dashboard marks the right input;
+            # the full path (channel_overrides.<slug>.<setting>) stays in the message.
+            by_item: dict[str, list] = {}
+            for path, reason in exc.errors.items():
+                item = path.split(".", 1)[0]
+                message = reason if path == item else f"{path}: {reason}"
+                by_item.setdefault(item, []).append(ValidationError(message, code="invalid"))
+            raise ValidationError(by_item) from None
 
     # --- event capture -------------------------------------------------
     def _record(self, kind: str, ref: str, payload: dict | None = None) -> None:

@@ -1,82 +1,104 @@
 """A deterministic synthetic B2B shop: companies with known buying rhythms.
 
-Pure Python + numpy (no Django), so the engine's benchmarks can use the same shop and
-check predictions against the truth kept on each company (`true_interval_days`,
-`churn_at`, regular SKUs with their replenishment intervals). Same seed → same shop.
+Pure Python + numpy (no Django, no Saleor), so the engine's benchmarks and the
+standalone demo use the same shop and can check predictions against the truth kept
+on each company (`true_interval_days`, `churn_at`, regular SKUs with their
+replenishment intervals, the canonical company `key`). Same arguments → same shop.
 
-Patterns (shares of companies): one-off 25 % (exactly one order, as in real shops),
-steady 18 %, growing 14 %, seasonal 14 %, churning 15 %, new 9 % (first order in the
-last year), prospect 5 % (registered, never bought). Gaps between orders are gamma
-distributed around the company's rhythm (CV 0.5).
+The model, per company:
+
+- a pattern (shares of companies): one_off 21 % (exactly one order), steady 24 %,
+  growing 12 %, seasonal 12 %, churning 14 %, new 13 % (first order in the last
+  year), prospect 4 % (registered contacts, never bought). With the repeat buyers
+  who happen to order once (new ones, long rhythms) about a quarter of the
+  buying companies end up with exactly one order, as in real shops;
+- a rhythm `true_interval_days` (log-normal, median 24 days, clipped to 7–120):
+  orders form a gamma renewal process (shape 2–6, i.e. CV 0.4–0.7) in
+  "operational time" whose rate is 1/interval, modulated by the pattern —
+  seasonal: peaks in the company's peak months (March / September / December),
+  the interval being the average over a year; growing: the rate rises from 45 %
+  to 100 % of 1/interval, so the interval is the rhythm reached at `end`;
+  churning: steady, slowing down over the last 120 days, nothing after `churn_at`;
+- a basket of 2–8 regular SKUs, each bought every k-th order (k ≥ 1 from the
+  product's replenishment cycle), so its true replenishment interval is
+  k × `true_interval_days`; plus occasional other products (durable equipment
+  only this way);
+- 1–5 buyers (contacts), ~10 % of them guests (no user id), each writing the
+  company's name their own way (株式会社山田製作所 / (株)山田製作所 /
+  山田製作所 株式会社 / ＡＢＣ商事 / YAMADA WORKS CO.,LTD …).
+
+Orders are on weekdays mostly, in Tokyo business hours, stored in UTC; ~2 %
+cancelled, ~1 % fully and ~2 % partly returned; the newest ones not yet fulfilled.
 """
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 import numpy as np
 
-JST = timezone(timedelta(hours=9))
-PATTERNS = ("one_off", "steady", "growing", "seasonal", "churning", "new", "prospect")
-PATTERN_SHARES = (0.25, 0.18, 0.14, 0.14, 0.15, 0.09, 0.05)
-_ROOTS = (
-    "山田 佐藤 鈴木 高橋 田中 伊藤 渡辺 中村 小林 加藤 吉田 山本 松本 井上 木村 林 清水 山口 阿部 池田 "
-    "橋本 石川 前田 藤田 小川 岡田 後藤 長谷川 村上 近藤 坂本 遠藤 青木 藤井 西村 福田 太田 三浦 藤原 岡本 "
-    "松田 中川 中野 原田 小野 竹内 金子 和田 中山 石田 上田 森田 原 柴田 酒井 工藤 横山 宮崎 宮本 内田"
-).split()
-_MIDDLES = "中央 東 西 北 南 新 大 日本 関東 関西 湘南 北陸 九州 東海 信越 第一 協和 共栄 富士 旭".split()
-_TRADES = "製作所 商事 工業 電機 建設 物産 印刷 食品 精機 化学".split()
-_ROMAJI = {"山田": "Yamada", "佐藤": "Sato", "鈴木": "Suzuki", "高橋": "Takahashi", "田中": "Tanaka",
-           "伊藤": "Ito", "渡辺": "Watanabe", "中村": "Nakamura", "小林": "Kobayashi", "加藤": "Kato"}
-_TRADES_EN = {"製作所": "Works", "商事": "Trading", "工業": "Industries", "電機": "Electric",
-              "建設": "Construction", "物産": "Bussan", "印刷": "Printing", "食品": "Foods",
-              "精機": "Seiki", "化学": "Chemical"}
-_JA_FORMS = ("株式会社{}", "(株){}", "{} 株式会社", "㈱{}", "（株）{}", "株式会社 {}")
-_EN_FORMS = ("{} Co., Ltd.", "{} CO.,LTD", "{} Inc.", "{} Co.,Ltd")
-_GIVEN = "taro hanako jiro yuki kenta aya daisuke emi shota mai takeshi nao ryo sakura".split()
-_CATEGORIES = (  # (name, share of catalogue, replenishment days range, unit price range JPY)
-    ("consumable", 0.5, (10, 45), (300, 6000)),
-    ("supply", 0.35, (45, 150), (2000, 30000)),
-    ("equipment", 0.15, (180, 720), (30000, 400000)),
+from .synthetic_data import (
+    CATALOGUE, EN_FORMS, GIVEN_NAMES, KANA_ROOTS, LEGAL_FORM_SHARES, LEGAL_FORMS, MODIFIERS, ROOTS,
+    SURNAMES, TRADES,
 )
+
+JST = timezone(timedelta(hours=9))  # Japan has no daylight saving time
+PATTERNS = ("one_off", "steady", "growing", "seasonal", "churning", "new", "prospect")
+PATTERN_SHARES = (0.21, 0.24, 0.12, 0.12, 0.14, 0.13, 0.04)
+ORDER_STATUSES = (  # Saleor's OrderStatus values used here
+    "unconfirmed", "unfulfilled", "partially_fulfilled", "fulfilled", "canceled", "returned",
+    "partially_returned",
+)
+TAX_RATE = Decimal("0.10")  # prices are tax-inclusive; total_net = gross / 1.10 rounded to yen
+
+_ZERO = Decimal(0)
+_DAY = 86400
+
+
+# --------------------------------------------------------------------------- output
 
 
 @dataclass(frozen=True, slots=True)
 class SyntheticProduct:
     sku: str
-    product_id: str
+    product_id: str  # Saleor-style primary keys as strings
     variant_id: str
-    name: str
-    category: str
-    unit_price: Decimal
-    replenishment_days: float
+    name: str  # product name (what an order line calls product_name)
+    variant_name: str
+    category: str  # consumable | supply | equipment
+    unit_price: Decimal  # JPY, tax-inclusive list price
+    replenishment_days: float  # typical days a unit lasts a buyer
 
 
 @dataclass(frozen=True, slots=True)
 class SyntheticCompany:
-    key: str  # the truth: one key per company, whatever way its name is written
-    display_name: str
-    pattern: str
-    true_interval_days: float
-    first_order_at: datetime | None
-    churn_at: datetime | None
+    key: str  # the truth: one canonical key per company, however its name is written
+    display_name: str  # the official written form
+    pattern: str  # one of PATTERNS
+    true_interval_days: float  # mean days between orders (see the module docstring per pattern)
+    first_order_at: datetime | None  # None for prospects
+    churn_at: datetime | None  # churning companies only: no order at or after it
     regular_skus: tuple[tuple[str, float], ...]  # (sku, true replenishment interval in days)
-    name_variants: tuple[str, ...]
+    name_variants: tuple[str, ...]  # every way the name is written on its orders/contacts
+    email_domain: str
+    gap_shape: float  # gamma shape of the gaps (CV = 1/sqrt(shape))
+    peak_months: tuple[int, ...]  # seasonal companies only
 
 
 @dataclass(frozen=True, slots=True)
 class SyntheticContact:
     company_key: str
-    user_id: str | None
+    user_id: str | None  # None: a guest buyer (orders without an account)
     email: str
     first_name: str
     last_name: str
-    company_name: str  # as this buyer writes it
-    language_code: str
-    registered_at: datetime
+    company_name: str  # as this buyer usually writes it
+    language_code: str  # "ja" | "en"
+    registered_at: datetime  # account creation (guests: first seen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,40 +108,40 @@ class SyntheticOrderLine:
     product_name: str
     variant_id: str
     quantity: int
-    unit_price: Decimal
-    total: Decimal
+    unit_price: Decimal  # JPY, tax-inclusive, after the company's discount
+    total: Decimal  # unit_price × quantity
 
 
 @dataclass(frozen=True, slots=True)
 class SyntheticOrder:
-    external_id: str
+    external_id: str  # "demo-order-0000001", numbered in created_at order
     channel: str
     currency: str
-    created_at: datetime
-    status: str
+    created_at: datetime  # aware, UTC
+    status: str  # one of ORDER_STATUSES
     user_id: str | None
     email: str
-    company_name: str
-    company_key: str
+    company_name: str  # as written on this order's billing address
+    company_key: str  # the truth (SyntheticCompany.key); not something Saleor knows
     billing_country: str
     language_code: str
     lines: tuple[SyntheticOrderLine, ...]
-    total_gross: Decimal
-    total_net: Decimal
-    refunded_amount: Decimal
-    checkout_token: str | None
+    total_gross: Decimal  # sum of line totals
+    total_net: Decimal  # total_gross / 1.10, rounded to yen
+    refunded_amount: Decimal  # 0 ≤ refunded ≤ gross
+    checkout_token: str | None  # None: placed by staff (phone / FAX), no checkout
 
 
 @dataclass(frozen=True, slots=True)
 class SyntheticCheckout:
-    token: str
+    token: str  # uuid4
     channel: str
     currency: str
     email: str
     user_id: str | None
     company_name: str
-    last_change: datetime
-    lines: tuple[dict, ...]
+    last_change: datetime  # aware, UTC, within the 7 days before `end`
+    lines: tuple[dict, ...]  # {sku, product_id, variant_id, product_name, quantity, unit_price, amount}
     total_gross: Decimal
 
 
@@ -127,190 +149,488 @@ class SyntheticCheckout:
 class SyntheticShop:
     companies: list[SyntheticCompany]
     contacts: list[SyntheticContact]
-    orders: list[SyntheticOrder]
+    orders: list[SyntheticOrder]  # sorted by created_at
     checkouts: list[SyntheticCheckout]
     products: list[SyntheticProduct]
 
 
-def _catalogue(rng: np.random.Generator, size: int = 200) -> list[SyntheticProduct]:
+# --------------------------------------------------------------------------- catalogue
+
+
+def _catalogue(rng: np.random.Generator) -> list[SyntheticProduct]:
+    """~200 SKUs: consumables and supplies as a single pack and a case of 5, equipment."""
     products = []
-    for name, share, (low_days, high_days), (low_price, high_price) in _CATEGORIES:
-        for _ in range(int(round(size * share))):
-            index = len(products) + 1
-            price = int(np.exp(rng.uniform(np.log(low_price), np.log(high_price))) // 10 * 10)
-            products.append(SyntheticProduct(
-                sku=f"{name[:3].upper()}-{index:04d}", product_id=f"prod-{index:04d}",
-                variant_id=f"var-{index:04d}", name=f"{name.title()} item {index}", category=name,
-                unit_price=Decimal(max(price, 100)),
-                replenishment_days=float(rng.uniform(low_days, high_days)),
-            ))
+    product_id = 100
+    for category, name, options, (low, high), (short, long) in CATALOGUE:
+        product_id += 1
+        for option in options:
+            price = int(np.exp(rng.uniform(np.log(low), np.log(high))) // 10 * 10)
+            days = float(rng.uniform(short, long))
+            packs = [("", price, days)]
+            if category != "equipment":
+                packs.append(("ケース(5個)", int(price * 5 * 0.95) // 10 * 10, days * 5))
+            for pack, pack_price, pack_days in packs:
+                index = len(products) + 1
+                products.append(SyntheticProduct(
+                    sku=f"{category[:3].upper()}-{index:04d}", product_id=str(product_id),
+                    variant_id=str(1000 + index), name=name,
+                    variant_name=f"{option} {pack}".strip(), category=category,
+                    unit_price=Decimal(pack_price), replenishment_days=round(pack_days, 1),
+                ))
     return products
 
 
-def _company_names(rng: np.random.Generator, n: int) -> list[tuple[str, str]]:
-    """(Japanese base name, English base name or '') for n distinct companies."""
-    combos = len(_ROOTS) * len(_MIDDLES) * len(_TRADES)
-    picks = rng.permutation(combos)[: min(n, combos)]
+# --------------------------------------------------------------------------- names
+
+_FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)} | {" ": "\u3000"})
+_HALF_KANA = {}
+for _code in range(0xFF66, 0xFF9E):  # half-width katakana → their full-width forms, reversed
+    _HALF_KANA.setdefault(unicodedata.normalize("NFKC", chr(_code)), chr(_code))
+
+
+def _full_width(text: str) -> str:
+    return text.translate(_FULL_WIDTH)
+
+
+def _half_width_kana(text: str) -> str:
+    out = []
+    for char in text:
+        decomposed = unicodedata.normalize("NFD", char)
+        half = _HALF_KANA.get(decomposed[0])
+        if half is None:
+            out.append(char)
+            continue
+        out.append(half + ("ﾞ" if "\u3099" in decomposed else "ﾟ" if "\u309a" in decomposed else ""))
+    return "".join(out)
+
+
+def _fold(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    key: str
+    official: str
+    variants: tuple[str, ...]
+    domain: str
+    english: bool
+    root_surname: str | None  # kanji, when the company is named after a family
+
+
+def _company_names(rng: np.random.Generator, n: int) -> list[_Name]:
+    """n companies with distinct keys and domains, each written 1–6 ways."""
+    n_roots, n_mods, n_trades = len(ROOTS), len(MODIFIERS), len(TRADES)
+    space = n_roots * n_mods * n_trades
+    initials = rng.random(n) < 0.06  # "ABC商事"-style names
+    n_combo = min(int((~initials).sum()), space)
+    combos = iter(rng.choice(space, size=n_combo, replace=False)) if n_combo else iter(())
+    english = rng.random(n) < 0.08
+    seen_keys: set[str] = set()
+    seen_domains: set[str] = set()
+    surnames = {kanji for kanji, _ in SURNAMES}
     names = []
     for i in range(n):
-        code = int(picks[i % len(picks)])
-        root, rest = divmod(code, len(_MIDDLES) * len(_TRADES))
-        middle, trade = divmod(rest, len(_TRADES))
-        suffix = "" if i < combos else str(i // combos + 1)  # beyond the combinations: numbered
-        ja = f"{_ROOTS[root]}{_MIDDLES[middle]}{_TRADES[trade]}{suffix}"
-        romaji = _ROMAJI.get(_ROOTS[root])
-        en = f"{romaji} {_TRADES_EN[_TRADES[trade]]} {middle + 1}{suffix}" if romaji and middle < 3 else ""
-        names.append((ja, en))
+        code = None if initials[i] else next(combos, None)
+        if code is None:  # initials, or the combinations ran out
+            while True:
+                letters = "".join(chr(65 + int(c)) for c in rng.integers(0, 26, size=int(rng.integers(2, 4))))
+                trade = TRADES[int(rng.integers(n_trades))]
+                base, domain, en_base, root = f"{letters}{trade[0]}", f"{letters.lower()}-{trade[1]}", "", None
+                if _fold(base) not in seen_keys:
+                    break
+        else:
+            code = int(code)
+            r, rest = divmod(code, n_mods * n_trades)
+            m, t = divmod(rest, n_trades)
+            root, mod, trade = ROOTS[r], MODIFIERS[m], TRADES[t]
+            base = f"{root[0]}{mod[0]}{trade[0]}"
+            domain = "-".join(part for part in (root[1], mod[1], trade[1]) if part)
+            en_base = " ".join(part for part in (root[2], mod[2], trade[2]) if part)
+            root = root[0] if root[0] in surnames else None
+        use_english = bool(english[i] and en_base and _fold(en_base) not in seen_keys)
+        key = en_base if use_english else base
+        while domain in seen_domains:  # only when the initials repeat a domain
+            domain += "-jp"
+        seen_keys.add(_fold(key))
+        seen_domains.add(domain)
+        official, variants = (_english_variants if use_english else _japanese_variants)(rng, key)
+        names.append(_Name(key, official, variants, f"{domain}.example", use_english, root))
     return names
 
 
-def _name_variants(rng, ja: str, en: str) -> tuple[str, ...]:
-    if en:
-        forms = rng.choice(len(_EN_FORMS), size=int(rng.integers(1, 4)), replace=False)
-        return tuple(_EN_FORMS[i].format(en if i != 1 else en.upper()) for i in forms)
-    forms = rng.choice(len(_JA_FORMS), size=int(rng.integers(1, 4)), replace=False)
-    written = [_JA_FORMS[i].format(ja) for i in forms]
-    if rng.random() < 0.1:  # some buyers type full-width digits and spaces
-        written.append(_JA_FORMS[0].format(ja).translate(str.maketrans("0123456789 ", "０１２３４５６７８９　")))
-    return tuple(written)
+def _how_many_forms(rng) -> int:
+    return int(rng.choice((1, 2, 3, 4), p=(0.35, 0.35, 0.2, 0.1)))
 
 
-def _business_time(rng, day: date) -> datetime:
-    local = datetime.combine(day, time(int(rng.integers(9, 18)), int(rng.integers(0, 60))), JST)
-    return local.astimezone(timezone.utc)
+def _japanese_variants(rng, base: str) -> tuple[str, tuple[str, ...]]:
+    form, abbreviations = LEGAL_FORMS[int(rng.choice(len(LEGAL_FORMS), p=LEGAL_FORM_SHARES))]
+    prefix = rng.random() < 0.6  # 前株 vs 後株
+    official = f"{form}{base}" if prefix else f"{base}{form}"
+    candidates = [f"{a}{base}" if prefix else f"{base}{a}" for a in abbreviations]
+    candidates += [f"{form} {base}", f"{form}\u3000{base}", f"{base} {form}", f"{base}（{abbreviations[0][1]}）", base]
+    if any("A" <= ch <= "Z" for ch in base):
+        candidates += [official.replace(base, _full_width(base))] * 3  # ＡＢＣ商事 vs ABC商事
+    if any(base.startswith(k) for k in KANA_ROOTS):
+        candidates += [official.replace(base, _half_width_kana(base))] * 3  # ｻﾝﾗｲｽﾞ商事
+    others = [candidates[int(i)] for i in rng.permutation(len(candidates))]
+    return official, tuple(dict.fromkeys([official, *others[: _how_many_forms(rng) - 1]]))
 
 
-def _end_of_day(day: date) -> datetime:
-    return datetime.combine(day, time(23, 59, 59), JST).astimezone(timezone.utc)
+def _english_variants(rng, base: str) -> tuple[str, tuple[str, ...]]:
+    official = EN_FORMS[0].format(base)
+    candidates = [f.format(base.upper() if f.isupper() or "CO" in f else base) for f in EN_FORMS[1:]]
+    candidates += [_full_width(base.upper()) + " CO.,LTD", base]
+    others = [candidates[int(i)] for i in rng.permutation(len(candidates))]
+    return official, tuple(dict.fromkeys([official, *others[: _how_many_forms(rng) - 1]]))
 
 
-def _purchase_days(rng, pattern: str, interval: float, first: date, end: date, churn: date | None) -> list[date]:
-    if pattern == "one_off":
-        return [first]
-    days, current = [first], first
-    span = max((end - first).days, 1)
-    while True:
-        progress = (current - first).days / span
-        mean = interval * (1.5 - 0.8 * progress) if pattern == "growing" else interval
-        current = current + timedelta(days=max(1, int(round(rng.gamma(4.0, mean / 4.0)))))
-        if current > end or (churn is not None and current > churn):
-            return days
-        if pattern == "seasonal" and current.month not in (3, 9, 12) and rng.random() < 0.45:
-            continue  # quieter outside the fiscal-year-end and year-end peaks
-        days.append(current)
+# --------------------------------------------------------------------------- rhythm
 
 
-def _lines(rng, basket, products_by_sku, interval, catalogue, size) -> tuple[SyntheticOrderLine, ...]:
-    chosen = [sku for sku, every in basket if rng.random() < min(1.0, 1.3 * interval / every)]
-    if rng.random() < 0.12 or not chosen:
-        chosen.append(catalogue[int(rng.integers(len(catalogue)))].sku)
-    lines = []
-    for sku in dict.fromkeys(chosen):
-        product = products_by_sku[sku]
-        quantity = int(1 + rng.poisson(size if product.category != "equipment" else 0.2))
-        lines.append(SyntheticOrderLine(
-            sku=sku, product_id=product.product_id, product_name=product.name, variant_id=product.variant_id,
-            quantity=quantity, unit_price=product.unit_price, total=product.unit_price * quantity,
-        ))
-    return tuple(lines)
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _order_days(rng, rate: np.ndarray, shape: float) -> np.ndarray:
+    """Day offsets (0 = the first order) of a gamma renewal process with daily rate `rate`.
+
+    Time rescaling: gaps of mean 1 in operational time Λ(t) = Σ rate, mapped back to days.
+    """
+    if len(rate) < 2:
+        return np.zeros(1, dtype=np.int64)
+    clock = np.cumsum(rate[1:])
+    horizon = float(clock[-1])
+    size = int(horizon * 1.3 + 3 * np.sqrt(horizon) + 8)
+    arrivals = np.cumsum(rng.gamma(shape, 1.0 / shape, size=size))
+    while arrivals[-1] < horizon:
+        arrivals = np.concatenate([arrivals, arrivals[-1] + np.cumsum(rng.gamma(shape, 1.0 / shape, size=size))])
+    arrivals = arrivals[arrivals < horizon]
+    return np.concatenate([[0], np.searchsorted(clock, arrivals) + 1]).astype(np.int64)
+
+
+def _to_weekdays(rng, days: np.ndarray, weekday0: int, low: int, high: int) -> np.ndarray:
+    """Move ~85 % of weekend orders to the Friday before or the Monday after (within [low, high])."""
+    weekday = (days + weekday0) % 7
+    weekend = (weekday >= 5) & (rng.random(len(days)) < 0.85)
+    if not weekend.any():
+        return days
+    to_monday = days + (7 - weekday)
+    to_friday = days - (weekday - 4)
+    monday_first = rng.random(len(days)) < 0.6
+    moved = np.where(monday_first, to_monday, to_friday)
+    moved = np.where((moved > high) | (moved < low), np.where(monday_first, to_friday, to_monday), moved)
+    ok = weekend & (moved >= low) & (moved <= high)
+    return np.sort(np.where(ok, moved, days))
+
+
+def _seconds_of_day(rng, n: int) -> np.ndarray:
+    """Tokyo business hours (peaks mid-morning and mid-afternoon), a few evening orders."""
+    hours = rng.choice(_HOURS, size=n, p=_HOUR_WEIGHTS)
+    return hours * 3600 + rng.integers(0, 3600, size=n)
+
+
+_HOURS = np.arange(7, 23)
+_HOUR_WEIGHTS = np.array([1, 3, 8, 12, 12, 9, 5, 9, 11, 11, 9, 6, 3, 2, 2, 1], dtype=float)
+_HOUR_WEIGHTS /= _HOUR_WEIGHTS.sum()
+
+
+# --------------------------------------------------------------------------- generator
+
+
+class _Builder:
+    """Holds the shared state of one generate_shop call."""
+
+    def __init__(self, rng, end: date, years: int, channel: str, currency: str):
+        self.rng = rng
+        self.end = end
+        self.start = _years_before(end, years)
+        self.n_days = (end - self.start).days  # orders fall on days [0, n_days) from start
+        self.base_ts = datetime.combine(self.start, time(0), JST).timestamp()
+        self.weekday0 = self.start.weekday()
+        self.channel, self.currency = channel, currency
+        self.products = _catalogue(rng)
+        self.by_sku = {p.sku: p for p in self.products}
+        self.regular_pool = np.array([i for i, p in enumerate(self.products) if p.category != "equipment"])
+        regular_weights = np.array([3.0 if self.products[i].category == "consumable" else 1.0 for i in self.regular_pool])
+        self.regular_weights = regular_weights / regular_weights.sum()
+        extra_weights = np.array([{"consumable": 3.0, "supply": 2.0, "equipment": 0.6}[p.category] for p in self.products])
+        self.extra_weights = extra_weights / extra_weights.sum()
+        months = np.array([(self.start + timedelta(days=d)).month for d in range(self.n_days)])
+        self.month_of_day = months
+        self.lines: dict[tuple[int, int, int], SyntheticOrderLine] = {}  # shared immutable lines
+        self.user_counter = 0
+
+    def at(self, day: int, seconds: int) -> datetime:
+        return datetime.fromtimestamp(self.base_ts + day * _DAY + seconds, timezone.utc)
+
+    def line(self, product_index: int, unit_price: int, quantity: int) -> SyntheticOrderLine:
+        key = (product_index, unit_price, quantity)
+        line = self.lines.get(key)
+        if line is None:
+            p = self.products[product_index]
+            line = self.lines[key] = SyntheticOrderLine(
+                sku=p.sku, product_id=p.product_id, product_name=p.name, variant_id=p.variant_id,
+                quantity=quantity, unit_price=Decimal(unit_price), total=Decimal(unit_price * quantity),
+            )
+        return line
 
 
 def generate_shop(
-    n_companies: int = 3000, years: int = 3, seed: int = 42, end: date = date(2026, 11, 1),
-    channel: str = "default-channel", currency: str = "JPY",
+    n_companies: int = 3000,
+    years: int = 3,
+    seed: int = 42,
+    end: date = date(2026, 11, 1),
+    channel: str = "default-channel",
+    currency: str = "JPY",
 ) -> SyntheticShop:
-    """Generate the shop; orders sorted by created_at. Deterministic for a seed."""
+    """Generate the shop: orders on the days [end − years, end) (Tokyo dates), sorted by created_at.
+
+    Deterministic for the same arguments. Cost is linear in n_companies (3,000
+    companies × 3 years ≈ 75k orders in a few seconds).
+    """
+    if n_companies < 1 or years < 1:
+        raise ValueError("n_companies and years must be at least 1")
     rng = np.random.default_rng(seed)
-    catalogue = _catalogue(rng)
-    by_sku = {p.sku: p for p in catalogue}
-    regular_pool = [p for p in catalogue if p.category != "equipment"]
-    start = end - timedelta(days=365 * years)
+    b = _Builder(rng, end, years, channel, currency)
+    names = _company_names(rng, n_companies)
     patterns = rng.choice(len(PATTERNS), size=n_companies, p=PATTERN_SHARES)
-    companies, contacts, raw_orders = [], [], []
-    user_counter = 0
-    for index, ((ja, en), pattern_index) in enumerate(zip(_company_names(rng, n_companies), patterns)):
-        pattern = PATTERNS[pattern_index]
-        interval = float(np.clip(rng.lognormal(np.log(30), 0.6), 7, 120))
-        basket_size = int(rng.integers(2, 9))
-        basket = tuple(
-            (regular_pool[i].sku, regular_pool[i].replenishment_days)
-            for i in rng.choice(len(regular_pool), size=basket_size, replace=False)
-        )
-        variants = _name_variants(rng, ja, en)
-        first = start + timedelta(days=int(rng.integers(0, max((end - start).days - 30, 1))))
-        if pattern == "new":
-            first = end - timedelta(days=int(rng.integers(1, 365)))
-        churn = None
-        if pattern == "churning":
-            earliest = first + timedelta(days=int(3 * interval))
-            latest = end - timedelta(days=60)
-            churn = earliest + timedelta(days=int(rng.integers(0, max((latest - earliest).days, 1))))
-        slug = f"c{index:06d}"
-        domain = f"{slug}.example"
-        company_contacts = []
-        for c in range(int(rng.integers(1, 6))):
-            given = _GIVEN[int(rng.integers(len(_GIVEN)))]
-            guest = rng.random() < 0.1
-            if not guest:
-                user_counter += 1
-            company_contacts.append(SyntheticContact(
-                company_key=ja, user_id=None if guest else f"user-{user_counter:06d}",
-                email=f"{given}.{c}@{domain}", first_name=given.title(), last_name=(en.split()[0] if en else ja[:2]),
-                company_name=variants[c % len(variants)], language_code="en" if en or rng.random() < 0.05 else "ja",
-                registered_at=_business_time(rng, first - timedelta(days=int(rng.integers(0, 60)))),
-            ))
+    intervals = np.clip(rng.lognormal(np.log(24.0), 0.6, size=n_companies), 7.0, 120.0)
+    companies, contacts, pending = [], [], []
+    for name, pattern_index, interval in zip(names, patterns, intervals):
+        company, company_contacts, orders = _company(b, name, PATTERNS[pattern_index], float(interval))
+        companies.append(company)
         contacts.extend(company_contacts)
-        first_at = None if pattern == "prospect" else _business_time(rng, first)
-        companies.append(SyntheticCompany(
-            key=ja, display_name=variants[0], pattern=pattern, true_interval_days=interval,
-            first_order_at=first_at, churn_at=_end_of_day(churn) if churn else None,
-            regular_skus=basket, name_variants=variants,
+        pending.extend(orders)
+    pending.sort(key=lambda item: item[0])  # stable: ties keep company order
+    orders = [
+        SyntheticOrder(f"demo-order-{number:07d}", channel, currency, *item[1:])
+        for number, item in enumerate(pending, start=1)
+    ]
+    checkouts = _abandoned_checkouts(b, companies, contacts, count=max(5, n_companies // 200))
+    return SyntheticShop(companies=companies, contacts=contacts, orders=orders, checkouts=checkouts, products=b.products)
+
+
+def _first_day(rng, pattern: str, n_days: int, interval: float) -> int:
+    last_year = max(0, n_days - 365)
+    if pattern == "new":
+        return int(rng.integers(last_year, n_days))
+    if pattern in ("one_off", "prospect"):
+        return int(rng.integers(0, n_days))
+    if pattern == "churning":
+        return int(rng.integers(0, max(1, n_days - 150 - int(3 * interval))))
+    if rng.random() < 0.35:  # customers since the shop opened
+        return int(rng.integers(0, min(90, n_days)))
+    return int(rng.integers(0, max(1, last_year)))
+
+
+def _company(b: _Builder, name: _Name, pattern: str, interval: float):
+    rng, n_days = b.rng, b.n_days
+    first = _first_day(rng, pattern, n_days, interval)
+    shape = float(rng.uniform(2.0, 6.0))
+    peaks: tuple[int, ...] = ()
+    churn = None
+    last = n_days - 1
+    if pattern == "churning":
+        earliest = min(first + max(int(3 * interval), 60), n_days - 31)  # _first_day leaves room
+        churn = max(int(rng.integers(earliest, n_days - 30)), first + 1)
+        last = min(churn - 1, n_days - 1)
+
+    # the basket: regular SKUs bought every k-th order
+    size = int(rng.integers(2, 9))
+    basket = rng.choice(b.regular_pool, size=size, replace=False, p=b.regular_weights)
+    usage = rng.lognormal(0.0, 0.35, size=size)  # this company's consumption speed
+    every = np.maximum(1, np.rint(np.array([b.products[i].replenishment_days for i in basket]) * usage / interval)).astype(int)
+    base_qty = rng.lognormal(np.log(2.0), 0.8, size=size)
+    discount = float(rng.choice((0.0, 0.03, 0.05, 0.08, 0.10), p=(0.4, 0.2, 0.2, 0.1, 0.1)))
+    prices = [int(round(int(b.products[i].unit_price) * (1 - discount))) for i in basket]
+    extra_rate = float(rng.uniform(0.05, 0.3))
+
+    contacts, buyer_start, weights = _contacts(b, name, pattern, first, last)
+    key = name.key
+    company = SyntheticCompany(
+        key=key, display_name=name.official, pattern=pattern, true_interval_days=round(interval, 2),
+        first_order_at=None, churn_at=None,
+        regular_skus=tuple((b.products[i].sku, round(float(k * interval), 2)) for i, k in zip(basket, every)),
+        name_variants=name.variants, email_domain=name.domain, gap_shape=round(shape, 3), peak_months=peaks,
+    )
+    if pattern == "prospect":
+        return company, contacts, []
+
+    # the rhythm
+    if pattern == "one_off":
+        days = _to_weekdays(rng, np.array([first]), b.weekday0, 0, n_days - 1)
+    else:
+        rate = np.full(last - first + 1, 1.0 / interval)
+        if pattern == "seasonal":
+            peaks = ((3,), (3, 9), (12,), (3, 12), (9, 12))[int(rng.integers(5))]
+            lift = np.where(np.isin(b.month_of_day, peaks), 2.5, 0.7)
+            rate = rate * (lift / lift[: min(365, n_days)].mean())[first : last + 1]
+        elif pattern == "growing":
+            rate = rate * np.linspace(0.45, 1.0, len(rate))
+        elif pattern == "churning":
+            slow = np.arange(len(rate)) > len(rate) - 120
+            rate[slow] *= np.linspace(1.0, 0.5, int(slow.sum()))
+        days = first + _order_days(rng, rate, shape)
+        days = _to_weekdays(rng, days, b.weekday0, first, last)
+    n = len(days)
+    seconds = _seconds_of_day(rng, n)
+    if pattern == "one_off":
+        seconds[0] = max(seconds[0], 9 * 3600)
+    company = _replace_truth(company, b, days[0], seconds[0], churn, peaks)
+
+    # who orders, how the name is written, what is bought
+    eligible = buyer_start[None, :] <= days[:, None]
+    eligible[:, 0] = True
+    p = eligible * weights[None, :]
+    cumulative = np.cumsum(p, axis=1) / p.sum(axis=1, keepdims=True)
+    buyers = (rng.random(n)[:, None] > cumulative).sum(axis=1).clip(0, len(contacts) - 1)
+    odd_spelling = rng.random(n) < 0.08
+    spelling = rng.integers(0, len(name.variants), size=n)
+    phase = rng.integers(0, every)
+    index = np.arange(n)[:, None]
+    take = (index + phase[None, :]) % every[None, :] == 0
+    noise = rng.random((n, size))
+    take = (take & (noise > 0.07)) | (noise < 0.03)
+    growth = np.linspace(0.6, 1.0, n) if pattern == "growing" else np.ones(n)
+    quantity_mean = base_qty[None, :] * np.sqrt(every)[None, :] * growth[:, None]
+    quantities = np.maximum(1, np.rint(rng.gamma(4.0, quantity_mean / 4.0))).astype(int)
+    extra = rng.random(n) < extra_rate
+    extra_products = rng.choice(len(b.products), size=n, p=b.extra_weights)
+    extra_quantity = 1 + rng.poisson(1.0, size=n)
+    fallback = rng.integers(0, size, size=n)
+    status_roll = rng.random(n)
+    return_roll = rng.random(n)
+    staff_order = rng.random(n) < 0.12
+    tokens = rng.bytes(16 * n)
+
+    orders = []
+    for i in range(n):
+        day, second = int(days[i]), int(seconds[i])
+        lines = []
+        chosen = np.flatnonzero(take[i])
+        if len(chosen) == 0:
+            chosen = (int(fallback[i]),)
+        for j in chosen:
+            lines.append(b.line(int(basket[j]), prices[j], int(quantities[i, j])))
+        if extra[i] and int(extra_products[i]) not in basket:
+            product = int(extra_products[i])
+            qty = 1 if b.products[product].category == "equipment" else int(extra_quantity[i])
+            lines.append(b.line(product, int(round(int(b.products[product].unit_price) * (1 - discount))), qty))
+        gross = sum((line.total for line in lines), _ZERO)
+        status, refunded = _status(b, day, gross, lines, float(status_roll[i]), float(return_roll[i]))
+        buyer = contacts[int(buyers[i])]
+        written = name.variants[int(spelling[i])] if odd_spelling[i] else buyer.company_name
+        token = None if staff_order[i] else str(uuid.UUID(bytes=tokens[16 * i : 16 * i + 16], version=4))
+        ts = b.base_ts + day * _DAY + second
+        orders.append((
+            ts, datetime.fromtimestamp(ts, timezone.utc), status, buyer.user_id, buyer.email, written, key, "JP",
+            buyer.language_code, tuple(lines), gross, Decimal((int(gross) * 10 + 5) // 11), refunded, token,
         ))
-        if pattern == "prospect":
-            continue
-        size = float(rng.uniform(0.5, 12))
-        for day in _purchase_days(rng, pattern, interval, first, end, churn):
-            buyer = company_contacts[int(rng.integers(len(company_contacts)))]
-            raw_orders.append((_business_time(rng, day), buyer, ja, _lines(rng, basket, by_sku, interval, catalogue, size)))
-    raw_orders.sort(key=lambda item: item[0])
-    orders = [_order(rng, number, *item, end=end, channel=channel, currency=currency)
-              for number, item in enumerate(raw_orders, start=1)]
-    checkouts = _abandoned_checkouts(rng, contacts, catalogue, end, channel, currency, count=max(5, n_companies // 100))
-    return SyntheticShop(companies=companies, contacts=contacts, orders=orders, checkouts=checkouts, products=catalogue)
+    return company, contacts, orders
 
 
-def _order(rng, number, created_at, buyer, company_key, lines, *, end, channel, currency) -> SyntheticOrder:
-    gross = sum((line.total for line in lines), Decimal(0))
-    roll = rng.random()
-    status = "fulfilled" if created_at.date() < end - timedelta(days=5) else "unfulfilled"
-    refunded = Decimal(0)
-    if roll < 0.02:
-        status = "canceled"
-    elif roll < 0.035:
-        status, refunded = "returned", gross
-    elif roll < 0.05:
-        refunded = (gross * Decimal(str(round(rng.uniform(0.1, 0.6), 2)))).quantize(Decimal(1))
-    token = str(uuid.UUID(bytes=rng.bytes(16), version=4))
-    return SyntheticOrder(
-        external_id=f"demo-order-{number:07d}", channel=channel, currency=currency, created_at=created_at,
-        status=status, user_id=buyer.user_id, email=buyer.email, company_name=buyer.company_name,
-        company_key=company_key, billing_country="JP", language_code=buyer.language_code, lines=lines,
-        total_gross=gross, total_net=(gross / Decimal("1.1")).quantize(Decimal(1)), refunded_amount=refunded,
-        checkout_token=token,
+def _replace_truth(company: SyntheticCompany, b: _Builder, first_day, first_second, churn, peaks) -> SyntheticCompany:
+    return replace(
+        company, first_order_at=b.at(int(first_day), int(first_second)),
+        churn_at=b.at(churn, 0) if churn is not None else None, peak_months=peaks,
     )
 
 
-def _abandoned_checkouts(rng, contacts, catalogue, end, channel, currency, count) -> list[SyntheticCheckout]:
-    checkouts = []
-    for _ in range(count):
-        buyer = contacts[int(rng.integers(len(contacts)))]
-        items = [catalogue[int(i)] for i in rng.choice(len(catalogue), size=int(rng.integers(1, 4)), replace=False)]
-        lines = tuple({"sku": p.sku, "product_name": p.name, "variant_id": p.variant_id, "product_id": p.product_id,
-                       "quantity": 1, "amount": str(p.unit_price)} for p in items)
-        checkouts.append(SyntheticCheckout(
-            token=str(uuid.UUID(bytes=rng.bytes(16), version=4)), channel=channel, currency=currency,
-            email=buyer.email, user_id=buyer.user_id, company_name=buyer.company_name,
-            last_change=_business_time(rng, end - timedelta(days=int(rng.integers(0, 7)))),
-            lines=lines, total_gross=sum((p.unit_price for p in items), Decimal(0)),
+def _status(b: _Builder, day: int, gross, lines, roll: float, return_roll: float):
+    """Saleor status and refunded amount: young orders are still open, ~2 % cancelled, ~3 % returned."""
+    age = b.n_days - day  # 1 = placed on the day before `end`
+    if roll < 0.02:
+        return "canceled", _ZERO
+    if age <= 1:
+        return ("unconfirmed" if roll < 0.3 else "unfulfilled"), _ZERO
+    if age <= 4:
+        return ("unfulfilled" if roll < 0.5 else "partially_fulfilled" if roll < 0.65 else "fulfilled"), _ZERO
+    if roll < 0.03:  # fully refunded
+        return "returned", Decimal(gross)
+    if roll < 0.05:  # one line partly or wholly sent back
+        position, share = divmod(return_roll * len(lines), 1.0)
+        line = lines[int(position)]
+        refunded = line.unit_price * (1 + int(share * line.quantity))  # 1..quantity units back
+        if refunded >= gross:
+            return "returned", Decimal(gross)
+        return "partially_returned", refunded
+    return "fulfilled", _ZERO
+
+
+def _contacts(b: _Builder, name: _Name, pattern: str, first: int, last: int):
+    """1–5 buyers; the first from the start, later ones join over the company's life."""
+    rng = b.rng
+    count = int(rng.choice((1, 2, 3, 4, 5), p=(0.4, 0.25, 0.17, 0.1, 0.08)))
+    span = max(last - first, 0)
+    starts = np.concatenate([[first], first + rng.integers(0, span + 1, size=count - 1)]).astype(np.int64)
+    weights = rng.dirichlet(np.full(count, 1.2)) if count > 1 else np.ones(1)
+    weights[0] += 0.5  # the main buyer places most orders
+    contacts, locals_seen = [], set()
+    family_pick = rng.integers(0, len(SURNAMES), size=count)
+    given_pick = rng.integers(0, len(GIVEN_NAMES), size=count)
+    guests = rng.random(count) < 0.1
+    english_buyer = rng.random(count) < (0.7 if name.english else 0.05)
+    spelling = rng.integers(0, len(name.variants), size=count)
+    official = rng.random(count) < 0.5
+    lead = rng.integers(0, 45, size=count)
+    seconds = _seconds_of_day(rng, count)
+    for c in range(count):
+        family = SURNAMES[int(family_pick[c])]
+        if c == 0 and name.root_surname and rng.random() < 0.3:  # the family business
+            family = next(s for s in SURNAMES if s[0] == name.root_surname)
+        given = GIVEN_NAMES[int(given_pick[c])]
+        local = f"{given[1]}.{family[1]}"
+        while local in locals_seen:
+            local += str(len(locals_seen))
+        locals_seen.add(local)
+        en = bool(english_buyer[c])
+        user_id = None
+        if not guests[c]:
+            b.user_counter += 1
+            user_id = f"user-{b.user_counter:06d}"
+        contacts.append(SyntheticContact(
+            company_key=name.key, user_id=user_id, email=f"{local}@{name.domain}",
+            first_name=given[1].title() if en else given[0], last_name=family[1].title() if en else family[0],
+            company_name=name.official if official[c] else name.variants[int(spelling[c])],
+            language_code="en" if en else "ja",
+            registered_at=b.at(max(int(starts[c]) - int(lead[c]), 0), int(seconds[c])),
         ))
+    return contacts, starts, weights
+
+
+def _abandoned_checkouts(b: _Builder, companies, contacts, count: int) -> list[SyntheticCheckout]:
+    """Open checkouts idle for 0–7 days at `end`, by buyers of companies still buying."""
+    rng = b.rng
+    active = {c.key for c in companies if c.pattern in ("steady", "growing", "seasonal", "new", "prospect")}
+    candidates = [c for c in contacts if c.company_key in active]
+    if not candidates:
+        candidates = contacts
+    by_key = {c.key: c for c in companies}
+    checkouts = []
+    for pick in rng.choice(len(candidates), size=min(count, len(candidates)), replace=False):
+        buyer = candidates[int(pick)]
+        regular = [sku for sku, _ in by_key[buyer.company_key].regular_skus]
+        skus = [regular[int(i)] for i in rng.choice(len(regular), size=min(len(regular), int(rng.integers(1, 4))), replace=False)]
+        lines = []
+        for sku in skus:
+            product = b.by_sku[sku]
+            quantity = int(1 + rng.poisson(1.5))
+            lines.append({
+                "sku": sku, "product_id": product.product_id, "variant_id": product.variant_id,
+                "product_name": product.name, "quantity": quantity, "unit_price": str(product.unit_price),
+                "amount": str(product.unit_price * quantity),
+            })
+        idle = rng.uniform(1800, 7 * _DAY)  # seconds before `end`
+        last_change = datetime.fromtimestamp(b.base_ts + b.n_days * _DAY - idle, timezone.utc)
+        checkouts.append(SyntheticCheckout(
+            token=str(uuid.UUID(bytes=rng.bytes(16), version=4)), channel=b.channel, currency=b.currency,
+            email=buyer.email, user_id=buyer.user_id, company_name=buyer.company_name,
+            last_change=last_change, lines=tuple(lines),
+            total_gross=sum((Decimal(line["amount"]) for line in lines), _ZERO),
+        ))
+    checkouts.sort(key=lambda c: c.last_change)
     return checkouts

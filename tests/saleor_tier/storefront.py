@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import requests
+import requests  # noqa: F401 — re-exported for raw calls in tests
 
 from .saleor_env import ADMIN, CHANNEL
 
