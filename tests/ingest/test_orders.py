@@ -124,7 +124,9 @@ def test_a_batch_costs_a_bounded_number_of_queries():
         upsert_orders(batch(10, 0))
     with CaptureQueriesContext(connection) as large:
         upsert_orders(batch(400, 1000))
-    assert len(large) <= len(small) + 2
+    # PostgreSQL: one statement per step whatever the size; SQLite splits inserts by its parameter limit.
+    allowance = 2 if connection.vendor == "postgresql" else 30
+    assert len(large) <= len(small) + allowance
     assert OrderFact.objects.count() == 410 and OrderLineFact.objects.count() == 820
 
 
