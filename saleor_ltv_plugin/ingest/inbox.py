@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..models import InboundEvent, InboundStatus
-from . import checkouts, identity, orders, payloads
+from . import checkouts, identity, orders, payloads, rekey
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def apply_payload_events(group: list[InboundEvent]) -> None:
         elif kind == "checkout":
             checkouts.upsert_checkout(payloads.checkout_from_json(payload))
         elif kind == "customer":
-            identity.upsert_customer(payloads.customer_data_from_json(payload))
+            rekey.rekey_orders_of(identity.upsert_customer(payloads.customer_data_from_json(payload)))
         elif kind == "erase":
             identity.erase_customer(payload.get("user_id"), payload.get("email"))
         else:

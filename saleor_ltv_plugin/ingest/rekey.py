@@ -32,6 +32,17 @@ def rekey_accounts(
     return {"moved": moved, "removed_accounts": removed}
 
 
+def rekey_orders_of(contact) -> int:
+    """After a buyer's profile changed (metadata, company), move their orders if the rule says so."""
+    if contact is None:
+        return 0
+    batch = list(OrderFact.objects.select_related("contact", "account").filter(contact=contact))
+    moved = _rekey_batch(batch) if batch else 0
+    if moved:
+        _drop_empty_accounts(None)
+    return moved
+
+
 @transaction.atomic
 def _rekey_batch(batch: list[OrderFact]) -> int:
     wanted: dict[int, tuple[str, str, AccountKey]] = {}

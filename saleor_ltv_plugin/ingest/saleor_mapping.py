@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..models import InboundEvent, OrderFact, Source
-from . import checkouts, identity, inbox, orders
+from . import checkouts, identity, inbox, orders, rekey
 from .facts import CheckoutData, CustomerData, CustomerRef, OrderData, OrderLineData
 
 DELETION_KINDS = frozenset({"customer_deleted", "account_deleted"})
@@ -178,7 +178,7 @@ def _apply_user(pk: str) -> None:
 
     user = User.objects.select_related("default_billing_address").filter(pk=pk).first()
     if user is not None:
-        identity.upsert_customer(customer_data(user))
+        rekey.rekey_orders_of(identity.upsert_customer(customer_data(user)))
 
 
 inbox.register_applier(Source.SALEOR, apply_saleor_events)

@@ -61,3 +61,20 @@ def test_metadata_rule_groups_buyers_by_their_metadata(settings):
     call_command("ltv_rekey_accounts", verbosity=0)
     assert orders_per_account() == [["m0", "m1", "m2"], ["m3"]]
     assert set(Account.objects.values_list("key", flat=True)) == {"c-100", "c-200"}
+
+
+def test_a_metadata_change_moves_the_buyers_orders(settings):
+    from saleor_ltv_plugin.ingest import inbox
+    from saleor_ltv_plugin.ingest.facts import CustomerData, CustomerRef, to_jsonable
+
+    settings.LTV_PLUGIN = {"account_key": "metadata", "account_metadata_key": "erp"}
+    profile = CustomerData(source="rest", customer=CustomerRef(user_id="1", email="b@x.example", metadata={"erp": "A"}))
+    inbox.record("rest", "customer", "user:1", to_jsonable(profile))
+    inbox.drain()
+    upsert_orders([make_order("o1", email="b@x.example", user_id="1")])
+    assert OrderFact.objects.get().account.key == "a"
+    moved = CustomerData(source="rest", customer=CustomerRef(user_id="1", email="b@x.example", metadata={"erp": "B"}))
+    inbox.record("rest", "customer", "user:1", to_jsonable(moved))
+    inbox.drain()
+    assert OrderFact.objects.get().account.key == "b"
+    assert set(Account.objects.values_list("key", flat=True)) == {"b"}

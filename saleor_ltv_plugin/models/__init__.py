@@ -1,0 +1,19 @@
+"""The plugin's tables: captured facts, and the metrics computed from them."""
+
+from .facts import (  # noqa: F401
+    Account,
+    AccountContact,
+    AccountKeyKind,
+    CheckoutFact,
+    CheckoutState,
+    ConsentState,
+    Contact,
+    ErasedIdentity,
+    InboundEvent,
+    InboundStatus,
+    OrderFact,
+    OrderLineFact,
+    ProductView,
+    Source,
+)
+from .metrics import AccountMetrics, AccountSkuRhythm, RecomputeRun, SegmentSnapshot  # noqa: F401

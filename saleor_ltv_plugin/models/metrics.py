@@ -1,0 +1,99 @@
+"""Computed metrics: one row per account (and per account × SKU), daily segment snapshots.
+
+Rows are rewritten in bulk by a recompute and adjusted one account at a time when
+an order arrives. Days are whole days in the channel's time zone; money is in the
+account's currency.
+"""
+
+from django.db import models
+
+from .facts import Account
+
+
+class AccountMetrics(models.Model):
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="metrics")
+    channel = models.CharField(max_length=128)
+    currency = models.CharField(max_length=3)
+    # summary
+    first_purchase_at = models.DateField(null=True)
+    last_purchase_at = models.DateField(null=True)
+    frequency = models.IntegerField(default=0, help_text="Purchase occasions.")
+    recency_days = models.IntegerField(null=True, help_text="Days since the last purchase.")
+    tenure_days = models.IntegerField(null=True, help_text="Last − first purchase, days.")
+    monetary = models.DecimalField(max_digits=20, decimal_places=3, default=0)
+    average_order_value = models.DecimalField(max_digits=20, decimal_places=3, default=0)
+    # scores and segments
+    r_score = models.SmallIntegerField(null=True)
+    f_score = models.SmallIntegerField(null=True)
+    m_score = models.SmallIntegerField(null=True)
+    rfm_segment = models.CharField(max_length=32, blank=True, default="")
+    rfm_rank = models.SmallIntegerField(null=True, help_text="1 (best) … 7.")
+    cpm_cell = models.CharField(max_length=32, blank=True, default="")
+    stage = models.CharField(max_length=16, blank=True, default="")
+    # rhythm
+    typical_interval_days = models.FloatField(null=True)
+    next_purchase_on = models.DateField(null=True)
+    overdue_ratio = models.FloatField(null=True, help_text="Days since last ÷ typical interval.")
+    churn_risk = models.BooleanField(default=False)
+    # probabilistic models
+    p_alive = models.FloatField(null=True)
+    expected_purchases = models.FloatField(null=True, help_text="Over the configured horizon.")
+    expected_order_value = models.DecimalField(max_digits=20, decimal_places=3, null=True)
+    clv = models.DecimalField(max_digits=20, decimal_places=3, null=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["channel", "stage"], name="ltv_metrics_stage"),
+            models.Index(fields=["channel", "cpm_cell"], name="ltv_metrics_cpm"),
+            models.Index(fields=["channel", "rfm_segment"], name="ltv_metrics_rfm"),
+            models.Index(fields=["channel", "next_purchase_on"], name="ltv_metrics_next"),
+            models.Index(fields=["channel", "-overdue_ratio"], name="ltv_metrics_overdue"),
+            models.Index(fields=["channel", "-monetary"], name="ltv_metrics_spend"),
+        ]
+
+
+class AccountSkuRhythm(models.Model):
+    """Replenishment rhythm of one SKU in one account (買い忘れ防止 reminders)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="sku_rhythms")
+    sku = models.CharField(max_length=255)
+    purchases = models.IntegerField()
+    last_purchase_at = models.DateField()
+    typical_interval_days = models.FloatField(null=True)
+    next_reorder_on = models.DateField(null=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "sku"], name="ltv_sku_rhythm_unique")]
+        indexes = [models.Index(fields=["next_reorder_on"], name="ltv_sku_rhythm_due")]
+
+
+class SegmentSnapshot(models.Model):
+    """Daily counts and revenue per dimension value, for trends and stage movements."""
+
+    day = models.DateField()
+    channel = models.CharField(max_length=128)
+    currency = models.CharField(max_length=3)
+    dimension = models.CharField(max_length=16, help_text="stage, cpm_cell or rfm_segment")
+    value = models.CharField(max_length=32)
+    accounts = models.IntegerField()
+    revenue = models.DecimalField(max_digits=24, decimal_places=3)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "channel", "currency", "dimension", "value"], name="ltv_snapshot_unique"
+            )
+        ]
+
+
+class RecomputeRun(models.Model):
+    """One recompute: its progress for the Dashboard, and what the model fits reported."""
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True)
+    status = models.CharField(max_length=16, default="running")
+    accounts = models.IntegerField(default=0)
+    progress = models.FloatField(default=0.0, help_text="0 … 1")
+    details = models.JSONField(default=dict, blank=True)
