@@ -9,7 +9,11 @@ class LTVConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from .metrics.handlers import on_orders_changed
         from .schedule import BEAT_SCHEDULE
+        from .signals import orders_changed
+
+        orders_changed.connect(on_orders_changed, dispatch_uid="ltv-metrics-incremental")
 
         schedule = getattr(settings, "CELERY_BEAT_SCHEDULE", None)
         if isinstance(schedule, dict):

@@ -18,6 +18,11 @@ BEAT_SCHEDULE = {
         "schedule": timedelta(hours=1),
         "options": {"expires": 3600},
     },
+    "ltv-recompute-metrics": {
+        "task": "saleor_ltv_plugin.recompute_metrics",
+        "schedule": timedelta(hours=24),
+        "options": {"expires": 6 * 3600},
+    },
     "ltv-purge-inbound-events": {
         "task": "saleor_ltv_plugin.purge_inbound_events",
         "schedule": timedelta(days=1),

@@ -17,6 +17,7 @@ import pandas as pd
 from .bgnbd import fit_bgnbd
 from .cpm import CpmBounds, cpm_cells
 from .cycle import RhythmSettings, purchase_rhythm
+from .fitted import FittedShop, fitted_state, shop_rhythm_prior
 from .gamma_gamma import fit_gamma_gamma
 from .lifecycle import LifecycleThresholds, lifecycle_stages
 from .rfm import RfmSettings, rfm_scores
@@ -56,12 +57,21 @@ def compute_account_metrics(
     ``report`` = {"as_of", "accounts", "bgnbd": {...params, status, reason},
     "gamma_gamma": {currency: {...params, status, reason}}} (JSON-serialisable).
     """
+    frame, report, _ = fit_shop(orders, as_of, settings)
+    return frame, report
+
+
+def fit_shop(
+    orders: pd.DataFrame, as_of=None, settings: MetricsSettings | None = None
+) -> tuple[pd.DataFrame, dict, FittedShop]:
+    """:func:`compute_account_metrics` plus the :class:`~.fitted.FittedShop` that re-scores one account."""
     s = settings or MetricsSettings()
     summary = summarize_orders(orders, as_of, merge_same_day=s.merge_same_day, tz=s.tz)
     frame = summary.copy()
     frame = frame.join(rfm_scores(summary, s.rfm)).join(cpm_cells(summary, s.cpm))
     frame["stage"] = lifecycle_stages(summary, s.lifecycle)["stage"].to_numpy()
-    frame = frame.join(purchase_rhythm(summary, s.rhythm))
+    prior = shop_rhythm_prior(summary, s.rhythm)
+    frame = frame.join(purchase_rhythm(summary, s.rhythm, prior=prior))
     inputs = bgnbd_inputs(summary, unit="days")
     x, t_x, T = inputs["frequency"], inputs["recency"], inputs["T"]
     bg = fit_bgnbd(x, t_x, T)
@@ -88,4 +98,6 @@ def compute_account_metrics(
                   "log_likelihood": bg.log_likelihood, "unit": "days"},
         "gamma_gamma": gg_report,
     }
-    return frame[METRIC_COLUMNS].reset_index(drop=True), report
+    metrics = frame[METRIC_COLUMNS].reset_index(drop=True)
+    fitted = fitted_state(summary.reset_index(drop=True), metrics, report, s.cpm, prior, s.rfm)
+    return metrics, report, fitted

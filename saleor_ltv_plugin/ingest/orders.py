@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 
-from .. import conf
+from .. import conf, signals
 from ..models import Account, AccountContact, CheckoutFact, CheckoutState, OrderFact, OrderLineFact
 from .account_keys import AccountKey, resolve_account_key
 from .facts import OrderData
@@ -57,9 +57,12 @@ def upsert_order(data: OrderData) -> OrderFact:
 
 def upsert_orders(batch: Sequence[OrderData]) -> int:
     """Store orders exactly once; returns how many rows were inserted or changed."""
-    written = 0
+    written, touched = 0, set()
     for start in range(0, len(batch), CHUNK):
-        written += _upsert_chunk(batch[start : start + CHUNK])
+        count, accounts = _upsert_chunk(batch[start : start + CHUNK])
+        written, touched = written + count, touched | accounts
+    if touched:
+        signals.orders_changed.send(sender=OrderFact, account_ids=touched)
     return written
 
 
@@ -81,7 +84,7 @@ def _is_older(data: OrderData, stored_at) -> bool | None:
 
 
 @transaction.atomic
-def _upsert_chunk(chunk: Sequence[OrderData]) -> int:
+def _upsert_chunk(chunk: Sequence[OrderData]) -> tuple[int, set[int]]:
     latest = _latest_per_order(chunk)
     orders = list(latest.values())
     erased = erased_among(data.customer for data in orders)
@@ -109,7 +112,7 @@ def _upsert_chunk(chunk: Sequence[OrderData]) -> int:
         OrderFact.objects.bulk_create(new_rows, ignore_conflicts=True)
         stored = _lock_orders(latest)
 
-    changed = []
+    changed, touched = [], {row.account_id for row in new_rows}
     current: dict[int, OrderData] = {}
     for ident, data in latest.items():
         existing = stored[ident]
@@ -118,6 +121,7 @@ def _upsert_chunk(chunk: Sequence[OrderData]) -> int:
         current[existing.pk] = data
         row = rows[ident]
         if any(getattr(existing, f) != getattr(row, f) for f in ORDER_FIELDS):
+            touched.update((existing.account_id, row.account_id))
             for name in ORDER_FIELDS:
                 setattr(existing, name, getattr(row, name))
             existing.updated_at = timezone.now()
@@ -127,7 +131,7 @@ def _upsert_chunk(chunk: Sequence[OrderData]) -> int:
     _sync_lines(current)
     _link_contacts(current, rows, stored)
     _complete_checkouts(current.values())
-    return len(new_rows) + len(changed)
+    return len(new_rows) + len(changed), touched
 
 
 def _order_row(data: OrderData, contact, is_erased: bool) -> OrderFact:

@@ -3,11 +3,13 @@
 import time
 
 from django.conf import settings
+from django.db.models import Count
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from ...demo.loader import load_shop
-from ...models import OrderFact
+from ...metrics.recompute import recompute
+from ...models import AccountMetrics, OrderFact
 from ._progress import progress_bar
 
 
@@ -40,6 +42,13 @@ class Command(BaseCommand):
             f"loaded {counts['orders']} orders, {counts['contacts']} contacts, {counts['checkouts']} checkouts "
             f"in {time.monotonic() - started:.1f} s; the database holds {OrderFact.objects.count()} orders "
             f"({settings.DATABASES['default']['NAME']})"
+        )
+        started = time.monotonic()
+        run = recompute()
+        stages = dict(AccountMetrics.objects.values_list("stage").annotate(n=Count("id")).order_by("stage"))
+        self.stdout.write(
+            f"recomputed {run.accounts} accounts in {time.monotonic() - started:.1f} s; stages: "
+            + ", ".join(f"{stage} {count}" for stage, count in stages.items())
         )
         if no_serve:
             return

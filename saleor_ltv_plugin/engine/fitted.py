@@ -1,0 +1,165 @@
+"""What a full recompute learns about a shop, so one account can be re-scored alone.
+
+A new order must update its account's row at once, without refitting the shop:
+:func:`fitted_state` captures, from a full run, everything that depends on the
+other accounts — RFM cut points (turned into fixed bounds that reproduce the
+quantile scores exactly, ties included), CPM spend bounds, the rhythm prior and
+the BG/NBD and Gamma-Gamma parameters. :func:`score_accounts` then scores any
+subset of accounts with them; on the run's own data it reproduces the run's rows.
+Days and money units as in :mod:`.summary`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from .bgnbd import BetaGeoModel
+from .cpm import CpmBounds, _proposed_spend, cpm_cells
+from .cycle import _prior, purchase_rhythm
+from .gamma_gamma import GammaGammaModel
+from .lifecycle import lifecycle_stages
+from .rfm import RfmSettings, rfm_scores
+from .summary import bgnbd_inputs, summarize_orders
+
+_INF = float("inf")
+
+
+@dataclass(frozen=True)
+class FittedShop:
+    """Per-currency state of a full run; JSON round-trips through :meth:`to_dict`."""
+
+    bgnbd: dict  # r, alpha, a, b, status, reason (days)
+    gamma_gamma: dict = field(default_factory=dict)  # currency → p, q, v, status, reason
+    rfm_bounds: dict = field(default_factory=dict)  # currency → {"r": [4], "f": [4], "m": [4]}
+    spend_bounds: dict = field(default_factory=dict)  # currency → CPM high-spend bound
+    rhythm_prior_days: float = 30.0
+
+    def to_dict(self) -> dict:
+        return {"bgnbd": self.bgnbd, "gamma_gamma": self.gamma_gamma, "rfm_bounds": self.rfm_bounds,
+                "spend_bounds": self.spend_bounds, "rhythm_prior_days": self.rhythm_prior_days}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> FittedShop:
+        return cls(**data)
+
+
+def _higher_better_bounds(values: np.ndarray, scores: np.ndarray) -> list[float]:
+    """Four ascending bounds b2..b5: a value scores ≥ k iff it reaches b_k (min value scoring ≥ k)."""
+    bounds, ceiling = [], _INF
+    for k in (5, 4, 3, 2):
+        reached = values[scores >= k]
+        ceiling = min(ceiling, float(reached.min())) if len(reached) else ceiling
+        bounds.append(ceiling)
+    return bounds[::-1]
+
+
+def _lower_better_bounds(values: np.ndarray, scores: np.ndarray) -> list[float]:
+    """Bounds for days (fewer is better): score ≥ k iff days < b_(6-k); b = max days scoring ≥ k, + 1."""
+    bounds, floor = [], -_INF
+    for k in (5, 4, 3, 2):
+        reached = values[scores >= k]
+        floor = max(floor, float(reached.max()) + 1) if len(reached) else floor
+        bounds.append(floor)
+    return [b if np.isfinite(b) else -1.0 for b in bounds]  # no account at k: nobody reaches it
+
+
+def fitted_state(summary: pd.DataFrame, metrics: pd.DataFrame, report: dict, cpm: CpmBounds,
+                 prior_days: float, rfm: RfmSettings | None = None) -> FittedShop:
+    """Capture a full run (its summary, metrics rows in the same order, and fit report).
+
+    Dimensions scored by fixed bounds keep those bounds; quantile ones get the
+    cut points the run's distribution produced.
+    """
+    rfm = rfm or RfmSettings()
+    rfm_bounds, spend = {}, {}
+    currencies = summary["currency"].to_numpy()
+    for currency in pd.unique(currencies):
+        rows = currencies == currency
+        part = metrics.loc[rows]
+        m_fixed = rfm.m_method == "fixed" and _m_bounds(rfm, currency) is not None
+        rfm_bounds[str(currency)] = {
+            "r": list(rfm.r_bounds) if rfm.r_method == "fixed" else _lower_better_bounds(
+                part["recency_days"].to_numpy(float), part["r_score"].to_numpy()),
+            "f": list(rfm.f_bounds) if rfm.f_method == "fixed" else _higher_better_bounds(
+                part["frequency"].to_numpy(float), part["f_score"].to_numpy()),
+            "m": list(_m_bounds(rfm, currency)) if m_fixed else _higher_better_bounds(
+                part["monetary"].to_numpy(float), part["m_score"].to_numpy()),
+        }
+        bound = cpm.spend_bound(currency)
+        spend[str(currency)] = float(bound if bound is not None else _proposed_spend(summary.loc[rows]))
+    return FittedShop(
+        bgnbd={k: v for k, v in report["bgnbd"].items() if k in ("r", "alpha", "a", "b", "status", "reason")},
+        gamma_gamma={c: {k: v for k, v in g.items() if k in ("p", "q", "v", "status", "reason")}
+                     for c, g in report["gamma_gamma"].items()},
+        rfm_bounds=rfm_bounds, spend_bounds=spend, rhythm_prior_days=float(prior_days),
+    )
+
+
+def _m_bounds(rfm: RfmSettings, currency):
+    bounds = rfm.m_bounds
+    return bounds.get(currency) if hasattr(bounds, "get") else bounds
+
+
+def shop_rhythm_prior(summary: pd.DataFrame, settings) -> float:
+    n = summary["interval_count"].to_numpy(dtype=np.float64) if len(summary) else np.zeros(0)
+    medians = summary["interval_median_days"].to_numpy(dtype=np.float64) if len(summary) else n
+    return _prior(medians, n > 0, settings)
+
+
+def _bg(params: dict) -> BetaGeoModel:
+    return BetaGeoModel(r=params["r"], alpha=params["alpha"], a=params["a"], b=params["b"],
+                        log_likelihood=float("nan"), status=params.get("status", "ok"),
+                        reason=params.get("reason", ""))
+
+
+def _gg(params: dict | None) -> GammaGammaModel:
+    if not params:
+        return GammaGammaModel(p=np.nan, q=np.nan, v=np.nan, log_likelihood=np.nan,
+                               status="insufficient_data", reason="no fit for this currency yet")
+    return GammaGammaModel(p=params["p"], q=params["q"], v=params["v"], log_likelihood=float("nan"),
+                           status=params.get("status", "ok"), reason=params.get("reason", ""))
+
+
+def score_accounts(orders: pd.DataFrame, as_of, fitted: FittedShop, settings) -> pd.DataFrame:
+    """Metrics rows (``METRIC_COLUMNS``) for the accounts in ``orders``, with the shop's fitted state.
+
+    ``settings`` is an :class:`~.account_metrics.MetricsSettings`. A currency the
+    full run never saw scores by the settings' own bounds and gets no CLV.
+    """
+    from .account_metrics import METRIC_COLUMNS  # a cycle at import time otherwise
+
+    summary = summarize_orders(orders, as_of, merge_same_day=settings.merge_same_day, tz=settings.tz)
+    frame = summary.copy()
+    scores = []
+    for currency, part in summary.groupby("currency", sort=False, observed=True):
+        bounds = fitted.rfm_bounds.get(str(currency))
+        rfm = settings.rfm if bounds is None else RfmSettings(
+            r_method="fixed", f_method="fixed", m_method="fixed",
+            r_bounds=tuple(bounds["r"]), f_bounds=tuple(bounds["f"]), m_bounds=tuple(bounds["m"]))
+        scores.append(rfm_scores(part, rfm))
+    frame = frame.join(pd.concat(scores) if scores else rfm_scores(summary, settings.rfm))
+    cpm = replace(settings.cpm, high_spend={**fitted.spend_bounds} or settings.cpm.high_spend)
+    frame = frame.join(cpm_cells(summary, cpm))
+    frame["stage"] = lifecycle_stages(summary, settings.lifecycle)["stage"].to_numpy()
+    frame = frame.join(purchase_rhythm(summary, settings.rhythm, prior=fitted.rhythm_prior_days))
+    inputs = bgnbd_inputs(summary, unit="days")
+    x, t_x, T = inputs["frequency"], inputs["recency"], inputs["T"]
+    bg = _bg(fitted.bgnbd)
+    frame["p_alive"] = bg.probability_alive(x, t_x, T)
+    frame["expected_purchases"] = bg.conditional_expected_purchases(
+        settings.expected_purchases_horizon_days, x, t_x, T)
+    frame["expected_order_value"] = np.nan
+    frame["clv"] = np.nan
+    for currency in pd.unique(summary["currency"]):
+        rows = (summary["currency"] == currency).to_numpy()
+        gg = _gg(fitted.gamma_gamma.get(str(currency)))
+        m = inputs["monetary_value"][rows]
+        frame.loc[rows, "expected_order_value"] = gg.expected_order_value(x[rows], m)
+        frame.loc[rows, "clv"] = gg.clv(
+            bg, x[rows], t_x[rows], T[rows], m, horizon=settings.clv_horizon_days,
+            step=settings.clv_step_days, discount_rate=settings.clv_discount_rate_per_step,
+            margin=settings.margin)
+    return frame[METRIC_COLUMNS].reset_index(drop=True)

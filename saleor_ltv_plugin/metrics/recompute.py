@@ -1,0 +1,149 @@
+"""Full recompute (per channel: load → engine → bulk write → snapshot) and the incremental update.
+
+The full run stores, per channel, the engine's fit report and its FittedShop in
+the RecomputeRun, so a new order re-scores its account at once with the same
+cut points and model parameters, without a refit.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import zoneinfo
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+
+import pandas as pd
+from django.db.models import Q
+from django.utils import timezone
+
+from .. import conf
+from ..engine.account_metrics import MetricsSettings, fit_shop
+from ..engine.cycle import replenishment
+from ..engine.fitted import FittedShop, score_accounts
+from ..engine.lifecycle import LifecycleThresholds
+from ..models import Account, OrderFact, RecomputeRun
+from . import load, store
+
+logger = logging.getLogger(__name__)
+
+
+def engine_settings(settings: conf.ChannelSettings) -> MetricsSettings:
+    return MetricsSettings(
+        merge_same_day=settings.merge_same_day_orders,
+        tz=settings.timezone,
+        lifecycle=LifecycleThresholds(
+            new_customer_days=settings.new_customer_days,
+            dormant_after_days=settings.dormant_after_days,
+            lost_after_days=settings.lost_after_days,
+            loyal_min_repeats=settings.loyal_min_repeats,
+        ),
+    )
+
+
+def today_in(tz: str, now: datetime | None = None) -> date:
+    """The shop's calendar day now (the as-of date of a recompute)."""
+    return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(tz)).date()
+
+
+def channels() -> list[str]:
+    return sorted(Account.objects.values_list("channel", flat=True).distinct())
+
+
+def recompute(
+    only_channel: str | None = None, now: datetime | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> RecomputeRun:
+    """Recompute every channel (or one); returns the finished RecomputeRun with per-stage seconds."""
+    run = RecomputeRun.objects.create(status="running")
+    todo = [only_channel] if only_channel else channels()
+    details: dict = {"channels": {}}
+    try:
+        for index, channel in enumerate(todo):
+            details["channels"][channel] = recompute_channel(channel, now=now)
+            run.accounts += details["channels"][channel]["accounts"]
+            run.progress = (index + 1) / max(len(todo), 1)
+            run.details = details
+            run.save(update_fields=["accounts", "progress", "details"])
+            if progress:
+                progress(run.progress, channel)
+        run.status = "done"
+    except Exception as exc:
+        logger.exception("ltv: recompute failed")
+        run.status, details["error"] = "failed", f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        run.finished_at, run.details = timezone.now(), details
+        run.save(update_fields=["status", "finished_at", "details"])
+    return run
+
+
+def recompute_channel(channel: str, now: datetime | None = None) -> dict:
+    settings = conf.channel_settings(channel)
+    as_of = today_in(settings.timezone, now)
+    computed_at = now or timezone.now()
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    orders = load.load_purchases(channel, settings.timezone)
+    seconds["load"] = time.perf_counter() - started
+    started = time.perf_counter()
+    frame, report, fitted = fit_shop(orders, as_of, engine_settings(settings))
+    seconds["compute"] = time.perf_counter() - started
+    started = time.perf_counter()
+    store.write_account_metrics(frame, channel, computed_at, full=True)
+    seconds["write"] = time.perf_counter() - started
+    started = time.perf_counter()
+    lines = load.load_lines(channel, settings.timezone)
+    skus = replenishment(lines, as_of)
+    store.write_sku_rhythms(skus, channel, computed_at, full=True)
+    seconds["sku_rhythm"] = time.perf_counter() - started
+    store.write_snapshot(channel, as_of)
+    return {
+        "as_of": as_of.isoformat(), "accounts": int(len(frame)), "report": report,
+        "fitted": fitted.to_dict(), "seconds": {k: round(v, 3) for k, v in seconds.items()},
+    }
+
+
+def latest_fit(channel: str) -> FittedShop | None:
+    """The FittedShop of the channel's latest finished recompute (None before the first)."""
+    for details in RecomputeRun.objects.filter(status="done").order_by("-finished_at").values_list(
+        "details", flat=True
+    )[:20]:
+        state = (details or {}).get("channels", {}).get(channel)
+        if state and "fitted" in state:
+            return FittedShop.from_dict(state["fitted"])
+    return None
+
+
+def update_accounts(account_ids: Iterable[int], now: datetime | None = None) -> int:
+    """Re-score these accounts with their channel's fitted state; returns rows written."""
+    account_ids = sorted(set(account_ids))
+    if not account_ids:
+        return 0
+    written = 0
+    by_channel: dict[str, list[int]] = {}
+    for pk, channel in Account.objects.filter(pk__in=account_ids).values_list("pk", "channel"):
+        by_channel.setdefault(channel, []).append(pk)
+    for channel, ids in by_channel.items():
+        fitted = latest_fit(channel)
+        if fitted is None:
+            continue  # no full run yet: the first recompute will score them
+        settings = conf.channel_settings(channel)
+        orders = _orders_of(ids)
+        frame = score_accounts(orders, today_in(settings.timezone, now), fitted, engine_settings(settings))
+        written += store.write_account_metrics(frame, channel, now or timezone.now(), full=False)
+        gone = set(ids) - set(frame["account_id"].astype(int))
+        if gone:  # no counted purchase left (cancelled, refunded): no metrics row
+            from ..models import AccountMetrics
+
+            AccountMetrics.objects.filter(account_id__in=gone).delete()
+    return written
+
+
+def _orders_of(account_ids: list[int]) -> pd.DataFrame:
+    rows = OrderFact.objects.filter(Q(account_id__in=account_ids), counts_as_purchase=True).values_list(
+        "account_id", "currency", "created_at", "amount"
+    )
+    frame = pd.DataFrame(list(rows), columns=["account_id", "currency", "created_at", "amount"])
+    frame["amount"] = frame["amount"].astype(float)
+    return frame

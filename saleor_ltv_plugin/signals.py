@@ -1,0 +1,6 @@
+"""In-process signals between layers (ingest → metrics)."""
+
+from django.dispatch import Signal
+
+# Sent after orders were inserted or changed; kwargs: account_ids (set[int]).
+orders_changed = Signal()

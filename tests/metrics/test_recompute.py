@@ -1,0 +1,140 @@
+"""Recompute over the demo shop fills AccountMetrics and SegmentSnapshot; a new order updates at once."""
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, Sum
+
+from saleor_ltv_plugin.demo.loader import load_shop
+from saleor_ltv_plugin.demo.synthetic import generate_shop
+from saleor_ltv_plugin.ingest.orders import upsert_orders
+from saleor_ltv_plugin.metrics import load
+from saleor_ltv_plugin.metrics.recompute import recompute
+from saleor_ltv_plugin.models import (
+    AccountMetrics,
+    AccountSkuRhythm,
+    OrderFact,
+    RecomputeRun,
+    SegmentSnapshot,
+)
+
+from ..conftest import make_order
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 11, 2, 3, 0, tzinfo=timezone.utc)  # the demo shop ends 2026-11-01
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+@pytest.fixture
+def shop():
+    shop = generate_shop(n_companies=150, seed=11)
+    load_shop(shop)
+    return shop
+
+
+def expected_summary() -> pd.DataFrame:
+    """An independent computation from the ORM: per account, days (Tokyo), spend."""
+    rows = OrderFact.objects.filter(counts_as_purchase=True).values_list("account_id", "created_at", "amount")
+    frame = pd.DataFrame(list(rows), columns=["account_id", "created_at", "amount"])
+    frame["day"] = [t.astimezone(TOKYO).date() for t in frame["created_at"]]
+    return frame.groupby("account_id").agg(
+        frequency=("day", "nunique"), monetary=("amount", "sum"), first=("day", "min"), last=("day", "max"))
+
+
+def test_recompute_fills_metrics_matching_an_independent_summary(shop):
+    run = recompute(now=NOW)
+    assert run.status == "done" and run.finished_at is not None
+    expected = expected_summary()
+    metrics = {m.account_id: m for m in AccountMetrics.objects.all()}
+    assert set(metrics) == set(expected.index)
+    as_of = NOW.astimezone(TOKYO).date()
+    for account_id, row in expected.iterrows():
+        m = metrics[account_id]
+        assert m.frequency == row["frequency"]
+        assert m.monetary == Decimal(row["monetary"]).quantize(Decimal("0.001"))
+        assert (m.first_purchase_at, m.last_purchase_at) == (row["first"], row["last"])
+        assert m.recency_days == (as_of - row["last"]).days
+        assert m.tenure_days == (row["last"] - row["first"]).days
+        assert 1 <= m.r_score <= 5 and m.stage and m.cpm_cell and m.rfm_segment
+        assert m.typical_interval_days > 0 and m.next_purchase_on is not None
+    state = run.details["channels"]["default-channel"]
+    assert state["report"]["bgnbd"]["status"] in {"ok", "boundary", "insufficient_data", "failed"}
+    assert set(state["seconds"]) >= {"load", "compute", "write"}
+
+
+def test_snapshots_add_up_to_the_metrics(shop):
+    recompute(now=NOW)
+    day = NOW.astimezone(TOKYO).date()
+    total = AccountMetrics.objects.count()
+    revenue = AccountMetrics.objects.aggregate(s=Sum("monetary"))["s"]
+    for dimension in ("stage", "cpm_cell", "rfm_segment"):
+        rows = SegmentSnapshot.objects.filter(day=day, dimension=dimension)
+        assert sum(r.accounts for r in rows) == total
+        assert sum(r.revenue for r in rows) == revenue
+    stages = dict(AccountMetrics.objects.values_list("stage").annotate(n=Count("id")))
+    assert dict(SegmentSnapshot.objects.filter(day=day, dimension="stage").values_list("value", "accounts")) == stages
+    recompute(now=NOW)  # the same day again replaces, never duplicates
+    assert SegmentSnapshot.objects.filter(day=day, dimension="stage").count() == len(stages)
+
+
+def test_sku_rhythms_follow_the_regular_baskets(shop):
+    recompute(now=NOW)
+    assert AccountSkuRhythm.objects.count() > 0
+    repeat = AccountSkuRhythm.objects.filter(purchases__gte=4)
+    assert repeat.exists()
+    assert all(r.next_reorder_on > r.last_purchase_at for r in repeat[:200])
+
+
+def test_a_new_order_updates_its_account_at_once(shop):
+    recompute(now=NOW)
+    metrics = AccountMetrics.objects.order_by("-recency_days").first()
+    account = metrics.account
+    sample = OrderFact.objects.filter(account=account).first()
+    before = (metrics.frequency, metrics.monetary)
+    order = make_order("fresh-1", company=sample.billing_company_name, email="new.buyer@example.com",
+                       created_at=datetime.now(timezone.utc), gross="12000", source="rest")
+    upsert_orders([order])
+    metrics.refresh_from_db()
+    assert OrderFact.objects.get(external_id="fresh-1").account_id == account.pk
+    assert metrics.frequency == before[0] + 1 and metrics.monetary == before[1] + Decimal("12000")
+    assert metrics.recency_days == 0 and metrics.r_score == 5 and metrics.stage not in ("dormant", "lost")
+    cancelled = make_order("fresh-1", company=sample.billing_company_name, email="new.buyer@example.com",
+                           created_at=order.created_at, gross="12000", status="canceled",
+                           updated_at=order.created_at + timedelta(minutes=5))
+    upsert_orders([cancelled])
+    metrics.refresh_from_db()
+    assert (metrics.frequency, metrics.monetary) == before
+
+
+def test_an_account_with_no_purchase_left_loses_its_row(shop):
+    recompute(now=NOW)
+    upsert_orders([make_order("solo", company="単発株式会社", email="solo@x.example", created_at=NOW)])
+    solo = OrderFact.objects.get(external_id="solo").account
+    assert AccountMetrics.objects.filter(account=solo).exists()
+    upsert_orders([make_order("solo", company="単発株式会社", email="solo@x.example", created_at=NOW,
+                              status="canceled", updated_at=NOW + timedelta(hours=1))])
+    assert not AccountMetrics.objects.filter(account=solo).exists()
+
+
+def test_copy_loader_equals_the_orm(shop):
+    frame = load.load_purchases("default-channel", "Asia/Tokyo")
+    expected = expected_summary()
+    assert len(frame) == OrderFact.objects.filter(counts_as_purchase=True).count()
+    totals = frame.groupby("account_id")["amount"].sum()
+    for account_id, row in expected.iterrows():
+        assert totals[account_id] == pytest.approx(float(row["monetary"]))
+    days = frame.groupby("account_id")["created_at"].max()
+    assert all(days[a].date() == row["last"] for a, row in expected.iterrows())
+    lines = load.load_lines("default-channel", "Asia/Tokyo")
+    assert set(lines.columns) == {"account_id", "sku", "created_at", "quantity"} and len(lines) > len(frame)
+
+
+def test_the_command_reports_each_channel(shop, capsys):
+    call_command("ltv_recompute")
+    out = capsys.readouterr().out
+    assert "default-channel:" in out and "accounts as of" in out
+    assert RecomputeRun.objects.get().status == "done"
