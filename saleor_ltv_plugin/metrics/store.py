@@ -1,14 +1,13 @@
 """Write computed frames into AccountMetrics / AccountSkuRhythm / SegmentSnapshot in bulk.
 
-PostgreSQL gets the frame through COPY into a temporary table and one
-INSERT … ON CONFLICT, so a million rows cost seconds, not an ORM loop; other
+PostgreSQL gets the frame through a binary COPY and one INSERT … SELECT
+(:mod:`.pg_bulk`), so a million rows cost seconds, not an ORM loop; other
 databases use bulk_create with update_conflicts. Rows a full run did not
 produce (accounts with no counted purchase any more) are deleted.
 """
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime
 
 import numpy as np
@@ -17,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Sum
 
 from ..models import Account, AccountMetrics, AccountSkuRhythm, SegmentSnapshot
+from . import pg_bulk
 
 METRIC_FIELDS = [
     "first_purchase_at", "last_purchase_at", "frequency", "recency_days", "tenure_days", "monetary",
@@ -25,6 +25,17 @@ METRIC_FIELDS = [
     "expected_purchases", "expected_order_value", "clv",
 ]
 MONEY = {"monetary", "average_order_value", "expected_order_value", "clv"}
+METRIC_SPEC = {
+    "account_id": "int8", "currency": "text", "first_purchase_at": "date", "last_purchase_at": "date",
+    "frequency": "int4", "recency_days": "int4", "tenure_days": "int4", "monetary": "money",
+    "average_order_value": "money", "r_score": "int2", "f_score": "int2", "m_score": "int2",
+    "rfm_segment": "text", "rfm_rank": "int2", "cpm_cell": "text", "stage": "text",
+    "typical_interval_days": "float8", "next_purchase_on": "date", "overdue_ratio": "float8",
+    "churn_risk": "bool", "p_alive": "float8", "expected_purchases": "float8",
+    "expected_order_value": "money", "clv": "money",
+}
+SKU_SPEC = {"account_id": "int8", "sku": "text", "purchases": "int4", "last_purchase_at": "date",
+            "typical_interval_days": "float8", "next_reorder_on": "date"}
 SKU_FIELDS = ["purchases", "last_purchase_at", "typical_interval_days", "next_reorder_on"]
 SNAPSHOT_DIMENSIONS = ("stage", "cpm_cell", "rfm_segment")
 
@@ -36,36 +47,9 @@ def _clean(frame: pd.DataFrame, fields: list[str]) -> pd.DataFrame:
         if pd.api.types.is_float_dtype(column):
             values = column.to_numpy(dtype=np.float64, copy=True)
             values[~np.isfinite(values)] = np.nan
-            out[name] = np.round(values, 3) if name in MONEY else values
+            # Rounded floats print short: the CSV shrinks to half and COPY with it.
+            out[name] = np.round(values, 3 if name in MONEY else 6)
     return out
-
-
-def _stamp(moment: datetime):
-    """computed_at as PostgreSQL reads it from CSV (ISO with offset), or the datetime itself."""
-    return moment.isoformat() if connection.vendor == "postgresql" else moment
-
-
-def _copy_upsert(table: str, frame: pd.DataFrame, columns: list[str], conflict: list[str]) -> None:
-    """COPY frame into a temp table, then upsert into table on the conflict columns."""
-    buffer = io.StringIO()
-    out = frame[columns].copy()
-    for name in columns:  # datetime64 columns hold calendar days here; computed_at is a str
-        if pd.api.types.is_datetime64_any_dtype(out[name]):
-            out[name] = out[name].dt.strftime("%Y-%m-%d")
-    out.to_csv(buffer, index=False, header=False, na_rep="")
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in columns if c not in conflict)
-    with connection.cursor() as cursor:
-        cursor.execute(f'CREATE TEMP TABLE "ltv_in" (LIKE "{table}" INCLUDING DEFAULTS) ON COMMIT DROP')
-        cursor.execute('ALTER TABLE "ltv_in" DROP COLUMN "id"')
-        raw = cursor.cursor  # psycopg cursor under Django's wrapper
-        with raw.copy(f'COPY "ltv_in" ({quoted}) FROM STDIN WITH (FORMAT csv)') as copy:
-            copy.write(buffer.getvalue())
-        cursor.execute(
-            f'INSERT INTO "{table}" ({quoted}) SELECT {quoted} FROM "ltv_in" '
-            f'ON CONFLICT ({", ".join(conflict)}) DO UPDATE SET {updates}'
-        )
-        cursor.execute('DROP TABLE "ltv_in"')
 
 
 def _python_rows(frame: pd.DataFrame, fields: list[str]):
@@ -85,12 +69,18 @@ def _python_rows(frame: pd.DataFrame, fields: list[str]):
 @transaction.atomic
 def write_account_metrics(frame: pd.DataFrame, channel: str, computed_at: datetime, *, full: bool) -> int:
     """Upsert one row per account; with ``full``, delete the channel's rows this run did not write."""
+    table = AccountMetrics._meta.db_table
+    if connection.vendor == "postgresql":
+        # A full run replaces the channel's rows (the lock makes incremental updates
+        # wait for its commit); an incremental one upserts.
+        return pg_bulk.write(
+            table, frame, METRIC_SPEC, constants={"channel": channel, "computed_at": computed_at},
+            conflict=["account_id"], replace=("channel = %s", [channel]) if full else None,
+        )
     frame = _clean(frame, METRIC_FIELDS)
-    frame["channel"], frame["computed_at"] = channel, _stamp(computed_at)
     columns = ["account_id", "channel", "currency", *METRIC_FIELDS, "computed_at"]
-    if connection.vendor == "postgresql" and len(frame):
-        _copy_upsert(AccountMetrics._meta.db_table, frame, columns, ["account_id"])
-    elif len(frame):
+    frame["channel"] = channel
+    if len(frame):
         rows = [AccountMetrics(**record, computed_at=computed_at) for record in _python_rows(frame, columns[:-1])]
         AccountMetrics.objects.bulk_create(
             rows, batch_size=500, update_conflicts=True, unique_fields=["account"],
@@ -103,12 +93,15 @@ def write_account_metrics(frame: pd.DataFrame, channel: str, computed_at: dateti
 
 @transaction.atomic
 def write_sku_rhythms(frame: pd.DataFrame, channel: str, computed_at: datetime, *, full: bool) -> int:
+    if connection.vendor == "postgresql":
+        accounts = f'account_id IN (SELECT id FROM "{Account._meta.db_table}" WHERE channel = %s)'
+        return pg_bulk.write(
+            AccountSkuRhythm._meta.db_table, frame, SKU_SPEC, constants={"computed_at": computed_at},
+            conflict=["account_id", "sku"], replace=(accounts, [channel]) if full else None,
+        )
     frame = _clean(frame, SKU_FIELDS)
-    frame["computed_at"] = _stamp(computed_at)
     columns = ["account_id", "sku", *SKU_FIELDS, "computed_at"]
-    if connection.vendor == "postgresql" and len(frame):
-        _copy_upsert(AccountSkuRhythm._meta.db_table, frame, columns, ["account_id", "sku"])
-    elif len(frame):
+    if len(frame):
         rows = [AccountSkuRhythm(**record, computed_at=computed_at) for record in _python_rows(frame, columns[:-1])]
         AccountSkuRhythm.objects.bulk_create(
             rows, batch_size=500, update_conflicts=True, unique_fields=["account", "sku"],
