@@ -31,18 +31,25 @@ def _batches(queryset, key: str, batch_size: int, after=None) -> Iterator[list]:
         after = getattr(rows[-1], key)
 
 
+def _backfill(queryset, key: str, batch_size: int, apply: Callable[[list], None], progress, after=None) -> int:
+    seen = 0
+    for rows in _batches(queryset, key, batch_size, after):
+        apply(rows)
+        seen += len(rows)
+        if progress:
+            progress(len(rows), str(getattr(rows[-1], key)))
+    return seen
+
+
 def backfill_orders(
     batch_size: int = 500, after: str | None = None, progress: Callable[[int, str], None] | None = None
 ) -> int:
     """Import every Saleor order (by ascending number). Safe to re-run; returns orders seen."""
-    seen = 0
-    after_number = int(after) if after else None
-    for rows in _batches(order_queryset(), "number", batch_size, after_number):
-        orders.upsert_orders([order_data(order) for order in rows])
-        seen += len(rows)
-        if progress:
-            progress(len(rows), str(rows[-1].number))
-    return seen
+    return _backfill(
+        order_queryset(), "number", batch_size,
+        lambda rows: orders.upsert_orders([order_data(order) for order in rows]), progress,
+        after=int(after) if after else None,
+    )
 
 
 def backfill_checkouts(batch_size: int = 500, progress=None) -> int:
@@ -51,28 +58,22 @@ def backfill_checkouts(batch_size: int = 500, progress=None) -> int:
     queryset = Checkout.objects.select_related("channel", "billing_address", "user").prefetch_related(
         "lines__variant__product"
     )
-    seen = 0
-    for rows in _batches(queryset, "token", batch_size):
+
+    def apply(rows):
         for checkout in rows:
             checkouts.upsert_checkout(checkout_data(checkout))
-        seen += len(rows)
-        if progress:
-            progress(len(rows), str(rows[-1].token))
-    return seen
+
+    return _backfill(queryset, "token", batch_size, apply, progress)
 
 
 def backfill_customers(batch_size: int = 500, progress=None) -> int:
     from saleor.account.models import User
 
     queryset = User.objects.filter(is_staff=False).select_related("default_billing_address")
-    seen = 0
-    for rows in _batches(queryset, "pk", batch_size):
-        for user in rows:
-            identity.upsert_customer(customer_data(user))
-        seen += len(rows)
-        if progress:
-            progress(len(rows), str(rows[-1].pk))
-    return seen
+    return _backfill(
+        queryset, "pk", batch_size,
+        lambda rows: identity.upsert_customers([customer_data(user) for user in rows]), progress,
+    )
 
 
 def reconcile_orders(window: timedelta, now: datetime | None = None, batch_size: int = 500) -> dict:

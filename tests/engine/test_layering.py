@@ -1,22 +1,13 @@
 """engine/ is pure: it imports only the standard library, numpy, pandas, scipy and itself."""
 
-import ast
 import sys
 from pathlib import Path
+
+from ..imports import imported_roots
 
 ENGINE = Path(__file__).resolve().parents[2] / "saleor_ltv_plugin" / "engine"
 ALLOWED_THIRD_PARTY = {"numpy", "pandas", "scipy"}
 FORBIDDEN = {"django", "saleor", "celery", "saleor_ltv_plugin"}
-
-
-def imported_roots(path: Path) -> set[str]:
-    roots = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            roots.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            roots.add(node.module.split(".")[0])
-    return roots
 
 
 def test_engine_files_exist():
