@@ -43,7 +43,12 @@ class FittedShop:
 
     @classmethod
     def from_dict(cls, data: dict) -> FittedShop:
-        return cls(**data)
+        """Inverse of to_dict; also accepts JSON without infinities (None for an unreached bound)."""
+        bounds = {
+            currency: {dim: [_INF if b is None else float(b) for b in values] for dim, values in dims.items()}
+            for currency, dims in (data.get("rfm_bounds") or {}).items()
+        }
+        return cls(**{**data, "rfm_bounds": bounds})
 
 
 def _higher_better_bounds(values: np.ndarray, scores: np.ndarray) -> list[float]:
@@ -109,8 +114,14 @@ def shop_rhythm_prior(summary: pd.DataFrame, settings) -> float:
     return _prior(medians, n > 0, settings)
 
 
+def _number(value) -> float:
+    """Stored parameters: None (JSON has no NaN) means no value."""
+    return float("nan") if value is None else float(value)
+
+
 def _bg(params: dict) -> BetaGeoModel:
-    return BetaGeoModel(r=params["r"], alpha=params["alpha"], a=params["a"], b=params["b"],
+    return BetaGeoModel(r=_number(params["r"]), alpha=_number(params["alpha"]), a=_number(params["a"]),
+                        b=_number(params["b"]),
                         log_likelihood=float("nan"), status=params.get("status", "ok"),
                         reason=params.get("reason", ""))
 
@@ -119,7 +130,8 @@ def _gg(params: dict | None) -> GammaGammaModel:
     if not params:
         return GammaGammaModel(p=np.nan, q=np.nan, v=np.nan, log_likelihood=np.nan,
                                status="insufficient_data", reason="no fit for this currency yet")
-    return GammaGammaModel(p=params["p"], q=params["q"], v=params["v"], log_likelihood=float("nan"),
+    return GammaGammaModel(p=_number(params["p"]), q=_number(params["q"]), v=_number(params["v"]),
+                           log_likelihood=float("nan"),
                            status=params.get("status", "ok"), reason=params.get("reason", ""))
 
 

@@ -135,7 +135,7 @@ def strictly_below(values: np.ndarray) -> np.ndarray:
 def fixed_scores(values, bounds, higher_is_better: bool = True) -> np.ndarray:
     """1–5 scores from four ascending bounds: 1 + number of bounds reached (reversed for R)."""
     bounds = np.asarray(bounds, dtype=np.float64)
-    if len(bounds) != 4 or np.any(np.diff(bounds) < 0):
+    if len(bounds) != 4 or np.any(bounds[1:] < bounds[:-1]):  # (inf bounds: no inf − inf)
         raise ValueError("fixed bounds must be four ascending numbers")
     values = np.asarray(values, dtype=np.float64)
     reached = np.searchsorted(bounds, values, side="right")

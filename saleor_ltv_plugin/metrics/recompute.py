@@ -8,6 +8,7 @@ cut points and model parameters, without a refit.
 from __future__ import annotations
 
 import logging
+import math
 import time
 import zoneinfo
 from collections.abc import Callable, Iterable
@@ -98,10 +99,23 @@ def recompute_channel(channel: str, now: datetime | None = None) -> dict:
     store.write_sku_rhythms(skus, channel, computed_at, full=True)
     seconds["sku_rhythm"] = time.perf_counter() - started
     store.write_snapshot(channel, as_of)
-    return {
+    return json_safe({
         "as_of": as_of.isoformat(), "accounts": int(len(frame)), "report": report,
         "fitted": fitted.to_dict(), "seconds": {k: round(v, 3) for k, v in seconds.items()},
-    }
+    })
+
+
+def json_safe(value):
+    """NaN and ±inf (a failed fit's parameters) become None: JSON columns reject them."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return json_safe(value.item())
+    return value
 
 
 def latest_fit(channel: str) -> FittedShop | None:

@@ -71,3 +71,14 @@ def test_a_new_order_moves_the_account_forward():
     assert after["frequency"] == before["frequency"] + 1 and after["recency_days"] == 0
     assert after["r_score"] == 5 and after["monetary"] == pytest.approx(before["monetary"] + 5000)
     assert after["stage"] != "lost"
+
+
+def test_a_score_level_nobody_reached_survives_strict_json():
+    days = pd.Timestamp("2025-01-01") + pd.to_timedelta(np.arange(30) * 7, unit="D")
+    orders = pd.DataFrame({"account_id": range(30), "created_at": days, "amount": 100.0, "currency": "JPY"})
+    # every account spent the same: all tie at M = 1, levels 2–5 are never reached
+    full, _, fitted = fit_shop(orders, "2025-12-31")
+    assert any(b == float("inf") for dims in fitted.rfm_bounds.values() for b in dims["m"])
+    strict = json.loads(json.dumps(fitted.to_dict(), allow_nan=True).replace("Infinity", "null"))
+    restored = FittedShop.from_dict(strict)
+    compare(full, score_accounts(orders, "2025-12-31", restored, MetricsSettings()))

@@ -86,3 +86,16 @@ def test_backfill_resumes_after_an_order_number(saleor_db, db):
     assert stored == len([n for n in numbers if n > middle]) and "imported" in out
     saleor_env.django_admin("ltv_backfill", "--only", "orders")
     assert db.execute("SELECT count(*) FROM saleor_ltv_plugin_orderfact").fetchone()[0] == len(numbers)
+
+
+def test_recompute_inside_saleor_scores_every_buying_account(saleor_db, db):
+    out = saleor_env.django_admin("ltv_recompute")
+    assert "accounts as of" in out
+    buying = db.execute("SELECT count(DISTINCT account_id) FROM saleor_ltv_plugin_orderfact "
+                        "WHERE counts_as_purchase").fetchone()[0]
+    scored = db.execute("SELECT count(*) FROM saleor_ltv_plugin_accountmetrics").fetchone()[0]
+    assert scored == buying > 0
+    snapshot = db.execute("SELECT sum(accounts) FROM saleor_ltv_plugin_segmentsnapshot "
+                          "WHERE dimension = 'stage' AND day = (SELECT max(day) FROM saleor_ltv_plugin_segmentsnapshot)"
+                          ).fetchone()[0]
+    assert snapshot == scored
