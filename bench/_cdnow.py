@@ -35,7 +35,8 @@ def transactions(name: str = "CDNOW_sample.txt") -> pd.DataFrame:
         raw = archive.read("lifetimes/datasets/" + name)
     columns = (["customer", "account_id", "date", "cds", "amount"] if "sample" in name
                else ["account_id", "date", "cds", "amount"])
-    frame = pd.read_csv(io.BytesIO(raw), sep=r"\s+", header=None, names=columns)
+    header = 0 if raw.lstrip().startswith(b"customer") else None  # the master file has a header line
+    frame = pd.read_csv(io.BytesIO(raw), sep=r"\s+", header=header, names=columns)
     return pd.DataFrame({
         "account_id": frame["account_id"], "currency": "USD",
         "created_at": pd.to_datetime(frame["date"].astype(str), format="%Y%m%d"), "amount": frame["amount"],

@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
@@ -103,37 +104,31 @@ def _arrays(*columns):
 def compress(*columns, weights=None):
     """Unique rows of the given columns and how many times each occurs (or summed weights).
 
-    Whole non-negative numbers (e.g. days) are packed into one int64 key and go
-    through a 1-D ``np.unique``; other values use the slower row-wise unique.
+    Each column is factorised by hashing (O(n), no sort), the small codes are
+    packed into one int64 key and that is factorised again; unique rows come out
+    sorted by the packed key, so the result does not depend on input row order.
     """
     arrays = [np.asarray(c, dtype=np.float64) for c in columns]
     w = np.ones(len(arrays[0])) if weights is None else np.asarray(weights, dtype=np.float64)
     if len(arrays[0]) == 0:
         return [np.zeros(0) for _ in columns], np.zeros(0)
-    key = _packed_key(arrays)
-    if key is not None:
-        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        uniques = [a[first] for a in arrays]
-    else:
-        stacked, inverse = np.unique(np.column_stack(arrays), axis=0, return_inverse=True)
-        uniques = [stacked[:, i] for i in range(stacked.shape[1])]
-    inverse = inverse.reshape(-1)
-    counts = np.bincount(inverse, weights=w, minlength=len(uniques[0]))
-    return uniques, counts
-
-
-def _packed_key(arrays):
-    key = np.zeros(len(arrays[0]), dtype=np.int64)
-    room = 1
+    key, values, widths = np.zeros(len(arrays[0]), dtype=np.int64), [], []
     for a in arrays:
-        if a.min() < 0 or not np.array_equal(a, np.floor(a)):
-            return None
-        width = int(a.max()) + 1
-        room *= width
-        if room >= 2**62:
-            return None
-        key = key * width + a.astype(np.int64)
-    return key
+        codes, uniques = pd.factorize(a, sort=True)
+        key = key * len(uniques) + codes
+        values.append(uniques)
+        widths.append(len(uniques))
+    if np.prod(np.asarray(widths, dtype=np.float64)) >= 2.0**62:  # cannot pack: sort rows instead
+        stacked, inverse = np.unique(np.column_stack(arrays), axis=0, return_inverse=True)
+        counts = np.bincount(inverse.reshape(-1), weights=w, minlength=len(stacked))
+        return [stacked[:, i] for i in range(stacked.shape[1])], counts
+    inverse, packed = pd.factorize(key, sort=True)
+    counts = np.bincount(inverse, weights=w, minlength=len(packed))
+    uniques = []
+    for unique_values, width in zip(reversed(values), reversed(widths)):
+        uniques.append(unique_values[packed % width])
+        packed = packed // width
+    return uniques[::-1], counts
 
 
 def log_likelihood(params, x, t_x, T) -> np.ndarray:

@@ -1,0 +1,101 @@
+"""Speed next to what a user would otherwise reach for: the `lifetimes` package.
+
+    python bench/lifetimes_speed.py [--venv /tmp/lifetimes-venv]
+
+On the CDNOW master file (23,570 customers, calibration through 1997-09-30, weeks,
+same-day orders merged), times lifetimes' summary_data_from_transaction_data +
+BetaGeoFitter.fit (in its own venv: lifetimes 0.11.3 needs pandas < 2, so it is
+installed there, never beside the plugin) next to ours (summarize_orders +
+bgnbd_inputs + fit_bgnbd), best of 3 each, and prints the speed-up (target ≥ 10×)
+and both parameter sets. Last line: one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import _cdnow  # noqa: E402
+
+from saleor_ltv_plugin.engine.bgnbd import fit_bgnbd  # noqa: E402
+from saleor_ltv_plugin.engine.summary import bgnbd_inputs, summarize_orders  # noqa: E402
+
+END = "1997-09-30"
+PINS = ["lifetimes==0.11.3", "pandas==1.5.3", "numpy==1.23.5", "scipy==1.10.1"]
+THEIRS = r"""
+import io, json, sys, time, zipfile
+import pandas as pd
+from lifetimes import BetaGeoFitter
+from lifetimes.utils import summary_data_from_transaction_data
+raw = zipfile.ZipFile(sys.argv[1]).read("lifetimes/datasets/CDNOW_master.txt")
+df = pd.read_csv(io.BytesIO(raw), sep=r"\s+", header=0, names=["id", "date", "cds", "amount"])
+df["date"] = pd.to_datetime(df["date"].astype(str), format="%Y%m%d")
+df = df[df["date"] <= sys.argv[2]]
+best = None
+for _ in range(3):
+    started = time.perf_counter()
+    summary = summary_data_from_transaction_data(df, "id", "date", observation_period_end=sys.argv[2],
+                                                 freq="D", freq_multiplier=7)
+    model = BetaGeoFitter().fit(summary["frequency"], summary["recency"], summary["T"])
+    seconds = time.perf_counter() - started
+    best = seconds if best is None else min(best, seconds)
+print(json.dumps({"seconds": best, "customers": len(summary),
+                  "params": {k: float(v) for k, v in model.params_.items()}}))
+"""
+
+
+def ensure_venv(venv: Path) -> Path:
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *PINS], check=True)
+    return python
+
+
+def ours(orders) -> tuple[float, dict, int]:
+    best, model, n = None, None, 0
+    for _ in range(3):
+        started = time.perf_counter()
+        summary = summarize_orders(orders, END)
+        inputs = bgnbd_inputs(summary, unit="weeks")
+        model = fit_bgnbd(inputs["frequency"], inputs["recency"], inputs["T"])
+        seconds = time.perf_counter() - started
+        best, n = (seconds if best is None else min(best, seconds)), len(summary)
+    return best, model.params, n
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--venv", default="/tmp/lifetimes-venv", help="where lifetimes is (or gets) installed")
+    args = parser.parse_args(argv)
+    python = ensure_venv(Path(args.venv))
+    done = subprocess.run([str(python), "-c", THEIRS, str(_cdnow.wheel()), END],
+                          capture_output=True, text=True, check=True)
+    theirs = json.loads(done.stdout.strip().splitlines()[-1])
+    orders = _cdnow.transactions("CDNOW_master.txt")
+    orders = orders[orders["created_at"] <= END]
+    seconds, params, customers = ours(orders)
+    result = {
+        "data": "CDNOW_master.txt through 1997-09-30 (weeks)", "customers": customers,
+        "lifetimes_seconds": round(theirs["seconds"], 3), "ours_seconds": round(seconds, 4),
+        "speedup": round(theirs["seconds"] / seconds, 1), "target_speedup": 10,
+        "lifetimes_params": {k: round(v, 4) for k, v in theirs["params"].items()},
+        "our_params": {k: round(v, 4) for k, v in params.items()},
+    }
+    print(f"lifetimes {result['lifetimes_seconds']} s vs ours {result['ours_seconds']} s on {customers} customers: "
+          f"{result['speedup']}× faster")
+    print(f"  lifetimes {result['lifetimes_params']}\n  ours      {result['our_params']}")
+    print(json.dumps(result))
+    return result
+
+
+if __name__ == "__main__":
+    main()
