@@ -99,6 +99,9 @@ def recompute_channel(channel: str, now: datetime | None = None) -> dict:
     store.write_sku_rhythms(skus, channel, computed_at, full=True)
     seconds["sku_rhythm"] = time.perf_counter() - started
     store.write_snapshot(channel, as_of)
+    started = time.perf_counter()
+    store.vacuum_after_full_write()
+    seconds["vacuum"] = time.perf_counter() - started
     return json_safe({
         "as_of": as_of.isoformat(), "accounts": int(len(frame)), "report": report,
         "fitted": fitted.to_dict(), "seconds": {k: round(v, 3) for k, v in seconds.items()},

@@ -128,3 +128,14 @@ def write_snapshot(channel: str, day: date) -> int:
     SegmentSnapshot.objects.filter(day=day, channel=channel).delete()
     SegmentSnapshot.objects.bulk_create(rows)
     return len(rows)
+
+
+def vacuum_after_full_write() -> None:
+    """A full write leaves a million dead rows; without a vacuum the next run's inserts
+    and index builds walk them (measured: write 10.8 s → 18 s on the third run at 1 M
+    accounts). VACUUM cannot run inside a transaction, so it is skipped there (tests)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        for model in (AccountMetrics, AccountSkuRhythm):
+            cursor.execute(f'VACUUM (ANALYZE) "{model._meta.db_table}"')
