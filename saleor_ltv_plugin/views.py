@@ -7,17 +7,20 @@ import logging
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from . import __version__
 from .models import (
     Account,
+    AccountMetrics,
     CheckoutFact,
     Contact,
     InboundEvent,
     InboundStatus,
     OrderFact,
     OrderLineFact,
+    RecomputeRun,
 )
 
 logger = logging.getLogger(__name__)
@@ -35,7 +38,7 @@ def dispatch(request: HttpRequest, path: str | None) -> HttpResponse:
 
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
-    """Version, database reachability and fact counts; 503 when the database is not reachable."""
+    """Version, database reachability, fact counts, capture lag and the last recompute; 503 without a database."""
     body: dict = {"version": __version__}
     try:
         with connection.cursor() as cursor:
@@ -48,11 +51,22 @@ def health(request: HttpRequest) -> JsonResponse:
             "order_lines": OrderLineFact.objects.count(),
             "checkouts": CheckoutFact.objects.count(),
         }
+        waiting = InboundEvent.objects.filter(status__in=[InboundStatus.PENDING, InboundStatus.FAILED])
+        oldest = waiting.order_by("received_at").values_list("received_at", flat=True).first()
         body["inbound"] = {
-            "pending": InboundEvent.objects.filter(
-                status__in=[InboundStatus.PENDING, InboundStatus.FAILED]
-            ).count(),
+            "pending": waiting.count(),
             "dead": InboundEvent.objects.filter(status=InboundStatus.DEAD).count(),
+            # How far capture lags behind Saleor: the age of the oldest unapplied event.
+            "oldest_pending_seconds": round((timezone.now() - oldest).total_seconds()) if oldest else 0,
+        }
+        last = RecomputeRun.objects.order_by("-started_at").first()
+        body["metrics"] = {
+            "accounts_scored": AccountMetrics.objects.count(),
+            "last_recompute": None if last is None else {
+                "status": last.status, "started_at": last.started_at.isoformat(),
+                "finished_at": last.finished_at.isoformat() if last.finished_at else None,
+                "accounts": last.accounts,
+            },
         }
     except DatabaseError as exc:
         logger.warning("ltv health: database unreachable: %s", exc)

@@ -18,7 +18,28 @@ def test_health_reports_version_database_and_fact_counts(client):
     body = response.json()
     assert body["version"] == __version__ and body["database"] == "ok"
     assert body["facts"]["orders"] == 1 and body["facts"]["order_lines"] == 2
-    assert body["facts"]["accounts"] == 1 and body["inbound"] == {"pending": 0, "dead": 0}
+    assert body["facts"]["accounts"] == 1
+    assert body["inbound"] == {"pending": 0, "dead": 0, "oldest_pending_seconds": 0}
+    assert body["metrics"] == {"accounts_scored": 0, "last_recompute": None}
+
+
+def test_health_shows_capture_lag_and_the_last_recompute(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from saleor_ltv_plugin.ingest import inbox
+    from saleor_ltv_plugin.metrics.recompute import recompute
+    from saleor_ltv_plugin.models import InboundEvent
+
+    upsert_order(make_order("a"))
+    recompute()
+    event = inbox.record("rest", "order", "order:late", {})
+    InboundEvent.objects.filter(pk=event.pk).update(received_at=timezone.now() - timedelta(minutes=5))
+    body = client.get("/plugins/global/saleor.ltv/health").json()
+    assert body["inbound"]["pending"] == 1 and 295 <= body["inbound"]["oldest_pending_seconds"] <= 400
+    assert body["metrics"]["accounts_scored"] == 1
+    assert body["metrics"]["last_recompute"]["status"] == "done"
 
 
 def test_health_answers_503_when_the_database_fails(client, monkeypatch):
