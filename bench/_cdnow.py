@@ -41,3 +41,10 @@ def transactions(name: str = "CDNOW_sample.txt") -> pd.DataFrame:
         "account_id": frame["account_id"], "currency": "USD",
         "created_at": pd.to_datetime(frame["date"].astype(str), format="%Y%m%d"), "amount": frame["amount"],
     })
+
+
+def published_summary() -> pd.DataFrame:
+    """Hardie's calibration summary of the sample in weeks: ID, x, t_x, T, zbar (2,357 customers)."""
+    with zipfile.ZipFile(wheel()) as archive:
+        raw = archive.read("lifetimes/datasets/cdnow_customers_summary_with_transactions.csv")
+    return pd.read_csv(io.BytesIO(raw))

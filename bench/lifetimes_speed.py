@@ -7,7 +7,9 @@ same-day orders merged), times lifetimes' summary_data_from_transaction_data +
 BetaGeoFitter.fit (in its own venv: lifetimes 0.11.3 needs pandas < 2, so it is
 installed there, never beside the plugin) next to ours (summarize_orders +
 bgnbd_inputs + fit_bgnbd), best of 3 each, and prints the speed-up (target ≥ 10×)
-and both parameter sets. Last line: one JSON object.
+and both parameter sets. The venv is made with `python3 -m venv` and the pins in
+PINS when it is missing or cannot import lifetimes; if that fails, the output says
+why and reports our time alone. Last line: one JSON object.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -52,12 +58,26 @@ print(json.dumps({"seconds": best, "customers": len(summary),
 """
 
 
-def ensure_venv(venv: Path) -> Path:
+PROBE = "import sys, lifetimes, numpy, pandas, scipy; print(sys.version.split()[0], lifetimes.__version__, " \
+        "numpy.__version__, pandas.__version__, scipy.__version__)"
+
+
+def ensure_venv(venv: Path) -> tuple[Path | None, str]:
+    """The venv's python and a description of it, or None and why lifetimes is unavailable."""
     python = venv / "bin" / "python"
-    if not python.exists():
-        subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", *PINS], check=True)
-    return python
+    probe = subprocess.run([str(python), "-c", PROBE], capture_output=True, text=True) if python.exists() else None
+    if probe is None or probe.returncode:
+        steps = [] if python.exists() else [["python3", "-m", "venv", str(venv)]]
+        steps.append([str(python), "-m", "pip", "install", "-q", *PINS])
+        for step in steps:
+            done = subprocess.run(step, capture_output=True, text=True)
+            if done.returncode:
+                return None, f"`{' '.join(step)}` failed: {done.stderr.strip()[-300:]}"
+        probe = subprocess.run([str(python), "-c", PROBE], capture_output=True, text=True)
+        if probe.returncode:
+            return None, f"lifetimes does not import after install: {probe.stderr.strip()[-300:]}"
+    version, lifetimes, numpy, pandas, scipy = probe.stdout.split()
+    return python, (f"Python {version}: lifetimes {lifetimes}, numpy {numpy}, pandas {pandas}, scipy {scipy}")
 
 
 def ours(orders) -> tuple[float, dict, int]:
@@ -76,23 +96,37 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--venv", default="/tmp/lifetimes-venv", help="where lifetimes is (or gets) installed")
     args = parser.parse_args(argv)
-    python = ensure_venv(Path(args.venv))
-    done = subprocess.run([str(python), "-c", THEIRS, str(_cdnow.wheel()), END],
-                          capture_output=True, text=True, check=True)
-    theirs = json.loads(done.stdout.strip().splitlines()[-1])
+    python, environment = ensure_venv(Path(args.venv))
     orders = _cdnow.transactions("CDNOW_master.txt")
     orders = orders[orders["created_at"] <= END]
     seconds, params, customers = ours(orders)
     result = {
-        "data": "CDNOW_master.txt through 1997-09-30 (weeks)", "customers": customers,
-        "lifetimes_seconds": round(theirs["seconds"], 3), "ours_seconds": round(seconds, 4),
-        "speedup": round(theirs["seconds"] / seconds, 1), "target_speedup": 10,
-        "lifetimes_params": {k: round(v, 4) for k, v in theirs["params"].items()},
-        "our_params": {k: round(v, 4) for k, v in params.items()},
+        "data": "CDNOW_master.txt through 1997-09-30 (weeks), best of 3 runs each", "customers": customers,
+        "lifetimes_env": environment, "ours_env": "Python {}: numpy {}, pandas {}, scipy {}".format(
+            sys.version.split()[0], np.__version__, pd.__version__, scipy.__version__),
+        "ours_seconds": round(seconds, 4), "our_params": {k: round(v, 4) for k, v in params.items()},
+        "target_speedup": 10,
     }
-    print(f"lifetimes {result['lifetimes_seconds']} s vs ours {result['ours_seconds']} s on {customers} customers: "
-          f"{result['speedup']}× faster")
-    print(f"  lifetimes {result['lifetimes_params']}\n  ours      {result['our_params']}")
+    if python is None:
+        result["lifetimes_seconds"] = None
+        print(f"lifetimes could not be installed, no comparison: {environment}")
+        print(f"ours {result['ours_seconds']} s on {customers} customers, params {result['our_params']}")
+    else:
+        done = subprocess.run([str(python), "-c", THEIRS, str(_cdnow.wheel()), END],
+                              capture_output=True, text=True, check=True)
+        theirs = json.loads(done.stdout.strip().splitlines()[-1])
+        their_params = {k: round(v, 4) for k, v in theirs["params"].items()}
+        result.update({
+            "lifetimes_seconds": round(theirs["seconds"], 3), "speedup": round(theirs["seconds"] / seconds, 1),
+            "lifetimes_params": their_params,
+            "max_param_rel_diff": float(f"{max(abs(params[k] / theirs['params'][k] - 1) for k in params):.2g}"),
+        })
+        print(f"lifetimes ({environment})\n  summary_data_from_transaction_data + BetaGeoFitter.fit: "
+              f"{result['lifetimes_seconds']} s")
+        print(f"ours ({result['ours_env']})\n  summarize_orders + bgnbd_inputs + fit_bgnbd: {result['ours_seconds']} s")
+        print(f"on {customers} customers: {result['speedup']}x faster (target >= 10x)")
+        print(f"  lifetimes {their_params}\n  ours      {result['our_params']}  "
+              f"(max relative difference {result['max_param_rel_diff']})")
     print(json.dumps(result))
     return result
 
