@@ -201,6 +201,7 @@ class IntervalStats:
     median: np.ndarray
     mean: np.ndarray
     std: np.ndarray
+    typical: np.ndarray  # winsorised mean: gaps clipped to [median / 2.5, median × 2.5]
 
 
 def interval_stats(occ: Occasions) -> IntervalStats:
@@ -215,7 +216,7 @@ def interval_stats(occ: Occasions) -> IntervalStats:
     counts = occ.sizes - 1
     if n_groups == 0 or counts.sum() == 0:
         nan = np.full(n_groups, np.nan)
-        return IntervalStats(counts, nan, nan.copy(), nan.copy())
+        return IntervalStats(counts, nan, nan.copy(), nan.copy(), nan.copy())
     gaps = np.empty(len(occ.day), dtype=np.int64)
     gaps[0] = 0
     np.subtract(occ.day[1:], occ.day[:-1], out=gaps[1:])
@@ -233,7 +234,20 @@ def interval_stats(occ: Occasions) -> IntervalStats:
     low = ordered[occ.starts + 1 + (safe - 1) // 2 - (~has)]
     high = ordered[occ.starts + 1 + safe // 2 - (~has)]
     median = np.where(has, (low + high) / 2.0, np.nan)
-    return IntervalStats(counts, median, mean, std)
+    # The median of right-skewed gaps sits below their mean (≈ 8 % for gamma gaps with
+    # CV 0.5); clipping each gap to a band around the median and averaging keeps the
+    # robustness to one odd pause without that bias.
+    bound = np.repeat(np.nan_to_num(median).astype(np.float32) * WINSOR_FACTOR, occ.sizes)
+    clipped = gaps.astype(np.float32)  # whole days: float32 is exact and halves the memory traffic
+    np.minimum(clipped, bound, out=clipped)
+    bound *= 1.0 / WINSOR_FACTOR**2
+    np.maximum(clipped, bound, out=clipped)
+    clipped[occ.starts] = 0.0
+    typical = np.where(has, np.add.reduceat(clipped, occ.starts, dtype=np.float64) / safe, np.nan)
+    return IntervalStats(counts, median, mean, std, typical)
+
+
+WINSOR_FACTOR = 2.5
 
 
 def grouped_median(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:

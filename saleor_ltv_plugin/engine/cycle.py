@@ -1,12 +1,14 @@
 """Purchase rhythm: typical days between purchases, next expected date, overdue, churn risk.
 
-Per account (LTV-Lab's 最新予測購入日, seed 000): the account's own *median*
-inter-purchase interval (robust to one odd gap) is shrunk toward a prior — the
+Per account (LTV-Lab's 最新予測購入日, seed 000): the account's own typical
+inter-purchase interval — the mean of its gaps after clipping each to
+[median ÷ 2.5, median × 2.5], robust to one odd pause without the median's low
+bias on right-skewed gaps (``interval_typical_days``) — is shrunk toward a prior — the
 median of the account medians of the shop, or of the account's segment when
 ``prior_by`` names a column — in log space, with the prior counting as
 ``prior_weight`` intervals:
 
-    typical = exp((n·ln(own median) + k·ln(prior)) / (n + k)),  n = intervals, k = prior_weight
+    typical = exp((n·ln(own) + k·ln(prior)) / (n + k)),  n = intervals, k = prior_weight
 
 so an account with one order gets the prior, and one with many intervals keeps
 its own rhythm. ``next_purchase_on`` = last purchase + typical (rounded to whole
@@ -66,6 +68,12 @@ def shrink(own_median, n_intervals, prior, settings: RhythmSettings) -> np.ndarr
     return np.exp(np.where(n + k > 0, mixed, prior_log))  # no own gap and k = 0: the prior
 
 
+def own_interval(summary: pd.DataFrame) -> np.ndarray:
+    """An account's own typical gap: the winsorised mean (median for older summaries)."""
+    column = "interval_typical_days" if "interval_typical_days" in summary else "interval_median_days"
+    return summary[column].to_numpy(dtype=np.float64)
+
+
 def _prior(medians: np.ndarray, has: np.ndarray, settings: RhythmSettings) -> float:
     return float(np.median(medians[has])) if has.any() else settings.fallback_interval_days
 
@@ -87,7 +95,7 @@ def purchase_rhythm(
     """
     settings = settings or RhythmSettings()
     n = summary["interval_count"].to_numpy(dtype=np.float64) if len(summary) else np.zeros(0)
-    medians = summary["interval_median_days"].to_numpy(dtype=np.float64) if len(summary) else n
+    medians = own_interval(summary) if len(summary) else n
     has = n > 0
     shop_prior = prior if prior is not None else _prior(medians, has, settings)
     priors = np.full(len(summary), float(shop_prior))

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .bgnbd import BetaGeoModel
 from .cpm import CpmBounds, _proposed_spend, cpm_cells
-from .cycle import _prior, purchase_rhythm
+from .cycle import _prior, own_interval, purchase_rhythm
 from .gamma_gamma import GammaGammaModel
 from .lifecycle import lifecycle_stages
 from .rfm import RfmSettings, rfm_scores
@@ -110,7 +110,7 @@ def _m_bounds(rfm: RfmSettings, currency):
 
 def shop_rhythm_prior(summary: pd.DataFrame, settings) -> float:
     n = summary["interval_count"].to_numpy(dtype=np.float64) if len(summary) else np.zeros(0)
-    medians = summary["interval_median_days"].to_numpy(dtype=np.float64) if len(summary) else n
+    medians = own_interval(summary) if len(summary) else n
     return _prior(medians, n > 0, settings)
 
 

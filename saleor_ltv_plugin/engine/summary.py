@@ -58,6 +58,7 @@ SUMMARY_COLUMNS = [
     "repeat_average_value",
     "interval_count",
     "interval_median_days",
+    "interval_typical_days",
     "interval_mean_days",
     "interval_std_days",
 ]
@@ -169,6 +170,7 @@ def _frame(occ, totals, acc_uniques, cur_uniques, as_of_day: int, merged: bool) 
             "repeat_average_value": repeat_avg,
             "interval_count": gaps.count,
             "interval_median_days": gaps.median,
+            "interval_typical_days": gaps.typical,
             "interval_mean_days": gaps.mean,
             "interval_std_days": gaps.std,
         }

@@ -100,3 +100,31 @@ def test_replenishment_without_quantity_scaling_and_same_day_lines():
 def test_replenishment_empty_and_future_lines():
     assert len(replenishment(lines())) == 0
     assert len(replenishment(lines(("a", "X", "2024-02-01", 1)), as_of="2024-01-01")) == 0
+
+
+def test_typical_interval_is_the_mean_of_gaps_clipped_around_the_median():
+    gaps = [10, 12, 8, 11, 9, 100]  # one long pause
+    days = pd.Timestamp("2025-01-01") + pd.to_timedelta(np.r_[0, np.cumsum(gaps)], unit="D")
+    orders = pd.DataFrame({"account_id": 1, "created_at": days, "amount": 1.0, "currency": "JPY"})
+    row = summarize_orders(orders, days[-1]).iloc[0]
+    median = float(np.median(gaps))
+    expected = np.mean(np.clip(gaps, median / 2.5, median * 2.5))
+    assert row.interval_median_days == median == 10.5
+    assert row.interval_typical_days == pytest.approx(expected)  # 100 counts as 26.25
+    assert row.interval_mean_days == pytest.approx(np.mean(gaps))
+
+
+def test_typical_interval_is_unbiased_where_the_median_is_not():
+    rng = np.random.default_rng(3)
+    rows = []
+    for account in range(400):
+        day = 0
+        for gap in rng.gamma(4.0, 30.0 / 4.0, 15):  # true mean interval 30 days, CV 0.5
+            day += max(1, int(round(gap)))
+            rows.append((account, day))
+    frame = pd.DataFrame(rows, columns=["account_id", "day"])
+    frame["created_at"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(frame.pop("day"), unit="D")
+    frame["amount"], frame["currency"] = 1.0, "JPY"
+    summary = summarize_orders(frame)
+    assert abs(summary["interval_typical_days"].median() / 30 - 1) < 0.04
+    assert summary["interval_median_days"].median() / 30 < 0.95  # the median reads short
