@@ -42,7 +42,7 @@ def frame_for(accounts) -> pd.DataFrame:
     })
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="binary COPY writer is PostgreSQL-only; SQLite uses bulk_create")
 @pytest.mark.parametrize("rebuild_above", [0, 10**9])
 def test_full_write_round_trips_values_and_keeps_indexes(accounts, monkeypatch, rebuild_above):
     monkeypatch.setattr(pg_bulk, "REBUILD_INDEXES_ABOVE", rebuild_above)
@@ -64,7 +64,7 @@ def test_full_write_round_trips_values_and_keeps_indexes(accounts, monkeypatch, 
     assert first.computed_at == NOW and first.channel == "default-channel"
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="binary COPY writer is PostgreSQL-only; SQLite uses bulk_create")
 def test_incremental_write_upserts_and_full_write_replaces(accounts):
     frame = frame_for(accounts)
     store.write_account_metrics(frame, "default-channel", NOW, full=True)
