@@ -17,3 +17,4 @@ from .facts import (  # noqa: F401
     Source,
 )
 from .metrics import AccountMetrics, AccountSkuRhythm, RecomputeRun, SegmentSnapshot  # noqa: F401
+from .api import ApiKey, ChannelInsight, SavedSegment, SavedSegmentCount  # noqa: F401

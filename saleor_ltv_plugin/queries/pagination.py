@@ -1,0 +1,125 @@
+"""Keyset (cursor) pagination with Relay's first/after/last/before, nulls sorted last.
+
+A cursor is the row's sort key, base64-encoded JSON, so page N costs the same as page 1
+and rows inserted meanwhile neither repeat nor vanish. Page size is bounded.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+
+from .errors import InputError
+
+MAX_PAGE = 100
+
+
+@dataclass
+class Page:
+    rows: list
+    cursors: list[str]
+    has_next_page: bool
+    has_previous_page: bool
+    queryset: QuerySet  # unpaginated, for totalCount on demand
+
+    @property
+    def start_cursor(self) -> str | None:
+        return self.cursors[0] if self.cursors else None
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.cursors[-1] if self.cursors else None
+
+    def total_count(self) -> int:
+        return self.queryset.count()
+
+
+def _value(row, path: str):
+    for part in path.split("__"):
+        row = getattr(row, part) if row is not None else None
+        if part == "account" and row is None:
+            return None
+    return row
+
+
+def encode_cursor(row, keys) -> str:
+    values = [_value(row, field) for field, _ in keys]
+    text = json.dumps([v if v is None or isinstance(v, (int, float, str)) else str(v) for v in values])
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+def _decode_cursor(cursor: str, keys, model, name: str) -> list:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+        if not isinstance(values, list) or len(values) != len(keys):
+            raise ValueError
+        out = []
+        for (path, _), value in zip(keys, values):
+            field = model._meta.get_field(path.split("__")[0])
+            if "__" in path:
+                field = field.related_model._meta.get_field(path.split("__", 1)[1])
+            out.append(None if value is None else field.to_python(value))
+        return out
+    except Exception:  # noqa: BLE001 — any undecodable cursor is the caller's mistake
+        raise InputError({name: "is not a cursor of this list (it may belong to another sort order)"}) from None
+
+
+def _beyond(keys, values, forward: bool) -> Q:
+    """Rows strictly after (forward) or before the key tuple, nulls last."""
+    clause = Q(pk__in=[])
+    equal = Q()
+    for (path, desc), value in zip(keys, values):
+        if forward:
+            if value is None:
+                step = Q(pk__in=[])
+            else:
+                step = Q(**{f"{path}__{'lt' if desc else 'gt'}": value}) | Q(**{f"{path}__isnull": True})
+        else:
+            if value is None:
+                step = Q(**{f"{path}__isnull": False})
+            else:
+                step = Q(**{f"{path}__{'gt' if desc else 'lt'}": value})
+        clause |= equal & step
+        equal &= Q(**{f"{path}__isnull": True}) if value is None else Q(**{path: value})
+    return clause
+
+
+def _order(keys, reverse: bool) -> list:
+    # Reversed (for `last`), "desc nulls last" becomes "asc nulls first".
+    nulls = {"nulls_first": True} if reverse else {"nulls_last": True}
+    return [F(path).desc(**nulls) if desc != reverse else F(path).asc(**nulls) for path, desc in keys]
+
+
+def paginate(queryset: QuerySet, keys, *, first=None, after=None, last=None, before=None) -> Page:
+    errors = {}
+    if first is not None and last is not None:
+        errors["first"] = "give first or last, not both"
+    for name, value in (("first", first), ("last", last)):
+        if value is not None and not (0 <= value <= MAX_PAGE):
+            errors[name] = f"must be between 0 and {MAX_PAGE}"
+    if first is None and last is None:
+        errors.setdefault("first", f"give first or last (at most {MAX_PAGE})")
+    if errors:
+        raise InputError(errors)
+    model = queryset.model
+    base = queryset
+    qs = queryset
+    if after:
+        qs = qs.filter(_beyond(keys, _decode_cursor(after, keys, model, "after"), True))
+    if before:
+        qs = qs.filter(_beyond(keys, _decode_cursor(before, keys, model, "before"), False))
+    if last is not None and first is None:
+        rows = list(qs.order_by(*_order(keys, True))[: last + 1])
+        has_previous = len(rows) > last
+        rows = rows[:last][::-1]
+        has_next = bool(before)
+    else:
+        rows = list(qs.order_by(*_order(keys, False))[: first + 1])
+        has_next = len(rows) > first
+        rows = rows[:first]
+        has_previous = bool(after)
+    return Page(rows, [encode_cursor(r, keys) for r in rows], has_next, has_previous, base)
