@@ -24,7 +24,7 @@ from ..engine.cycle import replenishment
 from ..engine.fitted import FittedShop, score_accounts
 from ..engine.lifecycle import LifecycleThresholds
 from ..models import Account, OrderFact, RecomputeRun
-from . import load, store
+from . import insights, load, store
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +99,10 @@ def recompute_channel(channel: str, now: datetime | None = None) -> dict:
     store.write_sku_rhythms(skus, channel, computed_at, full=True)
     seconds["sku_rhythm"] = time.perf_counter() - started
     store.write_snapshot(channel, as_of)
+    started = time.perf_counter()
+    insights.store_insights(channel, insights.analyses(orders, lines, frame), computed_at)
+    insights.count_saved_segments(channel, as_of)
+    seconds["insights"] = time.perf_counter() - started
     started = time.perf_counter()
     store.vacuum_after_full_write()
     seconds["vacuum"] = time.perf_counter() - started

@@ -1,0 +1,74 @@
+"""Building blocks shaped like Saleor's: countable connections, errors, money, dates."""
+
+from __future__ import annotations
+
+import graphene
+from graphene import relay
+
+from ..queries.errors import InputError
+from ..queries.pagination import Page, paginate
+
+
+class LtvErrorCode(graphene.Enum):
+    INVALID = "invalid"
+    REQUIRED = "required"
+    NOT_FOUND = "not_found"
+    UNIQUE = "unique"
+    RATE_LIMITED = "rate_limited"
+    DUPLICATED = "duplicated"
+
+
+class LtvError(graphene.ObjectType):
+    field = graphene.String(description="The input field at fault (null: the request as a whole).")
+    message = graphene.String(required=True)
+    code = graphene.Field(LtvErrorCode, required=True)
+
+
+def errors_from(exc: InputError) -> list[LtvError]:
+    return [LtvError(field=_camel_path(k), message=v, code=exc.code) for k, v in exc.errors.items()]
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+def _camel_path(path: str) -> str:
+    return ".".join(_camel(part) for part in path.split("."))
+
+
+class CountableConnection(relay.Connection):
+    class Meta:
+        abstract = True
+
+    total_count = graphene.Int(description="Rows matching the filter, across all pages.")
+
+    @staticmethod
+    def resolve_total_count(root, info):
+        return root.page.total_count()
+
+
+def connection_from_page(connection_type, page: Page, node=lambda row: row):
+    edge_type = connection_type.Edge
+    edges = [edge_type(node=node(row), cursor=cursor) for row, cursor in zip(page.rows, page.cursors)]
+    result = connection_type(
+        edges=edges,
+        page_info=relay.PageInfo(
+            start_cursor=page.start_cursor, end_cursor=page.end_cursor,
+            has_previous_page=page.has_previous_page, has_next_page=page.has_next_page,
+        ),
+    )
+    result.page = page
+    return result
+
+
+def paginate_args(kwargs) -> dict:
+    return {k: kwargs.get(k) for k in ("first", "after", "last", "before")}
+
+
+def resolve_connection(connection_type, queryset, keys, kwargs, node=lambda row: row):
+    return connection_from_page(connection_type, paginate(queryset, keys, **paginate_args(kwargs)), node)
+
+
+def camel_to_snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name)

@@ -1,0 +1,63 @@
+"""Filter and sort inputs of the account list; the same names as the shared filter spec."""
+
+import graphene
+
+from .enums import LtvAccountSortField, LtvCpmCell, LtvRfmSegment, LtvStage, OrderDirection
+
+
+class IntRangeInput(graphene.InputObjectType):
+    gte = graphene.Int()
+    lte = graphene.Int()
+
+
+class FloatRangeInput(graphene.InputObjectType):
+    gte = graphene.Float()
+    lte = graphene.Float()
+
+
+class DateRangeInput(graphene.InputObjectType):
+    gte = graphene.Date()
+    lte = graphene.Date()
+
+
+class LtvAccountFilterInput(graphene.InputObjectType):
+    channel = graphene.String(description="Channel slug.")
+    currency = graphene.String()
+    search = graphene.String(description="Company / account name or a contact's e-mail, contains.")
+    sku = graphene.String(description="Accounts that bought this SKU.")
+    stages = graphene.List(graphene.NonNull(LtvStage))
+    cpm_cells = graphene.List(graphene.NonNull(LtvCpmCell))
+    rfm_segments = graphene.List(graphene.NonNull(LtvRfmSegment))
+    r_score = graphene.Field(IntRangeInput)
+    f_score = graphene.Field(IntRangeInput)
+    m_score = graphene.Field(IntRangeInput)
+    rfm_rank = graphene.Field(IntRangeInput)
+    frequency = graphene.Field(IntRangeInput)
+    recency_days = graphene.Field(IntRangeInput)
+    monetary = graphene.Field(FloatRangeInput)
+    clv = graphene.Field(FloatRangeInput)
+    p_alive = graphene.Field(FloatRangeInput)
+    overdue_ratio = graphene.Field(FloatRangeInput)
+    next_purchase_on = graphene.Field(DateRangeInput, description="Predicted next purchase window.")
+    last_purchase_at = graphene.Field(DateRangeInput)
+    first_purchase_at = graphene.Field(DateRangeInput)
+    churn_risk = graphene.Boolean()
+
+
+class LtvAccountSortingInput(graphene.InputObjectType):
+    field = graphene.Field(LtvAccountSortField, required=True)
+    direction = graphene.Field(OrderDirection, required=True)
+
+
+def filter_dict(value) -> dict:
+    """A graphene input (nested InputObjectTypes, enums) as the plain spec dict."""
+    if value is None:
+        return {}
+    out = {}
+    for key, item in dict(value).items():
+        if item is None:
+            continue
+        if isinstance(item, dict):
+            item = {k: v for k, v in dict(item).items() if v is not None}
+        out[key] = item
+    return out

@@ -1,0 +1,25 @@
+"""The schema: staff, storefront and admin queries; mutations."""
+
+import graphene
+from graphene import relay
+
+from . import mutations, storefront
+from .staff import StaffQueries
+from .types import LtvAccount, LtvSavedSegment
+
+
+class Query(StaffQueries, storefront.StorefrontQueries, mutations.AdminQueries, graphene.ObjectType):
+    node = relay.Node.Field()
+
+
+class Mutation(graphene.ObjectType):
+    ltv_saved_segment_create = mutations.LtvSavedSegmentCreate.Field()
+    ltv_saved_segment_update = mutations.LtvSavedSegmentUpdate.Field()
+    ltv_saved_segment_delete = mutations.LtvSavedSegmentDelete.Field()
+    ltv_recompute_trigger = mutations.LtvRecomputeTrigger.Field()
+    ltv_api_key_create = mutations.LtvApiKeyCreate.Field()
+    ltv_api_key_revoke = mutations.LtvApiKeyRevoke.Field()
+    track_product_view = storefront.TrackProductView.Field()
+
+
+schema = graphene.Schema(query=Query, mutation=Mutation, types=[LtvAccount, LtvSavedSegment])

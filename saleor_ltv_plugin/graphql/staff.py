@@ -1,0 +1,274 @@
+"""Staff queries: overview, the account list and detail, trends, product insights, segments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+import graphene
+from graphene import relay
+
+from ..auth import Scope
+from ..models import ChannelInsight, SavedSegment, SegmentSnapshot
+from ..queries import overview as overview_query
+from ..queries.accounts import clean_filter, clean_sort, filter_accounts
+from ..queries.errors import InputError
+from .core import resolve_connection
+from .enums import LtvSegmentDimension
+from .inputs import LtvAccountFilterInput, LtvAccountSortingInput, filter_dict
+from .permissions import require
+from .types import LtvAccount, LtvAccountCountableConnection, LtvSavedSegmentCountableConnection
+
+MAX_HISTORY_DAYS = 731
+
+
+class LtvBucket(graphene.ObjectType):
+    value = graphene.String(required=True)
+    label = graphene.String(required=True, description="Japanese label from the seed documents.")
+    accounts = graphene.Int(required=True)
+    revenue = graphene.Float(required=True)
+    accounts_then = graphene.Int(description="On the last snapshot at or before `since`.")
+    change = graphene.Int(description="accounts − accountsThen.")
+
+
+class LtvRfmGridCell(graphene.ObjectType):
+    recency = graphene.Int(required=True, description="R score 1–5.")
+    frequency = graphene.Int(required=True, description="F score 1–5.")
+    accounts = graphene.Int(required=True)
+    revenue = graphene.Float(required=True)
+
+
+class LtvMonthRevenue(graphene.ObjectType):
+    month = graphene.String(required=True, description="YYYY-MM, shop time zone.")
+    new_revenue = graphene.Float(required=True)
+    repeat_revenue = graphene.Float(required=True)
+    new_accounts = graphene.Int(required=True)
+    repeat_accounts = graphene.Int(required=True)
+    repeat_share = graphene.Float()
+
+    @classmethod
+    def of(cls, row: dict):
+        return cls(**{k: row.get(k) for k in ("month", "new_revenue", "repeat_revenue", "new_accounts",
+                                               "repeat_accounts", "repeat_share")})
+
+
+class LtvOverview(graphene.ObjectType):
+    channel = graphene.String(required=True)
+    currency = graphene.String(required=True)
+    accounts = graphene.Int(required=True, description="Accounts with at least one purchase.")
+    revenue = graphene.Float(required=True)
+    f2_conversion_rate = graphene.Float(description="Share of buying accounts with a second purchase.")
+    since = graphene.Date()
+    stages = graphene.List(graphene.NonNull(LtvBucket), required=True)
+    cpm_cells = graphene.List(graphene.NonNull(LtvBucket), required=True)
+    rfm_segments = graphene.List(graphene.NonNull(LtvBucket), required=True)
+    rfm_grid = graphene.List(graphene.NonNull(LtvRfmGridCell), required=True)
+    revenue_by_month = graphene.List(graphene.NonNull(LtvMonthRevenue), required=True)
+    computed_at = graphene.DateTime(description="When the monthly figures were last recomputed.")
+
+    @staticmethod
+    def resolve_stages(root, info):
+        return [_bucket(b) for b in root.stages]
+
+    @staticmethod
+    def resolve_cpm_cells(root, info):
+        return [_bucket(b) for b in root.cpm_cells]
+
+    @staticmethod
+    def resolve_rfm_segments(root, info):
+        return [_bucket(b) for b in root.rfm_segments]
+
+    @staticmethod
+    def resolve_rfm_grid(root, info):
+        return [LtvRfmGridCell(**cell) for cell in root.rfm_grid]
+
+    @staticmethod
+    def resolve_revenue_by_month(root, info):
+        return [LtvMonthRevenue.of(m) for m in root.revenue_by_month]
+
+
+def _bucket(b):
+    return LtvBucket(value=b.value, label=b.label, accounts=b.accounts, revenue=b.revenue,
+                     accounts_then=b.accounts_then, change=b.change)
+
+
+class LtvSnapshotPoint(graphene.ObjectType):
+    day = graphene.Date(required=True)
+    currency = graphene.String(required=True)
+    value = graphene.String(required=True)
+    accounts = graphene.Int(required=True)
+    revenue = graphene.Float(required=True)
+
+
+class LtvProductRepeat(graphene.ObjectType):
+    sku = graphene.String(required=True)
+    buyers = graphene.Int(required=True)
+    repeat_buyers = graphene.Int(required=True)
+    repeat_rate = graphene.Float(required=True)
+    first_buyers = graphene.Int(required=True)
+    first_buyers_returned = graphene.Int(required=True)
+    return_rate = graphene.Float(description="Of accounts whose first purchase had it, share that came back.")
+
+
+class LtvProductTransition(graphene.ObjectType):
+    from_sku = graphene.String(required=True)
+    to_sku = graphene.String(required=True)
+    accounts = graphene.Int(required=True)
+    from_accounts = graphene.Int(required=True)
+    confidence = graphene.Float(required=True)
+    base_rate = graphene.Float()
+    lift = graphene.Float(description="> 1: A leads to B more than B's usual pull.")
+
+
+class LtvDropoff(graphene.ObjectType):
+    occasion = graphene.Int(required=True)
+    accounts = graphene.Int(required=True)
+    continued = graphene.Int(required=True)
+    continue_rate = graphene.Float()
+    dropoff_rate = graphene.Float()
+
+
+class LtvProductInsights(graphene.ObjectType):
+    channel = graphene.String(required=True)
+    computed_at = graphene.DateTime()
+    product_repeat = graphene.List(graphene.NonNull(LtvProductRepeat), required=True)
+    transitions = graphene.List(graphene.NonNull(LtvProductTransition), required=True)
+    dropoff = graphene.List(graphene.NonNull(LtvDropoff), required=True)
+
+
+class LtvExport(graphene.ObjectType):
+    row_count = graphene.Int(required=True)
+    csv_url = graphene.String(required=True, description="Streamed CSV from the REST API (same token).")
+    json_url = graphene.String(required=True)
+
+
+def _fields_of(cls, row: dict) -> dict:
+    return {name: row.get(name) for name in cls._meta.fields}
+
+
+def _clean(filter) -> dict:
+    return clean_filter(filter_dict(filter))
+
+
+class StaffQueries(graphene.ObjectType):
+    ltv_overview = graphene.Field(
+        LtvOverview, channel=graphene.String(required=True), currency=graphene.String(),
+        since=graphene.Date(description="Stage movement since this day (from daily snapshots)."),
+        months=graphene.Int(default_value=12, description="Months of revenue history, 1–120."),
+    )
+    ltv_accounts = relay.ConnectionField(
+        LtvAccountCountableConnection, filter=LtvAccountFilterInput(), sort_by=LtvAccountSortingInput(),
+        description="Scored accounts; default sort: spend, descending. At most 100 per page.",
+    )
+    ltv_account = graphene.Field(LtvAccount, id=graphene.ID(required=True))
+    ltv_segment_history = graphene.List(
+        graphene.NonNull(LtvSnapshotPoint), required=True,
+        channel=graphene.String(required=True), dimension=LtvSegmentDimension(required=True),
+        currency=graphene.String(), since=graphene.Date(), until=graphene.Date(),
+    )
+    ltv_product_insights = graphene.Field(
+        LtvProductInsights, channel=graphene.String(required=True),
+        first=graphene.Int(default_value=50, description="Rows per list, at most 200."),
+    )
+    ltv_saved_segments = relay.ConnectionField(LtvSavedSegmentCountableConnection, channel=graphene.String())
+    ltv_segment_export = graphene.Field(
+        LtvExport, filter=LtvAccountFilterInput(), saved_segment=graphene.ID(),
+        description="Row count and streaming download links (CSV/JSON) for a filter or a saved segment.",
+    )
+
+    @staticmethod
+    def resolve_ltv_overview(root, info, channel, currency=None, since=None, months=12):
+        require(info, Scope.READ)
+        return overview_query.overview(channel, currency, since, months)
+
+    @staticmethod
+    def resolve_ltv_accounts(root, info, filter=None, sort_by=None, **kwargs):
+        require(info, Scope.READ)
+        spec = _clean(filter)
+        keys = clean_sort(sort_by.field if sort_by else None, sort_by.direction if sort_by else None)
+        qs = filter_accounts(spec).select_related("account")
+        return resolve_connection(info.return_type.graphene_type, qs, keys, kwargs, node=lambda m: m.account)
+
+    @staticmethod
+    def resolve_ltv_account(root, info, id):
+        require(info, Scope.READ)
+        return relay.Node.get_node_from_global_id(info, id, only_type=LtvAccount)
+
+    @staticmethod
+    def resolve_ltv_segment_history(root, info, channel, dimension, currency=None, since=None, until=None):
+        require(info, Scope.READ)
+        until = until or dt.date.today()
+        since = since or until - dt.timedelta(days=90)
+        if since > until:
+            raise InputError({"since": "must not be after until"})
+        if (until - since).days > MAX_HISTORY_DAYS:
+            raise InputError({"since": f"the range may span at most {MAX_HISTORY_DAYS} days"})
+        rows = SegmentSnapshot.objects.filter(channel=channel, dimension=dimension, day__range=(since, until))
+        if currency:
+            rows = rows.filter(currency=currency.upper())
+        return [
+            LtvSnapshotPoint(day=r.day, currency=r.currency, value=r.value, accounts=r.accounts, revenue=float(r.revenue))
+            for r in rows.order_by("day", "currency", "value")
+        ]
+
+    @staticmethod
+    def resolve_ltv_product_insights(root, info, channel, first=50):
+        require(info, Scope.READ)
+        if not (0 <= first <= 200):
+            raise InputError({"first": "must be between 0 and 200"})
+        stored = {i.kind: i for i in ChannelInsight.objects.filter(channel=channel)}
+
+        def rows(kind, cls):
+            data = stored[kind].data if kind in stored else []
+            return [cls(**_fields_of(cls, row)) for row in data[:first]]
+
+        return LtvProductInsights(
+            channel=channel,
+            computed_at=max((i.computed_at for i in stored.values()), default=None),
+            product_repeat=rows("product_repeat", LtvProductRepeat),
+            transitions=rows("transitions", LtvProductTransition),
+            dropoff=rows("dropoff", LtvDropoff),
+        )
+
+    @staticmethod
+    def resolve_ltv_saved_segments(root, info, channel=None, **kwargs):
+        require(info, Scope.READ)
+        qs = SavedSegment.objects.all()
+        if channel:
+            qs = qs.filter(channel=channel)
+        return resolve_connection(info.return_type.graphene_type, qs, [("name", False), ("id", False)], kwargs)
+
+    @staticmethod
+    def resolve_ltv_segment_export(root, info, filter=None, saved_segment=None):
+        require(info, Scope.READ)
+        if saved_segment:
+            segment = relay.Node.get_node_from_global_id(info, saved_segment, only_type=None)
+            if not isinstance(segment, SavedSegment):
+                raise InputError({"saved_segment": "no saved segment with this id"}, code="not_found")
+            spec = clean_filter({**segment.filter, "channel": segment.channel})
+            base = f"segments/{segment.pk}/export"
+            query: dict = {}
+        else:
+            spec = _clean(filter)
+            base = "segments/export"
+            query = export_query(spec)
+        prefix = "/plugins/global/saleor.ltv/api/v1/"
+        return LtvExport(
+            row_count=filter_accounts(spec).count(),
+            csv_url=prefix + base + "?" + urlencode({**query, "format": "csv"}, doseq=True),
+            json_url=prefix + base + "?" + urlencode({**query, "format": "json"}, doseq=True),
+        )
+
+
+def export_query(spec: dict) -> dict:
+    """The REST export's query parameters for a filter spec (ranges as <name>_gte / <name>_lte)."""
+    query: dict = {}
+    for name, value in spec.items():
+        if isinstance(value, dict):
+            for side, bound in value.items():
+                query[f"{name}_{side}"] = bound
+        elif isinstance(value, bool):
+            query[name] = "true" if value else "false"
+        else:
+            query[name] = value
+    return query

@@ -1,0 +1,272 @@
+"""Object types: an account with its metrics, contacts, SKU reorder dates and orders."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import graphene
+from graphene import relay
+
+from ..models import Account, SavedSegment
+from . import loaders
+from .core import CountableConnection
+from .enums import LtvCpmCell, LtvRfmSegment, LtvStage
+
+MAX_NESTED = 50
+
+
+def _bounded(value: int | None, default: int) -> int:
+    return max(0, min(MAX_NESTED, default if value is None else value))
+
+
+class LtvMoney(graphene.ObjectType):
+    amount = graphene.Float(required=True)
+    currency = graphene.String(required=True)
+
+
+def money(amount, currency):
+    return None if amount is None else LtvMoney(amount=float(amount), currency=currency)
+
+
+class LtvContact(graphene.ObjectType):
+    email = graphene.String(required=True)
+    first_name = graphene.String(required=True)
+    last_name = graphene.String(required=True)
+    company_name = graphene.String(required=True)
+    language_code = graphene.String(required=True)
+    saleor_user_id = graphene.String(description="Saleor's User id, when the buyer has an account.")
+    marketing_consent = graphene.String(required=True)
+    unsubscribed = graphene.Boolean(required=True)
+
+    @staticmethod
+    def resolve_unsubscribed(root, info):
+        return root.unsubscribed_at is not None
+
+
+class LtvSkuReorder(graphene.ObjectType):
+    sku = graphene.String(required=True)
+    product_name = graphene.String(required=True)
+    purchases = graphene.Int(required=True)
+    last_purchase_on = graphene.Date(required=True)
+    typical_interval_days = graphene.Float()
+    next_reorder_on = graphene.Date(description="Predicted date the SKU runs out (買い忘れ防止).")
+    days_until_due = graphene.Int(description="Negative: overdue.")
+
+    @staticmethod
+    def resolve_product_name(root, info):
+        return loaders.loader(info, loaders.ProductNameBySku).load(root.sku)
+
+    @staticmethod
+    def resolve_last_purchase_on(root, info):
+        return root.last_purchase_at
+
+    @staticmethod
+    def resolve_days_until_due(root, info):
+        return None if root.next_reorder_on is None else (root.next_reorder_on - dt.date.today()).days
+
+
+class LtvOrderLine(graphene.ObjectType):
+    sku = graphene.String(required=True)
+    product_name = graphene.String(required=True)
+    quantity = graphene.Int(required=True)
+    amount = graphene.Float(required=True)
+
+
+class LtvOrder(graphene.ObjectType):
+    external_id = graphene.String(required=True)
+    number = graphene.String(required=True)
+    source = graphene.String(required=True)
+    created_at = graphene.DateTime(required=True)
+    status = graphene.String(required=True)
+    counts_as_purchase = graphene.Boolean(required=True)
+    total = graphene.Field(LtvMoney, required=True, description="Gross total.")
+    net_amount = graphene.Field(LtvMoney, required=True, description="Gross minus refunds: what counts as spend.")
+    lines = graphene.List(graphene.NonNull(LtvOrderLine), required=True)
+
+    @staticmethod
+    def resolve_total(root, info):
+        return money(root.total_gross, root.currency)
+
+    @staticmethod
+    def resolve_net_amount(root, info):
+        return money(root.amount, root.currency)
+
+    @staticmethod
+    def resolve_lines(root, info):
+        return loaders.loader(info, loaders.LinesByOrder).load(root.pk)
+
+
+class LtvAccountMetrics(graphene.ObjectType):
+    first_purchase_on = graphene.Date()
+    last_purchase_on = graphene.Date()
+    frequency = graphene.Int(required=True, description="Purchase occasions.")
+    recency_days = graphene.Int()
+    tenure_days = graphene.Int()
+    monetary = graphene.Field(LtvMoney, required=True, description="Spend net of refunds.")
+    average_order_value = graphene.Field(LtvMoney, required=True)
+    r_score = graphene.Int()
+    f_score = graphene.Int()
+    m_score = graphene.Int()
+    rfm_segment = graphene.Field(LtvRfmSegment)
+    rfm_rank = graphene.Int(description="1 (best) … 7.")
+    cpm_cell = graphene.Field(LtvCpmCell)
+    stage = graphene.Field(LtvStage)
+    typical_interval_days = graphene.Float()
+    next_purchase_on = graphene.Date()
+    overdue_ratio = graphene.Float(description="Days since the last purchase ÷ typical interval.")
+    churn_risk = graphene.Boolean(required=True)
+    p_alive = graphene.Float(description="BG/NBD probability the account is still a customer.")
+    expected_purchases = graphene.Float()
+    expected_order_value = graphene.Field(LtvMoney)
+    clv = graphene.Field(LtvMoney)
+    computed_at = graphene.DateTime(required=True)
+
+    @staticmethod
+    def resolve_first_purchase_on(root, info):
+        return root.first_purchase_at
+
+    @staticmethod
+    def resolve_last_purchase_on(root, info):
+        return root.last_purchase_at
+
+    @staticmethod
+    def resolve_monetary(root, info):
+        return money(root.monetary, root.currency)
+
+    @staticmethod
+    def resolve_average_order_value(root, info):
+        return money(root.average_order_value, root.currency)
+
+    @staticmethod
+    def resolve_expected_order_value(root, info):
+        return money(root.expected_order_value, root.currency)
+
+    @staticmethod
+    def resolve_clv(root, info):
+        return money(root.clv, root.currency)
+
+    @staticmethod
+    def resolve_rfm_segment(root, info):
+        return root.rfm_segment or None
+
+    @staticmethod
+    def resolve_cpm_cell(root, info):
+        return root.cpm_cell or None
+
+    @staticmethod
+    def resolve_stage(root, info):
+        return root.stage or None
+
+
+class LtvAccount(graphene.ObjectType):
+    name = graphene.String(required=True)
+    channel = graphene.String(required=True)
+    currency = graphene.String(required=True)
+    key_kind = graphene.String(required=True, description="company, metadata, user or email.")
+    metrics = graphene.Field(LtvAccountMetrics, description="Null until the first recompute scores it.")
+    contacts = graphene.List(graphene.NonNull(LtvContact), required=True)
+    sku_reorders = graphene.List(
+        graphene.NonNull(LtvSkuReorder), required=True,
+        first=graphene.Int(default_value=10, description=f"At most {MAX_NESTED}."),
+        due_within_days=graphene.Int(description="Only SKUs due within this many days (or overdue)."),
+    )
+    orders = graphene.List(
+        graphene.NonNull(LtvOrder), required=True, first=graphene.Int(default_value=20, description=f"At most {MAX_NESTED}.")
+    )
+
+    class Meta:
+        interfaces = (relay.Node,)
+
+    @classmethod
+    def get_node(cls, info, id):
+        from .permissions import require
+        from ..auth import Scope
+
+        require(info, Scope.READ)
+        try:
+            return Account.objects.select_related("metrics").filter(erased=False).get(pk=int(id))
+        except (Account.DoesNotExist, ValueError, TypeError):
+            return None
+
+    @classmethod
+    def is_type_of(cls, root, info):
+        return isinstance(root, Account)
+
+    @staticmethod
+    def resolve_name(root, info):
+        return root.display_name or root.key
+
+    @staticmethod
+    def resolve_metrics(root, info):
+        return getattr(root, "metrics", None)
+
+    @staticmethod
+    def resolve_contacts(root, info):
+        return loaders.loader(info, loaders.ContactsByAccount).load(root.pk)
+
+    @staticmethod
+    def resolve_sku_reorders(root, info, first=10, due_within_days=None):
+        due_by = None if due_within_days is None else dt.date.today() + dt.timedelta(days=due_within_days)
+        return loaders.loader(info, loaders.SkuRhythmsByAccount).load((root.pk, _bounded(first, 10), due_by))
+
+    @staticmethod
+    def resolve_orders(root, info, first=20):
+        return loaders.loader(info, loaders.OrdersByAccount).load((root.pk, _bounded(first, 20)))
+
+
+class LtvAccountCountableConnection(CountableConnection):
+    class Meta:
+        node = LtvAccount
+
+
+class LtvSegmentCount(graphene.ObjectType):
+    day = graphene.Date(required=True)
+    accounts = graphene.Int(required=True)
+    revenue = graphene.Float(required=True)
+
+
+class LtvSavedSegment(graphene.ObjectType):
+    name = graphene.String(required=True)
+    channel = graphene.String(required=True)
+    description = graphene.String(required=True)
+    filter = graphene.JSONString(required=True, description="The ltvAccounts filter it stands for.")
+    accounts_count = graphene.Int(required=True, description="Accounts matching now.")
+    history = graphene.List(graphene.NonNull(LtvSegmentCount), required=True, since=graphene.Date())
+    created_at = graphene.DateTime(required=True)
+    updated_at = graphene.DateTime(required=True)
+
+    class Meta:
+        interfaces = (relay.Node,)
+
+    @classmethod
+    def get_node(cls, info, id):
+        from .permissions import require
+        from ..auth import Scope
+
+        require(info, Scope.READ)
+        try:
+            return SavedSegment.objects.get(pk=int(id))
+        except (SavedSegment.DoesNotExist, ValueError, TypeError):
+            return None
+
+    @classmethod
+    def is_type_of(cls, root, info):
+        return isinstance(root, SavedSegment)
+
+    @staticmethod
+    def resolve_accounts_count(root, info):
+        from ..queries.accounts import clean_filter, filter_accounts
+
+        return filter_accounts(clean_filter({**root.filter, "channel": root.channel})).count()
+
+    @staticmethod
+    def resolve_history(root, info, since=None):
+        counts = root.counts.order_by("day")
+        if since is not None:
+            counts = counts.filter(day__gte=since)
+        return [LtvSegmentCount(day=c.day, accounts=c.accounts, revenue=float(c.revenue)) for c in counts[:800]]
+
+
+class LtvSavedSegmentCountableConnection(CountableConnection):
+    class Meta:
+        node = LtvSavedSegment

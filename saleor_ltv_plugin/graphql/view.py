@@ -1,0 +1,160 @@
+"""The GraphQL endpoint: POST (or GET for queries) JSON in, Saleor's JSON error shape out.
+
+Status codes as Saleor's: 400 for a request that can't run (bad JSON, syntax, validation,
+limits), 401 for bad credentials, 200 otherwise with per-field errors in `errors`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from graphql import parse
+from graphql.error import GraphQLError, GraphQLSyntaxError
+from graphql.execution import execute
+from graphql.language import ast
+from graphql.validation import validate
+
+from ..auth import AuthError, authenticate
+from ..queries.errors import InputError
+from . import limits
+from .permissions import PermissionDenied
+from .schema import schema
+
+logger = logging.getLogger(__name__)
+MAX_BATCH = 10
+MAX_BODY = 1_000_000
+
+
+def _error(message: str, code: str, **extra) -> dict:
+    return {"message": message, "extensions": {"exception": {"code": code}, **extra}}
+
+
+def _respond(body, status: int = 200) -> JsonResponse:
+    return JsonResponse(body, status=status, safe=False)
+
+
+def format_error(error) -> dict:
+    original = getattr(error, "original_error", None) or error
+    out: dict = {"message": str(original)}
+    if getattr(error, "locations", None):
+        out["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
+    if getattr(error, "path", None):
+        out["path"] = error.path
+    if isinstance(original, PermissionDenied):
+        out["extensions"] = {"exception": {"code": "PermissionDenied"}, "requiredPermissions": original.permissions}
+    elif isinstance(original, InputError):
+        out["extensions"] = {
+            "exception": {"code": "GraphQLError"},
+            "fields": [{"field": k, "message": v, "code": original.code.upper()} for k, v in original.errors.items()],
+        }
+    elif isinstance(original, GraphQLError):
+        out["extensions"] = {"exception": {"code": "GraphQLError"}}
+    else:
+        logger.error("ltv graphql: unexpected error", exc_info=(type(original), original, original.__traceback__))
+        out["message"] = str(original) if settings.DEBUG else "Internal Server Error"
+        out["extensions"] = {"exception": {"code": "INTERNAL_ERROR"}}
+    return out
+
+
+def _operation_kind(document, operation_name) -> str | None:
+    for definition in document.definitions:
+        if isinstance(definition, ast.OperationDefinition):
+            if operation_name is None or (definition.name and definition.name.value == operation_name):
+                return definition.operation
+    return None
+
+
+def run_operation(request: HttpRequest, payload, *, read_only: bool = False) -> tuple[dict, int]:
+    if not isinstance(payload, dict):
+        return {"errors": [_error("Each operation must be a JSON object.", "GraphQLError")]}, 400
+    query, variables, operation_name = payload.get("query"), payload.get("variables"), payload.get("operationName")
+    if not isinstance(query, str) or not query.strip():
+        return {"errors": [_error("Must provide a query string.", "GraphQLError")]}, 400
+    if isinstance(variables, str):
+        try:
+            variables = json.loads(variables or "null")
+        except ValueError:
+            return {"errors": [_error("Variables are invalid JSON.", "GraphQLError")]}, 400
+    if variables is not None and not isinstance(variables, dict):
+        return {"errors": [_error("Variables must be a JSON object.", "GraphQLError")]}, 400
+    if operation_name is not None and not isinstance(operation_name, str):
+        return {"errors": [_error("operationName must be a string.", "GraphQLError")]}, 400
+    try:
+        document = parse(query)
+    except GraphQLSyntaxError as exc:
+        return {"errors": [format_error(exc)]}, 400
+    except Exception as exc:  # noqa: BLE001 — the parser may raise on odd input (deep nesting)
+        return {"errors": [_error(f"Syntax Error: {exc}", "GraphQLError")]}, 400
+    problems = validate(schema, document)
+    if problems:
+        return {"errors": [format_error(e) for e in problems]}, 400
+    if read_only and _operation_kind(document, operation_name) != "query":
+        return {"errors": [_error("Only queries can be sent with GET; use POST.", "GraphQLError")]}, 405
+    try:
+        limits.check(document, operation_name, variables)
+    except limits.LimitExceeded as exc:
+        return {"errors": [_error(str(exc), exc.code, **exc.extensions)]}, 400
+    result = execute(schema, document, context_value=request, variable_values=variables or {},
+                     operation_name=operation_name)
+    body: dict = {"data": result.data}
+    if result.errors:
+        body["errors"] = [format_error(e) for e in result.errors]
+    return body, 400 if result.invalid else 200
+
+
+@csrf_exempt
+def graphql_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET" and "query" not in request.GET:
+        if graphiql_enabled() and "text/html" in request.META.get("HTTP_ACCEPT", ""):
+            return HttpResponse(GRAPHIQL, content_type="text/html")
+        return _respond({"errors": [_error("Must provide a query string.", "GraphQLError")]}, 400)
+    if request.method not in ("GET", "POST"):
+        return _respond({"errors": [_error("GraphQL only supports GET and POST requests.", "GraphQLError")]}, 405)
+    try:
+        authenticate(request)
+    except AuthError as exc:
+        return _respond({"errors": [_error(str(exc), "InvalidToken")]}, 401)
+    if request.method == "GET":
+        payload = {k: request.GET.get(k) for k in ("query", "variables", "operationName")}
+        body, status = run_operation(request, payload, read_only=True)
+        return _respond(body, status)
+    if len(request.body) > MAX_BODY:
+        return _respond({"errors": [_error(f"Request body exceeds {MAX_BODY} bytes.", "GraphQLError")]}, 413)
+    if not request.content_type.startswith("application/json") and request.content_type != "application/graphql":
+        return _respond({"errors": [_error("Content-Type must be application/json.", "GraphQLError")]}, 400)
+    if request.content_type == "application/graphql":
+        payload = {"query": request.body.decode("utf-8", "replace")}
+    else:
+        try:
+            payload = json.loads(request.body or b"null")
+        except (ValueError, UnicodeDecodeError):
+            return _respond({"errors": [_error("Unable to parse the request body as JSON.", "JSONDecodeError")]}, 400)
+    if isinstance(payload, list):
+        if not payload or len(payload) > MAX_BATCH:
+            return _respond({"errors": [_error(f"A batch holds 1 to {MAX_BATCH} operations.", "GraphQLError")]}, 400)
+        results = [run_operation(request, item) for item in payload]
+        return _respond([body for body, _ in results], 200)
+    body, status = run_operation(request, payload)
+    return _respond(body, status)
+
+
+def graphiql_enabled() -> bool:
+    return bool(settings.DEBUG or getattr(settings, "LTV_PLUGIN", {}).get("graphiql"))
+
+
+GRAPHIQL = """<!doctype html>
+<html><head><meta charset="utf-8"><title>saleor-ltv GraphiQL</title>
+<link rel="stylesheet" href="https://unpkg.com/graphiql@3/graphiql.min.css"></head>
+<body style="margin:0"><div id="graphiql" style="height:100vh"></div>
+<script src="https://unpkg.com/react@18/umd/react.production.min.js"></script>
+<script src="https://unpkg.com/react-dom@18/umd/react-dom.production.min.js"></script>
+<script src="https://unpkg.com/graphiql@3/graphiql.min.js"></script>
+<script>
+const fetcher = GraphiQL.createFetcher({url: window.location.pathname});
+ReactDOM.createRoot(document.getElementById('graphiql')).render(
+  React.createElement(GraphiQL, {fetcher, defaultHeaders: '{"Authorization": "Bearer <token>"}'}));
+</script></body></html>"""

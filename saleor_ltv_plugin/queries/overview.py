@@ -1,0 +1,115 @@
+"""Per-channel overview: one grouped scan of AccountMetrics, plus stored snapshots and insights."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, Sum
+
+from ..engine.cpm import CELL_LABELS_JA, CELLS
+from ..engine.lifecycle import STAGE_LABELS_JA, STAGES
+from ..engine.rfm import SEGMENT_LABELS_JA, SEGMENTS
+from ..models import AccountMetrics, ChannelInsight, SegmentSnapshot
+from .errors import InputError
+
+
+@dataclass
+class Bucket:
+    value: str
+    label: str
+    accounts: int = 0
+    revenue: float = 0.0
+    accounts_then: int | None = None
+
+    @property
+    def change(self) -> int | None:
+        return None if self.accounts_then is None else self.accounts - self.accounts_then
+
+
+@dataclass
+class Overview:
+    channel: str
+    currency: str
+    accounts: int = 0
+    repeat_accounts: int = 0
+    revenue: float = 0.0
+    since: dt.date | None = None
+    stages: list[Bucket] = field(default_factory=list)
+    cpm_cells: list[Bucket] = field(default_factory=list)
+    rfm_segments: list[Bucket] = field(default_factory=list)
+    rfm_grid: list[dict] = field(default_factory=list)
+    revenue_by_month: list[dict] = field(default_factory=list)
+    computed_at: dt.datetime | None = None
+
+    @property
+    def f2_conversion_rate(self) -> float | None:
+        """Share of buying accounts that came back for a second purchase (F2 転換率)."""
+        return self.repeat_accounts / self.accounts if self.accounts else None
+
+
+def main_currency(channel: str) -> str | None:
+    row = (AccountMetrics.objects.filter(channel=channel).values("currency")
+           .annotate(n=Count("id")).order_by("-n", "currency").first())
+    return row["currency"] if row else None
+
+
+def overview(channel: str, currency: str | None = None, since: dt.date | None = None, months: int = 12) -> Overview:
+    if not (1 <= months <= 120):
+        raise InputError({"months": "must be between 1 and 120"})
+    currency = (currency or main_currency(channel) or "").upper()
+    out = Overview(channel=channel, currency=currency, since=since)
+    stages = {s: Bucket(s, STAGE_LABELS_JA[s]) for s in STAGES}
+    cells = {c: Bucket(c, CELL_LABELS_JA[c]) for c in CELLS}
+    segments = {s: Bucket(s, SEGMENT_LABELS_JA[s]) for s in SEGMENTS}
+    grid: dict[tuple[int, int], list] = defaultdict(lambda: [0, 0.0])
+    rows = (
+        AccountMetrics.objects.filter(channel=channel, currency=currency, account__erased=False)
+        .values("stage", "cpm_cell", "rfm_segment", "r_score", "f_score")
+        .annotate(n=Count("id"), repeat=Count("id", filter=Q(frequency__gte=2)), revenue=Sum("monetary"))
+        .order_by()
+    )
+    for row in rows:
+        n, revenue = row["n"], float(row["revenue"] or 0)
+        out.accounts += n
+        out.repeat_accounts += row["repeat"]
+        out.revenue += revenue
+        for table, key in ((stages, row["stage"]), (cells, row["cpm_cell"]), (segments, row["rfm_segment"])):
+            if key in table:
+                table[key].accounts += n
+                table[key].revenue += revenue
+        if row["r_score"] and row["f_score"]:
+            cell = grid[(row["r_score"], row["f_score"])]
+            cell[0] += n
+            cell[1] += revenue
+    if since is not None:
+        _add_then(channel, currency, since, {"stage": stages, "cpm_cell": cells, "rfm_segment": segments})
+    out.stages, out.cpm_cells, out.rfm_segments = list(stages.values()), list(cells.values()), list(segments.values())
+    out.rfm_grid = [
+        {"recency": r, "frequency": f, "accounts": grid[(r, f)][0], "revenue": grid[(r, f)][1]}
+        for r in range(1, 6) for f in range(1, 6)
+    ]
+    insight = ChannelInsight.objects.filter(channel=channel, kind="revenue_by_month").first()
+    if insight is not None:
+        months_rows = [m for m in insight.data if (m.get("currency") or currency) == currency]
+        out.revenue_by_month = months_rows[-months:]
+        out.computed_at = insight.computed_at
+    return out
+
+
+def _add_then(channel: str, currency: str, since: dt.date, tables: dict) -> None:
+    """Counts on the last snapshot at or before `since`: the base of each bucket's change."""
+    day = (SegmentSnapshot.objects.filter(channel=channel, currency=currency, day__lte=since)
+           .order_by("-day").values_list("day", flat=True).first())
+    if day is None:
+        return
+    for table in tables.values():
+        for bucket in table.values():
+            bucket.accounts_then = 0
+    for dimension, value, accounts in SegmentSnapshot.objects.filter(
+        channel=channel, currency=currency, day=day
+    ).values_list("dimension", "value", "accounts"):
+        bucket = tables.get(dimension, {}).get(value)
+        if bucket is not None:
+            bucket.accounts_then = accounts
