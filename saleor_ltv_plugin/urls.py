@@ -3,10 +3,12 @@
 from django.urls import path
 
 from . import views
+from .graphql.view import graphql_view
 
 app_name = "saleor_ltv_plugin"
 
 urlpatterns = [
     # Saleor passes the path after the plugin id, with its leading slash.
     path("health", views.health, name="health"),
+    path("graphql/", graphql_view, name="graphql"),
 ]
