@@ -98,8 +98,13 @@ def run_operation(request: HttpRequest, payload, *, read_only: bool = False) -> 
         limits.check(document, operation_name, variables)
     except limits.LimitExceeded as exc:
         return {"errors": [_error(str(exc), exc.code, **exc.extensions)]}, 400
-    result = execute(schema, document, context_value=request, variable_values=variables or {},
-                     operation_name=operation_name)
+    try:
+        result = execute(schema, document, context_value=request, variable_values=variables or {},
+                         operation_name=operation_name)
+    except (GraphQLError, ValueError, TypeError, OverflowError, ArithmeticError) as exc:
+        # Resolver errors land in result.errors; what escapes is variable coercion
+        # (graphql-core 2 scalars raise plain ValueErrors on bad variable values).
+        return {"errors": [_error(f"Invalid variable values: {exc}", "GraphQLError")]}, 400
     body: dict = {"data": result.data}
     if result.errors:
         body["errors"] = [format_error(e) for e in result.errors]
