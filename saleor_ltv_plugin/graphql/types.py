@@ -163,6 +163,7 @@ class LtvAccount(graphene.ObjectType):
     channel = graphene.String(required=True)
     currency = graphene.String(required=True)
     key_kind = graphene.String(required=True, description="company, metadata, user or email.")
+    erased = graphene.Boolean(required=True, description="Its person was erased: the key is an anonymous hash.")
     metrics = graphene.Field(LtvAccountMetrics, description="Null until the first recompute scores it.")
     contacts = graphene.List(graphene.NonNull(LtvContact), required=True)
     sku_reorders = graphene.List(
@@ -184,7 +185,7 @@ class LtvAccount(graphene.ObjectType):
 
         require(info, Scope.READ)
         try:
-            return Account.objects.select_related("metrics").filter(erased=False).get(pk=int(id))
+            return Account.objects.select_related("metrics").get(pk=int(id))
         except (Account.DoesNotExist, ValueError, TypeError):
             return None
 

@@ -6,6 +6,7 @@ limits), 401 for bad credentials, 200 otherwise with per-field errors in `errors
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 
@@ -60,6 +61,14 @@ def format_error(error) -> dict:
     return out
 
 
+@functools.lru_cache(maxsize=256)
+def _parsed(query: str):
+    """Parse and validate once per distinct query text: clients repeat the same few queries,
+    and validation alone costs several milliseconds."""
+    document = parse(query)
+    return document, tuple(validate(schema, document))
+
+
 def _operation_kind(document, operation_name) -> str | None:
     for definition in document.definitions:
         if isinstance(definition, ast.OperationDefinition):
@@ -84,12 +93,11 @@ def run_operation(request: HttpRequest, payload, *, read_only: bool = False) -> 
     if operation_name is not None and not isinstance(operation_name, str):
         return {"errors": [_error("operationName must be a string.", "GraphQLError")]}, 400
     try:
-        document = parse(query)
+        document, problems = _parsed(query)
     except GraphQLSyntaxError as exc:
         return {"errors": [format_error(exc)]}, 400
     except Exception as exc:  # noqa: BLE001 — the parser may raise on odd input (deep nesting)
         return {"errors": [_error(f"Syntax Error: {exc}", "GraphQLError")]}, 400
-    problems = validate(schema, document)
     if problems:
         return {"errors": [format_error(e) for e in problems]}, 400
     if read_only and _operation_kind(document, operation_name) != "query":

@@ -6,6 +6,7 @@ account's currency.
 """
 
 from django.db import models
+from django.db.models import F
 
 from .facts import Account
 
@@ -47,12 +48,16 @@ class AccountMetrics(models.Model):
     computed_at = models.DateTimeField()
 
     class Meta:
-        # For "first 100 sorted by …" lists; stage / CPM / RFM filters are low-cardinality
-        # and scan a channel's rows anyway, so they get no index of their own.
+        # For "first 100 sorted by …" pages: the API orders nulls last with the account id as
+        # tiebreak, and an index serves a sort only when it matches that exactly. Stage / CPM /
+        # RFM filters are low-cardinality and scan a channel's rows anyway: no index of their own.
         indexes = [
-            models.Index(fields=["channel", "next_purchase_on"], name="ltv_metrics_next"),
-            models.Index(fields=["channel", "-overdue_ratio"], name="ltv_metrics_overdue"),
-            models.Index(fields=["channel", "-monetary"], name="ltv_metrics_spend"),
+            models.Index(F("channel"), F("next_purchase_on").asc(nulls_last=True), F("account_id").asc(),
+                         name="ltv_metrics_next"),
+            models.Index(F("channel"), F("overdue_ratio").desc(nulls_last=True), F("account_id").desc(),
+                         name="ltv_metrics_overdue"),
+            models.Index(F("channel"), F("monetary").desc(nulls_last=True), F("account_id").desc(),
+                         name="ltv_metrics_spend"),
         ]
 
 

@@ -138,7 +138,9 @@ def clean_filter(raw: dict | None) -> dict:
 
 
 def base_queryset() -> QuerySet:
-    return AccountMetrics.objects.filter(account__erased=False)
+    # Erased accounts stay listed under their anonymised key (their revenue stays in the
+    # totals); filtering them here would cost a join on every list and count.
+    return AccountMetrics.objects.all()
 
 
 def filter_accounts(spec: dict, queryset: QuerySet | None = None) -> QuerySet:

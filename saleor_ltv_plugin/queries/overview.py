@@ -11,7 +11,7 @@ from django.db.models import Count, Q, Sum
 from ..engine.cpm import CELL_LABELS_JA, CELLS
 from ..engine.lifecycle import STAGE_LABELS_JA, STAGES
 from ..engine.rfm import SEGMENT_LABELS_JA, SEGMENTS
-from ..models import AccountMetrics, ChannelInsight, SegmentSnapshot
+from ..models import Account, AccountMetrics, ChannelInsight, SegmentSnapshot
 from .errors import InputError
 
 
@@ -50,8 +50,13 @@ class Overview:
 
 
 def main_currency(channel: str) -> str | None:
-    row = (AccountMetrics.objects.filter(channel=channel).values("currency")
-           .annotate(n=Count("id")).order_by("-n", "currency").first())
+    """The currency most of the channel's accounts buy in: from the latest snapshot (a few
+    rows), else from the accounts' (channel, currency) index."""
+    day = SegmentSnapshot.objects.filter(channel=channel).order_by("-day").values_list("day", flat=True).first()
+    source = (SegmentSnapshot.objects.filter(channel=channel, day=day, dimension="stage").values("currency")
+              .annotate(n=Sum("accounts")) if day else
+              Account.objects.filter(channel=channel).values("currency").annotate(n=Count("id")))
+    row = source.order_by("-n", "currency").first()
     return row["currency"] if row else None
 
 
@@ -65,7 +70,7 @@ def overview(channel: str, currency: str | None = None, since: dt.date | None = 
     segments = {s: Bucket(s, SEGMENT_LABELS_JA[s]) for s in SEGMENTS}
     grid: dict[tuple[int, int], list] = defaultdict(lambda: [0, 0.0])
     rows = (
-        AccountMetrics.objects.filter(channel=channel, currency=currency, account__erased=False)
+        AccountMetrics.objects.filter(channel=channel, currency=currency)
         .values("stage", "cpm_cell", "rfm_segment", "r_score", "f_score")
         .annotate(n=Count("id"), repeat=Count("id", filter=Q(frequency__gte=2)), revenue=Sum("monetary"))
         .order_by()

@@ -88,10 +88,21 @@ def _beyond(keys, values, forward: bool) -> Q:
     return clause
 
 
-def _order(keys, reverse: bool) -> list:
-    # Reversed (for `last`), "desc nulls last" becomes "asc nulls first".
-    nulls = {"nulls_first": True} if reverse else {"nulls_last": True}
-    return [F(path).desc(**nulls) if desc != reverse else F(path).asc(**nulls) for path, desc in keys]
+def _nullable(model, path: str) -> bool:
+    field = model._meta.get_field(path.split("__")[0])
+    if "__" in path:
+        field = field.related_model._meta.get_field(path.split("__", 1)[1])
+    return field.null
+
+
+def _order(keys, reverse: bool, model) -> list:
+    # Reversed (for `last`), "desc nulls last" becomes "asc nulls first". NOT NULL columns get
+    # no NULLS clause: PostgreSQL matches an index to a sort only with the same nulls order.
+    out = []
+    for path, desc in keys:
+        nulls = ({"nulls_first": True} if reverse else {"nulls_last": True}) if _nullable(model, path) else {}
+        out.append(F(path).desc(**nulls) if desc != reverse else F(path).asc(**nulls))
+    return out
 
 
 def paginate(queryset: QuerySet, keys, *, first=None, after=None, last=None, before=None) -> Page:
@@ -113,12 +124,12 @@ def paginate(queryset: QuerySet, keys, *, first=None, after=None, last=None, bef
     if before:
         qs = qs.filter(_beyond(keys, _decode_cursor(before, keys, model, "before"), False))
     if last is not None and first is None:
-        rows = list(qs.order_by(*_order(keys, True))[: last + 1])
+        rows = list(qs.order_by(*_order(keys, True, model))[: last + 1])
         has_previous = len(rows) > last
         rows = rows[:last][::-1]
         has_next = bool(before)
     else:
-        rows = list(qs.order_by(*_order(keys, False))[: first + 1])
+        rows = list(qs.order_by(*_order(keys, False, model))[: first + 1])
         has_next = len(rows) > first
         rows = rows[:first]
         has_previous = bool(after)
