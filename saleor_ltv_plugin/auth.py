@@ -51,6 +51,10 @@ _SCOPES_BY_PERMISSION = {
 class AuthError(Exception):
     """The credentials were presented but are not valid (expired, unknown, revoked)."""
 
+    def __init__(self, message: str, code: str = "InvalidToken"):
+        super().__init__(message)
+        self.code = code
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -96,6 +100,9 @@ def set_token_resolver(resolver: Resolver | None) -> None:
 
 
 def bearer_token(request: HttpRequest) -> str | None:
+    # Saleor's own Authorization-Bearer header first, as saleor.core.auth reads it.
+    if request.META.get("HTTP_AUTHORIZATION_BEARER"):
+        return request.META["HTTP_AUTHORIZATION_BEARER"].strip()
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() in ("bearer", "jwt") and token.strip():

@@ -130,7 +130,7 @@ def graphql_view(request: HttpRequest) -> HttpResponse:
     try:
         authenticate(request)
     except AuthError as exc:
-        return _respond({"errors": [_error(str(exc), "InvalidToken")]}, 401)
+        return _respond({"errors": [_error(str(exc), exc.code)]}, 401)
     if request.method == "GET":
         payload = {k: request.GET.get(k) for k in ("query", "variables", "operationName")}
         body, status = run_operation(request, payload, read_only=True)
