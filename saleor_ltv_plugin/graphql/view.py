@@ -30,8 +30,17 @@ MAX_BATCH = 10
 MAX_BODY = 1_000_000
 
 
-def _error(message: str, code: str, **extra) -> dict:
-    return {"message": message, "extensions": {"exception": {"code": code}, **extra}}
+# Besides Saleor's `exception.code`, the Apollo-style `code` that generic GraphQL clients
+# and fuzzers read to tell a refused request from a failed resolver.
+_GENERIC_CODE = {
+    "PermissionDenied": "FORBIDDEN", "InvalidToken": "UNAUTHENTICATED", "ExpiredSignatureError": "UNAUTHENTICATED",
+    "INTERNAL_ERROR": "INTERNAL_SERVER_ERROR", "GraphQLSyntaxError": "GRAPHQL_PARSE_FAILED",
+}
+
+
+def _error(message: str, code: str, generic: str = "BAD_REQUEST", **extra) -> dict:
+    return {"message": message,
+            "extensions": {"exception": {"code": code}, "code": _GENERIC_CODE.get(code, generic), **extra}}
 
 
 def _respond(body, status: int = 200) -> JsonResponse:
@@ -46,18 +55,20 @@ def format_error(error) -> dict:
     if getattr(error, "path", None):
         out["path"] = error.path
     if isinstance(original, PermissionDenied):
-        out["extensions"] = {"exception": {"code": "PermissionDenied"}, "requiredPermissions": original.permissions}
+        out["extensions"] = _error("", "PermissionDenied", requiredPermissions=original.permissions)["extensions"]
     elif isinstance(original, InputError):
-        out["extensions"] = {
-            "exception": {"code": "GraphQLError"},
-            "fields": [{"field": k, "message": v, "code": original.code.upper()} for k, v in original.errors.items()],
-        }
+        fields = [{"field": k, "message": v, "code": original.code.upper()} for k, v in original.errors.items()]
+        out["extensions"] = _error("", "GraphQLError", "BAD_USER_INPUT", fields=fields)["extensions"]
+    elif isinstance(original, GraphQLSyntaxError):
+        out["extensions"] = _error("", "GraphQLSyntaxError")["extensions"]
     elif isinstance(original, GraphQLError):
-        out["extensions"] = {"exception": {"code": "GraphQLError"}}
+        # Raised inside execution by graphql-core itself (a non-null violation, say): our bug.
+        generic = "GRAPHQL_VALIDATION_FAILED" if error is original else "INTERNAL_SERVER_ERROR"
+        out["extensions"] = _error("", "GraphQLError", generic)["extensions"]
     else:
         logger.error("ltv graphql: unexpected error", exc_info=(type(original), original, original.__traceback__))
         out["message"] = str(original) if settings.DEBUG else "Internal Server Error"
-        out["extensions"] = {"exception": {"code": "INTERNAL_ERROR"}}
+        out["extensions"] = _error("", "INTERNAL_ERROR")["extensions"]
     return out
 
 
@@ -97,7 +108,7 @@ def run_operation(request: HttpRequest, payload, *, read_only: bool = False) -> 
     except GraphQLSyntaxError as exc:
         return {"errors": [format_error(exc)]}, 400
     except Exception as exc:  # noqa: BLE001 — the parser may raise on odd input (deep nesting)
-        return {"errors": [_error(f"Syntax Error: {exc}", "GraphQLError")]}, 400
+        return {"errors": [_error(f"Syntax Error: {exc}", "GraphQLSyntaxError")]}, 400
     if problems:
         return {"errors": [format_error(e) for e in problems]}, 400
     if read_only and _operation_kind(document, operation_name) != "query":
@@ -112,7 +123,7 @@ def run_operation(request: HttpRequest, payload, *, read_only: bool = False) -> 
     except (GraphQLError, ValueError, TypeError, OverflowError, ArithmeticError) as exc:
         # Resolver errors land in result.errors; what escapes is variable coercion
         # (graphql-core 2 scalars raise plain ValueErrors on bad variable values).
-        return {"errors": [_error(f"Invalid variable values: {exc}", "GraphQLError")]}, 400
+        return {"errors": [_error(f"Invalid variable values: {exc}", "GraphQLError", "BAD_USER_INPUT")]}, 400
     body: dict = {"data": result.data}
     if result.errors:
         body["errors"] = [format_error(e) for e in result.errors]
