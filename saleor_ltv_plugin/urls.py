@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views
+from .api import api, openapi_view
 from .graphql.view import graphql_view
 
 app_name = "saleor_ltv_plugin"
@@ -11,4 +12,6 @@ urlpatterns = [
     # Saleor passes the path after the plugin id, with its leading slash.
     path("health", views.health, name="health"),
     path("graphql/", graphql_view, name="graphql"),
+    path("api/v1/openapi.json", openapi_view, name="openapi"),
+    path("api/v1/", api.urls),
 ]

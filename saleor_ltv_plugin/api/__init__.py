@@ -1,0 +1,36 @@
+"""The REST API (django-ninja): /plugins/global/saleor.ltv/api/v1/, OpenAPI at openapi.json."""
+
+import json
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from ninja import NinjaAPI
+
+from . import accounts, errors, exports, orders, recompute
+from .security import Bearer
+
+api = NinjaAPI(
+    title="saleor-ltv-plugin REST API",
+    version="1",
+    description="Order ingest from other sales channels, account metrics, segment exports and "
+    "recompute control. Same credentials as the plugin's GraphQL API.",
+    auth=Bearer(),
+    urls_namespace="ltv-api-v1",
+    # Served by openapi_view below: ninja finds its root by reversing a URL name, which fails
+    # inside Saleor, where the plugin's URL map is resolved on its own (views.dispatch).
+    openapi_url=None,
+    docs_url=None,
+)
+PREFIX = "/plugins/global/saleor.ltv/api/v1/"
+errors.install(api)
+for module in (orders, accounts, exports, recompute):
+    api.add_router("", module.router)
+
+
+def openapi_document() -> dict:
+    return api.get_openapi_schema(path_prefix=PREFIX)
+
+
+def openapi_view(request: HttpRequest) -> HttpResponse:
+    if request.method != "GET":
+        return JsonResponse({"detail": "GET only", "errors": []}, status=405)
+    return HttpResponse(json.dumps(openapi_document(), ensure_ascii=False), content_type="application/json")

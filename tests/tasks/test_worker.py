@@ -65,9 +65,15 @@ def test_a_worker_applies_recorded_events(worker, settings):
         inbox.record("rest", "order", f"order:{data.external_id}", to_jsonable(data))
     from saleor_ltv_plugin.standalone.celery import app
 
+    saved = app.conf.broker_url, app.conf.task_always_eager
     app.conf.broker_url = BROKER
     app.conf.task_always_eager = False
-    result = process_inbound_events_task.apply_async(queue=worker)
+    try:
+        # An explicit connection: the app may already hold a pool made under other settings.
+        with app.connection_for_write(BROKER) as conn:
+            result = process_inbound_events_task.apply_async(queue=worker, connection=conn)
+    finally:  # the app is process-wide: later tests expect eager tasks again
+        app.conf.broker_url, app.conf.task_always_eager = saved
     deadline = time.monotonic() + 60
     while OrderFact.objects.count() < 5 and time.monotonic() < deadline:
         time.sleep(0.25)

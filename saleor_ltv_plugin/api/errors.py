@@ -1,0 +1,85 @@
+"""One error shape for every 4xx: {"detail": ..., "errors": [{"field", "message", "code"}]}."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from ..auth import AuthError
+from ..queries.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+
+class Forbidden(Exception):
+    def __init__(self, scope: str):
+        super().__init__(f"this needs the {scope} scope (Saleor: the matching permission)")
+        self.scope = scope
+
+
+class NotFound(Exception):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def body(detail: str, errors: list[dict]) -> dict:
+    return {"detail": detail, "errors": errors}
+
+
+def _location(loc) -> str:
+    # ninja prefixes the parameter source ("body", "query", "path"); the field path is the rest.
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "form", "file", "header"):
+        parts = parts[1:]
+    if parts and parts[0] in ("payload", "filters", "params"):
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def install(api: NinjaAPI) -> None:
+    @api.exception_handler(NinjaValidationError)
+    def invalid(request: HttpRequest, exc: NinjaValidationError):
+        errors = [{"field": _location(e.get("loc", ())), "message": e.get("msg", "invalid"),
+                   "code": e.get("type", "invalid")} for e in exc.errors]
+        return api.create_response(request, body("The request is invalid.", errors), status=422)
+
+    @api.exception_handler(InputError)
+    def bad_input(request: HttpRequest, exc: InputError):
+        errors = [{"field": k, "message": v, "code": exc.code} for k, v in exc.errors.items()]
+        return api.create_response(request, body("The request is invalid.", errors), status=422)
+
+    @api.exception_handler(AuthError)
+    def bad_credentials(request: HttpRequest, exc: AuthError):
+        errors = [{"field": "Authorization", "message": str(exc), "code": exc.code}]
+        return api.create_response(request, body(str(exc), errors), status=401)
+
+    @api.exception_handler(AuthenticationError)
+    def no_credentials(request: HttpRequest, exc: AuthenticationError):
+        message = "Authentication required: Authorization: Bearer <Saleor token or ltv_ API key>."
+        errors = [{"field": "Authorization", "message": message, "code": "unauthenticated"}]
+        return api.create_response(request, body(message, errors), status=401)
+
+    @api.exception_handler(Forbidden)
+    def forbidden(request: HttpRequest, exc: Forbidden):
+        errors = [{"field": "Authorization", "message": str(exc), "code": "permission_denied"}]
+        return api.create_response(request, body(str(exc), errors), status=403)
+
+    @api.exception_handler(NotFound)
+    def not_found(request: HttpRequest, exc: NotFound):
+        return api.create_response(request, body(str(exc), [{"field": exc.field, "message": str(exc),
+                                                              "code": "not_found"}]), status=404)
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError):
+        return api.create_response(request, body(str(exc), [{"field": "body", "message": str(exc),
+                                                              "code": "invalid"}]), status=exc.status_code)
+
+    @api.exception_handler(Exception)
+    def unexpected(request: HttpRequest, exc: Exception):
+        logger.exception("ltv REST: unexpected error on %s", request.path)
+        return api.create_response(request, body("Internal error; it has been logged.", []), status=500)

@@ -1,0 +1,133 @@
+"""Order ingest from other sales channels: JSON batches and CSV files."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.http import HttpRequest
+from ninja import Status, File, Router
+from ninja.files import UploadedFile
+from pydantic import ValidationError
+
+from .. import db
+from ..auth import Scope
+from ..ingest.facts import CustomerRef, OrderData, OrderLineData
+from ..ingest.orders import upsert_orders
+from .schemas import CsvIngestOut, ErrorOut, IngestOut, OrderBatchIn, OrderIn
+from .security import need
+
+router = Router(tags=["orders"])
+MAX_CSV_BYTES = 20 * 1024 * 1024
+CSV_COLUMNS = ("external_id", "created_at", "channel", "currency", "status", "total_gross", "refunded_amount",
+               "email", "company_name", "first_name", "last_name", "user_id", "sku", "product_name",
+               "quantity", "unit_price")
+REQUIRED_CSV = ("external_id", "created_at", "channel", "currency", "total_gross")
+ERRORS = {401: ErrorOut, 403: ErrorOut, 413: ErrorOut, 422: ErrorOut}
+
+
+def to_order_data(order: OrderIn, source: str = "rest") -> OrderData:
+    lines = tuple(
+        OrderLineData(
+            line_ref=line.line_ref or str(position), sku=line.sku, quantity=line.quantity,
+            unit_price=line.unit_price, amount=line.amount if line.amount is not None else line.unit_price * line.quantity,
+            product_name=line.product_name, product_id=line.product_id, variant_id=line.variant_id,
+        )
+        for position, line in enumerate(order.lines, start=1)
+    )
+    c = order.customer
+    return OrderData(
+        source=source, external_id=order.external_id, number=order.number, channel=order.channel,
+        currency=order.currency, created_at=order.created_at, status=order.status, total_gross=order.total_gross,
+        total_net=order.total_net if order.total_net is not None else order.total_gross,
+        refunded_amount=order.refunded_amount,
+        customer=CustomerRef(user_id=c.user_id, email=c.email.strip().lower(), first_name=c.first_name,
+                             last_name=c.last_name, company_name=c.company_name, language_code=c.language_code),
+        lines=lines, source_updated_at=order.source_updated_at or order.created_at,
+    )
+
+
+@router.post("orders", response={200: IngestOut, **ERRORS}, summary="Ingest a batch of orders (idempotent)")
+def ingest_orders(request: HttpRequest, payload: OrderBatchIn):
+    """Up to 5 000 orders per call. An order is identified by `external_id`: sending it again
+    updates it (an older `source_updated_at` never overwrites a newer one). The batch is
+    validated as a whole first: one invalid order rejects the call and nothing is written."""
+    need(request, Scope.INGEST)
+    batch = [to_order_data(order) for order in payload.orders]
+    with db.writer():
+        written = upsert_orders(batch)
+    return Status(200, {"received": len(batch), "written": written})
+
+
+def _row_orders(rows: list[tuple[int, dict]]) -> tuple[list[OrderIn], list[dict]]:
+    """Group rows by external_id (one row per line); an order with any bad row is rejected whole."""
+    grouped: dict[str, list[tuple[int, dict]]] = {}
+    errors: list[dict] = []
+    for number, row in rows:
+        if not (row.get("external_id") or "").strip():
+            errors.append({"row": number, "field": "external_id", "message": "required"})
+            continue
+        grouped.setdefault(row["external_id"].strip(), []).append((number, row))
+    orders = []
+    for external_id, order_rows in grouped.items():
+        first_number, first = order_rows[0]
+        lines, line_rows = [], []
+        for number, row in order_rows:
+            if (row.get("sku") or "").strip() or (row.get("quantity") or "").strip():
+                lines.append({"line_ref": str(len(lines) + 1), "sku": (row.get("sku") or "").strip(),
+                              "product_name": row.get("product_name") or "",
+                              "quantity": row.get("quantity") or None, "unit_price": row.get("unit_price") or None})
+                line_rows.append(number)
+        try:
+            orders.append(OrderIn.model_validate({
+                "external_id": external_id, "created_at": first.get("created_at") or None,
+                "channel": first.get("channel") or "", "currency": (first.get("currency") or "").strip().upper(),
+                "status": first.get("status") or "fulfilled", "total_gross": first.get("total_gross") or None,
+                "refunded_amount": first.get("refunded_amount") or "0",
+                "customer": {"email": first.get("email") or "", "company_name": first.get("company_name") or "",
+                             "first_name": first.get("first_name") or "", "last_name": first.get("last_name") or "",
+                             "user_id": first.get("user_id") or None},
+                "lines": lines,
+            }))
+        except ValidationError as exc:
+            for error in exc.errors():
+                loc, row = [str(p) for p in error["loc"]], first_number
+                if loc[:1] == ["lines"] and len(loc) > 1 and loc[1].isdigit():
+                    row, loc = line_rows[int(loc[1])], loc[2:]
+                errors.append({"row": row, "field": ".".join(loc[-1:]) or "row", "message": error["msg"]})
+    return orders, errors
+
+
+@router.post("orders/csv", response={200: CsvIngestOut, **ERRORS}, summary="Upload orders as CSV")
+def ingest_csv(request: HttpRequest, file: UploadedFile = File(...)):
+    """UTF-8 CSV with a header row. Columns: external_id, created_at (ISO 8601 with offset),
+    channel, currency, total_gross (required); status, refunded_amount, email, company_name,
+    first_name, last_name, user_id, sku, product_name, quantity, unit_price (optional). Rows
+    sharing an external_id are the lines of one order. Valid orders are stored; an order with
+    any invalid row is skipped whole, and every bad row is reported with its line number."""
+    need(request, Scope.INGEST)
+    if file.size is not None and file.size > MAX_CSV_BYTES:
+        return Status(413, {"detail": "file too large", "errors": [
+            {"field": "file", "message": f"at most {MAX_CSV_BYTES // 1024 // 1024} MB", "code": "too_large"}]})
+    try:
+        text = file.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return Status(422, {"detail": "not UTF-8", "errors": [
+            {"field": "file", "message": "the file must be UTF-8 encoded CSV", "code": "invalid"}]})
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in REQUIRED_CSV if c not in header]
+    if missing:
+        return Status(422, {"detail": "missing columns", "errors": [
+            {"field": "file", "message": f"missing column(s): {', '.join(missing)}", "code": "required"}]})
+    reader.fieldnames = header
+    try:
+        rows = [(number, row) for number, row in enumerate(reader, start=2)]
+    except csv.Error as exc:
+        return Status(422, {"detail": "unreadable CSV", "errors": [{"field": "file", "message": str(exc), "code": "invalid"}]})
+    orders, errors = _row_orders(rows)
+    written = 0
+    if orders:
+        with db.writer():
+            written = upsert_orders([to_order_data(order, source="csv") for order in orders])
+    return Status(200, {"orders": len(orders), "written": written, "errors": errors})

@@ -1,0 +1,58 @@
+"""Trigger a recompute and follow it."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Status, Router, Schema
+
+from ..auth import Scope
+from ..models import RecomputeRun
+from .errors import NotFound
+from .schemas import ErrorOut, RecomputeOut, Text
+from .security import need
+
+router = Router(tags=["recompute"])
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+RUNNING_FOR_AT_MOST_HOURS = 6
+
+
+class RecomputeIn(Schema):
+    channel: Text | None = None
+
+
+class QueuedOut(Schema):
+    queued: bool
+    latest: RecomputeOut | None
+
+
+@router.post("recompute", response={202: QueuedOut, **ERRORS}, summary="Queue a full recompute")
+def trigger(request: HttpRequest, payload: RecomputeIn | None = None):
+    """Runs on the Celery worker (inline when no broker is configured); 409 while one runs."""
+    need(request, Scope.RECOMPUTE)
+    since = timezone.now() - timezone.timedelta(hours=RUNNING_FOR_AT_MOST_HOURS)
+    if RecomputeRun.objects.filter(status="running", started_at__gte=since).exists():
+        return Status(409, {"detail": "a recompute is already running", "errors": [
+            {"field": "recompute", "message": "a recompute is already running", "code": "duplicated"}]})
+    from ..tasks.metrics import recompute_metrics_task
+
+    recompute_metrics_task.delay(payload.channel if payload else None)
+    return Status(202, {"queued": True, "latest": RecomputeRun.objects.order_by("-started_at", "-id").first()})
+
+
+@router.get("recompute/latest", response={200: RecomputeOut, **ERRORS}, summary="The latest recompute")
+def latest(request: HttpRequest):
+    need(request, Scope.READ)
+    run = RecomputeRun.objects.order_by("-started_at", "-id").first()
+    if run is None:
+        raise NotFound("run_id", "no recompute has run yet")
+    return Status(200, run)
+
+
+@router.get("recompute/{run_id}", response={200: RecomputeOut, **ERRORS}, summary="One recompute")
+def one(request: HttpRequest, run_id: int):
+    need(request, Scope.READ)
+    run = RecomputeRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise NotFound("run_id", f"no recompute with id {run_id}")
+    return Status(200, run)

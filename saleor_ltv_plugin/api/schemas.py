@@ -1,0 +1,228 @@
+"""Typed request and response bodies; the OpenAPI document is generated from these."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal, Optional
+
+from ninja import Schema
+from pydantic import AwareDatetime, Field, create_model
+
+from ..engine.cpm import CELLS
+from ..engine.lifecycle import STAGES
+from ..engine.rfm import SEGMENTS
+from ..queries.accounts import RANGES, SORT_FIELDS
+from ..queries.pagination import MAX_PAGE
+
+Money = Annotated[Decimal, Field(ge=0, max_digits=17, decimal_places=3)]
+Text = Annotated[str, Field(max_length=255)]
+MAX_BATCH = 5000
+MAX_LINES = 1000
+
+
+class CustomerIn(Schema):
+    user_id: Optional[Annotated[str, Field(max_length=64)]] = Field(None, description="Saleor User id, if any.")
+    email: Annotated[str, Field(max_length=254)] = ""
+    first_name: Annotated[str, Field(max_length=256)] = ""
+    last_name: Annotated[str, Field(max_length=256)] = ""
+    company_name: Annotated[str, Field(max_length=256)] = Field("", description="The B2B account key by default.")
+    language_code: Annotated[str, Field(max_length=35)] = ""
+
+
+class LineIn(Schema):
+    line_ref: Optional[Annotated[str, Field(max_length=64)]] = Field(None, description="Defaults to the position.")
+    sku: Text = ""
+    product_name: Annotated[str, Field(max_length=386)] = ""
+    product_id: Annotated[str, Field(max_length=64)] = ""
+    variant_id: Annotated[str, Field(max_length=64)] = ""
+    quantity: Annotated[int, Field(ge=1, le=1_000_000)]
+    unit_price: Money
+    amount: Optional[Money] = Field(None, description="Line total; defaults to quantity × unit_price.")
+
+
+class OrderIn(Schema):
+    external_id: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        ..., description="Your id for the order: sending it again updates the same order.")
+    number: Annotated[str, Field(max_length=64)] = ""
+    channel: Annotated[str, Field(min_length=1, max_length=128)]
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    created_at: AwareDatetime = Field(..., description="When it was placed, with a time zone.")
+    status: Annotated[str, Field(min_length=1, max_length=32)] = Field(
+        "fulfilled", description="Saleor's order statuses; draft, unconfirmed, canceled and expired don't count.")
+    total_gross: Money
+    total_net: Optional[Money] = None
+    refunded_amount: Money = Decimal(0)
+    customer: CustomerIn
+    lines: Annotated[list[LineIn], Field(max_length=MAX_LINES)] = []
+    source_updated_at: Optional[AwareDatetime] = Field(
+        None, description="The source's last change: an older version never overwrites a newer one.")
+
+
+class OrderBatchIn(Schema):
+    orders: Annotated[list[OrderIn], Field(min_length=1, max_length=MAX_BATCH)]
+
+
+class IngestOut(Schema):
+    received: int
+    written: int = Field(..., description="Rows inserted or changed (0 when the batch was already stored).")
+
+
+class RowError(Schema):
+    row: int = Field(..., description="1-based line number in the file (the header is line 1).")
+    field: str
+    message: str
+
+
+class CsvIngestOut(Schema):
+    orders: int
+    written: int
+    errors: list[RowError]
+
+
+class ErrorItem(Schema):
+    field: str
+    message: str
+    code: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[ErrorItem]
+
+
+class MetricsOut(Schema):
+    stage: str
+    cpm_cell: str
+    rfm_segment: str
+    r_score: Optional[int]
+    f_score: Optional[int]
+    m_score: Optional[int]
+    rfm_rank: Optional[int]
+    frequency: int
+    recency_days: Optional[int]
+    tenure_days: Optional[int]
+    first_purchase_at: Optional[dt.date]
+    last_purchase_at: Optional[dt.date]
+    monetary: Decimal
+    average_order_value: Decimal
+    typical_interval_days: Optional[float]
+    next_purchase_on: Optional[dt.date]
+    overdue_ratio: Optional[float]
+    churn_risk: bool
+    p_alive: Optional[float]
+    expected_purchases: Optional[float]
+    expected_order_value: Optional[Decimal]
+    clv: Optional[Decimal]
+    computed_at: dt.datetime
+
+
+class AccountOut(Schema):
+    id: int
+    name: str
+    channel: str
+    currency: str
+    key_kind: str
+    erased: bool
+    metrics: Optional[MetricsOut]
+
+
+class PageInfoOut(Schema):
+    has_next_page: bool
+    end_cursor: Optional[str]
+
+
+class AccountPageOut(Schema):
+    items: list[AccountOut]
+    page_info: PageInfoOut
+    total_count: int
+
+
+class ContactOut(Schema):
+    email: str
+    first_name: str
+    last_name: str
+    company_name: str
+    saleor_user_id: Optional[str]
+
+
+class SkuRhythmOut(Schema):
+    sku: str
+    purchases: int
+    last_purchase_at: dt.date
+    typical_interval_days: Optional[float]
+    next_reorder_on: Optional[dt.date]
+
+
+class OrderOut(Schema):
+    source: str
+    external_id: str
+    number: str
+    created_at: dt.datetime
+    status: str
+    total_gross: Decimal
+    amount: Decimal
+    counts_as_purchase: bool
+
+
+class AccountDetailOut(AccountOut):
+    contacts: list[ContactOut]
+    sku_rhythms: list[SkuRhythmOut]
+    orders: list[OrderOut]
+
+
+class RecomputeOut(Schema):
+    id: int
+    status: str
+    progress: float
+    accounts: int
+    started_at: dt.datetime
+    finished_at: Optional[dt.datetime]
+
+
+_KINDS = {"int": int, "number": float, "date": dt.date}
+
+
+def _range_fields() -> dict:
+    fields = {}
+    for name, (_, kind) in RANGES.items():
+        for side in ("gte", "lte"):
+            fields[f"{name}_{side}"] = (Optional[_KINDS[kind]], Field(None))
+    return fields
+
+
+AccountFilterQuery = create_model(
+    "AccountFilterQuery",
+    __base__=Schema,
+    channel=(Optional[Text], Field(None)),
+    currency=(Optional[Text], Field(None)),
+    search=(Optional[Text], Field(None, description="Name or contact e-mail, contains.")),
+    sku=(Optional[Text], Field(None, description="Accounts that bought this SKU.")),
+    stages=(Optional[list[Literal[STAGES]]], Field(None)),
+    cpm_cells=(Optional[list[Literal[CELLS]]], Field(None)),
+    rfm_segments=(Optional[list[Literal[SEGMENTS]]], Field(None)),
+    churn_risk=(Optional[bool], Field(None)),
+    **_range_fields(),
+)
+
+
+class PageQuery(Schema):
+    sort_by: Literal[tuple(SORT_FIELDS)] = "monetary"
+    direction: Literal["asc", "desc"] = "desc"
+    first: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 50
+    after: Optional[Annotated[str, Field(max_length=1000)]] = None
+
+
+def filter_spec(query) -> dict:
+    """The query parameters as the shared filter spec (ranges as {gte, lte})."""
+    raw = query.dict(exclude_none=True)
+    spec: dict = {}
+    for key, value in raw.items():
+        for side in ("_gte", "_lte"):
+            if key.endswith(side) and key[: -len(side)] in RANGES:
+                bound = value.isoformat() if isinstance(value, dt.date) else value
+                spec.setdefault(key[: -len(side)], {})[side[1:]] = bound
+                break
+        else:
+            spec[key] = value
+    return spec
