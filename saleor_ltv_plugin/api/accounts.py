@@ -14,7 +14,7 @@ from .schemas import AccountDetailOut, AccountFilterQuery, AccountPageOut, Error
 from .security import need
 
 router = Router(tags=["accounts"])
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 def account_out(account: Account) -> dict:

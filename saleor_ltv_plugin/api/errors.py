@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.http import HttpRequest
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -73,6 +74,11 @@ def install(api: NinjaAPI) -> None:
     def not_found(request: HttpRequest, exc: NotFound):
         return api.create_response(request, body(str(exc), [{"field": exc.field, "message": str(exc),
                                                               "code": "not_found"}]), status=404)
+
+    @api.exception_handler(MultiPartParserError)
+    def bad_multipart(request: HttpRequest, exc: MultiPartParserError):
+        errors = [{"field": "file", "message": f"unreadable multipart body: {exc}", "code": "invalid"}]
+        return api.create_response(request, body("The request body could not be read.", errors), status=400)
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError):

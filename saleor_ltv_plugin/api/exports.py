@@ -20,7 +20,7 @@ from .security import need
 from typing import Literal
 
 router = Router(tags=["segments"])
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 COLUMNS = (
     ("account_id", "account_id"), ("name", "account__display_name"), ("key", "account__key"),
     ("channel", "channel"), ("currency", "currency"), ("stage", "stage"), ("cpm_cell", "cpm_cell"),

@@ -23,7 +23,7 @@ CSV_COLUMNS = ("external_id", "created_at", "channel", "currency", "status", "to
                "email", "company_name", "first_name", "last_name", "user_id", "sku", "product_name",
                "quantity", "unit_price")
 REQUIRED_CSV = ("external_id", "created_at", "channel", "currency", "total_gross")
-ERRORS = {401: ErrorOut, 403: ErrorOut, 413: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 413: ErrorOut, 422: ErrorOut}
 
 
 def to_order_data(order: OrderIn, source: str = "rest") -> OrderData:

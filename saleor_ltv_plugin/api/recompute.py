@@ -7,17 +7,18 @@ from django.utils import timezone
 from ninja import Status, Router, Schema
 
 from ..auth import Scope
-from ..models import RecomputeRun
+from ..models import Account, RecomputeRun
+from ..queries.errors import InputError
 from .errors import NotFound
-from .schemas import ErrorOut, RecomputeOut, Text
+from .schemas import ErrorOut, Input, RecomputeOut, Text
 from .security import need
 
 router = Router(tags=["recompute"])
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 RUNNING_FOR_AT_MOST_HOURS = 6
 
 
-class RecomputeIn(Schema):
+class RecomputeIn(Input):
     channel: Text | None = None
 
 
@@ -27,16 +28,19 @@ class QueuedOut(Schema):
 
 
 @router.post("recompute", response={202: QueuedOut, **ERRORS}, summary="Queue a full recompute")
-def trigger(request: HttpRequest, payload: RecomputeIn | None = None):
-    """Runs on the Celery worker (inline when no broker is configured); 409 while one runs."""
+def trigger(request: HttpRequest, payload: RecomputeIn):
+    """Body: `{}` for every channel, or `{"channel": "<slug>"}`. Runs on the Celery worker
+    (inline when no broker is configured); 409 while one runs."""
     need(request, Scope.RECOMPUTE)
+    if payload.channel is not None and not Account.objects.filter(channel=payload.channel).exists():
+        raise InputError({"channel": "no orders were recorded for this channel"}, code="not_found")
     since = timezone.now() - timezone.timedelta(hours=RUNNING_FOR_AT_MOST_HOURS)
     if RecomputeRun.objects.filter(status="running", started_at__gte=since).exists():
         return Status(409, {"detail": "a recompute is already running", "errors": [
             {"field": "recompute", "message": "a recompute is already running", "code": "duplicated"}]})
     from ..tasks.metrics import recompute_metrics_task
 
-    recompute_metrics_task.delay(payload.channel if payload else None)
+    recompute_metrics_task.delay(payload.channel)
     return Status(202, {"queued": True, "latest": RecomputeRun.objects.order_by("-started_at", "-id").first()})
 
 

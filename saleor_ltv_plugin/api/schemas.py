@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Literal, Optional
 
 from ninja import Schema
-from pydantic import AwareDatetime, Field, create_model
+from pydantic import AwareDatetime, BeforeValidator, Field, create_model, field_validator, model_validator
 
 from ..engine.cpm import CELLS
 from ..engine.lifecycle import STAGES
@@ -21,7 +21,30 @@ MAX_BATCH = 5000
 MAX_LINES = 1000
 
 
-class CustomerIn(Schema):
+class Input(Schema):
+    """Request schemas: no text may carry a NUL character (PostgreSQL refuses to store one)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _object_only(cls, value):
+        # ninja's Schema would read attributes off anything (a JSON list, a number) and
+        # fall back to defaults; a request body or nested object must be a JSON object.
+        raw = getattr(value, "_obj", value)  # ninja may have wrapped it in its DjangoGetter already
+        if isinstance(raw, (list, tuple, str, int, float, bool)) or raw is None:
+            raise ValueError("must be a JSON object")
+        return value
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value):
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        if isinstance(value, list) and any(isinstance(v, str) and "\x00" in v for v in value):
+            raise ValueError("must not contain NUL characters")
+        return value
+
+
+class CustomerIn(Input):
     user_id: Optional[Annotated[str, Field(max_length=64)]] = Field(None, description="Saleor User id, if any.")
     email: Annotated[str, Field(max_length=254)] = ""
     first_name: Annotated[str, Field(max_length=256)] = ""
@@ -30,7 +53,7 @@ class CustomerIn(Schema):
     language_code: Annotated[str, Field(max_length=35)] = ""
 
 
-class LineIn(Schema):
+class LineIn(Input):
     line_ref: Optional[Annotated[str, Field(max_length=64)]] = Field(None, description="Defaults to the position.")
     sku: Text = ""
     product_name: Annotated[str, Field(max_length=386)] = ""
@@ -41,7 +64,7 @@ class LineIn(Schema):
     amount: Optional[Money] = Field(None, description="Line total; defaults to quantity × unit_price.")
 
 
-class OrderIn(Schema):
+class OrderIn(Input):
     external_id: Annotated[str, Field(min_length=1, max_length=64)] = Field(
         ..., description="Your id for the order: sending it again updates the same order.")
     number: Annotated[str, Field(max_length=64)] = ""
@@ -59,7 +82,7 @@ class OrderIn(Schema):
         None, description="The source's last change: an older version never overwrites a newer one.")
 
 
-class OrderBatchIn(Schema):
+class OrderBatchIn(Input):
     orders: Annotated[list[OrderIn], Field(min_length=1, max_length=MAX_BATCH)]
 
 
@@ -180,7 +203,17 @@ class RecomputeOut(Schema):
     finished_at: Optional[dt.datetime]
 
 
-_KINDS = {"int": int, "number": float, "date": dt.date}
+def _iso_date(value):
+    # pydantic would also read "0" or 1700000000 as a Unix time; a query date is YYYY-MM-DD only.
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        return value
+    if isinstance(value, dt.date):
+        return value
+    raise ValueError("must be a date as YYYY-MM-DD")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+_KINDS = {"int": int, "number": float, "date": IsoDate}
 
 
 def _range_fields() -> dict:
@@ -193,7 +226,7 @@ def _range_fields() -> dict:
 
 AccountFilterQuery = create_model(
     "AccountFilterQuery",
-    __base__=Schema,
+    __base__=Input,
     channel=(Optional[Text], Field(None)),
     currency=(Optional[Text], Field(None)),
     search=(Optional[Text], Field(None, description="Name or contact e-mail, contains.")),
@@ -206,7 +239,7 @@ AccountFilterQuery = create_model(
 )
 
 
-class PageQuery(Schema):
+class PageQuery(Input):
     sort_by: Literal[tuple(SORT_FIELDS)] = "monetary"
     direction: Literal["asc", "desc"] = "desc"
     first: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 50

@@ -10,7 +10,7 @@ from graphene import relay
 
 from .. import db
 from ..auth import Scope, new_api_key
-from ..models import ApiKey, RecomputeRun, SavedSegment
+from ..models import Account, ApiKey, RecomputeRun, SavedSegment
 from ..queries.accounts import clean_filter
 from ..queries.errors import InputError
 from .core import LtvError, errors_from
@@ -145,6 +145,9 @@ class LtvRecomputeTrigger(graphene.Mutation):
     @staticmethod
     def mutate(root, info, channel=None):
         require(info, Scope.RECOMPUTE)
+        if channel is not None and not Account.objects.filter(channel=channel).exists():
+            return LtvRecomputeTrigger(queued=False, errors=[LtvError(
+                field="channel", message="no orders were recorded for this channel", code="not_found")])
         if RecomputeRun.objects.filter(status="running", started_at__gte=timezone.now() - timezone.timedelta(hours=6)).exists():
             return LtvRecomputeTrigger(queued=False, errors=[LtvError(
                 field=None, message="a recompute is already running", code="duplicated")])

@@ -72,6 +72,28 @@ def format_error(error) -> dict:
     return out
 
 
+def _nul_path(value, path: str) -> str | None:
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _nul_path(item, f"{path}.{key}")
+        if found:
+            return found
+    return None
+
+
+def _nul_in_literals(node) -> bool:
+    """Any string literal in the document holding NUL (written as \\u0000 in the query text)."""
+    if isinstance(node, ast.StringValue):
+        return "\x00" in node.value
+    if isinstance(node, list):
+        return any(_nul_in_literals(item) for item in node)
+    if isinstance(node, ast.Node):
+        return any(_nul_in_literals(getattr(node, slot, None)) for slot in node.__slots__ if slot != "loc")
+    return False
+
+
 @functools.lru_cache(maxsize=256)
 def _parsed(query: str):
     """Parse and validate once per distinct query text: clients repeat the same few queries,
@@ -111,6 +133,9 @@ def run_operation(request: HttpRequest, payload, *, read_only: bool = False) -> 
         return {"errors": [_error(f"Syntax Error: {exc}", "GraphQLSyntaxError")]}, 400
     if problems:
         return {"errors": [format_error(e) for e in problems]}, 400
+    bad = _nul_path(variables, "variables") or ("query" if _nul_in_literals(document) else None)
+    if bad:  # PostgreSQL refuses NUL in text: say so up front instead of failing mid-write
+        return {"errors": [_error(f"{bad}: must not contain NUL characters", "GraphQLError", "BAD_USER_INPUT")]}, 400
     if read_only and _operation_kind(document, operation_name) != "query":
         return {"errors": [_error("Only queries can be sent with GET; use POST.", "GraphQLError")]}, 405
     try:

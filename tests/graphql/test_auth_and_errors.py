@@ -116,3 +116,14 @@ def test_depth_limit_counts_through_fragments():
     with pytest.raises(limits.LimitExceeded):
         limits.check(parse(via_fragment), None, {})
     limits.check(parse("query { " + "a { " * 11 + "b" + " }" * 11 + " }"), None, {})
+
+
+def test_nul_characters_are_refused_before_any_write(gql, key_for):
+    query = 'mutation($n: String!) { ltvApiKeyCreate(name: $n, scopes: [METRICS_READ]) { key } }'
+    response = gql.post(query, {"n": "a\x00b"}, token=key_for("settings:write"))
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"].startswith("variables.n: must not contain NUL")
+    assert ApiKey.objects.count() == 1  # only the caller's own key
+    literal = 'mutation { ltvApiKeyCreate(name: "a\\u0000b", scopes: [METRICS_READ]) { key } }'
+    response = gql.post(literal, token=key_for("settings:write"))
+    assert response.status_code == 400 and "NUL" in response.json()["errors"][0]["message"]

@@ -16,7 +16,6 @@ MINE = "{ myAccountInsights { ordersCount } myReorderSuggestions(dueWithinDays: 
 
 SETUP = """
 import json
-from django.contrib.auth.models import Group as _G
 from saleor.account.models import User
 from saleor.permission.models import Permission
 from saleor.account.models import Group
