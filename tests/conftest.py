@@ -68,9 +68,11 @@ def truncate_plugin_tables() -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE")
-        else:
+        else:  # SQLite: no TRUNCATE, and deletes must not trip over foreign keys
+            cursor.execute("PRAGMA foreign_keys = OFF")
             for table in tables:
                 cursor.execute(f"DELETE FROM {table}")
+            cursor.execute("PRAGMA foreign_keys = ON")
 
 
 @pytest.fixture(scope="module")

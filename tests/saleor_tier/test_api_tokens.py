@@ -26,11 +26,18 @@ from decimal import Decimal
 from datetime import datetime, timedelta, timezone
 
 suffix = "{suffix}"
-staff = User.objects.create_user(f"orders-{{suffix}}@example.com", "pass-{{suffix}}", is_staff=True, is_active=True)
+def make_user(email, **flags):
+    user = User.objects.create(email=email, is_active=True, **flags)
+    user.set_password(f"pass-{{suffix}}")
+    user.save()
+    return user
+
+
+staff = make_user(f"orders-{{suffix}}@example.com", is_staff=True)
 group = Group.objects.create(name=f"ltv-orders-{{suffix}}", restricted_access_to_channels=False)
 group.permissions.add(Permission.objects.get(codename="manage_orders"))
 group.user_set.add(staff)
-customer = User.objects.create_user(f"buyer-{{suffix}}@example.com", "pass-{{suffix}}", is_active=True)
+customer = make_user(f"buyer-{{suffix}}@example.com")
 now = datetime.now(timezone.utc)
 orders = [OrderData(source="rest", external_id=f"tok-{{suffix}}-{{i}}", channel="default-channel", currency="USD",
     created_at=now - timedelta(days=30 * (3 - i)), status="fulfilled", total_gross=Decimal("100"),
