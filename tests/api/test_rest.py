@@ -188,3 +188,23 @@ def test_nul_characters_are_refused_by_field(key_for):
     assert response.json()["errors"][0]["field"] == "orders.0.customer.email"
     assert client(key_for()).get(BASE + "accounts", {"search": "a\x00"}).status_code == 422
     assert not OrderFact.objects.filter(external_id="nul-1").exists()
+
+
+def test_api_key_command_creates_lists_and_revokes():
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("ltv_api_key", "create", "--name", "ERP", "--scopes", "orders:write,metrics:read", stdout=out)
+    raw = out.getvalue().strip().splitlines()[-1]
+    assert raw.startswith("ltv_") and client(raw).get(BASE + "accounts").status_code == 200
+    key = ApiKey.objects.get(name="ERP")
+    assert raw not in str(ApiKey.objects.values_list()) and key.scopes == ["metrics:read", "orders:write"]
+    listing = StringIO()
+    call_command("ltv_api_key", "list", stdout=listing)
+    assert key.prefix in listing.getvalue() and raw not in listing.getvalue()
+    call_command("ltv_api_key", "revoke", key.prefix, stdout=StringIO())
+    assert client(raw).get(BASE + "accounts").status_code == 401
+    with pytest.raises(CommandError, match="--scopes: unknown scope"):
+        call_command("ltv_api_key", "create", "--name", "x", "--scopes", "everything", stdout=StringIO())

@@ -56,7 +56,9 @@ print(json.dumps({{"customer": customer.pk, "app": app.pk}}))
 
 
 def ltv(url, query, token=None, header="Authorization"):
-    headers = {header: f"Bearer {token}"} if token else {}
+    # Saleor's Authorization-Bearer header carries the bare token.
+    value = token if header == "Authorization-Bearer" else f"Bearer {token}"
+    headers = {header: value} if token else {}
     return requests.post(url + LTV, json={"query": query}, headers=headers, timeout=60)
 
 
