@@ -30,6 +30,13 @@ def _node_pk(global_id: str, type_name: str, field: str = "id") -> int:
         raise InputError({field: f"is not a {type_name} id"}, code="not_found") from None
 
 
+def _segment(global_id: str) -> SavedSegment:
+    segment = SavedSegment.objects.filter(pk=_node_pk(global_id, "LtvSavedSegment")).first()
+    if segment is None:
+        raise InputError({"id": "no saved segment with this id"}, code="not_found")
+    return segment
+
+
 class LtvSavedSegmentInput(graphene.InputObjectType):
     name = graphene.String()
     channel = graphene.String()
@@ -100,9 +107,7 @@ class LtvSavedSegmentUpdate(_SegmentMutation):
 
     @staticmethod
     def perform(who, id, input):
-        segment = SavedSegment.objects.filter(pk=_node_pk(id, "LtvSavedSegment")).first()
-        if segment is None:
-            raise InputError({"id": "no saved segment with this id"}, code="not_found")
+        segment = _segment(id)
         _apply(segment, input)
         segment.save()
         return segment
@@ -114,9 +119,7 @@ class LtvSavedSegmentDelete(_SegmentMutation):
 
     @staticmethod
     def perform(who, id):
-        segment = SavedSegment.objects.filter(pk=_node_pk(id, "LtvSavedSegment")).first()
-        if segment is None:
-            raise InputError({"id": "no saved segment with this id"}, code="not_found")
+        segment = _segment(id)
         deleted = SavedSegment(pk=segment.pk, name=segment.name, channel=segment.channel,
                                description=segment.description, filter=segment.filter,
                                created_at=segment.created_at, updated_at=segment.updated_at)

@@ -28,6 +28,12 @@ def money(amount, currency):
     return None if amount is None else LtvMoney(amount=float(amount), currency=currency)
 
 
+def money_field(attribute: str, required: bool = False, **kwargs) -> graphene.Field:
+    """An amount in the row's currency, read from `attribute`."""
+    return graphene.Field(LtvMoney, required=required, **kwargs,
+                          resolver=lambda root, info: money(getattr(root, attribute), root.currency))
+
+
 class LtvContact(graphene.ObjectType):
     email = graphene.String(required=True)
     first_name = graphene.String(required=True)
@@ -47,7 +53,7 @@ class LtvSkuReorder(graphene.ObjectType):
     sku = graphene.String(required=True)
     product_name = graphene.String(required=True)
     purchases = graphene.Int(required=True)
-    last_purchase_on = graphene.Date(required=True)
+    last_purchase_on = graphene.Date(required=True, source="last_purchase_at")
     typical_interval_days = graphene.Float()
     next_reorder_on = graphene.Date(description="Predicted date the SKU runs out (買い忘れ防止).")
     days_until_due = graphene.Int(description="Negative: overdue.")
@@ -55,10 +61,6 @@ class LtvSkuReorder(graphene.ObjectType):
     @staticmethod
     def resolve_product_name(root, info):
         return loaders.loader(info, loaders.ProductNameBySku).load(root.sku)
-
-    @staticmethod
-    def resolve_last_purchase_on(root, info):
-        return root.last_purchase_at
 
     @staticmethod
     def resolve_days_until_due(root, info):
@@ -79,17 +81,9 @@ class LtvOrder(graphene.ObjectType):
     created_at = graphene.DateTime(required=True)
     status = graphene.String(required=True)
     counts_as_purchase = graphene.Boolean(required=True)
-    total = graphene.Field(LtvMoney, required=True, description="Gross total.")
-    net_amount = graphene.Field(LtvMoney, required=True, description="Gross minus refunds: what counts as spend.")
+    total = money_field("total_gross", True, description="Gross total.")
+    net_amount = money_field("amount", True, description="Gross minus refunds: what counts as spend.")
     lines = graphene.List(graphene.NonNull(LtvOrderLine), required=True)
-
-    @staticmethod
-    def resolve_total(root, info):
-        return money(root.total_gross, root.currency)
-
-    @staticmethod
-    def resolve_net_amount(root, info):
-        return money(root.amount, root.currency)
 
     @staticmethod
     def resolve_lines(root, info):
@@ -97,13 +91,13 @@ class LtvOrder(graphene.ObjectType):
 
 
 class LtvAccountMetrics(graphene.ObjectType):
-    first_purchase_on = graphene.Date()
-    last_purchase_on = graphene.Date()
+    first_purchase_on = graphene.Date(source="first_purchase_at")
+    last_purchase_on = graphene.Date(source="last_purchase_at")
     frequency = graphene.Int(required=True, description="Purchase occasions.")
     recency_days = graphene.Int()
     tenure_days = graphene.Int()
-    monetary = graphene.Field(LtvMoney, required=True, description="Spend net of refunds.")
-    average_order_value = graphene.Field(LtvMoney, required=True)
+    monetary = money_field("monetary", True, description="Spend net of refunds.")
+    average_order_value = money_field("average_order_value", True)
     r_score = graphene.Int()
     f_score = graphene.Int()
     m_score = graphene.Int()
@@ -117,33 +111,9 @@ class LtvAccountMetrics(graphene.ObjectType):
     churn_risk = graphene.Boolean(required=True)
     p_alive = graphene.Float(description="BG/NBD probability the account is still a customer.")
     expected_purchases = graphene.Float()
-    expected_order_value = graphene.Field(LtvMoney)
-    clv = graphene.Field(LtvMoney)
+    expected_order_value = money_field("expected_order_value")
+    clv = money_field("clv")
     computed_at = graphene.DateTime(required=True)
-
-    @staticmethod
-    def resolve_first_purchase_on(root, info):
-        return root.first_purchase_at
-
-    @staticmethod
-    def resolve_last_purchase_on(root, info):
-        return root.last_purchase_at
-
-    @staticmethod
-    def resolve_monetary(root, info):
-        return money(root.monetary, root.currency)
-
-    @staticmethod
-    def resolve_average_order_value(root, info):
-        return money(root.average_order_value, root.currency)
-
-    @staticmethod
-    def resolve_expected_order_value(root, info):
-        return money(root.expected_order_value, root.currency)
-
-    @staticmethod
-    def resolve_clv(root, info):
-        return money(root.clv, root.currency)
 
     @staticmethod
     def resolve_rfm_segment(root, info):
