@@ -3,13 +3,15 @@
 import time
 
 from django.conf import settings
+from django.utils import timezone
 from django.db.models import Count
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from ...demo.loader import load_shop
 from ...metrics.recompute import recompute
-from ...models import AccountMetrics, OrderFact
+from ...auth import ALL_SCOPES, new_api_key
+from ...models import AccountMetrics, ApiKey, OrderFact
 from ._progress import progress_bar
 
 
@@ -50,7 +52,17 @@ class Command(BaseCommand):
             f"recomputed {run.accounts} accounts in {time.monotonic() - started:.1f} s; stages: "
             + ", ".join(f"{stage} {count}" for stage, count in stages.items())
         )
+        # A fresh key per run (the raw value is never stored); earlier demo keys are revoked.
+        ApiKey.objects.filter(name="demo", revoked_at__isnull=True).update(revoked_at=timezone.now())
+        raw, _ = new_api_key("demo", sorted(ALL_SCOPES), created_by="ltv_demo")
+        base = f"http://{addr}/plugins/global/saleor.ltv"
+        self.stdout.write(
+            f"\nAPI key for this demo (Authorization: Bearer …): {raw}\n"
+            f"GraphQL {base}/graphql/ (GraphiQL in a browser while DEBUG)  ·  "
+            f"REST {base}/api/v1/openapi.json  ·  health {base}/health\n"
+            f"e.g. curl -H 'Authorization: Bearer {raw}' '{base}/api/v1/accounts?stages=loyal&first=5'\n"
+        )
         if no_serve:
             return
-        self.stdout.write(f"\nOpen http://{addr}/plugins/global/saleor.ltv/health  (Ctrl+C stops)\n")
+        self.stdout.write("Serving (Ctrl+C stops)\n")
         call_command("runserver", addr, use_reloader=False, verbosity=0)
