@@ -1,5 +1,6 @@
 """The demo shop loads through the ingest path and lands on the right accounts."""
 
+import hashlib
 import os
 import sqlite3
 import subprocess
@@ -50,3 +51,9 @@ def test_the_demo_command_runs_standalone_on_sqlite(tmp_path):
         orders = db.execute("SELECT count(*) FROM saleor_ltv_plugin_orderfact").fetchone()[0]
     shop = generate_shop(n_companies=60)
     assert orders == len(shop.orders) > 0
+    # It prints a working key: stored only as its hash, with every scope.
+    raw = result.stdout.split("API key for this demo (Authorization: Bearer …): ", 1)[1].split()[0]
+    with sqlite3.connect(tmp_path / "ltv-standalone.sqlite3") as db:
+        stored = db.execute("SELECT scopes FROM saleor_ltv_plugin_apikey WHERE key_hash = ? AND revoked_at IS NULL",
+                            (hashlib.sha256(raw.encode()).hexdigest(),)).fetchone()
+    assert stored is not None and "orders:write" in stored[0]
