@@ -33,7 +33,8 @@ def list_accounts(request: HttpRequest, filters: Query[AccountFilterQuery], page
     need(request, Scope.READ)
     spec = clean_filter(filter_spec(filters))
     keys = clean_sort(page.sort_by, page.direction)
-    result = paginate(filter_accounts(spec).select_related("account"), keys, first=page.first, after=page.after)
+    result = paginate(filter_accounts(spec).select_related("account"), keys, first=page.first, after=page.after,
+                      with_count=True)
     return Status(200, {
         "items": [account_out(m.account) for m in result.rows],
         "page_info": {"has_next_page": result.has_next_page, "end_cursor": result.end_cursor},

@@ -66,8 +66,27 @@ def paginate_args(kwargs) -> dict:
     return {k: kwargs.get(k) for k in ("first", "after", "last", "before")}
 
 
-def resolve_connection(connection_type, queryset, keys, kwargs, node=lambda row: row):
-    return connection_from_page(connection_type, paginate(queryset, keys, **paginate_args(kwargs)), node)
+def asks_for(info, name: str) -> bool:
+    """Whether the field's selection (fragments included, conservatively) names `name`."""
+    from graphql.language import ast
+
+    def walk(selection_set) -> bool:
+        for selection in getattr(selection_set, "selections", None) or []:
+            if isinstance(selection, ast.FragmentSpread):
+                return True
+            if isinstance(selection, ast.InlineFragment) and walk(selection.selection_set):
+                return True
+            if isinstance(selection, ast.Field) and selection.name.value == name:
+                return True
+        return False
+
+    return any(walk(field.selection_set) for field in info.field_asts)
+
+
+def resolve_connection(connection_type, queryset, keys, kwargs, info=None, node=lambda row: row):
+    with_count = info is not None and asks_for(info, "totalCount")
+    page = paginate(queryset, keys, **paginate_args(kwargs), with_count=with_count)
+    return connection_from_page(connection_type, page, node)
 
 
 def camel_to_snake(name: str) -> str:

@@ -187,7 +187,7 @@ class StaffQueries(graphene.ObjectType):
         spec = _clean(filter)
         keys = clean_sort(sort_by.field if sort_by else None, sort_by.direction if sort_by else None)
         qs = filter_accounts(spec).select_related("account")
-        return resolve_connection(info.return_type.graphene_type, qs, keys, kwargs, node=lambda m: m.account)
+        return resolve_connection(info.return_type.graphene_type, qs, keys, kwargs, info, node=lambda m: m.account)
 
     @staticmethod
     def resolve_ltv_account(root, info, id):
@@ -236,7 +236,7 @@ class StaffQueries(graphene.ObjectType):
         qs = SavedSegment.objects.all()
         if channel:
             qs = qs.filter(channel=channel)
-        return resolve_connection(info.return_type.graphene_type, qs, [("name", False), ("id", False)], kwargs)
+        return resolve_connection(info.return_type.graphene_type, qs, [("name", False), ("id", False)], kwargs, info)
 
     @staticmethod
     def resolve_ltv_segment_export(root, info, filter=None, saved_segment=None):

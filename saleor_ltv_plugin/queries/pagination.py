@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import F, Q, QuerySet
 
+from .counting import start_count
 from .errors import InputError
 
 MAX_PAGE = 100
@@ -25,6 +26,7 @@ class Page:
     has_next_page: bool
     has_previous_page: bool
     queryset: QuerySet  # unpaginated, for totalCount on demand
+    counter: Any = None  # a started count (queries.counting), when the caller asked for one
 
     @property
     def start_cursor(self) -> str | None:
@@ -35,7 +37,7 @@ class Page:
         return self.cursors[-1] if self.cursors else None
 
     def total_count(self) -> int:
-        return self.queryset.count()
+        return self.counter() if self.counter is not None else self.queryset.count()
 
 
 def _value(row, path: str):
@@ -105,7 +107,8 @@ def _order(keys, reverse: bool, model) -> list:
     return out
 
 
-def paginate(queryset: QuerySet, keys, *, first=None, after=None, last=None, before=None) -> Page:
+def paginate(queryset: QuerySet, keys, *, first=None, after=None, last=None, before=None,
+             with_count: bool = False) -> Page:
     errors = {}
     if first is not None and last is not None:
         errors["first"] = "give first or last, not both"
@@ -118,6 +121,7 @@ def paginate(queryset: QuerySet, keys, *, first=None, after=None, last=None, bef
         raise InputError(errors)
     model = queryset.model
     base = queryset
+    counter = start_count(queryset) if with_count else None  # overlaps the page query
     qs = queryset
     if after:
         qs = qs.filter(_beyond(keys, _decode_cursor(after, keys, model, "after"), True))
@@ -133,4 +137,4 @@ def paginate(queryset: QuerySet, keys, *, first=None, after=None, last=None, bef
         has_next = len(rows) > first
         rows = rows[:first]
         has_previous = bool(after)
-    return Page(rows, [encode_cursor(r, keys) for r in rows], has_next, has_previous, base)
+    return Page(rows, [encode_cursor(r, keys) for r in rows], has_next, has_previous, base, counter)
