@@ -19,7 +19,7 @@ from django.db import transaction
 from saleor.core.db.connection import allow_writer
 from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
 
-from . import __version__, auth, conf, db, faults
+from . import __version__, app_manifest, auth, conf, db, faults
 from .ingest import inbox
 from .ingest.saleor_mapping import checkout_ref, order_ref, user_ref
 from .models import InboundEvent, Source
@@ -259,6 +259,22 @@ def _app_for_token(token: str):
     if app is not None:
         _app_tokens[digest] = (time.monotonic(), app.pk)
     return app
+
+
+def install_dashboard_app(origin: str) -> tuple[bool, str]:
+    """Install the Dashboard app from this Saleor's own manifest URL, through Saleor's own
+    install task (fetch, validate, create the app and its extensions, post the token)."""
+    from saleor.app.models import AppInstallation
+    from saleor.app.tasks import install_app_task
+    from saleor.permission.enums import get_permissions_from_names
+
+    manifest_url = origin.rstrip("/") + app_manifest.PREFIX + "/app/manifest"
+    with allow_writer():
+        installation = AppInstallation.objects.create(app_name="LTV retention CRM", manifest_url=manifest_url)
+        installation.permissions.set(get_permissions_from_names(app_manifest.PERMISSIONS))
+        install_app_task(installation.pk, activate=True)
+        left = AppInstallation.objects.filter(pk=installation.pk).first()  # deleted on success
+    return (True, f"installed from {manifest_url}") if left is None else (False, left.message or "failed")
 
 
 auth.set_token_resolver(_saleor_principal)

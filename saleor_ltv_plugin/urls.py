@@ -11,6 +11,8 @@ app_name = "saleor_ltv_plugin"
 urlpatterns = [
     # Saleor passes the path after the plugin id, with its leading slash.
     path("health", views.health, name="health"),
+    path("app/manifest", views.manifest, name="app-manifest"),
+    path("app/register", views.app_register, name="app-register"),
     path("graphql/", graphql_view, name="graphql"),
     path("api/v1/openapi.json", openapi_view, name="openapi"),
     path("api/v1/", api.urls),

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
-from . import __version__
+from . import __version__, app_manifest
 from .models import (
     Account,
     AccountMetrics,
@@ -73,3 +75,24 @@ def health(request: HttpRequest) -> JsonResponse:
         body["database"] = "unreachable"
         return JsonResponse(body, status=503)
     return JsonResponse(body)
+
+
+@require_GET
+def manifest(request: HttpRequest) -> JsonResponse:
+    """The Dashboard app manifest, with absolute URLs on the host Saleor was reached at."""
+    return JsonResponse(app_manifest.build(request.build_absolute_uri("/")))
+
+
+@csrf_exempt
+@require_POST
+def app_register(request: HttpRequest) -> JsonResponse:
+    """Saleor's install flow posts {"auth_token": …} here. The plugin calls Saleor in-process and
+    keeps no token; it only confirms, so the installation completes."""
+    try:
+        body = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict) or not isinstance(body.get("auth_token"), str) or not body["auth_token"]:
+        return JsonResponse({"error": {"field": "auth_token", "message": "a JSON body with auth_token is required"}},
+                            status=400)
+    return JsonResponse({"success": True})

@@ -60,3 +60,23 @@ def test_dispatch_routes_saleor_plugin_paths_and_404s_unknown_ones():
 
 def test_health_refuses_post(client):
     assert client.post("/plugins/global/saleor.ltv/health").status_code == 405
+
+
+def test_app_manifest_lists_the_dashboard_extensions(client):
+    body = client.get("/plugins/global/saleor.ltv/app/manifest", HTTP_HOST="localhost:8000").json()
+    assert body["id"] == "saleor.ltv" and set(body["permissions"]) == {"MANAGE_USERS", "MANAGE_ORDERS"}
+    assert body["tokenTargetUrl"] == "http://localhost:8000/plugins/global/saleor.ltv/app/register"
+    mounts = {(e["mount"], e["target"]) for e in body["extensions"]}
+    assert mounts == {("NAVIGATION_CUSTOMERS", "APP_PAGE"), ("CUSTOMER_DETAILS_WIDGETS", "WIDGET"),
+                      ("ORDER_DETAILS_WIDGETS", "WIDGET"), ("CUSTOMER_OVERVIEW_MORE_ACTIONS", "APP_PAGE")}
+    for extension in body["extensions"]:  # Saleor refuses an extension asking more than the app
+        assert set(extension["permissions"]) <= set(body["permissions"])
+        assert extension["url"].startswith(("/", body["appUrl"]))
+
+
+def test_app_register_confirms_a_token_and_refuses_junk(client):
+    url = "/plugins/global/saleor.ltv/app/register"
+    assert client.post(url, {"auth_token": "abc"}, content_type="application/json").json() == {"success": True}
+    assert client.post(url, "[]", content_type="application/json").status_code == 400
+    assert client.post(url, "{", content_type="application/json").status_code == 400
+    assert client.get(url).status_code == 405
