@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja.security import HttpBearer
+from ninja.security.base import AuthBase
 
 from ..auth import ANONYMOUS, Principal, Scope, authenticate
 from .errors import Forbidden
 
 
-class Bearer(HttpBearer):
+class Bearer(AuthBase):
+    # AuthBase, not HttpBearer: besides "Authorization: Bearer" we read Saleor's
+    # Authorization-Bearer and X-API-Key headers, all through auth.authenticate.
+    openapi_type = "http"
+    openapi_scheme = "bearer"
     openapi_description = (
         "A Saleor access token (staff, app-extension), a Saleor app token, or a plugin API key "
         "(`ltv_…`). X-API-Key is accepted as well."
@@ -18,9 +22,6 @@ class Bearer(HttpBearer):
     def __call__(self, request: HttpRequest):
         principal = authenticate(request)  # AuthError → 401 with the reason
         return None if principal is ANONYMOUS else principal
-
-    def authenticate(self, request: HttpRequest, token: str):  # pragma: no cover — __call__ decides
-        return None
 
 
 def need(request: HttpRequest, scope: Scope) -> Principal:

@@ -15,6 +15,18 @@ from .enums import LtvCpmCell, LtvRfmSegment, LtvStage
 MAX_NESTED = 50
 
 
+def _node(info, queryset, id):
+    """Node lookup for staff: the read permission, then the row or None (Relay's not-found)."""
+    from ..auth import Scope
+    from .permissions import require
+
+    require(info, Scope.READ)
+    try:
+        return queryset.get(pk=int(id))
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        return None
+
+
 def _bounded(value: int | None, default: int) -> int:
     return max(0, min(MAX_NESTED, default if value is None else value))
 
@@ -150,14 +162,7 @@ class LtvAccount(graphene.ObjectType):
 
     @classmethod
     def get_node(cls, info, id):
-        from .permissions import require
-        from ..auth import Scope
-
-        require(info, Scope.READ)
-        try:
-            return Account.objects.select_related("metrics").get(pk=int(id))
-        except (Account.DoesNotExist, ValueError, TypeError):
-            return None
+        return _node(info, Account.objects.select_related("metrics"), id)
 
     @classmethod
     def is_type_of(cls, root, info):
@@ -211,14 +216,7 @@ class LtvSavedSegment(graphene.ObjectType):
 
     @classmethod
     def get_node(cls, info, id):
-        from .permissions import require
-        from ..auth import Scope
-
-        require(info, Scope.READ)
-        try:
-            return SavedSegment.objects.get(pk=int(id))
-        except (SavedSegment.DoesNotExist, ValueError, TypeError):
-            return None
+        return _node(info, SavedSegment.objects.all(), id)
 
     @classmethod
     def is_type_of(cls, root, info):
