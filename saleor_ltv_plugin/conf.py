@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import zoneinfo
 from dataclasses import dataclass, fields
 from typing import Any, Callable
 
 ACCOUNT_KEY_RULES = ("company", "metadata", "user")
+_EMAIL = re.compile(r"[^@\s,<>]+@[^@\s,<>]+\.[^@\s,<>]+")
 
 
 class SettingsError(ValueError):
@@ -38,6 +40,24 @@ class ChannelSettings:
     loyal_min_repeats: int = 5
     abandoned_checkout_minutes: int = 60
     reconcile_window_days: int = 7
+    # automation: who sends, to whom, when and how often
+    sender_name: str = ""
+    sender_email: str = ""
+    sender_postal_address: str = ""
+    public_url: str = ""
+    checkout_url_template: str = ""
+    shop_url: str = ""
+    consent_mode: str = "opt_in"
+    default_language: str = "ja"
+    quiet_hours_start: int = 21
+    quiet_hours_end: int = 8
+    frequency_cap_per_week: int = 3
+    attribution_window_days: int = 7
+    holdout_percent: int = 10
+    tool_cost_per_month: int = 0
+    staff_alert_emails: str = ""
+    staff_webhook_url: str = ""
+    staff_webhook_secret: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -56,7 +76,29 @@ FIELD_HELP = {
     "loyal_min_repeats": "Lifecycle: repeat purchases needed to be 'loyal' (while still active).",
     "abandoned_checkout_minutes": "A checkout idle this long with lines and an e-mail is 'abandoned'.",
     "reconcile_window_days": "How far back the reconcile task compares Saleor's orders with ours.",
+    "sender_name": "Sender name on buyer mail (特定電子メール法 / CAN-SPAM: who sends it).",
+    "sender_email": "Sender address on buyer mail; empty uses Django's DEFAULT_FROM_EMAIL.",
+    "sender_postal_address": "The sender's postal address, printed in every marketing mail's footer.",
+    "public_url": "Where this plugin's routes are reachable from the internet, e.g. "
+    "https://api.shop.example/plugins/global/saleor.ltv/ (unsubscribe and tracking links).",
+    "checkout_url_template": "Storefront link back to a cart; {token} is replaced by the checkout token.",
+    "shop_url": "Storefront home page, the target of a mail's main button when nothing more specific exists.",
+    "consent_mode": "'opt_in' (mail only buyers who granted consent; Japan's 特定電子メール法) or "
+    "'opt_out' (mail unless they revoked it).",
+    "default_language": "Language of buyer mail when the buyer's own is unknown or not offered: ja or en.",
+    "quiet_hours_start": "Buyer mail is not sent from this hour (0-23, shop time zone) …",
+    "quiet_hours_end": "… until this hour; due mail waits. Equal start and end: no quiet hours.",
+    "frequency_cap_per_week": "At most this many marketing mails per buyer in any 7 days (0: no cap).",
+    "attribution_window_days": "An order this many days after a send or click is credited to it.",
+    "holdout_percent": "Share of each scenario's audience not messaged, to measure incremental revenue (0-50).",
+    "tool_cost_per_month": "What the tool costs per month in the channel's currency (ROAS denominator).",
+    "staff_alert_emails": "Comma-separated staff addresses for churn-risk and purchase-intent alerts.",
+    "staff_webhook_url": "Outgoing webhook for staff alerts (Slack/Teams incoming webhook or your own).",
+    "staff_webhook_secret": "Shared secret: each webhook carries X-LTV-Signature, HMAC-SHA256 of the body.",
 }
+
+CHOICES = {"account_key": ACCOUNT_KEY_RULES, "consent_mode": ("opt_in", "opt_out"), "default_language": ("ja", "en")}
+
 
 
 def _coerce(name: str, value: Any, default: Any) -> Any:
@@ -94,8 +136,21 @@ def _validate(values: dict[str, Any], prefix: str = "") -> tuple[dict[str, Any],
             clean[name] = _coerce(name, value, getattr(defaults, name))
         except ValueError as exc:
             errors[prefix + name] = str(exc)
-    if "account_key" in clean and clean["account_key"] not in ACCOUNT_KEY_RULES:
-        errors[prefix + "account_key"] = f"must be one of {', '.join(ACCOUNT_KEY_RULES)}"
+    for name, allowed in CHOICES.items():
+        if name in clean and clean[name] not in allowed:
+            errors[prefix + name] = f"must be one of {', '.join(allowed)}"
+    for name in ("quiet_hours_start", "quiet_hours_end"):
+        if name in clean and clean[name] > 23:
+            errors[prefix + name] = "must be an hour from 0 to 23"
+    if clean.get("holdout_percent", 0) > 50:
+        errors[prefix + "holdout_percent"] = "must be at most 50"
+    for name in ("public_url", "staff_webhook_url", "shop_url"):
+        if clean.get(name) and not clean[name].startswith(("https://", "http://")):
+            errors[prefix + name] = "must be an http(s) URL"
+    for name in ("sender_email", "staff_alert_emails"):
+        bad = [a for a in clean.get(name, "").split(",") if a.strip() and not _EMAIL.fullmatch(a.strip())]
+        if bad:
+            errors[prefix + name] = f"not an e-mail address: {bad[0].strip()!r}"
     if "timezone" in clean:
         try:
             zoneinfo.ZoneInfo(clean["timezone"])

@@ -11,6 +11,7 @@ plugins (PluginsManager.webhook), so per-channel values live in the
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import time
 
@@ -30,6 +31,44 @@ logger = logging.getLogger(__name__)
 _defaults = conf.ChannelSettings()
 _STRING = ConfigurationTypeField.STRING
 _BOOLEAN = ConfigurationTypeField.BOOLEAN
+
+
+_LABELS = {
+    "account_key": "Account key rule",
+    "account_metadata_key": "Account metadata key",
+    "merge_same_day_orders": "Merge same-day orders",
+    "timezone": "Shop time zone",
+    "new_customer_days": "New-customer window (days)",
+    "dormant_after_days": "Dormant after (days)",
+    "lost_after_days": "Lost after (days)",
+    "loyal_min_repeats": "Loyal: minimum repeat purchases",
+    "abandoned_checkout_minutes": "Checkout abandoned after (minutes)",
+    "reconcile_window_days": "Reconcile window (days)",
+    "sender_name": "Sender name",
+    "sender_email": "Sender e-mail",
+    "sender_postal_address": "Sender postal address",
+    "public_url": "Public URL of the plugin",
+    "checkout_url_template": "Cart link template",
+    "shop_url": "Storefront URL",
+    "consent_mode": "Marketing consent mode",
+    "default_language": "Default mail language",
+    "quiet_hours_start": "Quiet hours start (hour)",
+    "quiet_hours_end": "Quiet hours end (hour)",
+    "frequency_cap_per_week": "Mails per buyer per week (cap)",
+    "attribution_window_days": "Attribution window (days)",
+    "holdout_percent": "Holdout share (%)",
+    "tool_cost_per_month": "Tool cost per month",
+    "staff_alert_emails": "Staff alert e-mails",
+    "staff_webhook_url": "Staff alert webhook URL",
+    "staff_webhook_secret": "Staff alert webhook secret",
+}
+_KINDS = {"merge_same_day_orders": _BOOLEAN, "staff_webhook_secret": ConfigurationTypeField.SECRET,
+          "sender_postal_address": ConfigurationTypeField.MULTILINE}
+
+
+def _default_value(name: str):
+    value = getattr(_defaults, name)
+    return value if isinstance(value, (bool, str)) else str(value)
 
 
 def _field(name: str, label: str, kind: str = _STRING) -> dict:
@@ -56,29 +95,11 @@ class LTVPlugin(BasePlugin):
     CONFIGURATION_PER_CHANNEL = False
     DEFAULT_ACTIVE = True
     DEFAULT_CONFIGURATION = [
-        {"name": "account_key", "value": _defaults.account_key},
-        {"name": "account_metadata_key", "value": _defaults.account_metadata_key},
-        {"name": "merge_same_day_orders", "value": _defaults.merge_same_day_orders},
-        {"name": "timezone", "value": _defaults.timezone},
-        {"name": "new_customer_days", "value": str(_defaults.new_customer_days)},
-        {"name": "dormant_after_days", "value": str(_defaults.dormant_after_days)},
-        {"name": "lost_after_days", "value": str(_defaults.lost_after_days)},
-        {"name": "loyal_min_repeats", "value": str(_defaults.loyal_min_repeats)},
-        {"name": "abandoned_checkout_minutes", "value": str(_defaults.abandoned_checkout_minutes)},
-        {"name": "reconcile_window_days", "value": str(_defaults.reconcile_window_days)},
+        *({"name": f.name, "value": _default_value(f.name)} for f in dataclasses.fields(conf.ChannelSettings)),
         {"name": "channel_overrides", "value": ""},
     ]
     CONFIG_STRUCTURE = {
-        "account_key": _field("account_key", "Account key rule"),
-        "account_metadata_key": _field("account_metadata_key", "Account metadata key"),
-        "merge_same_day_orders": _field("merge_same_day_orders", "Merge same-day orders", _BOOLEAN),
-        "timezone": _field("timezone", "Shop time zone"),
-        "new_customer_days": _field("new_customer_days", "New-customer window (days)"),
-        "dormant_after_days": _field("dormant_after_days", "Dormant after (days)"),
-        "lost_after_days": _field("lost_after_days", "Lost after (days)"),
-        "loyal_min_repeats": _field("loyal_min_repeats", "Loyal: minimum repeat purchases"),
-        "abandoned_checkout_minutes": _field("abandoned_checkout_minutes", "Checkout abandoned after (minutes)"),
-        "reconcile_window_days": _field("reconcile_window_days", "Reconcile window (days)"),
+        **{name: _field(name, label, _KINDS.get(name, _STRING)) for name, label in _LABELS.items()},
         "channel_overrides": {
             "type": ConfigurationTypeField.MULTILINE,
             "label": "Per-channel overrides (JSON)",

@@ -23,6 +23,21 @@ BEAT_SCHEDULE = {
         "schedule": timedelta(hours=24),
         "options": {"expires": 6 * 3600},
     },
+    "ltv-scan-scenarios": {
+        "task": "saleor_ltv_plugin.scan_scenarios",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 120},
+    },
+    "ltv-dispatch-outbox": {
+        "task": "saleor_ltv_plugin.dispatch_outbox",
+        "schedule": timedelta(seconds=15),
+        "options": {"expires": 60},
+    },
+    "ltv-release-outbox-leases": {
+        "task": "saleor_ltv_plugin.release_outbox_leases",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 60},
+    },
     "ltv-purge-inbound-events": {
         "task": "saleor_ltv_plugin.purge_inbound_events",
         "schedule": timedelta(days=1),

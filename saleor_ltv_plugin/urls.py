@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import views
 from .api import api, openapi_view
+from .automation import views as mail_views
 from .graphql.view import graphql_view
 
 app_name = "saleor_ltv_plugin"
@@ -14,6 +15,9 @@ urlpatterns = [
     path("app/manifest", views.manifest, name="app-manifest"),
     path("app/register", views.app_register, name="app-register"),
     path("graphql/", graphql_view, name="graphql"),
+    path("u/<str:token>", mail_views.unsubscribe, name="unsubscribe"),
+    path("t/o/<str:token>.gif", mail_views.opened, name="track-open"),
+    path("t/c/<str:token>", mail_views.clicked, name="track-click"),
     path("api/v1/openapi.json", openapi_view, name="openapi"),
     path("api/v1/", api.urls),
 ]

@@ -14,3 +14,10 @@ DATABASES = {
 CELERY_TASK_ALWAYS_EAGER = True
 LTV_PLUGIN = {"account_key": "company", "timezone": "Asia/Tokyo"}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Mail goes to a real SMTP server on loopback (tests/automation start an aiosmtpd sink).
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = "127.0.0.1"
+EMAIL_PORT = int(os.environ.get("LTV_TEST_SMTP_PORT", "2525"))
+EMAIL_TIMEOUT = 5
+DEFAULT_FROM_EMAIL = "shop@ltv.example"
+LTV_OUTBOX_LEASE_SECONDS = int(os.environ.get("LTV_TEST_LEASE_SECONDS", "300"))

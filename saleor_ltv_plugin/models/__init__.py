@@ -18,3 +18,13 @@ from .facts import (  # noqa: F401
 )
 from .metrics import AccountMetrics, AccountSkuRhythm, RecomputeRun, SegmentSnapshot  # noqa: F401
 from .api import ApiKey, ChannelInsight, SavedSegment, SavedSegmentCount  # noqa: F401
+from .automation import (  # noqa: F401
+    Alert,
+    AlertKind,
+    AlertState,
+    Channel,
+    Enrollment,
+    MessageStatus,
+    OutboxMessage,
+    ScenarioSetting,
+)

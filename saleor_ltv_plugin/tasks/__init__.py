@@ -6,9 +6,19 @@ from .ingest import (
     purge_inbound_events_task,
     reconcile_orders_task,
 )
+from .automation import (
+    dispatch_outbox_task,
+    release_outbox_leases_task,
+    scan_scenarios_task,
+    send_outbox_task,
+)
 from .metrics import recompute_metrics_task
 
 __all__ = [
+    "dispatch_outbox_task",
+    "release_outbox_leases_task",
+    "scan_scenarios_task",
+    "send_outbox_task",
     "recompute_metrics_task",
     "mark_abandoned_checkouts_task",
     "process_inbound_events_task",

@@ -1,0 +1,1 @@
+"""Ready retention scenarios: triggers, the outbox, delivery channels, alerts and reports."""

@@ -1,0 +1,186 @@
+"""The ready scenarios (the seeds' 鉄板施策): triggers, steps, parameters and their mail copy.
+
+A step's delay counts from the enrollment's anchor (the checkout's last change, the
+registration, the predicted reorder date …). Stop conditions are re-checked when a
+message is due, so a buyer who ordered in between gets nothing more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+EMAIL, STAFF_ALERT, STAFF_EMAIL, STAFF_WEBHOOK, CALL_TASK = (
+    "email", "staff_alert", "staff_email", "staff_webhook", "call_task",
+)
+ORDERED, CHECKOUT_COMPLETED, CHECKOUT_STARTED = "ordered", "checkout_completed", "checkout_started"
+STAFF_KINDS = (STAFF_ALERT, STAFF_EMAIL, STAFF_WEBHOOK, CALL_TASK)
+
+
+@dataclass(frozen=True)
+class Param:
+    default: object
+    help: str
+    minimum: float = 0
+    maximum: float = 10_000
+
+
+@dataclass(frozen=True)
+class Scenario:
+    key: str
+    title: dict[str, str]
+    description: str
+    trigger: str
+    # Buyer mail steps get their delays from the `delays_hours` parameter (one mail each);
+    # staff steps run at the anchor, a call task after `call_after_hours`.
+    staff_steps: tuple[str, ...] = ()
+    stop_on: tuple[str, ...] = (ORDERED,)
+    params: dict[str, Param] = field(default_factory=dict)
+    copy: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def mails_buyer(self) -> bool:
+        return "delays_hours" in self.params
+
+
+def _delays(default: list[float], help_text: str = "Hours after the trigger for each mail (one mail each).") -> Param:
+    return Param(default, help_text, 0, 24 * 365)
+
+
+_SEGMENT = Param(None, "Also start for accounts that enter this saved segment (its id); empty: off.")
+
+SCENARIOS: dict[str, Scenario] = {s.key: s for s in [
+    Scenario(
+        key="abandoned_checkout",
+        title={"ja": "カゴ落ちフォロー", "en": "Abandoned checkout"},
+        description="A checkout with an e-mail and lines, idle and not completed: up to three mails "
+        "with its lines and a link back to it; stops when it completes or the buyer orders.",
+        trigger="checkout idle for the first delay",
+        stop_on=(ORDERED, CHECKOUT_COMPLETED),
+        params={"delays_hours": _delays([1, 24, 72]),
+                "min_total": Param(0, "Only carts worth at least this much (channel currency).", 0, 10**9)},
+        copy={
+            "ja": {"subject": "お買い物カゴに商品が残っています",
+                   "intro": "{name}様、お買い物カゴに商品が残っています。在庫がなくなる前にご購入手続きをお済ませください。",
+                   "cta": "カゴに戻る"},
+            "en": {"subject": "You left something in your cart",
+                   "intro": "{name}, your cart is waiting. Complete your order before the items run out.",
+                   "cta": "Back to your cart"},
+        },
+    ),
+    Scenario(
+        key="browse_abandonment",
+        title={"ja": "閲覧落ちフォロー", "en": "Browse abandonment"},
+        description="Product views reported by the storefront with no cart or order since.",
+        trigger="last product view older than the first delay",
+        stop_on=(ORDERED, CHECKOUT_STARTED),
+        params={"delays_hours": _delays([2]),
+                "lookback_hours": Param(48, "Only views in this many hours before the scan.", 1, 24 * 30)},
+        copy={
+            "ja": {"subject": "ご覧になった商品のご案内", "intro": "{name}様、先日ご覧になった商品をご案内します。",
+                   "cta": "商品を見る"},
+            "en": {"subject": "Still thinking it over?", "intro": "{name}, here are the products you looked at.",
+                   "cta": "See the products"},
+        },
+    ),
+    Scenario(
+        key="registered_no_purchase",
+        title={"ja": "会員登録後未購入フォロー", "en": "Registered, never bought"},
+        description="Follow-up mails after sign-up until the first order.",
+        trigger="registration",
+        params={"delays_hours": _delays([24, 168])},
+        copy={
+            "ja": {"subject": "ご登録ありがとうございます", "intro": "{name}様、ご登録ありがとうございます。人気の商品をご紹介します。",
+                   "cta": "ショップを見る"},
+            "en": {"subject": "Welcome — here is where to start", "intro": "{name}, thanks for signing up. "
+                   "Here are the products our customers reorder most.", "cta": "Visit the shop"},
+        },
+    ),
+    Scenario(
+        key="reorder_reminder",
+        title={"ja": "買い忘れ防止リマインド", "en": "Reorder reminder"},
+        description="Shortly before an account × SKU's predicted reorder date, to the company's buyers, "
+        "listing the items due.",
+        trigger="predicted reorder date minus the lead time",
+        params={"delays_hours": _delays([0]),
+                "lead_days": Param(3, "Days before the predicted reorder date.", 0, 60),
+                "segment_id": _SEGMENT},
+        copy={
+            "ja": {"subject": "そろそろご注文の時期です", "intro": "{name}様、いつもご利用ありがとうございます。"
+                   "以下の商品がそろそろなくなる頃です。", "cta": "まとめて注文する"},
+            "en": {"subject": "Time to reorder?", "intro": "{name}, these items are about due for a reorder.",
+                   "cta": "Reorder now"},
+        },
+    ),
+    Scenario(
+        key="churn_risk",
+        title={"ja": "離脱傾向フォロー", "en": "Churn risk"},
+        description="An account past its own purchase rhythm by the grace factor: staff alert, mails to "
+        "the buyers, and for top accounts a call task when the mails get no order.",
+        trigger="overdue beyond the grace factor (AccountMetrics.churn_risk)",
+        staff_steps=(STAFF_ALERT, STAFF_EMAIL, STAFF_WEBHOOK, CALL_TASK),
+        params={"delays_hours": _delays([0, 168, 336]),
+                "call_after_hours": Param(504, "Call task this many hours after the trigger with no order.", 0, 24 * 365),
+                "call_top_rfm_rank": Param(2, "Call tasks only for accounts with an RFM rank at most this (1 best).", 1, 7),
+                "segment_id": _SEGMENT},
+        copy={
+            "ja": {"subject": "その後いかがでしょうか", "intro": "{name}様、最近ご注文がないようですが、お困りのことはございませんか。",
+                   "cta": "ショップを見る"},
+            "en": {"subject": "We have not seen you in a while", "intro": "{name}, it has been a while since your "
+                   "last order. Anything we can help with?", "cta": "Visit the shop"},
+        },
+    ),
+    Scenario(
+        key="high_intent",
+        title={"ja": "購入確度の高い企業", "en": "High purchase intent"},
+        description="A dormant or high-value account active again (a new checkout, product views): staff alert.",
+        trigger="new checkout or product views by a dormant, lost or top account",
+        staff_steps=(STAFF_ALERT, STAFF_EMAIL, STAFF_WEBHOOK),
+        stop_on=(),
+        params={"window_hours": Param(24, "Activity within this many hours.", 1, 24 * 14),
+                "top_rfm_rank": Param(2, "Accounts with an RFM rank at most this count as high-value.", 1, 7)},
+    ),
+    Scenario(
+        key="winback",
+        title={"ja": "休眠掘り起こし", "en": "Dormant win-back"},
+        description="An account that just turned dormant: mails inviting it back.",
+        trigger="entered the dormant stage",
+        params={"delays_hours": _delays([0, 336]), "segment_id": _SEGMENT},
+        copy={
+            "ja": {"subject": "お久しぶりです。特別なご案内です", "intro": "{name}様、しばらくご注文がございませんので、ご案内をお送りします。",
+                   "cta": "ショップを見る"},
+            "en": {"subject": "It has been a while", "intro": "{name}, we would love to have you back.",
+                   "cta": "Visit the shop"},
+        },
+    ),
+    Scenario(
+        key="f2_followup",
+        title={"ja": "新規顧客の2回目購入フォロー", "en": "Second-purchase follow-up"},
+        description="A new customer with one purchase: a follow-up some days after it (F2 conversion).",
+        trigger="first purchase plus the delay",
+        params={"delays_hours": _delays([336]), "segment_id": _SEGMENT},
+        copy={
+            "ja": {"subject": "ご購入ありがとうございました", "intro": "{name}様、先日はご購入ありがとうございました。"
+                   "お使い心地はいかがでしょうか。", "cta": "次のご注文へ"},
+            "en": {"subject": "How is your order working out?", "intro": "{name}, thanks for your first order. "
+                   "Here is what customers like you buy next.", "cta": "Shop again"},
+        },
+    ),
+    Scenario(
+        key="cross_sell",
+        title={"ja": "クロスセル", "en": "Cross-sell"},
+        description="After a product with a strong A→B transition, the next product to an account that "
+        "has not bought it.",
+        trigger="last purchase contained A; A→B lift over the minimum",
+        params={"delays_hours": _delays([168]),
+                "min_lift": Param(1.5, "Minimum lift of the A→B transition.", 1, 1000),
+                "segment_id": _SEGMENT},
+        copy={
+            "ja": {"subject": "こちらの商品もおすすめです", "intro": "{name}様、ご購入の商品と一緒によく選ばれている商品です。",
+                   "cta": "商品を見る"},
+            "en": {"subject": "Goes well with your last order", "intro": "{name}, customers who bought what "
+                   "you bought often add this next.", "cta": "See the product"},
+        },
+    ),
+]}
+
+LANGUAGES = ("ja", "en")

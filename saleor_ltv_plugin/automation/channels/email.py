@@ -1,0 +1,52 @@
+"""E-mail through Django's configured backend: SMTP two-phase, anything else (anymail …) plainly."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.smtp import EmailBackend as DjangoSMTPBackend
+from django.utils.module_loading import import_string
+
+from . import LOST_LEASE, RETRY, SENT, Outcome
+from .smtp import TwoPhaseSMTP
+
+
+def uses_smtp() -> bool:
+    try:
+        return issubclass(import_string(settings.EMAIL_BACKEND), DjangoSMTPBackend)
+    except ImportError:
+        return False
+
+
+class BackendSender:
+    """A provider API (django-anymail) or a test backend: send, then commit.
+
+    A crash between the provider accepting and the commit sends again; the stable
+    Message-ID lets the provider or the mailbox fold the copy.
+    """
+
+    def __init__(self):
+        self.connection = get_connection(fail_silently=False)
+
+    def send(self, email: EmailMessage, commit: Callable[[], bool]) -> Outcome:
+        try:
+            sent = self.connection.send_messages([email])
+        except Exception as exc:  # providers raise their own error classes
+            return Outcome(RETRY, f"{type(exc).__name__}: {exc}")
+        if not sent:
+            return Outcome(RETRY, "the backend sent nothing")
+        if not commit():
+            return Outcome(LOST_LEASE, "sent, but another worker owned the row")
+        return Outcome(SENT, committed=True)
+
+    def close(self, polite: bool = True) -> None:
+        try:
+            self.connection.close()
+        except Exception:
+            pass
+
+
+def sender():
+    return TwoPhaseSMTP() if uses_smtp() else BackendSender()

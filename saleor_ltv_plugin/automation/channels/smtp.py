@@ -1,0 +1,117 @@
+"""SMTP with the outbox commit between the message body and its final dot.
+
+A worker killed before the commit leaves the DATA unterminated; the server drops the
+connection's message (RFC 5321 §4.1.1.4), the lease runs out, and the row is sent
+again: no duplicate. Killed after the commit, the final dot is already in the
+kernel's send buffer. What remains is RFC 1047's window — the server took the dot
+but its reply is lost — where the row stays sent (no duplicate) and says so.
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+import ssl
+from typing import Callable
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.core.mail.message import sanitize_address
+
+from . import DEAD, LOST_LEASE, RETRY, SENT, UNCONFIRMED, Outcome
+
+_LINE_START_DOT = re.compile(rb"(?m)^\.")
+_BARE_EOL = re.compile(rb"(?:\r\n|\n|\r(?!\n))")
+
+
+class SMTPError(Exception):
+    def __init__(self, code: int, text: str):
+        self.code, self.text = code, text
+        super().__init__(f"{code} {text}")
+
+
+def _check(code: int, response: bytes | str, accepted: tuple[int, ...]) -> None:
+    if code not in accepted:
+        raise SMTPError(code, response.decode(errors="replace") if isinstance(response, bytes) else str(response))
+
+
+class TwoPhaseSMTP:
+    """One connection, reused for a batch, configured like Django's SMTP backend."""
+
+    def __init__(self):
+        self.host, self.port = settings.EMAIL_HOST, settings.EMAIL_PORT
+        self.username, self.password = settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD
+        self.use_tls, self.use_ssl = settings.EMAIL_USE_TLS, settings.EMAIL_USE_SSL
+        self.timeout = getattr(settings, "EMAIL_TIMEOUT", None) or 30
+        self.connection: smtplib.SMTP | None = None
+
+    def _open(self) -> smtplib.SMTP:
+        if self.connection is None:
+            context = ssl.create_default_context()
+            if self.use_ssl:
+                conn = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+            else:
+                conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                if self.use_tls:
+                    conn.starttls(context=context)
+            conn.ehlo_or_helo_if_needed()
+            if self.username and self.password:
+                conn.login(self.username, self.password)
+            self.connection = conn
+        return self.connection
+
+    def close(self, polite: bool = True) -> None:
+        if self.connection is not None:
+            try:
+                if polite:
+                    self.connection.quit()
+                else:  # mid-DATA: drop the socket so the server discards the message
+                    self.connection.close()
+            except (smtplib.SMTPException, OSError):
+                self.connection.close()
+            self.connection = None
+
+    def send(self, email: EmailMessage, commit: Callable[[], bool]) -> Outcome:
+        encoding = email.encoding or settings.DEFAULT_CHARSET
+        sender = sanitize_address(email.from_email, encoding)
+        recipients = [sanitize_address(a, encoding) for a in email.recipients()]
+        data = _BARE_EOL.sub(b"\r\n", email.message().as_bytes(linesep="\r\n"))
+        body = _LINE_START_DOT.sub(b"..", data)
+        if not body.endswith(b"\r\n"):
+            body += b"\r\n"
+        try:
+            conn = self._open()
+            _check(*conn.mail(sender), (250,))
+            for recipient in recipients:
+                _check(*conn.rcpt(recipient), (250, 251))
+            _check(*conn.docmd("DATA"), (354,))
+            conn.send(body)
+        except SMTPError as exc:
+            self._reset_after(exc.code)
+            return Outcome(DEAD if 500 <= exc.code < 600 else RETRY, str(exc))
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close(polite=False)
+            return Outcome(RETRY, f"{type(exc).__name__}: {exc}")
+        if not commit():
+            self.close(polite=False)
+            return Outcome(LOST_LEASE)
+        try:
+            conn.send(b".\r\n")
+            code, text = conn.getreply()
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close(polite=False)
+            return Outcome(UNCONFIRMED, f"no reply to the end of data: {type(exc).__name__}: {exc}", committed=True)
+        reply = text.decode(errors="replace")
+        if code == 250:
+            return Outcome(SENT, f"{code} {reply}"[:500], committed=True)
+        self._reset_after(code)
+        return Outcome(DEAD if 500 <= code < 600 else RETRY, f"{code} {reply}", committed=True)
+
+    def _reset_after(self, code: int) -> None:
+        if code == 421 or self.connection is None:
+            self.close(polite=False)
+            return
+        try:
+            self.connection.rset()
+        except (smtplib.SMTPException, OSError):
+            self.close(polite=False)

@@ -1,0 +1,280 @@
+"""Sending the outbox: claim due rows under a lease, re-check them, deliver, record.
+
+At-least-once underneath (a lost worker's lease runs out and the row is claimed
+again), exactly-once effect on top: a row is marked sent only by the worker whose
+claim is current (``attempts`` is the fencing token), and channels commit that mark
+at the last moment they can still take the message back.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import zoneinfo
+from collections import Counter
+from datetime import datetime, timedelta
+
+from django.conf import settings as django_settings
+from django.db import connection, transaction
+from django.db.models import Count, F, Max
+from django.utils import timezone
+
+from ..models import Alert, CheckoutFact, CheckoutState, ConsentState, MessageStatus, OrderFact, OutboxMessage
+from . import catalog, render
+from . import settings as scenario_settings
+from .channels import DEAD, LOST_LEASE, RETRY, SENT, UNCONFIRMED, Outcome, webhook
+from .channels.email import sender as email_sender
+
+logger = logging.getLogger(__name__)
+BATCH = 100
+MAX_ATTEMPTS = 8
+ACTIVITY_ANCHORED = ("abandoned_checkout", "browse_abandonment", "registered_no_purchase")
+
+
+def lease() -> timedelta:
+    return timedelta(seconds=getattr(django_settings, "LTV_OUTBOX_LEASE_SECONDS", 300))
+
+
+def backoff(attempts: int) -> timedelta:
+    """1 min, 2, 4 … capped at 6 h."""
+    return timedelta(seconds=min(60 * 2 ** max(attempts - 1, 0), 6 * 3600))
+
+
+def claim(limit: int, now: datetime) -> list[OutboxMessage]:
+    with transaction.atomic():
+        due = (OutboxMessage.objects.filter(status__in=[MessageStatus.PENDING, MessageStatus.FAILED], due_at__lte=now)
+               .order_by("due_at", "id"))
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.values_list("id", flat=True)[:limit])
+        if ids:
+            OutboxMessage.objects.filter(id__in=ids).update(
+                status=MessageStatus.SENDING, lease_until=now + lease(), attempts=F("attempts") + 1)
+    return list(OutboxMessage.objects.filter(id__in=ids).select_related("enrollment", "contact", "account")
+                .order_by("due_at", "id"))
+
+
+def _mine(message: OutboxMessage):
+    return OutboxMessage.objects.filter(pk=message.pk, status=MessageStatus.SENDING, attempts=message.attempts)
+
+
+def _commit_sent(message: OutboxMessage) -> bool:
+    return _mine(message).update(status=MessageStatus.SENT, sent_at=timezone.now(), lease_until=None) == 1
+
+
+def _skip(message: OutboxMessage, reason: str, stop: bool = False) -> None:
+    _mine(message).update(status=MessageStatus.SKIPPED, skip_reason=reason, lease_until=None)
+    if stop and message.enrollment.stopped_at is None:
+        type(message.enrollment).objects.filter(pk=message.enrollment_id, stopped_at__isnull=True).update(
+            stopped_at=timezone.now(), stop_reason=reason)
+
+
+def _defer(message: OutboxMessage, until: datetime) -> None:
+    # Waiting out quiet hours is not a failed attempt.
+    _mine(message).update(status=MessageStatus.PENDING, due_at=until, lease_until=None, attempts=F("attempts") - 1)
+
+
+def _record(message: OutboxMessage, outcome: Outcome) -> str:
+    if outcome.status == LOST_LEASE:
+        return LOST_LEASE
+    if outcome.status in (SENT, UNCONFIRMED):
+        field = "provider_response" if outcome.status == SENT else "last_error"
+        OutboxMessage.objects.filter(pk=message.pk).update(**{field: outcome.detail[:500]})
+        return SENT
+    rows = OutboxMessage.objects.filter(pk=message.pk, attempts=message.attempts,
+                                        status=MessageStatus.SENT if outcome.committed else MessageStatus.SENDING)
+    give_up = outcome.status == DEAD or message.attempts >= MAX_ATTEMPTS
+    rows.update(status=MessageStatus.DEAD if give_up else MessageStatus.FAILED, sent_at=None, lease_until=None,
+                last_error=outcome.detail[:2000], due_at=timezone.now() + backoff(message.attempts))
+    return DEAD if give_up else RETRY
+
+
+class Batch:
+    """Send-time facts for a claimed batch, fetched in a handful of queries."""
+
+    def __init__(self, messages: list[OutboxMessage], now: datetime):
+        self.now = now
+        self.configs = {ch: scenario_settings.load(ch) for ch in {m.channel for m in messages}}
+        accounts = {m.account_id for m in messages if m.account_id}
+        contacts = {m.contact_id for m in messages if m.contact_id}
+        purchases = OrderFact.objects.filter(counts_as_purchase=True)
+        self.last_order_by_account = dict(purchases.filter(account_id__in=accounts).values("account_id")
+                                          .annotate(last=Max("created_at")).values_list("account_id", "last"))
+        self.last_order_by_contact = dict(purchases.filter(contact_id__in=contacts).values("contact_id")
+                                          .annotate(last=Max("created_at")).values_list("contact_id", "last"))
+        self.last_checkout_by_contact = dict(CheckoutFact.objects.filter(contact_id__in=contacts).values("contact_id")
+                                             .annotate(last=Max("created_at")).values_list("contact_id", "last"))
+        tokens = [m.enrollment.context.get("checkout_token") for m in messages]
+        self.completed_checkouts = set(CheckoutFact.objects.filter(
+            token__in=[t for t in tokens if t], state=CheckoutState.COMPLETED).values_list("token", flat=True))
+        self.sent_this_week = Counter(dict(
+            OutboxMessage.objects.filter(contact_id__in=contacts, kind=catalog.EMAIL, status=MessageStatus.SENT,
+                                         sent_at__gte=now - timedelta(days=7))
+            .values("contact_id").annotate(n=Count("id")).values_list("contact_id", "n")))
+
+    def config(self, message: OutboxMessage) -> scenario_settings.ScenarioConfig:
+        return self.configs[message.channel][message.scenario]
+
+    def stop_reason(self, message: OutboxMessage) -> str | None:
+        enrollment, stop_on = message.enrollment, catalog.SCENARIOS[message.scenario].stop_on
+        if enrollment.stopped_at:
+            return enrollment.stop_reason or "stopped"
+        if message.kind in (catalog.STAFF_ALERT, catalog.STAFF_EMAIL, catalog.STAFF_WEBHOOK):
+            return None  # the alert is about the moment it was raised
+        since = enrollment.anchor_at if message.scenario in ACTIVITY_ANCHORED else enrollment.created_at
+        if catalog.ORDERED in stop_on:
+            last = (self.last_order_by_account.get(message.account_id) if message.account_id
+                    else self.last_order_by_contact.get(message.contact_id))
+            if last and last > since:
+                return catalog.ORDERED
+        if catalog.CHECKOUT_COMPLETED in stop_on and enrollment.context.get("checkout_token") in self.completed_checkouts:
+            return catalog.CHECKOUT_COMPLETED
+        if catalog.CHECKOUT_STARTED in stop_on:
+            last = self.last_checkout_by_contact.get(message.contact_id)
+            if last and last > since:
+                return catalog.CHECKOUT_STARTED
+        return None
+
+    def buyer_block(self, message: OutboxMessage) -> str | None:
+        contact, shop = message.contact, self.config(message).shop
+        if contact is None or contact.erased_at or not contact.email:
+            return "no_address"
+        if contact.unsubscribed_at:
+            return "unsubscribed"
+        if contact.marketing_consent == ConsentState.REVOKED or (
+                shop.consent_mode == "opt_in" and contact.marketing_consent != ConsentState.GRANTED):
+            return "no_consent"
+        cap = shop.frequency_cap_per_week
+        if cap and self.sent_this_week[contact.pk] >= cap:
+            return "frequency_cap"
+        return None
+
+    def quiet_until(self, message: OutboxMessage) -> datetime | None:
+        shop = self.config(message).shop
+        start, end = shop.quiet_hours_start, shop.quiet_hours_end
+        if start == end:
+            return None
+        local = self.now.astimezone(zoneinfo.ZoneInfo(shop.timezone))
+        quiet = start <= local.hour < end if start < end else (local.hour >= start or local.hour < end)
+        if not quiet:
+            return None
+        resume = local.replace(hour=end, minute=0, second=0, microsecond=0)
+        if resume <= local:
+            resume += timedelta(days=1)
+        # A wall-clock hour that a DST change skipped normalises forward through UTC.
+        return resume.astimezone(zoneinfo.ZoneInfo("UTC"))
+
+
+class Sender:
+    """Holds channel connections across the batches of one task run."""
+
+    def __init__(self):
+        self._email = None
+
+    def email(self):
+        if self._email is None:
+            self._email = email_sender()
+        return self._email
+
+    def close(self) -> None:
+        if self._email is not None:
+            self._email.close()
+            self._email = None
+
+    def process(self, messages: list[OutboxMessage], now: datetime) -> Counter:
+        batch, counts = Batch(messages, now), Counter()
+        for message in messages:
+            counts[self._one(batch, message)] += 1
+        return counts
+
+    def _one(self, batch: Batch, message: OutboxMessage) -> str:
+        config = batch.config(message)
+        if not config.enabled:
+            _skip(message, "scenario_disabled")
+            return "skipped"
+        reason = batch.stop_reason(message)
+        if reason:
+            _skip(message, reason, stop=True)
+            return "skipped"
+        if message.kind == catalog.EMAIL:
+            block = batch.buyer_block(message)
+            if block:
+                _skip(message, block)
+                return "skipped"
+            until = batch.quiet_until(message)
+            if until:
+                _defer(message, until)
+                return "deferred"
+            outcome = self.email().send(render.buyer_email(message, config), lambda: _commit_sent(message))
+            result = _record(message, outcome)
+            if result == SENT:
+                batch.sent_this_week[message.contact_id] += 1
+            return result
+        return self._staff(config, message)
+
+    def _staff(self, config, message: OutboxMessage) -> str:
+        shop = config.shop
+        if message.kind in (catalog.STAFF_ALERT, catalog.CALL_TASK):
+            return _record(message, _raise_alert(message))
+        if message.kind == catalog.STAFF_EMAIL:
+            recipients = [a.strip() for a in shop.staff_alert_emails.split(",") if a.strip()]
+            if not recipients:
+                _skip(message, "not_configured")
+                return "skipped"
+            return _record(message, self.email().send(render.staff_email(message, config, recipients),
+                                                      lambda: _commit_sent(message)))
+        if not shop.staff_webhook_url:
+            _skip(message, "not_configured")
+            return "skipped"
+        summary = render.staff_summary(message)
+        payload = {"text": summary["title"], **summary}  # "text" is what Slack and Teams show
+        return _record(message, webhook.post(shop.staff_webhook_url, shop.staff_webhook_secret, payload,
+                                             message.idempotency_key, lambda: _commit_sent(message)))
+
+
+def _raise_alert(message: OutboxMessage) -> Outcome:
+    from ..models import AlertKind
+
+    kind = AlertKind.CALL if message.kind == catalog.CALL_TASK else (
+        AlertKind.CHURN_RISK if message.scenario == "churn_risk" else AlertKind.HIGH_INTENT)
+    context = message.enrollment.context
+    rank = context.get("rfm_rank")
+    with transaction.atomic():
+        Alert.objects.get_or_create(source_key=message.idempotency_key, defaults=dict(
+            kind=kind, channel=message.channel, account_id=message.account_id,
+            reason=render.staff_summary(message)["title"], data=context,
+            priority=min(max(int(rank), 1), 5) if rank else 3))
+        if not _commit_sent(message):
+            transaction.set_rollback(True)
+            return Outcome(LOST_LEASE)
+    return Outcome(SENT, committed=True)
+
+
+def send_due(budget_seconds: float = 50, limit: int = BATCH, now: datetime | None = None) -> dict[str, int]:
+    """Send due rows until none are left or the time budget is spent (`now`: a fixed clock for tests)."""
+    started, totals, sender = time.monotonic(), Counter(), Sender()
+    try:
+        while time.monotonic() - started < budget_seconds:
+            moment = now or timezone.now()
+            messages = claim(limit, moment)
+            if not messages:
+                break
+            totals += sender.process(messages, moment)
+    finally:
+        sender.close()
+    return dict(totals)
+
+
+def release_expired(now: datetime | None = None) -> int:
+    """Rows whose worker was lost go back to the queue (or give up after MAX_ATTEMPTS)."""
+    now = now or timezone.now()
+    expired = OutboxMessage.objects.filter(status=MessageStatus.SENDING, lease_until__lt=now)
+    expired.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=MessageStatus.DEAD, lease_until=None, last_error="worker lost on the last attempt")
+    return expired.update(status=MessageStatus.PENDING, lease_until=None,
+                          last_error="lease expired: the worker was lost")
+
+
+def due_count(now: datetime | None = None) -> int:
+    return OutboxMessage.objects.filter(status__in=[MessageStatus.PENDING, MessageStatus.FAILED],
+                                        due_at__lte=now or timezone.now()).count()

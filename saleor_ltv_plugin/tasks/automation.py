@@ -1,0 +1,56 @@
+"""Scenario tasks: scan triggers, dispatch senders, send the outbox, release lost leases."""
+
+from __future__ import annotations
+
+import logging
+import math
+
+from celery import shared_task
+from django.conf import settings
+
+from .. import db
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="saleor_ltv_plugin.scan_scenarios", ignore_result=True, expires=120)
+def scan_scenarios_task() -> dict:
+    from ..automation.scan import scan
+
+    with db.writer():
+        counts = scan()
+    try:
+        dispatch_outbox_task.delay()
+    except Exception:  # broker down: the beat's own dispatch entry picks the rows up later
+        logger.warning("ltv: could not queue the outbox dispatch", exc_info=True)
+    return counts
+
+
+@shared_task(name="saleor_ltv_plugin.dispatch_outbox", ignore_result=True, expires=60)
+def dispatch_outbox_task() -> int:
+    """Start as many senders as the due rows need, up to LTV_OUTBOX_SENDERS (default 2).
+
+    Extra senders (two beats, a retried dispatch) cost nothing: claims never overlap."""
+    from ..automation.outbox import BATCH, due_count
+
+    due = due_count()
+    senders = min(math.ceil(due / BATCH), getattr(settings, "LTV_OUTBOX_SENDERS", 2))
+    for _ in range(senders):
+        send_outbox_task.delay()
+    return senders
+
+
+@shared_task(name="saleor_ltv_plugin.send_outbox", ignore_result=True, expires=120, acks_late=True)
+def send_outbox_task(budget_seconds: float = 50) -> dict:
+    from ..automation.outbox import send_due
+
+    with db.writer():
+        return send_due(budget_seconds=budget_seconds)
+
+
+@shared_task(name="saleor_ltv_plugin.release_outbox_leases", ignore_result=True, expires=60)
+def release_outbox_leases_task() -> int:
+    from ..automation.outbox import release_expired
+
+    with db.writer():
+        return release_expired()
