@@ -1,5 +1,6 @@
 """Test settings: the standalone app on a real PostgreSQL (LTV_TEST_DATABASE_URL to override)."""
 
+import json
 import os
 
 import dj_database_url
@@ -12,7 +13,8 @@ DATABASES = {
     )
 }
 CELERY_TASK_ALWAYS_EAGER = True
-LTV_PLUGIN = {"account_key": "company", "timezone": "Asia/Tokyo"}
+LTV_PLUGIN = {"account_key": "company", "timezone": "Asia/Tokyo",
+              **json.loads(os.environ.get("LTV_TEST_PLUGIN_SETTINGS", "{}"))}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Mail goes to a real SMTP server on loopback (tests/automation start an aiosmtpd sink).
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -20,14 +20,14 @@ class Sink:
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
-        if self.stall_seconds:
-            await asyncio.sleep(self.stall_seconds)
         if self.refuse_with:
             return self.refuse_with
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         with self.lock:
             self.messages.append(message)
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        if self.stall_seconds:  # queued, but the reply is late (RFC 1047's lost acknowledgement)
+            await asyncio.sleep(self.stall_seconds)
         return "250 OK queued"
 
     def count(self) -> int:
