@@ -23,3 +23,5 @@ EMAIL_PORT = int(os.environ.get("LTV_TEST_SMTP_PORT", "2525"))
 EMAIL_TIMEOUT = 5
 DEFAULT_FROM_EMAIL = "shop@ltv.example"
 LTV_OUTBOX_LEASE_SECONDS = int(os.environ.get("LTV_TEST_LEASE_SECONDS", "300"))
+# Saleor's names for its outgoing-request filter; the webhook tests' receiver is on loopback.
+HTTP_IP_FILTER_ALLOW_LOOPBACK_IPS = os.environ.get("HTTP_IP_FILTER_ALLOW_LOOPBACK_IPS") == "1"
