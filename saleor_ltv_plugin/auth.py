@@ -37,13 +37,14 @@ class Scope(str, Enum):
     INGEST = "orders:write"
     RECOMPUTE = "recompute"
     SETTINGS = "settings:write"
+    ALERTS = "alerts:write"
 
 
 ALL_SCOPES = frozenset(s.value for s in Scope)
 # Reading customers' metrics is a MANAGE_USERS or MANAGE_ORDERS matter in Saleor's terms.
 _SCOPES_BY_PERMISSION = {
-    MANAGE_USERS: {Scope.READ.value},
-    MANAGE_ORDERS: {Scope.READ.value, Scope.INGEST.value, Scope.RECOMPUTE.value},
+    MANAGE_USERS: {Scope.READ.value, Scope.ALERTS.value},
+    MANAGE_ORDERS: {Scope.READ.value, Scope.INGEST.value, Scope.RECOMPUTE.value, Scope.ALERTS.value},
     MANAGE_PLUGINS: {Scope.SETTINGS.value, Scope.RECOMPUTE.value},
 }
 

@@ -3,12 +3,13 @@
 import graphene
 from graphene import relay
 
-from . import mutations, storefront
+from . import automation, mutations, storefront
 from .staff import StaffQueries
 from .types import LtvAccount, LtvSavedSegment
 
 
-class Query(StaffQueries, storefront.StorefrontQueries, mutations.AdminQueries, graphene.ObjectType):
+class Query(StaffQueries, storefront.StorefrontQueries, mutations.AdminQueries, automation.AutomationQueries,
+            graphene.ObjectType):
     node = relay.Node.Field()
 
 
@@ -20,6 +21,11 @@ class Mutation(graphene.ObjectType):
     ltv_api_key_create = mutations.LtvApiKeyCreate.Field()
     ltv_api_key_revoke = mutations.LtvApiKeyRevoke.Field()
     track_product_view = storefront.TrackProductView.Field()
+    ltv_scenario_update = automation.LtvScenarioUpdate.Field()
+    ltv_alert_assign = automation.LtvAlertAssign.Field()
+    ltv_alert_acknowledge = automation.LtvAlertAcknowledge.Field()
+    ltv_alert_close = automation.LtvAlertClose.Field()
+    ltv_alert_reopen = automation.LtvAlertReopen.Field()
 
 
-schema = graphene.Schema(query=Query, mutation=Mutation, types=[LtvAccount, LtvSavedSegment])
+schema = graphene.Schema(query=Query, mutation=Mutation, types=[LtvAccount, LtvSavedSegment, automation.LtvAlert])

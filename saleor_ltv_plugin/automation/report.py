@@ -1,0 +1,179 @@
+"""What each scenario did for the shop: sends, opens, clicks, attributed and incremental revenue, ROAS.
+
+Attribution is last touch: a purchase is credited to the latest buyer mail to its account
+(or, for mail with no account, its contact) sent or clicked at most the attribution window
+before it. Incremental revenue compares enrollments with the holdout: (revenue per treated
+enrollment − revenue per holdout enrollment) × treated enrollments, each counted over the
+window after enrolling. ROAS = revenue ÷ the tool cost for the period, split across
+scenarios by their share of sent mail.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import zoneinfo
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count
+
+from .. import conf
+from ..models import Enrollment, OrderFact, OutboxMessage
+from ..queries.overview import main_currency
+from .catalog import EMAIL, SCENARIOS
+
+DAYS_PER_MONTH = Decimal("30.4375")
+
+
+@dataclass
+class ScenarioFigures:
+    scenario: str
+    enrolled: int = 0
+    holdout: int = 0
+    sent: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    failed: int = 0
+    opened: int = 0
+    clicked: int = 0
+    attributed_orders: int = 0
+    attributed_revenue: Decimal = Decimal(0)
+    treated_revenue_per_enrollment: Decimal | None = None
+    holdout_revenue_per_enrollment: Decimal | None = None
+    incremental_revenue: Decimal | None = None
+    cost: Decimal = Decimal(0)
+
+    @property
+    def open_rate(self) -> float | None:
+        return self.opened / self.sent if self.sent else None
+
+    @property
+    def click_rate(self) -> float | None:
+        return self.clicked / self.sent if self.sent else None
+
+    @property
+    def roas(self) -> float | None:
+        return float(self.attributed_revenue / self.cost) if self.cost else None
+
+    @property
+    def incremental_roas(self) -> float | None:
+        return float(self.incremental_revenue / self.cost) if self.cost and self.incremental_revenue is not None else None
+
+
+@dataclass
+class Report:
+    channel: str
+    currency: str | None
+    since: dt.date
+    until: dt.date
+    attribution_window_days: int
+    tool_cost: Decimal
+    scenarios: list[ScenarioFigures]
+
+    @property
+    def total(self) -> ScenarioFigures:
+        total = ScenarioFigures("total", cost=self.tool_cost)
+        for s in self.scenarios:
+            for name in ("enrolled", "holdout", "sent", "failed", "opened", "clicked", "attributed_orders",
+                         "attributed_revenue"):
+                setattr(total, name, getattr(total, name) + getattr(s, name))
+            if s.incremental_revenue is not None:
+                total.incremental_revenue = (total.incremental_revenue or Decimal(0)) + s.incremental_revenue
+        return total
+
+
+def _bounds(channel: str, since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    zone = zoneinfo.ZoneInfo(conf.channel_settings(channel).timezone)
+    return (dt.datetime.combine(since, dt.time.min, tzinfo=zone),
+            dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=zone))
+
+
+def _purchases(channel: str, start: dt.datetime, end: dt.datetime, accounts: set, contacts: set):
+    """Purchases per account and per contact, sorted by time: (created_at, amount, order id)."""
+    by_account, by_contact = defaultdict(list), defaultdict(list)
+    rows = (OrderFact.objects.filter(channel=channel, counts_as_purchase=True, created_at__gte=start,
+                                     created_at__lt=end)
+            .values_list("id", "account_id", "contact_id", "created_at", "amount").order_by("created_at"))
+    for order_id, account_id, contact_id, created_at, amount in rows:
+        if account_id in accounts:
+            by_account[account_id].append((created_at, amount, order_id))
+        if contact_id in contacts:
+            by_contact[contact_id].append((created_at, amount, order_id))
+    return by_account, by_contact
+
+
+def _sum_between(purchases: list, start: dt.datetime, end: dt.datetime) -> Decimal:
+    times = [p[0] for p in purchases]
+    return sum((p[1] for p in purchases[bisect.bisect_right(times, start):bisect.bisect_right(times, end)]),
+               Decimal(0))
+
+
+def scenario_report(channel: str, since: dt.date, until: dt.date) -> Report:
+    shop = conf.channel_settings(channel)
+    window = dt.timedelta(days=shop.attribution_window_days)
+    start, end = _bounds(channel, since, until)
+    figures = {key: ScenarioFigures(key) for key in SCENARIOS}
+
+    mails = OutboxMessage.objects.filter(channel=channel, kind=EMAIL)
+    for scenario, status, reason, n in (mails.filter(created_at__gte=start, created_at__lt=end)
+                                        .exclude(status="sent").values_list("scenario", "status", "skip_reason")
+                                        .annotate(n=Count("id"))):
+        if status == "skipped":
+            figures[scenario].skipped[reason] = figures[scenario].skipped.get(reason, 0) + n
+        elif status in ("failed", "dead"):
+            figures[scenario].failed += n
+    sent = list(mails.filter(status="sent", sent_at__gte=start, sent_at__lt=end)
+                .values_list("scenario", "account_id", "contact_id", "sent_at", "opened_at", "clicked_at"))
+    enrollments = list(Enrollment.objects.filter(channel=channel, created_at__gte=start, created_at__lt=end)
+                       .values_list("scenario", "account_id", "contact_id", "created_at", "holdout"))
+    accounts = {r[1] for r in sent if r[1]} | {r[1] for r in enrollments if r[1]}
+    contacts = {r[2] for r in sent if r[2] and not r[1]} | {r[2] for r in enrollments if r[2] and not r[1]}
+    by_account, by_contact = _purchases(channel, start, end + window, accounts, contacts)
+
+    touches = defaultdict(list)  # unit → [(touch time, scenario)]
+    for scenario, account_id, contact_id, sent_at, opened_at, clicked_at in sent:
+        f = figures[scenario]
+        f.sent += 1
+        f.opened += opened_at is not None
+        f.clicked += clicked_at is not None
+        unit = ("a", account_id) if account_id else ("c", contact_id)
+        touches[unit].append((sent_at, scenario))
+        if clicked_at:
+            touches[unit].append((clicked_at, scenario))
+    for unit, unit_touches in touches.items():
+        unit_touches.sort()
+        times = [t for t, _ in unit_touches]
+        purchases = by_account[unit[1]] if unit[0] == "a" else by_contact[unit[1]]
+        for created_at, amount, _ in purchases:
+            latest = bisect.bisect_left(times, created_at) - 1  # strictly before the order
+            if latest >= 0 and created_at - times[latest] <= window:
+                f = figures[unit_touches[latest][1]]
+                f.attributed_orders += 1
+                f.attributed_revenue += amount
+
+    revenue = defaultdict(lambda: {True: [], False: []})
+    for scenario, account_id, contact_id, created_at, holdout in enrollments:
+        f = figures[scenario]
+        f.enrolled += 1
+        f.holdout += holdout
+        purchases = by_account[account_id] if account_id else by_contact[contact_id]
+        revenue[scenario][holdout].append(_sum_between(purchases, created_at, created_at + window))
+    for scenario, groups in revenue.items():
+        treated, control = groups[False], groups[True]
+        f = figures[scenario]
+        if treated:
+            f.treated_revenue_per_enrollment = sum(treated, Decimal(0)) / len(treated)
+        if treated and control:
+            f.holdout_revenue_per_enrollment = sum(control, Decimal(0)) / len(control)
+            f.incremental_revenue = ((f.treated_revenue_per_enrollment - f.holdout_revenue_per_enrollment)
+                                     * len(treated)).quantize(Decimal("0.001"))
+
+    days = Decimal((until - since).days + 1)
+    tool_cost = (Decimal(shop.tool_cost_per_month) * days / DAYS_PER_MONTH).quantize(Decimal("0.001"))
+    total_sent = sum(f.sent for f in figures.values())
+    for f in figures.values():
+        f.cost = (tool_cost * f.sent / total_sent).quantize(Decimal("0.001")) if total_sent else Decimal(0)
+    return Report(channel, main_currency(channel), since, until, shop.attribution_window_days, tool_cost,
+                  [figures[key] for key in SCENARIOS])
+
