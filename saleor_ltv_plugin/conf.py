@@ -48,6 +48,7 @@ class ChannelSettings:
     checkout_url_template: str = ""
     shop_url: str = ""
     consent_mode: str = "opt_in"
+    consent_metadata_key: str = "marketing_consent"
     default_language: str = "ja"
     quiet_hours_start: int = 21
     quiet_hours_end: int = 8
@@ -85,6 +86,8 @@ FIELD_HELP = {
     "shop_url": "Storefront home page, the target of a mail's main button when nothing more specific exists.",
     "consent_mode": "'opt_in' (mail only buyers who granted consent; Japan's 特定電子メール法) or "
     "'opt_out' (mail unless they revoked it).",
+    "consent_metadata_key": "Saleor user metadata key holding the buyer's marketing consent (true/false, "
+    "granted/revoked); Saleor has no consent field, the storefront sets this one at sign-up.",
     "default_language": "Language of buyer mail when the buyer's own is unknown or not offered: ja or en.",
     "quiet_hours_start": "Buyer mail is not sent from this hour (0-23, shop time zone) …",
     "quiet_hours_end": "… until this hour; due mail waits. Equal start and end: no quiet hours.",

@@ -52,6 +52,7 @@ _LABELS = {
     "shop_url": "Storefront URL",
     "consent_mode": "Marketing consent mode",
     "default_language": "Default mail language",
+    "consent_metadata_key": "Consent metadata key",
     "quiet_hours_start": "Quiet hours start (hour)",
     "quiet_hours_end": "Quiet hours end (hour)",
     "frequency_cap_per_week": "Mails per buyer per week (cap)",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from .. import conf
 from ..models import InboundEvent, OrderFact, Source
 from . import checkouts, identity, inbox, orders, rekey
 from .facts import CheckoutData, CustomerData, CustomerRef, OrderData, OrderLineData
@@ -132,7 +133,18 @@ def customer_data(user) -> CustomerData:
         customer=_address_customer(address, user, user.email, user.language_code),
         is_active=user.is_active,
         registered_at=user.date_joined,
+        marketing_consent=consent_from_metadata(user.metadata or {}),
     )
+
+
+def consent_from_metadata(metadata: dict) -> bool | None:
+    """The storefront records consent in the user's metadata (Saleor has no field for it)."""
+    value = str(metadata.get(conf.get_settings().base.consent_metadata_key, "")).strip().lower()
+    if value in ("true", "yes", "1", "granted", "opt_in", "opt-in"):
+        return True
+    if value in ("false", "no", "0", "revoked", "opt_out", "opt-out"):
+        return False
+    return None
 
 
 def apply_saleor_events(group: list[InboundEvent]) -> None:
