@@ -8,6 +8,7 @@ at the last moment they can still take the message back.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import zoneinfo
@@ -250,19 +251,45 @@ def _raise_alert(message: OutboxMessage) -> Outcome:
     return Outcome(SENT, committed=True)
 
 
+@contextlib.contextmanager
+def _asynchronous_commits():
+    """The outbox's bookkeeping commits without waiting for the WAL flush (~4 ms a message here).
+
+    A killed worker loses nothing (the server has the commit); only a PostgreSQL crash can
+    lose the last few hundred milliseconds of "sent" marks, and those rows are sent again.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
 def send_due(budget_seconds: float = 50, limit: int = BATCH, now: datetime | None = None) -> dict[str, int]:
     """Send due rows until none are left or the time budget is spent (`now`: a fixed clock for tests)."""
-    started, totals, sender = time.monotonic(), Counter(), Sender()
+    started, sender = time.monotonic(), Sender()
     try:
-        while time.monotonic() - started < budget_seconds:
-            moment = now or timezone.now()
-            messages = claim(limit, moment)
-            if not messages:
-                break
-            totals += sender.process(messages, moment)
+        with _asynchronous_commits():
+            totals = _send_batches(sender, started, budget_seconds, limit, now)
     finally:
         sender.close()
     return dict(totals)
+
+
+def _send_batches(sender: "Sender", started: float, budget_seconds: float, limit: int, now) -> Counter:
+    totals = Counter()
+    while time.monotonic() - started < budget_seconds:
+        moment = now or timezone.now()
+        messages = claim(limit, moment)
+        if not messages:
+            break
+        totals += sender.process(messages, moment)
+    return totals
 
 
 def release_expired(now: datetime | None = None) -> int:

@@ -177,3 +177,30 @@ def test_the_report_credits_orders_in_the_window_after_a_send_and_compares_with_
 def test_report_range_is_checked(gql, key_for):
     result = gql(REPORT, {"since": "2026-09-30", "until": "2026-09-01"}, key_for())
     assert "since" in result["errors"][0]["message"]
+
+
+MESSAGES = """query($a: ID!) { ltvAccountMessages(account: $a, first: 10) { scenario kind step status skipReason
+  toEmail sentAt openedAt } }"""
+
+
+def test_an_accounts_messages_show_what_was_sent_and_skipped(gql, key_for):
+    upsert_orders([make_order("m-1", company="Msg Co", email="buyer@msg.example")])
+    account = Account.objects.get(display_name="Msg Co")
+    contact = account.contacts.get()
+    now = datetime(2026, 9, 10, tzinfo=timezone.utc)
+    enrollment = Enrollment.objects.create(scenario="winback", channel=CHANNEL, trigger_ref="w", account=account,
+                                           anchor_at=now)
+    for step, status, reason in ((0, "sent", ""), (1, "skipped", "ordered")):
+        OutboxMessage.objects.create(idempotency_key=f"m{step}", enrollment=enrollment, scenario="winback",
+                                     channel=CHANNEL, step=step, kind="email", account=account, contact=contact,
+                                     due_at=now + timedelta(days=step), status=status, skip_reason=reason,
+                                     sent_at=now if status == "sent" else None)
+    rows = gql(MESSAGES, {"a": relay.Node.to_global_id("LtvAccount", account.pk)}, key_for())["data"]
+    assert rows["ltvAccountMessages"] == [
+        {"scenario": "winback", "kind": "email", "step": 1, "status": "skipped", "skipReason": "ordered",
+         "toEmail": "buyer@msg.example", "sentAt": None, "openedAt": None},
+        {"scenario": "winback", "kind": "email", "step": 0, "status": "sent", "skipReason": "",
+         "toEmail": "buyer@msg.example", "sentAt": "2026-09-10T00:00:00+00:00", "openedAt": None},
+    ]
+    bad = gql(MESSAGES, {"a": "nonsense"}, key_for())
+    assert "account" in bad["errors"][0]["message"]

@@ -1,0 +1,242 @@
+"""Scenario scan time and outbox send throughput, each next to its floor, in one run.
+
+    python bench/automation.py [--accounts 100000] [--messages 3000] [--rounds 2]
+    (PostgreSQL on 127.0.0.1, database ltv_bench_automation)
+
+* scan: every scenario switched on, `scan()` over the channel's accounts: the first scan
+  (it enrolls and writes the outbox) and the steady state (nothing new: what the beat pays
+  every minute). Target: ≤ 2 s.
+* send: N due buyer mails sent by two sender processes through the whole outbox path
+  (claim, send-time checks, rendering, signed links, two-phase SMTP, marking) to an aiosmtpd
+  sink in its own process, next to a bare loop sending the same rendered messages over one
+  SMTP connection to the same sink, rounds interleaved. Target: ≥ 0.5× the bare loop.
+Last line: JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import smtplib
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+DB = os.environ.get("LTV_BENCH_AUTOMATION_DATABASE", "ltv_bench_automation")
+os.environ["LTV_BENCH_DATABASE"] = DB
+os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DB}")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saleor_ltv_plugin.standalone.settings")
+os.environ.setdefault("LTV_TIMEZONE", "Asia/Tokyo")
+os.environ.setdefault("DEBUG", "0")
+
+import recompute as recompute_bench  # noqa: E402  (bench/recompute.py: database and COPY fill)
+
+CHANNEL = recompute_bench.CHANNEL
+PLUGIN = {"account_key": "company", "timezone": "Asia/Tokyo", "consent_mode": "opt_out", "quiet_hours_start": 0,
+          "quiet_hours_end": 0, "holdout_percent": 10, "frequency_cap_per_week": 0,
+          "sender_email": "info@bench.example", "public_url": "https://bench.example/plugins/global/saleor.ltv/"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def configure(smtp_port: int) -> None:
+    from django.conf import settings
+
+    settings.LTV_PLUGIN = PLUGIN
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_port
+
+
+def add_contacts(n_accounts: int) -> None:
+    """One buyer per account, through COPY."""
+    from django.db import connection
+
+    from saleor_ltv_plugin.models import Contact
+
+    if Contact.objects.count() >= n_accounts:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE saleor_ltv_plugin_contact RESTART IDENTITY CASCADE")
+        ids = np.arange(1, n_accounts + 1)
+        stamp = "2026-01-01T00:00:00+00:00"
+        contacts = pd.DataFrame({"id": ids, "email": [f"buyer{i}@bench.example" for i in ids],
+                                 "first_name": "", "last_name": "", "company_name": "", "language_code": "",
+                                 "metadata": "{}", "marketing_consent": "granted", "created_at": stamp,
+                                 "updated_at": stamp})
+        recompute_bench._copy(cursor, "saleor_ltv_plugin_contact", contacts)
+        links = pd.DataFrame({"account_id": ids, "contact_id": ids, "first_seen_at": stamp, "last_seen_at": stamp})
+        recompute_bench._copy(cursor, "saleor_ltv_plugin_accountcontact", links)
+        cursor.execute("SELECT setval(pg_get_serial_sequence('saleor_ltv_plugin_contact', 'id'), %s)", [n_accounts])
+        cursor.execute("VACUUM ANALYZE saleor_ltv_plugin_contact")
+        cursor.execute("VACUUM ANALYZE saleor_ltv_plugin_accountcontact")
+
+
+def clear_automation() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE saleor_ltv_plugin_outboxmessage, saleor_ltv_plugin_alert, "
+                       "saleor_ltv_plugin_enrollment RESTART IDENTITY CASCADE")
+
+
+def scan_figures(rounds: int) -> dict:
+    from saleor_ltv_plugin.automation.catalog import SCENARIOS
+    from saleor_ltv_plugin.automation.scan import scan
+    from saleor_ltv_plugin.models import Enrollment, OutboxMessage, ScenarioSetting
+
+    for key in SCENARIOS:
+        ScenarioSetting.objects.update_or_create(channel=CHANNEL, scenario=key, defaults={"enabled": True})
+    clear_automation()
+    started = time.perf_counter()
+    counts = scan()
+    first = time.perf_counter() - started
+    steady = []
+    for _ in range(max(3, rounds)):
+        started = time.perf_counter()
+        again = scan()
+        steady.append(time.perf_counter() - started)
+        assert sum(again.values()) == 0, again
+    return {"scan_first_s": round(first, 3), "scan_steady_s": round(statistics.median(steady), 3),
+            "enrolled": sum(counts.values()), "outbox_rows": OutboxMessage.objects.count(),
+            "enrollments": Enrollment.objects.count()}
+
+
+def _sender(port: int, start_at: float, queue) -> None:
+    import django
+
+    django.setup()
+    configure(port)
+    from saleor_ltv_plugin.automation.outbox import send_due
+
+    time.sleep(max(0.0, start_at - time.time()))
+    queue.put(send_due(budget_seconds=600))
+
+
+def due_messages(n: int) -> list[int]:
+    """N buyer mails due now (the rest pushed far out), back to pending."""
+    from django.utils import timezone
+
+    from saleor_ltv_plugin.models import OutboxMessage
+
+    mails = OutboxMessage.objects.filter(kind="email")
+    ids = list(mails.order_by("id").values_list("id", flat=True)[:n])
+    OutboxMessage.objects.exclude(id__in=ids).update(status="pending", due_at=timezone.now() + timezone.timedelta(days=3650))
+    OutboxMessage.objects.filter(id__in=ids).update(status="pending", due_at=timezone.now(), attempts=0, sent_at=None,
+                                                    lease_until=None, skip_reason="")
+    return ids
+
+
+def ours(port: int, n: int) -> float:
+    from django.db import connection
+
+    from saleor_ltv_plugin.models import OutboxMessage
+
+    due_messages(n)
+    connection.close()
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    start_at = time.time() + 3.0  # both processes set up Django first, then start together
+    workers = [context.Process(target=_sender, args=(port, start_at, queue)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    results = [queue.get(timeout=900) for _ in workers]
+    elapsed = time.time() - start_at
+    for w in workers:
+        w.join()
+    sent = OutboxMessage.objects.filter(status="sent").count()
+    assert sent == n, (sent, results)
+    return n / elapsed
+
+
+def rendered(n: int) -> list[tuple[str, list[str], bytes]]:
+    from saleor_ltv_plugin.automation import render
+    from saleor_ltv_plugin.automation import settings as scenario_settings
+    from saleor_ltv_plugin.models import OutboxMessage
+
+    configs = scenario_settings.load(CHANNEL)
+    out = []
+    for message in OutboxMessage.objects.filter(kind="email").select_related("enrollment", "contact")[:n]:
+        email = render.buyer_email(message, configs[message.scenario])
+        out.append((email.from_email, email.recipients(), email.message().as_bytes(linesep="\r\n")))
+    return out
+
+
+def bare(port: int, messages) -> float:
+    started = time.perf_counter()
+    connection = smtplib.SMTP("127.0.0.1", port)
+    for sender, recipients, data in messages:
+        connection.sendmail(sender, recipients, data)
+    connection.quit()
+    return len(messages) / (time.perf_counter() - started)
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--messages", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args(argv)
+    recompute_bench.ensure_database()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from saleor_ltv_plugin.metrics.recompute import recompute_channel
+    from saleor_ltv_plugin.models import AccountMetrics, OrderFact
+
+    port = free_port()
+    configure(port)
+    call_command("migrate", verbosity=0)
+    n_orders = args.accounts * 5
+    if abs(OrderFact.objects.filter(channel=CHANNEL).count() - n_orders) > n_orders * 0.05:
+        print(f"filling {DB} with ~{n_orders:,} orders for {args.accounts:,} accounts …", flush=True)
+        recompute_bench.fill(n_orders, args.accounts, 11)
+    add_contacts(args.accounts)
+    if AccountMetrics.objects.filter(channel=CHANNEL).count() < args.accounts * 0.9:
+        print("recomputing …", flush=True)
+        recompute_channel(CHANNEL)
+    results = {"accounts": args.accounts, **scan_figures(args.rounds)}
+    print(f"scan: first {results['scan_first_s']} s ({results['enrolled']:,} enrolled), "
+          f"steady {results['scan_steady_s']} s", flush=True)
+
+    sink = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
+                             "-c", "aiosmtpd.handlers.Sink"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1.5)
+        messages = rendered(args.messages)
+        ours_rates, bare_rates = [], []
+        for round_ in range(args.rounds):
+            bare_rates.append(bare(port, messages))
+            ours_rates.append(ours(port, args.messages))
+            print(f"round {round_ + 1}: ours {ours_rates[-1]:.0f} msg/s (2 senders), "
+                  f"bare {bare_rates[-1]:.0f} msg/s (1 connection)", flush=True)
+    finally:
+        sink.terminate()
+        sink.wait(timeout=10)
+    results.update({
+        "messages": args.messages, "send_rate_ours": round(statistics.median(ours_rates), 1),
+        "send_rate_bare": round(statistics.median(bare_rates), 1),
+        "send_ratio": round(statistics.median(ours_rates) / statistics.median(bare_rates), 3),
+    })
+    print(json.dumps(results))
+    return results
+
+
+if __name__ == "__main__":
+    main()
