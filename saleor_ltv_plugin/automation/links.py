@@ -13,8 +13,8 @@ UNSUBSCRIBE, OPEN, CLICK = "saleor_ltv_plugin.unsubscribe", "saleor_ltv_plugin.o
 ROUTE = "/plugins/global/saleor.ltv/"
 
 
-def base_url(channel: str) -> str:
-    configured = conf.channel_settings(channel).public_url
+def base_url(shop: conf.ChannelSettings) -> str:
+    configured = shop.public_url
     if configured:
         return configured.rstrip("/") + "/"
     # Inside Saleor, PUBLIC_URL is where its API is reached; the plugin's routes hang below it.
@@ -31,13 +31,13 @@ def unsign(token: str, salt: str):
     return signing.loads(token, salt=salt)
 
 
-def unsubscribe_url(channel: str, contact_id: int, message_id: int | None = None) -> str:
-    return f"{base_url(channel)}u/{sign({'c': contact_id, 'm': message_id}, UNSUBSCRIBE)}"
+def unsubscribe_url(base: str, contact_id: int, message_id: int | None = None) -> str:
+    return f"{base}u/{sign({'c': contact_id, 'm': message_id}, UNSUBSCRIBE)}"
 
 
-def open_url(channel: str, message_id: int) -> str:
-    return f"{base_url(channel)}t/o/{sign(message_id, OPEN)}.gif"
+def open_url(base: str, message_id: int) -> str:
+    return f"{base}t/o/{sign(message_id, OPEN)}.gif"
 
 
-def click_url(channel: str, message_id: int, target: str) -> str:
-    return f"{base_url(channel)}t/c/{sign([message_id, target], CLICK)}"
+def click_url(base: str, message_id: int, target: str) -> str:
+    return f"{base}t/c/{sign([message_id, target], CLICK)}"

@@ -78,9 +78,10 @@ def _defer(message: OutboxMessage, until: datetime) -> None:
 def _record(message: OutboxMessage, outcome: Outcome) -> str:
     if outcome.status == LOST_LEASE:
         return LOST_LEASE
-    if outcome.status in (SENT, UNCONFIRMED):
-        field = "provider_response" if outcome.status == SENT else "last_error"
-        OutboxMessage.objects.filter(pk=message.pk).update(**{field: outcome.detail[:500]})
+    if outcome.status == SENT:
+        return SENT  # the row was marked in `commit`; a second write per message costs more than the reply is worth
+    if outcome.status == UNCONFIRMED:
+        OutboxMessage.objects.filter(pk=message.pk).update(last_error=outcome.detail[:500])
         return SENT
     rows = OutboxMessage.objects.filter(pk=message.pk, attempts=message.attempts,
                                         status=MessageStatus.SENT if outcome.committed else MessageStatus.SENDING)

@@ -43,7 +43,7 @@ def _cta_target(message: OutboxMessage, config: ScenarioConfig) -> str:
     token = message.enrollment.context.get("checkout_token")
     if token and config.shop.checkout_url_template:
         return config.shop.checkout_url_template.replace("{token}", token)
-    return config.shop.shop_url or links.base_url(config.channel)
+    return config.shop.shop_url or links.base_url(config.shop)
 
 
 def buyer_email(message: OutboxMessage, config: ScenarioConfig) -> EmailMultiAlternatives:
@@ -51,20 +51,21 @@ def buyer_email(message: OutboxMessage, config: ScenarioConfig) -> EmailMultiAlt
     lang = language(contact, config)
     copy = config.copy_for(lang)
     context = message.enrollment.context
-    unsubscribe = links.unsubscribe_url(config.channel, contact.pk, message.pk)
+    base = links.base_url(config.shop)
+    unsubscribe = links.unsubscribe_url(base, contact.pk, message.pk)
     values = {
         "lang": lang,
         "subject": copy["subject"],
         "intro": copy["intro"].replace("{name}", _name(contact, lang)),
         "cta_label": copy["cta"],
-        "cta_url": links.click_url(config.channel, message.pk, _cta_target(message, config)),
+        "cta_url": links.click_url(base, message.pk, _cta_target(message, config)),
         "items": context.get("lines") or context.get("items") or [],
         "total": context.get("total"),
         "currency": context.get("currency", ""),
         "sender_name": config.shop.sender_name,
         "sender_postal_address": config.shop.sender_postal_address,
         "unsubscribe_url": unsubscribe,
-        "open_url": links.open_url(config.channel, message.pk),
+        "open_url": links.open_url(base, message.pk),
     }
     email = EmailMultiAlternatives(
         subject=values["subject"], body=render_to_string("saleor_ltv_plugin/email/message.txt", values),

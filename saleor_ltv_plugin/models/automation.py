@@ -86,7 +86,6 @@ class OutboxMessage(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     skip_reason = models.CharField(max_length=32, blank=True, default="")
     last_error = models.TextField(blank=True, default="")
-    provider_response = models.CharField(max_length=500, blank=True, default="")
     subject = models.CharField(max_length=500, blank=True, default="")
     opened_at = models.DateTimeField(null=True, blank=True)
     clicked_at = models.DateTimeField(null=True, blank=True)
