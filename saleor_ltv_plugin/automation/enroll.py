@@ -57,7 +57,7 @@ def enroll(config: ScenarioConfig, candidates: list[Candidate], now: datetime) -
         rows.append(Enrollment(
             scenario=scenario, channel=config.channel, trigger_ref=c.trigger_ref, account_id=c.account_id,
             contact_id=c.contact_ids[0] if len(c.contact_ids) == 1 else None, anchor_at=c.anchor_at,
-            holdout=in_holdout(scenario, unit, config.holdout_percent), context=c.context,
+            holdout=in_holdout(scenario, unit, config.holdout_percent), context=c.context, created_at=now,
         ))
     Enrollment.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
     created = {e.trigger_ref: e for e in Enrollment.objects.filter(
@@ -74,7 +74,7 @@ def _messages(config: ScenarioConfig, enrollment: Enrollment, candidate: Candida
     scenario = config.scenario
     key = f"{scenario.key}:{config.channel}:{enrollment.trigger_ref}"
     common = dict(enrollment=enrollment, scenario=scenario.key, channel=config.channel,
-                  account_id=candidate.account_id)
+                  account_id=candidate.account_id, created_at=now)
     if scenario.mails_buyer and not enrollment.holdout:
         steps = [(i, enrollment.anchor_at + timedelta(hours=h)) for i, h in enumerate(config.params["delays_hours"])]
         past = [s for s in steps if s[1] <= now]

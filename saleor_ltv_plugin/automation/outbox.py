@@ -59,15 +59,15 @@ def _mine(message: OutboxMessage):
     return OutboxMessage.objects.filter(pk=message.pk, status=MessageStatus.SENDING, attempts=message.attempts)
 
 
-def _commit_sent(message: OutboxMessage) -> bool:
-    return _mine(message).update(status=MessageStatus.SENT, sent_at=timezone.now(), lease_until=None) == 1
+def _commit_sent(message: OutboxMessage, now: datetime) -> bool:
+    return _mine(message).update(status=MessageStatus.SENT, sent_at=now, lease_until=None) == 1
 
 
-def _skip(message: OutboxMessage, reason: str, stop: bool = False) -> None:
+def _skip(message: OutboxMessage, reason: str, now: datetime, stop: bool = False) -> None:
     _mine(message).update(status=MessageStatus.SKIPPED, skip_reason=reason, lease_until=None)
     if stop and message.enrollment.stopped_at is None:
         type(message.enrollment).objects.filter(pk=message.enrollment_id, stopped_at__isnull=True).update(
-            stopped_at=timezone.now(), stop_reason=reason)
+            stopped_at=now, stop_reason=reason)
 
 
 def _defer(message: OutboxMessage, until: datetime) -> None:
@@ -75,7 +75,7 @@ def _defer(message: OutboxMessage, until: datetime) -> None:
     _mine(message).update(status=MessageStatus.PENDING, due_at=until, lease_until=None, attempts=F("attempts") - 1)
 
 
-def _record(message: OutboxMessage, outcome: Outcome) -> str:
+def _record(message: OutboxMessage, outcome: Outcome, now: datetime) -> str:
     if outcome.status == LOST_LEASE:
         return LOST_LEASE
     if outcome.status == SENT:
@@ -87,7 +87,7 @@ def _record(message: OutboxMessage, outcome: Outcome) -> str:
                                         status=MessageStatus.SENT if outcome.committed else MessageStatus.SENDING)
     give_up = outcome.status == DEAD or message.attempts >= MAX_ATTEMPTS
     rows.update(status=MessageStatus.DEAD if give_up else MessageStatus.FAILED, sent_at=None, lease_until=None,
-                last_error=outcome.detail[:2000], due_at=timezone.now() + backoff(message.attempts))
+                last_error=outcome.detail[:2000], due_at=now + backoff(message.attempts))
     return DEAD if give_up else RETRY
 
 
@@ -190,51 +190,51 @@ class Sender:
         return counts
 
     def _one(self, batch: Batch, message: OutboxMessage) -> str:
-        config = batch.config(message)
+        config, now = batch.config(message), batch.now
         if not config.enabled:
-            _skip(message, "scenario_disabled")
+            _skip(message, "scenario_disabled", now)
             return "skipped"
         reason = batch.stop_reason(message)
         if reason:
-            _skip(message, reason, stop=True)
+            _skip(message, reason, now, stop=True)
             return "skipped"
         if message.kind == catalog.EMAIL:
             block = batch.buyer_block(message)
             if block:
-                _skip(message, block)
+                _skip(message, block, now)
                 return "skipped"
             until = batch.quiet_until(message)
             if until:
                 _defer(message, until)
                 return "deferred"
-            outcome = self.email().send(render.buyer_email(message, config), lambda: _commit_sent(message))
-            result = _record(message, outcome)
+            outcome = self.email().send(render.buyer_email(message, config), lambda: _commit_sent(message, now))
+            result = _record(message, outcome, now)
             if result == SENT:
                 batch.sent_this_week[message.contact_id] += 1
             return result
-        return self._staff(config, message)
+        return self._staff(config, message, now)
 
-    def _staff(self, config, message: OutboxMessage) -> str:
+    def _staff(self, config, message: OutboxMessage, now: datetime) -> str:
         shop = config.shop
         if message.kind in (catalog.STAFF_ALERT, catalog.CALL_TASK):
-            return _record(message, _raise_alert(message))
+            return _record(message, _raise_alert(message, now), now)
         if message.kind == catalog.STAFF_EMAIL:
             recipients = [a.strip() for a in shop.staff_alert_emails.split(",") if a.strip()]
             if not recipients:
-                _skip(message, "not_configured")
+                _skip(message, "not_configured", now)
                 return "skipped"
             return _record(message, self.email().send(render.staff_email(message, config, recipients),
-                                                      lambda: _commit_sent(message)))
+                                                      lambda: _commit_sent(message, now)), now)
         if not shop.staff_webhook_url:
-            _skip(message, "not_configured")
+            _skip(message, "not_configured", now)
             return "skipped"
         summary = render.staff_summary(message)
         payload = {"text": summary["title"], **summary}  # "text" is what Slack and Teams show
         return _record(message, webhook.post(shop.staff_webhook_url, shop.staff_webhook_secret, payload,
-                                             message.idempotency_key, lambda: _commit_sent(message)))
+                                             message.idempotency_key, lambda: _commit_sent(message, now)), now)
 
 
-def _raise_alert(message: OutboxMessage) -> Outcome:
+def _raise_alert(message: OutboxMessage, now: datetime) -> Outcome:
     from ..models import AlertKind
 
     kind = AlertKind.CALL if message.kind == catalog.CALL_TASK else (
@@ -246,7 +246,7 @@ def _raise_alert(message: OutboxMessage) -> Outcome:
             kind=kind, channel=message.channel, account_id=message.account_id,
             reason=render.staff_summary(message)["title"], data=context,
             priority=min(max(int(rank), 1), 5) if rank else 3))
-        if not _commit_sent(message):
+        if not _commit_sent(message, now):
             transaction.set_rollback(True)
             return Outcome(LOST_LEASE)
     return Outcome(SENT, committed=True)

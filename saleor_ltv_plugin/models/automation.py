@@ -7,6 +7,7 @@ task) and still creates each message once.
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from .facts import Account, Contact
 
@@ -43,7 +44,8 @@ class Enrollment(models.Model):
     context = models.JSONField(default=dict, blank=True, help_text="Trigger data the messages show.")
     stopped_at = models.DateTimeField(null=True, blank=True)
     stop_reason = models.CharField(max_length=32, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
+    # The scan's clock, not the insert's: reports measure windows from it.
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
@@ -89,7 +91,7 @@ class OutboxMessage(models.Model):
     subject = models.CharField(max_length=500, blank=True, default="")
     opened_at = models.DateTimeField(null=True, blank=True)
     clicked_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         indexes = [

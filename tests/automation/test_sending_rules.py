@@ -75,3 +75,44 @@ def test_webhooks_to_private_or_loopback_addresses_are_refused(settings, url):
     settings.HTTP_IP_FILTER_ALLOW_LOOPBACK_IPS = False
     outcome = webhook.post(url, "secret", {"text": "x"}, "key", lambda: True)
     assert outcome.status == DEAD and ("non-public" in outcome.detail or "http(s)" in outcome.detail)
+
+
+@pytest.mark.django_db
+def test_english_buyers_get_english_copy_and_shop_overrides_apply(sink, shop_settings):
+    from saleor_ltv_plugin.models import Contact
+
+    enable("abandoned_checkout", copy={"ja": {"subject": "カートのご確認"}})
+    leave_cart("cart-en", "mary@smith.example")
+    leave_cart("cart-ja", "hanako@tanaka.example")
+    Contact.objects.filter(email="mary@smith.example").update(language_code="en-US", first_name="Mary")
+    scan(now=LEFT + timedelta(hours=2))
+    outbox.send_due(now=LEFT + timedelta(hours=2))
+    subjects = {m["To"].strip(): m["Subject"].strip() for m in sink.messages}
+    assert subjects == {"mary@smith.example": "You left something in your cart",
+                        "hanako@tanaka.example": "カートのご確認"}
+    english = next(m for m in sink.messages if "mary" in m["To"]).get_body(("plain",)).get_content()
+    assert english.startswith("Mary, your cart is waiting") and "Unsubscribe:" in english
+
+
+@pytest.mark.django_db
+def test_an_account_entering_a_saved_segment_starts_the_scenario_once(sink, shop_settings):
+    from saleor_ltv_plugin.ingest.orders import upsert_orders
+    from saleor_ltv_plugin.metrics.recompute import recompute
+    from saleor_ltv_plugin.models import SavedSegment
+
+    from ..conftest import make_order
+
+    now = at("2026-06-01T10:00:00+09:00")
+    upsert_orders([make_order("big-1", company="Big Co", email="big@big.example", gross="900000",
+                              created_at=now - timedelta(days=40)),
+                   make_order("small-1", company="Small Co", email="small@small.example", gross="1000",
+                              created_at=now - timedelta(days=40))])
+    recompute(now=now)
+    segment = SavedSegment.objects.create(name="Big spenders", channel="default-channel",
+                                          filter={"monetary": {"gte": "500000"}})
+    enable("winback", segment_id=segment.pk, delays_hours=[0])
+    scan(now=now)
+    scan(now=now + timedelta(minutes=1))
+    outbox.send_due(now=now)
+    assert [m["To"].strip() for m in sink.messages] == ["big@big.example"]
+    assert Enrollment.objects.get().trigger_ref.startswith(f"segment:{segment.pk}:")

@@ -1,6 +1,9 @@
 """The standalone demo: migrate, generate a synthetic B2B shop, load it, serve it."""
 
+import datetime as dt
+import os
 import time
+import zoneinfo
 
 from django.conf import settings
 from django.utils import timezone
@@ -14,6 +17,12 @@ from ...auth import ALL_SCOPES, new_api_key
 from ...models import AccountMetrics, ApiKey, OrderFact
 from ._progress import progress_bar
 
+ZONE = zoneinfo.ZoneInfo("Asia/Tokyo")
+
+
+def _money(value) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
 
 class Command(BaseCommand):
     help = "Load a deterministic synthetic B2B shop through the ingest path and serve the app."
@@ -24,10 +33,13 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--addr", default="127.0.0.1:8000", help="host:port to serve on")
         parser.add_argument("--no-serve", action="store_true", help="load the data and exit")
+        parser.add_argument("--automation-days", type=int, default=28,
+                            help="days of scenarios to play forward after the shop's last day (0: none)")
 
-    def handle(self, *args, companies, years, seed, addr, no_serve, **options):
-        if companies < 1 or years < 1:
-            raise CommandError("--companies and --years: must be at least 1")
+    def handle(self, *args, companies, years, seed, addr, no_serve, automation_days=28, **options):
+        if companies < 1 or years < 1 or automation_days < 0:
+            raise CommandError("--companies and --years: must be at least 1; --automation-days: not negative")
+        self.automation_days, self.seed = automation_days, seed
         from ...demo.synthetic import generate_shop
 
         call_command("migrate", verbosity=0)
@@ -52,6 +64,7 @@ class Command(BaseCommand):
             f"recomputed {run.accounts} accounts in {time.monotonic() - started:.1f} s; stages: "
             + ", ".join(f"{stage} {count}" for stage, count in stages.items())
         )
+        self._automation(shop)
         # A fresh key per run (the raw value is never stored); earlier demo keys are revoked.
         ApiKey.objects.filter(name="demo", revoked_at__isnull=True).update(revoked_at=timezone.now())
         raw, _ = new_api_key("demo", sorted(ALL_SCOPES), created_by="ltv_demo")
@@ -66,3 +79,29 @@ class Command(BaseCommand):
             return
         self.stdout.write("Serving (Ctrl+C stops)\n")
         call_command("runserver", addr, use_reloader=False, verbosity=0)
+
+    def _automation(self, shop) -> None:
+        if not self.automation_days:
+            return
+        from ...automation.report import scenario_report
+        from ...demo.automation import simulate
+
+        if not os.environ.get("LTV_TOOL_COST_PER_MONTH"):
+            settings.LTV_PLUGIN["tool_cost_per_month"] = 50000  # a demo figure, for ROAS
+        end = max(o.created_at for o in shop.orders).astimezone(ZONE).date()
+        started = time.monotonic()
+        with progress_bar(self.automation_days, "days", "scenarios") as bar:
+            figures = simulate(end, days=self.automation_days, seed=self.seed, progress=lambda day: bar.update(1))
+        self.stdout.write(
+            f"played {self.automation_days} days of scenarios after {end} in {time.monotonic() - started:.1f} s "
+            f"(simulated buyers): {figures['sent']} mails, {figures['alerts']} staff alerts and call tasks")
+        report = scenario_report("default-channel", end + dt.timedelta(days=1),
+                                 end + dt.timedelta(days=self.automation_days))
+        self.stdout.write(f"ltvScenarioReport {report.since} … {report.until} ({report.currency}, tool cost "
+                          f"{_money(report.tool_cost)}):")
+        for f in [*report.scenarios, report.total]:
+            if f.sent or f.enrolled:
+                self.stdout.write(
+                    f"  {f.scenario:<24} sent {f.sent:>5}  opened {f.opened:>5}  clicked {f.clicked:>4}  "
+                    f"attributed {_money(f.attributed_revenue):>10}  incremental {_money(f.incremental_revenue):>10}  "
+                    f"ROAS {'—' if f.roas is None else f'{f.roas:.2f}'}")
