@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import os
 import socket
 import statistics
 import subprocess
@@ -30,15 +29,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-DB = os.environ.get("LTV_BENCH_AUTOMATION_DATABASE", "ltv_bench_automation")
-os.environ["LTV_BENCH_DATABASE"] = DB
-os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DB}")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saleor_ltv_plugin.standalone.settings")
-os.environ.setdefault("LTV_TIMEZONE", "Asia/Tokyo")
-os.environ.setdefault("DEBUG", "0")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _standalone import use_database  # noqa: E402
+
+DB = use_database("LTV_BENCH_AUTOMATION_DATABASE", "ltv_bench_automation")
 
 import recompute as recompute_bench  # noqa: E402  (bench/recompute.py: database and COPY fill)
 
