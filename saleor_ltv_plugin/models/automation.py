@@ -116,7 +116,7 @@ class AlertState(models.TextChoices):
 
 
 class Alert(models.Model):
-    """Something staff should act on; one open alert per account and kind."""
+    """Something staff should act on; one per triggering situation (the outbox row that raised it)."""
 
     kind = models.CharField(max_length=16, choices=AlertKind.choices)
     channel = models.CharField(max_length=128)
