@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Max
 from django.utils import timezone
 
-from ..models import Alert, CheckoutFact, CheckoutState, ConsentState, MessageStatus, OrderFact, OutboxMessage
+from ..models import Alert, AlertKind, CheckoutFact, CheckoutState, ConsentState, MessageStatus, OrderFact, OutboxMessage
 from . import catalog, render
 from . import settings as scenario_settings
 from .channels import DEAD, LOST_LEASE, RETRY, SENT, UNCONFIRMED, Outcome, webhook
@@ -235,8 +235,6 @@ class Sender:
 
 
 def _raise_alert(message: OutboxMessage, now: datetime) -> Outcome:
-    from ..models import AlertKind
-
     kind = AlertKind.CALL if message.kind == catalog.CALL_TASK else (
         AlertKind.CHURN_RISK if message.scenario == "churn_risk" else AlertKind.HIGH_INTENT)
     context = message.enrollment.context
