@@ -20,7 +20,16 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Max
 from django.utils import timezone
 
-from ..models import Alert, AlertKind, CheckoutFact, CheckoutState, ConsentState, MessageStatus, OrderFact, OutboxMessage
+from ..models import (
+    Alert,
+    AlertKind,
+    CheckoutFact,
+    CheckoutState,
+    ConsentState,
+    MessageStatus,
+    OrderFact,
+    OutboxMessage,
+)
 from . import catalog, render
 from . import settings as scenario_settings
 from .channels import DEAD, LOST_LEASE, RETRY, SENT, UNCONFIRMED, Outcome, webhook
