@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import app_pages, views
 from .api import api, openapi_view
 from .automation import views as mail_views
 from .graphql.view import graphql_view
@@ -14,6 +14,8 @@ urlpatterns = [
     path("health", views.health, name="health"),
     path("app/manifest", views.manifest, name="app-manifest"),
     path("app/register", views.app_register, name="app-register"),
+    path("app/", app_pages.serve, name="app-page"),
+    path("app/<path:path>", app_pages.serve, name="app-pages"),
     path("graphql/", graphql_view, name="graphql"),
     path("u/<str:token>", mail_views.unsubscribe, name="unsubscribe"),
     path("t/o/<str:token>.gif", mail_views.opened, name="track-open"),
