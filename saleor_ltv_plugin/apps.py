@@ -23,6 +23,10 @@ class LTVConfig(AppConfig):
             # Standalone: make our Celery app the current one in every process (web too), so
             # .delay() from an API call honours CELERY_* settings instead of Celery's defaults.
             from .standalone import celery  # noqa: F401
+            from .auth import set_token_resolver
+            from .standalone import tokens
+
+            set_token_resolver(tokens.resolve)
         if self.apps.is_installed("saleor.plugins"):
             # Installs Saleor's settings provider and writer context in every process
             # (web, worker, beat), not only where PluginsManager happens to load the plugin.

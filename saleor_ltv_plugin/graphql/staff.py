@@ -142,8 +142,30 @@ class LtvExport(graphene.ObjectType):
     json_url = graphene.String(required=True)
 
 
+class LtvChannel(graphene.ObjectType):
+    channel = graphene.String(required=True)
+    currencies = graphene.List(graphene.NonNull(graphene.String), required=True)
+    accounts = graphene.Int(required=True, description="Scored accounts (all currencies).")
+
+
 def _fields_of(cls, row: dict) -> dict:
     return {name: row.get(name) for name in cls._meta.fields}
+
+
+def _saleor_pk(value: str, type_name: str, field: str) -> str:
+    """Saleor's global ID ("User:42" in base64) or a bare pk, as the Dashboard passes either."""
+    from graphql_relay import from_global_id
+
+    try:
+        kind, pk = from_global_id(value)
+    except Exception:  # not base64 / no colon: a bare pk
+        kind, pk = "", ""
+    if kind and kind != type_name:
+        raise InputError({field: f"is a {kind} id, expected a {type_name} id"})
+    pk = pk if kind else value
+    if not pk or len(pk) > 64:
+        raise InputError({field: "is not a Saleor id"})
+    return pk
 
 
 def _clean(filter) -> dict:
@@ -175,6 +197,31 @@ class StaffQueries(graphene.ObjectType):
         LtvExport, filter=LtvAccountFilterInput(), saved_segment=graphene.ID(),
         description="Row count and streaming download links (CSV/JSON) for a filter or a saved segment.",
     )
+
+    ltv_channels = graphene.List(
+        graphene.NonNull(LtvChannel), required=True,
+        description="Channels with scored accounts, largest first: what the Dashboard offers to pick.",
+    )
+    ltv_accounts_for = graphene.List(
+        graphene.NonNull(LtvAccount), required=True,
+        customer_id=graphene.ID(description="A Saleor user: its global ID (User:…) or its pk."),
+        order_id=graphene.ID(description="A Saleor order: its global ID (Order:…) or its id."),
+        description="The accounts behind a Saleor customer or order (the Dashboard's widgets).",
+    )
+
+    @staticmethod
+    def resolve_ltv_channels(root, info):
+        require(info, Scope.READ)
+        return [LtvChannel(**row) for row in overview_query.channels()]
+
+    @staticmethod
+    def resolve_ltv_accounts_for(root, info, customer_id=None, order_id=None):
+        require(info, Scope.READ)
+        if bool(customer_id) == bool(order_id):
+            raise InputError({"customerId": "give exactly one of customerId and orderId"})
+        if customer_id:
+            return list(overview_query.accounts_for_user(_saleor_pk(customer_id, "User", "customerId")))
+        return list(overview_query.accounts_for_order(_saleor_pk(order_id, "Order", "orderId")))
 
     @staticmethod
     def resolve_ltv_overview(root, info, channel, currency=None, since=None, months=12):

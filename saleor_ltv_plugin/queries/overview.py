@@ -60,6 +60,27 @@ def main_currency(channel: str) -> str | None:
     return row["currency"] if row else None
 
 
+def channels() -> list[dict]:
+    """Channels with accounts, largest first, each with its currencies (largest first)."""
+    rows = Account.objects.values("channel", "currency").annotate(n=Count("id")).order_by("-n", "channel", "currency")
+    out: dict[str, dict] = {}
+    for row in rows:
+        entry = out.setdefault(row["channel"], {"channel": row["channel"], "currencies": [], "accounts": 0})
+        entry["currencies"].append(row["currency"])
+        entry["accounts"] += row["n"]
+    return sorted(out.values(), key=lambda e: (-e["accounts"], e["channel"]))
+
+
+def accounts_for_user(saleor_user_id: str):
+    """Accounts a Saleor user has bought for (a company may have several buyers)."""
+    return (Account.objects.filter(accountcontact__contact__saleor_user_id=saleor_user_id)
+            .distinct().order_by("channel", "currency", "id"))
+
+
+def accounts_for_order(saleor_order_id: str):
+    return Account.objects.filter(orders__source="saleor", orders__external_id=saleor_order_id).distinct()
+
+
 def overview(channel: str, currency: str | None = None, since: dt.date | None = None, months: int = 12) -> Overview:
     if not (1 <= months <= 120):
         raise InputError({"months": "must be between 1 and 120"})

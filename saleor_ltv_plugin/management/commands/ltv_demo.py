@@ -74,11 +74,20 @@ class Command(BaseCommand):
             f"GraphQL {base}/graphql/ (GraphiQL in a browser while DEBUG)  ·  "
             f"REST {base}/api/v1/openapi.json  ·  health {base}/health\n"
             f"e.g. curl -H 'Authorization: Bearer {raw}' '{base}/api/v1/accounts?stages=loyal&first=5'\n"
+            f"Dashboard pages (inside a stand-in for the Saleor Dashboard; the token lasts 7 days):\n"
+            f"  http://{addr}/dashboard/?page=overview#token={self._dashboard_token()}\n"
         )
         if no_serve:
             return
         self.stdout.write("Serving (Ctrl+C stops)\n")
         call_command("runserver", addr, use_reloader=False, verbosity=0)
+
+    @staticmethod
+    def _dashboard_token() -> str:
+        from ...auth import SALEOR_PERMISSIONS
+        from ...standalone import tokens
+
+        return tokens.mint("demo@localhost", SALEOR_PERMISSIONS, ttl_seconds=7 * 86400)
 
     def _automation(self, shop) -> None:
         if not self.automation_days:
