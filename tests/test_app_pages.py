@@ -48,3 +48,36 @@ def test_an_unbuilt_extension_says_how_to_build_it(tmp_path, monkeypatch):
     monkeypatch.setattr(app_pages, "BUILD", tmp_path / "nothing")
     response = Client().get(BASE + "overview")
     assert response.status_code == 404 and "npm ci && npm run build" in response.json()["error"]["message"]
+
+
+def test_the_dashboards_labels_are_the_engines():
+    """dashboard_extension/src/labels.json mirrors the engine's Japanese names (the seeds' words)."""
+    import json
+    from pathlib import Path
+
+    from saleor_ltv_plugin.engine.cpm import CELL_LABELS_JA, CELLS
+    from saleor_ltv_plugin.engine.lifecycle import STAGE_LABELS_JA, STAGES
+    from saleor_ltv_plugin.engine.rfm import SEGMENT_LABELS_JA, SEGMENTS
+
+    labels = json.loads((Path(__file__).resolve().parents[1] / "dashboard_extension/src/labels.json").read_text())
+    for kind, order, ja in (("stage", STAGES, STAGE_LABELS_JA), ("cpm", CELLS, CELL_LABELS_JA),
+                            ("rfm", SEGMENTS, SEGMENT_LABELS_JA)):
+        assert labels[kind]["order"] == list(order) and labels[kind]["ja"] == ja, kind
+        assert set(labels[kind]["en"]) == set(order), kind
+
+
+def test_the_committed_build_is_the_sources_build():
+    """bin/browser rebuilds before the tests: a diff here means sources changed without a rebuild."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root / ".git").exists() or not shutil.which("git"):
+        pytest.skip("not a git checkout")
+    if not (app_pages.BUILD / "index.html").exists():
+        pytest.fail("no Dashboard build in the package: run `npm ci && npm run build` in dashboard_extension/")
+    status = subprocess.run(["git", "status", "--porcelain", "--", str(app_pages.BUILD)], cwd=root,
+                            capture_output=True, text=True, check=True).stdout
+    assert status == "", "the built Dashboard differs from the committed one: run `npm run build` " \
+                         "in dashboard_extension/ and commit saleor_ltv_plugin/static/\n" + status

@@ -1,0 +1,116 @@
+import { Box, Text, ThemeProvider, useTheme } from "@saleor/macaw-ui";
+import { useEffect, useMemo, useState } from "react";
+
+import { type BridgeState, useBridge } from "./bridge";
+import { Guard, Loading } from "./components/ui";
+import { AppContext, type AppContextValue, type Channel, useApp, useQuery } from "./context";
+import { type Key, langOf, translate } from "./i18n";
+import { AccountPage } from "./pages/Account";
+import { Accounts } from "./pages/Accounts";
+import { Alerts } from "./pages/Alerts";
+import { Overview } from "./pages/Overview";
+import { Recompute } from "./pages/Recompute";
+import { Scenarios } from "./pages/Scenarios";
+import { Widget } from "./pages/Widget";
+import { navigate, type Route, useRoute, withQuery } from "./router";
+
+const PAGES: Key[] = ["overview", "accounts", "alerts", "scenarios", "recompute"];
+const CHANNELS = `query { ltvChannels { channel currencies accounts } }`;
+
+export function App() {
+  const bridge = useBridge();
+  return (
+    <ThemeProvider defaultTheme={bridge.theme === "dark" ? "defaultDark" : "defaultLight"}>
+      <FollowTheme theme={bridge.theme} />
+      <Shell bridge={bridge} />
+    </ThemeProvider>
+  );
+}
+
+function FollowTheme({ theme }: { theme: "light" | "dark" }) {
+  const { setTheme } = useTheme();
+  useEffect(() => setTheme(theme === "dark" ? "defaultDark" : "defaultLight"), [theme, setTheme]);
+  return null;
+}
+
+function Shell({ bridge }: { bridge: BridgeState }) {
+  const route = useRoute();
+  const lang = langOf(bridge.locale);
+  const [channel, setChannel] = useState<string>(route.query.get("channel") ?? "");
+  const base = useMemo<AppContextValue>(() => ({
+    token: bridge.token, lang, t: (k: Key) => translate(lang, k), channel, setChannel, channels: [],
+  }), [bridge.token, lang, channel]);
+  useEffect(() => { document.documentElement.lang = lang; }, [lang]);
+  const fromUrl = route.query.get("channel");
+  useEffect(() => { if (fromUrl && fromUrl !== channel) setChannel(fromUrl); }, [fromUrl]); // eslint-disable-line
+  return (
+    <Box padding={4} className="ltv-page" backgroundColor="default1" color="default1" style={{ minHeight: "100vh" }}>
+      <AppContext.Provider value={base}>
+        {!bridge.embedded ? <Text data-testid="not-embedded">{base.t("notEmbedded")}</Text>
+          : !bridge.ready ? <Loading />
+          : <Channels route={route} />}
+      </AppContext.Provider>
+    </Box>
+  );
+}
+
+function Channels({ route }: { route: Route }) {
+  const app = useApp();
+  const state = useQuery<{ ltvChannels: Channel[] }>(CHANNELS, {});
+  const channels = state.data?.ltvChannels ?? [];
+  const channel = app.channel || channels[0]?.channel || "";
+  const value = useMemo(() => ({ ...app, channel, channels }), [app, channel, channels]);
+  const widget = route.path.startsWith("widgets/");
+  return (
+    <AppContext.Provider value={value}>
+      <Guard state={state} isEmpty={(d) => d.ltvChannels.length === 0 && !widget} emptyText={app.t("noData")}>
+        {() => widget ? <Widget route={route} kind={route.path.endsWith("order") ? "order" : "customer"} />
+          : (
+            <Box display="flex" flexDirection="column" gap={4}>
+              <Nav route={route} />
+              <Page route={route} />
+            </Box>
+          )}
+      </Guard>
+    </AppContext.Provider>
+  );
+}
+
+function Nav({ route }: { route: Route }) {
+  const { t, channel, channels, setChannel } = useApp();
+  const section = route.path.split("/")[0];
+  return (
+    <Box display="flex" justifyContent="space-between" alignItems="center" gap={4} className="ltv-noprint">
+      <nav className="ltv-nav" data-testid="nav">
+        {PAGES.map((p) => (
+          <a key={p} href={withQuery(p, { channel })} aria-current={section === p ? "page" : undefined} data-page={p}
+             onClick={(e) => { e.preventDefault(); navigate(withQuery(p, { channel })); }}>{t(p)}</a>
+        ))}
+      </nav>
+      <label className="ltv-field" style={{ flexDirection: "row", alignItems: "center", gap: 8 }}>{t("channel")}
+        <select value={channel} data-testid="channel" onChange={(e) => {
+          setChannel(e.target.value);
+          navigate(withQuery(section || "overview", { channel: e.target.value }), true);
+        }}>
+          {channels.map((c) => <option key={c.channel} value={c.channel}>{c.channel} ({c.currencies.join(", ")})</option>)}
+        </select>
+      </label>
+    </Box>
+  );
+}
+
+function Page({ route }: { route: Route }) {
+  const [section, ...rest] = route.path.split("/");
+  switch (section) {
+    case "accounts":
+      return rest.length ? <AccountPage id={rest.join("/")} /> : <Accounts route={route} />;
+    case "alerts":
+      return <Alerts route={route} />;
+    case "scenarios":
+      return <Scenarios />;
+    case "recompute":
+      return <Recompute />;
+    default:
+      return <Overview />;
+  }
+}

@@ -1,0 +1,61 @@
+// GraphQL against the plugin's own endpoint, next to the app on the same origin.
+export const APP_BASE = "/plugins/global/saleor.ltv/app/";
+export const GRAPHQL_URL = "/plugins/global/saleor.ltv/graphql/";
+
+export class ApiError extends Error {
+  constructor(message: string, readonly code: string, readonly permissions: string[] = [],
+              readonly fields: { field?: string; message: string }[] = []) {
+    super(message);
+  }
+  get isPermission(): boolean {
+    return this.code === "PermissionDenied" || this.code === "InvalidToken" || this.code === "ExpiredSignatureError";
+  }
+}
+
+type Errors = { message: string; extensions?: { exception?: { code?: string }; requiredPermissions?: string[];
+  fields?: { field?: string; message: string }[] } }[];
+
+export async function gql<T>(token: string | undefined, query: string, variables: Record<string, unknown> = {},
+                             signal?: AbortSignal): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(GRAPHQL_URL, {
+      method: "POST", signal,
+      headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+  } catch (e) {
+    if ((e as Error).name === "AbortError") throw e;
+    throw new ApiError(`The plugin could not be reached: ${(e as Error).message}`, "NETWORK");
+  }
+  let body: { data?: T; errors?: Errors };
+  try {
+    body = await response.json();
+  } catch {
+    throw new ApiError(`The plugin answered ${response.status} without JSON.`, `HTTP_${response.status}`);
+  }
+  if (body.errors?.length) {
+    const first = body.errors[0];
+    const ext = first.extensions ?? {};
+    const fields = ext.fields ?? [];
+    const detail = fields.length ? fields.map((f) => `${f.field}: ${f.message}`).join("; ") : first.message;
+    throw new ApiError(detail || first.message, ext.exception?.code ?? "ERROR", ext.requiredPermissions ?? [], fields);
+  }
+  if (!response.ok || !body.data) throw new ApiError(`The plugin answered ${response.status}.`, `HTTP_${response.status}`);
+  return body.data;
+}
+
+/** Download a REST export with the same token (a plain link could not carry it). */
+export async function download(token: string | undefined, url: string, filename: string): Promise<number> {
+  const response = await fetch(url, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  if (!response.ok) throw new ApiError(`The export failed: HTTP ${response.status}.`, `HTTP_${response.status}`);
+  const blob = await response.blob();
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = filename;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  return blob.size;
+}

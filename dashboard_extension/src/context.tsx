@@ -1,0 +1,70 @@
+// What every page needs: the token, the language, the chosen channel.
+import { createContext, useCallback, useContext, useEffect, useRef, useState } from "react";
+
+import { ApiError, gql } from "./api";
+import { type Key, type Lang, translate } from "./i18n";
+
+export interface Channel { channel: string; currencies: string[]; accounts: number }
+
+export interface AppContextValue {
+  token?: string;
+  lang: Lang;
+  t: (key: Key) => string;
+  channel: string;
+  setChannel: (c: string) => void;
+  channels: Channel[];
+}
+
+export const AppContext = createContext<AppContextValue>({
+  lang: "en", t: (k) => translate("en", k), channel: "", setChannel: () => undefined, channels: [],
+});
+
+export const useApp = () => useContext(AppContext);
+
+export interface QueryState<T> {
+  data?: T;
+  error?: ApiError;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** Run a query whenever its variables change; the last answer wins, earlier ones are aborted. */
+export function useQuery<T>(query: string, variables: Record<string, unknown>, skip = false): QueryState<T> {
+  const { token } = useApp();
+  const [state, setState] = useState<{ data?: T; error?: ApiError; loading: boolean }>({ loading: !skip });
+  const [tick, setTick] = useState(0);
+  const key = JSON.stringify(variables);
+  const controller = useRef<AbortController>();
+  useEffect(() => {
+    if (skip || !token) return;
+    controller.current?.abort();
+    const ctl = new AbortController();
+    controller.current = ctl;
+    setState((s) => ({ data: s.data, loading: true }));
+    gql<T>(token, query, variables, ctl.signal)
+      .then((data) => !ctl.signal.aborted && setState({ data, loading: false }))
+      .catch((error) => {
+        if (ctl.signal.aborted || error.name === "AbortError") return;
+        setState({ error: error instanceof ApiError ? error : new ApiError(String(error), "ERROR"), loading: false });
+      });
+    return () => ctl.abort();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [query, key, token, skip, tick]);
+  const reload = useCallback(() => setTick((n) => n + 1), []);
+  return { ...state, reload };
+}
+
+/** A mutation: returns its payload, throws ApiError for top-level errors and for errors[] in the payload. */
+export function useMutation() {
+  const { token } = useApp();
+  return useCallback(async <T,>(query: string, variables: Record<string, unknown>, payloadKey: string): Promise<T> => {
+    const data = await gql<Record<string, T & { errors?: { field?: string; message: string; code: string }[] }>>(
+      token, query, variables);
+    const payload = data[payloadKey];
+    if (payload?.errors?.length) {
+      const e = payload.errors[0];
+      throw new ApiError(e.field ? `${e.field}: ${e.message}` : e.message, e.code, [], payload.errors);
+    }
+    return payload;
+  }, [token]);
+}

@@ -1,0 +1,152 @@
+import { Box, Button, Text } from "@saleor/macaw-ui";
+import { useState } from "react";
+
+import type { ApiError } from "../api";
+import { notify } from "../bridge";
+import { Card, ErrorBox, Guard, Pager } from "../components/ui";
+import { useApp, useMutation, useQuery } from "../context";
+import { fmtDate, fmtInt, fmtNum } from "../format";
+import type { Key } from "../i18n";
+import { navigate, type Route, withQuery } from "../router";
+
+const PAGE = 25;
+const QUERY = `query Alerts($channel: String, $state: String, $kind: String, $first: Int, $after: String) {
+  ltvAlerts(channel: $channel, state: $state, kind: $kind, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor }
+    edges { node { id kind state priority reason data assignee note createdAt account { id name
+      contacts { email lastName firstName } } } }
+  }
+}`;
+const MUTATIONS = {
+  acknowledge: `mutation($id: ID!) { ltvAlertAcknowledge(id: $id) { alert { id state } errors { field message code } } }`,
+  close: `mutation($id: ID!, $note: String) { ltvAlertClose(id: $id, note: $note) { alert { id state } errors { field message code } } }`,
+  reopen: `mutation($id: ID!) { ltvAlertReopen(id: $id) { alert { id state } errors { field message code } } }`,
+  assign: `mutation($id: ID!, $assignee: String) { ltvAlertAssign(id: $id, assignee: $assignee) { alert { id assignee } errors { field message code } } }`,
+};
+const PAYLOAD = { acknowledge: "ltvAlertAcknowledge", close: "ltvAlertClose", reopen: "ltvAlertReopen",
+                  assign: "ltvAlertAssign" } as const;
+
+interface Alert { id: string; kind: string; state: string; priority: number; reason: string; data: string;
+  assignee: string; note: string; createdAt: string;
+  account: { id: string; name: string; contacts: { email: string; lastName: string; firstName: string }[] } }
+interface Data { ltvAlerts: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  edges: { node: Alert }[] } }
+
+const STATES = ["open", "acknowledged", "closed"] as const;
+const KINDS = ["", "churn_risk", "high_intent"] as const;
+
+export function Alerts({ route }: { route: Route }) {
+  const { t, channel } = useApp();
+  const q = route.query;
+  const view = q.get("view") === "calls" ? "calls" : "inbox";
+  const state = q.get("state") || "open";
+  const kind = view === "calls" ? "call" : q.get("kind") || "";
+  const set = (changes: Record<string, string | undefined>) =>
+    navigate(withQuery("alerts", { view, state, kind: view === "calls" ? undefined : kind, ...changes }), true);
+  return (
+    <Box display="flex" flexDirection="column" gap={4} data-testid="page-alerts">
+      <Box display="flex" gap={2} className="ltv-noprint">
+        <nav className="ltv-nav">
+          <a href="#" aria-current={view === "inbox" ? "page" : undefined} data-testid="view-inbox"
+             onClick={(e) => { e.preventDefault(); set({ view: "inbox", after: undefined }); }}>{t("inbox")}</a>
+          <a href="#" aria-current={view === "calls" ? "page" : undefined} data-testid="view-calls"
+             onClick={(e) => { e.preventDefault(); set({ view: "calls", after: undefined }); }}>{t("callList")}</a>
+        </nav>
+      </Box>
+      <Box display="flex" gap={4} className="ltv-noprint" alignItems="center">
+        <div className="ltv-chips" data-testid="alert-states">
+          {STATES.map((s) => (
+            <button key={s} type="button" className="ltv-chip" aria-pressed={state === s} data-value={s}
+                    onClick={() => set({ state: s, after: undefined })}>{t(s as Key)}</button>))}
+        </div>
+        {view === "inbox" && (
+          <div className="ltv-chips" data-testid="alert-kinds">
+            {KINDS.map((k) => (
+              <button key={k || "all"} type="button" className="ltv-chip" aria-pressed={kind === k} data-value={k}
+                      onClick={() => set({ kind: k || undefined, after: undefined })}>{k ? t(k as Key) : t("all")}</button>))}
+          </div>)}
+        {view === "calls" && <Button variant="secondary" onClick={() => window.print()} data-testid="print">{t("print")}</Button>}
+      </Box>
+      <AlertList channel={channel} state={state} kind={kind} after={q.get("after")} calls={view === "calls"}
+                 onNext={(after) => set({ after })} onFirst={() => set({ after: undefined })} />
+    </Box>
+  );
+}
+
+function AlertList({ channel, state, kind, after, calls, onNext, onFirst }: { channel: string; state: string;
+  kind: string; after: string | null; calls: boolean; onNext: (c: string) => void; onFirst: () => void }) {
+  const { t, lang } = useApp();
+  const mutate = useMutation();
+  const query = useQuery<Data>(QUERY, { channel, state, kind: kind || null, first: PAGE, after }, !channel);
+  const [error, setError] = useState<ApiError>();
+  const act = async (action: keyof typeof MUTATIONS, alert: Alert) => {
+    setError(undefined);
+    let variables: Record<string, unknown> = { id: alert.id };
+    if (action === "assign") {
+      const assignee = window.prompt(t("assignee"), alert.assignee);
+      if (assignee === null) return;
+      variables = { ...variables, assignee };
+    }
+    try {
+      await mutate(MUTATIONS[action], variables, PAYLOAD[action]);
+      notify("success", t(action === "assign" ? "assign" : action === "acknowledge" ? "acknowledged"
+        : action === "close" ? "closed" : "open"), alert.account.name);
+      query.reload();
+    } catch (e) {
+      setError(e as ApiError);
+    }
+  };
+  const title = calls ? t("callList") : t("inbox");
+  return (
+    <Card title={query.data ? `${title} — ${query.data.ltvAlerts.totalCount}` : title} testId="alert-list">
+      <Text className="ltv-print-only" size={6}>{title} · {channel} · {new Date().toISOString().slice(0, 10)}</Text>
+      {error && <ErrorBox error={error} />}
+      <Guard state={query} isEmpty={(d) => d.ltvAlerts.edges.length === 0}>
+        {(d) => (
+          <>
+            <table className="ltv-table" data-testid="alerts-table">
+              <thead><tr>
+                <th className="num">{t("priority")}</th><th>{t("account")}</th>{!calls && <th>{t("kind")}</th>}
+                <th>{t("reason")}</th><th className="num">{t("clv")}</th><th className="num">{t("overdue")}</th>
+                {calls && <th>{t("contacts")}</th>}<th>{t("assignee")}</th><th>{t("created")}</th>
+                <th className="ltv-noprint" />
+              </tr></thead>
+              <tbody>
+                {d.ltvAlerts.edges.map(({ node: a }) => {
+                  let data: Record<string, number | null> = {};
+                  try { data = JSON.parse(a.data); } catch { /* shown as — */ }
+                  return (
+                    <tr key={a.id} data-alert={a.id} data-state={a.state}>
+                      <td className="num">{a.priority}</td>
+                      <td><a href="#" onClick={(e) => { e.preventDefault(); navigate(`accounts/${encodeURIComponent(a.account.id)}`); }}>
+                        {a.account.name}</a></td>
+                      {!calls && <td>{t(a.kind as Key)}</td>}
+                      <td>{a.reason}</td>
+                      <td className="num">{fmtInt(lang, data.clv)}</td>
+                      <td className="num">{fmtNum(lang, data.overdue_ratio, 2)}</td>
+                      {calls && <td>{a.account.contacts.map((c) => c.email).join(", ")}</td>}
+                      <td>{a.assignee}</td><td>{fmtDate(lang, a.createdAt)}</td>
+                      <td className="ltv-noprint">
+                        <Box display="flex" gap={1}>
+                          <Button size="small" variant="tertiary" onClick={() => act("assign", a)} data-action="assign">{t("assign")}</Button>
+                          {a.state === "open" && <Button size="small" variant="secondary" onClick={() => act("acknowledge", a)}
+                                                         data-action="acknowledge">{t("acknowledge")}</Button>}
+                          {a.state !== "closed" && <Button size="small" variant="secondary" onClick={() => act("close", a)}
+                                                           data-action="close">{t("close")}</Button>}
+                          {a.state === "closed" && <Button size="small" variant="secondary" onClick={() => act("reopen", a)}
+                                                           data-action="reopen">{t("reopen")}</Button>}
+                        </Box>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+            <Pager hasPrevious={!!after} hasNext={d.ltvAlerts.pageInfo.hasNextPage} onPrevious={onFirst}
+                   onNext={() => d.ltvAlerts.pageInfo.endCursor && onNext(d.ltvAlerts.pageInfo.endCursor)} />
+          </>
+        )}
+      </Guard>
+    </Card>
+  );
+}

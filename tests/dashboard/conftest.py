@@ -1,0 +1,184 @@
+"""Browser tests of the Dashboard pages: real Chromium (Debian's, via Playwright's
+executable_path) on the harness page that plays the Dashboard's side of AppBridge, against the
+standalone server serving the demo shop from its own PostgreSQL database."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from saleor_ltv_plugin.app_pages import BUILD
+from saleor_ltv_plugin.standalone import tokens
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(os.environ.get("LTV_TEST_ARTIFACTS", ROOT / "test-artifacts")) / "dashboard"
+CHROMIUM = os.environ.get("LTV_CHROMIUM", "/usr/bin/chromium")
+GRAPHQL = "/plugins/global/saleor.ltv/graphql/"
+ALL = ["MANAGE_USERS", "MANAGE_ORDERS", "MANAGE_PLUGINS"]
+DEMO_COMPANIES = 300
+
+
+def _missing() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return f"no Chromium at {CHROMIUM} (bin/browser installs Debian's chromium)"
+    if not (BUILD / "index.html").exists():
+        return "the Dashboard extension is not built (bin/browser runs npm ci && npm run build)"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install -e '.[test]')"
+    return None
+
+
+def _database_url() -> str:
+    db = settings.DATABASES["default"]
+    if "postgresql" not in db["ENGINE"]:
+        pytest.skip("the Dashboard browser tests serve the demo from PostgreSQL")
+    name = f"{db['NAME']}_dashboard"
+    return f"postgres://{db.get('USER') or 'postgres'}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{name}"
+
+
+def _admin(sql: str) -> None:
+    import psycopg
+
+    db = settings.DATABASES["default"]
+    with psycopg.connect(host=db.get("HOST") or "127.0.0.1", port=db.get("PORT") or 5432,
+                         user=db.get("USER") or "postgres", dbname="postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class DemoServer:
+    def __init__(self, url: str, database_url: str):
+        self.url, self.database_url = url, database_url
+
+    def token(self, permissions=ALL, **kw) -> str:
+        return tokens.mint("staff@example.com", permissions, **kw)
+
+    def api(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
+        request = urllib.request.Request(
+            self.url + GRAPHQL, data=json.dumps({"query": query, "variables": variables or {}}).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token or self.token()}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = json.loads(response.read())
+        assert "errors" not in body, body
+        return body["data"]
+
+    def sql(self, statement: str, params=()) -> list[tuple]:
+        import psycopg
+
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            cursor = conn.execute(statement, params)
+            return cursor.fetchall() if cursor.description else []
+
+
+@pytest.fixture(scope="session")
+def demo_server(django_db_blocker):
+    reason = _missing()
+    if reason:
+        pytest.skip(reason)
+    database_url = _database_url()
+    name = database_url.rsplit("/", 1)[1]
+    with django_db_blocker.unblock():
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _admin(f'CREATE DATABASE "{name}"')
+    data_dir = tempfile.mkdtemp(prefix="ltv-dash-")
+    env = {**os.environ, "DATABASE_URL": database_url, "LTV_DATA_DIR": data_dir, "SECRET_KEY": settings.SECRET_KEY,
+           "DJANGO_SETTINGS_MODULE": "saleor_ltv_plugin.standalone.settings", "CELERY_BROKER_URL": "", "DEBUG": "0"}
+    cli = [sys.executable, "-m", "saleor_ltv_plugin.standalone.cli"]
+    subprocess.run([*cli, "ltv_demo", "--companies", str(DEMO_COMPANIES), "--no-serve"], env=env, check=True,
+                   capture_output=True, timeout=600)
+    port = _free_port()
+    log = open(Path(data_dir) / "server.log", "w")
+    server = subprocess.Popen([*cli, "runserver", f"127.0.0.1:{port}", "--noreload"], env=env,
+                              stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(url + "/plugins/global/saleor.ltv/health", timeout=2)
+            break
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                raise RuntimeError(f"the demo server did not start: {(Path(data_dir) / 'server.log').read_text()}")
+            time.sleep(0.3)
+    yield DemoServer(url, database_url)
+    server.terminate()
+    server.wait(10)
+    log.close()
+    shutil.rmtree(data_dir, ignore_errors=True)
+    with django_db_blocker.unblock():
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    reason = _missing()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+class Harness:
+    """One harness page framing the app, as the Dashboard frames it."""
+
+    def __init__(self, page, server: DemoServer):
+        self.page, self.server = page, server
+        self.errors: list[str] = []
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def open(self, path: str, token: str | None = None, locale: str = "en", theme: str = "light", **mount) -> None:
+        from urllib.parse import urlencode
+
+        token = self.server.token() if token is None else token
+        query = urlencode({"page": path, "locale": locale, "theme": theme, **mount})
+        self.page.goto(f"{self.server.url}/dashboard/?{query}#token={token}")
+
+    @property
+    def app(self):
+        return self.page.frame_locator("#frame")
+
+    @property
+    def frame(self):
+        return next(f for f in self.page.frames if "/saleor.ltv/app/" in f.url)
+
+    def shot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def harness(chromium, demo_server):
+    context = chromium.new_context(viewport={"width": 1400, "height": 2000}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    h = Harness(page, demo_server)
+    yield h
+    context.close()
+    assert not h.errors, h.errors

@@ -1,0 +1,218 @@
+"""Each Dashboard page in real Chromium: the numbers on screen are the API's, heatmap cells open
+the matching list, alerts move between states, and a token without permission gets the message."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+OVERVIEW = """query($channel: String!) { ltvOverview(channel: $channel) { accounts revenue f2ConversionRate currency
+  stages { value accounts } cpmCells { value accounts } rfmGrid { recency frequency accounts } } }"""
+CHANNEL = "default-channel"
+
+
+def digits(text: str) -> int:
+    return int(re.sub(r"[^\d-]", "", text))
+
+
+def test_overview_shows_the_api_figures_and_draws_its_charts(harness):
+    o = harness.server.api(OVERVIEW, {"channel": CHANNEL})["ltvOverview"]
+    harness.open("overview")
+    app = harness.app
+    app.get_by_test_id("stat-accounts").wait_for()
+    assert digits(app.get_by_test_id("stat-accounts").inner_text().splitlines()[-1]) == o["accounts"]
+    assert digits(app.get_by_test_id("stat-revenue").inner_text().splitlines()[-1]) == round(o["revenue"])
+    assert app.get_by_test_id("stat-f2").inner_text().splitlines()[-1] == f"{o['f2ConversionRate'] * 100:.1f}%"
+    for bucket in o["stages"]:
+        row = app.locator(f'[data-testid=stage-table] tr[data-stage="{bucket["value"]}"] [data-field=accounts]')
+        assert digits(row.inner_text()) == bucket["accounts"], bucket
+    for bucket in o["cpmCells"]:
+        cell = app.locator(f'[data-testid=cpm-heatmap] [data-cell="{bucket["value"]}"]')
+        assert int(cell.get_attribute("data-value")) == bucket["accounts"], bucket
+    for c in o["rfmGrid"]:
+        cell = app.locator(f'[data-testid=rfm-heatmap] [data-cell="{c["recency"]}:{c["frequency"]}"]')
+        assert int(cell.get_attribute("data-value")) == c["accounts"], c
+    # Charts drawn: one bar per stage with accounts, stacked months in the revenue chart.
+    bars = app.locator("[data-testid=chart-stages] .recharts-bar-rectangle path")
+    assert bars.count() == sum(1 for s in o["stages"] if s["accounts"] > 0)
+    assert app.locator("[data-testid=chart-revenue] .recharts-bar-rectangle").count() >= 12
+    drawn = harness.frame.evaluate("performance.getEntriesByName('ltv-overview-drawn')[0]?.startTime")
+    assert drawn and drawn > 0
+    print(f"overview drawn {drawn:.0f} ms after the frame's navigation start ({o['accounts']} accounts)")
+    harness.shot("overview")
+
+
+@pytest.mark.parametrize("grid, cell, expect", [
+    ("cpm-heatmap", "excellent_active", lambda row: row["cpm"] == "EXCELLENT_ACTIVE"),
+    ("rfm-heatmap", "3:5", lambda row: row["rfm"] == "3:5"),
+])
+def test_a_heatmap_cell_opens_the_matching_filtered_list(harness, grid, cell, expect):
+    harness.open("overview")
+    target = harness.app.locator(f'[data-testid={grid}] [data-cell="{cell}"]')
+    expected = int(target.get_attribute("data-value"))
+    assert expected > 0
+    target.click()
+    table = harness.app.get_by_test_id("accounts-table")
+    table.wait_for()
+    assert int(table.get_attribute("data-total")) == expected
+    rows = table.locator("tbody tr")
+    assert rows.count() == min(expected, 50)
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        values = {"cpm": row.locator("[data-field=cpm]").get_attribute("data-value"),
+                  "rfm": row.locator("[data-field=rfm]").get_attribute("data-value")}
+        assert expect(values), values
+    assert "/app/accounts" in harness.frame.url
+    harness.shot(f"accounts-from-{grid}")
+
+
+def test_accounts_list_pages_sorts_and_exports_what_the_api_returns(harness):
+    query = """query($f: LtvAccountFilterInput, $s: LtvAccountSortingInput) { ltvAccounts(filter: $f, sortBy: $s,
+      first: 100) { totalCount edges { node { name metrics { pAlive } } } } }"""
+    spec = {"f": {"channel": CHANNEL, "stages": ["LOYAL"], "pAlive": {"gte": 0.5}},
+            "s": {"field": "MONETARY", "direction": "DESC"}}
+    api = harness.server.api(query, spec)["ltvAccounts"]
+    harness.open("accounts", channel=CHANNEL)
+    app = harness.app
+    app.get_by_test_id("accounts-table").wait_for()
+    app.locator('[data-testid=filter-stage] [data-value=loyal]').click()
+    app.get_by_test_id("filter-pAliveMin").fill("0.5")
+    app.get_by_test_id("filter-pAliveMin").press("Enter")
+    app.get_by_test_id("sort-field").select_option("MONETARY")
+    table = app.get_by_test_id("accounts-table")
+    table.and_(app.locator(f'[data-total="{api["totalCount"]}"]')).wait_for()
+    names = [n["node"]["name"] for n in api["edges"]]
+    shown = table.locator("tbody tr td:first-child").all_inner_texts()
+    assert [s.rstrip(" ⚠") for s in shown] == names[:50]
+    app.get_by_test_id("page-next").click()
+    app.locator(f'[data-testid=accounts-table] tbody tr:first-child td:first-child:text-is("{names[50]}")').or_(
+        app.locator(f'[data-testid=accounts-table] tbody tr:first-child td:first-child:text-is("{names[50]} ⚠")')
+    ).wait_for()
+    with harness.page.expect_download() as download:
+        app.get_by_test_id("export-csv").click()
+    rows = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
+    assert len(rows) - 1 == api["totalCount"]
+    harness.shot("accounts")
+
+
+def test_account_panel_shows_rhythm_reorders_and_messages(harness):
+    query = """query($f: LtvAccountFilterInput) { ltvAccounts(filter: $f, first: 1, sortBy: {field: FREQUENCY,
+      direction: DESC}) { edges { node { id name metrics { frequency pAlive clv { amount } nextPurchaseOn }
+      skuReorders(first: 20) { sku } orders(first: 50) { countsAsPurchase } } } } }"""
+    node = harness.server.api(query, {"f": {"channel": CHANNEL}})["ltvAccounts"]["edges"][0]["node"]
+    harness.open(f"accounts/{node['id']}")
+    app = harness.app
+    assert app.get_by_test_id("account-name").inner_text() == node["name"]
+    assert app.get_by_test_id("account-palive").inner_text().splitlines()[-1] == f"{round(node['metrics']['pAlive'] * 100)}%"
+    assert digits(app.get_by_test_id("account-clv").inner_text().splitlines()[-1]) == round(node["metrics"]["clv"]["amount"])
+    points = app.locator("[data-testid=chart-rhythm] .recharts-scatter-symbol")
+    points.first.wait_for()
+    # The panel plots the latest 50 orders that count as purchases, one point each.
+    assert points.count() == sum(o["countsAsPurchase"] for o in node["orders"])
+    if node["metrics"]["nextPurchaseOn"]:
+        app.locator("[data-testid=chart-rhythm] .recharts-reference-area").wait_for()
+    assert app.locator("[data-testid=sku-reorders] tbody tr").count() == len(node["skuReorders"])
+    harness.shot("account")
+
+
+def test_customer_widget_finds_the_account_of_a_saleor_user(harness):
+    import base64
+
+    account_id, name = harness.server.sql(
+        "SELECT a.id, a.display_name FROM saleor_ltv_plugin_account a JOIN saleor_ltv_plugin_accountcontact ac "
+        "ON ac.account_id = a.id ORDER BY a.id LIMIT 1")[0]
+    harness.server.sql("UPDATE saleor_ltv_plugin_contact SET saleor_user_id = '4242' WHERE id = "
+                       "(SELECT contact_id FROM saleor_ltv_plugin_accountcontact WHERE account_id = %s LIMIT 1)",
+                       (account_id,))
+    harness.open("widgets/customer", customerId=base64.b64encode(b"User:4242").decode())
+    assert harness.app.get_by_test_id("account-name").inner_text() == name
+    harness.app.locator("[data-testid=chart-rhythm] .recharts-scatter-symbol").first.wait_for()
+    resize = [a for a in harness.page.evaluate("window.__ltvActions") if a["type"] == "widgetResize"]
+    assert resize and resize[-1]["payload"]["height"] > 200
+    harness.shot("widget-customer")
+    harness.open("widgets/customer", customerId=base64.b64encode(b"User:999999").decode())
+    harness.app.get_by_test_id("empty").wait_for()
+
+
+def test_acknowledging_an_alert_moves_it_out_of_the_open_inbox(harness):
+    harness.open("alerts")
+    app = harness.app
+    table = app.get_by_test_id("alerts-table")
+    table.wait_for()
+    first = table.locator("tbody tr").first
+    alert_id = first.get_attribute("data-alert")
+    open_before = digits(app.get_by_test_id("alert-list").locator("span").first.inner_text().split("—")[-1])
+    first.locator("[data-action=acknowledge]").click()
+    app.locator(f'[data-alert="{alert_id}"]').wait_for(state="detached")
+    app.get_by_text(f"— {open_before - 1}").first.wait_for()
+    app.locator('[data-testid=alert-states] [data-value=acknowledged]').click()
+    app.locator(f'[data-alert="{alert_id}"][data-state=acknowledged]').wait_for()
+    from graphql_relay import from_global_id
+
+    pk = from_global_id(alert_id)[1]
+    assert harness.server.sql("SELECT state FROM saleor_ltv_plugin_alert WHERE id = %s", (pk,)) == [("acknowledged",)]
+    harness.shot("alerts")
+    app.get_by_test_id("view-calls").click()
+    app.get_by_test_id("alert-list").wait_for()
+    harness.shot("call-list")
+
+
+def test_scenarios_page_reports_the_api_figures_and_switches_a_scenario(harness):
+    report = harness.server.api("""query($c: String!) { ltvScenarioReport(channel: $c) { total { sent }
+      scenarios { scenario sent } } }""", {"c": CHANNEL})["ltvScenarioReport"]
+    harness.open("scenarios")
+    app = harness.app
+    app.get_by_test_id("report-table").wait_for()
+    for s in report["scenarios"]:
+        cell = app.locator(f'[data-testid=report-table] tr[data-scenario="{s["scenario"]}"] [data-field=sent]')
+        assert digits(cell.inner_text()) == s["sent"], s
+    card = app.get_by_test_id("scenario-winback")
+    card.get_by_test_id("scenario-enabled").uncheck()
+    card.get_by_text("Off").wait_for()
+    harness.page.wait_for_function("window.__ltvActions.some(a => a.type === 'notification')")
+    enabled = harness.server.api('query { ltvScenarios(channel: "default-channel") { key enabled } }')
+    assert {s["key"]: s["enabled"] for s in enabled["ltvScenarios"]}["winback"] is False
+    card.get_by_test_id("scenario-enabled").check()
+    card.get_by_text("On").wait_for()
+    harness.shot("scenarios")
+
+
+def test_recompute_runs_and_its_progress_reaches_the_end(harness):
+    before = harness.server.sql("SELECT max(id) FROM saleor_ltv_plugin_recomputerun")[0][0]
+    harness.open("recompute")
+    app = harness.app
+    app.get_by_test_id("runs-table").wait_for()
+    app.get_by_test_id("start-recompute").click()
+    app.locator(f'[data-testid=runs-table] tr[data-run="{before + 1}"]').wait_for(timeout=120_000)
+    app.locator('[data-testid=recompute-progress] [aria-valuenow="100"]').wait_for(timeout=120_000)
+    assert harness.server.sql("SELECT status FROM saleor_ltv_plugin_recomputerun WHERE id > %s", (before,))[0][0] == "done"
+    harness.shot("recompute")
+
+
+def test_a_token_without_permission_gets_the_permission_message(harness):
+    harness.open("overview", token=harness.server.token(["MANAGE_PLUGINS"]))
+    denied = harness.app.get_by_test_id("permission-denied")
+    denied.wait_for()
+    assert "MANAGE_USERS" in denied.inner_text()
+    assert harness.app.get_by_test_id("stat-accounts").count() == 0
+    harness.shot("no-permission")
+
+
+def test_japanese_and_dark_theme_follow_the_dashboard(harness):
+    harness.open("overview", locale="ja", theme="dark")
+    app = harness.app
+    app.get_by_test_id("stat-accounts").wait_for()
+    assert app.locator('[data-testid=nav] [data-page=overview]').inner_text() == "概要"
+    assert "ロイヤル" in app.get_by_test_id("stage-table").inner_text() or "優良" in app.get_by_test_id("stage-table").inner_text()
+    dark = harness.frame.evaluate("getComputedStyle(document.querySelector('.ltv-page')).backgroundColor")
+    harness.shot("overview-ja-dark")
+    harness.page.click("#locale")  # the Dashboard switches to English: the app follows without a reload
+    app.locator('[data-testid=nav] [data-page=overview]:text-is("Overview")').wait_for()
+    harness.page.click("#theme")
+    harness.frame.wait_for_function(
+        f"getComputedStyle(document.querySelector('.ltv-page')).backgroundColor !== {dark!r}")
