@@ -58,35 +58,42 @@ def figures(api: list[float], bare: list[float]) -> dict:
             "ratio_p50": round(p50 / b50, 2), "ratio_p95": round(p95 / b95, 2)}
 
 
-def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--accounts", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=60)
-    parser.add_argument("--export-rounds", type=int, default=3)
-    args = parser.parse_args(argv)
+def prepare(accounts: int) -> None:
+    """The shared bench shop: `accounts` accounts with ~10 orders each, scored (filled once)."""
     recompute_bench.ensure_database()
     import django
 
     django.setup()
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
-    from saleor_ltv_plugin import auth
     from saleor_ltv_plugin.metrics.recompute import recompute_channel
     from saleor_ltv_plugin.models import AccountMetrics, OrderFact
 
     call_command("migrate", verbosity=0)
-    n_orders = args.accounts * 10
+    n_orders = accounts * 10
     if abs(OrderFact.objects.filter(channel=CHANNEL).count() - n_orders) > n_orders * 0.05:
-        print(f"filling {DB} with ~{n_orders:,} orders for {args.accounts:,} accounts …", flush=True)
-        recompute_bench.fill(n_orders, args.accounts, 7)
-    if AccountMetrics.objects.filter(channel=CHANNEL).count() < args.accounts * 0.9:
+        print(f"filling {DB} with ~{n_orders:,} orders for {accounts:,} accounts …", flush=True)
+        recompute_bench.fill(n_orders, accounts, 7)
+    if AccountMetrics.objects.filter(channel=CHANNEL).count() < accounts * 0.9:
         print("recomputing …", flush=True)
         recompute_channel(CHANNEL)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE saleor_ltv_plugin_accountmetrics")
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=60)
+    parser.add_argument("--export-rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    prepare(args.accounts)
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from saleor_ltv_plugin import auth
     raw_key, _ = auth.new_api_key("bench", sorted(auth.ALL_SCOPES))
     client = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {raw_key}")
 

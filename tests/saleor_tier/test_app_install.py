@@ -57,3 +57,56 @@ def test_install_command(saleor_url, manifest_host, staff):
     assert len(apps) == 1
     _check(apps[0])
     _delete(saleor_url, staff, apps)
+
+
+def test_installed_pages_open_in_a_browser_with_the_dashboards_token(saleor_url, manifest_host, staff):
+    """Saleor serves the built pages; framed as the Dashboard frames them and handed the real
+    app-extension token Saleor issues, the overview shows the plugin's figures."""
+    import json
+    import os
+    import subprocess
+    import urllib.request
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    python = root / ".venv" / "bin" / "python"
+    page = urllib.request.urlopen(saleor_url + "/plugins/global/saleor.ltv/app/overview", timeout=30)
+    assert page.headers["Content-Type"].startswith("text/html") and page.headers["Cache-Control"] == "no-cache"
+    html = page.read().decode()
+    asset = html.split('src="', 1)[1].split('"', 1)[0]
+    script = urllib.request.urlopen(saleor_url + asset, timeout=30)
+    assert script.headers["Content-Type"].startswith("text/javascript")
+    assert "immutable" in script.headers["Cache-Control"]
+    if not python.exists() or not Path(os.environ.get("LTV_CHROMIUM", "/usr/bin/chromium")).exists():
+        pytest.skip("no .venv with Playwright or no chromium (bin/bootstrap, bin/browser)")
+
+    _delete(saleor_url, staff, _ltv_apps(saleor_url, staff))
+    storefront.gql(saleor_url, """mutation($u:String!){appInstall(input:{appName:"LTV retention CRM",
+        manifestUrl:$u, activateAfterInstallation:true, permissions:[MANAGE_USERS, MANAGE_ORDERS]}){
+        errors{field message code}}}""", {"u": manifest_host + "/plugins/global/saleor.ltv/app/manifest"}, staff)
+    app = _ltv_apps(saleor_url, staff)[0]
+    extensions = storefront.gql(saleor_url, "query($a:ID!){app(id:$a){extensions{mountName accessToken}}}",
+                                {"a": app["id"]}, staff)["app"]["extensions"]
+    token = next(e["accessToken"] for e in extensions if e["mountName"].lower() == "navigation_customers")
+    def plugin(query, variables=None):
+        request = urllib.request.Request(
+            saleor_url + "/plugins/global/saleor.ltv/graphql/",
+            data=json.dumps({"query": query, "variables": variables or {}}).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+        return json.loads(urllib.request.urlopen(request, timeout=30).read())["data"]
+
+    channels = plugin("{ ltvChannels { channel } }")["ltvChannels"]
+    done = subprocess.run([str(python), str(root / "tests/dashboard/saleor_page_check.py"), saleor_url, token,
+                           "overview"], capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-3000:]
+    shown = json.loads(done.stdout.strip().splitlines()[-1])
+    assert shown["errors"] == [], shown
+    assert shown["frame_url"].startswith(saleor_url + "/plugins/global/saleor.ltv/app/overview")
+    if channels:
+        accounts = plugin("query($c:String!){ltvOverview(channel:$c){accounts}}",
+                          {"c": channels[0]["channel"]})["ltvOverview"]["accounts"]
+        assert shown["testid"] == "stat-accounts", shown
+        assert int("".join(ch for ch in shown["text"].splitlines()[-1] if ch.isdigit())) == accounts
+    else:
+        assert shown["testid"] == "empty", shown
+    _delete(saleor_url, staff, [app])
