@@ -100,7 +100,7 @@ def test_installed_pages_open_in_a_browser_with_the_dashboards_token(saleor_url,
                            "overview"], capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr[-3000:]
     shown = json.loads(done.stdout.strip().splitlines()[-1])
-    assert shown["errors"] == [], shown
+    assert shown["testid"] and shown["errors"] == [], shown
     assert shown["frame_url"].startswith(saleor_url + "/plugins/global/saleor.ltv/app/overview")
     if channels:
         accounts = plugin("query($c:String!){ltvOverview(channel:$c){accounts}}",
