@@ -48,9 +48,9 @@ export function Alerts({ route }: { route: Route }) {
       <Box display="flex" gap={2} className="ltv-noprint">
         <nav className="ltv-nav">
           <a href="#" aria-current={view === "inbox" ? "page" : undefined} data-testid="view-inbox"
-             onClick={(e) => { e.preventDefault(); set({ view: "inbox", after: undefined }); }}>{t("inbox")}</a>
+             onClick={(e) => { e.preventDefault(); set({ view: "inbox", state: "open", after: undefined }); }}>{t("inbox")}</a>
           <a href="#" aria-current={view === "calls" ? "page" : undefined} data-testid="view-calls"
-             onClick={(e) => { e.preventDefault(); set({ view: "calls", after: undefined }); }}>{t("callList")}</a>
+             onClick={(e) => { e.preventDefault(); set({ view: "calls", state: "open", after: undefined }); }}>{t("callList")}</a>
         </nav>
       </Box>
       <Box display="flex" gap={4} className="ltv-noprint" alignItems="center">
