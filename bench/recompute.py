@@ -1,6 +1,6 @@
 """End-to-end recompute from PostgreSQL: 10 M OrderFacts → AccountMetrics written.
 
-    python bench/recompute.py [--scale 0.1]      (PostgreSQL on 127.0.0.1, database ltv_bench)
+    python bench/recompute.py [--scale 0.1]      (PostgreSQL on 127.0.0.1, database ltv_bench_recompute)
 
 Fills the plugin's own tables once (1 M accounts, 10 M orders, the same generator as
 bench/engine.py) and times, in one run, the floor — a bare
@@ -28,7 +28,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-DB = os.environ.get("LTV_BENCH_DATABASE", "ltv_bench")
+DB = os.environ.get("LTV_BENCH_DATABASE", "ltv_bench_recompute")
 os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DB}")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saleor_ltv_plugin.standalone.settings")
 os.environ.setdefault("LTV_TIMEZONE", "Asia/Tokyo")
@@ -50,6 +50,8 @@ def fill(n_orders: int, n_accounts: int, seed: int) -> None:
     from engine import generate
 
     orders = generate(n_orders, n_accounts, seed, currency_strings=False)
+    # A shop's table holds orders in arrival order (accounts interleaved), not grouped by account.
+    orders = orders.sort_values("created_at", kind="stable", ignore_index=True)
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE saleor_ltv_plugin_accountmetrics, saleor_ltv_plugin_orderlinefact, "
                        "saleor_ltv_plugin_orderfact, saleor_ltv_plugin_accountcontact, "

@@ -77,13 +77,30 @@ class BetaGeoModel:
         """E[Y(t) | x, t_x, T]: expected occasions in the next ``t`` units (eq. 10)."""
         x, t_x, T = _arrays(x, t_x, T)
         t = np.asarray(t, dtype=np.float64)
+        if t.ndim or x.ndim != 1:
+            return self._if_alive(t, x, T) / (1.0 + np.exp(self._log_dropout_odds(x, t_x, T)))
+        return self.conditional_expected_by_horizon([float(t)], x, t_x, T)[0]
+
+    def conditional_expected_by_horizon(self, horizons, x, t_x, T) -> list[np.ndarray]:
+        """E[Y(t) | x, t_x, T] for each t in ``horizons`` (1-d inputs), sharing the work.
+
+        Eq. 10 is (a part that depends on x and T only, the costly ²F₁) ÷ (1 + dropout
+        odds): the first is evaluated once per distinct (x, T) pair — tens of
+        thousands for a million accounts — and the odds once per account.
+        """
+        x, t_x, T = _arrays(x, t_x, T)
+        (ux, uT), inverse = _distinct_pairs(x, T)
+        alive_share = 1.0 / (1.0 + np.exp(self._log_dropout_odds(x, t_x, T)))
+        return [self._if_alive(float(t), ux, uT)[inverse] * alive_share for t in horizons]
+
+    def _if_alive(self, t, x, T):
+        """E[Y(t)] of an account that is still alive: the numerator of eq. 10."""
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
         z = t / (alpha + T + t)
         growth = (a + b + x - 1.0) / (a - 1.0)
-        tail = 1.0 - np.exp((r + x) * np.log((alpha + T) / (alpha + T + t))) * hyp2f1(
+        return growth * (1.0 - np.exp((r + x) * np.log((alpha + T) / (alpha + T + t))) * hyp2f1(
             r + x, b + x, a + b + x - 1.0, z
-        )
-        return growth * tail / (1.0 + np.exp(self._log_dropout_odds(x, t_x, T)))
+        ))
 
     def _log_dropout_odds(self, x, t_x, T) -> np.ndarray:
         """log of δ(x>0)·a/(b+x−1)·((α+T)/(α+t_x))^(r+x); −inf where x = 0."""
@@ -99,6 +116,16 @@ class BetaGeoModel:
 
 def _arrays(*columns):
     return tuple(np.asarray(c, dtype=np.float64) for c in columns)
+
+
+def _distinct_pairs(x: np.ndarray, T: np.ndarray):
+    """((distinct x, distinct T) of the pairs, index of each row into them)."""
+    if len(x) == 0:
+        return (x, T), np.zeros(0, dtype=np.int64)
+    x_codes, x_values = pd.factorize(x)
+    T_codes, T_values = pd.factorize(T)
+    inverse, packed = pd.factorize(x_codes.astype(np.int64) * len(T_values) + T_codes)
+    return (x_values[packed // len(T_values)], T_values[packed % len(T_values)]), inverse
 
 
 def compress(*columns, weights=None):

@@ -88,14 +88,14 @@ class GammaGammaModel:
         """
         value = self.expected_order_value(x, m) * margin
         steps = max(int(np.ceil(horizon / step)), 1)
-        total = np.zeros(np.broadcast(np.asarray(x, float), np.asarray(T, float)).shape)
-        previous = 0.0
-        for k in range(1, steps + 1):
-            upto = min(k * step, horizon)
-            expected = bgnbd.conditional_expected_purchases(upto, x, t_x, T)
-            total = total + (expected - previous) / (1.0 + discount_rate) ** k
-            previous = expected
-        return total * value
+        x, t_x, T = (np.atleast_1d(np.asarray(c, dtype=np.float64)) for c in np.broadcast_arrays(x, t_x, T))
+        horizons = [min(k * step, horizon) for k in range(1, steps + 1)]
+        expected = bgnbd.conditional_expected_by_horizon(horizons, x, t_x, T)
+        total, previous = np.zeros(len(x)), 0.0
+        for k, upto in enumerate(expected, start=1):
+            total += (upto - previous) / (1.0 + discount_rate) ** k
+            previous = upto
+        return (total * value).reshape(np.shape(value)) if np.ndim(value) else float((total * value)[0])
 
 
 def log_likelihood(params, x, m) -> np.ndarray:
