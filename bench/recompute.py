@@ -61,6 +61,17 @@ def fill(n_orders: int, n_accounts: int, seed: int) -> None:
                                    key=[f"company-{i}" for i in accounts["id"]], display_name="", erased=False,
                                    created_at="2026-01-01T00:00:00+00:00", updated_at="2026-01-01T00:00:00+00:00")
         _copy(cursor, "saleor_ltv_plugin_account", accounts)
+        # Indexes are dropped for the fill and rebuilt after: random B-tree inserts made it take 30 min.
+        cursor.execute("SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+                       "WHERE indrelid = 'saleor_ltv_plugin_orderfact'::regclass AND NOT indisprimary")
+        indexes = cursor.fetchall()
+        cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                       "WHERE conrelid = 'saleor_ltv_plugin_orderfact'::regclass AND contype IN ('u', 'f')")
+        constraints = cursor.fetchall()
+        for name, _ in constraints:
+            cursor.execute(f'ALTER TABLE saleor_ltv_plugin_orderfact DROP CONSTRAINT "{name}"')
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX IF EXISTS {name}")
         chunk = 1_000_000
         for start in range(0, len(orders), chunk):
             part = orders.iloc[start : start + chunk]
@@ -77,6 +88,11 @@ def fill(n_orders: int, n_accounts: int, seed: int) -> None:
             })
             _copy(cursor, "saleor_ltv_plugin_orderfact", frame)
             print(f"  filled {start + len(part):,} orders", flush=True)
+        for name, definition in indexes:
+            if not any(name.strip('"') == c for c, _ in constraints):
+                cursor.execute(definition)
+        for name, definition in constraints:
+            cursor.execute(f'ALTER TABLE saleor_ltv_plugin_orderfact ADD CONSTRAINT "{name}" {definition}')
         cursor.execute("SELECT setval(pg_get_serial_sequence('saleor_ltv_plugin_account', 'id'), %s)", [n_accounts])
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE saleor_ltv_plugin_orderfact")

@@ -102,6 +102,14 @@ def factorize(values) -> tuple[np.ndarray, np.ndarray]:
     return codes, uniques[order]
 
 
+def distinct(keys: np.ndarray) -> np.ndarray:
+    """Sorted distinct integer keys. ``np.unique`` hashes in numpy ≥ 2.3 and took 16 s
+    on 9 M keys here; a sort and a neighbour comparison take 0.2 s."""
+    small = len(keys) and 0 <= keys.min() and keys.max() < 2**31
+    ordered = np.sort(keys.astype(np.int32) if small else keys)  # int32 sorts 3× faster
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
+
+
 @dataclass(frozen=True)
 class Occasions:
     """Purchase occasions sorted by (group, day), with the start of each group.

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._grouping import MISSING_DAY, day_of, to_days
+from ._grouping import MISSING_DAY, day_of, distinct, factorize, to_days
 
 
 def _line_frame(lines: pd.DataFrame, as_of, tz) -> pd.DataFrame:
@@ -154,25 +154,43 @@ def new_vs_repeat_revenue(orders: pd.DataFrame, *, tz: str | None = None) -> pd.
     if len(orders) == 0:
         return pd.DataFrame(columns=columns)
     day = to_days(orders["created_at"], tz)
-    frame = pd.DataFrame({
-        "account_id": orders["account_id"].to_numpy(),
-        "currency": orders["currency"].fillna("").to_numpy() if "currency" in orders else "",
-        "day": day,
-        "amount": pd.to_numeric(orders["amount"], errors="coerce").fillna(0.0).to_numpy(np.float64),
-    })
-    frame = frame[(frame["day"] != MISSING_DAY) & frame["account_id"].notna()]
-    first = frame.groupby(["account_id", "currency"])["day"].transform("min")
-    frame["is_new"] = frame["day"] == first
-    frame["month"] = frame["day"].to_numpy().astype("datetime64[D]").astype("datetime64[M]")
-    frame["new_revenue"] = np.where(frame["is_new"], frame["amount"], 0.0)
-    frame["repeat_revenue"] = np.where(frame["is_new"], 0.0, frame["amount"])
-    frame["new_account"] = frame["account_id"].where(frame["is_new"])
-    frame["repeat_account"] = frame["account_id"].where(~frame["is_new"])
-    out = frame.groupby(["month", "currency"], sort=True).agg(
-        new_revenue=("new_revenue", "sum"), repeat_revenue=("repeat_revenue", "sum"),
-        new_accounts=("new_account", "nunique"), repeat_accounts=("repeat_account", "nunique"),
-    ).reset_index()
-    total = out["new_revenue"] + out["repeat_revenue"]
-    out["repeat_share"] = out["repeat_revenue"] / total.where(total != 0)
-    out["month"] = out["month"].astype("datetime64[s]")
-    return out[columns]
+    account = orders["account_id"]
+    currency = orders["currency"].fillna("") if "currency" in orders else pd.Series("", index=orders.index)
+    amount = pd.to_numeric(orders["amount"], errors="coerce").fillna(0.0).to_numpy(np.float64)
+    keep = (day != MISSING_DAY) & account.notna().to_numpy()
+    if not keep.all():
+        account, currency, day, amount = account[keep], currency[keep], day[keep], amount[keep]
+    if len(day) == 0:
+        return pd.DataFrame(columns=columns)
+    # Integer codes and bincounts: a pandas groupby with nunique took 15 s at 10 M orders.
+    acc_codes, _ = factorize(account)
+    cur_codes, cur_uniques = factorize(currency)
+    n_cur = len(cur_uniques)
+    group = acc_codes * n_cur + cur_codes
+    first = np.full(int(group.max()) + 1, np.iinfo(np.int64).max)
+    np.minimum.at(first, group, day)
+    is_new = day == first[group]
+    first_day = int(day.min())
+    calendar = np.arange(first_day, int(day.max()) + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    low = int(calendar[0])
+    month = (calendar - low)[day - first_day]  # a lookup per row: datetime64 casts cost 0.5 s at 10 M
+    n_month = int(calendar[-1] - low) + 1
+    cell = month * n_cur + cur_codes  # (month, currency)
+    size = n_month * n_cur
+    new_revenue = np.bincount(cell[is_new], weights=amount[is_new], minlength=size)
+    repeat_revenue = np.bincount(cell[~is_new], weights=amount[~is_new], minlength=size)
+    firsts = distinct(group[is_new] * n_month + month[is_new])  # one first day per group
+    new_accounts = np.bincount((firsts % n_month) * n_cur + (firsts // n_month) % n_cur, minlength=size)
+    repeats = distinct(group[~is_new] * n_month + month[~is_new])
+    repeat_accounts = np.bincount((repeats % n_month) * n_cur + (repeats // n_month) % n_cur, minlength=size)
+    present = np.flatnonzero(np.bincount(cell, minlength=size) > 0)
+    total = new_revenue[present] + repeat_revenue[present]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(total != 0, repeat_revenue[present] / np.where(total != 0, total, 1.0), np.nan)
+    return pd.DataFrame({
+        "month": (present // n_cur + low).astype("datetime64[M]").astype("datetime64[s]"),
+        "currency": np.asarray(cur_uniques, dtype=object)[present % n_cur],
+        "new_revenue": new_revenue[present], "repeat_revenue": repeat_revenue[present],
+        "new_accounts": new_accounts[present], "repeat_accounts": repeat_accounts[present],
+        "repeat_share": share,
+    })[columns]

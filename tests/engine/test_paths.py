@@ -85,3 +85,35 @@ def test_empty_inputs():
     assert purchase_dropoff(summarize_orders(orders()), 3)["accounts"].tolist() == [0, 0, 0]
     single = lines(("a", "X", "2024-01-01", 1))
     assert len(next_product_transitions(single)) == 0
+
+
+def _new_vs_repeat_by_groupby(frame: pd.DataFrame) -> pd.DataFrame:
+    """The plain pandas statement of the split, as an oracle for the vectorised one."""
+    frame = frame.assign(day=pd.to_datetime(frame["created_at"]).dt.floor("D"))
+    first = frame.groupby(["account_id", "currency"])["day"].transform("min")
+    frame = frame.assign(is_new=frame["day"] == first, month=frame["day"].dt.to_period("M").dt.to_timestamp())
+    frame = frame.assign(new=frame["amount"].where(frame["is_new"], 0.0),
+                         repeat=frame["amount"].where(~frame["is_new"], 0.0),
+                         new_account=frame["account_id"].where(frame["is_new"]),
+                         repeat_account=frame["account_id"].where(~frame["is_new"]))
+    return frame.groupby(["month", "currency"]).agg(
+        new_revenue=("new", "sum"), repeat_revenue=("repeat", "sum"),
+        new_accounts=("new_account", "nunique"), repeat_accounts=("repeat_account", "nunique"),
+    ).reset_index()
+
+
+def test_new_vs_repeat_revenue_equals_a_groupby_on_random_orders():
+    rng = np.random.default_rng(11)
+    n = 5000
+    frame = pd.DataFrame({
+        "account_id": rng.integers(0, 400, n), "currency": rng.choice(["JPY", "USD"], n, p=[0.8, 0.2]),
+        "created_at": np.datetime64("2023-01-01") + rng.integers(0, 700, n).astype("timedelta64[D]"),
+        "amount": rng.integers(-50, 5000, n).astype(float),
+    })
+    ours = new_vs_repeat_revenue(frame.sample(frac=1.0, random_state=2))
+    oracle = _new_vs_repeat_by_groupby(frame)
+    assert len(ours) == len(oracle)
+    for name in ("new_revenue", "repeat_revenue", "new_accounts", "repeat_accounts"):
+        assert ours[name].tolist() == pytest.approx(oracle[name].tolist()), name
+    assert ours["month"].tolist() == oracle["month"].tolist()
+    assert ours["currency"].tolist() == oracle["currency"].tolist()
