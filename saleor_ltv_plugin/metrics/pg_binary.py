@@ -12,7 +12,8 @@ index per chunk. Numeric values use a fixed six-digit base-10000 form
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import numpy as np
@@ -38,31 +39,34 @@ def copy_chunks(frame: pd.DataFrame, spec: dict[str, str], constants: dict | Non
     constants = constants or {}
     encoders = [_column_encoder(frame[name], kind, name) for name, kind in spec.items()]
     encoders += [_constant_encoder(value, name) for name, value in constants.items()]
-    count = (len(encoders)).to_bytes(2, "big")
+    count = np.frombuffer(len(encoders).to_bytes(2, "big"), np.uint8)
+    width = 2 + sum(4 + encoder.width for encoder in encoders)
     yield SIGNATURE
     for start in range(0, len(frame), CHUNK_ROWS):
         stop = min(start + CHUNK_ROWS, len(frame))
-        blocks, masks = [np.frombuffer(count * (stop - start), np.uint8).reshape(-1, 2)], []
-        masks.append(None)
-        for encode in encoders:
-            payload, lengths = encode(start, stop)
-            blocks.append(lengths.astype(">i4").view(np.uint8).reshape(-1, 4))
-            masks.append(None)
-            blocks.append(payload)
-            masks.append(None if lengths is None or _full(lengths, payload) else
-                          np.arange(payload.shape[1]) < np.maximum(lengths, 0)[:, None])
-        matrix = np.hstack(blocks)
-        if all(mask is None for mask in masks):
-            yield matrix.tobytes()
-        else:
-            keep = np.hstack([np.ones(block.shape, bool) if mask is None else mask
-                              for block, mask in zip(blocks, masks)])
-            yield matrix[keep].tobytes()
+        matrix = np.empty((stop - start, width), dtype=np.uint8)
+        matrix[:, :2] = count
+        keep, offset = None, 2
+        for encoder in encoders:
+            payload, lengths = encoder.encode(start, stop)
+            matrix[:, offset : offset + 4] = lengths.astype(">i4").view(np.uint8).reshape(-1, 4)
+            offset += 4
+            matrix[:, offset : offset + encoder.width] = payload
+            if encoder.variable and not (lengths == encoder.width).all():
+                if keep is None:
+                    keep = np.ones(matrix.shape, dtype=bool)
+                keep[:, offset : offset + encoder.width] = (
+                    np.arange(encoder.width) < np.maximum(lengths, 0)[:, None])
+            offset += encoder.width
+        yield matrix.tobytes() if keep is None else matrix[keep].tobytes()
     yield TRAILER
 
 
-def _full(lengths: np.ndarray, payload: np.ndarray) -> bool:
-    return bool((lengths == payload.shape[1]).all())
+@dataclass(frozen=True)
+class _Encoder:
+    width: int  # widest payload in bytes
+    encode: Callable[[int, int], tuple[np.ndarray, np.ndarray]]  # rows a:b → (payload, lengths; -1 = NULL)
+    variable: bool = True  # rows can be narrower than width (NULL, shorter text)
 
 
 def _fixed(values: np.ndarray, null: np.ndarray | None, dtype: str):
@@ -82,10 +86,10 @@ def _column_encoder(column: pd.Series, kind: str, name: str):
         days = column.to_numpy(dtype="datetime64[D]")
         null = np.isnat(days)
         values = np.where(null, 0, (days - PG_EPOCH_DAY).astype(np.int64))
-        return lambda a, b: _fixed(values[a:b], null[a:b], ">i4")
+        return _Encoder(4, lambda a, b: _fixed(values[a:b], null[a:b], ">i4"), bool(null.any()))
     if kind == "bool":
         values = column.fillna(False).to_numpy(dtype=bool)
-        return lambda a, b: _fixed(values[a:b], None, "?")
+        return _Encoder(1, lambda a, b: _fixed(values[a:b], None, "?"), False)
     if kind in INTEGER_WIDTHS:
         raw = column.to_numpy()
         if raw.dtype.kind in "iub":
@@ -94,17 +98,18 @@ def _column_encoder(column: pd.Series, kind: str, name: str):
             floats = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
             null = ~np.isfinite(floats)
             values = np.where(null, 0, floats).astype(np.int64)
-        return lambda a, b: _fixed(values[a:b], None if null is None else null[a:b],
-                                   f">i{INTEGER_WIDTHS[kind]}")
+        return _Encoder(INTEGER_WIDTHS[kind], lambda a, b: _fixed(
+            values[a:b], None if null is None else null[a:b], f">i{INTEGER_WIDTHS[kind]}"),
+            null is not None and bool(null.any()))
     floats = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     null = ~np.isfinite(floats)
     if kind == "float8":
-        return lambda a, b: _fixed(floats[a:b], null[a:b], ">f8")
+        return _Encoder(8, lambda a, b: _fixed(floats[a:b], null[a:b], ">f8"), bool(null.any()))
     if kind == "money":
         too_large = ~null & (np.abs(floats) >= MONEY_LIMIT)
         if too_large.any():
             raise ValueError(f"{name}: {int(too_large.sum())} value(s) of 1e15 or more do not fit the column")
-        return lambda a, b: _numeric(floats[a:b], null[a:b])
+        return _Encoder(20, lambda a, b: _numeric(floats[a:b], null[a:b]), bool(null.any()))
     raise ValueError(f"{name}: unknown column kind {kind!r}")
 
 
@@ -131,7 +136,7 @@ def _text_encoder(column: pd.Series):
         table[index, : len(item)] = np.frombuffer(item, np.uint8)
     sizes = np.array([len(item) for item in encoded], dtype=np.int32)
     codes = np.maximum(codes, 0)
-    return lambda a, b: (table[codes[a:b]], sizes[codes[a:b]])
+    return _Encoder(width, lambda a, b: (table[codes[a:b]], sizes[codes[a:b]]), bool((sizes != width).any()))
 
 
 def _constant_encoder(value, name: str):
@@ -148,6 +153,6 @@ def _constant_encoder(value, name: str):
     row = np.frombuffer(data, np.uint8) if data else np.zeros(0, np.uint8)
 
     def encode(a, b):
-        return np.broadcast_to(row, (b - a, len(row))), np.full(b - a, len(row), dtype=np.int32)
+        return row, np.full(b - a, len(row), dtype=np.int32)
 
-    return encode
+    return _Encoder(len(row), encode, False)

@@ -51,7 +51,9 @@ def write(
         indexes = _plain_indexes(cursor, table) if len(frame) > REBUILD_INDEXES_ABOVE else []
         for name, _ in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
-        _copy(cursor, f'"{table}" ({columns})', frame, spec, constants)
+        # FREEZE (allowed right after a TRUNCATE in this transaction) writes the rows
+        # all-visible: no hint-bit rewrite of every page by the first reader or ANALYZE.
+        _copy(cursor, f'"{table}" ({columns})', frame, spec, constants, freeze=emptied_by == "truncate")
         if indexes:  # deferred FK checks (of other tables) must fire before an index build
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
@@ -61,8 +63,13 @@ def write(
     return Written(len(frame), emptied_by)
 
 
-def _copy(cursor, target: str, frame, spec, constants) -> None:
-    with cursor.cursor.copy(f"COPY {target} FROM STDIN WITH (FORMAT binary)") as copy:
+def _copy(cursor, target: str, frame, spec, constants, freeze: bool = False) -> None:
+    """COPY from a writer thread, so numpy encodes the next chunk while PostgreSQL stores this one."""
+    from psycopg.copy import QueuedLibpqWriter  # PostgreSQL only: psycopg is the 'postgres' extra
+
+    raw = cursor.cursor
+    options = "FORMAT binary, FREEZE" if freeze else "FORMAT binary"
+    with raw.copy(f"COPY {target} FROM STDIN WITH ({options})", writer=QueuedLibpqWriter(raw)) as copy:
         for chunk in copy_chunks(frame, spec, constants):
             copy.write(chunk)
 
