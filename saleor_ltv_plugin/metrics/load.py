@@ -1,10 +1,11 @@
 """Move purchase rows out of the database fast enough for a million accounts.
 
-Row-by-row ORM iteration is far too slow at 10 M orders. PostgreSQL streams
-purchases with a binary COPY of fixed-width columns (account id, currency code,
-day, amount) that numpy reads in one call, and lines as CSV into pandas' C
-parser; the day is computed in SQL in the shop's time zone. Other databases (SQLite, standalone)
-use one plain cursor. Days are int64 days since 1970-01-01, shop-local.
+Row-by-row ORM iteration is far too slow at 10 M orders. Outside a transaction,
+PostgreSQL purchases come through parallel streams (:mod:`.pg_streams`); else
+through one binary COPY of fixed-width columns (account id, currency code, day,
+amount) that numpy reads in one call, the day computed in SQL in the shop's time
+zone. Lines come as CSV into pandas' C parser. Other databases (SQLite,
+standalone) use one plain cursor. Days are int64 days since 1970-01-01, shop-local.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import io
 import numpy as np
 import pandas as pd
 from django.db import connection
+
+from . import pg_streams
 
 ORDERS = "saleor_ltv_plugin_orderfact"
 LINES = "saleor_ltv_plugin_orderlinefact"
@@ -60,6 +63,9 @@ def _binary_purchases(channel: str, tz: str) -> pd.DataFrame:
     from ..models import Account
 
     currencies = sorted(Account.objects.filter(channel=channel).values_list("currency", flat=True).distinct())
+    parallel = pg_streams.load(channel, tz, currencies)
+    if parallel is not None:
+        return parallel
     query = _postgres(_PURCHASES_PG, channel, tz, currencies=currencies or [""])
     buffer = io.BytesIO()
     with connection.connection.cursor() as cursor, cursor.copy(
