@@ -9,6 +9,7 @@ rhythm's ``overdue_ratio``/``churn_risk``.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -67,23 +68,31 @@ def fit_shop(
     """:func:`compute_account_metrics` plus the :class:`~.fitted.FittedShop` that re-scores one account."""
     s = settings or MetricsSettings()
     summary = summarize_orders(orders, as_of, merge_same_day=s.merge_same_day, tz=s.tz)
-    frame = summary.copy()
-    frame = frame.join(rfm_scores(summary, s.rfm)).join(cpm_cells(summary, s.cpm))
-    frame["stage"] = lifecycle_stages(summary, s.lifecycle)["stage"].to_numpy()
-    prior = shop_rhythm_prior(summary, s.rhythm)
-    frame = frame.join(purchase_rhythm(summary, s.rhythm, prior=prior))
     inputs = bgnbd_inputs(summary, unit="days")
     x, t_x, T = inputs["frequency"], inputs["recency"], inputs["T"]
-    bg = fit_bgnbd(x, t_x, T)
+    by_currency = {currency: (summary["currency"] == currency).to_numpy()
+                   for currency in pd.unique(summary["currency"])}
+    # The fits are numpy/scipy ufunc loops that release the GIL: run them beside the
+    # descriptive figures (1 M accounts: 4.5 s one after the other).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        bg_fit = pool.submit(fit_bgnbd, x, t_x, T)
+        gg_fits = {currency: pool.submit(fit_gamma_gamma, x[rows], inputs["monetary_value"][rows])
+                   for currency, rows in by_currency.items()}
+        frame = summary.copy()
+        frame = frame.join(rfm_scores(summary, s.rfm)).join(cpm_cells(summary, s.cpm))
+        frame["stage"] = lifecycle_stages(summary, s.lifecycle)["stage"].to_numpy()
+        prior = shop_rhythm_prior(summary, s.rhythm)
+        frame = frame.join(purchase_rhythm(summary, s.rhythm, prior=prior))
+        bg = bg_fit.result()
+        gg_models = {currency: future.result() for currency, future in gg_fits.items()}
     frame["p_alive"] = bg.probability_alive(x, t_x, T)
     frame["expected_purchases"] = bg.conditional_expected_purchases(
         s.expected_purchases_horizon_days, x, t_x, T)
     frame["expected_order_value"] = np.nan
     frame["clv"] = np.nan
     gg_report = {}
-    for currency in pd.unique(summary["currency"]):
-        rows = (summary["currency"] == currency).to_numpy()
-        gg = fit_gamma_gamma(x[rows], inputs["monetary_value"][rows])
+    for currency, rows in by_currency.items():
+        gg = gg_models[currency]
         gg_report[str(currency)] = {**gg.params, "status": gg.status, "reason": gg.reason,
                                     "log_likelihood": gg.log_likelihood}
         m = inputs["monetary_value"][rows]

@@ -58,7 +58,7 @@ def count_saved_segments(channel: str, day: date) -> int:
             spec = clean_filter({**segment.filter, "channel": channel})
         except InputError:
             continue  # saved under older rules; the API reports it when the segment is read
-        totals = filter_accounts(spec).aggregate(n=Count("id"), revenue=Sum("monetary"))
+        totals = filter_accounts(spec).aggregate(n=Count("pk"), revenue=Sum("monetary"))
         SavedSegmentCount.objects.update_or_create(
             segment=segment, day=day, defaults={"accounts": totals["n"], "revenue": totals["revenue"] or 0}
         )

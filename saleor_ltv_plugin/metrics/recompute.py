@@ -12,9 +12,11 @@ import math
 import time
 import zoneinfo
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 
 import pandas as pd
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -23,7 +25,7 @@ from ..engine.account_metrics import MetricsSettings, fit_shop
 from ..engine.cycle import replenishment
 from ..engine.fitted import FittedShop, score_accounts
 from ..engine.lifecycle import LifecycleThresholds
-from ..models import Account, OrderFact, RecomputeRun
+from ..models import Account, AccountMetrics, AccountSkuRhythm, OrderFact, RecomputeRun
 from . import insights, load, store
 
 logger = logging.getLogger(__name__)
@@ -91,25 +93,53 @@ def recompute_channel(channel: str, now: datetime | None = None) -> dict:
     frame, report, fitted = fit_shop(orders, as_of, engine_settings(settings))
     seconds["compute"] = time.perf_counter() - started
     started = time.perf_counter()
-    store.write_account_metrics(frame, channel, computed_at, full=True)
-    seconds["write"] = time.perf_counter() - started
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # PostgreSQL stores AccountMetrics (COPY, index builds: server work) from its own
+        # connection while this thread computes the shop analyses; inside a transaction
+        # (tests) another connection could not see its rows, so it runs here.
+        writing = pool.submit(_own_connection, _write_metrics, frame, channel, computed_at) \
+            if _can_write_beside() else None
+        if writing is None:
+            seconds["write"] = _write_metrics(frame, channel, computed_at)
+        lines = load.load_lines(channel, settings.timezone)
+        skus = replenishment(lines, as_of)
+        store.write_sku_rhythms(skus, channel, computed_at, full=True)
+        seconds["sku_rhythm"] = time.perf_counter() - started
+        analyses = insights.analyses(orders, lines, frame)
+        seconds["insights"] = time.perf_counter() - started - seconds["sku_rhythm"]
+        if writing is not None:
+            seconds["write"] = writing.result()
+    seconds["write_and_insights"] = time.perf_counter() - started
     started = time.perf_counter()
-    lines = load.load_lines(channel, settings.timezone)
-    skus = replenishment(lines, as_of)
-    store.write_sku_rhythms(skus, channel, computed_at, full=True)
-    seconds["sku_rhythm"] = time.perf_counter() - started
     store.write_snapshot(channel, as_of)
-    started = time.perf_counter()
-    insights.store_insights(channel, insights.analyses(orders, lines, frame), computed_at)
+    insights.store_insights(channel, analyses, computed_at)
     insights.count_saved_segments(channel, as_of)
-    seconds["insights"] = time.perf_counter() - started
-    started = time.perf_counter()
-    store.vacuum_after_full_write()
-    seconds["vacuum"] = time.perf_counter() - started
+    store.vacuum_after_full_write([AccountSkuRhythm])
+    seconds["snapshot"] = time.perf_counter() - started
     return json_safe({
         "as_of": as_of.isoformat(), "accounts": int(len(frame)), "report": report,
         "fitted": fitted.to_dict(), "seconds": {k: round(v, 3) for k, v in seconds.items()},
     })
+
+
+def _write_metrics(frame: pd.DataFrame, channel: str, computed_at: datetime) -> float:
+    """Store the full run's rows and their statistics; returns seconds taken."""
+    started = time.perf_counter()
+    store.write_account_metrics(frame, channel, computed_at, full=True)
+    store.vacuum_after_full_write([AccountMetrics])
+    return time.perf_counter() - started
+
+
+def _can_write_beside() -> bool:
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def _own_connection(function, *args):
+    """Run in a worker thread: Django gives it its own connection, closed here after."""
+    try:
+        return function(*args)
+    finally:
+        connection.close()
 
 
 def json_safe(value):
@@ -155,8 +185,6 @@ def update_accounts(account_ids: Iterable[int], now: datetime | None = None) -> 
         written += store.write_account_metrics(frame, channel, now or timezone.now(), full=False)
         gone = set(ids) - set(frame["account_id"].astype(int))
         if gone:  # no counted purchase left (cancelled, refunded): no metrics row
-            from ..models import AccountMetrics
-
             AccountMetrics.objects.filter(account_id__in=gone).delete()
     return written
 

@@ -124,7 +124,7 @@ def write_snapshot(channel: str, day: date) -> int:
     rows = []
     metrics = AccountMetrics.objects.filter(channel=channel)
     for dimension in SNAPSHOT_DIMENSIONS:
-        for group in metrics.values("currency", dimension).annotate(n=Count("id"), revenue=Sum("monetary")):
+        for group in metrics.values("currency", dimension).annotate(n=Count("pk"), revenue=Sum("monetary")):
             rows.append(SegmentSnapshot(
                 day=day, channel=channel, currency=group["currency"], dimension=dimension,
                 value=group[dimension] or "", accounts=group["n"], revenue=group["revenue"] or 0,
@@ -142,7 +142,7 @@ def _note_emptied(model, how: str) -> None:
         _EMPTIED[model] = how
 
 
-def vacuum_after_full_write() -> None:
+def vacuum_after_full_write(models=(AccountMetrics, AccountSkuRhythm)) -> None:
     """Statistics for the rewritten tables, and a vacuum where a DELETE left dead rows.
 
     A full write that had to DELETE (other channels share the table) leaves a million
@@ -154,7 +154,7 @@ def vacuum_after_full_write() -> None:
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return
     with connection.cursor() as cursor:
-        for model in (AccountMetrics, AccountSkuRhythm):
+        for model in models:
             how = _EMPTIED.pop(model, "delete")
             command = "ANALYZE" if how == "truncate" else "VACUUM (ANALYZE)"
             cursor.execute(f'{command} "{model._meta.db_table}"')

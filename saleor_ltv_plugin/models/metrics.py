@@ -13,9 +13,10 @@ from .facts import Account
 
 class AccountMetrics(models.Model):
     # Derived data rewritten in bulk: no database FK (its per-row check costs more than
-    # the insert); Django still cascades deletes of an Account.
+    # the insert); Django still cascades deletes of an Account. The account is the key:
+    # a separate id cost a sequence call and a second unique index per row written.
     account = models.OneToOneField(
-        Account, on_delete=models.CASCADE, related_name="metrics", db_constraint=False
+        Account, on_delete=models.CASCADE, related_name="metrics", db_constraint=False, primary_key=True
     )
     channel = models.CharField(max_length=128)
     currency = models.CharField(max_length=3)

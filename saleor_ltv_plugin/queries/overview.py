@@ -93,7 +93,7 @@ def overview(channel: str, currency: str | None = None, since: dt.date | None = 
     rows = (
         AccountMetrics.objects.filter(channel=channel, currency=currency)
         .values("stage", "cpm_cell", "rfm_segment", "r_score", "f_score")
-        .annotate(n=Count("id"), repeat=Count("id", filter=Q(frequency__gte=2)), revenue=Sum("monetary"))
+        .annotate(n=Count("pk"), repeat=Count("pk", filter=Q(frequency__gte=2)), revenue=Sum("monetary"))
         .order_by()
     )
     for row in rows:

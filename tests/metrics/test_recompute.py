@@ -75,7 +75,7 @@ def test_snapshots_add_up_to_the_metrics(shop):
         rows = SegmentSnapshot.objects.filter(day=day, dimension=dimension)
         assert sum(r.accounts for r in rows) == total
         assert sum(r.revenue for r in rows) == revenue
-    stages = dict(AccountMetrics.objects.values_list("stage").annotate(n=Count("id")))
+    stages = dict(AccountMetrics.objects.values_list("stage").annotate(n=Count("pk")))
     assert dict(SegmentSnapshot.objects.filter(day=day, dimension="stage").values_list("value", "accounts")) == stages
     recompute(now=NOW)  # the same day again replaces, never duplicates
     assert SegmentSnapshot.objects.filter(day=day, dimension="stage").count() == len(stages)

@@ -59,7 +59,7 @@ class Command(BaseCommand):
         )
         started = time.monotonic()
         run = recompute()
-        stages = dict(AccountMetrics.objects.values_list("stage").annotate(n=Count("id")).order_by("stage"))
+        stages = dict(AccountMetrics.objects.values_list("stage").annotate(n=Count("pk")).order_by("stage"))
         self.stdout.write(
             f"recomputed {run.accounts} accounts in {time.monotonic() - started:.1f} s; stages: "
             + ", ".join(f"{stage} {count}" for stage, count in stages.items())

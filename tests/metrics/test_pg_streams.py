@@ -1,0 +1,88 @@
+"""The parallel COPY load returns what the single COPY returns, and local days are right."""
+
+import io
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pandas as pd
+import pytest
+from django.db import connection
+
+from saleor_ltv_plugin.ingest.orders import upsert_orders
+from saleor_ltv_plugin.metrics import load, pg_streams
+from saleor_ltv_plugin import conf
+from saleor_ltv_plugin.engine.account_metrics import compute_account_metrics
+from saleor_ltv_plugin.metrics.recompute import engine_settings, recompute_channel, today_in
+from saleor_ltv_plugin.models import AccountMetrics, OrderFact
+
+from ..conftest import make_order
+
+postgres_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="COPY streams are PostgreSQL-only")
+
+
+@pytest.mark.parametrize("tz", ["Asia/Tokyo", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe",
+                                "Asia/Kathmandu"])
+def test_local_days_equal_pandas_conversion_across_transitions(tz):
+    rng = np.random.default_rng(4)
+    seconds = rng.integers(1_600_000_000, 1_700_000_000, 200_000)  # 2020–2023: DST switches included
+    micros = (seconds - pg_streams.PG_EPOCH_SECONDS) * 1_000_000 + rng.integers(0, 1_000_000, len(seconds))
+    expected = (pd.to_datetime(seconds, unit="s", utc=True).tz_convert(tz).tz_localize(None)
+                .values.astype("datetime64[D]").astype(np.int64))
+    assert np.array_equal(pg_streams.local_days(micros, tz), expected)
+
+
+def _single_copy(channel: str, tz: str, currencies: list[str]) -> pd.DataFrame:
+    query = load._postgres(load._PURCHASES_PG, channel, tz, currencies=currencies)
+    buffer = io.BytesIO()
+    with connection.connection.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT binary)") as copy:
+        for chunk in copy:
+            buffer.write(chunk)
+    rows = np.frombuffer(buffer.getbuffer()[19:-2], dtype=load._PURCHASE_TUPLE)
+    return pd.DataFrame({"account_id": rows["account_id"].astype(np.int64),
+                         "currency": np.array(["", *currencies], dtype=object)[rows["currency"]],
+                         "day": rows["day"].astype(np.int64), "amount": rows["amount"]})
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_parallel_streams_return_the_single_copys_rows():
+    start = datetime(2025, 3, 29, 20, 0, tzinfo=timezone.utc)  # across Europe's spring change
+    orders = [make_order(f"p{i}", company=f"Company {i % 37}", created_at=start + timedelta(minutes=97 * i),
+                         gross=str(1000 + i * 7), currency="USD" if i % 5 == 0 else "JPY",
+                         status="canceled" if i % 23 == 0 else "fulfilled") for i in range(600)]
+    upsert_orders(orders)
+    for tz in ("Europe/Berlin", "Asia/Tokyo"):
+        fast = pg_streams.load("default-channel", tz, ["JPY", "USD"], streams=3)
+        assert fast is not None
+        single = _single_copy("default-channel", tz, ["JPY", "USD"])
+        fast = pd.DataFrame({"account_id": fast["account_id"], "currency": fast["currency"].astype(str),
+                             "day": (fast["created_at"].values.astype("datetime64[D]").astype(np.int64)),
+                             "amount": fast["amount"]})
+        order = ["account_id", "day", "amount", "currency"]
+        a = fast.sort_values(order, ignore_index=True)
+        b = single.sort_values(order, ignore_index=True)
+        assert len(a) == len(b) == sum(1 for i in range(600) if i % 23)
+        pd.testing.assert_frame_equal(a, b, check_dtype=False)
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_full_recompute_outside_a_transaction_stores_the_engines_figures():
+    upsert_orders([make_order(f"r{i}", company=f"Company {i % 11}", gross=str(500 + i),
+                              created_at=datetime(2025, 1, 1, tzinfo=timezone.utc) + timedelta(days=3 * i))
+                   for i in range(120)])
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    state = recompute_channel("default-channel", now=now)  # streams + writer thread
+    assert "write_and_insights" in state["seconds"]
+    stored = {m.account_id: (m.frequency, m.stage, round(float(m.monetary), 3), m.next_purchase_on)
+              for m in AccountMetrics.objects.all()}
+    facts = pd.DataFrame(list(OrderFact.objects.filter(counts_as_purchase=True).values(
+        "account_id", "currency", "created_at", "amount")))
+    facts["amount"] = facts["amount"].astype(float)
+    settings = conf.channel_settings("default-channel")
+    frame, _ = compute_account_metrics(facts, today_in(settings.timezone, now), engine_settings(settings))
+    expected = {row.account_id: (row.frequency, row.stage, round(row.monetary, 3),
+                                 pd.Timestamp(row.next_purchase_on).date())
+                for row in frame.itertuples()}
+    assert len(stored) == 11 == state["accounts"]
+    assert stored == expected
