@@ -74,7 +74,8 @@ def lifecycle_stages(
          _CODE["first_repeat"]],
         default=_CODE["repeat"],
     )
-    stage = _STAGE_ARRAY[code]
+    # Categoricals: a million Python strings cost 0.3 s per column in pandas' string dtype.
+    stage = pd.Categorical.from_codes(code, categories=STAGES)
     bought = pd.DataFrame(
         {"account_id": summary["account_id"].to_numpy() if len(summary) else [],
          "currency": summary["currency"].to_numpy() if len(summary) else [],
@@ -82,12 +83,12 @@ def lifecycle_stages(
     )
     prospects = _prospects(registered_account_ids, bought["account_id"])
     frame = pd.concat([bought, prospects], ignore_index=True) if len(prospects) else bought
-    frame["stage_ja"] = frame["stage"].map(STAGE_LABELS_JA) if len(prospects) else _STAGE_JA[code]
+    frame["stage_ja"] = (frame["stage"].astype(object).map(STAGE_LABELS_JA) if len(prospects)
+                         else pd.Categorical.from_codes(code, categories=_STAGE_JA))
     return frame
 
 
 _CODE = {stage: i for i, stage in enumerate(STAGES)}
-_STAGE_ARRAY = np.array(STAGES, dtype=object)
 _STAGE_JA = np.array([STAGE_LABELS_JA[s] for s in STAGES], dtype=object)
 
 

@@ -113,10 +113,15 @@ def _column_encoder(column: pd.Series, kind: str, name: str):
     raise ValueError(f"{name}: unknown column kind {kind!r}")
 
 
+def thousandths(values: np.ndarray) -> np.ndarray:
+    """|value| in thousandths as stored (int64; NaN → 0); the sign is kept apart."""
+    return np.rint(np.abs(np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)) * 1000.0).astype(np.int64)
+
+
 def _numeric(values: np.ndarray, null: np.ndarray):
     """numeric_send layout: ndigits, weight, sign, dscale, then base-10000 digits."""
-    thousandths = np.rint(np.abs(np.where(null, 0.0, values)) * 1000.0).astype(np.int64)
-    units, fraction = np.divmod(thousandths, 1000)
+    thousandths_ = thousandths(values)
+    units, fraction = np.divmod(thousandths_, 1000)
     rows = np.zeros((len(values), 10), dtype=">i2")
     rows[:, 0], rows[:, 1], rows[:, 3] = 6, 4, 3  # six digits, the first worth 10000^4, scale 3
     rows[:, 2] = np.where(values < 0, 0x4000, 0)
@@ -128,7 +133,12 @@ def _numeric(values: np.ndarray, null: np.ndarray):
 
 
 def _text_encoder(column: pd.Series):
-    codes, labels = pd.factorize(column.fillna("").astype(str), sort=False)
+    if isinstance(column.dtype, pd.CategoricalDtype):  # codes as they are; -1 (missing) → ''
+        labels = [str(label) for label in column.cat.categories] + [""]
+        codes = column.cat.codes.to_numpy().astype(np.int64)
+        codes[codes < 0] = len(labels) - 1
+    else:
+        codes, labels = pd.factorize(column.fillna("").astype(str), sort=False)
     encoded = [label.encode() for label in labels] or [b""]
     width = max(1, max(len(item) for item in encoded))
     table = np.zeros((len(encoded), width), dtype=np.uint8)

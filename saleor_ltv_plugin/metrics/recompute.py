@@ -106,12 +106,13 @@ def recompute_channel(channel: str, now: datetime | None = None) -> dict:
         store.write_sku_rhythms(skus, channel, computed_at, full=True)
         seconds["sku_rhythm"] = time.perf_counter() - started
         analyses = insights.analyses(orders, lines, frame)
+        snapshot = store.snapshot_rows(frame, channel, as_of) if connection.vendor == "postgresql" else None
         seconds["insights"] = time.perf_counter() - started - seconds["sku_rhythm"]
         if writing is not None:
             seconds["write"] = writing.result()
     seconds["write_and_insights"] = time.perf_counter() - started
     started = time.perf_counter()
-    store.write_snapshot(channel, as_of)
+    store.write_snapshot(channel, as_of, snapshot)
     insights.store_insights(channel, analyses, computed_at)
     insights.count_saved_segments(channel, as_of)
     store.vacuum_after_full_write([AccountSkuRhythm])

@@ -9,6 +9,7 @@ produce (accounts with no counted purchase any more) are deleted.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Sum
 
 from ..models import Account, AccountMetrics, AccountSkuRhythm, SegmentSnapshot
-from . import pg_bulk
+from . import pg_binary, pg_bulk
 
 METRIC_FIELDS = [
     "first_purchase_at", "last_purchase_at", "frequency", "recency_days", "tenure_days", "monetary",
@@ -118,17 +119,39 @@ def write_sku_rhythms(frame: pd.DataFrame, channel: str, computed_at: datetime, 
     return len(frame)
 
 
-@transaction.atomic
-def write_snapshot(channel: str, day: date) -> int:
-    """Counts and revenue per stage, CPM cell and RFM segment of the channel, as of day."""
+def snapshot_rows(frame: pd.DataFrame, channel: str, day: date) -> list[SegmentSnapshot]:
+    """The snapshot of a full run's frame, with money summed as the PostgreSQL writer
+    stores it (whole thousandths), so it equals a SUM over the written rows."""
+    money = pg_binary.thousandths(frame["monetary"].to_numpy(dtype=np.float64))
+    signed = np.where(frame["monetary"].to_numpy(dtype=np.float64) < 0, -money, money)
     rows = []
-    metrics = AccountMetrics.objects.filter(channel=channel)
     for dimension in SNAPSHOT_DIMENSIONS:
-        for group in metrics.values("currency", dimension).annotate(n=Count("pk"), revenue=Sum("monetary")):
+        keys = pd.DataFrame({"currency": frame["currency"].astype(str).to_numpy(),
+                             "value": frame[dimension].astype(str).to_numpy(), "money": signed})
+        for (currency, value), group in keys.groupby(["currency", "value"], sort=True)["money"]:
             rows.append(SegmentSnapshot(
-                day=day, channel=channel, currency=group["currency"], dimension=dimension,
-                value=group[dimension] or "", accounts=group["n"], revenue=group["revenue"] or 0,
+                day=day, channel=channel, currency=currency, dimension=dimension, value=value,
+                accounts=len(group), revenue=Decimal(int(group.sum())).scaleb(-3),
             ))
+    return rows
+
+
+@transaction.atomic
+def write_snapshot(channel: str, day: date, rows: list[SegmentSnapshot] | None = None) -> int:
+    """Counts and revenue per stage, CPM cell and RFM segment of the channel, as of day.
+
+    ``rows`` from :func:`snapshot_rows` when the frame was written by the PostgreSQL
+    writer; otherwise they are aggregated from the stored metrics.
+    """
+    if rows is None:
+        rows = []
+        metrics = AccountMetrics.objects.filter(channel=channel)
+        for dimension in SNAPSHOT_DIMENSIONS:
+            for group in metrics.values("currency", dimension).annotate(n=Count("pk"), revenue=Sum("monetary")):
+                rows.append(SegmentSnapshot(
+                    day=day, channel=channel, currency=group["currency"], dimension=dimension,
+                    value=group[dimension] or "", accounts=group["n"], revenue=group["revenue"] or 0,
+                ))
     SegmentSnapshot.objects.filter(day=day, channel=channel).delete()
     SegmentSnapshot.objects.bulk_create(rows)
     return len(rows)

@@ -40,7 +40,7 @@ def _single_copy(channel: str, tz: str, currencies: list[str]) -> pd.DataFrame:
     rows = np.frombuffer(buffer.getbuffer()[19:-2], dtype=load._PURCHASE_TUPLE)
     return pd.DataFrame({"account_id": rows["account_id"].astype(np.int64),
                          "currency": np.array(["", *currencies], dtype=object)[rows["currency"]],
-                         "day": rows["day"].astype(np.int64), "amount": rows["amount"]})
+                         "day": rows["day"].astype(np.int64), "amount": rows["amount"].astype(np.float64)})
 
 
 @postgres_only
