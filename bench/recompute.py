@@ -2,12 +2,14 @@
 
     python bench/recompute.py [--scale 0.1]      (PostgreSQL on 127.0.0.1, database ltv_bench_recompute)
 
-Fills the plugin's own tables once (1 M accounts, 10 M orders, the same generator as
-bench/engine.py) and times, in one run, the floor — a bare
+Fills the plugin's own tables once (1 M accounts, 10 M orders in arrival order, the
+same generator as bench/engine.py) and times, in one run, the floor — a bare
 ``COPY (SELECT account, day, amount …) TO STDOUT`` of the needed columns, read to
-the end — next to the plugin's recompute of the channel (load + engine + bulk write
-of AccountMetrics + today's SegmentSnapshot). Target: ≤ 2× the floor. Per-SKU
-rhythm is not part of it (the bench orders have no lines). Last line: JSON.
+the end — next to the plugin's whole recompute of the channel: parallel COPY load,
+engine, AccountMetrics written (COPY, index builds, ANALYZE) beside the shop
+analyses, today's SegmentSnapshot, ChannelInsight. Target: ≤ 2× the floor. Stage
+seconds overlap (``write`` runs beside ``sku_rhythm`` + ``insights``), so they do
+not add up. The bench orders have no lines (per-SKU rhythm is empty). Last line: JSON.
 """
 
 from __future__ import annotations

@@ -81,9 +81,9 @@ def cpm_cells(summary: pd.DataFrame, bounds: CpmBounds | None = None) -> pd.Data
     cell = group + 5 * lapsed
     return pd.DataFrame(
         {
-            "cpm_group": np.array(GROUPS, dtype=object)[group],
-            "cpm_status": np.array(["active", "lapsed"], dtype=object)[lapsed.astype(np.int8)],
-            "cpm_cell": np.array(CELLS, dtype=object)[cell],
+            "cpm_group": pd.Categorical.from_codes(group, categories=list(GROUPS)),
+            "cpm_status": pd.Categorical.from_codes(lapsed.astype(np.int8), categories=["active", "lapsed"]),
+            "cpm_cell": pd.Categorical.from_codes(cell, categories=list(CELLS)),
             "cpm_cell_ja": np.array([CELL_LABELS_JA[c] for c in CELLS], dtype=object)[cell],
         },
         index=summary.index,

@@ -187,8 +187,9 @@ def _with_segments(index, r, f, m) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "r_score": r, "f_score": f, "m_score": m, "fm_score": fm,
-            "rfm_segment": _CELL_SEGMENT[cell],
-            "rfm_segment_ja": _CELL_SEGMENT_JA[cell],
+            # Categoricals: a million Python strings cost 0.3 s per column in pandas.
+            "rfm_segment": pd.Categorical.from_codes(_CELL_SEGMENT_CODE[cell], categories=_SEGMENT_NAMES),
+            "rfm_segment_ja": pd.Categorical.from_codes(_CELL_SEGMENT_CODE[cell], categories=_SEGMENT_NAMES_JA),
             "rfm_rank": rank,
             "rfm_rank_ja": _RANK_JA[rank],
         },
@@ -197,7 +198,9 @@ def _with_segments(index, r, f, m) -> pd.DataFrame:
 
 
 _CELL_SEGMENT = np.array([s for row in SEGMENT_GRID for s in row], dtype=object)
-_CELL_SEGMENT_JA = np.array([SEGMENT_LABELS_JA[s] for s in _CELL_SEGMENT], dtype=object)
+_SEGMENT_NAMES = list(dict.fromkeys(_CELL_SEGMENT))
+_SEGMENT_NAMES_JA = [SEGMENT_LABELS_JA[s] for s in _SEGMENT_NAMES]
+_CELL_SEGMENT_CODE = np.array([_SEGMENT_NAMES.index(s) for s in _CELL_SEGMENT])
 _CELL_RANK = np.array([RANK_OF_SEGMENT[s] for s in _CELL_SEGMENT], dtype=np.int8)
 _RANK_JA = np.array([RANK_LABELS_JA.get(i, "") for i in range(8)], dtype=object)
 
