@@ -34,6 +34,9 @@ def environment(**extra: str) -> dict[str, str]:
         PUBLIC_URL="http://127.0.0.1",
         OBSERVABILITY_ACTIVE="False",
         PYTHONUNBUFFERED="1",
+        # Staff tokens are taken once per session or module; the tier took 16 min on a
+        # loaded machine, past Saleor's 5-minute default, and later tests saw expired ones.
+        JWT_TTL_ACCESS="3 hours",
     )
     env.pop("LTV_FAULT_INJECTION", None)
     env.update(extra)
