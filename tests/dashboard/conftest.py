@@ -123,6 +123,9 @@ def demo_server(django_db_blocker):
     server.terminate()
     server.wait(10)
     log.close()
+    artifacts = Path(os.environ.get("LTV_ARTIFACTS", "test-artifacts")) / "dashboard"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    shutil.copy(Path(data_dir) / "server.log", artifacts / "server.log")  # for a failed run's story
     shutil.rmtree(data_dir, ignore_errors=True)
     with django_db_blocker.unblock():
         _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -177,7 +180,7 @@ class Harness:
 def harness(chromium, demo_server):
     context = chromium.new_context(viewport={"width": 1400, "height": 2000}, accept_downloads=True)
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(60_000)  # a shared 2-core machine under load took over 20 s to draw a page
     h = Harness(page, demo_server)
     yield h
     context.close()
