@@ -1,0 +1,1 @@
+"""The hostile suite (issue 15): one module per class of attack, each with several payloads."""
