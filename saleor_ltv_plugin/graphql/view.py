@@ -1,16 +1,26 @@
 """The GraphQL endpoint: POST (or GET for queries) JSON in, Saleor's JSON error shape out.
 
 Status codes as Saleor's: 400 for a request that can't run (bad JSON, syntax, validation,
-limits), 401 for bad credentials, 200 otherwise with per-field errors in `errors`.
+limits), 401 for bad credentials, 413 for a body over the caller's limit, 200 otherwise with
+per-field errors in `errors`.
+
+What a request may cost is bounded before each expensive step: the body size by caller
+(budget.py), then tokens / selections / aliases on the raw text, then depth and cost on the parsed
+document (limits.py), and only then validation and execution. Introspection is for
+authenticated callers (and anyone under DEBUG) and its results are cached, as Saleor does.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
+import threading
+from collections import OrderedDict
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from graphql import parse
@@ -19,15 +29,17 @@ from graphql.execution import execute
 from graphql.language import ast
 from graphql.validation import validate
 
+from .. import __version__
 from ..auth import AuthError, authenticate
 from ..queries.errors import InputError
-from . import limits
+from . import budget, limits
 from .permissions import PermissionDenied
 from .schema import schema
 
 logger = logging.getLogger(__name__)
 MAX_BATCH = 10
-MAX_BODY = 1_000_000
+MAX_VARIABLES_NESTING = 32
+INTROSPECTION_CACHE_SECONDS = 24 * 3600
 
 
 # Besides Saleor's `exception.code`, the Apollo-style `code` that generic GraphQL clients
@@ -35,6 +47,7 @@ MAX_BODY = 1_000_000
 _GENERIC_CODE = {
     "PermissionDenied": "FORBIDDEN", "InvalidToken": "UNAUTHENTICATED", "ExpiredSignatureError": "UNAUTHENTICATED",
     "INTERNAL_ERROR": "INTERNAL_SERVER_ERROR", "GraphQLSyntaxError": "GRAPHQL_PARSE_FAILED",
+    "IntrospectionDisabled": "FORBIDDEN",
 }
 
 
@@ -72,15 +85,21 @@ def format_error(error) -> dict:
     return out
 
 
-def _nul_path(value, path: str) -> str | None:
+def _nul_path(value, path: str, depth: int = 0) -> str | None:
     if isinstance(value, str):
         return path if "\x00" in value else None
+    if depth > MAX_VARIABLES_NESTING:
+        raise _TooDeep(path)
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:
-        found = _nul_path(item, f"{path}.{key}")
+        found = _nul_path(item, f"{path}.{key}", depth + 1)
         if found:
             return found
     return None
+
+
+class _TooDeep(Exception):
+    """Variables nested past MAX_VARIABLES_NESTING (graphql-core coerces them recursively)."""
 
 
 def _nul_in_literals(node) -> bool:
@@ -94,12 +113,89 @@ def _nul_in_literals(node) -> bool:
     return False
 
 
-@functools.lru_cache(maxsize=256)
-def _parsed(query: str):
-    """Parse and validate once per distinct query text: clients repeat the same few queries,
-    and validation alone costs several milliseconds."""
-    document = parse(query)
-    return document, tuple(validate(schema, document))
+class _DocumentCache:
+    """Documents that passed validation, by query text: clients repeat the same few queries and
+    validation alone costs several milliseconds. Least recently used out first, bounded by the
+    documents' total length; a document that failed is never kept."""
+
+    def __init__(self, max_chars: int):
+        self.max_chars, self.chars = max_chars, 0
+        self._entries: OrderedDict[str, tuple] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, query: str):
+        with self._lock:
+            entry = self._entries.get(query)
+            if entry is None:
+                return None
+            self._entries.move_to_end(query)
+            return entry[0]
+
+    def put(self, query: str, document) -> None:
+        if len(query) > self.max_chars // 4:
+            return
+        with self._lock:
+            if query in self._entries:
+                return
+            self._entries[query] = (document, len(query))
+            self.chars += len(query)
+            while self.chars > self.max_chars:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self.chars -= dropped
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, query: str) -> bool:
+        return query in self._entries
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.chars = 0
+
+
+documents = _DocumentCache(max_chars=500_000)
+
+
+def _parse(request, query: str, operation_name, variables):
+    """(document, None) or (None, (body, status)); the limits run before validation."""
+    document = documents.get(query)
+    cached = document is not None
+    if not cached:
+        try:
+            document = parse(query)
+        except GraphQLSyntaxError as exc:
+            return None, ({"errors": [format_error(exc)]}, 400)
+        except Exception as exc:  # noqa: BLE001 — the parser may raise on odd input
+            return None, ({"errors": [_error(f"Syntax Error: {exc}", "GraphQLSyntaxError")]}, 400)
+    try:
+        checked = limits.check(document, operation_name, variables)
+    except limits.LimitExceeded as exc:
+        return None, ({"errors": [_error(str(exc), exc.code, **exc.extensions)]}, 400)
+    if checked.introspection and not (settings.DEBUG or authenticate(request).is_authenticated):
+        return None, ({"errors": [_error(
+            "GraphQL introspection is not available to anonymous callers: send a staff or app token, or an "
+            "API key, in the Authorization header.", "IntrospectionDisabled")]}, 400)
+    if not cached:
+        try:
+            problems = validate(schema, document)
+        except RecursionError:  # graphql-core 2's rules recurse, e.g. through unused fragment cycles
+            return None, ({"errors": [_error("The document is nested too deeply to validate.", "GraphQLError")]}, 400)
+        if problems:
+            return None, ({"errors": [format_error(e) for e in problems]}, 400)
+        documents.put(query, document)
+    return (document, checked), None
+
+
+@functools.cache
+def _schema_digest() -> str:
+    return hashlib.sha256(str(schema).encode()).hexdigest()[:16]
+
+
+def _introspection_key(query: str, operation_name, variables) -> str:
+    text = json.dumps([query, operation_name, variables], sort_keys=True, default=str)
+    return f"ltv-graphql-introspection:{__version__}:{_schema_digest()}:{hashlib.sha256(text.encode()).hexdigest()}"
 
 
 def _operation_kind(document, operation_name) -> str | None:
@@ -110,7 +206,9 @@ def _operation_kind(document, operation_name) -> str | None:
     return None
 
 
-def run_operation(request: HttpRequest, payload, *, read_only: bool = False) -> tuple[dict, int]:
+def run_operation(request: HttpRequest, payload, *, read_only: bool = False,
+                  spending: budget.Budget | None = None) -> tuple[dict, int]:
+    """One operation; `spending` is charged for its text (None: the caller charged the whole batch)."""
     if not isinstance(payload, dict):
         return {"errors": [_error("Each operation must be a JSON object.", "GraphQLError")]}, 400
     query, variables, operation_name = payload.get("query"), payload.get("variables"), payload.get("operationName")
@@ -119,29 +217,39 @@ def run_operation(request: HttpRequest, payload, *, read_only: bool = False) -> 
     if isinstance(variables, str):
         try:
             variables = json.loads(variables or "null")
-        except ValueError:
+        except (ValueError, RecursionError):
             return {"errors": [_error("Variables are invalid JSON.", "GraphQLError")]}, 400
     if variables is not None and not isinstance(variables, dict):
         return {"errors": [_error("Variables must be a JSON object.", "GraphQLError")]}, 400
     if operation_name is not None and not isinstance(operation_name, str):
         return {"errors": [_error("operationName must be a string.", "GraphQLError")]}, 400
     try:
-        document, problems = _parsed(query)
+        if spending is not None:
+            spending.spend(query)
+    except limits.LimitExceeded as exc:
+        return {"errors": [_error(str(exc), exc.code, **exc.extensions)]}, 400
     except GraphQLSyntaxError as exc:
         return {"errors": [format_error(exc)]}, 400
-    except Exception as exc:  # noqa: BLE001 — the parser may raise on odd input (deep nesting)
-        return {"errors": [_error(f"Syntax Error: {exc}", "GraphQLSyntaxError")]}, 400
-    if problems:
-        return {"errors": [format_error(e) for e in problems]}, 400
-    bad = _nul_path(variables, "variables") or ("query" if _nul_in_literals(document) else None)
+    try:
+        bad = _nul_path(variables, "variables")
+    except _TooDeep as exc:
+        return {"errors": [_error(f"{exc}: variables must not nest more than {MAX_VARIABLES_NESTING} levels",
+                                  "GraphQLError", "BAD_USER_INPUT")]}, 400
+    parsed, refused = _parse(request, query, operation_name, variables)
+    if refused:
+        return refused
+    document, checked = parsed
+    bad = bad or ("query" if _nul_in_literals(document) else None)
     if bad:  # PostgreSQL refuses NUL in text: say so up front instead of failing mid-write
         return {"errors": [_error(f"{bad}: must not contain NUL characters", "GraphQLError", "BAD_USER_INPUT")]}, 400
     if read_only and _operation_kind(document, operation_name) != "query":
         return {"errors": [_error("Only queries can be sent with GET; use POST.", "GraphQLError")]}, 405
-    try:
-        limits.check(document, operation_name, variables)
-    except limits.LimitExceeded as exc:
-        return {"errors": [_error(str(exc), exc.code, **exc.extensions)]}, 400
+    cache_key = None
+    if checked.introspection_only and not settings.DEBUG:  # the schema changes under DEBUG
+        cache_key = _introspection_key(query, operation_name, variables)
+        data = cache.get(cache_key)
+        if data is not None:
+            return {"data": data}, 200
     try:
         result = execute(schema, document, context_value=request, variable_values=variables or {},
                          operation_name=operation_name)
@@ -152,6 +260,8 @@ def run_operation(request: HttpRequest, payload, *, read_only: bool = False) -> 
     body: dict = {"data": result.data}
     if result.errors:
         body["errors"] = [format_error(e) for e in result.errors]
+    elif cache_key and not result.invalid:
+        cache.set(cache_key, result.data, INTROSPECTION_CACHE_SECONDS)
     return body, 400 if result.invalid else 200
 
 
@@ -164,15 +274,25 @@ def graphql_view(request: HttpRequest) -> HttpResponse:
     if request.method not in ("GET", "POST"):
         return _respond({"errors": [_error("GraphQL only supports GET and POST requests.", "GraphQLError")]}, 405)
     try:
-        authenticate(request)
+        principal = authenticate(request)
     except AuthError as exc:
         return _respond({"errors": [_error(str(exc), exc.code)]}, 401)
+    allowed = budget.limits_for(principal)
+    caller = "anonymous" if not principal.is_authenticated else "authenticated"
+    too_big = _respond({"errors": [_error(
+        f"Request body exceeds {allowed.body_bytes} bytes for {caller} callers.", "GraphQLError",
+        "PAYLOAD_TOO_LARGE", limit={"name": "body_bytes", "maximumAvailable": allowed.body_bytes})]}, 413)
+    spending = budget.Budget(allowed, caller)
     if request.method == "GET":
+        if len(request.META.get("QUERY_STRING", "")) > allowed.body_bytes:
+            return too_big
         payload = {k: request.GET.get(k) for k in ("query", "variables", "operationName")}
-        body, status = run_operation(request, payload, read_only=True)
+        body, status = run_operation(request, payload, read_only=True, spending=spending)
         return _respond(body, status)
-    if len(request.body) > MAX_BODY:
-        return _respond({"errors": [_error(f"Request body exceeds {MAX_BODY} bytes.", "GraphQLError")]}, 413)
+    if _declared_length(request) > allowed.body_bytes:
+        return too_big  # before reading the body
+    if len(request.body) > allowed.body_bytes:
+        return too_big
     if not request.content_type.startswith("application/json") and request.content_type != "application/graphql":
         return _respond({"errors": [_error("Content-Type must be application/json.", "GraphQLError")]}, 400)
     if request.content_type == "application/graphql":
@@ -180,15 +300,40 @@ def graphql_view(request: HttpRequest) -> HttpResponse:
     else:
         try:
             payload = json.loads(request.body or b"null")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return _respond({"errors": [_error("Unable to parse the request body as JSON.", "JSONDecodeError")]}, 400)
     if isinstance(payload, list):
         if not payload or len(payload) > MAX_BATCH:
             return _respond({"errors": [_error(f"A batch holds 1 to {MAX_BATCH} operations.", "GraphQLError")]}, 400)
+        refused = _charge_batch(spending, payload)
+        if refused:
+            return _respond(refused, 400)
         results = [run_operation(request, item) for item in payload]
         return _respond([body for body, _ in results], 200)
-    body, status = run_operation(request, payload)
+    body, status = run_operation(request, payload, spending=spending)
     return _respond(body, status)
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _charge_batch(spending: budget.Budget, payload: list) -> dict | None:
+    """A batch shares one budget, charged in full before any of its operations runs."""
+    for item in payload:
+        query = item.get("query") if isinstance(item, dict) else None
+        if not isinstance(query, str):
+            continue  # run_operation names the problem
+        try:
+            spending.spend(query)
+        except limits.LimitExceeded as exc:
+            return {"errors": [_error(str(exc), exc.code, **exc.extensions)]}
+        except GraphQLSyntaxError:
+            continue  # reported by that operation
+    return None
 
 
 def graphiql_enabled() -> bool:

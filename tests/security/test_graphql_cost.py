@@ -1,0 +1,231 @@
+"""Issue 15 #4: an anonymous caller cannot make the GraphQL endpoint spend more than 1 s of CPU.
+
+A bounded load test on loopback: the standalone server runs as its own process (runserver,
+DEBUG off) on the test database, and each expensive document is sent to it once. The server's
+CPU (utime + stime from /proc/<pid>/stat) is read before and after every request; each must be
+refused with a 4xx in Saleor's error shape, in under 1 s of server CPU, and the server's RSS must
+end near where it started.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from saleor_ltv_plugin.standalone import tokens
+
+GRAPHQL = "/plugins/global/saleor.ltv/graphql/"
+CPU_BUDGET = 1.0  # seconds of server CPU per request
+RSS_SLACK = 40 * 1024 * 1024
+CLIENT_TIMEOUT = 20  # wall seconds: today's code takes minutes, so a timeout is a failure too
+TICK = os.sysconf("SC_CLK_TCK")
+
+SCHEMA_SELECTION = "__schema { types { name kind fields { name args { name } type { name kind } } } }"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime: all threads of the process
+
+
+def _rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+class LiveServer:
+    def __init__(self, process: subprocess.Popen, url: str):
+        self.process, self.url = process, url
+
+    def send(self, body: bytes, token: str | None = None, content_type: str = "application/json"):
+        """(status, parsed body, server CPU seconds, wall seconds) of one POST."""
+        headers = {"Content-Type": content_type}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        request = urllib.request.Request(self.url + GRAPHQL, data=body, headers=headers)
+        before, started = _cpu_seconds(self.process.pid), time.monotonic()
+        try:
+            with urllib.request.urlopen(request, timeout=CLIENT_TIMEOUT) as response:
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            status, raw = exc.code, exc.read()
+        wall = time.monotonic() - started
+        time.sleep(0.05)  # let the worker thread finish writing before reading the counters
+        return status, json.loads(raw), _cpu_seconds(self.process.pid) - before, wall
+
+    def query(self, query: str, token: str | None = None, **extra):
+        return self.send(json.dumps({"query": query, **extra}).encode(), token)
+
+
+def _admin(sql: str) -> None:
+    import psycopg
+
+    db = settings.DATABASES["default"]
+    with psycopg.connect(host=db.get("HOST") or "127.0.0.1", port=db.get("PORT") or 5432,
+                         user=db.get("USER") or "postgres", dbname="postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+@pytest.fixture(scope="module")
+def live(django_db_blocker):
+    db = settings.DATABASES["default"]
+    if "postgresql" not in db["ENGINE"]:
+        pytest.skip("the live server runs on PostgreSQL")
+    name = f"{db['NAME']}_live"
+    with django_db_blocker.unblock():
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _admin(f'CREATE DATABASE "{name}"')
+    database_url = f"postgres://{db.get('USER') or 'postgres'}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{name}"
+    data_dir = tempfile.mkdtemp(prefix="ltv-secgql-")
+    env = {**os.environ, "DATABASE_URL": database_url, "LTV_DATA_DIR": data_dir, "SECRET_KEY": settings.SECRET_KEY,
+           "DJANGO_SETTINGS_MODULE": "saleor_ltv_plugin.standalone.settings", "CELERY_BROKER_URL": "", "DEBUG": "0"}
+    cli = [sys.executable, "-m", "saleor_ltv_plugin.standalone.cli"]
+    root = str(Path(__file__).resolve().parents[2])
+    subprocess.run([*cli, "migrate", "-v0"], env=env, check=True, capture_output=True, timeout=300, cwd=root)
+    port = _free_port()
+    log = open(Path(data_dir) / "server.log", "w")
+    process = subprocess.Popen([*cli, "runserver", f"127.0.0.1:{port}", "--noreload"],
+                               env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(url + "/plugins/global/saleor.ltv/health", timeout=2)
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError(f"the server did not start: {(Path(data_dir) / 'server.log').read_text()}")
+            time.sleep(0.3)
+    yield LiveServer(process, url)
+    process.kill()
+    process.wait(10)
+    log.close()
+    shutil.rmtree(data_dir, ignore_errors=True)
+    with django_db_blocker.unblock():
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _aliases(selection: str, n: int, prefix: str = "a") -> str:
+    return "{ " + " ".join(f"{prefix}{i}: {selection}" for i in range(n)) + " }"
+
+
+def _fragment_fan_out(levels: int) -> str:
+    """Each fragment spreads the next one twice: 2**levels fields once expanded."""
+    chain = " ".join(f"fragment F{i} on Query {{ ...F{i + 1} a{i}: __typename ...F{i + 1} }}" for i in range(levels))
+    return "{ ...F0 } " + chain + f" fragment F{levels} on Query {{ __typename }}"
+
+
+def _json(query: str, **extra) -> bytes:
+    return json.dumps({"query": query, **extra}).encode()
+
+
+# name → request body; each is refused, several by different defences.
+HOSTILE = {
+    # the issue's own: 1,000 aliased __schema (110 KB) and 80,000 unknown aliased fields
+    "aliased __schema x1000": _json(_aliases(SCHEMA_SELECTION, 1000)),
+    "unknown aliased fields x80000": _json(_aliases("x", 80_000)),
+    # the same attacks cut to fit under the anonymous body limit
+    "aliased __schema x150": _json(_aliases("__schema { types { name fields { name } } }", 150)),
+    "one anonymous __schema": _json("{ " + SCHEMA_SELECTION + " }"),
+    "__type nest": _json('{ __type(name: "Query") { ' + "fields { type { " * 12 + "name" + " } }" * 12 + " } }"),
+    "aliased __type x300": _json(_aliases('__type(name: "Query") { fields { name } }', 300)),
+    "unknown aliased fields x1500": _json(_aliases("x", 1500)),
+    "the same field x1400": _json("{ " + "__typename " * 1400 + "}"),
+    "the same field x3000": _json("{ " + "__typename " * 3000 + "}"),
+    "aliased __typename x900": _json(_aliases("__typename", 900)),
+    "fragment fan-out 2**40": _json(_fragment_fan_out(40)),
+    "fragment cycle": _json("{ ...A } fragment A on Query { ...B __typename } fragment B on Query { ...A }"),
+    "unused fragment cycle": _json("{ __typename } fragment A on Query { ...B } fragment B on Query { ...A }"),
+    "fragment spread x3000": _json("{ " + "...F " * 3000 + "} fragment F on Query { __typename }"),
+    "deep nesting": _json("{ " + "a { " * 1800 + "b" + " }" * 1800 + " }"),
+    "deep list literal": _json("{ ltvMe(x: " + "[" * 5000 + "]" * 5000 + ") }"),
+    "huge string literal": _json('{ ltvMe(x: "' + "A" * 15_000 + '") }'),
+    "huge string over the limit": _json('{ ltvMe(x: "' + "A" * 2_000_000 + '") }'),
+    "many operations": _json(" ".join(f"query q{i} {{ __typename }}" for i in range(600)), operationName="q1"),
+    "directive spam": _json("{ __typename " + "@include(if: true) " * 700 + "}"),
+    "deep JSON body": b'{"query": "{ ltvMe }", "variables": {"a": ' + b"[" * 6000 + b"]" * 6000 + b"}}",
+    "batch of expensive documents": json.dumps(
+        [{"query": "{ " + "__typename " * 130 + "}"} for _ in range(10)]).encode(),
+    "comment flood": _json("{ __typename }" + "\n#" + "x" * 20_000),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_each_expensive_anonymous_document_is_refused_within_a_second_of_cpu(live, name):
+    status, body, cpu, wall = live.send(HOSTILE[name])
+    errors = body if isinstance(body, list) else [body]
+    assert status in (400, 413), (name, status, str(body)[:500])
+    for entry in errors:
+        error = (entry.get("errors") or [{}])[0] if isinstance(entry, dict) else {}
+        assert error.get("message") and error["extensions"]["exception"]["code"], (name, str(entry)[:500])
+        assert "data" not in entry or entry["data"] is None, (name, str(entry)[:300])
+    assert cpu < CPU_BUDGET, f"{name}: {cpu:.2f} s of server CPU (wall {wall:.2f} s)"
+    print(f"{name}: {status} in {cpu * 1000:.0f} ms CPU, {wall * 1000:.0f} ms wall, "
+          f"{errors[0]['errors'][0]['extensions']['exception']['code']}")
+
+
+def test_the_limits_say_which_limit_and_how_much(live):
+    status, body, _, _ = live.send(HOSTILE["aliased __schema x1000"])
+    assert status == 413 and "16384 bytes" in body["errors"][0]["message"]
+    status, body, _, _ = live.send(HOSTILE["one anonymous __schema"])
+    assert status == 400 and body["errors"][0]["extensions"]["exception"]["code"] == "IntrospectionDisabled"
+    status, body, _, _ = live.send(HOSTILE["unknown aliased fields x1500"])
+    error = body["errors"][0]
+    assert status == 400 and error["extensions"]["exception"]["code"] == "QueryLimitError"
+    assert error["extensions"]["limit"]["name"] in ("aliases", "selections", "tokens")
+    assert str(error["extensions"]["limit"]["maximumAvailable"]) in error["message"]
+
+
+def test_legitimate_queries_still_run(live):
+    status, body, cpu, _ = live.query("{ ltvMe __typename }")
+    assert status == 200 and body["data"] == {"ltvMe": "anonymous:", "__typename": "Query"}
+    staff = tokens.mint("staff@example.com", ["MANAGE_USERS", "MANAGE_ORDERS", "MANAGE_PLUGINS"])
+    status, body, _, _ = live.query("query Channels { ltvChannels { channel currencies accounts } }", staff)
+    assert status == 200 and "errors" not in body, body
+    from graphql.utils.introspection_query import introspection_query
+
+    status, body, first, _ = live.query(introspection_query, staff)
+    assert status == 200 and body["data"]["__schema"]["queryType"]["name"] == "Query"
+    assert {"LtvAccount", "Query", "Mutation"} <= {t["name"] for t in body["data"]["__schema"]["types"]}
+    assert first < CPU_BUDGET
+
+
+def test_staff_cannot_burn_the_server_either(live):
+    staff = tokens.mint("staff@example.com", ["MANAGE_USERS", "MANAGE_ORDERS", "MANAGE_PLUGINS"])
+    for name in ("aliased __schema x1000", "unknown aliased fields x80000", "fragment fan-out 2**40",
+                 "the same field x3000"):
+        status, body, cpu, wall = live.send(HOSTILE[name], token=staff)
+        assert status == 400, (name, status, str(body)[:300])
+        assert cpu < CPU_BUDGET, f"staff {name}: {cpu:.2f} s of server CPU (wall {wall:.2f} s)"
+
+
+def test_the_server_memory_returns_near_its_baseline(live):
+    live.query("{ ltvMe }")
+    baseline = _rss_bytes(live.process.pid)
+    for _ in range(3):
+        for body in HOSTILE.values():
+            status, _, cpu, _ = live.send(body)
+            assert status in (400, 413) and cpu < CPU_BUDGET
+    grown = _rss_bytes(live.process.pid) - baseline
+    assert grown < RSS_SLACK, f"RSS grew by {grown / 2**20:.1f} MiB over three rounds of hostile documents"
