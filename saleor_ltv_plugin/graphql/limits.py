@@ -25,6 +25,7 @@ INTROSPECTION_LISTS = frozenset(
     {"types", "fields", "inputFields", "args", "enumValues", "interfaces", "possibleTypes", "directives", "locations"})
 MAX_INTROSPECTION_LISTS = 3  # __schema → types → fields → args, the standard query's deepest
 MAX_INTROSPECTION_DEPTH = 16  # TypeRef's ofType chain
+MAX_INTROSPECTION_FIELDS = 10  # __schema and __type selections in one operation
 
 
 class LimitExceeded(Exception):
@@ -167,6 +168,12 @@ def check(document: ast.Document, operation_name: str | None, variables: dict | 
             raise LimitExceeded(
                 f"A request may select __schema only once; this one selects it {tally.schemas} times.",
                 "QueryLimitError", {"limit": {"name": "__schema", "maximumAvailable": 1}},
+            )
+        if tally.introspection > MAX_INTROSPECTION_FIELDS:
+            raise LimitExceeded(
+                f"A request may select __schema and __type at most {MAX_INTROSPECTION_FIELDS} times; this one "
+                f"selects them {tally.introspection} times.",
+                "QueryLimitError", {"limit": {"name": "introspection", "maximumAvailable": MAX_INTROSPECTION_FIELDS}},
             )
         roots = _root_names(op.selection_set, fragments, set())
         if tally.introspection:

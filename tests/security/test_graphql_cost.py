@@ -229,3 +229,181 @@ def test_the_server_memory_returns_near_its_baseline(live):
             assert status in (400, 413) and cpu < CPU_BUDGET
     grown = _rss_bytes(live.process.pid) - baseline
     assert grown < RSS_SLACK, f"RSS grew by {grown / 2**20:.1f} MiB over three rounds of hostile documents"
+
+
+# --- the view in-process: each defence on its own --------------------------------------------
+from django.test import Client, override_settings  # noqa: E402
+
+from saleor_ltv_plugin.graphql import budget, limits, view  # noqa: E402
+
+
+def _post(query: str, token: str | None = None, **extra):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    body = json.dumps({"query": query, **extra})
+    response = Client().post(GRAPHQL, body, content_type="application/json", **headers)
+    return response.status_code, response.json()
+
+
+def _code(body) -> str:
+    return body["errors"][0]["extensions"]["exception"]["code"]
+
+
+@pytest.mark.django_db
+def test_introspection_needs_credentials_outside_debug(key_for):
+    from graphql.utils.introspection_query import introspection_query
+
+    for query in (introspection_query, '{ __type(name: "LtvAccount") { name fields { name } } }'):
+        with override_settings(DEBUG=False):
+            status, body = _post(query)
+            assert status == 400 and _code(body) == "IntrospectionDisabled", body
+            assert "anonymous" in body["errors"][0]["message"]
+            assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+            status, body = _post(query, key_for())
+            assert status == 200 and "errors" not in body
+        with override_settings(DEBUG=True):
+            status, body = _post(query)
+            assert status == 200 and "errors" not in body
+    with override_settings(DEBUG=False):
+        assert _post("{ __typename ltvMe }") == (200, {"data": {"__typename": "Query", "ltvMe": "anonymous:"}})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query, code, words", [
+    ("{ a: __schema { queryType { name } } b: __schema { queryType { name } } }", "QueryLimitError", "only once"),
+    ("{ __schema { queryType { name } } ltvMe }", "GraphQLError", "cannot be mixed"),
+    ("query { ...F } fragment F on Query { __schema { queryType { name } } ltvMe }", "GraphQLError", "cannot be mixed"),
+    ('{ __type(name: "Query") { fields { type { fields { type { fields { type { fields { name } } } } } } } } }',
+     "QueryDepthError", "nests 4 lists"),
+    ("{ __schema { types { fields { type { fields { args { name } } } } } } }", "QueryDepthError", "nests 4 lists"),
+    ("{ " + " ".join(f't{i}: __type(name: "Query") {{ name }}' for i in range(11)) + " }", "QueryLimitError",
+     "at most 10"),
+    ("{ " + " ".join(f"s{i}: __schema {{ queryType {{ name }} }}" for i in range(11)) + " }", "QueryCostError",
+     "maximum cost"),
+])
+def test_introspection_is_counted_and_shaped(key_for, query, code, words):
+    status, body = _post(query, key_for())
+    assert status == 400 and _code(body) == code, body
+    assert words in body["errors"][0]["message"]
+
+
+@pytest.mark.django_db
+def test_introspection_runs_once_and_is_served_from_the_cache(key_for, monkeypatch):
+    from django.core.cache import cache
+    from graphql.utils.introspection_query import introspection_query
+
+    cache.clear()
+    runs = []
+    real_execute = view.execute
+    monkeypatch.setattr(view, "execute", lambda *a, **kw: runs.append(1) or real_execute(*a, **kw))
+    token = key_for()
+    with override_settings(DEBUG=False):
+        first = _post(introspection_query, token)
+        second = _post(introspection_query, token)
+    assert first == second and first[0] == 200 and len(runs) == 1
+    with override_settings(DEBUG=True):  # the schema changes while developing: no cache
+        assert _post(introspection_query, token)[0] == 200
+    assert len(runs) == 2
+    with override_settings(DEBUG=False):  # a query is never served from the introspection cache
+        _post("{ ltvMe }", token)
+        _post("{ ltvMe }", token)
+    assert len(runs) == 4
+
+
+def test_the_cost_counts_introspection_fields_and_their_aliases():
+    from graphql import parse
+
+    typenames = " ".join(f"t{i}: __typename" for i in range(600))
+    with pytest.raises(limits.LimitExceeded) as caught:
+        limits.check(parse("{ ltvAccounts(first: 100) { edges { node { " + typenames + " } } } }"), None, {})
+    assert caught.value.code == "QueryCostError"
+    assert caught.value.extensions["cost"]["requestedQueryCost"] > 60_000
+
+
+def test_a_fragment_is_costed_once_however_often_it_is_spread():
+    from graphql import parse
+
+    started = time.process_time()
+    with pytest.raises(limits.LimitExceeded) as caught:
+        limits.check(parse(_fragment_fan_out(22)), None, {})
+    assert caught.value.code == "QueryCostError"
+    assert caught.value.extensions["cost"]["requestedQueryCost"] >= 2 ** 22
+    assert time.process_time() - started < 0.5
+
+
+@pytest.mark.parametrize("query, message", [
+    ("{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }", 'Cannot spread fragment "A" within itself via B.'),
+    ("{ ...A } fragment A on Query { __typename ...A }", 'Cannot spread fragment "A" within itself.'),
+])
+def test_fragment_cycles_are_named_before_validation(query, message):
+    status, body = _post(query)
+    assert status == 400 and body["errors"][0]["message"] == message
+
+
+@pytest.mark.django_db
+def test_only_valid_documents_are_kept_and_the_cache_is_bounded(key_for):
+    view.documents.clear()
+    good, bad = "{ ltvMe }", "{ ltvMe nope0 }"
+    assert _post(good)[0] == 200 and _post(bad)[0] == 400
+    assert good in view.documents and bad not in view.documents
+    for i in range(3000):  # distinct valid documents, about 100 KB of text each 250
+        view.documents.put("{ ltvMe " + f"a{i}: __typename " * 20 + "}", object())
+    assert view.documents.chars <= view.documents.max_chars
+    assert len(view.documents) < 3000
+    view.documents.put("{ " + "__typename " * 20_000 + "}", object())
+    assert view.documents.chars <= view.documents.max_chars
+
+
+@pytest.mark.django_db
+def test_anonymous_callers_get_a_smaller_body_limit(key_for):
+    query = "{ ltvMe }" + " " * 17_000
+    response = Client().post(GRAPHQL, json.dumps({"query": query}), content_type="application/json")
+    assert response.status_code == 413
+    error = response.json()["errors"][0]
+    assert "16384 bytes for anonymous callers" in error["message"]
+    assert error["extensions"]["limit"] == {"name": "body_bytes", "maximumAvailable": budget.ANONYMOUS.body_bytes}
+    assert _post(query, key_for()) == (200, {"data": {"ltvMe": "api_key:test"}})
+    response = Client().get(GRAPHQL, {"query": query})
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize("query, counts", [
+    ("{ ltvMe }", (3, 1, 0)),
+    ("query Q($f: Int) { a: ltvAccounts(first: $f, filter: {segment: \"x\"}) { totalCount ...F "
+     "... on Query { __typename } } } fragment F on LtvAccountCountableConnection { totalCount }", (44, 5, 1)),
+    ("{ x @include(if: true) y: z @skip(if: false) }", (20, 2, 1)),
+])
+def test_the_budget_counts_tokens_selections_and_aliases(query, counts):
+    spending = budget.Budget(budget.AUTHENTICATED, "authenticated")
+    spending.spend(query)
+    assert (spending.tokens, spending.selections, spending.aliases) == counts
+
+
+@pytest.mark.parametrize("limit, query", [
+    ("tokens", "{ a(x: [" + "1 " * 2000 + "]) }"),
+    ("selections", "{ " + "a " * 301 + "}"),
+    ("aliases", "{ " + " ".join(f"a{i}: b" for i in range(51)) + " }"),
+    ("nesting", "{ " + "a { " * 40 + "b" + " }" * 40 + " }"),
+    ("nesting", "{ a(x: " + "[" * 40 + "]" * 40 + ") }"),
+])
+def test_each_anonymous_limit_is_named(limit, query):
+    status, body = _post(query)
+    assert status == 400 and _code(body) == "QueryLimitError", body
+    assert body["errors"][0]["extensions"]["limit"] == {"name": limit,
+                                                        "maximumAvailable": getattr(budget.ANONYMOUS, limit)}
+
+
+def test_a_batch_shares_one_budget():
+    item = {"query": "{ " + "__typename " * 100 + "}"}
+    response = Client().post(GRAPHQL, json.dumps([item] * 2), content_type="application/json")
+    assert response.status_code == 200 and all(r["data"] == {"__typename": "Query"} for r in response.json())
+    response = Client().post(GRAPHQL, json.dumps([item] * 4), content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["limit"]["name"] == "selections"
+
+
+def test_deeply_nested_variables_are_refused():
+    nested: dict = {}
+    for _ in range(100):
+        nested = {"a": [nested]}
+    status, body = _post("{ ltvMe }", variables=nested)
+    assert status == 400 and "must not nest more than 32 levels" in body["errors"][0]["message"]
