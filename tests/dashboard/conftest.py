@@ -7,11 +7,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
@@ -20,6 +17,8 @@ from django.conf import settings
 
 from saleor_ltv_plugin.app_pages import BUILD
 from saleor_ltv_plugin.standalone import tokens
+
+from ..standalone_server import CLI, admin_sql, start_runserver
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("LTV_TEST_ARTIFACTS", ROOT / "test-artifacts")) / "dashboard"
@@ -47,21 +46,6 @@ def _database_url() -> str:
         pytest.skip("the Dashboard browser tests serve the demo from PostgreSQL")
     name = f"{db['NAME']}_dashboard"
     return f"postgres://{db.get('USER') or 'postgres'}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{name}"
-
-
-def _admin(sql: str) -> None:
-    import psycopg
-
-    db = settings.DATABASES["default"]
-    with psycopg.connect(host=db.get("HOST") or "127.0.0.1", port=db.get("PORT") or 5432,
-                         user=db.get("USER") or "postgres", dbname="postgres", autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class DemoServer:
@@ -96,39 +80,23 @@ def demo_server(django_db_blocker):
     database_url = _database_url()
     name = database_url.rsplit("/", 1)[1]
     with django_db_blocker.unblock():
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        _admin(f'CREATE DATABASE "{name}"')
+        admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin_sql(f'CREATE DATABASE "{name}"')
     data_dir = tempfile.mkdtemp(prefix="ltv-dash-")
     env = {**os.environ, "DATABASE_URL": database_url, "LTV_DATA_DIR": data_dir, "SECRET_KEY": settings.SECRET_KEY,
            "DJANGO_SETTINGS_MODULE": "saleor_ltv_plugin.standalone.settings", "CELERY_BROKER_URL": "", "DEBUG": "0"}
-    cli = [sys.executable, "-m", "saleor_ltv_plugin.standalone.cli"]
-    subprocess.run([*cli, "ltv_demo", "--companies", str(DEMO_COMPANIES), "--no-serve"], env=env, check=True,
+    subprocess.run([*CLI, "ltv_demo", "--companies", str(DEMO_COMPANIES), "--no-serve"], env=env, check=True,
                    capture_output=True, timeout=600)
-    port = _free_port()
-    log = open(Path(data_dir) / "server.log", "w")
-    server = subprocess.Popen([*cli, "runserver", f"127.0.0.1:{port}", "--noreload"], env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "/plugins/global/saleor.ltv/health", timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                raise RuntimeError(f"the demo server did not start: {(Path(data_dir) / 'server.log').read_text()}")
-            time.sleep(0.3)
+    server, url = start_runserver(env, Path(data_dir) / "server.log")
     yield DemoServer(url, database_url)
     server.terminate()
     server.wait(10)
-    log.close()
     artifacts = Path(os.environ.get("LTV_ARTIFACTS", "test-artifacts")) / "dashboard"
     artifacts.mkdir(parents=True, exist_ok=True)
     shutil.copy(Path(data_dir) / "server.log", artifacts / "server.log")  # for a failed run's story
     shutil.rmtree(data_dir, ignore_errors=True)
     with django_db_blocker.unblock():
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

@@ -12,9 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -26,6 +24,8 @@ from django.conf import settings
 
 from saleor_ltv_plugin.standalone import tokens
 
+from ..standalone_server import CLI, admin_sql, start_runserver
+
 GRAPHQL = "/plugins/global/saleor.ltv/graphql/"
 CPU_BUDGET = 1.0  # seconds of server CPU per request
 RSS_SLACK = 40 * 1024 * 1024
@@ -33,12 +33,6 @@ CLIENT_TIMEOUT = 20  # wall seconds: today's code takes minutes, so a timeout is
 TICK = os.sysconf("SC_CLK_TCK")
 
 SCHEMA_SELECTION = "__schema { types { name kind fields { name args { name } type { name kind } } } }"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -77,15 +71,6 @@ class LiveServer:
         return self.send(json.dumps({"query": query, **extra}).encode(), token)
 
 
-def _admin(sql: str) -> None:
-    import psycopg
-
-    db = settings.DATABASES["default"]
-    with psycopg.connect(host=db.get("HOST") or "127.0.0.1", port=db.get("PORT") or 5432,
-                         user=db.get("USER") or "postgres", dbname="postgres", autocommit=True) as conn:
-        conn.execute(sql)
-
-
 @pytest.fixture(scope="module")
 def live(django_db_blocker):
     db = settings.DATABASES["default"]
@@ -93,37 +78,21 @@ def live(django_db_blocker):
         pytest.skip("the live server runs on PostgreSQL")
     name = f"{db['NAME']}_live"
     with django_db_blocker.unblock():
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        _admin(f'CREATE DATABASE "{name}"')
+        admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin_sql(f'CREATE DATABASE "{name}"')
     database_url = f"postgres://{db.get('USER') or 'postgres'}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{name}"
     data_dir = tempfile.mkdtemp(prefix="ltv-secgql-")
     env = {**os.environ, "DATABASE_URL": database_url, "LTV_DATA_DIR": data_dir, "SECRET_KEY": settings.SECRET_KEY,
            "DJANGO_SETTINGS_MODULE": "saleor_ltv_plugin.standalone.settings", "CELERY_BROKER_URL": "", "DEBUG": "0"}
-    cli = [sys.executable, "-m", "saleor_ltv_plugin.standalone.cli"]
     root = str(Path(__file__).resolve().parents[2])
-    subprocess.run([*cli, "migrate", "-v0"], env=env, check=True, capture_output=True, timeout=300, cwd=root)
-    port = _free_port()
-    log = open(Path(data_dir) / "server.log", "w")
-    process = subprocess.Popen([*cli, "runserver", f"127.0.0.1:{port}", "--noreload"],
-                               env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "/plugins/global/saleor.ltv/health", timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError(f"the server did not start: {(Path(data_dir) / 'server.log').read_text()}")
-            time.sleep(0.3)
+    subprocess.run([*CLI, "migrate", "-v0"], env=env, check=True, capture_output=True, timeout=300, cwd=root)
+    process, url = start_runserver(env, Path(data_dir) / "server.log", cwd=root)
     yield LiveServer(process, url)
     process.kill()
     process.wait(10)
-    log.close()
     shutil.rmtree(data_dir, ignore_errors=True)
     with django_db_blocker.unblock():
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _aliases(selection: str, n: int, prefix: str = "a") -> str:
