@@ -232,7 +232,7 @@ def test_a_read_key_cannot_widen_a_scenarios_audience(gql, segment):
     """The issue's reproduction: a read key turned a segment of 0 into one of 285 accounts."""
     use(segment)
     reader = key("metrics:read")[0]
-    for widened in ({}, {"stages": ["new", "repeat", "loyal", "dormant", "lost"]}, {"monetary": {"gte": 0}}):
+    for widened in ({}, {"stages": ["NEW", "REPEAT", "LOYAL", "DORMANT", "LOST"]}, {"monetary": {"gte": 0}}):
         result = gql(UPDATE_SEGMENT, {"id": segment_gid(segment), "input": {"filter": widened}}, reader)
         assert denied(result) == ["MANAGE_USERS"]
     segment.refresh_from_db()
