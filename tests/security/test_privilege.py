@@ -5,6 +5,8 @@ Credentials tried: plugin API keys of several scopes, the operator's settings ke
 tokens holding only some Saleor permissions (the standalone Dashboard token, which resolves
 through the same `principal_from_permissions` as Saleor's own JWTs and app tokens)."""
 
+import json
+
 import pytest
 from django.test import override_settings
 
@@ -238,3 +240,53 @@ def test_a_read_key_cannot_widen_a_scenarios_audience(gql, segment):
     segment.refresh_from_db()
     assert segment.filter == NOBODY
 
+
+
+def waits_for_a_lock(observer, worker, seconds=20.0) -> bool:
+    """True once another backend of this database waits for a lock; False if `worker` ends first.
+    `observer` autocommits: a transaction would see one frozen snapshot of pg_stat_activity."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and worker.is_alive():
+        (waiting,) = observer.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ).fetchone()
+        if waiting:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_scenario_is_not_pointed_at_a_segment_being_deleted(gql):
+    """A delete in flight holds the segment's row; a scenario update naming it waits for the delete
+    and then refuses, instead of leaving a scenario pointing at a segment that is gone."""
+    import threading
+
+    import psycopg
+    from django.db import connection
+
+    segment = SavedSegment.objects.create(name="Doomed", channel=CHANNEL, filter={})
+    admin = key("settings:write")[0]
+    update = """mutation($p: JSONString) { ltvScenarioUpdate(channel: "default-channel", scenario: "winback",
+      input: {enabled: true, params: $p}) { errors { field code } } }"""
+    params = connection.get_connection_params()
+    connect = {k: params[k] for k in ("dbname", "user", "host", "port") if k in params}
+    deleter, observer = psycopg.connect(**connect), psycopg.connect(**connect, autocommit=True)
+    try:
+        deleter.execute("SELECT 1 FROM saleor_ltv_plugin_savedsegment WHERE id = %s FOR UPDATE", [segment.pk])
+        results = []
+        worker = threading.Thread(target=lambda: results.append(
+            gql(update, {"p": json.dumps({"segment_id": segment.pk})}, admin)))
+        worker.start()
+        assert waits_for_a_lock(observer, worker), "the scenario update did not wait for the segment's lock"
+        deleter.execute("DELETE FROM saleor_ltv_plugin_savedsegment WHERE id = %s", [segment.pk])
+        deleter.commit()
+        worker.join(30)
+    finally:
+        deleter.close()
+        observer.close()
+    (error,) = results[0]["data"]["ltvScenarioUpdate"]["errors"]
+    assert error["field"] == "input.params.segmentId"
+    assert not ScenarioSetting.objects.filter(params__segment_id=segment.pk).exists()
