@@ -38,15 +38,28 @@ class Scope(str, Enum):
     RECOMPUTE = "recompute"
     SETTINGS = "settings:write"
     ALERTS = "alerts:write"
+    SEGMENTS = "segments:write"  # saved segments choose whom scenarios mail
 
 
 ALL_SCOPES = frozenset(s.value for s in Scope)
-# Reading customers' metrics is a MANAGE_USERS or MANAGE_ORDERS matter in Saleor's terms.
+# Reading customers' metrics is a MANAGE_USERS or MANAGE_ORDERS matter in Saleor's terms;
+# saved segments are lists of customers, so writing them is MANAGE_USERS's.
 _SCOPES_BY_PERMISSION = {
-    MANAGE_USERS: {Scope.READ.value, Scope.ALERTS.value},
+    MANAGE_USERS: {Scope.READ.value, Scope.ALERTS.value, Scope.SEGMENTS.value},
     MANAGE_ORDERS: {Scope.READ.value, Scope.INGEST.value, Scope.RECOMPUTE.value, Scope.ALERTS.value},
     MANAGE_PLUGINS: {Scope.SETTINGS.value, Scope.RECOMPUTE.value},
 }
+
+
+def permissions_for(scope: Scope) -> list[str]:
+    """The Saleor permissions any one of which gives `scope`."""
+    return [p for p in SALEOR_PERMISSIONS if scope.value in _SCOPES_BY_PERMISSION[p]]
+
+
+def describe_scopes(scopes) -> str:
+    """`orders:write (MANAGE_ORDERS), metrics:read (MANAGE_USERS or MANAGE_ORDERS)`, for messages."""
+    return ", ".join(f"{s} ({' or '.join(permissions_for(Scope(s)))})" if s in ALL_SCOPES else s
+                     for s in sorted(scopes))  # a key may hold a scope a later version dropped
 
 
 class AuthError(Exception):
@@ -77,6 +90,11 @@ class Principal:
 
     def can(self, scope: Scope) -> bool:
         return scope.value in self.scopes
+
+    def lacks(self, scopes) -> list[str]:
+        """Of `scopes`, those this principal does not hold: what it may neither grant nor revoke
+        (as Saleor lets nobody grant a permission they don't have)."""
+        return sorted(set(scopes) - self.scopes)
 
 
 ANONYMOUS = Principal(kind="anonymous")

@@ -292,6 +292,11 @@ def _update_scenario(who, channel: str, key: str, data) -> None:
     if errors:
         raise InputError({f"input.{k}": v for k, v in errors.items()})
     with db.writer(), transaction.atomic():
+        # Lock the segment before the scenario (as ltvSavedSegmentDelete does): a delete either
+        # sees this scenario using it or has already gone, never neither.
+        if "segment_id" in clean and not SavedSegment.objects.select_for_update().filter(
+                pk=clean["segment_id"], channel=channel).values_list("pk", flat=True):
+            raise InputError({"input.params.segment_id": "no saved segment with this id in the channel"})
         row, _ = ScenarioSetting.objects.select_for_update().get_or_create(channel=channel, scenario=key)
         params = {**row.params, **clean}
         for name in [k for k, v in (raw or {}).items() if v is None]:

@@ -16,6 +16,8 @@ class LtvErrorCode(graphene.Enum):
     UNIQUE = "unique"
     RATE_LIMITED = "rate_limited"
     DUPLICATED = "duplicated"
+    OUT_OF_SCOPE_PERMISSION = "out_of_scope_permission"  # Saleor's name: beyond what the caller holds
+    IN_USE = "in_use"
 
 
 class LtvError(graphene.ObjectType):

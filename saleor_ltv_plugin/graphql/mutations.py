@@ -9,7 +9,8 @@ from django.utils import timezone
 from graphene import relay
 
 from .. import db
-from ..auth import Scope, new_api_key
+from ..auth import Scope, describe_scopes, new_api_key
+from ..automation import segment_use
 from ..models import Account, ApiKey, RecomputeRun, SavedSegment
 from ..queries.accounts import clean_filter
 from ..queries.errors import InputError
@@ -17,7 +18,7 @@ from .core import LtvError, errors_from
 from .enums import LtvApiKeyScope
 from .inputs import LtvAccountFilterInput, filter_dict
 from .permissions import principal, require
-from .types import LtvSavedSegment
+from .types import LtvSavedSegment, LtvSegmentUse
 
 
 def _node_pk(global_id: str, type_name: str, field: str = "id") -> int:
@@ -31,7 +32,8 @@ def _node_pk(global_id: str, type_name: str, field: str = "id") -> int:
 
 
 def _segment(global_id: str) -> SavedSegment:
-    segment = SavedSegment.objects.filter(pk=_node_pk(global_id, "LtvSavedSegment")).first()
+    # Locked: a scenario update pointing at it waits (it locks the segment first, too).
+    segment = SavedSegment.objects.select_for_update().filter(pk=_node_pk(global_id, "LtvSavedSegment")).first()
     if segment is None:
         raise InputError({"id": "no saved segment with this id"}, code="not_found")
     return segment
@@ -77,10 +79,11 @@ class _SegmentMutation(graphene.Mutation):
 
     @classmethod
     def mutate(cls, root, info, **data):
-        who = require(info, Scope.READ)
+        who = require(info, Scope.SEGMENTS)
         try:
             with db.writer(), transaction.atomic():
-                return cls(saved_segment=cls.perform(who, **data), errors=[])
+                payload = cls.perform(who, **data)
+                return cls(saved_segment=payload, errors=[]) if isinstance(payload, SavedSegment) else payload
         except InputError as exc:
             return cls(saved_segment=None, errors=errors_from(exc))
         except IntegrityError:
@@ -108,23 +111,48 @@ class LtvSavedSegmentUpdate(_SegmentMutation):
     @staticmethod
     def perform(who, id, input):
         segment = _segment(id)
+        channel = segment.channel
         _apply(segment, input)
+        uses = segment_use.uses_of(segment.pk, lock=True) if segment.channel != channel else []
+        if uses:  # the scenarios only look for it in their own channel: they would lose it silently
+            raise InputError({"input.channel": f"the segment is used by scenarios {segment_use.describe(uses)}; "
+                              "switch them to another segment first"}, code="in_use")
         segment.save()
         return segment
 
 
 class LtvSavedSegmentDelete(_SegmentMutation):
+    """Delete a saved segment. One that scenarios use is refused, naming them, unless `detach`
+    (which changes those scenarios, so it also needs MANAGE_PLUGINS / settings:write)."""
+
+    detached_from = graphene.List(graphene.NonNull(LtvSegmentUse),
+                                  description="The scenarios `detach` removed the segment from.")
+
     class Arguments:
         id = graphene.ID(required=True)
+        detach = graphene.Boolean(default_value=False,
+                                  description="Remove the segment from the scenarios using it, then delete it.")
 
-    @staticmethod
-    def perform(who, id):
+    @classmethod
+    def mutate(cls, root, info, **data):
+        require(info, Scope.SEGMENTS)
+        if data.get("detach"):
+            require(info, Scope.SETTINGS)
+        return super().mutate(root, info, **data)
+
+    @classmethod
+    def perform(cls, who, id, detach=False):
         segment = _segment(id)
+        uses = segment_use.uses_of(segment.pk, lock=True)
+        if uses and not detach:
+            raise InputError({"id": f"the segment is used by scenarios {segment_use.describe(uses)}; switch them "
+                              "to another segment, or pass detach: true to remove it from them"}, code="in_use")
+        segment_use.detach(uses, by=who.email or who.label)
         deleted = SavedSegment(pk=segment.pk, name=segment.name, channel=segment.channel,
                                description=segment.description, filter=segment.filter,
                                created_at=segment.created_at, updated_at=segment.updated_at)
         segment.delete()
-        return deleted
+        return cls(saved_segment=deleted, detached_from=uses, errors=[])
 
 
 class LtvRecomputeRun(graphene.ObjectType):
@@ -171,7 +199,8 @@ class LtvApiKey(graphene.ObjectType):
 
 
 class LtvApiKeyCreate(graphene.Mutation):
-    """Create an integration key. `key` is shown once: only its hash is kept."""
+    """Create an integration key. `key` is shown once: only its hash is kept. Only scopes the
+    caller holds can be granted (a Saleor user's come from their permissions)."""
 
     api_key = graphene.Field(LtvApiKey)
     key = graphene.String()
@@ -184,6 +213,11 @@ class LtvApiKeyCreate(graphene.Mutation):
     @staticmethod
     def mutate(root, info, name, scopes):
         who = require(info, Scope.SETTINGS)
+        beyond = who.lacks(scopes)
+        if beyond:
+            return LtvApiKeyCreate(errors=[LtvError(
+                field="scopes", code="out_of_scope_permission",
+                message=f"you cannot grant scopes you do not hold: {describe_scopes(beyond)}")])
         try:
             with db.writer():
                 raw, key = new_api_key(name, scopes, created_by=who.email or who.label)
@@ -194,6 +228,8 @@ class LtvApiKeyCreate(graphene.Mutation):
 
 
 class LtvApiKeyRevoke(graphene.Mutation):
+    """Revoke a key; only a caller holding every scope of the key may (the operator key holds all)."""
+
     api_key = graphene.Field(LtvApiKey)
     errors = graphene.List(graphene.NonNull(LtvError), required=True)
 
@@ -202,10 +238,15 @@ class LtvApiKeyRevoke(graphene.Mutation):
 
     @staticmethod
     def mutate(root, info, id):
-        require(info, Scope.SETTINGS)
+        who = require(info, Scope.SETTINGS)
         key = ApiKey.objects.filter(pk=id).first()
         if key is None:
             return LtvApiKeyRevoke(errors=[LtvError(field="id", message="no API key with this id", code="not_found")])
+        beyond = who.lacks(key.scopes)
+        if beyond:  # else a narrow key could cut off any integration
+            return LtvApiKeyRevoke(errors=[LtvError(
+                field="id", code="out_of_scope_permission",
+                message=f"this key holds scopes you do not hold: {describe_scopes(beyond)}")])
         if key.revoked_at is None:
             key.revoked_at = timezone.now()
             with db.writer():

@@ -4,16 +4,7 @@ from __future__ import annotations
 
 from graphql import GraphQLError
 
-from ..auth import ANONYMOUS, Principal, Scope
-
-# What each scope means in Saleor permissions, for the error message.
-_PERMISSIONS_FOR = {
-    Scope.READ: ["MANAGE_USERS", "MANAGE_ORDERS"],
-    Scope.INGEST: ["MANAGE_ORDERS"],
-    Scope.RECOMPUTE: ["MANAGE_ORDERS", "MANAGE_PLUGINS"],
-    Scope.SETTINGS: ["MANAGE_PLUGINS"],
-    Scope.ALERTS: ["MANAGE_USERS", "MANAGE_ORDERS"],
-}
+from ..auth import ANONYMOUS, Principal, Scope, permissions_for
 
 
 class PermissionDenied(GraphQLError):
@@ -31,7 +22,7 @@ def principal(info) -> Principal:
 def require(info, scope: Scope) -> Principal:
     who = principal(info)
     if not who.can(scope):
-        needed = _PERMISSIONS_FOR[scope]
+        needed = permissions_for(scope)
         raise PermissionDenied(
             "To access this path, you need one of the following permissions: " + ", ".join(needed)
             + f" (API keys: scope {scope.value}).",

@@ -7,6 +7,7 @@ import datetime as dt
 import graphene
 from graphene import relay
 
+from ..automation.segment_use import uses_of
 from ..models import Account, SavedSegment
 from . import loaders
 from .core import CountableConnection
@@ -201,6 +202,14 @@ class LtvSegmentCount(graphene.ObjectType):
     revenue = graphene.Float(required=True)
 
 
+class LtvSegmentUse(graphene.ObjectType):
+    """A scenario whose `segment_id` parameter names a saved segment."""
+
+    channel = graphene.String(required=True)
+    scenario = graphene.String(required=True)
+    enabled = graphene.Boolean(required=True)
+
+
 class LtvSavedSegment(graphene.ObjectType):
     name = graphene.String(required=True)
     channel = graphene.String(required=True)
@@ -208,6 +217,8 @@ class LtvSavedSegment(graphene.ObjectType):
     filter = graphene.JSONString(required=True, description="The ltvAccounts filter it stands for.")
     accounts_count = graphene.Int(required=True, description="Accounts matching now.")
     history = graphene.List(graphene.NonNull(LtvSegmentCount), required=True, since=graphene.Date())
+    used_by = graphene.List(graphene.NonNull(LtvSegmentUse), required=True,
+                            description="Scenarios (on or off) that start for accounts entering it.")
     created_at = graphene.DateTime(required=True)
     updated_at = graphene.DateTime(required=True)
 
@@ -227,6 +238,10 @@ class LtvSavedSegment(graphene.ObjectType):
         from ..queries.accounts import clean_filter, filter_accounts
 
         return filter_accounts(clean_filter({**root.filter, "channel": root.channel})).count()
+
+    @staticmethod
+    def resolve_used_by(root, info):
+        return uses_of(root.pk)
 
     @staticmethod
     def resolve_history(root, info, since=None):

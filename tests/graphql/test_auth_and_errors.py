@@ -37,7 +37,7 @@ def test_scopes_decide(scored_shop, gql, key_for):
     reader = key_for("metrics:read")
     result = gql('mutation { ltvApiKeyCreate(name: "x", scopes: [METRICS_READ]) { key errors { field } } }', token=reader)
     assert result["errors"][0]["extensions"]["requiredPermissions"] == ["MANAGE_PLUGINS"]
-    admin = key_for("settings:write")
+    admin = key_for("settings:write", "orders:write")  # one grants only scopes one holds (tests/security)
     created = gql('mutation { ltvApiKeyCreate(name: "ERP", scopes: [ORDERS_WRITE]) { key apiKey { id prefix scopes } '
                   'errors { field } } }', token=admin)["data"]["ltvApiKeyCreate"]
     assert created["key"].startswith("ltv_") and created["apiKey"]["scopes"] == ["orders:write"]

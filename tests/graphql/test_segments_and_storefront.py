@@ -29,7 +29,7 @@ CREATE = """mutation($input: LtvSavedSegmentInput!) { ltvSavedSegmentCreate(inpu
 
 
 def test_saved_segment_lifecycle(scored_shop, gql, key_for):
-    token = key_for()
+    token = key_for("segments:write", "metrics:read")  # writes need segments:write (tests/security)
     made = gql(CREATE, {"input": {"name": "Overdue loyal", "channel": "default-channel",
                                   "filter": {"stages": ["LOYAL", "REPEAT"], "overdueRatio": {"gte": 1.0}}}}, token)
     segment = made["data"]["ltvSavedSegmentCreate"]["savedSegment"]
