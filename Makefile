@@ -1,9 +1,11 @@
 # Named commands. The README needs only two: `make demo` and `make test`.
 .PHONY: demo test test-saleor bench-hook-overhead migrations clean
 
-demo:            ## the standalone demo: SQLite, a synthetic B2B shop, served on 127.0.0.1:8000
+PORT ?= 8000
+demo:            ## the standalone demo: SQLite, a synthetic B2B shop, served on 127.0.0.1:$(PORT) (make demo PORT=8001)
 	bin/bootstrap base
-	LTV_DATA_DIR=$(CURDIR)/.demo .venv/bin/saleor-ltv ltv_demo
+	mkdir -p .demo
+	LTV_DATA_DIR=$(CURDIR)/.demo .venv/bin/saleor-ltv ltv_demo --addr 127.0.0.1:$(PORT) $(DEMO_ARGS)
 
 test:            ## the whole test suite (PostgreSQL; Saleor tier where /opt/saleor-venv exists)
 	bin/test
@@ -15,7 +17,7 @@ bench-hook-overhead:  ## checkoutComplete with the plugin active vs inactive, in
 	$${SALEOR_VENV:-/opt/saleor-venv}/bin/python -m pip install -q -e . && $${SALEOR_VENV:-/opt/saleor-venv}/bin/python bench/hook_overhead.py
 
 migrations:      ## regenerate the app's migrations after a model change
-	DJANGO_SETTINGS_MODULE=saleor_ltv_plugin.standalone.settings LTV_DATA_DIR=/tmp .venv/bin/python -m django makemigrations saleor_ltv_plugin
+	DJANGO_SETTINGS_MODULE=saleor_ltv_plugin.standalone.settings LTV_DEMO=1 LTV_DATA_DIR=/tmp .venv/bin/python -m django makemigrations saleor_ltv_plugin
 
 clean:
 	rm -rf .venv .demo build *.egg-info

@@ -1,6 +1,7 @@
 """Point a benchmark at its own PostgreSQL database in standalone mode (before Django loads)."""
 
 import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -18,4 +19,5 @@ def use_database(variable: str, default: str) -> str:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saleor_ltv_plugin.standalone.settings")
     os.environ.setdefault("LTV_TIMEZONE", "Asia/Tokyo")
     os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # a bench signs nothing it keeps
     return name

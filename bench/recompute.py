@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import os
+import secrets
 import resource
 import sys
 import time
@@ -34,6 +35,7 @@ DB = os.environ.get("LTV_BENCH_DATABASE", "ltv_bench_recompute")
 os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DB}")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saleor_ltv_plugin.standalone.settings")
 os.environ.setdefault("LTV_TIMEZONE", "Asia/Tokyo")
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # a bench signs nothing it keeps
 CHANNEL = "bench-channel"
 
 

@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from . import __version__, app_manifest
+from .demo import progress as demo_progress
 from .models import (
     Account,
     AccountMetrics,
@@ -42,6 +43,8 @@ def dispatch(request: HttpRequest, path: str | None) -> HttpResponse:
 def health(request: HttpRequest) -> JsonResponse:
     """Version, database reachability, fact counts, capture lag and the last recompute; 503 without a database."""
     body: dict = {"version": __version__}
+    if demo_progress.current is not None:
+        body["demo"] = demo_progress.current.as_dict()
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")

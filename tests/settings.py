@@ -2,8 +2,13 @@
 
 import json
 import os
+import secrets
 
 import dj_database_url
+
+# Standalone refuses to start without a secret; each test run makes its own (workers and servers
+# the tests start inherit it through the environment).
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 
 from saleor_ltv_plugin.standalone.settings import *  # noqa: F403
 

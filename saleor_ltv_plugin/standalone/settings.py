@@ -2,7 +2,7 @@
 
 SQLite in the working directory by default; PostgreSQL when DATABASE_URL is
 set, Redis (or any broker) when CELERY_BROKER_URL is set, otherwise Celery
-tasks run eagerly in-process.
+tasks run eagerly in-process. SECRET_KEY is required (the demo makes its own).
 """
 
 import os
@@ -10,9 +10,11 @@ from pathlib import Path
 
 import dj_database_url
 
+from .secret import secret_key
+
 BASE_DIR = Path(os.environ.get("LTV_DATA_DIR", Path.cwd()))
-SECRET_KEY = os.environ.get("SECRET_KEY", "ltv-standalone-insecure-key-change-me")
-DEBUG = os.environ.get("DEBUG", "1") == "1"
+SECRET_KEY = secret_key(BASE_DIR)
+DEBUG = os.environ.get("DEBUG", "0") == "1"
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
 
 INSTALLED_APPS = [
@@ -39,7 +41,11 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    # WAL: pages keep reading while an import or the demo's load writes; IMMEDIATE: a writer
+    # waits for the lock up front instead of failing when its read upgrades to a write.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=30, transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 TIME_ZONE = "UTC"

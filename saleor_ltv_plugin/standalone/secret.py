@@ -1,0 +1,50 @@
+"""The standalone server's SECRET_KEY: required, never a published default.
+
+Everything standalone signs derives from it (Dashboard tokens, unsubscribe / open / click links,
+the erasure hashes), each purpose with its own salt. Outside the demo the operator sets it;
+`saleor-ltv ltv_demo` (LTV_DEMO=1) makes a random one, kept in its data directory.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+MIN_LENGTH = 32
+DEMO_FILE = "secret_key"
+HOW = "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+
+
+def secret_key(data_dir: Path) -> str:
+    value = os.environ.get("SECRET_KEY", "")
+    if value:
+        if len(value) < MIN_LENGTH or len(set(value)) < 8:
+            raise ImproperlyConfigured(
+                f"SECRET_KEY: too weak ({len(value)} characters, {len(set(value))} distinct); "
+                f"use at least {MIN_LENGTH} random characters, e.g. from {HOW}")
+        return value
+    if os.environ.get("LTV_DEMO") == "1":
+        return _demo_key(Path(data_dir))
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set. The standalone server signs Dashboard tokens and the links in "
+        f"mails with it, so it must be a secret of yours: export SECRET_KEY=\"$({HOW})\". "
+        "Only the demo (saleor-ltv ltv_demo) makes one of its own.")
+
+
+def _demo_key(data_dir: Path) -> str:
+    path = data_dir / DEMO_FILE
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        scratch = data_dir / f".{DEMO_FILE}.{os.getpid()}"
+        scratch.write_text(secrets.token_urlsafe(50))
+        scratch.chmod(0o600)
+        try:  # link is atomic and refuses an existing name: two demos starting at once agree
+            os.link(scratch, path)
+        except FileExistsError:
+            pass
+        finally:
+            scratch.unlink()
+    return path.read_text().strip()
