@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
@@ -12,6 +14,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from ..auth import AuthError
 from ..queries.errors import InputError
+from .body import BodyTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +82,15 @@ def install(api: NinjaAPI) -> None:
     def bad_multipart(request: HttpRequest, exc: MultiPartParserError):
         errors = [{"field": "file", "message": f"unreadable multipart body: {exc}", "code": "invalid"}]
         return api.create_response(request, body("The request body could not be read.", errors), status=400)
+
+    @api.exception_handler(BodyTooLarge)
+    def too_large(request: HttpRequest, exc: BodyTooLarge):
+        return api.create_response(request, body(str(exc), [{"field": "body", "message": str(exc),
+                                                              "code": "too_large"}]), status=413)
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_large_for_django(request: HttpRequest, exc: RequestDataTooBig):
+        return too_large(request, BodyTooLarge(settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError):
