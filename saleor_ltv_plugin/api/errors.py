@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from ..auth import AuthError
+from ..queries.accounts import RANGES
 from ..queries.errors import InputError
 from .body import BodyTooLarge
 
@@ -45,6 +46,16 @@ def _location(loc) -> str:
     return ".".join(parts) or "body"
 
 
+def _query_name(field: str) -> str:
+    # The shared filter spec names "filter.p_alive.gte"; REST callers sent p_alive_gte.
+    parts = field.split(".")
+    if parts[0] == "filter" and len(parts) == 2 and parts[1] in RANGES:
+        return f"{parts[1]}_gte"  # the range as a whole: gte above lte
+    if parts[0] == "filter" and len(parts) > 1:
+        return "_".join(parts[1:])
+    return {"sort_by.field": "sort_by", "sort_by.direction": "direction"}.get(field, field)
+
+
 def install(api: NinjaAPI) -> None:
     @api.exception_handler(NinjaValidationError)
     def invalid(request: HttpRequest, exc: NinjaValidationError):
@@ -54,7 +65,7 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(InputError)
     def bad_input(request: HttpRequest, exc: InputError):
-        errors = [{"field": k, "message": v, "code": exc.code} for k, v in exc.errors.items()]
+        errors = [{"field": _query_name(k), "message": v, "code": exc.code} for k, v in exc.errors.items()]
         return api.create_response(request, body("The request is invalid.", errors), status=422)
 
     @api.exception_handler(AuthError)

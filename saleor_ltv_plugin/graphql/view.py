@@ -72,6 +72,17 @@ def format_error(error) -> dict:
     return out
 
 
+def _big_int_path(value, path: str) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return path if not -(2**31) <= value < 2**31 else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _big_int_path(item, f"{path}.{key}")
+        if found:
+            return found
+    return None
+
+
 def _nul_path(value, path: str) -> str | None:
     if isinstance(value, str):
         return path if "\x00" in value else None
@@ -149,6 +160,11 @@ def run_operation(request: HttpRequest, payload, *, read_only: bool = False) -> 
         # Resolver errors land in result.errors; what escapes is variable coercion
         # (graphql-core 2 scalars raise plain ValueErrors on bad variable values).
         return {"errors": [_error(f"Invalid variable values: {exc}", "GraphQLError", "BAD_USER_INPUT")]}, 400
+    except Exception as exc:  # noqa: BLE001 — graphql-core 2's Int raises a bare Exception beyond 32 bits
+        if type(exc) is not Exception:
+            raise
+        where = _big_int_path(variables, "variables") or "variables"
+        return {"errors": [_error(f"Invalid variable values: {where}: {exc}", "GraphQLError", "BAD_USER_INPUT")]}, 400
     body: dict = {"data": result.data}
     if result.errors:
         body["errors"] = [format_error(e) for e in result.errors]
