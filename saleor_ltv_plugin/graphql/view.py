@@ -72,26 +72,25 @@ def format_error(error) -> dict:
     return out
 
 
-def _big_int_path(value, path: str) -> str | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return path if not -(2**31) <= value < 2**31 else None
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+def _path_where(value, path: str, bad) -> str | None:
+    """The path of the first leaf of a JSON value for which bad(leaf) holds."""
+    if not isinstance(value, (dict, list)):
+        return path if bad(value) else None
+    items = value.items() if isinstance(value, dict) else enumerate(value)
     for key, item in items:
-        found = _big_int_path(item, f"{path}.{key}")
+        found = _path_where(item, f"{path}.{key}", bad)
         if found:
             return found
     return None
+
+
+def _big_int_path(value, path: str) -> str | None:
+    return _path_where(value, path, lambda v: isinstance(v, int) and not isinstance(v, bool)
+                       and not -(2**31) <= v < 2**31)
 
 
 def _nul_path(value, path: str) -> str | None:
-    if isinstance(value, str):
-        return path if "\x00" in value else None
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, item in items:
-        found = _nul_path(item, f"{path}.{key}")
-        if found:
-            return found
-    return None
+    return _path_where(value, path, lambda v: isinstance(v, str) and "\x00" in v)
 
 
 def _nul_in_literals(node) -> bool:
