@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
@@ -11,7 +13,9 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from ..auth import AuthError
+from ..queries.accounts import RANGES
 from ..queries.errors import InputError
+from .body import BodyTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +46,16 @@ def _location(loc) -> str:
     return ".".join(parts) or "body"
 
 
+def _query_name(field: str) -> str:
+    # The shared filter spec names "filter.p_alive.gte"; REST callers sent p_alive_gte.
+    parts = field.split(".")
+    if parts[0] == "filter" and len(parts) == 2 and parts[1] in RANGES:
+        return f"{parts[1]}_gte"  # the range as a whole: gte above lte
+    if parts[0] == "filter" and len(parts) > 1:
+        return "_".join(parts[1:])
+    return {"sort_by.field": "sort_by", "sort_by.direction": "direction"}.get(field, field)
+
+
 def install(api: NinjaAPI) -> None:
     @api.exception_handler(NinjaValidationError)
     def invalid(request: HttpRequest, exc: NinjaValidationError):
@@ -51,7 +65,7 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(InputError)
     def bad_input(request: HttpRequest, exc: InputError):
-        errors = [{"field": k, "message": v, "code": exc.code} for k, v in exc.errors.items()]
+        errors = [{"field": _query_name(k), "message": v, "code": exc.code} for k, v in exc.errors.items()]
         return api.create_response(request, body("The request is invalid.", errors), status=422)
 
     @api.exception_handler(AuthError)
@@ -79,6 +93,15 @@ def install(api: NinjaAPI) -> None:
     def bad_multipart(request: HttpRequest, exc: MultiPartParserError):
         errors = [{"field": "file", "message": f"unreadable multipart body: {exc}", "code": "invalid"}]
         return api.create_response(request, body("The request body could not be read.", errors), status=400)
+
+    @api.exception_handler(BodyTooLarge)
+    def too_large(request: HttpRequest, exc: BodyTooLarge):
+        return api.create_response(request, body(str(exc), [{"field": "body", "message": str(exc),
+                                                              "code": "too_large"}]), status=413)
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_large_for_django(request: HttpRequest, exc: RequestDataTooBig):
+        return too_large(request, BodyTooLarge(settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError):

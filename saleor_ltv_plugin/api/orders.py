@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.http import HttpRequest
 from ninja import Status, File, Router
 from ninja.files import UploadedFile
@@ -13,7 +10,9 @@ from pydantic import ValidationError
 from .. import db
 from ..auth import Scope
 from ..ingest.facts import CustomerRef, OrderData, OrderLineData
-from ..ingest.orders import upsert_orders
+from ..ingest.orders import OrderCounts, store_orders
+from .body import ORDERS_BODY_LIMIT, body_limit
+from .csv_rows import CsvRefused, read_rows
 from .schemas import CsvIngestOut, ErrorOut, IngestOut, OrderBatchIn, OrderIn
 from .security import need
 
@@ -23,6 +22,9 @@ CSV_COLUMNS = ("external_id", "created_at", "channel", "currency", "status", "to
                "email", "company_name", "first_name", "last_name", "user_id", "sku", "product_name",
                "quantity", "unit_price")
 REQUIRED_CSV = ("external_id", "created_at", "channel", "currency", "total_gross")
+# Read from an order's first row; its other rows (its lines) must agree or leave them empty.
+ORDER_CSV = ("created_at", "channel", "currency", "status", "total_gross", "refunded_amount", "email",
+             "company_name", "first_name", "last_name", "user_id")
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 413: ErrorOut, 422: ErrorOut}
 
 
@@ -47,19 +49,35 @@ def to_order_data(order: OrderIn, source: str = "rest") -> OrderData:
     )
 
 
+def counts_out(counts: OrderCounts) -> dict:
+    return {"created": counts.created, "updated": counts.updated, "unchanged": counts.unchanged,
+            "written": counts.written}
+
+
 @router.post("orders", response={200: IngestOut, **ERRORS}, summary="Ingest a batch of orders (idempotent)")
+@body_limit(ORDERS_BODY_LIMIT)
 def ingest_orders(request: HttpRequest, payload: OrderBatchIn):
-    """Up to 5 000 orders per call. An order is identified by `external_id`: sending it again
-    updates it (an older `source_updated_at` never overwrites a newer one). The batch is
-    validated as a whole first: one invalid order rejects the call and nothing is written."""
+    """Up to 5 000 orders per call, in a body of at most 24 MiB (5 000 orders of 10 lines each,
+    every field filled, take about 20 MiB); a larger body is refused with 413. An order is
+    identified by `external_id`: sending it again updates it (an older `source_updated_at` never
+    overwrites a newer one). Times must lie between 1990-01-01 and now + 1 day. The batch is
+    validated as a whole first and stored in one transaction: one invalid order rejects the call
+    and nothing is written. The counts say what this call changed."""
     need(request, Scope.INGEST)
     batch = [to_order_data(order) for order in payload.orders]
     with db.writer():
-        written = upsert_orders(batch)
-    return Status(200, {"received": len(batch), "written": written})
+        counts = store_orders(batch)
+    return Status(200, {"received": len(batch), **counts_out(counts)})
 
 
-def _row_orders(rows: list[tuple[int, dict]]) -> tuple[list[OrderIn], list[dict]]:
+def _disagreements(order_rows: list[tuple[int, dict]]) -> list[dict]:
+    first_number, first = order_rows[0]
+    return [{"row": number, "field": name, "message": f"differs from line {first_number} of the same order"}
+            for number, row in order_rows[1:] for name in ORDER_CSV
+            if (row.get(name) or "").strip() and (row.get(name) or "").strip() != (first.get(name) or "").strip()]
+
+
+def _row_orders(rows: list[tuple[int, dict]], rejected: set[str] = frozenset()) -> tuple[list[OrderIn], list[dict]]:
     """Group rows by external_id (one row per line); an order with any bad row is rejected whole."""
     grouped: dict[str, list[tuple[int, dict]]] = {}
     errors: list[dict] = []
@@ -70,6 +88,10 @@ def _row_orders(rows: list[tuple[int, dict]]) -> tuple[list[OrderIn], list[dict]
         grouped.setdefault(row["external_id"].strip(), []).append((number, row))
     orders = []
     for external_id, order_rows in grouped.items():
+        disagreements = _disagreements(order_rows)
+        errors.extend(disagreements)
+        if disagreements or external_id in rejected:
+            continue
         first_number, first = order_rows[0]
         lines, line_rows = [], []
         for number, row in order_rows:
@@ -103,8 +125,11 @@ def ingest_csv(request: HttpRequest, file: UploadedFile = File(...)):
     """UTF-8 CSV with a header row. Columns: external_id, created_at (ISO 8601 with offset),
     channel, currency, total_gross (required); status, refunded_amount, email, company_name,
     first_name, last_name, user_id, sku, product_name, quantity, unit_price (optional). Rows
-    sharing an external_id are the lines of one order. Valid orders are stored; an order with
-    any invalid row is skipped whole, and every bad row is reported with its line number."""
+    sharing an external_id are the lines of one order (their order columns must agree or be
+    empty). Valid orders are stored; an order with any invalid row is skipped whole, and every
+    bad row is reported with the line it starts on (a row with more or fewer fields than the
+    header is one). A file that cannot be split into rows safely (an unclosed quote, text after
+    a closing quote, a duplicate or unknown column) is refused whole with 422 and its line."""
     need(request, Scope.INGEST)
     if file.size is not None and file.size > MAX_CSV_BYTES:
         return Status(413, {"detail": "file too large", "errors": [
@@ -114,20 +139,19 @@ def ingest_csv(request: HttpRequest, file: UploadedFile = File(...)):
     except UnicodeDecodeError:
         return Status(422, {"detail": "not UTF-8", "errors": [
             {"field": "file", "message": "the file must be UTF-8 encoded CSV", "code": "invalid"}]})
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in REQUIRED_CSV if c not in header]
+    try:
+        read = read_rows(text, CSV_COLUMNS, "external_id")
+    except CsvRefused as exc:
+        return Status(422, {"detail": "unreadable CSV", "errors": [{"field": "file", "message": str(exc),
+                                                                     "code": "invalid"}]})
+    missing = [c for c in REQUIRED_CSV if c not in read.header]
     if missing:
         return Status(422, {"detail": "missing columns", "errors": [
-            {"field": "file", "message": f"missing column(s): {', '.join(missing)}", "code": "required"}]})
-    reader.fieldnames = header
-    try:
-        rows = [(number, row) for number, row in enumerate(reader, start=2)]
-    except csv.Error as exc:
-        return Status(422, {"detail": "unreadable CSV", "errors": [{"field": "file", "message": str(exc), "code": "invalid"}]})
-    orders, errors = _row_orders(rows)
-    written = 0
+            {"field": "file", "message": f"line 1: missing column(s): {', '.join(missing)}", "code": "required"}]})
+    orders, errors = _row_orders(read.rows, read.rejected)
+    errors = sorted(read.errors + errors, key=lambda error: error["row"])
+    counts = OrderCounts()
     if orders:
         with db.writer():
-            written = upsert_orders([to_order_data(order, source="csv") for order in orders])
-    return Status(200, {"orders": len(orders), "written": written, "errors": errors})
+            counts = store_orders([to_order_data(order, source="csv") for order in orders])
+    return Status(200, {"orders": len(orders), **counts_out(counts), "errors": errors})

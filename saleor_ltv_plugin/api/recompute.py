@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Status, Router, Schema
 
 from ..auth import Scope
@@ -15,7 +14,6 @@ from .security import need
 
 router = Router(tags=["recompute"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-RUNNING_FOR_AT_MOST_HOURS = 6
 
 
 class RecomputeIn(Input):
@@ -34,13 +32,11 @@ def trigger(request: HttpRequest, payload: RecomputeIn):
     need(request, Scope.RECOMPUTE)
     if payload.channel is not None and not Account.objects.filter(channel=payload.channel).exists():
         raise InputError({"channel": "no orders were recorded for this channel"}, code="not_found")
-    since = timezone.now() - timezone.timedelta(hours=RUNNING_FOR_AT_MOST_HOURS)
-    if RecomputeRun.objects.filter(status="running", started_at__gte=since).exists():
+    from ..tasks.metrics import queue_recompute
+
+    if queue_recompute(payload.channel) is None:
         return Status(409, {"detail": "a recompute is already running", "errors": [
             {"field": "recompute", "message": "a recompute is already running", "code": "duplicated"}]})
-    from ..tasks.metrics import recompute_metrics_task
-
-    recompute_metrics_task.delay(payload.channel)
     return Status(202, {"queued": True, "latest": RecomputeRun.objects.order_by("-started_at", "-id").first()})
 
 

@@ -7,7 +7,16 @@ from decimal import Decimal
 from typing import Annotated, Literal, Optional
 
 from ninja import Schema
-from pydantic import AwareDatetime, BeforeValidator, Field, create_model, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    ValidationInfo,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from ..engine.cpm import CELLS
 from ..engine.lifecycle import STAGES
@@ -16,9 +25,27 @@ from ..queries.accounts import RANGES, SORT_FIELDS
 from ..queries.pagination import MAX_PAGE
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=17, decimal_places=3)]
+MONEY_LIMIT = Decimal(10) ** 14  # what Money admits: 17 digits, 3 of them decimals
 Text = Annotated[str, Field(max_length=255)]
 MAX_BATCH = 5000
 MAX_LINES = 1000
+EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)
+FUTURE_SLACK = dt.timedelta(days=1)  # clocks and time zones of other systems may run ahead
+
+
+def _in_window(value: dt.datetime) -> dt.datetime:
+    # Far dates overflow on the way to UTC (year 1 at +09:00) and mean nothing as an order's time.
+    latest = dt.datetime.now(dt.timezone.utc) + FUTURE_SLACK
+    try:
+        inside = EARLIEST <= value <= latest
+    except OverflowError:
+        inside = False
+    if not inside:
+        raise ValueError(f"must be between 1990-01-01T00:00:00Z and now + 1 day ({latest:%Y-%m-%dT%H:%M}Z)")
+    return value
+
+
+OrderTime = Annotated[AwareDatetime, AfterValidator(_in_window)]
 
 
 class Input(Schema):
@@ -63,6 +90,14 @@ class LineIn(Input):
     unit_price: Money
     amount: Optional[Money] = Field(None, description="Line total; defaults to quantity × unit_price.")
 
+    @field_validator("unit_price")
+    @classmethod
+    def _line_total_fits(cls, value: Decimal, info: ValidationInfo) -> Decimal:
+        quantity = info.data.get("quantity")
+        if quantity is not None and value * quantity >= MONEY_LIMIT:
+            raise ValueError(f"quantity × unit_price must be below {MONEY_LIMIT:,.0f}")
+        return value
+
 
 class OrderIn(Input):
     external_id: Annotated[str, Field(min_length=1, max_length=64)] = Field(
@@ -70,7 +105,7 @@ class OrderIn(Input):
     number: Annotated[str, Field(max_length=64)] = ""
     channel: Annotated[str, Field(min_length=1, max_length=128)]
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-    created_at: AwareDatetime = Field(..., description="When it was placed, with a time zone.")
+    created_at: OrderTime = Field(..., description="When it was placed, with a time zone; 1990-01-01 to now + 1 day.")
     status: Annotated[str, Field(min_length=1, max_length=32)] = Field(
         "fulfilled", description="Saleor's order statuses; draft, unconfirmed, canceled and expired don't count.")
     total_gross: Money
@@ -78,7 +113,7 @@ class OrderIn(Input):
     refunded_amount: Money = Decimal(0)
     customer: CustomerIn
     lines: Annotated[list[LineIn], Field(max_length=MAX_LINES)] = []
-    source_updated_at: Optional[AwareDatetime] = Field(
+    source_updated_at: Optional[OrderTime] = Field(
         None, description="The source's last change: an older version never overwrites a newer one.")
 
 
@@ -86,9 +121,15 @@ class OrderBatchIn(Input):
     orders: Annotated[list[OrderIn], Field(min_length=1, max_length=MAX_BATCH)]
 
 
-class IngestOut(Schema):
+class IngestCounts(Schema):
+    created: int = Field(..., description="Orders this call stored for the first time.")
+    updated: int = Field(..., description="Orders this call changed (fields or lines).")
+    unchanged: int = Field(..., description="Orders already stored as sent, or sent with an older snapshot.")
+    written: int = Field(..., description="created + updated (0 when the batch was already stored).")
+
+
+class IngestOut(IngestCounts):
     received: int
-    written: int = Field(..., description="Rows inserted or changed (0 when the batch was already stored).")
 
 
 class RowError(Schema):
@@ -97,9 +138,8 @@ class RowError(Schema):
     message: str
 
 
-class CsvIngestOut(Schema):
+class CsvIngestOut(IngestCounts):
     orders: int
-    written: int
     errors: list[RowError]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja.security.base import AuthBase
 
-from ..auth import ANONYMOUS, Principal, Scope, authenticate
+from ..auth import ANONYMOUS, AuthError, Principal, Scope, authenticate
 from .errors import Forbidden
 
 
@@ -20,8 +20,19 @@ class Bearer(AuthBase):
     )
 
     def __call__(self, request: HttpRequest):
+        if getattr(request, "_ltv_principal", None) is not None:
+            return request._ltv_principal
         principal = authenticate(request)  # AuthError → 401 with the reason
-        return None if principal is ANONYMOUS else principal
+        request._ltv_principal = None if principal is ANONYMOUS else principal
+        return request._ltv_principal
+
+
+def principal_of(request: HttpRequest) -> Principal | None:
+    """The caller, or None when anonymous or the credentials are wrong (the 401 comes later)."""
+    try:
+        return Bearer()(request)
+    except AuthError:
+        return None
 
 
 def need(request: HttpRequest, scope: Scope) -> Principal:

@@ -179,12 +179,11 @@ class LtvRecomputeTrigger(graphene.Mutation):
         if channel is not None and not Account.objects.filter(channel=channel).exists():
             return LtvRecomputeTrigger(queued=False, errors=[LtvError(
                 field="channel", message="no orders were recorded for this channel", code="not_found")])
-        if RecomputeRun.objects.filter(status="running", started_at__gte=timezone.now() - timezone.timedelta(hours=6)).exists():
+        from ..tasks.metrics import queue_recompute
+
+        if queue_recompute(channel) is None:
             return LtvRecomputeTrigger(queued=False, errors=[LtvError(
                 field=None, message="a recompute is already running", code="duplicated")])
-        from ..tasks.metrics import recompute_metrics_task
-
-        recompute_metrics_task.delay(channel)
         return LtvRecomputeTrigger(queued=True, errors=[])
 
 

@@ -85,14 +85,15 @@ def format_error(error) -> dict:
     return out
 
 
-def _nul_path(value, path: str, depth: int = 0) -> str | None:
-    if isinstance(value, str):
-        return path if "\x00" in value else None
+def _path_where(value, path: str, bad, depth: int = 0) -> str | None:
+    """The path of the first leaf of a JSON value for which bad(leaf) holds."""
+    if not isinstance(value, (dict, list)):
+        return path if bad(value) else None
     if depth > MAX_VARIABLES_NESTING:
         raise _TooDeep(path)
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    items = value.items() if isinstance(value, dict) else enumerate(value)
     for key, item in items:
-        found = _nul_path(item, f"{path}.{key}", depth + 1)
+        found = _path_where(item, f"{path}.{key}", bad, depth + 1)
         if found:
             return found
     return None
@@ -100,6 +101,15 @@ def _nul_path(value, path: str, depth: int = 0) -> str | None:
 
 class _TooDeep(Exception):
     """Variables nested past MAX_VARIABLES_NESTING (graphql-core coerces them recursively)."""
+
+
+def _big_int_path(value, path: str) -> str | None:
+    return _path_where(value, path, lambda v: isinstance(v, int) and not isinstance(v, bool)
+                       and not -(2**31) <= v < 2**31)
+
+
+def _nul_path(value, path: str) -> str | None:
+    return _path_where(value, path, lambda v: isinstance(v, str) and "\x00" in v)
 
 
 def _nul_in_literals(node) -> bool:
@@ -257,6 +267,11 @@ def run_operation(request: HttpRequest, payload, *, read_only: bool = False,
         # Resolver errors land in result.errors; what escapes is variable coercion
         # (graphql-core 2 scalars raise plain ValueErrors on bad variable values).
         return {"errors": [_error(f"Invalid variable values: {exc}", "GraphQLError", "BAD_USER_INPUT")]}, 400
+    except Exception as exc:  # noqa: BLE001 — graphql-core 2's Int raises a bare Exception beyond 32 bits
+        if type(exc) is not Exception:
+            raise
+        where = _big_int_path(variables, "variables") or "variables"
+        return {"errors": [_error(f"Invalid variable values: {where}: {exc}", "GraphQLError", "BAD_USER_INPUT")]}, 400
     body: dict = {"data": result.data}
     if result.errors:
         body["errors"] = [format_error(e) for e in result.errors]

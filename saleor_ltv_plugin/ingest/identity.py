@@ -92,7 +92,8 @@ def upsert_contacts(refs: Iterable[CustomerRef]) -> dict[tuple[str | None, str],
     if not wanted:
         return {}
     found = _load_contacts(wanted)
-    missing = [ref for key, ref in wanted.items() if key not in found]
+    # Sorted by key, so concurrent batches take the unique-index locks in one order.
+    missing = [ref for key, ref in sorted(wanted.items(), key=_sort_key) if key not in found]
     if missing:
         Contact.objects.bulk_create([_new_contact(ref) for ref in missing], ignore_conflicts=True)
         found = _load_contacts(wanted)
@@ -113,8 +114,14 @@ def upsert_contacts(refs: Iterable[CustomerRef]) -> dict[tuple[str | None, str],
         if dirty:
             changed.append(contact)
     if changed:
+        changed.sort(key=lambda contact: contact.pk)  # lock order
         Contact.objects.bulk_update(changed, ["email", "metadata", *PROFILE_FIELDS])
     return found
+
+
+def _sort_key(item) -> tuple[str, str]:
+    (user_id, email), _ = item
+    return (user_id or "", email)
 
 
 def _load_contacts(wanted) -> dict[tuple[str | None, str], Contact]:

@@ -6,13 +6,20 @@ a snapshot older than the stored one (`source_updated_at`) is ignored, lines are
 diffed by their reference, and a checkout becomes completed whichever of it and
 its order arrives first. One batch costs a bounded number of queries, so the
 Saleor hook, the backfill, the REST import and the demo share this one path.
+
+A batch is one transaction: stored whole or not at all. Concurrent batches take their
+locks in key order, and a batch that still loses a deadlock is run again (it is
+idempotent), so the counts each call returns are what that call changed.
 """
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from .. import conf, signals
@@ -34,6 +41,26 @@ ORDER_FIELDS = (
 )
 LINE_FIELDS = ("variant_id", "product_id", "sku", "product_name", "quantity", "unit_price", "amount")
 CHUNK = 2000
+ATTEMPTS = 4
+# PostgreSQL's deadlock_detected and serialization_failure; SQLite's busy writer.
+LOCK_CONFLICTS = ("40P01", "40001")
+
+
+@dataclass(frozen=True)
+class OrderCounts:
+    """What one call changed; every distinct order of the batch is in exactly one count."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def written(self) -> int:
+        return self.created + self.updated
+
+    def __add__(self, other: "OrderCounts") -> "OrderCounts":
+        return OrderCounts(self.created + other.created, self.updated + other.updated,
+                           self.unchanged + other.unchanged)
 
 
 def account_key(channel: str, company_name: str, contact, fallback_ref: str) -> AccountKey:
@@ -56,14 +83,41 @@ def upsert_order(data: OrderData) -> OrderFact:
 
 
 def upsert_orders(batch: Sequence[OrderData]) -> int:
-    """Store orders exactly once; returns how many rows were inserted or changed."""
-    written, touched = 0, set()
-    for start in range(0, len(batch), CHUNK):
-        count, accounts = _upsert_chunk(batch[start : start + CHUNK])
-        written, touched = written + count, touched | accounts
+    """Store orders exactly once; returns how many orders were inserted or changed."""
+    return store_orders(batch).written
+
+
+def store_orders(batch: Sequence[OrderData]) -> OrderCounts:
+    """Store a batch in one transaction; returns what this call created, updated, left unchanged."""
+    # A stable sort keeps the batch order among snapshots of one order (the later one wins).
+    ordered = sorted(batch, key=lambda data: (data.source, data.external_id))
+    retry = not connection.in_atomic_block  # inside a caller's transaction a retry is the caller's
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                counts, touched = _store(ordered)
+            break
+        except OperationalError as exc:
+            if not (retry and attempt < ATTEMPTS and _is_lock_conflict(exc)):
+                raise
+            time.sleep(random.uniform(0.05, 0.2) * attempt)
     if touched:
         signals.orders_changed.send(sender=OrderFact, account_ids=touched)
-    return written
+    return counts
+
+
+def _store(ordered: Sequence[OrderData]) -> tuple[OrderCounts, set[int]]:
+    counts, touched = OrderCounts(), set()
+    for start in range(0, len(ordered), CHUNK):
+        chunk_counts, accounts = _upsert_chunk(ordered[start : start + CHUNK])
+        counts, touched = counts + chunk_counts, touched | accounts
+    return counts, touched
+
+
+def _is_lock_conflict(exc: OperationalError) -> bool:
+    cause = exc.__cause__
+    code = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    return code in LOCK_CONFLICTS or "database is locked" in str(exc)
 
 
 def _latest_per_order(batch: Sequence[OrderData]) -> dict[tuple[str, str], OrderData]:
@@ -83,8 +137,7 @@ def _is_older(data: OrderData, stored_at) -> bool | None:
     return data.source_updated_at < stored_at
 
 
-@transaction.atomic
-def _upsert_chunk(chunk: Sequence[OrderData]) -> tuple[int, set[int]]:
+def _upsert_chunk(chunk: Sequence[OrderData]) -> tuple[OrderCounts, set[int]]:
     latest = _latest_per_order(chunk)
     orders = list(latest.values())
     erased = erased_among(data.customer for data in orders)
@@ -106,13 +159,9 @@ def _upsert_chunk(chunk: Sequence[OrderData]) -> tuple[int, set[int]]:
 
     for ident, row in rows.items():
         row.account_id = accounts[account_ident(*keys[ident])].pk
-    stored = _lock_orders(latest)
-    new_rows = [row for ident, row in rows.items() if ident not in stored]
-    if new_rows:
-        OrderFact.objects.bulk_create(new_rows, ignore_conflicts=True)
-        stored = _lock_orders(latest)
+    stored, created = _insert_missing(rows, latest)
 
-    changed, touched = [], {row.account_id for row in new_rows}
+    changed, touched = [], {rows[ident].account_id for ident in created}
     current: dict[int, OrderData] = {}
     for ident, data in latest.items():
         existing = stored[ident]
@@ -128,10 +177,35 @@ def _upsert_chunk(chunk: Sequence[OrderData]) -> tuple[int, set[int]]:
             changed.append(existing)
     if changed:
         OrderFact.objects.bulk_update(changed, [*ORDER_FIELDS, "updated_at"], batch_size=500)
-    _sync_lines(current)
+    relined = _sync_lines(current)
     _link_contacts(current, rows, stored)
     _complete_checkouts(current.values())
-    return len(new_rows) + len(changed), touched
+    updated = len(({order.pk for order in changed} | relined) - {stored[ident].pk for ident in created})
+    return OrderCounts(len(created), updated, len(latest) - len(created) - updated), touched
+
+
+def _insert_missing(rows, latest) -> tuple[dict[tuple[str, str], OrderFact], set[tuple[str, str]]]:
+    """Lock the stored orders and insert the missing ones; returns them all and those this call created.
+
+    A plain insert (not ON CONFLICT DO NOTHING) tells which rows are ours: when another batch
+    inserted one of them meanwhile, the insert waits for it, fails, and the rows it did store
+    become updates on the next pass.
+    """
+    stored = _lock_orders(latest)
+    while True:
+        new_rows = [rows[ident] for ident in sorted(rows) if ident not in stored]
+        if not new_rows:
+            return stored, set()
+        try:
+            with transaction.atomic():
+                OrderFact.objects.bulk_create(new_rows)
+        except IntegrityError:
+            seen = len(stored)
+            stored = _lock_orders(latest)
+            if len(stored) == seen:  # not a concurrent insert: a real constraint failure
+                raise
+            continue
+        return _lock_orders(latest), {(row.source, row.external_id) for row in new_rows}
 
 
 def _order_row(data: OrderData, contact, is_erased: bool) -> OrderFact:
@@ -194,23 +268,25 @@ def _lock_orders(latest) -> dict[tuple[str, str], OrderFact]:
     for source, external_id in latest:
         by_source.setdefault(source, []).append(external_id)
     stored = {}
-    for source, ids in by_source.items():
-        for order in OrderFact.objects.select_for_update().filter(source=source, external_id__in=ids):
+    for source, ids in sorted(by_source.items()):
+        query = OrderFact.objects.select_for_update().filter(source=source, external_id__in=ids)
+        for order in query.order_by("external_id"):  # rows are locked in this order
             stored[(order.source, order.external_id)] = order
     return stored
 
 
-def _sync_lines(current: dict[int, OrderData]) -> None:
+def _sync_lines(current: dict[int, OrderData]) -> set[int]:
+    """Make each order's lines the ones given; returns the orders whose lines changed."""
     if not current:
-        return
+        return set()
     existing: dict[tuple[int, str], OrderLineFact] = {
         (line.order_id, line.line_ref): line
         for line in OrderLineFact.objects.filter(order_id__in=list(current))
     }
     wanted = {(pk, line.line_ref): line for pk, data in current.items() for line in data.lines}
-    stale = [line.pk for ident, line in existing.items() if ident not in wanted]
+    stale = [line for ident, line in existing.items() if ident not in wanted]
     if stale:
-        OrderLineFact.objects.filter(pk__in=stale).delete()
+        OrderLineFact.objects.filter(pk__in=[line.pk for line in stale]).delete()
     new_rows, changed = [], []
     for (order_id, ref), line in wanted.items():
         row = existing.get((order_id, ref))
@@ -227,6 +303,7 @@ def _sync_lines(current: dict[int, OrderData]) -> None:
         OrderLineFact.objects.bulk_create(new_rows)
     if changed:
         OrderLineFact.objects.bulk_update(changed, LINE_FIELDS, batch_size=500)
+    return {line.order_id for line in (*stale, *new_rows, *changed)}
 
 
 def _link_contacts(current: dict[int, OrderData], rows, stored) -> None:
@@ -246,7 +323,7 @@ def _link_contacts(current: dict[int, OrderData], rows, stored) -> None:
         )
     }
     new_links, changed = [], []
-    for (account_id, contact_id), (first, last) in spans.items():
+    for (account_id, contact_id), (first, last) in sorted(spans.items()):
         link = existing.get((account_id, contact_id))
         if link is None:
             new_links.append(
@@ -258,6 +335,7 @@ def _link_contacts(current: dict[int, OrderData], rows, stored) -> None:
     if new_links:
         AccountContact.objects.bulk_create(new_links, ignore_conflicts=True)
     if changed:
+        changed.sort(key=lambda link: link.pk)  # lock order
         AccountContact.objects.bulk_update(changed, ["first_seen_at", "last_seen_at"], batch_size=500)
 
 
@@ -266,7 +344,7 @@ def _complete_checkouts(orders) -> None:
     if not completed:
         return
     changed = []
-    for checkout in CheckoutFact.objects.filter(token__in=list(completed)):
+    for checkout in CheckoutFact.objects.filter(token__in=list(completed)).order_by("pk"):
         external_id = completed[checkout.token]
         if checkout.state != CheckoutState.COMPLETED or checkout.completed_order_id != external_id:
             checkout.state, checkout.completed_order_id = CheckoutState.COMPLETED, external_id

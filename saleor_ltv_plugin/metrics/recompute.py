@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 
 import pandas as pd
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -53,12 +53,37 @@ def channels() -> list[str]:
     return sorted(Account.objects.values_list("channel", flat=True).distinct())
 
 
+RUNNING_FOR_AT_MOST_HOURS = 6  # a "running" row older than this was left by a killed worker
+_LOCK_KEY = 0x6C7476_5245  # "ltv" "RE": this package's advisory lock for starting a recompute
+
+
+def start_run() -> RecomputeRun | None:
+    """A new running RecomputeRun, or None while another one runs (at most one at a time).
+
+    The check and the insert hold one lock, so two triggers at the same moment cannot both
+    see "none running": PostgreSQL an advisory transaction lock, SQLite its write lock.
+    """
+    since = timezone.now() - timezone.timedelta(hours=RUNNING_FOR_AT_MOST_HOURS)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+            elif connection.vendor == "sqlite":  # a write statement takes the database's write lock
+                cursor.execute(f"UPDATE {RecomputeRun._meta.db_table} SET id = id WHERE 0")
+        if RecomputeRun.objects.filter(status="running", started_at__gte=since).exists():
+            return None
+        return RecomputeRun.objects.create(status="running")
+
+
 def recompute(
     only_channel: str | None = None, now: datetime | None = None,
-    progress: Callable[[float, str], None] | None = None,
+    progress: Callable[[float, str], None] | None = None, run_id: int | None = None,
 ) -> RecomputeRun:
-    """Recompute every channel (or one); returns the finished RecomputeRun with per-stage seconds."""
-    run = RecomputeRun.objects.create(status="running")
+    """Recompute every channel (or one); returns the finished RecomputeRun with per-stage seconds.
+
+    `run_id` is the run a trigger started with `start_run`; without it a new run is recorded.
+    """
+    run = RecomputeRun.objects.get(pk=run_id) if run_id else RecomputeRun.objects.create(status="running")
     todo = [only_channel] if only_channel else channels()
     details: dict = {"channels": {}}
     try:

@@ -59,6 +59,7 @@ SORT_FIELDS = {
     "name": "account__display_name",
 }
 MAX_TEXT = 255
+MAX_INT = 2**31 - 1  # the integer columns' range; beyond it PostgreSQL would compare numerics
 
 
 def _parse(kind: str, value: Any) -> Any:
@@ -68,6 +69,8 @@ def _parse(kind: str, value: Any) -> Any:
         return dt.date.fromisoformat(str(value))
     if kind == _INT:
         if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError
+        if not -MAX_INT <= int(value) <= MAX_INT:
             raise ValueError
         return int(value)
     if isinstance(value, bool):
@@ -120,7 +123,8 @@ def clean_filter(raw: dict | None) -> dict:
             try:
                 parsed[side] = _parse(kind, bounds[side])
             except (TypeError, ValueError, InvalidOperation, OverflowError):
-                what = {"date": "an ISO date (YYYY-MM-DD)", "int": "a whole number", "number": "a number"}[kind]
+                what = {"date": "an ISO date (YYYY-MM-DD)", "int": f"a whole number of at most {MAX_INT}",
+                        "number": "a finite number"}[kind]
                 errors[f"filter.{name}.{side}"] = f"must be {what}"
         if "gte" in parsed and "lte" in parsed and parsed["gte"] > parsed["lte"]:
             errors[f"filter.{name}"] = "gte must not be greater than lte"

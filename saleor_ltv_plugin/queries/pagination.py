@@ -1,7 +1,8 @@
 """Keyset (cursor) pagination with Relay's first/after/last/before, nulls sorted last.
 
 A cursor is the row's sort key, base64-encoded JSON, so page N costs the same as page 1
-and rows inserted meanwhile neither repeat nor vanish. Page size is bounded.
+and rows inserted meanwhile neither repeat nor vanish. Page size is bounded. Cursors are
+signed: a crafted one (a huge number, a wrong type, NUL) never reaches the database.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.core import signing
 from django.db.models import F, Q, QuerySet
 
 from .counting import start_count
 from .errors import InputError
 
 MAX_PAGE = 100
+_SIGNER = signing.Signer(salt="saleor_ltv_plugin.cursor")  # its own key, derived from SECRET_KEY
 
 
 @dataclass
@@ -51,13 +54,15 @@ def _value(row, path: str):
 def encode_cursor(row, keys) -> str:
     values = [_value(row, field) for field, _ in keys]
     text = json.dumps([v if v is None or isinstance(v, (int, float, str)) else str(v) for v in values])
-    return base64.urlsafe_b64encode(text.encode()).decode()
+    signed = _SIGNER.sign(json.dumps([[field for field, _ in keys], text]))
+    return base64.urlsafe_b64encode(signed.encode()).decode()
 
 
 def _decode_cursor(cursor: str, keys, model, name: str) -> list:
     try:
-        values = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
-        if not isinstance(values, list) or len(values) != len(keys):
+        fields, text = json.loads(_SIGNER.unsign(base64.urlsafe_b64decode(cursor.encode()).decode()))
+        values = json.loads(text)
+        if fields != [field for field, _ in keys] or not isinstance(values, list) or len(values) != len(keys):
             raise ValueError
         out = []
         for (path, _), value in zip(keys, values):
