@@ -15,12 +15,15 @@ from django.core.exceptions import ImproperlyConfigured
 
 MIN_LENGTH = 32
 DEMO_FILE = "secret_key"
+PUBLISHED = frozenset({"ltv-standalone-insecure-key-change-me"})  # earlier versions' default
 HOW = "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
 
 
 def secret_key(data_dir: Path) -> str:
     value = os.environ.get("SECRET_KEY", "")
     if value:
+        if value in PUBLISHED:
+            raise ImproperlyConfigured(f"SECRET_KEY: this value was published as a default; make yours with {HOW}")
         if len(value) < MIN_LENGTH or len(set(value)) < 8:
             raise ImproperlyConfigured(
                 f"SECRET_KEY: too weak ({len(value)} characters, {len(set(value))} distinct); "
