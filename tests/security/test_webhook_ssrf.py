@@ -48,6 +48,14 @@ def strict_filter(settings):
     return settings
 
 
+@pytest.fixture
+def loopback_allowed(settings):
+    """As Saleor's HTTP_IP_FILTER_ALLOW_LOOPBACK_IPS: the receivers of these tests are on loopback."""
+    settings.HTTP_IP_FILTER_ENABLED = True
+    settings.HTTP_IP_FILTER_ALLOW_LOOPBACK_IPS = True
+    return settings
+
+
 def _answer(address: str, port):
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     sockaddr = (address, port, 0, 0) if family == socket.AF_INET6 else (address, port)
@@ -103,9 +111,7 @@ def test_dns_rebinding_cannot_reach_loopback(strict_filter, loopback_server, dns
     assert [c[0] for c in connections] == [PUBLIC]
 
 
-def test_the_pinned_connection_keeps_the_host_header_and_path(settings, loopback_server, dns):
-    settings.HTTP_IP_FILTER_ENABLED = True
-    settings.HTTP_IP_FILTER_ALLOW_LOOPBACK_IPS = True
+def test_the_pinned_connection_keeps_the_host_header_and_path(loopback_allowed, loopback_server, dns):
     script, lookups, connections = dns
     script["hook.attacker.example"] = [["127.0.0.1"], [PUBLIC]]
     outcome = _post(f"http://hook.attacker.example:{loopback_server}/hook/x?y=1")
@@ -144,9 +150,7 @@ def tls_server(tmp_path, monkeypatch):
     server.server_close()
 
 
-def test_https_is_pinned_and_the_certificate_is_checked_against_the_url_host(settings, dns, tls_server):
-    settings.HTTP_IP_FILTER_ENABLED = True
-    settings.HTTP_IP_FILTER_ALLOW_LOOPBACK_IPS = True
+def test_https_is_pinned_and_the_certificate_is_checked_against_the_url_host(loopback_allowed, dns, tls_server):
     script, _, connections = dns
     script["secure.attacker.example"] = [["127.0.0.1"], [PUBLIC]]
     outcome = _post(f"https://secure.attacker.example:{tls_server}/hook")
