@@ -100,7 +100,8 @@ def export_queryset(spec: dict, *, for_spreadsheet: bool = False):
     """The rows of an export, in account order. Booleans as true/false on every backend
     (PostgreSQL's COPY would write t/f); for a spreadsheet (CSV), text that would start a
     formula carries a leading quote."""
-    columns = {"churn_risk": ("_churn", Case(When(churn_risk=True, then=Value("true")), default=Value("false")))}
+    as_word = Case(When(churn_risk=True, then=Value("true")), default=Value("false"))
+    columns = {"churn_risk": ("_churn", as_word)}  # field → (alias, expression) computed on the way out
     if for_spreadsheet:
         columns.update({field: (f"_inert_{name}", inert_text(field)) for name, field in COLUMNS
                         if field in TEXT_FIELDS})
@@ -110,6 +111,7 @@ def export_queryset(spec: dict, *, for_spreadsheet: bool = False):
 
 
 def server_writes_csv() -> bool:
+    """Whether the CSV comes from the database's COPY (PostgreSQL) or from Python's csv writer."""
     return connection.vendor == "postgresql"
 
 
