@@ -15,8 +15,9 @@ from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Query, Router
 
 from ..auth import Scope
-from ..models import SavedSegment
+from ..models import AccountMetrics, SavedSegment
 from ..queries.accounts import clean_filter, filter_accounts
+from ..queries.spreadsheet import inert_text
 from .errors import NotFound
 from .schemas import AccountFilterQuery, ErrorOut, filter_spec
 from .security import need
@@ -34,6 +35,17 @@ COLUMNS = (
     ("p_alive", "p_alive"), ("expected_purchases", "expected_purchases"), ("clv", "clv"),
 )
 CHUNK_ROWS = 2000
+
+
+def _is_text(path: str) -> bool:
+    model, *hops, name = [AccountMetrics, *path.split("__")]
+    for hop in hops:
+        model = model._meta.get_field(hop).related_model
+    return model._meta.get_field(name).get_internal_type() in ("CharField", "TextField")
+
+
+# Only text is neutralised for spreadsheets: numbers (a negative one too) stay numbers.
+TEXT_FIELDS = frozenset(field for _, field in COLUMNS if _is_text(field))
 
 
 def _plain(value):
@@ -84,18 +96,29 @@ def _json_lines(rows):
         yield ("\n".join(chunk) + "\n").encode()
 
 
-def export_queryset(spec: dict):
+def export_queryset(spec: dict, *, for_spreadsheet: bool = False):
     """The rows of an export, in account order. Booleans as true/false on every backend
-    (PostgreSQL's COPY would write t/f)."""
+    (PostgreSQL's COPY would write t/f); for a spreadsheet (CSV), text that would start a
+    formula carries a leading quote."""
+    as_word = Case(When(churn_risk=True, then=Value("true")), default=Value("false"))
+    columns = {"churn_risk": ("_churn", as_word)}  # field → (alias, expression) computed on the way out
+    if for_spreadsheet:
+        columns.update({field: (f"_inert_{name}", inert_text(field)) for name, field in COLUMNS
+                        if field in TEXT_FIELDS})
     return (filter_accounts(spec).order_by("account_id")
-            .annotate(_churn=Case(When(churn_risk=True, then=Value("true")), default=Value("false")))
-            .values_list(*(("_churn" if f == "churn_risk" else f) for _, f in COLUMNS)))
+            .annotate(**dict(columns.values()))
+            .values_list(*(columns[f][0] if f in columns else f for _, f in COLUMNS)))
+
+
+def server_writes_csv() -> bool:
+    """Whether the CSV comes from the database's COPY (PostgreSQL) or from Python's csv writer."""
+    return connection.vendor == "postgresql"
 
 
 def stream(spec: dict, fmt: str, filename: str) -> StreamingHttpResponse:
-    queryset = export_queryset(spec)
+    queryset = export_queryset(spec, for_spreadsheet=fmt == "csv")
     if fmt == "csv":
-        chunks = (_copy_chunks(queryset) if connection.vendor == "postgresql"
+        chunks = (_copy_chunks(queryset) if server_writes_csv()
                   else _csv_chunks(queryset.iterator(chunk_size=CHUNK_ROWS)))
         response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
@@ -107,7 +130,9 @@ def stream(spec: dict, fmt: str, filename: str) -> StreamingHttpResponse:
 
 
 _DOC = ("Streamed (chunked) as it is read. CSV with a header row, or JSON Lines (one account per "
-        "line). Columns: " + ", ".join(name for name, _ in COLUMNS) + ".")
+        "line). Columns: " + ", ".join(name for name, _ in COLUMNS) + ". In CSV, a text cell that a "
+        "spreadsheet would run as a formula (starting with = + - @, tab, CR or LF) starts with a single "
+        "quote ('); numbers are never quoted. JSON keeps text as stored.")
 
 
 @router.get("segments/export", response={200: None, **ERRORS}, summary="Export accounts matching a filter",

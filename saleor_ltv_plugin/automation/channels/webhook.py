@@ -2,18 +2,20 @@
 
 Signed with HMAC-SHA256 over "<timestamp>.<body>"; private and loopback addresses are
 refused unless Saleor's HTTP_IP_FILTER settings allow them, as Saleor does for its webhooks.
+The host is resolved once and the connection goes to the address that was checked (a second
+lookup could answer differently: DNS rebinding), as Saleor's requests-hardened does.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import socket
 import time
-import urllib.error
-import urllib.request
+from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlsplit
 
@@ -22,41 +24,91 @@ from django.conf import settings
 from . import DEAD, LOST_LEASE, RETRY, SENT, Outcome
 
 TIMEOUT_SECONDS = 10
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect could lead past the address check: it is an answer, not a hop."""
-
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 class BlockedAddress(Exception):
     pass
 
 
-def check_target(url: str) -> None:
-    """Raise BlockedAddress when the URL resolves to an address the IP filter forbids."""
-    if not getattr(settings, "HTTP_IP_FILTER_ENABLED", True):
-        return
-    allow_loopback = getattr(settings, "HTTP_IP_FILTER_ALLOW_LOOPBACK_IPS", False)
+@dataclass(frozen=True)
+class Target:
+    """Where a webhook goes: the URL's parts and the one address vetted for it."""
+
+    scheme: str
+    host: str
+    port: int
+    path: str
+    address: str
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries (mapped, 6to4, NAT64) and would reach."""
+    if address.ipv4_mapped or address.sixtofour:
+        return address.ipv4_mapped or address.sixtofour
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
+def _refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if getattr(settings, "HTTP_IP_FILTER_ALLOW_LOOPBACK_IPS", False) and address.is_loopback:
+        return False
+    inner = _embedded_ipv4(address) if address.version == 6 else None
+    return not address.is_global or (inner is not None and _refusal(inner))
+
+
+def vet(url: str) -> Target:
+    """Resolve the URL's host once; raise BlockedAddress when any address it resolves to is one the
+    IP filter forbids, else return the target pinned to the first address."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BlockedAddress(f"not an http(s) URL: {url!r}")
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except ValueError as exc:  # a port out of range
+        raise BlockedAddress(f"not a valid URL: {exc}") from None
     except socket.gaierror as exc:
         raise BlockedAddress(f"cannot resolve {parts.hostname}: {exc}") from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if address.is_loopback and allow_loopback:
-            continue
-        if not address.is_global:
-            raise BlockedAddress(f"{parts.hostname} resolves to {address}, a non-public address "
-                                 "(HTTP_IP_FILTER_ENABLED is on)")
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    if getattr(settings, "HTTP_IP_FILTER_ENABLED", True):
+        for address in addresses:
+            if _refusal(address):
+                raise BlockedAddress(f"{parts.hostname} resolves to {address}, a non-public address "
+                                     "(HTTP_IP_FILTER_ENABLED is on)")
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return Target(parts.scheme, parts.hostname, port, path, str(addresses[0]))
+
+
+class _Pinned:
+    """An http.client connection to a fixed address: the Host header, TLS SNI and the
+    certificate check still use the URL's host name (http.client takes them from `host`)."""
+
+    def __init__(self, host: str, port: int, *, address: str, **kwargs):
+        super().__init__(host, port, **kwargs)
+        self._create_connection = (
+            lambda destination, *args: socket.create_connection((address, destination[1]), *args))
+
+
+class PinnedHTTPConnection(_Pinned, http.client.HTTPConnection):
+    pass
+
+
+class PinnedHTTPSConnection(_Pinned, http.client.HTTPSConnection):
+    pass
+
+
+def _send(target: Target, body: bytes, headers: dict) -> int:
+    """POST and return the status; no redirect is followed (it is an answer, not a hop: a
+    redirect could lead past the address check)."""
+    connection_class = PinnedHTTPSConnection if target.scheme == "https" else PinnedHTTPConnection
+    connection = connection_class(target.host, target.port, address=target.address, timeout=TIMEOUT_SECONDS)
+    try:
+        connection.request("POST", target.path, body=body, headers=headers)
+        return connection.getresponse().status
+    finally:
+        connection.close()
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -65,7 +117,7 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
 
 def post(url: str, secret: str, payload: dict, delivery_id: str, commit: Callable[[], bool]) -> Outcome:
     try:
-        check_target(url)
+        target = vet(url)
     except BlockedAddress as exc:
         return Outcome(DEAD, str(exc))
     body = json.dumps(payload, ensure_ascii=False, default=str).encode()
@@ -74,13 +126,9 @@ def post(url: str, secret: str, payload: dict, delivery_id: str, commit: Callabl
                "X-LTV-Delivery": delivery_id, "X-LTV-Timestamp": timestamp}
     if secret:
         headers["X-LTV-Signature"] = signature(secret, timestamp, body)
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        status = exc.code
-    except (urllib.error.URLError, OSError) as exc:
+        status = _send(target, body, headers)
+    except (OSError, http.client.HTTPException) as exc:
         return Outcome(RETRY, f"{type(exc).__name__}: {exc}")
     if 200 <= status < 300:
         if not commit():
