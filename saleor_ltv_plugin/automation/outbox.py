@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Max
 from django.utils import timezone
 
+from ..addresses import address_problem
 from ..models import (
     Alert,
     AlertKind,
@@ -150,6 +151,8 @@ class Batch:
         contact, shop = message.contact, self.config(message).shop
         if contact is None or contact.erased_at or not contact.email:
             return "no_address"
+        if address_problem(contact.email):  # stored before ingest checked addresses, or by a lax source
+            return "invalid_address"
         if contact.unsubscribed_at:
             return "unsubscribed"
         if contact.marketing_consent == ConsentState.REVOKED or (
@@ -187,15 +190,21 @@ class Sender:
             self._email = email_sender()
         return self._email
 
-    def close(self) -> None:
+    def close(self, polite: bool = True) -> None:
         if self._email is not None:
-            self._email.close()
+            self._email.close(polite)
             self._email = None
 
     def process(self, messages: list[OutboxMessage], now: datetime) -> Counter:
         batch, counts = Batch(messages, now), Counter()
         for message in messages:
-            counts[self._one(batch, message)] += 1
+            try:
+                result = self._one(batch, message)
+            except Exception as exc:  # one message's failure is that message's, not the batch's
+                logger.exception("ltv outbox: message %s failed", message.pk)
+                self.close(polite=False)  # it may have left a connection mid-transaction
+                result = _record(message, Outcome(RETRY, f"{type(exc).__name__}: {exc}"), now)
+            counts[result] += 1
         return counts
 
     def _one(self, batch: Batch, message: OutboxMessage) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email.errors import MessageError
 from typing import Callable
 
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.smtp import EmailBackend as DjangoSMTPBackend
 from django.utils.module_loading import import_string
 
-from . import LOST_LEASE, RETRY, SENT, Outcome
+from . import DEAD, LOST_LEASE, RETRY, SENT, Outcome
 from .smtp import TwoPhaseSMTP
 
 
@@ -31,6 +32,10 @@ class BackendSender:
         self.connection = get_connection(fail_silently=False)
 
     def send(self, email: EmailMessage, commit: Callable[[], bool]) -> Outcome:
+        try:  # built here first, so a bad header is this message's permanent error, not a retry
+            email.message()
+        except (ValueError, MessageError) as exc:
+            return Outcome(DEAD, f"cannot build the message: {type(exc).__name__}: {exc}")
         try:
             sent = self.connection.send_messages([email])
         except Exception as exc:  # providers raise their own error classes

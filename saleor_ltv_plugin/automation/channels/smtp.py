@@ -13,6 +13,7 @@ import re
 import smtplib
 import socket
 import ssl
+from email.errors import MessageError
 from typing import Callable
 
 from django.conf import settings
@@ -34,6 +35,18 @@ class SMTPError(Exception):
 def _check(code: int, response: bytes | str, accepted: tuple[int, ...]) -> None:
     if code not in accepted:
         raise SMTPError(code, response.decode(errors="replace") if isinstance(response, bytes) else str(response))
+
+
+def _envelope(email: EmailMessage) -> tuple[str, list[str], bytes]:
+    """MAIL FROM, RCPT TO and the dot-stuffed DATA; raises ValueError for what cannot be sent."""
+    encoding = email.encoding or settings.DEFAULT_CHARSET
+    sender = sanitize_address(email.from_email, encoding)
+    recipients = [sanitize_address(a, encoding) for a in email.recipients()]
+    data = _BARE_EOL.sub(b"\r\n", email.message().as_bytes(linesep="\r\n"))
+    body = _LINE_START_DOT.sub(b"..", data)
+    if not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    return sender, recipients, body
 
 
 class TwoPhaseSMTP:
@@ -76,13 +89,10 @@ class TwoPhaseSMTP:
             self.connection = None
 
     def send(self, email: EmailMessage, commit: Callable[[], bool]) -> Outcome:
-        encoding = email.encoding or settings.DEFAULT_CHARSET
-        sender = sanitize_address(email.from_email, encoding)
-        recipients = [sanitize_address(a, encoding) for a in email.recipients()]
-        data = _BARE_EOL.sub(b"\r\n", email.message().as_bytes(linesep="\r\n"))
-        body = _LINE_START_DOT.sub(b"..", data)
-        if not body.endswith(b"\r\n"):
-            body += b"\r\n"
+        try:
+            sender, recipients, body = _envelope(email)
+        except (ValueError, MessageError) as exc:  # a bad address or header: this message never will build
+            return Outcome(DEAD, f"cannot build the message: {type(exc).__name__}: {exc}")
         try:
             conn = self._open()
             _check(*conn.mail(sender), (250,))
