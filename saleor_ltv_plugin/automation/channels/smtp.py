@@ -1,10 +1,12 @@
-"""SMTP with the outbox commit between the message body and its final dot.
+"""SMTP with the outbox's hand-over between the message body and its final dot.
 
-A worker killed before the commit leaves the DATA unterminated; the server drops the
+A worker killed before the hand-over leaves the DATA unterminated; the server drops the
 connection's message (RFC 5321 §4.1.1.4), the lease runs out, and the row is sent
-again: no duplicate. Killed after the commit, the final dot is already in the
-kernel's send buffer. What remains is RFC 1047's window — the server took the dot
-but its reply is lost — where the row stays sent (no duplicate) and says so.
+again: no duplicate. From the hand-over on the row is `committing`, and only the server's
+250 to the final dot makes it `sent`. A worker killed in that window, or a reply lost after
+the dot (RFC 1047), leaves a row whose message the server may or may not have: the sweeper
+sends it again with the same Message-ID, a copy the receiver can fold — never a row that
+says sent for a message that was not accepted.
 """
 
 from __future__ import annotations
@@ -106,7 +108,7 @@ class TwoPhaseSMTP:
         except (smtplib.SMTPException, OSError) as exc:
             self.close(polite=False)
             return Outcome(RETRY, f"{type(exc).__name__}: {exc}")
-        if not commit():
+        if not commit():  # the hand-over: another worker owns the row, so the dot must not go
             self.close(polite=False)
             return Outcome(LOST_LEASE)
         try:
@@ -114,12 +116,12 @@ class TwoPhaseSMTP:
             code, text = conn.getreply()
         except (smtplib.SMTPException, OSError) as exc:
             self.close(polite=False)
-            return Outcome(UNCONFIRMED, f"no reply to the end of data: {type(exc).__name__}: {exc}", committed=True)
+            return Outcome(UNCONFIRMED, f"no reply to the end of data: {type(exc).__name__}: {exc}")
         reply = text.decode(errors="replace")
         if code == 250:
-            return Outcome(SENT, f"{code} {reply}"[:500], committed=True)
+            return Outcome(SENT, f"{code} {reply}"[:500])
         self._reset_after(code)
-        return Outcome(DEAD if 500 <= code < 600 else RETRY, f"{code} {reply}", committed=True)
+        return Outcome(DEAD if 500 <= code < 600 else RETRY, f"{code} {reply}")
 
     def _reset_after(self, code: int) -> None:
         if code == 421 or self.connection is None:
