@@ -118,7 +118,8 @@ def test_address_settings_refuse_malformed_addresses(name, value):
 
 def test_a_sender_name_with_quotes_and_brackets_stays_one_display_name():
     # Not a line break, so allowed; but it must not become a second address in From.
-    shop = conf.build_settings({"sender_name": 'Evil" <victim@evil.example>, "x', "sender_email": "info@yamada.example"})
+    shop = conf.build_settings({"sender_name": 'Evil" <victim@evil.example>, "x',
+                                "sender_email": "info@yamada.example"})
     from_header = render.sender(SimpleNamespace(shop=shop.base))
     assert [address for _, address in getaddresses([from_header])] == ["info@yamada.example"]
 
@@ -171,7 +172,7 @@ def test_one_malformed_address_does_not_stop_the_outbox(sink, shop_settings):  #
         message.refresh_from_db()
         assert message.status == "skipped" and message.skip_reason == "invalid_address", (message.contact.email,
                                                                                           message.status)
-    assert not OutboxMessage.objects.filter(status__in=["pending", "sending", "failed", "dead"]).exists()
+    assert not OutboxMessage.objects.filter(status__in=["pending", "sending", "committing", "failed", "dead"]).exists()
 
 
 @pytest.mark.django_db(transaction=True)
