@@ -251,7 +251,7 @@ class Sender:
                 return "deferred"
             outcome = self.email().send(render.buyer_email(message, config), lambda: _hand_over(message, now))
             result = _record(message, outcome, now)
-            if result == SENT:
+            if result in (SENT, UNCONFIRMED):  # an unconfirmed mail may have arrived: the cap counts it
                 batch.sent_this_week[message.contact_id] += 1
             return result
         return self._staff(config, message, now)

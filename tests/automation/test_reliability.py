@@ -215,15 +215,20 @@ def message_ids(sink) -> Counter:
     return Counter(m["Message-ID"] for m in sink.messages)
 
 
-def test_a_kill_between_the_commit_and_the_final_dot_is_not_sent_and_the_sweeper_sends_it(
-        wire_in_process, monkeypatch):
-    sink = wire_in_process
+def first_send_killed(monkeypatch, moment: str) -> OutboxMessage:
+    """Three reminders due; the sender dies at `moment` on the first. Returns that row."""
     due_reminders(3)
-    kill_at(monkeypatch, "before_dot")
+    kill_at(monkeypatch, moment)
     with pytest.raises(SimulatedKill):
         outbox.send_due()
     monkeypatch.undo()
-    first = OutboxMessage.objects.order_by("id").first()
+    return OutboxMessage.objects.order_by("id").first()
+
+
+def test_a_kill_between_the_commit_and_the_final_dot_is_not_sent_and_the_sweeper_sends_it(
+        wire_in_process, monkeypatch):
+    sink = wire_in_process
+    first = first_send_killed(monkeypatch, "before_dot")
     time.sleep(0.5)  # the sink sees the dropped connection
     assert sink.count() == 0  # the server discarded the unterminated DATA
     assert first.status == "committing" and first.sent_at is None, first.status  # not "sent": it never arrived
@@ -237,12 +242,7 @@ def test_a_kill_between_the_commit_and_the_final_dot_is_not_sent_and_the_sweeper
 
 def test_a_kill_after_the_server_took_the_dot_resends_with_the_same_message_id(wire_in_process, monkeypatch):
     sink = wire_in_process
-    due_reminders(3)
-    kill_at(monkeypatch, "after_dot")
-    with pytest.raises(SimulatedKill):
-        outbox.send_due()
-    monkeypatch.undo()
-    first = OutboxMessage.objects.order_by("id").first()
+    first = first_send_killed(monkeypatch, "after_dot")
     assert sink.count() == 1 and first.status == "committing"  # delivered, but we cannot know that
     assert outbox.release_expired() == 0  # inside its lease nobody touches it
     assert outbox.send_due(now=timezone.now() + timedelta(seconds=30)) == {"sent": 3}
@@ -254,11 +254,7 @@ def test_a_kill_after_the_server_took_the_dot_resends_with_the_same_message_id(w
 
 def test_a_committing_row_counts_as_not_sent_in_reports_and_is_swept_even_without_a_send_run(wire_in_process,
                                                                                              monkeypatch):
-    due_reminders(1)
-    kill_at(monkeypatch, "after_dot")
-    with pytest.raises(SimulatedKill):
-        outbox.send_due()
-    monkeypatch.undo()
+    first_send_killed(monkeypatch, "after_dot")
     from saleor_ltv_plugin.automation.report import scenario_report
 
     today = timezone.localdate()
@@ -266,9 +262,9 @@ def test_a_committing_row_counts_as_not_sent_in_reports_and_is_swept_even_withou
     assert report.total.sent == 0
     assert release_outbox_leases_task.apply(kwargs={}).get() == 0  # within the lease
     later = timezone.now() + timedelta(seconds=30)
-    assert outbox.release_expired(now=later) == 1
-    message = OutboxMessage.objects.get()
-    assert message.status == "pending" and message.due_at <= later
+    assert outbox.release_expired(now=later) == 3  # the killed one from committing, the rest from sending
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"pending"}
+    assert OutboxMessage.objects.filter(last_error__startswith="unconfirmed").count() == 1
 
 
 def test_a_reply_lost_after_the_final_dot_is_never_read_as_sent_and_is_resent_with_the_same_message_id(
