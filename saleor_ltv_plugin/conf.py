@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import zoneinfo
 from dataclasses import dataclass, fields
 from typing import Any, Callable
 
+from .addresses import address_problem, header_problem
+
 ACCOUNT_KEY_RULES = ("company", "metadata", "user")
-_EMAIL = re.compile(r"[^@\s,<>]+@[^@\s,<>]+\.[^@\s,<>]+")
+# Values that end up in a mail header (From, List-Unsubscribe …) or a link in one.
+HEADER_BOUND = ("sender_name", "sender_email", "staff_alert_emails", "public_url", "shop_url",
+                "checkout_url_template", "staff_webhook_url")
 
 
 class SettingsError(ValueError):
@@ -150,10 +153,18 @@ def _validate(values: dict[str, Any], prefix: str = "") -> tuple[dict[str, Any],
     for name in ("public_url", "staff_webhook_url", "shop_url"):
         if clean.get(name) and not clean[name].startswith(("https://", "http://")):
             errors[prefix + name] = "must be an http(s) URL"
+    for name in HEADER_BOUND:
+        problem = header_problem(clean.get(name, ""))
+        if problem:
+            errors[prefix + name] = problem
     for name in ("sender_email", "staff_alert_emails"):
-        bad = [a for a in clean.get(name, "").split(",") if a.strip() and not _EMAIL.fullmatch(a.strip())]
-        if bad:
-            errors[prefix + name] = f"not an e-mail address: {bad[0].strip()!r}"
+        for address in (a.strip() for a in clean.get(name, "").split(",") if a.strip()):
+            problem = address_problem(address)
+            if problem:
+                errors[prefix + name] = f"{address!r}: {problem}"
+                break
+        if name == "sender_email" and "," in clean.get(name, ""):
+            errors[prefix + name] = "must be one address (アドレスは1つだけ指定してください)"
     if "timezone" in clean:
         try:
             zoneinfo.ZoneInfo(clean["timezone"])

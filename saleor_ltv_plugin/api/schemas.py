@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..addresses import address_problem
 from ..engine.cpm import CELLS
 from ..engine.lifecycle import STAGES
 from ..engine.rfm import SEGMENTS
@@ -78,6 +79,14 @@ class CustomerIn(Input):
     last_name: Annotated[str, Field(max_length=256)] = ""
     company_name: Annotated[str, Field(max_length=256)] = Field("", description="The B2B account key by default.")
     language_code: Annotated[str, Field(max_length=35)] = ""
+
+    @field_validator("email")
+    @classmethod
+    def _one_bare_address(cls, value: str) -> str:
+        problem = address_problem(value.strip()) if value.strip() else None
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class LineIn(Input):

@@ -1,9 +1,12 @@
 """Sending the outbox: claim due rows under a lease, re-check them, deliver, record.
 
-At-least-once underneath (a lost worker's lease runs out and the row is claimed
-again), exactly-once effect on top: a row is marked sent only by the worker whose
-claim is current (``attempts`` is the fencing token), and channels commit that mark
-at the last moment they can still take the message back.
+States: pending → sending (claimed under a lease; ``attempts`` is the fencing token) →
+committing (handed over: the message may reach the server from here) → sent (the server
+accepted it). A row reads as sent only after the server's acceptance. A worker lost while
+``sending`` never handed the message over: the row is sent again. A worker lost while
+``committing`` may or may not have delivered it: once its lease runs out the sweeper
+(``release_expired``, run by the beat and at the start of every send run) sends it again
+with the same Message-ID — at-least-once, and a copy the receiving server can fold.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings as django_settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Max
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
+from ..addresses import address_problem
 from ..models import (
     Alert,
     AlertKind,
@@ -65,12 +69,28 @@ def claim(limit: int, now: datetime) -> list[OutboxMessage]:
                 .order_by("due_at", "id"))
 
 
-def _mine(message: OutboxMessage):
-    return OutboxMessage.objects.filter(pk=message.pk, status=MessageStatus.SENDING, attempts=message.attempts)
+IN_FLIGHT = (MessageStatus.SENDING, MessageStatus.COMMITTING)
+
+
+def _mine(message: OutboxMessage, statuses=(MessageStatus.SENDING,)):
+    return OutboxMessage.objects.filter(pk=message.pk, status__in=statuses, attempts=message.attempts)
 
 
 def _commit_sent(message: OutboxMessage, now: datetime) -> bool:
+    """For channels whose receiver has already accepted when they call it (webhook, alert)."""
     return _mine(message).update(status=MessageStatus.SENT, sent_at=now, lease_until=None) == 1
+
+
+def _hand_over(message: OutboxMessage, now: datetime) -> bool:
+    """The last moment the message can be taken back; the window gets a fresh lease."""
+    lease_until = max(now, timezone.now()) + lease()
+    return _mine(message).update(status=MessageStatus.COMMITTING, lease_until=lease_until) == 1
+
+
+def _accepted(message: OutboxMessage, now: datetime) -> bool:
+    # Still ours, or swept back to pending and not claimed since (attempts unchanged).
+    return _mine(message, (MessageStatus.COMMITTING, MessageStatus.PENDING)).update(
+        status=MessageStatus.SENT, sent_at=now, lease_until=None) == 1
 
 
 def _skip(message: OutboxMessage, reason: str, now: datetime, stop: bool = False) -> None:
@@ -89,12 +109,15 @@ def _record(message: OutboxMessage, outcome: Outcome, now: datetime) -> str:
     if outcome.status == LOST_LEASE:
         return LOST_LEASE
     if outcome.status == SENT:
-        return SENT  # the row was marked in `commit`; a second write per message costs more than the reply is worth
-    if outcome.status == UNCONFIRMED:
-        OutboxMessage.objects.filter(pk=message.pk).update(last_error=outcome.detail[:500])
-        return SENT
-    rows = OutboxMessage.objects.filter(pk=message.pk, attempts=message.attempts,
-                                        status=MessageStatus.SENT if outcome.committed else MessageStatus.SENDING)
+        if outcome.committed or _accepted(message, now):
+            return SENT
+        logger.warning("ltv outbox: message %s was accepted after another worker took it; its copy carries "
+                       "the same Message-ID", message.pk)
+        return LOST_LEASE
+    if outcome.status == UNCONFIRMED:  # stays committing: the sweeper resends it once the lease runs out
+        _mine(message, (MessageStatus.COMMITTING,)).update(last_error=outcome.detail[:500])
+        return UNCONFIRMED
+    rows = _mine(message, IN_FLIGHT)
     give_up = outcome.status == DEAD or message.attempts >= MAX_ATTEMPTS
     rows.update(status=MessageStatus.DEAD if give_up else MessageStatus.FAILED, sent_at=None, lease_until=None,
                 last_error=outcome.detail[:2000], due_at=now + backoff(message.attempts))
@@ -119,9 +142,11 @@ class Batch:
         tokens = [m.enrollment.context.get("checkout_token") for m in messages]
         self.completed_checkouts = set(CheckoutFact.objects.filter(
             token__in=[t for t in tokens if t], state=CheckoutState.COMPLETED).values_list("token", flat=True))
+        # A mail in the committing window may have arrived: it counts against the cap.
         self.sent_this_week = Counter(dict(
-            OutboxMessage.objects.filter(contact_id__in=contacts, kind=catalog.EMAIL, status=MessageStatus.SENT,
-                                         sent_at__gte=now - timedelta(days=7))
+            OutboxMessage.objects.filter(Q(status=MessageStatus.SENT, sent_at__gte=now - timedelta(days=7))
+                                         | Q(status=MessageStatus.COMMITTING), contact_id__in=contacts,
+                                         kind=catalog.EMAIL)
             .values("contact_id").annotate(n=Count("id")).values_list("contact_id", "n")))
 
     def config(self, message: OutboxMessage) -> scenario_settings.ScenarioConfig:
@@ -151,6 +176,8 @@ class Batch:
         contact, shop = message.contact, self.config(message).shop
         if contact is None or contact.erased_at or not contact.email:
             return "no_address"
+        if address_problem(contact.email):  # stored before ingest checked addresses, or by a lax source
+            return "invalid_address"
         if contact.unsubscribed_at:
             return "unsubscribed"
         if contact.marketing_consent == ConsentState.REVOKED or (
@@ -188,15 +215,21 @@ class Sender:
             self._email = email_sender()
         return self._email
 
-    def close(self) -> None:
+    def close(self, polite: bool = True) -> None:
         if self._email is not None:
-            self._email.close()
+            self._email.close(polite)
             self._email = None
 
     def process(self, messages: list[OutboxMessage], now: datetime) -> Counter:
         batch, counts = Batch(messages, now), Counter()
         for message in messages:
-            counts[self._one(batch, message)] += 1
+            try:
+                result = self._one(batch, message)
+            except Exception as exc:  # one message's failure is that message's, not the batch's
+                logger.exception("ltv outbox: message %s failed", message.pk)
+                self.close(polite=False)  # it may have left a connection mid-transaction
+                result = _record(message, Outcome(RETRY, f"{type(exc).__name__}: {exc}"), now)
+            counts[result] += 1
         return counts
 
     def _one(self, batch: Batch, message: OutboxMessage) -> str:
@@ -217,9 +250,9 @@ class Sender:
             if until:
                 _defer(message, until)
                 return "deferred"
-            outcome = self.email().send(render.buyer_email(message, config), lambda: _commit_sent(message, now))
+            outcome = self.email().send(render.buyer_email(message, config), lambda: _hand_over(message, now))
             result = _record(message, outcome, now)
-            if result == SENT:
+            if result in (SENT, UNCONFIRMED):  # an unconfirmed mail may have arrived: the cap counts it
                 batch.sent_this_week[message.contact_id] += 1
             return result
         return self._staff(config, message, now)
@@ -234,7 +267,7 @@ class Sender:
                 _skip(message, "not_configured", now)
                 return "skipped"
             return _record(message, self.email().send(render.staff_email(message, config, recipients),
-                                                      lambda: _commit_sent(message, now)), now)
+                                                      lambda: _hand_over(message, now)), now)
         if not shop.staff_webhook_url:
             _skip(message, "not_configured", now)
             return "skipped"
@@ -287,6 +320,7 @@ def send_due(budget_seconds: float = 50, limit: int = BATCH, now: datetime | Non
     started, sender = time.monotonic(), Sender()
     try:
         with _asynchronous_commits():
+            release_expired(now)  # a run never waits for the beat to resolve what a lost worker left
             totals = _send_batches(sender, started, budget_seconds, limit, now)
     finally:
         sender.close()
@@ -305,13 +339,20 @@ def _send_batches(sender: "Sender", started: float, budget_seconds: float, limit
 
 
 def release_expired(now: datetime | None = None) -> int:
-    """Rows whose worker was lost go back to the queue (or give up after MAX_ATTEMPTS)."""
+    """The sweeper: rows whose worker was lost go back to the queue (or give up after MAX_ATTEMPTS).
+
+    ``sending``: the message was never handed over. ``committing``: it may have been delivered;
+    it is sent again with the same Message-ID (the documented at-least-once rule)."""
     now = now or timezone.now()
-    expired = OutboxMessage.objects.filter(status=MessageStatus.SENDING, lease_until__lt=now)
-    expired.filter(attempts__gte=MAX_ATTEMPTS).update(
-        status=MessageStatus.DEAD, lease_until=None, last_error="worker lost on the last attempt")
-    return expired.update(status=MessageStatus.PENDING, lease_until=None,
-                          last_error="lease expired: the worker was lost")
+    released = 0
+    for status, lost, last in (
+            (MessageStatus.SENDING, "lease expired: the worker was lost", "worker lost on the last attempt"),
+            (MessageStatus.COMMITTING, "unconfirmed: the server may have it; sent again with the same Message-ID",
+             "unconfirmed on the last attempt: the server may have it")):
+        expired = OutboxMessage.objects.filter(status=status, lease_until__lt=now)
+        expired.filter(attempts__gte=MAX_ATTEMPTS).update(status=MessageStatus.DEAD, lease_until=None, last_error=last)
+        released += expired.update(status=MessageStatus.PENDING, lease_until=None, last_error=lost)
+    return released
 
 
 def due_count(now: datetime | None = None) -> int:

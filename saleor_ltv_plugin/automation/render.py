@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from email.utils import quote
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -22,7 +23,8 @@ def language(contact, config: ScenarioConfig) -> str:
 def sender(config: ScenarioConfig) -> str:
     address = config.shop.sender_email or settings.DEFAULT_FROM_EMAIL
     name = config.shop.sender_name
-    return f'"{name}" <{address}>' if name else address
+    # quoted, so a name holding quotes, commas or brackets stays one display name
+    return f'"{quote(name)}" <{address}>' if name else address
 
 
 def message_id(message: OutboxMessage, config: ScenarioConfig) -> str:

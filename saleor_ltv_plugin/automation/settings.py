@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import conf
+from ..addresses import header_problem
 from ..models import ScenarioSetting
 from .catalog import LANGUAGES, SCENARIOS, Scenario
 
@@ -100,4 +101,7 @@ def _copy_problem(value) -> str | None:
             return f"{language}: only subject, intro and cta may be set"
         if not all(isinstance(t, str) and 0 < len(t) <= 500 and "\x00" not in t for t in texts.values()):
             return f"{language}: each text must be 1 to 500 characters"
+        problem = header_problem(texts.get("subject", ""))
+        if problem:  # the subject is a header; intro and cta are body text and may span lines
+            return f"{language}: subject {problem}"
     return None

@@ -57,7 +57,9 @@ class Enrollment(models.Model):
 class MessageStatus(models.TextChoices):
     PENDING = "pending", "Waiting to be sent"
     SENDING = "sending", "Claimed by a worker"
-    SENT = "sent", "Sent"
+    # Handed to the receiver (the final dot is on its way), no acceptance yet: not sent.
+    COMMITTING = "committing", "Handed over, waiting for the server's acceptance"
+    SENT = "sent", "Sent (the server accepted it)"
     SKIPPED = "skipped", "Skipped at send time"
     FAILED = "failed", "Failed, will retry"
     DEAD = "dead", "Gave up"
@@ -97,7 +99,8 @@ class OutboxMessage(models.Model):
         indexes = [
             models.Index(fields=["due_at", "id"], condition=Q(status__in=["pending", "failed"]),
                          name="ltv_outbox_due"),
-            models.Index(fields=["lease_until"], condition=Q(status="sending"), name="ltv_outbox_leased"),
+            models.Index(fields=["lease_until"], condition=Q(status__in=["sending", "committing"]),
+                         name="ltv_outbox_leased"),
             models.Index(fields=["contact", "sent_at"], condition=Q(status="sent"), name="ltv_outbox_contact_sent"),
             models.Index(fields=["scenario", "channel", "sent_at"], name="ltv_outbox_report"),
         ]

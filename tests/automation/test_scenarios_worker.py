@@ -103,8 +103,9 @@ def test_every_scenario_runs_end_to_end_in_a_real_worker(world):
         enable(key, **({"call_top_rfm_rank": 7, "call_after_hours": 0} if key == "churn_risk" else {}))
     enqueue(scan_scenarios_task, queue)
     due = OutboxMessage.objects.filter(due_at__lte=timezone.now() + timedelta(minutes=1))
-    assert wait_for(lambda: due.exists() and not due.filter(status__in=["pending", "sending", "failed"]).exists(),
-                    90, every=0.5), list(due.values_list("scenario", "kind", "status", "last_error"))
+    unfinished = ["pending", "sending", "committing", "failed"]
+    assert wait_for(lambda: due.exists() and not due.filter(status__in=unfinished).exists(), 90, every=0.5), \
+        list(due.values_list("scenario", "kind", "status", "last_error"))
     enqueue(send_outbox_task, queue)  # a second sender finds nothing more to do
 
     by_scenario = {}

@@ -12,7 +12,8 @@ from pathlib import Path
 from django.db import connection
 
 REPO = Path(__file__).resolve().parents[2]
-BROKER = "redis://127.0.0.1:6379/13"
+# Tests flush this database: sessions running them side by side give each its own.
+BROKER = os.environ.get("LTV_TEST_BROKER_URL", "redis://127.0.0.1:6379/13")
 
 
 class Worker:

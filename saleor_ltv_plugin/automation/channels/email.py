@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email.errors import MessageError
 from typing import Callable
 
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.smtp import EmailBackend as DjangoSMTPBackend
 from django.utils.module_loading import import_string
 
-from . import LOST_LEASE, RETRY, SENT, Outcome
+from . import DEAD, LOST_LEASE, RETRY, SENT, Outcome
 from .smtp import TwoPhaseSMTP
 
 
@@ -21,25 +22,29 @@ def uses_smtp() -> bool:
 
 
 class BackendSender:
-    """A provider API (django-anymail) or a test backend: send, then commit.
+    """A provider API (django-anymail) or a test backend: hand over, send, and the outbox marks it sent.
 
-    A crash between the provider accepting and the commit sends again; the stable
-    Message-ID lets the provider or the mailbox fold the copy.
+    A crash after the hand-over leaves the row committing; the sweeper sends it again with
+    the same Message-ID, which the provider or the mailbox can fold.
     """
 
     def __init__(self):
         self.connection = get_connection(fail_silently=False)
 
     def send(self, email: EmailMessage, commit: Callable[[], bool]) -> Outcome:
+        try:  # built here first, so a bad header is this message's permanent error, not a retry
+            email.message()
+        except (ValueError, MessageError) as exc:
+            return Outcome(DEAD, f"cannot build the message: {type(exc).__name__}: {exc}")
+        if not commit():
+            return Outcome(LOST_LEASE, "another worker owns the row")
         try:
             sent = self.connection.send_messages([email])
         except Exception as exc:  # providers raise their own error classes
             return Outcome(RETRY, f"{type(exc).__name__}: {exc}")
         if not sent:
             return Outcome(RETRY, "the backend sent nothing")
-        if not commit():
-            return Outcome(LOST_LEASE, "sent, but another worker owned the row")
-        return Outcome(SENT, committed=True)
+        return Outcome(SENT)
 
     def close(self, polite: bool = True) -> None:
         try:

@@ -1,10 +1,12 @@
-"""SMTP with the outbox commit between the message body and its final dot.
+"""SMTP with the outbox's hand-over between the message body and its final dot.
 
-A worker killed before the commit leaves the DATA unterminated; the server drops the
+A worker killed before the hand-over leaves the DATA unterminated; the server drops the
 connection's message (RFC 5321 §4.1.1.4), the lease runs out, and the row is sent
-again: no duplicate. Killed after the commit, the final dot is already in the
-kernel's send buffer. What remains is RFC 1047's window — the server took the dot
-but its reply is lost — where the row stays sent (no duplicate) and says so.
+again: no duplicate. From the hand-over on the row is `committing`, and only the server's
+250 to the final dot makes it `sent`. A worker killed in that window, or a reply lost after
+the dot (RFC 1047), leaves a row whose message the server may or may not have: the sweeper
+sends it again with the same Message-ID, a copy the receiver can fold — never a row that
+says sent for a message that was not accepted.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 import smtplib
 import socket
 import ssl
+from email.errors import MessageError
 from typing import Callable
 
 from django.conf import settings
@@ -34,6 +37,18 @@ class SMTPError(Exception):
 def _check(code: int, response: bytes | str, accepted: tuple[int, ...]) -> None:
     if code not in accepted:
         raise SMTPError(code, response.decode(errors="replace") if isinstance(response, bytes) else str(response))
+
+
+def _envelope(email: EmailMessage) -> tuple[str, list[str], bytes]:
+    """MAIL FROM, RCPT TO and the dot-stuffed DATA; raises ValueError for what cannot be sent."""
+    encoding = email.encoding or settings.DEFAULT_CHARSET
+    sender = sanitize_address(email.from_email, encoding)
+    recipients = [sanitize_address(a, encoding) for a in email.recipients()]
+    data = _BARE_EOL.sub(b"\r\n", email.message().as_bytes(linesep="\r\n"))
+    body = _LINE_START_DOT.sub(b"..", data)
+    if not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    return sender, recipients, body
 
 
 class TwoPhaseSMTP:
@@ -76,13 +91,10 @@ class TwoPhaseSMTP:
             self.connection = None
 
     def send(self, email: EmailMessage, commit: Callable[[], bool]) -> Outcome:
-        encoding = email.encoding or settings.DEFAULT_CHARSET
-        sender = sanitize_address(email.from_email, encoding)
-        recipients = [sanitize_address(a, encoding) for a in email.recipients()]
-        data = _BARE_EOL.sub(b"\r\n", email.message().as_bytes(linesep="\r\n"))
-        body = _LINE_START_DOT.sub(b"..", data)
-        if not body.endswith(b"\r\n"):
-            body += b"\r\n"
+        try:
+            sender, recipients, body = _envelope(email)
+        except (ValueError, MessageError) as exc:  # a bad address or header: this message never will build
+            return Outcome(DEAD, f"cannot build the message: {type(exc).__name__}: {exc}")
         try:
             conn = self._open()
             _check(*conn.mail(sender), (250,))
@@ -96,7 +108,7 @@ class TwoPhaseSMTP:
         except (smtplib.SMTPException, OSError) as exc:
             self.close(polite=False)
             return Outcome(RETRY, f"{type(exc).__name__}: {exc}")
-        if not commit():
+        if not commit():  # the hand-over: another worker owns the row, so the dot must not go
             self.close(polite=False)
             return Outcome(LOST_LEASE)
         try:
@@ -104,12 +116,12 @@ class TwoPhaseSMTP:
             code, text = conn.getreply()
         except (smtplib.SMTPException, OSError) as exc:
             self.close(polite=False)
-            return Outcome(UNCONFIRMED, f"no reply to the end of data: {type(exc).__name__}: {exc}", committed=True)
+            return Outcome(UNCONFIRMED, f"no reply to the end of data: {type(exc).__name__}: {exc}")
         reply = text.decode(errors="replace")
         if code == 250:
-            return Outcome(SENT, f"{code} {reply}"[:500], committed=True)
+            return Outcome(SENT, f"{code} {reply}"[:500])
         self._reset_after(code)
-        return Outcome(DEAD if 500 <= code < 600 else RETRY, f"{code} {reply}", committed=True)
+        return Outcome(DEAD if 500 <= code < 600 else RETRY, f"{code} {reply}")
 
     def _reset_after(self, code: int) -> None:
         if code == 421 or self.connection is None:
