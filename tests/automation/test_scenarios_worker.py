@@ -55,8 +55,10 @@ def build_shop(now):
     orders += orders_every("Reorder Co", ["a@reorder.example", "b@reorder.example"], [118, 88, 58, 28],
                            sku="SKU-PAPER", now=now)
     orders += orders_every("Sleepy Co", ["sleepy@sleepy.example"], [300, 125], now=now)
-    orders += orders_every("New Co", ["new@new.example"], [14.2], now=now)
-    orders += orders_every("Xsell Co", ["x@xsell.example"], [7.2], sku="SKU-A", now=now)
+    # Whole days back: the follow-ups fall due at SEND_HOUR on (first / last day + delay), i.e.
+    # yesterday, whatever the hour in Tokyo now (14.2 days fell due later today before 10:00 JST).
+    orders += orders_every("New Co", ["new@new.example"], [15], now=now)
+    orders += orders_every("Xsell Co", ["x@xsell.example"], [8], sku="SKU-A", now=now)
     upsert_orders(orders)
     recompute(now=now)
     ChannelInsight.objects.update_or_create(channel=CHANNEL, kind="transitions", defaults={
