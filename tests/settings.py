@@ -9,6 +9,12 @@ import dj_database_url
 # Standalone refuses to start without a secret; each test run makes its own (workers and servers
 # the tests start inherit it through the environment).
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+# A complete sender block (buyer-mail scenarios cannot be switched on without one), for the
+# servers the tests start too.
+SENDER = {"sender_name": "LTVテスト商店", "sender_email": "shop@ltv.example",
+          "sender_postal_address": "〒100-0005 東京都千代田区丸の内1-1-1",
+          "public_url": "https://shop.ltv.example/plugins/global/saleor.ltv/"}
+os.environ.setdefault("LTV_PLUGIN_JSON", json.dumps(SENDER))
 
 from saleor_ltv_plugin.standalone.settings import *  # noqa: F403
 
@@ -18,7 +24,7 @@ DATABASES = {
     )
 }
 CELERY_TASK_ALWAYS_EAGER = True
-LTV_PLUGIN = {"account_key": "company", "timezone": "Asia/Tokyo",
+LTV_PLUGIN = {"account_key": "company", "timezone": "Asia/Tokyo", **SENDER,
               **json.loads(os.environ.get("LTV_TEST_PLUGIN_SETTINGS", "{}"))}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Mail goes to a real SMTP server on loopback (tests/automation start an aiosmtpd sink).

@@ -12,6 +12,7 @@ from graphene import relay
 from .. import db
 from ..auth import Scope
 from ..automation import report as report_query
+from ..automation import sender_identity
 from ..automation import settings as scenario_settings
 from ..automation.catalog import SCENARIOS
 from ..models import Alert, AlertKind, AlertState, OutboxMessage, SavedSegment, ScenarioSetting
@@ -291,6 +292,11 @@ def _update_scenario(who, channel: str, key: str, data) -> None:
         errors["params.segment_id"] = "no saved segment with this id in the channel"
     if errors:
         raise InputError({f"input.{k}": v for k, v in errors.items()})
+    if data.get("enabled") and SCENARIOS[key].mails_buyer:
+        incomplete = sender_identity.missing(channel)
+        if incomplete:
+            raise InputError({f"settings.{name}": reason for name, reason in incomplete.items()},
+                             code="sender_incomplete")
     with db.writer(), transaction.atomic():
         # Lock the segment before the scenario (as ltvSavedSegmentDelete does): a delete either
         # sees this scenario using it or has already gone, never neither.

@@ -18,6 +18,7 @@ class LtvErrorCode(graphene.Enum):
     DUPLICATED = "duplicated"
     OUT_OF_SCOPE_PERMISSION = "out_of_scope_permission"  # Saleor's name: beyond what the caller holds
     IN_USE = "in_use"
+    SENDER_INCOMPLETE = "sender_incomplete"  # buyer mail needs the sender block and a public URL
 
 
 class LtvError(graphene.ObjectType):

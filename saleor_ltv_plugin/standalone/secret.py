@@ -1,4 +1,4 @@
-"""The standalone server's SECRET_KEY: required, never a published default.
+"""The standalone server's secrets and settings from the environment: SECRET_KEY is required.
 
 Everything standalone signs derives from it (Dashboard tokens, unsubscribe / open / click links,
 the erasure hashes), each purpose with its own salt. Outside the demo the operator sets it;
@@ -7,6 +7,7 @@ the erasure hashes), each purpose with its own salt. Outside the demo the operat
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -51,3 +52,17 @@ def _demo_key(data_dir: Path) -> str:
         finally:
             scratch.unlink()
     return path.read_text().strip()
+
+
+def plugin_settings_from_env() -> dict:
+    """LTV_PLUGIN_JSON: a JSON object of plugin settings (validated later, like Saleor's config)."""
+    raw = os.environ.get("LTV_PLUGIN_JSON", "")
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"LTV_PLUGIN_JSON: not JSON ({exc})") from None
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured("LTV_PLUGIN_JSON: must be a JSON object of plugin settings")
+    return value

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from .secret import secret_key
+from .secret import plugin_settings_from_env, secret_key
 
 BASE_DIR = Path(os.environ.get("LTV_DATA_DIR", Path.cwd()))
 SECRET_KEY = secret_key(BASE_DIR)
@@ -59,6 +59,7 @@ CELERY_BEAT_SCHEDULE: dict = {}
 LTV_PLUGIN = {
     "account_key": os.environ.get("LTV_ACCOUNT_KEY", "company"),
     "timezone": os.environ.get("LTV_TIMEZONE", "Asia/Tokyo"),
+    **plugin_settings_from_env(),  # LTV_PLUGIN_JSON: any plugin setting, e.g. the sender block
 }
 
 LOGGING = {

@@ -204,3 +204,31 @@ def test_an_accounts_messages_show_what_was_sent_and_skipped(gql, key_for):
     ]
     bad = gql(MESSAGES, {"a": "nonsense"}, key_for())
     assert "account" in bad["errors"][0]["message"]
+
+
+def test_buyer_mail_cannot_be_switched_on_until_the_sender_block_is_complete(gql, key_for, settings):
+    """特定電子メール法: who sends, their address, where they are; links to the shop's public URL."""
+    settings.LTV_PLUGIN = {k: v for k, v in settings.LTV_PLUGIN.items()
+                           if k not in ("sender_name", "sender_email", "sender_postal_address", "public_url")}
+    settings.DEFAULT_FROM_EMAIL = "webmaster@localhost"  # Django's default is no sender either
+    admin = key_for("settings:write")
+    for scenario in ("abandoned_checkout", "churn_risk", "winback"):
+        refused = gql(UPDATE, {"s": scenario, "input": {"enabled": True}}, admin)["data"]["ltvScenarioUpdate"]
+        assert {e["field"] for e in refused["errors"]} == {
+            "settings.senderName", "settings.senderEmail", "settings.senderPostalAddress", "settings.publicUrl"}
+        assert {e["code"] for e in refused["errors"]} == {"SENDER_INCOMPLETE"}
+        assert all("特定電子メール法" in e["message"] for e in refused["errors"])
+    assert not ScenarioSetting.objects.filter(enabled=True).exists()
+    # staff-only scenarios mail no buyer; tuning a switched-off one is allowed too
+    staff = gql(UPDATE, {"s": "high_intent", "input": {"enabled": True}}, admin)["data"]["ltvScenarioUpdate"]
+    assert staff["errors"] == [] and staff["scenario"]["enabled"] is True
+    tuned = gql(UPDATE, {"s": "winback", "input": {"params": json.dumps({"holdout_percent": 10})}},
+                admin)["data"]["ltvScenarioUpdate"]
+    assert tuned["errors"] == [] and tuned["scenario"]["enabled"] is False
+    settings.LTV_PLUGIN = {**settings.LTV_PLUGIN, "sender_name": "山田商店", "sender_postal_address": "東京都千代田区1-1",
+                           "public_url": "https://api.yamada-shop.example/plugins/global/saleor.ltv/"}
+    half = gql(UPDATE, {"s": "winback", "input": {"enabled": True}}, admin)["data"]["ltvScenarioUpdate"]
+    assert [e["field"] for e in half["errors"]] == ["settings.senderEmail"]
+    settings.LTV_PLUGIN = {**settings.LTV_PLUGIN, "sender_email": "info@yamada-shop.example"}
+    done = gql(UPDATE, {"s": "winback", "input": {"enabled": True}}, admin)["data"]["ltvScenarioUpdate"]
+    assert done["errors"] == [] and done["scenario"]["enabled"] is True
