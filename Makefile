@@ -1,5 +1,5 @@
 # Named commands. The README needs only two: `make demo` and `make test`.
-.PHONY: demo test test-saleor bench-hook-overhead migrations clean
+.PHONY: demo test test-fast test-saleor bench-hook-overhead migrations clean
 
 PORT ?= 8000
 demo:            ## the standalone demo: SQLite, a synthetic B2B shop, served on 127.0.0.1:$(PORT) (make demo PORT=8001)
@@ -9,6 +9,11 @@ demo:            ## the standalone demo: SQLite, a synthetic B2B shop, served on
 
 test:            ## the whole test suite (PostgreSQL; Saleor tier where /opt/saleor-venv exists)
 	bin/test
+
+test-fast:       ## the inner loop: engine, ingest and both APIs on SQLite, no services, no browser
+	bin/bootstrap test "[test]"
+	LTV_TEST_DATABASE_URL="sqlite:///$$(mktemp -d)/ltv-fast.sqlite3" .venv/bin/python -m pytest -q -m "not slow" \
+	  tests/engine tests/ingest tests/api tests/graphql tests/test_conf.py tests/test_layering.py
 
 test-saleor:     ## only the Saleor tier
 	bin/test-saleor-tier
