@@ -9,6 +9,7 @@ class LTVConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from . import setup_check  # noqa: F401 — registers the system checks
         from .metrics.handlers import on_orders_changed
         from .schedule import BEAT_SCHEDULE
         from .signals import orders_changed

@@ -53,3 +53,11 @@ class ChannelInsight(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["channel", "kind"], name="ltv_insight_unique")]
+
+
+class TaskHeartbeat(models.Model):
+    """When a periodic task last ran in a worker: the setup checklist's proof that the Celery
+    worker and beat are alive (each process may have its own cache, so it lives here)."""
+
+    task = models.CharField(max_length=100, primary_key=True)
+    beat_at = models.DateTimeField()

@@ -7,6 +7,7 @@ import math
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
 from .. import db
 
@@ -17,8 +18,11 @@ logger = logging.getLogger(__name__)
 def scan_scenarios_task() -> dict:
     from ..automation.scan import scan
 
+    from ..models import TaskHeartbeat
+
     with db.writer():
         counts = scan()
+        TaskHeartbeat.objects.update_or_create(task="scan_scenarios", defaults={"beat_at": timezone.now()})
     try:
         dispatch_outbox_task.delay()
     except Exception:  # broker down: the beat's own dispatch entry picks the rows up later
