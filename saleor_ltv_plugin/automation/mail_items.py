@@ -37,7 +37,7 @@ def _decimal(value) -> Decimal | None:
 
 
 def mail_items(context: dict, channel: str, currency: str, fallback_url: str) -> list[dict]:
-    """Display-ready items: name, sku, quantity, unit_price, line_total (formatted), image_url, url."""
+    """Display-ready items: name, sku, quantity, unit_price, line_total (formatted), recent_price, image_url, url."""
     raw = [i for i in (context.get("lines") or context.get("items") or []) if isinstance(i, dict)][:MAX_ITEMS]
     known = product_facts({str(i.get("sku") or "") for i in raw}, channel)
     items = []
@@ -51,8 +51,9 @@ def mail_items(context: dict, channel: str, currency: str, fallback_url: str) ->
         total = _decimal(item.get("amount"))
         if unit is None and total is not None and quantity:
             unit = total / Decimal(quantity)
-        if unit is None and fact.get("currency") == money:
-            unit = fact.get("unit_price")  # the price last paid, not a quote
+        recent_price = unit is None and fact.get("currency") == money and fact.get("unit_price") is not None
+        if recent_price:
+            unit = fact["unit_price"]  # a recent price paid in the channel, not a quote: the mail says so
         if total is None and unit is not None and quantity:
             total = unit * quantity
         items.append({
@@ -61,6 +62,6 @@ def mail_items(context: dict, channel: str, currency: str, fallback_url: str) ->
             "line_total": format_money(total, money) if total is not None and quantity and quantity > 1 else "",
             "image_url": item.get("image_url") or item.get("thumbnail_url") or "",
             "url": item.get("url") or item.get("product_url") or fallback_url,
-            "due_on": item.get("due_on") or "",
+            "due_on": item.get("due_on") or "", "recent_price": recent_price,
         })
     return items

@@ -69,6 +69,7 @@ def buyer_email(message: OutboxMessage, config: ScenarioConfig) -> EmailMultiAlt
         "cta_label": copy["cta"],
         "cta_url": links.click_url(base, message.pk, target),
         "items": items,
+        "with_images": any(item["image_url"] for item in items),
         "total": format_money(context["total"], currency) if context.get("total") not in (None, "") else "",
         "sender_name": config.shop.sender_name,
         "sender_postal_address": config.shop.sender_postal_address,

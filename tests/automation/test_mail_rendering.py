@@ -28,6 +28,7 @@ ARTIFACTS = Path(os.environ.get("LTV_TEST_ARTIFACTS", ROOT / "test-artifacts")) 
 CHROMIUM = os.environ.get("LTV_CHROMIUM", "/usr/bin/chromium")
 US_CHANNEL = "us-channel"
 CDN = "https://cdn.yamada-shop.example/"
+USD_PER_JPY = Decimal("0.0069")
 NOW = datetime(2025, 6, 2, 1, 0, tzinfo=timezone.utc)
 
 # (sku, name, unit price in JPY) — what the shop's orders call its products
@@ -42,6 +43,7 @@ METRICS = {"stage": "dormant", "rfm_rank": 2, "overdue_ratio": 1.8, "typical_int
 
 def _contexts(currency_of: str) -> dict[str, dict]:
     """What each finder stores in Enrollment.context (see automation/triggers.py)."""
+    rate = Decimal(1) if currency_of == "JPY" else USD_PER_JPY
     lines = [{"sku": "SUP-0187", "variant_id": "51", "product_id": "12", "product_name": PRODUCTS[0][1],
               "quantity": 2, "amount": "5960.000", "image_url": CDN + "sup-0187.png"},
              {"sku": "SUP-0420", "variant_id": "88", "product_id": "30", "product_name": PRODUCTS[1][1],
@@ -51,7 +53,8 @@ def _contexts(currency_of: str) -> dict[str, dict]:
              {"sku": "SUP-1020", "variant_id": "97", "product_id": "44", "product_name": PRODUCTS[3][1],
               "quantity": 1, "amount": "1040.000"}]
     return {
-        "abandoned_checkout": {"checkout_token": "5f1c0e2a-checkout", "lines": lines, "total": "125500.000",
+        "abandoned_checkout": {"checkout_token": "5f1c0e2a-checkout", "total": f"{Decimal(125500) * rate:.3f}",
+                               "lines": [{**line, "amount": f"{Decimal(line['amount']) * rate:.3f}"} for line in lines],
                                "currency": currency_of},
         "browse_abandonment": {"items": [{"sku": "SUP-0420"}, {"sku": "SUP-0733"}]},
         "registered_no_purchase": {},
@@ -74,7 +77,7 @@ def shop(db, shop_settings):
                                 display_name="鈴木工業株式会社")
     us = Account.objects.create(channel=US_CHANNEL, currency="USD", key_kind="company", key="acme",
                                 display_name="Acme Corp")
-    for account, rate in ((jp, 1), (us, Decimal("0.0069"))):
+    for account, rate in ((jp, 1), (us, USD_PER_JPY)):
         order = OrderFact.objects.create(
             external_id=f"o-{account.pk}", account=account, channel=account.channel, currency=account.currency,
             created_at=datetime(2025, 4, 18, 2, tzinfo=timezone.utc), status="fulfilled", total_gross=0, total_net=0,
@@ -157,13 +160,13 @@ def test_no_mail_has_tokens_sku_only_items_raw_decimals_or_a_missing_sender_bloc
             if re.search(re.escape(item["sku"]) + r"\s*×", text):
                 problems.append(f"{where}: SKU-only line for {item['sku']}")
             if scenario != "abandoned_checkout":  # the last price paid, in the account's currency
-                rate = Decimal(1) if currency == "JPY" else Decimal("0.0069")
+                rate = Decimal(1) if currency == "JPY" else USD_PER_JPY
                 shown = format_money(price * rate, currency)
                 if shown not in html:
                     problems.append(f"{where}: no price {shown} for {item['sku']}")
         if scenario == "abandoned_checkout":
-            total = "¥125,500" if currency == "JPY" else "$125,500.00"
-            for needed in (total, "¥2,980" if currency == "JPY" else "$2,980.00", f'src="{CDN}sup-0187.png"'):
+            total, unit = ("¥125,500", "¥2,980") if currency == "JPY" else ("$865.95", "$20.56")
+            for needed in (total, unit, f'src="{CDN}sup-0187.png"'):
                 if needed not in html:
                     problems.append(f"{where} html: lacks {needed!r}")
             if html.count(f'href="{shop_settings["public_url"]}t/c/') < 5:  # each of the 4 items links, and the button
@@ -186,7 +189,7 @@ def test_the_html_mails_render_in_chromium(shop):
     mails = _render_all(shop)
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 640, "height": 900})
+        page = browser.new_page(viewport={"width": 640, "height": 300})
         # the shop's image CDN, served locally: a mail client would fetch these from the shop
         page.route(CDN + "**", lambda route: route.fulfill(
             content_type="image/svg+xml", body=_image(route.request.url.rsplit("/", 1)[-1].split(".")[0].upper())))
