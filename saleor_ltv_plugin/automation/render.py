@@ -12,6 +12,8 @@ from django.template.loader import render_to_string
 from ..models import OutboxMessage
 from . import links
 from .catalog import LANGUAGES, SCENARIOS
+from .mail_items import mail_items
+from .money import format_money
 from .settings import ScenarioConfig
 
 
@@ -55,17 +57,23 @@ def buyer_email(message: OutboxMessage, config: ScenarioConfig) -> EmailMultiAlt
     context = message.enrollment.context
     base = links.base_url(config.shop)
     unsubscribe = links.unsubscribe_url(base, contact.pk, message.pk)
+    target = _cta_target(message, config)
+    currency = context.get("currency") or (message.account.currency if message.account else "")
+    items = mail_items(context, message.channel, currency, target)
+    for item in items:
+        item["url"] = links.click_url(base, message.pk, item["url"])
     values = {
         "lang": lang,
         "subject": copy["subject"],
         "intro": copy["intro"].replace("{name}", _name(contact, lang)),
         "cta_label": copy["cta"],
-        "cta_url": links.click_url(base, message.pk, _cta_target(message, config)),
-        "items": context.get("lines") or context.get("items") or [],
-        "total": context.get("total"),
-        "currency": context.get("currency", ""),
+        "cta_url": links.click_url(base, message.pk, target),
+        "items": items,
+        "with_images": any(item["image_url"] for item in items),
+        "total": format_money(context["total"], currency) if context.get("total") not in (None, "") else "",
         "sender_name": config.shop.sender_name,
         "sender_postal_address": config.shop.sender_postal_address,
+        "sender_email": config.shop.sender_email or settings.DEFAULT_FROM_EMAIL,
         "unsubscribe_url": unsubscribe,
         "open_url": links.open_url(base, message.pk),
     }

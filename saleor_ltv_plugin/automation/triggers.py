@@ -31,6 +31,7 @@ from ..models import (
 )
 from ..queries.accounts import clean_filter, filter_accounts
 from .enroll import Candidate
+from .mail_items import product_facts
 from .settings import ScenarioConfig
 
 Finder = Callable[[ScenarioConfig, datetime], Iterable[Candidate]]
@@ -181,16 +182,7 @@ def reorder_reminder(config: ScenarioConfig, now: datetime):
 
 
 def _product_names(skus: set[str]) -> dict[str, str]:
-    rows = (OrderLineFact.objects.filter(sku__in=list(skus)).exclude(product_name="")
-            .order_by("sku", "-id").distinct("sku").values_list("sku", "product_name")
-            if _postgres() else OrderLineFact.objects.filter(sku__in=list(skus)).values_list("sku", "product_name"))
-    return dict(rows)
-
-
-def _postgres() -> bool:
-    from django.db import connection
-
-    return connection.vendor == "postgresql"
+    return {sku: fact["name"] for sku, fact in product_facts(skus).items()}
 
 
 def _metric_context(row: dict) -> dict:

@@ -64,7 +64,7 @@ def test_the_mail_carries_cart_lines_link_identity_and_one_click_unsubscribe(sin
     text = mail.get_body(("plain",)).get_content()
     html = mail.get_body(("html",)).get_content()
     for body in (text, html):
-        assert "トナー" in body and "8800" in body and "東京都千代田区1-1" in body and "山田商店" in body
+        assert "トナー" in body and "¥8,800" in body and "東京都千代田区1-1" in body and "山田商店" in body
         assert unsubscribe in body.replace("&amp;", "&")
     message = OutboxMessage.objects.get(status="sent")
     assert mail["Message-ID"] == f"<ltv.{__import__('hashlib').sha256(message.idempotency_key.encode()).hexdigest()[:32]}@yamada-shop.example>"
