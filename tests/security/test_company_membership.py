@@ -75,8 +75,7 @@ def _account_gid():
 
 
 def _contact_gid(user_id):
-    from graphene import relay
-    return relay.Node.to_global_id("LtvContact", Contact.objects.get(saleor_user_id=user_id).pk)
+    return _contact_gid_of(Contact.objects.get(saleor_user_id=user_id))
 
 
 @pytest.mark.parametrize("spoof", SPOOFS)
