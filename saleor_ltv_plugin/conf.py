@@ -16,6 +16,8 @@ from typing import Any, Callable
 from .addresses import address_problem, header_problem
 
 ACCOUNT_KEY_RULES = ("company", "metadata", "user")
+# Who of a company account's buyers may see its rhythm on the storefront (issue 15 #7).
+COMPANY_MEMBERSHIP_RULES = ("confirmed_only", "email_domain", "metadata", "open")
 # Values that end up in a mail header (From, List-Unsubscribe …) or a link in one.
 HEADER_BOUND = ("sender_name", "sender_email", "staff_alert_emails", "public_url", "shop_url",
                 "checkout_url_template", "staff_webhook_url")
@@ -35,6 +37,8 @@ class ChannelSettings:
 
     account_key: str = "company"
     account_metadata_key: str = "ltv_account"
+    company_membership: str = "confirmed_only"
+    company_membership_metadata_key: str = "ltv_company_confirmed"
     merge_same_day_orders: bool = True
     timezone: str = "UTC"
     new_customer_days: int = 120
@@ -72,6 +76,16 @@ FIELD_HELP = {
     "'metadata' (a user metadata key names the account) or 'user' (B2C: one person). "
     "Guests fall back to their e-mail. Run `manage.py ltv_rekey_accounts` after changing it.",
     "account_metadata_key": "User metadata key holding the account id when account_key is 'metadata'.",
+    "company_membership": "Which buyers of a company account see the company's reorder dates and rhythm "
+    "on the storefront (staff analysis always groups by company): 'confirmed_only' (staff confirmed them), "
+    "'email_domain' (or their e-mail domain is a confirmed member's, never a free-mail domain), 'metadata' "
+    "(or the Saleor user's private metadata key below is true) or 'open' (anyone typing the company's name: "
+    "unsafe). Others see only accounts whose every order is theirs. / ストアフロントで会社の購買周期を"
+    "見られる購入者: confirmed_only（スタッフが確認した人）、email_domain（確認済みメンバーと同じ独自ドメイン。"
+    "フリーメールは不可）、metadata（Saleor の非公開メタデータで確認）、open（会社名を入力した誰でも。安全ではありません）。",
+    "company_membership_metadata_key": "Saleor user *private* metadata key (only staff and apps with "
+    "MANAGE_USERS can write it) that confirms a buyer's company membership when company_membership is "
+    "'metadata', e.g. ltv_company_confirmed=true. / 会社メンバー確認に使う非公開メタデータのキー。",
     "merge_same_day_orders": "Count several orders of one account on one day as one purchase.",
     "timezone": "The shop's time zone (IANA name, e.g. Asia/Tokyo): days and schedules use it.",
     "new_customer_days": "Lifecycle: a one-order account stays 'new' this many days after its first order.",
@@ -103,7 +117,7 @@ FIELD_HELP = {
     "staff_webhook_secret": "Shared secret: each webhook carries X-LTV-Signature, HMAC-SHA256 of the body.",
 }
 
-CHOICES = {"account_key": ACCOUNT_KEY_RULES, "consent_mode": ("opt_in", "opt_out"), "default_language": ("ja", "en")}
+CHOICES = {"account_key": ACCOUNT_KEY_RULES, "company_membership": COMPANY_MEMBERSHIP_RULES, "consent_mode": ("opt_in", "opt_out"), "default_language": ("ja", "en")}
 
 
 

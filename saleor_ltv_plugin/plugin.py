@@ -37,6 +37,8 @@ _LABELS = {
     "account_key": "Account key rule",
     "account_metadata_key": "Account metadata key",
     "merge_same_day_orders": "Merge same-day orders",
+    "company_membership": "Storefront company membership rule",
+    "company_membership_metadata_key": "Company membership private metadata key",
     "timezone": "Shop time zone",
     "new_customer_days": "New-customer window (days)",
     "dormant_after_days": "Dormant after (days)",

@@ -44,6 +44,7 @@ class ContactsByAccount(DataLoader):
         links = (AccountContact.objects.filter(account_id__in=account_ids, contact__erased_at__isnull=True)
                  .select_related("contact").order_by("account_id", "-last_seen_at"))
         for link in links:
+            link.contact.ltv_link = link  # its membership in this account
             by_account[link.account_id].append(link.contact)
         return Promise.resolve([by_account.get(k, []) for k in account_ids])
 

@@ -3,7 +3,7 @@
 import graphene
 from graphene import relay
 
-from . import automation, mutations, storefront
+from . import automation, membership, mutations, storefront
 from .staff import StaffQueries
 from .types import LtvAccount, LtvSavedSegment
 
@@ -26,6 +26,7 @@ class Mutation(graphene.ObjectType):
     ltv_alert_acknowledge = automation.LtvAlertAcknowledge.Field()
     ltv_alert_close = automation.LtvAlertClose.Field()
     ltv_alert_reopen = automation.LtvAlertReopen.Field()
+    ltv_contact_membership_set = membership.LtvContactMembershipSet.Field()
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation, types=[LtvAccount, LtvSavedSegment, automation.LtvAlert])

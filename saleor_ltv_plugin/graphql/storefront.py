@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from ..models import AccountMetrics, AccountSkuRhythm, Contact, ProductView
 from ..queries.errors import InputError
+from ..queries.membership import visible_account_ids
 from .core import LtvError, errors_from
 from .permissions import principal, require_customer
 from .types import LtvSkuReorder
@@ -31,7 +32,8 @@ def _account_ids(info, channel: str | None) -> list[int]:
     qs = AccountMetrics.objects.filter(account__contacts__in=contacts, account__erased=False)
     if channel:
         qs = qs.filter(channel=channel)
-    return list(qs.values_list("account_id", flat=True).distinct())
+    # A shared (company) account only once the shop confirmed the buyer belongs to it.
+    return visible_account_ids(contacts.values_list("pk", flat=True), qs.values_list("account_id", flat=True))
 
 
 class LtvAccountInsights(graphene.ObjectType):

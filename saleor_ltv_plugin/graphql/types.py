@@ -47,7 +47,22 @@ def money_field(attribute: str, required: bool = False, **kwargs) -> graphene.Fi
                           resolver=lambda root, info: money(getattr(root, attribute), root.currency))
 
 
+class LtvCompanyMembership(graphene.Enum):
+    CONFIRMED = "confirmed"
+    UNCONFIRMED = "unconfirmed"
+
+    @property
+    def description(self):
+        return ("Staff confirmed the buyer belongs to the account (they see its rhythm on the storefront)."
+                if self == LtvCompanyMembership.CONFIRMED else "Only the typed company name links them.")
+
+
+def _link(contact):
+    return getattr(contact, "ltv_link", None)
+
+
 class LtvContact(graphene.ObjectType):
+    contact_id = graphene.ID(required=True, description="For ltvContactMembershipSet.")
     email = graphene.String(required=True)
     first_name = graphene.String(required=True)
     last_name = graphene.String(required=True)
@@ -57,9 +72,39 @@ class LtvContact(graphene.ObjectType):
     marketing_consent = graphene.String(required=True)
     unsubscribed = graphene.Boolean(required=True)
 
+    membership = graphene.Field(
+        LtvCompanyMembership, description="In the account it was listed under (null elsewhere).")
+    membership_confirmed_at = graphene.DateTime()
+    membership_confirmed_by = graphene.String()
+    joined_at = graphene.DateTime(description="The buyer's first order in the account.")
+
+    @staticmethod
+    def resolve_contact_id(root, info):
+        return relay.Node.to_global_id("LtvContact", root.pk)
+
     @staticmethod
     def resolve_unsubscribed(root, info):
         return root.unsubscribed_at is not None
+
+    @staticmethod
+    def resolve_membership(root, info):
+        link = _link(root)
+        if link is None:
+            return None
+        return LtvCompanyMembership.CONFIRMED if link.confirmed_at else LtvCompanyMembership.UNCONFIRMED
+
+    @staticmethod
+    def resolve_membership_confirmed_at(root, info):
+        return getattr(_link(root), "confirmed_at", None)
+
+    @staticmethod
+    def resolve_membership_confirmed_by(root, info):
+        link = _link(root)
+        return link.confirmed_by if link is not None and link.confirmed_at else None
+
+    @staticmethod
+    def resolve_joined_at(root, info):
+        return getattr(_link(root), "first_seen_at", None)
 
 
 class LtvSkuReorder(graphene.ObjectType):
@@ -149,6 +194,8 @@ class LtvAccount(graphene.ObjectType):
     erased = graphene.Boolean(required=True, description="Its person was erased: the key is an anonymous hash.")
     metrics = graphene.Field(LtvAccountMetrics, description="Null until the first recompute scores it.")
     contacts = graphene.List(graphene.NonNull(LtvContact), required=True)
+    unconfirmed_contacts = graphene.Int(
+        required=True, description="Buyers not confirmed as members: new ones joined by typing the company's name.")
     sku_reorders = graphene.List(
         graphene.NonNull(LtvSkuReorder), required=True,
         first=graphene.Int(default_value=10, description=f"At most {MAX_NESTED}."),
@@ -180,6 +227,11 @@ class LtvAccount(graphene.ObjectType):
     @staticmethod
     def resolve_contacts(root, info):
         return loaders.loader(info, loaders.ContactsByAccount).load(root.pk)
+
+    @staticmethod
+    def resolve_unconfirmed_contacts(root, info):
+        contacts = loaders.loader(info, loaders.ContactsByAccount).load(root.pk)
+        return contacts.then(lambda rows: sum(1 for c in rows if _link(c).confirmed_at is None))
 
     @staticmethod
     def resolve_sku_reorders(root, info, first=10, due_within_days=None):

@@ -26,6 +26,8 @@ class CustomerRef:
     company_name: str = ""
     language_code: str = ""
     metadata: dict[str, str] = field(default_factory=dict)
+    # From Saleor's private metadata (staff-written); None: the source does not say.
+    company_confirmed: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,7 @@ def _new_contact(ref: CustomerRef) -> Contact:
         company_name=ref.company_name[:256],
         language_code=ref.language_code[:35],
         metadata=dict(ref.metadata),
+        company_confirmed=bool(ref.company_confirmed),
     )
 
 
@@ -111,11 +112,13 @@ def upsert_contacts(refs: Iterable[CustomerRef]) -> dict[tuple[str | None, str],
                 dirty = True
         if ref.metadata and not contact.metadata:
             contact.metadata, dirty = dict(ref.metadata), True
+        if ref.company_confirmed is not None and ref.company_confirmed != contact.company_confirmed:
+            contact.company_confirmed, dirty = ref.company_confirmed, True
         if dirty:
             changed.append(contact)
     if changed:
         changed.sort(key=lambda contact: contact.pk)  # lock order
-        Contact.objects.bulk_update(changed, ["email", "metadata", *PROFILE_FIELDS])
+        Contact.objects.bulk_update(changed, ["email", "metadata", "company_confirmed", *PROFILE_FIELDS])
     return found
 
 
@@ -155,7 +158,7 @@ def upsert_customers(batch: Sequence[CustomerData]) -> dict[tuple[str | None, st
         contact = contacts.get(contact_lookup(data.customer))
         if contact is not None and _apply_profile(contact, data):
             changed[contact.pk] = contact
-    fields = ["email", "metadata", "registered_at", "marketing_consent", "consent_updated_at", *PROFILE_FIELDS]
+    fields = ["email", "metadata", "company_confirmed", "registered_at", "marketing_consent", "consent_updated_at", *PROFILE_FIELDS]
     try:
         with transaction.atomic():
             Contact.objects.bulk_update(list(changed.values()), fields, batch_size=500)
@@ -173,13 +176,15 @@ def upsert_customers(batch: Sequence[CustomerData]) -> dict[tuple[str | None, st
 
 def _apply_profile(contact: Contact, data: CustomerData) -> bool:
     ref = data.customer
-    before = (contact.email, contact.metadata, contact.registered_at, contact.marketing_consent,
+    before = (contact.email, contact.metadata, contact.company_confirmed, contact.registered_at, contact.marketing_consent,
               *(getattr(contact, name) for name in PROFILE_FIELDS))
     contact.email = normalise_email(ref.email) or contact.email
     for name in PROFILE_FIELDS:
         if getattr(ref, name):
             setattr(contact, name, getattr(ref, name))
     contact.metadata = dict(ref.metadata)
+    if ref.company_confirmed is not None:
+        contact.company_confirmed = ref.company_confirmed
     if data.registered_at and not contact.registered_at:
         contact.registered_at = data.registered_at
     if data.marketing_consent is not None:
@@ -187,7 +192,7 @@ def _apply_profile(contact: Contact, data: CustomerData) -> bool:
         if contact.marketing_consent != state:
             contact.marketing_consent = state
             contact.consent_updated_at = timezone.now()
-    after = (contact.email, contact.metadata, contact.registered_at, contact.marketing_consent,
+    after = (contact.email, contact.metadata, contact.company_confirmed, contact.registered_at, contact.marketing_consent,
              *(getattr(contact, name) for name in PROFILE_FIELDS))
     return before != after
 

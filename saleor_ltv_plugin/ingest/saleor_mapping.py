@@ -38,6 +38,7 @@ def _address_customer(address, user, email: str, language_code: str) -> Customer
         company_name=(address.company_name if address else "") or "",
         language_code=language_code or "",
         metadata=dict(user.metadata or {}) if user is not None else {},
+        company_confirmed=company_confirmed_from_metadata(user.private_metadata or {}) if user is not None else None,
     )
 
 
@@ -145,6 +146,12 @@ def consent_from_metadata(metadata: dict) -> bool | None:
     if value in ("false", "no", "0", "revoked", "opt_out", "opt-out"):
         return False
     return None
+
+
+def company_confirmed_from_metadata(private_metadata: dict) -> bool:
+    """Private metadata only: Saleor lets buyers write their own public metadata."""
+    value = str(private_metadata.get(conf.get_settings().base.company_membership_metadata_key, ""))
+    return value.strip().lower() in ("true", "1", "yes")
 
 
 def apply_saleor_events(group: list[InboundEvent]) -> None:

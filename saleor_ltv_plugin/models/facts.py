@@ -64,6 +64,9 @@ class Contact(models.Model):
     metadata = models.JSONField(
         default=dict, blank=True, help_text="The user's public metadata (account key rule 'metadata')."
     )
+    company_confirmed = models.BooleanField(
+        default=False, help_text="The Saleor user's private metadata confirms their company (rule 'metadata')."
+    )
     marketing_consent = models.CharField(
         max_length=16, choices=ConsentState.choices, default=ConsentState.UNKNOWN
     )
@@ -100,6 +103,9 @@ class AccountContact(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE)
     first_seen_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
+    # A typed company name is no proof of belonging: staff confirm it (issue 15 #7).
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.CharField(max_length=254, blank=True, default="")
 
     class Meta:
         constraints = [

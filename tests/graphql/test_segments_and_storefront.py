@@ -67,6 +67,8 @@ def _customer_with_rhythms():
     contact = link.contact
     contact.saleor_user_id = "VXNlcjox"
     contact.save(update_fields=["saleor_user_id"])
+    # The shop confirmed them: a typed company name alone shows nothing (tests/security/test_company_membership.py).
+    AccountContact.objects.filter(contact=contact).update(confirmed_at=NOW, confirmed_by="staff")
     return contact, rhythm.account_id
 
 
