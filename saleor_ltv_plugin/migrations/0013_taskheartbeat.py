@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('saleor_ltv_plugin', '0011_outbox_committing'),
+        ('saleor_ltv_plugin', '0012_company_membership'),
     ]
 
     operations = [
