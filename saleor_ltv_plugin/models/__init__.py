@@ -17,7 +17,7 @@ from .facts import (  # noqa: F401
     Source,
 )
 from .metrics import AccountMetrics, AccountSkuRhythm, RecomputeRun, SegmentSnapshot  # noqa: F401
-from .api import ApiKey, ChannelInsight, SavedSegment, SavedSegmentCount  # noqa: F401
+from .api import ApiKey, ChannelInsight, CsvImport, CsvImportStatus, SavedSegment, SavedSegmentCount  # noqa: F401
 from .automation import (  # noqa: F401
     Alert,
     AlertKind,
