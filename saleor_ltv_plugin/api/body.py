@@ -51,6 +51,28 @@ def body_limit(limit: int):
     return decorate_view(decorator)
 
 
+def declared_limit(limit: int):
+    """Refuse a body whose Content-Length is over `limit` before anything reads it (a multipart
+    upload would otherwise be spooled to disk whole before the view could look at its size)."""
+
+    def decorator(run):
+        operation = run.__self__
+
+        @wraps(run)
+        def limited(request: HttpRequest, *args, **kwargs):
+            try:
+                declared = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                declared = 0  # Django reads no body for an unreadable length
+            if declared > limit:
+                return operation.api.on_exception(request, BodyTooLarge(limit))
+            return run(request, *args, **kwargs)
+
+        return limited
+
+    return decorate_view(decorator)
+
+
 def read_body(request: HttpRequest, limit: int) -> bytes:
     """What HttpRequest.body does, with `limit` instead of the site-wide one."""
     if hasattr(request, "_body"):  # the host read it already

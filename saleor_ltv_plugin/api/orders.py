@@ -11,13 +11,16 @@ from .. import db
 from ..auth import Scope
 from ..ingest.facts import CustomerRef, OrderData, OrderLineData
 from ..ingest.orders import OrderCounts, store_orders
-from .body import ORDERS_BODY_LIMIT, body_limit
+from . import csv_import_log
+from .body import ORDERS_BODY_LIMIT, body_limit, declared_limit
 from .csv_rows import CsvRefused, read_rows
 from .schemas import CsvIngestOut, ErrorOut, IngestOut, OrderBatchIn, OrderIn
 from .security import need
 
 router = Router(tags=["orders"])
 MAX_CSV_BYTES = 20 * 1024 * 1024
+# The multipart envelope around the file (boundaries, part headers) on top of the file itself.
+CSV_BODY_LIMIT = MAX_CSV_BYTES + 64 * 1024
 CSV_COLUMNS = ("external_id", "created_at", "channel", "currency", "status", "total_gross", "refunded_amount",
                "email", "company_name", "first_name", "last_name", "user_id", "sku", "product_name",
                "quantity", "unit_price")
@@ -121,6 +124,7 @@ def _row_orders(rows: list[tuple[int, dict]], rejected: set[str] = frozenset()) 
 
 
 @router.post("orders/csv", response={200: CsvIngestOut, **ERRORS}, summary="Upload orders as CSV")
+@declared_limit(CSV_BODY_LIMIT)
 def ingest_csv(request: HttpRequest, file: UploadedFile = File(...)):
     """UTF-8 CSV with a header row. Columns: external_id, created_at (ISO 8601 with offset),
     channel, currency, total_gross (required); status, refunded_amount, email, company_name,
@@ -129,29 +133,49 @@ def ingest_csv(request: HttpRequest, file: UploadedFile = File(...)):
     empty). Valid orders are stored; an order with any invalid row is skipped whole, and every
     bad row is reported with the line it starts on (a row with more or fewer fields than the
     header is one). A file that cannot be split into rows safely (an unclosed quote, text after
-    a closing quote, a duplicate or unknown column) is refused whole with 422 and its line."""
-    need(request, Scope.INGEST)
+    a closing quote, a duplicate or unknown column) is refused whole with 422 and its line.
+    The file may be at most 20 MiB: a request declaring a larger body is refused with 413 before
+    it is read. Every upload is recorded (started, finished or failed, rows read, orders
+    written, the caller); one still `running` with no finish time was cut off."""
+    principal = need(request, Scope.INGEST)
     if file.size is not None and file.size > MAX_CSV_BYTES:
         return Status(413, {"detail": "file too large", "errors": [
             {"field": "file", "message": f"at most {MAX_CSV_BYTES // 1024 // 1024} MB", "code": "too_large"}]})
+    record = csv_import_log.start(principal, file.name, file.size)
+    try:
+        response, read, counts, rejected = _import_csv(file)
+    except Exception as exc:
+        csv_import_log.fail(record, f"{type(exc).__name__}: {exc}")
+        raise
+    if response.status_code != 200:
+        csv_import_log.fail(record, response.value["errors"][0]["message"], rows_read=len(read.rows) if read else 0)
+    else:
+        csv_import_log.finish(record, rows_read=len(read.rows), orders_written=counts.written, rows_rejected=rejected)
+    return response
+
+
+def _import_csv(file: UploadedFile):
+    """(response, rows read or None, counts, rejected rows) for one upload."""
     try:
         text = file.read().decode("utf-8-sig")
     except UnicodeDecodeError:
         return Status(422, {"detail": "not UTF-8", "errors": [
-            {"field": "file", "message": "the file must be UTF-8 encoded CSV", "code": "invalid"}]})
+            {"field": "file", "message": "the file must be UTF-8 encoded CSV", "code": "invalid"}]}), None, None, 0
     try:
         read = read_rows(text, CSV_COLUMNS, "external_id")
     except CsvRefused as exc:
-        return Status(422, {"detail": "unreadable CSV", "errors": [{"field": "file", "message": str(exc),
-                                                                     "code": "invalid"}]})
+        return Status(422, {"detail": "unreadable CSV", "errors": [
+            {"field": "file", "message": str(exc), "code": "invalid"}]}), None, None, 0
     missing = [c for c in REQUIRED_CSV if c not in read.header]
     if missing:
         return Status(422, {"detail": "missing columns", "errors": [
-            {"field": "file", "message": f"line 1: missing column(s): {', '.join(missing)}", "code": "required"}]})
+            {"field": "file", "message": f"line 1: missing column(s): {', '.join(missing)}", "code": "required"}]}), \
+            read, None, 0
     orders, errors = _row_orders(read.rows, read.rejected)
     errors = sorted(read.errors + errors, key=lambda error: error["row"])
     counts = OrderCounts()
     if orders:
         with db.writer():
             counts = store_orders([to_order_data(order, source="csv") for order in orders])
-    return Status(200, {"orders": len(orders), **counts_out(counts), "errors": errors})
+    rejected = len({error["row"] for error in errors})
+    return Status(200, {"orders": len(orders), **counts_out(counts), "errors": errors}), read, counts, rejected

@@ -4,24 +4,32 @@ and product-view tracking for browse abandonment."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import re
 
 import graphene
-from django.core.cache import cache
 from django.utils import timezone
 
-from ..models import AccountMetrics, AccountSkuRhythm, Contact, ProductView
+from .. import throttle
+from ..ingest import product_views
+from ..models import AccountMetrics, AccountSkuRhythm, Contact
 from ..queries.errors import InputError
 from ..queries.membership import visible_account_ids
 from .core import LtvError, errors_from
 from .permissions import principal, require_customer
 from .types import LtvSkuReorder
 
-# A storefront reports a view per page load: repeats of one product inside this window
-# are one view, and one visitor may report at most RATE_LIMIT views per RATE_WINDOW.
-DEDUP_MINUTES = 30
+# A storefront reports a view per page load (repeats inside product_views.DEDUP_MINUTES are one
+# view). One visitor (session or customer) may report RATE_LIMIT views per RATE_WINDOW; as session
+# keys are free, anonymous views are also bounded per client address and all together.
 RATE_LIMIT = 60
 RATE_WINDOW_SECONDS = 600
+ADDRESS_LIMIT = 600  # an office behind one NAT is many visitors
+ADDRESS_WINDOW_SECONDS = 600
+ANONYMOUS_LIMIT = 3000
+ANONYMOUS_WINDOW_SECONDS = 60
+LIMIT_SCOPE = {"views": ("1人の閲覧者につき", "per visitor"),
+               "views-address": ("1つの接続元アドレスにつき", "per client address"),
+               "views-anonymous": ("未ログインの閲覧者全体で", "for all anonymous visitors together")}
 # The expected-order window spans this share of the account's interval on each side.
 WINDOW_SHARE = 0.2
 
@@ -110,41 +118,57 @@ class TrackProductView(graphene.Mutation):
             return TrackProductView(recorded=False, errors=errors_from(exc))
 
 
-def _track(info, data) -> bool:
+# What each field may hold: Saleor's ids are base64 (other storefronts' ids are similar), a
+# channel is a slug, a session key an opaque token such as a UUID; a SKU is free text without
+# control or bidi-override characters.
+_ID = re.compile(r"[A-Za-z0-9+/=_.:-]+")
+_FIELDS = {
+    "channel": (1, 128, re.compile(r"[A-Za-z0-9_-]+"), "英数字・-・_", "letters, digits, - and _"),
+    "product_id": (1, 64, _ID, "英数字と+/=_.:-", "letters, digits and +/=_.:-"),
+    "variant_id": (1, 64, _ID, "英数字と+/=_.:-", "letters, digits and +/=_.:-"),
+    "sku": (1, 255, re.compile(r"[^\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]+"),
+            "制御文字を含まない文字", "no control characters"),
+    "session_key": (8, 64, re.compile(r"[A-Za-z0-9_.:-]+"), "英数字・-・_・.・:", "letters, digits and -_.:"),
+}
+
+
+def _field_errors(data) -> dict[str, str]:
     errors = {}
-    for name, limit in (("channel", 128), ("product_id", 64), ("variant_id", 64), ("sku", 255), ("session_key", 64)):
+    for name, (low, high, allowed, ja, en) in _FIELDS.items():
         value = data.get(name)
-        if value is not None and (len(value) > limit or (name in ("channel", "product_id") and not value.strip())):
-            errors[f"input.{name}"] = f"must be 1 to {limit} characters"
+        if value is None or (value == "" and name in ("variant_id", "sku")):
+            continue
+        if not (low <= len(value) <= high and allowed.fullmatch(value)):
+            errors[f"input.{name}"] = f"must be {low} to {high} characters: {en} / {low}〜{high}文字の{ja}で指定してください"
+    return errors
+
+
+def _refuse_over(name: str, who: str, limit: int, window_seconds: int) -> None:
+    if throttle.over_limit(name, who, limit, window_seconds):
+        minutes = window_seconds // 60
+        raise InputError({"input": f"at most {limit} views per {minutes} minute(s) {LIMIT_SCOPE[name][1]}; "
+                                   f"try again later / {LIMIT_SCOPE[name][0]}{minutes}分あたり{limit}回までです。"
+                                   "しばらくしてから再度お試しください"}, code="rate_limited")
+
+
+def _track(info, data) -> bool:
+    errors = _field_errors(data)
     who = principal(info)
     contact = None
     if who.is_customer and who.user_id:
         contact = Contact.objects.filter(saleor_user_id=who.user_id, erased_at__isnull=True).first()
-    elif not (data.get("session_key") or "").strip():
-        errors["input.session_key"] = "required without a customer token"
+    elif not data.get("session_key"):
+        errors["input.session_key"] = "required without a customer token / 未ログインの場合は必須です"
     if errors:
         raise InputError(errors)
-    visitor = f"user:{who.user_id}" if who.is_customer else f"session:{data['session_key']}"
-    rate_key = "ltv:views:" + hashlib.sha256(visitor.encode()).hexdigest()[:32]  # any text, safe key
-    cache.add(rate_key, 0, RATE_WINDOW_SECONDS)
-    try:
-        count = cache.incr(rate_key)
-    except ValueError:  # expired between add and incr
-        cache.set(rate_key, 1, RATE_WINDOW_SECONDS)
-        count = 1
-    if count > RATE_LIMIT:
-        raise InputError({"input": f"at most {RATE_LIMIT} views per {RATE_WINDOW_SECONDS // 60} minutes"}, code="rate_limited")
-    now = timezone.now()
-    recent = ProductView.objects.filter(product_id=data["product_id"], channel=data["channel"],
-                                        viewed_at__gte=now - dt.timedelta(minutes=DEDUP_MINUTES))
+    if who.is_customer:
+        _refuse_over("views", f"user:{who.user_id}", RATE_LIMIT, RATE_WINDOW_SECONDS)
+    else:  # a session key costs nothing to rotate: the address and the whole anonymous crowd are bounded too
+        _refuse_over("views", f"session:{data['session_key']}", RATE_LIMIT, RATE_WINDOW_SECONDS)
+        _refuse_over("views-address", throttle.client_address(info.context), ADDRESS_LIMIT, ADDRESS_WINDOW_SECONDS)
+        _refuse_over("views-anonymous", "all", ANONYMOUS_LIMIT, ANONYMOUS_WINDOW_SECONDS)
     # A signed-in customer with no order yet has no contact row: keep the user id to stitch later.
-    session = (data.get("session_key") or "") if not who.is_customer or contact else visitor
-    recent = recent.filter(contact=contact) if contact else recent.filter(contact=None, session_key=session)
-    if recent.exists():
-        return False
-    ProductView.objects.create(
-        contact=contact, session_key=session[:64], channel=data["channel"],
-        product_id=data["product_id"], variant_id=data.get("variant_id") or "", sku=data.get("sku") or "",
-        viewed_at=now,
-    )
-    return True
+    session = (data.get("session_key") or "") if not who.is_customer or contact else f"user:{who.user_id}"[:64]
+    return product_views.record_view(
+        contact=contact, session_key=session, channel=data["channel"], product_id=data["product_id"],
+        variant_id=data.get("variant_id") or "", sku=data.get("sku") or "", now=timezone.now())

@@ -17,7 +17,9 @@ from .facts import (  # noqa: F401
     Source,
 )
 from .metrics import AccountMetrics, AccountSkuRhythm, RecomputeRun, SegmentSnapshot  # noqa: F401
-from .api import ApiKey, ChannelInsight, SavedSegment, SavedSegmentCount, TaskHeartbeat  # noqa: F401
+from .api import (  # noqa: F401
+    ApiKey, ChannelInsight, CsvImport, CsvImportStatus, SavedSegment, SavedSegmentCount, TaskHeartbeat,
+)
 from .automation import (  # noqa: F401
     Alert,
     AlertKind,

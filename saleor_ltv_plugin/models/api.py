@@ -61,3 +61,28 @@ class TaskHeartbeat(models.Model):
 
     task = models.CharField(max_length=100, primary_key=True)
     beat_at = models.DateTimeField()
+
+
+class CsvImportStatus(models.TextChoices):
+    RUNNING = "running", "Running (or killed before it ended)"
+    FINISHED = "finished", "Finished"
+    FAILED = "failed", "Failed"
+
+
+class CsvImport(models.Model):
+    """One CSV upload, written before its orders are: a row left `running` with no finish time
+    is an import that was killed."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=CsvImportStatus.choices, default=CsvImportStatus.RUNNING)
+    caller = models.CharField(max_length=254, blank=True, default="", help_text="The API key's name, or who.")
+    file_name = models.CharField(max_length=255, blank=True, default="")
+    file_bytes = models.BigIntegerField(default=0)
+    rows_read = models.IntegerField(default=0)
+    orders_written = models.IntegerField(default=0)
+    rows_rejected = models.IntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "started_at"], name="ltv_csv_import_status")]

@@ -211,7 +211,8 @@ class ProductView(models.Model):
     viewed_at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["contact", "viewed_at"], name="ltv_view_contact_date")]
+        indexes = [models.Index(fields=["contact", "viewed_at"], name="ltv_view_contact_date"),
+                   models.Index(fields=["session_key", "viewed_at"], name="ltv_view_session_date")]
 
 
 class InboundStatus(models.TextChoices):

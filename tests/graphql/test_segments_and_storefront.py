@@ -110,13 +110,13 @@ def test_track_product_view_dedups_and_rate_limits(scored_shop, gql, as_customer
     assert ProductView.objects.filter(contact=contact).count() == 1
     anonymous = gql(TRACK, {"input": view})["data"]["trackProductView"]
     assert anonymous["errors"] == [{"field": "input.sessionKey", "code": "INVALID"}]
-    session = {**view, "sessionKey": "sess-1"}
+    session = {**view, "sessionKey": "sess-0001"}
     for i in range(storefront.RATE_LIMIT):
         result = gql(TRACK, {"input": {**session, "productId": f"p{i}"}})["data"]["trackProductView"]
         assert result["recorded"] is True
     limited = gql(TRACK, {"input": {**session, "productId": "one-more"}})["data"]["trackProductView"]
     assert limited["recorded"] is False and limited["errors"][0]["code"] == "RATE_LIMITED"
-    assert ProductView.objects.filter(session_key="sess-1").count() == storefront.RATE_LIMIT
+    assert ProductView.objects.filter(session_key="sess-0001").count() == storefront.RATE_LIMIT
 
 
 def test_committed_sdl_matches_the_code():
