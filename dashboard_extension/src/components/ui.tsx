@@ -40,8 +40,7 @@ export function errorText(t: (key: Key) => string, error: ApiError): string {
   const code = error.code.toLowerCase();
   const key = (code.startsWith("http_") ? "error_http" : `error_${code}`) as Key;
   const summary = key in MESSAGES.en ? t(key) : t("error_other");
-  const fields = error.fields.map((f) => f.field).filter(Boolean);
-  return fields.length ? `${summary} (${t("errorFields")}: ${fields.join(", ")})` : summary;
+  return summary;
 }
 
 export function ErrorBox({ error, onRetry }: { error: ApiError; onRetry?: () => void }) {
@@ -58,7 +57,10 @@ export function ErrorBox({ error, onRetry }: { error: ApiError; onRetry?: () => 
   }
   return (
     <Box padding={4} data-testid="error" role="alert" display="flex" gap={3} alignItems="center">
-      <Text color="critical1" title={error.message}>{errorText(t, error)}</Text>
+      <Text color="critical1" title={error.message}>{errorText(t, error)}
+        {/* the fields at fault as the API names them: codes, not prose */}
+        {error.fields.some((f) => f.field) && <> ({t("errorFields")}: <code>{error.fields.map((f) => f.field)
+          .filter(Boolean).join(", ")}</code>)</>}</Text>
       {onRetry && <Button variant="secondary" onClick={onRetry}>{t("retry")}</Button>}
     </Box>
   );
