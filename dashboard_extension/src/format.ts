@@ -30,3 +30,7 @@ export const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 /** Axis ticks: 12M / 1200万 rather than 12,000,000. */
 export const fmtCompact = (lang: Lang, n: number) =>
   new Intl.NumberFormat(tag(lang), { notation: "compact", maximumFractionDigits: 1 }).format(n);
+
+/** A moment (ISO timestamp) as the locale writes it, to the minute: 2026/05/01 14:03 · May 1, 2026, 2:03 PM. */
+export const fmtDateTime = (lang: Lang, iso: string | null | undefined) =>
+  iso ? new Intl.DateTimeFormat(tag(lang), { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso)) : "—";

@@ -34,6 +34,27 @@ const en = {
   total: "Total", cost: "Cost", trigger: "Trigger", runs: "Recent runs", startRecompute: "Recompute now",
   queued: "Queued", progress: "Progress", started: "Started", finished: "Finished", account: "Account",
   phone: "Phone", staffAlerts: "Staff alerts",
+  contactEmails: "Contact e-mails", computedAt: "Computed at", noReason: "—",
+  reasonOverdue: "{ratio}× its typical interval of {days} days", reasonActive: "Active again",
+  sort_OVERDUE_RATIO: "Overdue ratio", sort_P_ALIVE: "P(alive)", sort_MONETARY: "Spend", sort_CLV: "CLV",
+  sort_NEXT_PURCHASE_ON: "Next purchase", sort_LAST_PURCHASE_AT: "Last purchase", sort_FREQUENCY: "Orders",
+  sort_RFM_RANK: "RFM rank", sort_NAME: "Name",
+  status_pending: "Waiting", status_sending: "Sending", status_committing: "Handed over, awaiting acceptance",
+  status_sent: "Sent", status_skipped: "Skipped", status_failed: "Failed, will retry", status_dead: "Gave up",
+  skip_no_address: "no address", skip_invalid_address: "invalid address", skip_unsubscribed: "unsubscribed",
+  skip_no_consent: "no consent", skip_frequency_cap: "weekly cap reached", skip_scenario_disabled: "scenario off",
+  skip_not_configured: "channel not set up", skip_ordered: "ordered since", skip_checkout_completed: "checkout completed",
+  skip_checkout_started: "cart started", skip_stopped: "stopped",
+  channel_email: "E-mail", channel_staff_alert: "Staff alert", channel_staff_email: "Staff e-mail",
+  channel_staff_webhook: "Staff webhook", channel_call_task: "Call task",
+  consent_unknown: "Unknown", consent_granted: "Granted", consent_revoked: "Revoked",
+  run_running: "Running", run_done: "Done", run_failed: "Failed",
+  error_invalid: "Invalid input", error_required: "Required", error_not_found: "Not found",
+  error_unique: "Already exists", error_rate_limited: "Too many requests; try again shortly",
+  error_duplicated: "Given twice", error_out_of_scope_permission: "Beyond your permissions",
+  error_in_use: "Still in use", error_sender_incomplete: "Set the sender first (name, address, postal address, public URL)",
+  error_network: "The plugin could not be reached", error_http: "The plugin answered with an error",
+  error_other: "Something went wrong", errorFields: "fields",
 };
 export type Key = keyof typeof en;
 
@@ -68,6 +89,27 @@ const ja: Record<Key, string> = {
   total: "合計", cost: "費用", trigger: "条件", runs: "最近の実行", startRecompute: "今すぐ再計算",
   queued: "受け付けました", progress: "進捗", started: "開始", finished: "終了", account: "顧客",
   phone: "電話", staffAlerts: "スタッフ通知",
+  contactEmails: "連絡先メール", computedAt: "計算日時", noReason: "—",
+  reasonOverdue: "標準購買間隔 {days} 日の {ratio} 倍経過", reasonActive: "再び動きあり",
+  sort_OVERDUE_RATIO: "遅れ（倍率）", sort_P_ALIVE: "生存確率", sort_MONETARY: "累計購入額", sort_CLV: "CLV",
+  sort_NEXT_PURCHASE_ON: "次回購入予測日", sort_LAST_PURCHASE_AT: "最終購入日", sort_FREQUENCY: "注文回数",
+  sort_RFM_RANK: "RFMランク", sort_NAME: "名前",
+  status_pending: "送信待ち", status_sending: "送信処理中", status_committing: "受け渡し済み（受理待ち）",
+  status_sent: "送信済み", status_skipped: "見送り", status_failed: "失敗（再試行予定）", status_dead: "送信断念",
+  skip_no_address: "アドレスなし", skip_invalid_address: "無効なアドレス", skip_unsubscribed: "配信停止済み",
+  skip_no_consent: "配信同意なし", skip_frequency_cap: "週の送信上限", skip_scenario_disabled: "シナリオがオフ",
+  skip_not_configured: "チャネル未設定", skip_ordered: "その後に注文あり", skip_checkout_completed: "カート完了",
+  skip_checkout_started: "カート作成あり", skip_stopped: "停止",
+  channel_email: "メール", channel_staff_alert: "スタッフ通知", channel_staff_email: "スタッフ宛メール",
+  channel_staff_webhook: "スタッフ向けWebhook", channel_call_task: "架電タスク",
+  consent_unknown: "不明", consent_granted: "同意あり", consent_revoked: "同意撤回",
+  run_running: "実行中", run_done: "完了", run_failed: "失敗",
+  error_invalid: "入力が正しくありません", error_required: "必須項目です", error_not_found: "見つかりません",
+  error_unique: "すでに存在します", error_rate_limited: "リクエストが多すぎます。しばらくしてから再試行してください",
+  error_duplicated: "重複しています", error_out_of_scope_permission: "お持ちの権限を超えています",
+  error_in_use: "使用中です", error_sender_incomplete: "先に送信者情報（名前・アドレス・住所・公開URL）を設定してください",
+  error_network: "プラグインに接続できません", error_http: "プラグインがエラーを返しました",
+  error_other: "エラーが発生しました", errorFields: "項目",
 };
 
 export const MESSAGES: Record<Lang, Record<Key, string>> = { en, ja };
@@ -75,6 +117,17 @@ export const MESSAGES: Record<Lang, Record<Key, string>> = { en, ja };
 export function translate(lang: Lang, key: Key): string {
   return MESSAGES[lang][key] ?? en[key];
 }
+
+/** A value's label from a prefixed family of keys ("status_" + "sent"); the raw value when there is none. */
+export function valueLabel(lang: Lang, prefix: string, value: string | null | undefined): string {
+  if (!value) return "";
+  const key = `${prefix}${value}` as Key;
+  return key in en ? translate(lang, key) : value;
+}
+
+/** Fills {name} placeholders. */
+export const fill = (text: string, values: Record<string, string>) =>
+  text.replace(/\{(\w+)\}/g, (_, name: string) => values[name] ?? "");
 
 // Stage, CPM cell and RFM segment names: Japanese from the engine (the seed documents' words;
 // a test keeps labels.json equal to it), English from DESIGN.md.

@@ -19,7 +19,8 @@ STAFF_KINDS = (STAFF_ALERT, STAFF_EMAIL, STAFF_WEBHOOK, CALL_TASK)
 @dataclass(frozen=True)
 class Param:
     default: object
-    help: str
+    label: dict[str, str]  # {"ja": …, "en": …}, like every text below the Dashboard shows
+    help: dict[str, str]
     minimum: float = 0
     maximum: float = 10_000
 
@@ -28,8 +29,8 @@ class Param:
 class Scenario:
     key: str
     title: dict[str, str]
-    description: str
-    trigger: str
+    description: dict[str, str]
+    trigger: dict[str, str]
     # Buyer mail steps get their delays from the `delays_hours` parameter (one mail each);
     # staff steps run at the anchor, a call task after `call_after_hours`.
     staff_steps: tuple[str, ...] = ()
@@ -42,22 +43,30 @@ class Scenario:
         return "delays_hours" in self.params
 
 
-def _delays(default: list[float], help_text: str = "Hours after the trigger for each mail (one mail each).") -> Param:
-    return Param(default, help_text, 0, 24 * 365)
+def _delays(default: list[float]) -> Param:
+    return Param(default, {"ja": "送信タイミング（時間）", "en": "Delays (hours)"},
+                 {"ja": "条件成立から各メールを送るまでの時間（1つにつきメール1通）。",
+                  "en": "Hours after the trigger for each mail (one mail each)."}, 0, 24 * 365)
 
 
-_SEGMENT = Param(None, "Also start for accounts that enter this saved segment (its id); empty: off.")
+_SEGMENT = Param(None, {"ja": "対象セグメント", "en": "Segment"},
+                 {"ja": "この保存済みセグメントに入った顧客にも開始します（セグメントID）。空欄：使わない。",
+                  "en": "Also start for accounts that enter this saved segment (its id); empty: off."})
 
 SCENARIOS: dict[str, Scenario] = {s.key: s for s in [
     Scenario(
         key="abandoned_checkout",
         title={"ja": "カゴ落ちフォロー", "en": "Abandoned checkout"},
-        description="A checkout with an e-mail and lines, idle and not completed: up to three mails "
-        "with its lines and a link back to it; stops when it completes or the buyer orders.",
-        trigger="checkout idle for the first delay",
+        description={"ja": "メールアドレスと商品が入ったまま放置され、完了していないカート：商品とカートへのリンクを載せた"
+                     "メールを最大3通。カートが完了するか注文があれば止まります。",
+                     "en": "A checkout with an e-mail and lines, idle and not completed: up to three mails "
+                     "with its lines and a link back to it; stops when it completes or the buyer orders."},
+        trigger={"ja": "カートが最初の送信タイミングの間、放置されたとき", "en": "checkout idle for the first delay"},
         stop_on=(ORDERED, CHECKOUT_COMPLETED),
         params={"delays_hours": _delays([1, 24, 72]),
-                "min_total": Param(0, "Only carts worth at least this much (channel currency).", 0, 10**9)},
+                "min_total": Param(0, {"ja": "最低カート金額", "en": "Minimum cart total"},
+                                   {"ja": "この金額以上のカートだけ（チャネルの通貨）。",
+                                    "en": "Only carts worth at least this much (channel currency)."}, 0, 10**9)},
         copy={
             "ja": {"subject": "お買い物カゴに商品が残っています",
                    "intro": "{name}様、お買い物カゴに商品が残っています。在庫がなくなる前にご購入手続きをお済ませください。",
@@ -70,11 +79,15 @@ SCENARIOS: dict[str, Scenario] = {s.key: s for s in [
     Scenario(
         key="browse_abandonment",
         title={"ja": "閲覧落ちフォロー", "en": "Browse abandonment"},
-        description="Product views reported by the storefront with no cart or order since.",
-        trigger="last product view older than the first delay",
+        description={"ja": "ストアフロントが報告した商品閲覧のあと、カート作成も注文もない顧客へ。",
+                     "en": "Product views reported by the storefront with no cart or order since."},
+        trigger={"ja": "最後の商品閲覧から最初の送信タイミングが過ぎたとき",
+                 "en": "last product view older than the first delay"},
         stop_on=(ORDERED, CHECKOUT_STARTED),
         params={"delays_hours": _delays([2]),
-                "lookback_hours": Param(48, "Only views in this many hours before the scan.", 1, 24 * 30)},
+                "lookback_hours": Param(48, {"ja": "閲覧の対象期間（時間）", "en": "Look-back (hours)"},
+                                        {"ja": "走査前のこの時間内の閲覧だけを対象にします。",
+                                         "en": "Only views in this many hours before the scan."}, 1, 24 * 30)},
         copy={
             "ja": {"subject": "ご覧になった商品のご案内", "intro": "{name}様、先日ご覧になった商品をご案内します。",
                    "cta": "商品を見る"},
@@ -85,8 +98,9 @@ SCENARIOS: dict[str, Scenario] = {s.key: s for s in [
     Scenario(
         key="registered_no_purchase",
         title={"ja": "会員登録後未購入フォロー", "en": "Registered, never bought"},
-        description="Follow-up mails after sign-up until the first order.",
-        trigger="registration",
+        description={"ja": "会員登録後、初回注文まで送るフォローメール。",
+                     "en": "Follow-up mails after sign-up until the first order."},
+        trigger={"ja": "会員登録", "en": "registration"},
         params={"delays_hours": _delays([24, 168])},
         copy={
             "ja": {"subject": "ご登録ありがとうございます", "intro": "{name}様、ご登録ありがとうございます。人気の商品をご紹介します。",
@@ -98,11 +112,14 @@ SCENARIOS: dict[str, Scenario] = {s.key: s for s in [
     Scenario(
         key="reorder_reminder",
         title={"ja": "買い忘れ防止リマインド", "en": "Reorder reminder"},
-        description="Shortly before an account × SKU's predicted reorder date, to the company's buyers, "
-        "listing the items due.",
-        trigger="predicted reorder date minus the lead time",
+        description={"ja": "顧客×SKUの再注文予測日の少し前に、その会社の購買担当者へ、そろそろなくなる商品を一覧にして送ります。",
+                     "en": "Shortly before an account × SKU's predicted reorder date, to the company's buyers, "
+                     "listing the items due."},
+        trigger={"ja": "再注文予測日の指定日数前", "en": "predicted reorder date minus the lead time"},
         params={"delays_hours": _delays([0]),
-                "lead_days": Param(3, "Days before the predicted reorder date.", 0, 60),
+                "lead_days": Param(3, {"ja": "予測日の何日前", "en": "Lead time (days)"},
+                                   {"ja": "再注文予測日の何日前に送るか。", "en": "Days before the predicted reorder date."},
+                                   0, 60),
                 "segment_id": _SEGMENT},
         copy={
             "ja": {"subject": "そろそろご注文の時期です", "intro": "{name}様、いつもご利用ありがとうございます。"
@@ -114,13 +131,22 @@ SCENARIOS: dict[str, Scenario] = {s.key: s for s in [
     Scenario(
         key="churn_risk",
         title={"ja": "離脱傾向フォロー", "en": "Churn risk"},
-        description="An account past its own purchase rhythm by the grace factor: staff alert, mails to "
-        "the buyers, and for top accounts a call task when the mails get no order.",
-        trigger="overdue beyond the grace factor (AccountMetrics.churn_risk)",
+        description={"ja": "自社の購買リズムを猶予係数以上に過ぎた顧客：スタッフへの通知、購買担当者へのメール、"
+                     "上位顧客にはメールで注文がなければ架電タスク。",
+                     "en": "An account past its own purchase rhythm by the grace factor: staff alert, mails to "
+                     "the buyers, and for top accounts a call task when the mails get no order."},
+        trigger={"ja": "購買間隔の遅れが猶予係数を超えたとき（離脱リスク）",
+                 "en": "overdue beyond the grace factor (AccountMetrics.churn_risk)"},
         staff_steps=(STAFF_ALERT, STAFF_EMAIL, STAFF_WEBHOOK, CALL_TASK),
         params={"delays_hours": _delays([0, 168, 336]),
-                "call_after_hours": Param(504, "Call task this many hours after the trigger with no order.", 0, 24 * 365),
-                "call_top_rfm_rank": Param(2, "Call tasks only for accounts with an RFM rank at most this (1 best).", 1, 7),
+                "call_after_hours": Param(504, {"ja": "架電までの時間（時間）", "en": "Call after (hours)"},
+                                          {"ja": "条件成立からこの時間、注文がなければ架電タスクを作ります。",
+                                           "en": "Call task this many hours after the trigger with no order."},
+                                          0, 24 * 365),
+                "call_top_rfm_rank": Param(2, {"ja": "架電対象のRFMランク", "en": "Call: top RFM rank"},
+                                           {"ja": "RFMランクがこの値以下（1が最上位）の顧客だけ架電タスクにします。",
+                                            "en": "Call tasks only for accounts with an RFM rank at most this (1 best)."},
+                                           1, 7),
                 "segment_id": _SEGMENT},
         copy={
             "ja": {"subject": "その後いかがでしょうか", "intro": "{name}様、最近ご注文がないようですが、お困りのことはございませんか。",
@@ -132,18 +158,25 @@ SCENARIOS: dict[str, Scenario] = {s.key: s for s in [
     Scenario(
         key="high_intent",
         title={"ja": "購入確度の高い企業", "en": "High purchase intent"},
-        description="A dormant or high-value account active again (a new checkout, product views): staff alert.",
-        trigger="new checkout or product views by a dormant, lost or top account",
+        description={"ja": "休眠中または高価値の顧客が再び動いたとき（新しいカート、商品閲覧）：スタッフへ通知。",
+                     "en": "A dormant or high-value account active again (a new checkout, product views): staff alert."},
+        trigger={"ja": "休眠・離反・上位顧客の新しいカートまたは商品閲覧",
+                 "en": "new checkout or product views by a dormant, lost or top account"},
         staff_steps=(STAFF_ALERT, STAFF_EMAIL, STAFF_WEBHOOK),
         stop_on=(),
-        params={"window_hours": Param(24, "Activity within this many hours.", 1, 24 * 14),
-                "top_rfm_rank": Param(2, "Accounts with an RFM rank at most this count as high-value.", 1, 7)},
+        params={"window_hours": Param(24, {"ja": "行動の対象期間（時間）", "en": "Window (hours)"},
+                                      {"ja": "この時間内の行動を対象にします。", "en": "Activity within this many hours."},
+                                      1, 24 * 14),
+                "top_rfm_rank": Param(2, {"ja": "高価値とみなすRFMランク", "en": "Top RFM rank"},
+                                      {"ja": "RFMランクがこの値以下の顧客を高価値とみなします。",
+                                       "en": "Accounts with an RFM rank at most this count as high-value."}, 1, 7)},
     ),
     Scenario(
         key="winback",
         title={"ja": "休眠掘り起こし", "en": "Dormant win-back"},
-        description="An account that just turned dormant: mails inviting it back.",
-        trigger="entered the dormant stage",
+        description={"ja": "休眠顧客になったばかりの顧客へ、再来店を促すメール。",
+                     "en": "An account that just turned dormant: mails inviting it back."},
+        trigger={"ja": "休眠ステージに入ったとき", "en": "entered the dormant stage"},
         params={"delays_hours": _delays([0, 336]), "segment_id": _SEGMENT},
         copy={
             "ja": {"subject": "お久しぶりです。特別なご案内です", "intro": "{name}様、しばらくご注文がございませんので、ご案内をお送りします。",
@@ -155,8 +188,9 @@ SCENARIOS: dict[str, Scenario] = {s.key: s for s in [
     Scenario(
         key="f2_followup",
         title={"ja": "新規顧客の2回目購入フォロー", "en": "Second-purchase follow-up"},
-        description="A new customer with one purchase: a follow-up some days after it (F2 conversion).",
-        trigger="first purchase plus the delay",
+        description={"ja": "購入1回の新規顧客へ、購入の数日後にフォロー（F2転換）。",
+                     "en": "A new customer with one purchase: a follow-up some days after it (F2 conversion)."},
+        trigger={"ja": "初回購入から送信タイミングが過ぎたとき", "en": "first purchase plus the delay"},
         params={"delays_hours": _delays([336]), "segment_id": _SEGMENT},
         copy={
             "ja": {"subject": "ご購入ありがとうございました", "intro": "{name}様、先日はご購入ありがとうございました。"
@@ -168,11 +202,14 @@ SCENARIOS: dict[str, Scenario] = {s.key: s for s in [
     Scenario(
         key="cross_sell",
         title={"ja": "クロスセル", "en": "Cross-sell"},
-        description="After a product with a strong A→B transition, the next product to an account that "
-        "has not bought it.",
-        trigger="last purchase contained A; A→B lift over the minimum",
+        description={"ja": "A→Bの購入遷移が強い商品Aを買った顧客へ、まだ買っていない次の商品Bを案内します。",
+                     "en": "After a product with a strong A→B transition, the next product to an account that "
+                     "has not bought it."},
+        trigger={"ja": "最後の購入にAが含まれ、A→Bのリフト値が最小値を超えるとき",
+                 "en": "last purchase contained A; A→B lift over the minimum"},
         params={"delays_hours": _delays([168]),
-                "min_lift": Param(1.5, "Minimum lift of the A→B transition.", 1, 1000),
+                "min_lift": Param(1.5, {"ja": "最小リフト値", "en": "Minimum lift"},
+                                  {"ja": "A→B遷移のリフト値の下限。", "en": "Minimum lift of the A→B transition."}, 1, 1000),
                 "segment_id": _SEGMENT},
         copy={
             "ja": {"subject": "こちらの商品もおすすめです", "intro": "{name}様、ご購入の商品と一緒によく選ばれている商品です。",

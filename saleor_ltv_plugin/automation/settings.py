@@ -9,9 +9,13 @@ from ..addresses import header_problem
 from ..models import ScenarioSetting
 from .catalog import LANGUAGES, SCENARIOS, Scenario
 
-COMMON = {
-    "holdout_percent": "Overrides the shop's holdout share for this scenario (0-50).",
-    "copy": 'Mail copy overrides: {"ja": {"subject": …, "intro": …, "cta": …}, "en": {…}}.',
+COMMON = {  # parameters every scenario has: label and help, ja/en like the catalogue's
+    "holdout_percent": ({"ja": "対照群の割合（%）", "en": "Holdout (%)"},
+                        {"ja": "このシナリオの対照群の割合を上書きします（0〜50）。",
+                         "en": "Overrides the shop's holdout share for this scenario (0-50)."}),
+    "copy": ({"ja": "メール文面", "en": "Mail copy"},
+             {"ja": 'メール文面の上書き：{"ja": {"subject": …, "intro": …, "cta": …}, "en": {…}}',
+              "en": 'Mail copy overrides: {"ja": {"subject": …, "intro": …, "cta": …}, "en": {…}}.'}),
 }
 
 

@@ -24,21 +24,39 @@ from .types import LtvAccount
 MAX_REPORT_DAYS = 366
 
 
+def _in_language(texts: dict[str, str], language: str) -> str:
+    """One of a {"ja": …, "en": …} text; English for any other language."""
+    return texts.get(language) or texts["en"]
+
+
+def _language_arg():
+    return graphene.String(default_value="en", description="ja or en (anything else: en).")
+
+
 class LtvScenarioParam(graphene.ObjectType):
-    name = graphene.String(required=True)
+    name = graphene.String(required=True, description="The key in `params` (not for display: see `label`).")
+    label = graphene.String(required=True, language=_language_arg())
     value = graphene.JSONString(description="The value in force (the default unless changed).")
     default = graphene.JSONString()
-    help = graphene.String(required=True)
+    help = graphene.String(required=True, language=_language_arg())
     minimum = graphene.Float()
     maximum = graphene.Float()
+
+    @staticmethod
+    def resolve_label(root, info, language="en"):
+        return _in_language(root.label, language)
+
+    @staticmethod
+    def resolve_help(root, info, language="en"):
+        return _in_language(root.help, language)
 
 
 class LtvScenario(graphene.ObjectType):
     key = graphene.ID(required=True)
     channel = graphene.String(required=True)
-    title = graphene.String(required=True, language=graphene.String(default_value="en"))
-    description = graphene.String(required=True)
-    trigger = graphene.String(required=True)
+    title = graphene.String(required=True, language=_language_arg())
+    description = graphene.String(required=True, language=_language_arg())
+    trigger = graphene.String(required=True, language=_language_arg())
     stop_on = graphene.List(graphene.NonNull(graphene.String), required=True)
     mails_buyer = graphene.Boolean(required=True)
     staff_steps = graphene.List(graphene.NonNull(graphene.String), required=True)
@@ -49,10 +67,11 @@ class LtvScenario(graphene.ObjectType):
     @staticmethod
     def from_config(config: scenario_settings.ScenarioConfig) -> "LtvScenario":
         s = config.scenario
-        params = [LtvScenarioParam(name=name, value=config.params.get(name), default=p.default, help=p.help,
-                                   minimum=p.minimum, maximum=p.maximum) for name, p in s.params.items()]
-        params.append(LtvScenarioParam(name="copy", value=config.params.get("copy", {}), default={},
-                                       help=scenario_settings.COMMON["copy"]))
+        params = [LtvScenarioParam(name=name, label=p.label, value=config.params.get(name), default=p.default,
+                                   help=p.help, minimum=p.minimum, maximum=p.maximum) for name, p in s.params.items()]
+        label, help_text = scenario_settings.COMMON["copy"]
+        params.append(LtvScenarioParam(name="copy", label=label, value=config.params.get("copy", {}), default={},
+                                       help=help_text))
         return LtvScenario(key=s.key, channel=config.channel, title=s.title, description=s.description,
                            trigger=s.trigger, stop_on=list(s.stop_on), mails_buyer=s.mails_buyer,
                            staff_steps=list(s.staff_steps), enabled=config.enabled,
@@ -60,7 +79,15 @@ class LtvScenario(graphene.ObjectType):
 
     @staticmethod
     def resolve_title(root, info, language="en"):
-        return root.title.get(language) or root.title["en"]
+        return _in_language(root.title, language)
+
+    @staticmethod
+    def resolve_description(root, info, language="en"):
+        return _in_language(root.description, language)
+
+    @staticmethod
+    def resolve_trigger(root, info, language="en"):
+        return _in_language(root.trigger, language)
 
 
 class LtvAutomationSettings(graphene.ObjectType):

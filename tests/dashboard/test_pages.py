@@ -219,3 +219,63 @@ def test_japanese_and_dark_theme_follow_the_dashboard(harness):
     harness.page.click("#theme")
     harness.frame.wait_for_function(
         f"getComputedStyle(document.querySelector('.ltv-page')).backgroundColor !== {dark!r}")
+
+
+# Words a Japanese page may show as they are: codes and names, not English.
+ALLOWED_WORDS = {"SKU", "RFM", "CPM", "CSV", "LTV", "CLV", "ROAS", "Saleor", "Webhook", "URL", "JPY", "USD"}
+VISIBLE_TEXT = """() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!el || el.closest('code, script, style, [aria-hidden=true]')) continue;
+    if (el.tagName !== 'OPTION' && !el.getClientRects().length) continue;
+    if (n.textContent.trim()) out.push(n.textContent.trim());
+  }
+  return out;
+}"""
+
+
+def english_left(texts: list[str], data_words: set[str]) -> list[str]:
+    """Runs of ≥ 4 ASCII letters that are neither codes nor the shop's own data (names, e-mails, slugs)."""
+    found = []
+    for text in texts:
+        text = re.sub(r"\S+@\S+", " ", text)  # e-mail addresses
+        for word in re.findall(r"[A-Za-z]{4,}", text):
+            if word not in ALLOWED_WORDS and word not in data_words:
+                found.append(f"{word!r} in {text[:80]!r}")
+    return found
+
+
+def test_every_page_in_japanese_shows_no_english(harness):
+    import base64
+
+    names = harness.server.sql("SELECT display_name FROM saleor_ltv_plugin_account")
+    channels = harness.server.sql("SELECT DISTINCT channel FROM saleor_ltv_plugin_account")
+    products = harness.server.sql("SELECT DISTINCT product_name FROM saleor_ltv_plugin_orderlinefact")
+    data_words = {w for (value,) in names + channels + products for w in re.findall(r"[A-Za-z]{4,}", value or "")}
+    (account,) = harness.server.sql(
+        "SELECT account_id FROM saleor_ltv_plugin_outboxmessage WHERE account_id IS NOT NULL "
+        "GROUP BY account_id ORDER BY COUNT(DISTINCT status) DESC, COUNT(*) DESC LIMIT 1")[0]
+    account_gid = base64.b64encode(f"LtvAccount:{account}".encode()).decode()
+    user = harness.server.sql(
+        "SELECT saleor_user_id FROM saleor_ltv_plugin_contact WHERE saleor_user_id IS NOT NULL LIMIT 1")
+    pages = [("overview", {}, "stat-accounts"), ("accounts", {}, "accounts-table"),
+             (f"accounts/{account_gid}", {}, "messages"),
+             ("alerts", {}, "alert-list"), ("alerts", {"view": "calls"}, "alert-list"),
+             ("scenarios", {}, "scenario-churn_risk"), ("recompute", {}, "runs-table")]
+    if user:
+        pages.append(("widgets/customer", {"customerId": base64.b64encode(f"User:{user[0][0]}".encode()).decode()},
+                      "account-panel"))
+    found = {}
+    for path, query, ready in pages:
+        if query:
+            path = f"{path}?{'&'.join(f'{k}={v}' for k, v in query.items())}"
+        harness.open(path, locale="ja", channel=CHANNEL)
+        harness.app.get_by_test_id(ready).first.wait_for()
+        harness.app.locator("[data-testid=loading]").first.wait_for(state="detached")
+        left = english_left(harness.frame.evaluate(VISIBLE_TEXT), data_words)
+        if left:
+            found[path] = left
+            harness.shot(f"english-left-{path.replace('/', '-')}")
+    assert not found, found

@@ -1,6 +1,7 @@
 """Scenarios, the alert inbox and the scenario report over GraphQL."""
 
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -232,3 +233,33 @@ def test_buyer_mail_cannot_be_switched_on_until_the_sender_block_is_complete(gql
     settings.LTV_PLUGIN = {**settings.LTV_PLUGIN, "sender_email": "info@yamada-shop.example"}
     done = gql(UPDATE, {"s": "winback", "input": {"enabled": True}}, admin)["data"]["ltvScenarioUpdate"]
     assert done["errors"] == [] and done["scenario"]["enabled"] is True
+
+
+TEXTS = """query($l: String) { ltvScenarios(channel: "default-channel") { key title(language: $l)
+  description(language: $l) trigger(language: $l) params { name label(language: $l) help(language: $l) } } }"""
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+ENGLISH_WORD = re.compile(r"[A-Za-z]{4,}")
+# Words that stay as they are in Japanese copy: codes and the JSON keys of the copy override.
+KEPT = {"subject", "intro", "cta", "AccountMetrics"}
+
+
+def _texts(scenario):
+    yield scenario["title"]
+    yield scenario["description"]
+    yield scenario["trigger"]
+    for p in scenario["params"]:
+        yield p["label"]
+        yield p["help"]
+
+
+def test_scenario_texts_come_in_japanese_and_english(gql, key_for):
+    ja = gql(TEXTS, {"l": "ja"}, key_for())["data"]["ltvScenarios"]
+    en = gql(TEXTS, {"l": "en"}, key_for())["data"]["ltvScenarios"]
+    other = gql(TEXTS, {"l": "fr"}, key_for())["data"]["ltvScenarios"]
+    assert other == en  # any other language: English
+    for ja_s, en_s in zip(ja, en):
+        for ja_text, en_text in zip(_texts(ja_s), _texts(en_s), strict=True):
+            assert JAPANESE.search(ja_text), (ja_s["key"], ja_text)
+            assert set(ENGLISH_WORD.findall(ja_text)) <= KEPT, (ja_s["key"], ja_text)
+            assert en_text and not JAPANESE.search(en_text), (en_s["key"], en_text)
+        assert [p["name"] for p in ja_s["params"]] == [p["name"] for p in en_s["params"]]

@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 
 import type { ApiError } from "../api";
 import { useApp } from "../context";
+import { type Key, MESSAGES } from "../i18n";
 
 export function Card({ title, children, actions, testId }: { title?: ReactNode; children: ReactNode;
   actions?: ReactNode; testId?: string }) {
@@ -34,6 +35,14 @@ export function Empty({ children }: { children?: ReactNode }) {
   return <Box padding={4} data-testid="empty"><Text color="default2">{children ?? t("empty")}</Text></Box>;
 }
 
+/** The error in the reader's language by its code, the fields at fault as the API names them. */
+export function errorText(t: (key: Key) => string, error: ApiError): string {
+  const code = error.code.toLowerCase();
+  const key = (code.startsWith("http_") ? "error_http" : `error_${code}`) as Key;
+  const summary = key in MESSAGES.en ? t(key) : t("error_other");
+  return summary;
+}
+
 export function ErrorBox({ error, onRetry }: { error: ApiError; onRetry?: () => void }) {
   const { t } = useApp();
   if (error.isPermission) {
@@ -48,7 +57,10 @@ export function ErrorBox({ error, onRetry }: { error: ApiError; onRetry?: () => 
   }
   return (
     <Box padding={4} data-testid="error" role="alert" display="flex" gap={3} alignItems="center">
-      <Text color="critical1">{error.message}</Text>
+      <Text color="critical1" title={error.message}>{errorText(t, error)}
+        {/* the fields at fault as the API names them: codes, not prose */}
+        {error.fields.some((f) => f.field) && <> ({t("errorFields")}: <code>{error.fields.map((f) => f.field)
+          .filter(Boolean).join(", ")}</code>)</>}</Text>
       {onRetry && <Button variant="secondary" onClick={onRetry}>{t("retry")}</Button>}
     </Box>
   );

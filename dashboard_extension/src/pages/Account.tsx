@@ -5,7 +5,7 @@ import { CartesianGrid, ReferenceArea, ReferenceLine, ResponsiveContainer, Scatt
 import { Card, Guard, Stat } from "../components/ui";
 import { useApp, useQuery } from "../context";
 import { fmtCompact, fmtDate, fmtMoney, fmtNum, fmtPct } from "../format";
-import { enumLabel } from "../i18n";
+import { enumLabel, valueLabel } from "../i18n";
 
 export const ACCOUNT_FIELDS = `
   id name channel currency keyKind erased
@@ -41,6 +41,16 @@ export interface AccountData {
 export interface Message { scenario: string; kind: string; step: number; status: string; skipReason: string;
   toEmail: string | null; dueAt: string; sentAt: string | null; openedAt: string | null; clickedAt: string | null }
 
+const TITLES = `query Titles($channel: String!, $language: String) {
+  ltvScenarios(channel: $channel) { key title(language: $language) } }`;
+
+/** Scenario key → its title in the reader's language (the key until they arrive). */
+function useScenarioTitles(channel: string): Map<string, string> {
+  const { lang } = useApp();
+  const state = useQuery<{ ltvScenarios: { key: string; title: string }[] }>(TITLES, { channel, language: lang });
+  return new Map(state.data?.ltvScenarios.map((s) => [s.key, s.title]) ?? []);
+}
+
 const day = (iso: string) => new Date(iso.length === 10 ? iso + "T00:00:00Z" : iso).getTime();
 
 export function AccountPage({ id }: { id: string }) {
@@ -59,6 +69,7 @@ export function AccountPage({ id }: { id: string }) {
 export function AccountPanel({ account: a, messages, compact = false }: { account: AccountData; messages: Message[];
   compact?: boolean }) {
   const { t, lang } = useApp();
+  const titles = useScenarioTitles(a.channel);
   const m = a.metrics;
   const points = a.orders.filter((o) => o.countsAsPurchase)
     .map((o) => ({ x: day(o.createdAt), y: o.netAmount.amount, number: o.number }));
@@ -122,7 +133,7 @@ export function AccountPanel({ account: a, messages, compact = false }: { accoun
             <thead><tr><th>{t("name")}</th><th>{t("email")}</th><th>{t("consent")}</th><th>{t("unsubscribed")}</th></tr></thead>
             <tbody>{a.contacts.map((c) => (
               <tr key={c.email}><td>{[c.lastName, c.firstName].filter(Boolean).join(" ")}</td><td>{c.email}</td>
-                <td>{c.marketingConsent}</td><td>{c.unsubscribed ? "✓" : ""}</td></tr>))}</tbody>
+                <td>{valueLabel(lang, "consent_", c.marketingConsent?.toLowerCase())}</td><td>{c.unsubscribed ? "✓" : ""}</td></tr>))}</tbody>
           </table>
         </Card>
       )}
@@ -133,8 +144,9 @@ export function AccountPanel({ account: a, messages, compact = false }: { accoun
               <th>{t("opened")}</th><th>{t("clicked")}</th></tr></thead>
             <tbody>{messages.map((msg, i) => (
               <tr key={i} data-status={msg.status}>
-                <td>{msg.scenario} #{msg.step}</td><td>{msg.kind}</td>
-                <td>{msg.status}{msg.skipReason ? ` (${msg.skipReason})` : ""}</td>
+                <td>{titles.get(msg.scenario) ?? msg.scenario} #{msg.step}</td><td>{valueLabel(lang, "channel_", msg.kind)}</td>
+                <td>{valueLabel(lang, "status_", msg.status)}
+                  {msg.skipReason ? ` (${valueLabel(lang, "skip_", msg.skipReason)})` : ""}</td>
                 <td>{fmtDate(lang, msg.sentAt ?? msg.dueAt)}</td><td>{msg.openedAt ? "✓" : ""}</td>
                 <td>{msg.clickedAt ? "✓" : ""}</td></tr>))}</tbody>
           </table>)}

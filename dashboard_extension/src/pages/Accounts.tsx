@@ -118,7 +118,7 @@ export function Accounts({ route }: { route: Route }) {
                    type="number" name="spendMin" />
             <label className="ltv-field">{t("sortBy")}
               <select value={sort.field} onChange={(e) => set({ sort: e.target.value })} data-testid="sort-field">
-                {SORTS.map((s) => <option key={s} value={s}>{s.toLowerCase().replace(/_/g, " ")}</option>)}
+                {SORTS.map((s) => <option key={s} value={s}>{t(`sort_${s}`)}</option>)}
               </select>
             </label>
             <label className="ltv-field">&nbsp;

@@ -6,7 +6,7 @@ import { notify } from "../bridge";
 import { Card, ErrorBox, Guard, Pager } from "../components/ui";
 import { useApp, useMutation, useQuery } from "../context";
 import { fmtDate, fmtInt, fmtNum } from "../format";
-import type { Key } from "../i18n";
+import { fill, type Key, type Lang, translate } from "../i18n";
 import { navigate, type Route, withQuery } from "../router";
 
 const PAGE = 25;
@@ -73,6 +73,15 @@ export function Alerts({ route }: { route: Route }) {
   );
 }
 
+/** Why it was raised, from its figures in the reader's language (the stored reason is the shop's). */
+export function alertReason(lang: Lang, kind: string, data: Record<string, number | null>): string {
+  const { overdue_ratio: ratio, typical_interval_days: days } = data;
+  if (kind !== "high_intent" && ratio != null && days != null) {
+    return fill(translate(lang, "reasonOverdue"), { ratio: ratio.toFixed(1), days: String(Math.round(days)) });
+  }
+  return kind === "high_intent" ? translate(lang, "reasonActive") : translate(lang, "noReason");
+}
+
 function AlertList({ channel, state, kind, after, calls, onNext, onFirst }: { channel: string; state: string;
   kind: string; after: string | null; calls: boolean; onNext: (c: string) => void; onFirst: () => void }) {
   const { t, lang } = useApp();
@@ -108,7 +117,7 @@ function AlertList({ channel, state, kind, after, calls, onNext, onFirst }: { ch
               <thead><tr>
                 <th className="num">{t("priority")}</th><th>{t("account")}</th>{!calls && <th>{t("kind")}</th>}
                 <th>{t("reason")}</th><th className="num">{t("clv")}</th><th className="num">{t("overdue")}</th>
-                {calls && <th>{t("contacts")}</th>}<th>{t("assignee")}</th><th>{t("created")}</th>
+                {calls && <th>{t("contactEmails")}</th>}<th>{t("assignee")}</th><th>{t("created")}</th>
                 <th className="ltv-noprint" />
               </tr></thead>
               <tbody>
@@ -121,7 +130,7 @@ function AlertList({ channel, state, kind, after, calls, onNext, onFirst }: { ch
                       <td><a href="#" onClick={(e) => { e.preventDefault(); navigate(`accounts/${encodeURIComponent(a.account.id)}`); }}>
                         {a.account.name}</a></td>
                       {!calls && <td>{t(a.kind as Key)}</td>}
-                      <td>{a.reason}</td>
+                      <td title={a.reason}>{alertReason(lang, a.kind, data)}</td>
                       <td className="num">{fmtInt(lang, data.clv)}</td>
                       <td className="num">{fmtNum(lang, data.overdue_ratio, 2)}</td>
                       {calls && <td>{a.account.contacts.map((c) => c.email).join(", ")}</td>}

@@ -5,7 +5,7 @@ import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAx
 import { Card, Guard, Stat } from "../components/ui";
 import { type HeatCell, Heatmap } from "../components/Heatmap";
 import { useApp, useQuery } from "../context";
-import { fmtCompact, fmtInt, fmtMoney, fmtPct, isoDay } from "../format";
+import { fmtCompact, fmtDateTime, fmtInt, fmtMoney, fmtPct, isoDay } from "../format";
 import { enumLabel, ORDER } from "../i18n";
 import { navigate, withQuery } from "../router";
 
@@ -149,7 +149,8 @@ function OverviewBody({ o, since, setSince, t, lang }: { o: NonNullable<Overview
                    onSelect={(c) => { const [r, f] = c.key.split(":"); open({ r, f }); }} />
         </Card>
       </Box>
-      <Text size={1} color="default2" data-testid="computed-at">{o.computedAt ?? ""}</Text>
+      <Text size={1} color="default2" data-testid="computed-at" data-value={o.computedAt ?? ""}>
+        {o.computedAt ? `${t("computedAt")}: ${fmtDateTime(lang, o.computedAt)}` : ""}</Text>
     </>
   );
 }

@@ -5,7 +5,8 @@ import type { ApiError } from "../api";
 import { notify } from "../bridge";
 import { Card, ErrorBox, Guard } from "../components/ui";
 import { useApp, useMutation, useQuery } from "../context";
-import { fmtInt, fmtPct } from "../format";
+import { fmtDateTime, fmtInt, fmtPct } from "../format";
+import { valueLabel } from "../i18n";
 
 const RUNS = `query { ltvRecomputeRuns(first: 10) { id status progress accounts startedAt finishedAt } }`;
 const TRIGGER = `mutation($channel: String) { ltvRecomputeTrigger(channel: $channel) { queued errors { field message code } } }`;
@@ -46,7 +47,7 @@ export function Recompute() {
         {error && <ErrorBox error={error} />}
         {latest && (
           <Box display="flex" flexDirection="column" gap={2} data-testid="recompute-progress" data-status={latest.status}>
-            <Text>#{latest.id} · {latest.status} · {fmtPct(lang, latest.progress, 0)} · {fmtInt(lang, latest.accounts)} {t("accountsN")}</Text>
+            <Text>#{latest.id} · {valueLabel(lang, "run_", latest.status)} · {fmtPct(lang, latest.progress, 0)} · {fmtInt(lang, latest.accounts)} {t("accountsN")}</Text>
             <div className="ltv-progress" role="progressbar" aria-valuemin={0} aria-valuemax={100}
                  aria-valuenow={Math.round(latest.progress * 100)}>
               <div style={{ width: `${Math.round(latest.progress * 100)}%` }} />
@@ -60,10 +61,10 @@ export function Recompute() {
               <thead><tr><th>#</th><th>{t("status")}</th><th className="num">{t("progress")}</th>
                 <th className="num">{t("accountsN")}</th><th>{t("started")}</th><th>{t("finished")}</th></tr></thead>
               <tbody>{d.ltvRecomputeRuns.map((r) => (
-                <tr key={r.id} data-run={r.id}><td>{r.id}</td><td>{r.status}</td>
+                <tr key={r.id} data-run={r.id}><td>{r.id}</td><td>{valueLabel(lang, "run_", r.status)}</td>
                   <td className="num">{fmtPct(lang, r.progress, 0)}</td><td className="num">{fmtInt(lang, r.accounts)}</td>
-                  <td>{new Date(r.startedAt).toLocaleString()}</td>
-                  <td>{r.finishedAt ? new Date(r.finishedAt).toLocaleString() : ""}</td></tr>))}</tbody>
+                  <td>{fmtDateTime(lang, r.startedAt)}</td>
+                  <td>{r.finishedAt ? fmtDateTime(lang, r.finishedAt) : ""}</td></tr>))}</tbody>
             </table>)}
         </Guard>
       </Card>

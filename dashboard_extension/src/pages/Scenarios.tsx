@@ -9,8 +9,9 @@ import { useApp, useMutation, useQuery } from "../context";
 import { fmtCompact, fmtInt, fmtMoney, fmtNum, fmtPct, isoDay } from "../format";
 
 const SCENARIOS = `query Scenarios($channel: String!, $language: String) {
-  ltvScenarios(channel: $channel) { key title(language: $language) description trigger enabled holdoutPercent
-    params { name value default help minimum maximum } }
+  ltvScenarios(channel: $channel) { key title(language: $language) description(language: $language) trigger(language: $language)
+    enabled holdoutPercent params { name label(language: $language) value default help(language: $language)
+    minimum maximum } }
 }`;
 const REPORT = `query Report($channel: String!, $since: Date, $until: Date) {
   ltvScenarioReport(channel: $channel, since: $since, until: $until) { currency since until toolCost
@@ -22,7 +23,7 @@ const UPDATE = `mutation($channel: String!, $scenario: ID!, $input: LtvScenarioI
   ltvScenarioUpdate(channel: $channel, scenario: $scenario, input: $input) {
     scenario { key enabled params { name value } } errors { field message code } } }`;
 
-interface Param { name: string; value: string | null; default: string | null; help: string; minimum: number | null;
+interface Param { name: string; label: string; value: string | null; default: string | null; help: string; minimum: number | null;
   maximum: number | null }
 interface Scenario { key: string; title: string; description: string; trigger: string; enabled: boolean;
   holdoutPercent: number; params: Param[] }
@@ -130,7 +131,7 @@ function ScenarioCard({ scenario: s, channel, onSaved }: { scenario: Scenario; c
       {s.params.length > 0 && (
         <div className="ltv-filters">
           {s.params.map((p) => (
-            <label key={p.name} className="ltv-field" title={p.help}>{p.name}
+            <label key={p.name} className="ltv-field" title={p.help}>{p.label}
               <input value={values[p.name]} data-param={p.name}
                      onChange={(e) => setValues({ ...values, [p.name]: e.target.value })} />
             </label>))}
