@@ -7,18 +7,23 @@ replenishment intervals, the canonical company `key`). Same arguments → same s
 
 The model, per company:
 
-- a pattern (shares of companies): one_off 24 % (exactly one order), steady 21 %,
-  growing 12 %, seasonal 12 %, churning 14 %, new 13 % (first order in the last
-  year), prospect 4 % (registered contacts, never bought). With the repeat buyers
-  who happen to order once (new ones, long rhythms) about a quarter of the
-  buying companies end up with exactly one order, as in real shops;
-- a rhythm `true_interval_days` (log-normal, median 24 days, clipped to 7–120):
+- a pattern (shares of companies): one_off 53 % (exactly one order; first orders
+  twice as frequent at the end as at the start: the shop grows), churning 19 %,
+  new 13 % (first order in the last year), steady 4 %, growing 3 %, seasonal 3 %,
+  prospect 5 % (registered contacts, never bought). As of `end` about 40 % of the
+  buying companies have a second purchase (B2C shops: 15–18 %, seed 003; B2B
+  re-orders supplies), ~15–20 % are loyal, ~20 % dormant, ~40–45 % lost, and ~4 %
+  are active but half a cycle overdue (mostly churning ones): a shop that leaks;
+- a rhythm `true_interval_days` (log-normal, median 30 days, clipped to 7–120):
   orders form a gamma renewal process (shape 2–6, i.e. CV 0.4–0.7) in
   "operational time" whose rate is 1/interval, modulated by the pattern —
   seasonal: peaks in the company's peak months (March / September / December),
   the interval being the average over a year; growing: the rate rises from 45 %
-  to 100 % of 1/interval, so the interval is the rhythm reached at `end`;
-  churning: steady, slowing down over the last 120 days, nothing after `churn_at`;
+  to 100 % of 1/interval, so the interval is the rhythm reached at `end`; new:
+  the rate rises from 35 % to 100 % over the first 180 days (trial orders first);
+  churning: a life of 1.5 + Exp(5) cycles (short lives most common, seed 001's
+  3回目の離脱), 30 % of them stopping 30–120 days before `end`, steady, slowing
+  down over the last 120 days, nothing after `churn_at`;
 - a basket of 2–8 regular SKUs, each bought every k-th order (k ≥ 1 from the
   product's replenishment cycle), so its true replenishment interval is
   k × `true_interval_days`; plus occasional other products (durable equipment
@@ -48,7 +53,10 @@ from .synthetic_data import (
 
 JST = timezone(timedelta(hours=9))  # Japan has no daylight saving time
 PATTERNS = ("one_off", "steady", "growing", "seasonal", "churning", "new", "prospect")
-PATTERN_SHARES = (0.24, 0.21, 0.12, 0.12, 0.14, 0.13, 0.04)
+PATTERN_SHARES = (0.53, 0.04, 0.03, 0.03, 0.19, 0.13, 0.05)
+CHURN_CYCLES = 5.0  # mean cycles a churning company lives beyond its first 1.5
+RECENT_CHURN = 0.3  # share of churning companies that stopped 30–150 days before the end
+MEDIAN_INTERVAL_DAYS = 30.0  # B2B supplies: about monthly
 ORDER_STATUSES = (  # Saleor's OrderStatus values used here
     "unconfirmed", "unfulfilled", "partially_fulfilled", "fulfilled", "canceled", "returned",
     "partially_returned",
@@ -416,7 +424,8 @@ def generate_shop(
     """Generate the shop: orders on the days [end − years, end) (Tokyo dates), sorted by created_at.
 
     Deterministic for the same arguments. Cost is linear in n_companies (3,000
-    companies × 3 years ≈ 65k orders in about 2 s; 100k companies ≈ 2.1M orders).
+    companies × 3 years ≈ 17–20k orders in a few seconds, mostly per-company work; 100k
+    companies ≈ 0.6M orders).
     """
     if n_companies < 1 or years < 1:
         raise ValueError("n_companies and years must be at least 1")
@@ -436,7 +445,7 @@ def _generate(n_companies: int, years: int, seed: int, end: date, channel: str, 
     b = _Builder(rng, end, years, channel, currency)
     names = _company_names(rng, n_companies)
     patterns = rng.choice(len(PATTERNS), size=n_companies, p=PATTERN_SHARES)
-    intervals = np.clip(rng.lognormal(np.log(24.0), 0.6, size=n_companies), 7.0, 120.0)
+    intervals = np.clip(rng.lognormal(np.log(MEDIAN_INTERVAL_DAYS), 0.75, size=n_companies), 7.0, 120.0)
     companies, contacts, pending = [], [], []
     for name, pattern_index, interval in zip(names, patterns, intervals):
         company, company_contacts, orders = _company(b, name, PATTERNS[pattern_index], float(interval))
@@ -458,26 +467,43 @@ def _first_day(rng, pattern: str, n_days: int, interval: float) -> int:
     last_year = max(0, n_days - 365)
     if pattern == "new":
         return int(rng.integers(last_year, n_days))
-    if pattern in ("one_off", "prospect"):
+    if pattern == "one_off":  # the shop grows: twice as many first orders a day at the end as at the start
+        return min(int((np.sqrt(1.0 + 3.0 * rng.random()) - 1.0) * n_days), n_days - 1)
+    if pattern == "prospect":
         return int(rng.integers(0, n_days))
-    if pattern == "churning":
-        return int(rng.integers(0, max(1, n_days - 150 - int(3 * interval))))
     if rng.random() < 0.35:  # customers since the shop opened
         return int(rng.integers(0, min(90, n_days)))
     return int(rng.integers(0, max(1, last_year)))
 
 
+def _churn_days(rng, n_days: int, interval: float) -> tuple[int, int]:
+    """First order day and churn day (≤ n_days − 30) of a churning company.
+
+    Short lives are the most common (many companies leave after their 2nd or 3rd
+    order, seed 001's 3回目の離脱): the life is 1.5 + Exp(mean CHURN_CYCLES) cycles.
+    RECENT_CHURN of them stopped 30–150 days before the end: overdue, not yet lost,
+    the accounts the churn-risk scenario can still win back.
+    """
+    life = max(int((1.5 + rng.exponential(CHURN_CYCLES)) * interval), 30)
+    latest = n_days - 30
+    if rng.random() < RECENT_CHURN:
+        churn = int(rng.integers(max(1, n_days - 120), latest))
+    else:
+        low = min(life, latest - 1) + 1
+        churn = int(rng.integers(low, max(low + 1, n_days - 120)))
+    return max(0, churn - life), churn
+
+
 def _company(b: _Builder, name: _Name, pattern: str, interval: float):
     rng, n_days = b.rng, b.n_days
-    first = _first_day(rng, pattern, n_days, interval)
+    churn = None
+    if pattern == "churning":
+        first, churn = _churn_days(rng, n_days, interval)
+    else:
+        first = _first_day(rng, pattern, n_days, interval)
+    last = n_days - 1 if churn is None else churn - 1
     shape = float(rng.uniform(2.0, 6.0))
     peaks: tuple[int, ...] = ()
-    churn = None
-    last = n_days - 1
-    if pattern == "churning":
-        earliest = min(first + max(int(3 * interval), 60), n_days - 31)  # _first_day leaves room
-        churn = max(int(rng.integers(earliest, n_days - 30)), first + 1)
-        last = min(churn - 1, n_days - 1)
 
     # the basket: regular SKUs bought every k-th order
     size = int(rng.integers(2, 9))
@@ -510,7 +536,7 @@ def _company(b: _Builder, name: _Name, pattern: str, interval: float):
 
     # the rhythm
     if pattern == "one_off":
-        days = _to_weekdays(rng, np.array([first]), b.weekday0, 0, n_days - 1)
+        days = _to_weekdays(rng, np.array([first]), b.weekday0, first, n_days - 1)  # not before signing up
     else:
         rate = np.full(last - first + 1, 1.0 / interval)
         if pattern == "seasonal":
@@ -519,6 +545,8 @@ def _company(b: _Builder, name: _Name, pattern: str, interval: float):
             rate = rate * (lift / lift[: min(365, n_days)].mean())[first : last + 1]  # a year's mean stays 1
         elif pattern == "growing":
             rate = rate * np.linspace(0.45, 1.0, len(rate))
+        elif pattern == "new":  # trial orders first, the whole supply moves over within ~6 months
+            rate = rate * np.minimum(1.0, np.linspace(0.35, 0.35 + 0.65 * len(rate) / 180, len(rate)))
         elif pattern == "churning":  # slowing down before stopping
             slow = np.arange(len(rate)) > len(rate) - 120
             rate[slow] *= np.linspace(1.0, 0.5, int(slow.sum()))
