@@ -88,7 +88,10 @@ def bench_databases():
     db = settings.DATABASES["default"]
     if "postgresql" not in db["ENGINE"]:
         pytest.skip("the benches fill PostgreSQL through COPY")
-    names = {variable: f"{db['NAME']}_bench_{stem}" for variable, stem in (
+    # As pytest-django names the test database (whether or not it is made yet): never a bench's own
+    # default (ltv_bench_api …), which holds a developer's full-size fill.
+    base = db["NAME"] if db["NAME"].startswith("test_") else f"test_{db['NAME']}"
+    names = {variable: f"{base}_bench_{stem}" for variable, stem in (
         ("LTV_BENCH_DATABASE", "recompute"), ("LTV_BENCH_API_DATABASE", "api"),
         ("LTV_BENCH_AUTOMATION_DATABASE", "automation"))}
     yield names
