@@ -94,6 +94,8 @@ def main(argv=None) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     from saleor_ltv_plugin import auth
+    from saleor_ltv_plugin.models import AccountMetrics
+
     raw_key, _ = auth.new_api_key("bench", sorted(auth.ALL_SCOPES))
     client = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {raw_key}")
 

@@ -111,14 +111,15 @@ def scan_figures(rounds: int) -> dict:
             "enrollments": Enrollment.objects.count()}
 
 
-def _sender(port: int, start_at: float, queue) -> None:
+def _sender(port: int, go, queue) -> None:
     import django
 
     django.setup()
     configure(port)
     from saleor_ltv_plugin.automation.outbox import send_due
 
-    time.sleep(max(0.0, start_at - time.time()))
+    queue.put("ready")
+    go.wait()
     queue.put(send_due(budget_seconds=600))
 
 
@@ -144,13 +145,17 @@ def ours(port: int, n: int) -> float:
     due_messages(n)
     connection.close()
     context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    start_at = time.time() + 3.0  # both processes set up Django first, then start together
-    workers = [context.Process(target=_sender, args=(port, start_at, queue)) for _ in range(2)]
+    queue, go = context.Queue(), context.Event()
+    workers = [context.Process(target=_sender, args=(port, go, queue)) for _ in range(2)]
     for w in workers:
         w.start()
+    # Both set up Django first, then start together: a fixed head start timed their start-up
+    # too wherever it took longer (a busy machine).
+    assert [queue.get(timeout=300) for _ in workers] == ["ready", "ready"]
+    started = time.perf_counter()
+    go.set()
     results = [queue.get(timeout=900) for _ in workers]
-    elapsed = time.time() - start_at
+    elapsed = time.perf_counter() - started
     for w in workers:
         w.join()
     sent = OutboxMessage.objects.filter(status="sent").count()

@@ -1,6 +1,6 @@
 """Prediction quality, reported (not asserted): BG/NBD and the rhythm against naive rules.
 
-    python bench/engine_quality.py
+    python bench/engine_quality.py [--companies 3000]
 
 (a) CDNOW 1/10 sample (2,357 customers), calibration through 1997-09-30, 39-week
     holdout 1997-10-01 … 1998-06-30, time in weeks, same-day orders merged into one
@@ -31,6 +31,7 @@ Last line: one JSON object with every figure.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from datetime import date, timedelta
@@ -253,8 +254,11 @@ def _print(report: dict) -> None:
           f"{ro['naive_median_gap_vs_true_sku_interval']}")
 
 
-def main() -> dict:
-    report = {"cdnow": cdnow(), "synthetic_b2b": synthetic()}
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--companies", type=int, default=3000, help="size of the synthetic B2B shop (b)")
+    args = parser.parse_args(argv)
+    report = {"cdnow": cdnow(), "synthetic_b2b": synthetic(companies=args.companies)}
     _print(report)
     print(json.dumps(report))
     return report

@@ -1,15 +1,18 @@
 """Speed next to what a user would otherwise reach for: the `lifetimes` package.
 
-    python bench/lifetimes_speed.py [--venv /tmp/lifetimes-venv]
+    python bench/lifetimes_speed.py [--venv /tmp/lifetimes-venv | --python .venv/bin/python]
 
 On the CDNOW master file (23,570 customers, calibration through 1997-09-30, weeks,
 same-day orders merged), times lifetimes' summary_data_from_transaction_data +
-BetaGeoFitter.fit (in its own venv: lifetimes 0.11.3 needs pandas < 2, so it is
-installed there, never beside the plugin) next to ours (summarize_orders +
-bgnbd_inputs + fit_bgnbd), best of 3 each, and prints the speed-up (target ≥ 10×)
-and both parameter sets. The venv is made with `python3 -m venv` and the pins in
-PINS when it is missing or cannot import lifetimes; if that fails, the output says
-why and reports our time alone. Last line: one JSON object.
+BetaGeoFitter.fit next to ours (summarize_orders + bgnbd_inputs + fit_bgnbd), best
+of 3 each, and prints the speed-up (target ≥ 10×) and both parameter sets. By default
+lifetimes runs in its own venv with the pins of its day (PINS), made with `python3 -m
+venv` when it is missing or cannot import lifetimes; if that fails, the output says
+why and reports our time alone. `--python` names an interpreter that already has it
+(0.11.3 also runs on today's numpy, pandas and scipy: the test extras install it).
+Last line: one JSON object: customers, ours_seconds, our_params, lifetimes_seconds,
+speedup, lifetimes_params, max_param_rel_diff (the last four null or absent without
+lifetimes).
 """
 
 from __future__ import annotations
@@ -62,22 +65,28 @@ PROBE = "import sys, lifetimes, numpy, pandas, scipy; print(sys.version.split()[
         "numpy.__version__, pandas.__version__, scipy.__version__)"
 
 
+def described(python: Path) -> tuple[Path | None, str]:
+    """An interpreter that imports lifetimes, as it is, and a description of it; or None and why not."""
+    probe = subprocess.run([str(python), "-c", PROBE], capture_output=True, text=True)
+    if probe.returncode:
+        return None, f"{python} does not import lifetimes: {probe.stderr.strip()[-300:]}"
+    version, lifetimes, numpy, pandas, scipy = probe.stdout.split()
+    return python, (f"Python {version}: lifetimes {lifetimes}, numpy {numpy}, pandas {pandas}, scipy {scipy}")
+
+
 def ensure_venv(venv: Path) -> tuple[Path | None, str]:
-    """The venv's python and a description of it, or None and why lifetimes is unavailable."""
+    """The venv's python (made with PINS where it cannot import lifetimes), or None and why not."""
     python = venv / "bin" / "python"
-    probe = subprocess.run([str(python), "-c", PROBE], capture_output=True, text=True) if python.exists() else None
-    if probe is None or probe.returncode:
+    found = described(python) if python.exists() else (None, "")
+    if found[0] is None:
         steps = [] if python.exists() else [["python3", "-m", "venv", str(venv)]]
         steps.append([str(python), "-m", "pip", "install", "-q", *PINS])
         for step in steps:
             done = subprocess.run(step, capture_output=True, text=True)
             if done.returncode:
                 return None, f"`{' '.join(step)}` failed: {done.stderr.strip()[-300:]}"
-        probe = subprocess.run([str(python), "-c", PROBE], capture_output=True, text=True)
-        if probe.returncode:
-            return None, f"lifetimes does not import after install: {probe.stderr.strip()[-300:]}"
-    version, lifetimes, numpy, pandas, scipy = probe.stdout.split()
-    return python, (f"Python {version}: lifetimes {lifetimes}, numpy {numpy}, pandas {pandas}, scipy {scipy}")
+        found = described(python)
+    return found
 
 
 def ours(orders) -> tuple[float, dict, int]:
@@ -95,8 +104,10 @@ def ours(orders) -> tuple[float, dict, int]:
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--venv", default="/tmp/lifetimes-venv", help="where lifetimes is (or gets) installed")
+    parser.add_argument("--python", help="an interpreter that already imports lifetimes (no venv is made); "
+                                         "lifetimes 0.11.3 also runs on today's numpy, pandas and scipy")
     args = parser.parse_args(argv)
-    python, environment = ensure_venv(Path(args.venv))
+    python, environment = described(Path(args.python)) if args.python else ensure_venv(Path(args.venv))
     orders = _cdnow.transactions("CDNOW_master.txt")
     orders = orders[orders["created_at"] <= END]
     seconds, params, customers = ours(orders)

@@ -18,8 +18,6 @@ import argparse
 import csv
 import io
 import json
-import os
-import secrets
 import resource
 import sys
 import time
@@ -31,11 +29,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-DB = os.environ.get("LTV_BENCH_DATABASE", "ltv_bench_recompute")
-os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DB}")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saleor_ltv_plugin.standalone.settings")
-os.environ.setdefault("LTV_TIMEZONE", "Asia/Tokyo")
-os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # a bench signs nothing it keeps
+from _standalone import use_database  # noqa: E402
+
+# Imported by bench/api.py and bench/automation.py, this keeps the database they chose.
+DB = use_database("LTV_BENCH_DATABASE", "ltv_bench_recompute")
 CHANNEL = "bench-channel"
 
 

@@ -1,0 +1,124 @@
+"""Every bench/ script runs in CI at a small scale, so none rots (issue 14 #2).
+
+Each runs as a subprocess in this venv's python, the way a person runs it, and must exit 0 with
+one JSON object as its last line holding the figures its docstring names. A script in bench/
+with no entry here (or in the Saleor tier, for the one that needs a real Saleor) fails the suite.
+The benches on PostgreSQL get databases of their own, named after this run's test database.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.conf import settings
+
+from .bench_smoke import ROOT, check, run, scripts
+from .dashboard.conftest import _missing as dashboard_missing
+from .standalone_server import admin_sql
+
+
+@dataclass(frozen=True)
+class Smoke:
+    args: tuple[str, ...]
+    keys: tuple[str, ...]
+    positive: tuple[str, ...] = ()  # finite numbers > 0: ratios, rates, fitted parameters
+    needs: frozenset[str] = field(default_factory=frozenset)  # postgres, chromium, lifetimes
+    agrees: Callable[[dict], bool] | None = None  # a self-check the script reports
+
+
+PYTHON = "{python}"  # replaced by this venv's interpreter
+SMOKE = {
+    "engine.py": Smoke(
+        ("--scale", "0.001"),
+        keys=("orders", "accounts", "seconds.floor", "seconds.bgnbd_fit", "peak_rss_gb", "targets_met",
+              "bgnbd.status", "gamma_gamma.status"),
+        positive=("ratio_to_floor", "descriptive_ratio", "fits_ratio")),
+    "engine_quality.py": Smoke(
+        ("--companies", "300"),
+        keys=("cdnow.calibration_check", "cdnow.bgnbd.mae", "cdnow.naive_average_interval.mae", "cdnow.by_frequency",
+              "synthetic_b2b.interval_vs_truth.all_with_an_interval", "synthetic_b2b.next_purchase_date",
+              "synthetic_b2b.reorder.per_unit", "synthetic_b2b.reorder.per_occasion"),
+        positive=("cdnow.bgnbd.predicted_total", "cdnow.bgnbd.rmse", "cdnow.params"),
+        agrees=lambda r: r["cdnow"]["calibration_check"]["sum_x_ours"] == r["cdnow"]["calibration_check"]["sum_x_published"]),
+    "lifetimes_speed.py": Smoke(
+        ("--python", PYTHON),
+        keys=("customers", "ours_seconds", "our_params", "lifetimes_seconds", "lifetimes_params",
+              "max_param_rel_diff"),
+        positive=("speedup", "our_params", "lifetimes_params"), needs=frozenset({"lifetimes"}),
+        agrees=lambda r: r["max_param_rel_diff"] < 0.01),  # our BG/NBD fit is lifetimes' fit
+    "recompute.py": Smoke(
+        ("--scale", "0.001", "--rounds", "1"),
+        keys=("orders", "accounts_written", "floor_seconds", "recompute_seconds", "stages", "bgnbd"),
+        positive=("ratio",), needs=frozenset({"postgres"})),
+    "api.py": Smoke(
+        ("--accounts", "1000", "--rounds", "3", "--export-rounds", "1"),
+        keys=("accounts", "list_rows", "list_total", "ltvAccounts.p95_ms", "ltvOverview.p95_ms", "export.rows"),
+        positive=("ltvAccounts.ratio_p50", "ltvAccounts.ratio_p95", "ltvOverview.ratio_p50", "ltvOverview.ratio_p95",
+                "export.ratio", "export.rows_per_second"), needs=frozenset({"postgres"})),
+    "automation.py": Smoke(
+        ("--accounts", "500", "--messages", "30", "--rounds", "1"),
+        keys=("accounts", "scan_first_s", "scan_steady_s", "enrolled", "outbox_rows", "messages"),
+        positive=("send_rate_ours", "send_rate_bare", "send_ratio"), needs=frozenset({"postgres"})),
+    "dashboard.py": Smoke(  # the same --accounts as api.py: it reuses that shop
+        ("--accounts", "1000", "--rounds", "1"),
+        keys=("accounts", "overview_drawn_p50_ms", "overview_api_p50_ms", "met"),
+        positive=("ratio_page_to_api_p50",), needs=frozenset({"postgres", "chromium"})),
+}
+# Benches whose smoke run lives in another tier: the file must name the script.
+ELSEWHERE = {"hook_overhead.py": "tests/saleor_tier/test_bench_hook_overhead.py"}
+
+
+def test_every_bench_script_has_a_smoke_run():
+    covered = set(SMOKE) | set(ELSEWHERE)
+    assert not set(scripts()) - covered, (
+        f"bench scripts without a smoke run: {sorted(set(scripts()) - covered)}; add each to SMOKE in {__file__}")
+    assert not covered - set(scripts()), f"smoke entries for scripts that are gone: {sorted(covered - set(scripts()))}"
+    for script, test in ELSEWHERE.items():
+        assert script in (ROOT / test).read_text(), f"{test} does not run bench/{script}"
+
+
+@pytest.fixture(scope="module")
+def bench_databases():
+    """Environment variables naming each bench's database; the databases are dropped afterwards."""
+    db = settings.DATABASES["default"]
+    if "postgresql" not in db["ENGINE"]:
+        pytest.skip("the benches fill PostgreSQL through COPY")
+    # As pytest-django names the test database (whether or not it is made yet): never a bench's own
+    # default (ltv_bench_api …), which holds a developer's full-size fill.
+    base = db["NAME"] if db["NAME"].startswith("test_") else f"test_{db['NAME']}"
+    names = {variable: f"{base}_bench_{stem}" for variable, stem in (
+        ("LTV_BENCH_DATABASE", "recompute"), ("LTV_BENCH_API_DATABASE", "api"),
+        ("LTV_BENCH_AUTOMATION_DATABASE", "automation"))}
+    yield names
+    for name in names.values():
+        admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _missing(need: str) -> str | None:
+    if need == "chromium":
+        return dashboard_missing()
+    if need == "lifetimes":
+        probe = subprocess.run([sys.executable, "-c", "import lifetimes"], capture_output=True)
+        return "lifetimes is not installed in this venv (the test extras have it: pip install -e '.[test]')" \
+            if probe.returncode else None
+    return None
+
+
+@pytest.mark.slow
+@pytest.mark.bench_smoke
+@pytest.mark.parametrize("script", sorted(SMOKE))
+def test_bench_script_runs_small(script, request):
+    smoke = SMOKE[script]
+    for need in sorted(smoke.needs):
+        reason = _missing(need)
+        if reason:
+            pytest.skip(f"bench/{script}: {reason}")
+    env = {**os.environ, **(request.getfixturevalue("bench_databases") if "postgres" in smoke.needs else {})}
+    args = [sys.executable if a == PYTHON else a for a in smoke.args]
+    result = run(sys.executable, script, args, env, timeout=240)
+    check(result, smoke.keys, smoke.positive)
