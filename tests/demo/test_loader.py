@@ -42,7 +42,8 @@ def test_the_demo_command_runs_standalone_on_sqlite(tmp_path):
     env = {**os.environ, "LTV_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "saleor_ltv_plugin.standalone.settings"}
     env.pop("DATABASE_URL", None)
     result = subprocess.run(
-        [sys.executable, "-m", "saleor_ltv_plugin.standalone.cli", "ltv_demo", "--no-serve", "--companies", "60"],
+        [sys.executable, "-m", "saleor_ltv_plugin.standalone.cli", "ltv_demo", "--no-serve", "--companies", "60",
+         "--end", "2026-11-01"],
         env=env, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]

@@ -56,13 +56,18 @@ class Command(BaseCommand):
                                  f"{SERVE_WITHIN_SECONDS} s) and the shop is loaded and scored; non-zero otherwise")
         parser.add_argument("--automation-days", type=int, default=28,
                             help="days of scenarios to play forward after the shop's last day (0: none)")
+        parser.add_argument("--end", type=dt.date.fromisoformat, default=None,
+                            help="the shop's last day of history (default: today in Tokyo minus the "
+                                 "scenario days, so the playback ends today and the figures read as of now)")
 
-    def handle(self, *args, companies, years, seed, addr, no_serve, check=False, automation_days=28, **options):
+    def handle(self, *args, companies, years, seed, addr, no_serve, check=False, automation_days=28, end=None,
+               **options):
         started = time.monotonic()
         if companies < 1 or years < 1 or automation_days < 0:
             raise CommandError("--companies and --years: must be at least 1; --automation-days: not negative")
         host, port = self._address(addr)
         self.automation_days, self.seed = automation_days, seed
+        self.end = end or dt.datetime.now(ZONE).date() - dt.timedelta(days=automation_days)
         settings.LTV_PLUGIN.setdefault("graphiql", True)  # the demo is for exploring; DEBUG stays off
         for name, value in {**DEMO_SENDER, "public_url": f"http://{addr}{PREFIX}/"}.items():
             settings.LTV_PLUGIN.setdefault(name, value)  # so its buyer-mail scenarios can be switched on
@@ -169,9 +174,9 @@ class Command(BaseCommand):
         from ...demo.synthetic import generate_shop
 
         started = time.monotonic()
-        shop = generate_shop(n_companies=companies, years=years, seed=seed)
-        self.stdout.write(f"generated {len(shop.companies)} companies, {len(shop.orders)} orders "
-                          f"in {time.monotonic() - started:.1f} s\n")
+        shop = generate_shop(n_companies=companies, years=years, seed=seed, end=self.end)
+        self.stdout.write(f"generated {len(shop.companies)} companies, {len(shop.orders)} orders up to "
+                          f"{self.end} in {time.monotonic() - started:.1f} s\n")
         started = time.monotonic()
         progress.begin("loading", len(shop.orders), "orders")
         with progress_bar(len(shop.orders), "orders", "loading") as bar:
