@@ -6,7 +6,7 @@ import type { ApiError } from "../api";
 import { notify } from "../bridge";
 import { Card, ErrorBox, Guard } from "../components/ui";
 import { useApp, useMutation, useQuery } from "../context";
-import { fmtCompact, fmtInt, fmtMoney, fmtNum, fmtPct, isoDay } from "../format";
+import { fmtCompact, fmtInt, fmtMoney, fmtNum, fmtPct } from "../format";
 
 const SCENARIOS = `query Scenarios($channel: String!, $language: String) {
   ltvScenarios(channel: $channel) { key title(language: $language) description(language: $language) trigger(language: $language)
@@ -34,17 +34,19 @@ interface Figures { scenario: string; enrolled: number; holdout: number; sent: n
 
 export function Scenarios() {
   const { t, lang, channel } = useApp();
-  const [since, setSince] = useState(() => isoDay(new Date(Date.now() - 30 * 86400e3)));
-  const [until, setUntil] = useState(() => isoDay(new Date()));
+  // Empty until the admin picks dates: the API's own default window ("the last 30 days" in the
+  // shop's time zone) then decides, so this page and the API agree on what the figures cover.
+  const [since, setSince] = useState("");
+  const [until, setUntil] = useState("");
   const list = useQuery<{ ltvScenarios: Scenario[] }>(SCENARIOS, { channel, language: lang }, !channel);
-  const report = useQuery<{ ltvScenarioReport: { currency: string | null; toolCost: number; total: Figures;
-    scenarios: Figures[] } }>(REPORT, { channel, since, until }, !channel);
+  const report = useQuery<{ ltvScenarioReport: { currency: string | null; since: string; until: string; toolCost: number; total: Figures;
+    scenarios: Figures[] } }>(REPORT, { channel, since: since || null, until: until || null }, !channel);
   const titles = new Map(list.data?.ltvScenarios.map((s) => [s.key, s.title]) ?? []);
   return (
     <Box display="flex" flexDirection="column" gap={4} data-testid="page-scenarios">
       <Card title={t("report")} testId="scenario-report" actions={<>
-        <label className="ltv-field">{t("from")}<input type="date" value={since} onChange={(e) => setSince(e.target.value)} /></label>
-        <label className="ltv-field">{t("to")}<input type="date" value={until} onChange={(e) => setUntil(e.target.value)} /></label></>}>
+        <label className="ltv-field">{t("from")}<input type="date" value={since || report.data?.ltvScenarioReport.since || ""} onChange={(e) => setSince(e.target.value)} /></label>
+        <label className="ltv-field">{t("to")}<input type="date" value={until || report.data?.ltvScenarioReport.until || ""} onChange={(e) => setUntil(e.target.value)} /></label></>}>
         <Guard state={report}>
           {({ ltvScenarioReport: r }) => (
             <>
