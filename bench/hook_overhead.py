@@ -55,8 +55,11 @@ def p95(values: list[float]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--checkouts", type=int, default=200, help="per state (default 200)")
+    parser.add_argument("--database-ready", action="store_true",
+                        help="the tier's database is already migrated and populated (skip `migrate`)")
     args = parser.parse_args()
-    saleor_env.prepare_database()
+    if not args.database_ready:
+        saleor_env.prepare_database()
     with saleor_env.running_server("bench-hook-overhead") as url:
         token = storefront.staff_token(url)
         variants = storefront.purchasable_variants(url, 3)

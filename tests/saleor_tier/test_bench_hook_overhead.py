@@ -11,8 +11,8 @@ from ..bench_smoke import check, run
 
 
 def test_hook_overhead_bench_runs_small(saleor_db, staff):
-    env = {**os.environ, "LTV_SALEOR_TIER_DB": saleor_db}
-    result = run(sys.executable, "hook_overhead.py", ["--checkouts", "4"], env, timeout=900)
+    env = {**os.environ, "LTV_SALEOR_TIER_DB": saleor_db}  # the saleor_db fixture has prepared it
+    result = run(sys.executable, "hook_overhead.py", ["--checkouts", "4", "--database-ready"], env, timeout=900)
     check(result, keys=("checkouts_per_state", "active_median_ms", "inactive_median_ms", "target_median_ratio"),
           positive=("active_p95_ms", "inactive_p95_ms", "median_ratio", "p95_ratio"))
     assert result["checkouts_per_state"] == 4
