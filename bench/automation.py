@@ -68,7 +68,8 @@ def add_contacts(n_accounts: int) -> None:
         if not Contact.objects.exists():  # (TRUNCATE … CASCADE here would take the orders with it)
             contacts = pd.DataFrame({"id": ids, "email": [f"buyer{i}@bench.example" for i in ids],
                                      "first_name": "", "last_name": "", "company_name": "", "language_code": "",
-                                     "metadata": "{}", "marketing_consent": "granted", "created_at": stamp,
+                                     "metadata": "{}", "marketing_consent": "granted", "company_confirmed": False,
+                                     "created_at": stamp,
                                      "updated_at": stamp})
             recompute_bench._copy(cursor, "saleor_ltv_plugin_contact", contacts)
             cursor.execute("SELECT setval(pg_get_serial_sequence('saleor_ltv_plugin_contact', 'id'), %s)",
@@ -76,7 +77,7 @@ def add_contacts(n_accounts: int) -> None:
             cursor.execute("VACUUM ANALYZE saleor_ltv_plugin_contact")
         if not AccountContact.objects.exists():
             links = pd.DataFrame({"account_id": ids, "contact_id": ids, "first_seen_at": stamp,
-                                  "last_seen_at": stamp})
+                                  "last_seen_at": stamp, "confirmed_by": ""})
             recompute_bench._copy(cursor, "saleor_ltv_plugin_accountcontact", links)
             cursor.execute("VACUUM ANALYZE saleor_ltv_plugin_accountcontact")
 

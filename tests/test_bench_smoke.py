@@ -70,7 +70,10 @@ SMOKE = {
         positive=("ratio_page_to_api_p50",), needs=frozenset({"postgres", "chromium"})),
 }
 # Benches whose smoke run lives in another tier: the file must name the script.
-ELSEWHERE = {"hook_overhead.py": "tests/saleor_tier/test_bench_hook_overhead.py"}
+ELSEWHERE = {"hook_overhead.py": "tests/saleor_tier/test_bench_hook_overhead.py",
+             # a loop over the kill test, which every suite run runs once (a nested pytest here
+             # would share the outer run's test database)
+             "outbox_kill.py": "tests/automation/test_reliability.py"}
 
 
 def test_every_bench_script_has_a_smoke_run():
