@@ -16,7 +16,9 @@ UPDATE = """mutation($c:[ConfigurationItemInput!]){pluginUpdate(id:"saleor.ltv",
     errors{field message}}}"""
 SENDING = [{"name": "consent_mode", "value": "opt_out"}, {"name": "quiet_hours_start", "value": "0"},
            {"name": "quiet_hours_end", "value": "0"}, {"name": "sender_name", "value": "LTV Tier Shop"},
-           {"name": "sender_postal_address", "value": "1-1 Chiyoda, Tokyo"}]
+           {"name": "sender_postal_address", "value": "1-1 Chiyoda, Tokyo"},
+           # 10 % of accounts fall in the holdout by a hash of their id: this company must not be one
+           {"name": "holdout_percent", "value": "0"}]
 
 
 @pytest.fixture
@@ -51,12 +53,13 @@ def test_an_abandoned_saleor_checkout_is_mailed_through_saleors_tasks(saleor_url
     out = saleor_env.django_admin("shell", "-c", f"""
 from datetime import timedelta
 from django.utils import timezone
-from saleor_ltv_plugin.models import CheckoutFact, OutboxMessage, ScenarioSetting
+from saleor_ltv_plugin.models import CheckoutFact, Enrollment, OutboxMessage, ScenarioSetting
 from saleor_ltv_plugin.tasks import scan_scenarios_task, send_outbox_task
 CheckoutFact.objects.filter(email="{email}").update(last_change=timezone.now() - timedelta(hours=2))
 ScenarioSetting.objects.update_or_create(channel="{storefront.CHANNEL}", scenario="abandoned_checkout",
                                          defaults={{"enabled": True}})
-scan_scenarios_task.apply()
+print("SCAN", scan_scenarios_task.apply().result)
+print("ENROLLED", list(Enrollment.objects.filter(contact__email="{email}").values_list("scenario", "holdout")))
 print("SENT", send_outbox_task.apply(kwargs={{"budget_seconds": 30}}).get())
 print("ROWS", list(OutboxMessage.objects.filter(contact__email="{email}").values_list("step", "status", "last_error")))
 """, EMAIL_URL=f"smtp://127.0.0.1:{port}")
