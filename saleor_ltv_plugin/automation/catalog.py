@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-EMAIL, STAFF_ALERT, STAFF_EMAIL, STAFF_WEBHOOK, CALL_TASK = (
-    "email", "staff_alert", "staff_email", "staff_webhook", "call_task",
-)
+from ..models import DeliveryKind
+
 ORDERED, CHECKOUT_COMPLETED, CHECKOUT_STARTED = "ordered", "checkout_completed", "checkout_started"
-STAFF_KINDS = (STAFF_ALERT, STAFF_EMAIL, STAFF_WEBHOOK, CALL_TASK)
 
 
 @dataclass(frozen=True)
@@ -33,7 +31,7 @@ class Scenario:
     trigger: dict[str, str]
     # Buyer mail steps get their delays from the `delays_hours` parameter (one mail each);
     # staff steps run at the anchor, a call task after `call_after_hours`.
-    staff_steps: tuple[str, ...] = ()
+    staff_steps: tuple[DeliveryKind, ...] = ()
     stop_on: tuple[str, ...] = (ORDERED,)
     params: dict[str, Param] = field(default_factory=dict)
     copy: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -137,7 +135,8 @@ SCENARIOS: dict[str, Scenario] = {s.key: s for s in [
                      "the buyers, and for top accounts a call task when the mails get no order."},
         trigger={"ja": "購買間隔の遅れが猶予係数を超えたとき（離脱リスク）",
                  "en": "overdue beyond the grace factor (AccountMetrics.churn_risk)"},
-        staff_steps=(STAFF_ALERT, STAFF_EMAIL, STAFF_WEBHOOK, CALL_TASK),
+        staff_steps=(DeliveryKind.STAFF_ALERT, DeliveryKind.STAFF_EMAIL, DeliveryKind.STAFF_WEBHOOK,
+                     DeliveryKind.CALL_TASK),
         params={"delays_hours": _delays([0, 168, 336]),
                 "call_after_hours": Param(504, {"ja": "架電までの時間（時間）", "en": "Call after (hours)"},
                                           {"ja": "条件成立からこの時間、注文がなければ架電タスクを作ります。",
@@ -162,7 +161,7 @@ SCENARIOS: dict[str, Scenario] = {s.key: s for s in [
                      "en": "A dormant or high-value account active again (a new checkout, product views): staff alert."},
         trigger={"ja": "休眠・離反・上位顧客の新しいカートまたは商品閲覧",
                  "en": "new checkout or product views by a dormant, lost or top account"},
-        staff_steps=(STAFF_ALERT, STAFF_EMAIL, STAFF_WEBHOOK),
+        staff_steps=(DeliveryKind.STAFF_ALERT, DeliveryKind.STAFF_EMAIL, DeliveryKind.STAFF_WEBHOOK),
         stop_on=(),
         params={"window_hours": Param(24, {"ja": "行動の対象期間（時間）", "en": "Window (hours)"},
                                       {"ja": "この時間内の行動を対象にします。", "en": "Activity within this many hours."},

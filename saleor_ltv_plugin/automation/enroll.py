@@ -10,8 +10,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ..models import Enrollment, OutboxMessage
-from . import catalog
+from ..models import DeliveryKind, Enrollment, OutboxMessage
 from .settings import ScenarioConfig
 
 # A step whose time passed long ago (a scenario switched on over old data) is not sent late.
@@ -82,11 +81,11 @@ def _messages(config: ScenarioConfig, enrollment: Enrollment, candidate: Candida
         keep = [s for s in steps if s[1] > now] + ([past[-1]] if past and now - past[-1][1] <= STALE_AFTER else [])
         for index, due in sorted(keep):
             for contact_id in candidate.contact_ids:
-                yield OutboxMessage(idempotency_key=f"{key}:{index}:{contact_id}", step=index, kind=catalog.EMAIL,
+                yield OutboxMessage(idempotency_key=f"{key}:{index}:{contact_id}", step=index, kind=DeliveryKind.EMAIL,
                                     contact_id=contact_id, due_at=max(due, now), **common)
     for offset, kind in enumerate(scenario.staff_steps):
         due = enrollment.anchor_at
-        if kind == catalog.CALL_TASK:
+        if kind == DeliveryKind.CALL_TASK:
             if enrollment.holdout or not candidate.call_eligible:
                 continue
             due += timedelta(hours=config.params["call_after_hours"])

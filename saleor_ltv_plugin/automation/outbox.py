@@ -1,4 +1,7 @@
-"""Sending the outbox: claim due rows under a lease, re-check them, deliver, record.
+"""Sending the outbox: claim due rows under a lease, ask the send policy, deliver, record.
+
+The outbox knows no medium: each row's `kind` names its delivery channel (channels/registry),
+and the channel's declarations tell the send policy (send_policy.py) what applies to it.
 
 States: pending → sending (claimed under a lease; ``attempts`` is the fencing token) →
 committing (handed over: the message may reach the server from here) → sent (the server
@@ -14,36 +17,22 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-import zoneinfo
 from collections import Counter
 from datetime import datetime, timedelta
 
 from django.conf import settings as django_settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import F
 from django.utils import timezone
 
-from ..addresses import address_problem
-from ..models import (
-    Alert,
-    AlertKind,
-    CheckoutFact,
-    CheckoutState,
-    ConsentState,
-    MessageStatus,
-    OrderFact,
-    OutboxMessage,
-)
-from . import catalog, render
-from . import settings as scenario_settings
-from .channels import DEAD, LOST_LEASE, RETRY, SENT, UNCONFIRMED, Outcome, webhook
-from .channels.chat_text import chat_text
-from .channels.email import sender as email_sender
+from ..models import MessageStatus, OutboxMessage
+from .channels import DEAD, LOST_LEASE, RETRY, SENT, SKIPPED, UNCONFIRMED, Outcome, registry
+from .channels.base import Connections, DeliveryChannel
+from .send_policy import SendPolicy
 
 logger = logging.getLogger(__name__)
 BATCH = 100
 MAX_ATTEMPTS = 8
-ACTIVITY_ANCHORED = ("abandoned_checkout", "browse_abandonment", "registered_no_purchase")
 
 
 def lease() -> timedelta:
@@ -77,7 +66,7 @@ def _mine(message: OutboxMessage, statuses=(MessageStatus.SENDING,)):
 
 
 def _commit_sent(message: OutboxMessage, now: datetime) -> bool:
-    """For channels whose receiver has already accepted when they call it (webhook, alert)."""
+    """For one-phase channels: the receiver has already accepted when they call it (webhook, alert)."""
     return _mine(message).update(status=MessageStatus.SENT, sent_at=now, lease_until=None) == 1
 
 
@@ -108,6 +97,9 @@ def _defer(message: OutboxMessage, until: datetime) -> None:
 def _record(message: OutboxMessage, outcome: Outcome, now: datetime) -> str:
     if outcome.status == LOST_LEASE:
         return LOST_LEASE
+    if outcome.status == SKIPPED:  # the channel declined it before handing anything over
+        _skip(message, outcome.detail, now)
+        return SKIPPED
     if outcome.status == SENT:
         if outcome.committed or _accepted(message, now):
             return SENT
@@ -124,107 +116,26 @@ def _record(message: OutboxMessage, outcome: Outcome, now: datetime) -> str:
     return DEAD if give_up else RETRY
 
 
-class Batch:
-    """Send-time facts for a claimed batch, fetched in a handful of queries."""
-
-    def __init__(self, messages: list[OutboxMessage], now: datetime):
-        self.now = now
-        self.configs = {ch: scenario_settings.load(ch) for ch in {m.channel for m in messages}}
-        accounts = {m.account_id for m in messages if m.account_id}
-        contacts = {m.contact_id for m in messages if m.contact_id}
-        purchases = OrderFact.objects.filter(counts_as_purchase=True)
-        self.last_order_by_account = dict(purchases.filter(account_id__in=accounts).values("account_id")
-                                          .annotate(last=Max("created_at")).values_list("account_id", "last"))
-        self.last_order_by_contact = dict(purchases.filter(contact_id__in=contacts).values("contact_id")
-                                          .annotate(last=Max("created_at")).values_list("contact_id", "last"))
-        self.last_checkout_by_contact = dict(CheckoutFact.objects.filter(contact_id__in=contacts).values("contact_id")
-                                             .annotate(last=Max("created_at")).values_list("contact_id", "last"))
-        tokens = [m.enrollment.context.get("checkout_token") for m in messages]
-        self.completed_checkouts = set(CheckoutFact.objects.filter(
-            token__in=[t for t in tokens if t], state=CheckoutState.COMPLETED).values_list("token", flat=True))
-        # A mail in the committing window may have arrived: it counts against the cap.
-        self.sent_this_week = Counter(dict(
-            OutboxMessage.objects.filter(Q(status=MessageStatus.SENT, sent_at__gte=now - timedelta(days=7))
-                                         | Q(status=MessageStatus.COMMITTING), contact_id__in=contacts,
-                                         kind=catalog.EMAIL)
-            .values("contact_id").annotate(n=Count("id")).values_list("contact_id", "n")))
-
-    def config(self, message: OutboxMessage) -> scenario_settings.ScenarioConfig:
-        return self.configs[message.channel][message.scenario]
-
-    def stop_reason(self, message: OutboxMessage) -> str | None:
-        enrollment, stop_on = message.enrollment, catalog.SCENARIOS[message.scenario].stop_on
-        if enrollment.stopped_at:
-            return enrollment.stop_reason or "stopped"
-        if message.kind in (catalog.STAFF_ALERT, catalog.STAFF_EMAIL, catalog.STAFF_WEBHOOK):
-            return None  # the alert is about the moment it was raised
-        since = enrollment.anchor_at if message.scenario in ACTIVITY_ANCHORED else enrollment.created_at
-        if catalog.ORDERED in stop_on:
-            last = (self.last_order_by_account.get(message.account_id) if message.account_id
-                    else self.last_order_by_contact.get(message.contact_id))
-            if last and last > since:
-                return catalog.ORDERED
-        if catalog.CHECKOUT_COMPLETED in stop_on and enrollment.context.get("checkout_token") in self.completed_checkouts:
-            return catalog.CHECKOUT_COMPLETED
-        if catalog.CHECKOUT_STARTED in stop_on:
-            last = self.last_checkout_by_contact.get(message.contact_id)
-            if last and last > since:
-                return catalog.CHECKOUT_STARTED
-        return None
-
-    def buyer_block(self, message: OutboxMessage) -> str | None:
-        contact, shop = message.contact, self.config(message).shop
-        if contact is None or contact.erased_at or not contact.email:
-            return "no_address"
-        if address_problem(contact.email):  # stored before ingest checked addresses, or by a lax source
-            return "invalid_address"
-        if contact.unsubscribed_at:
-            return "unsubscribed"
-        if contact.marketing_consent == ConsentState.REVOKED or (
-                shop.consent_mode == "opt_in" and contact.marketing_consent != ConsentState.GRANTED):
-            return "no_consent"
-        cap = shop.frequency_cap_per_week
-        if cap and self.sent_this_week[contact.pk] >= cap:
-            return "frequency_cap"
-        return None
-
-    def quiet_until(self, message: OutboxMessage) -> datetime | None:
-        shop = self.config(message).shop
-        start, end = shop.quiet_hours_start, shop.quiet_hours_end
-        if start == end:
-            return None
-        local = self.now.astimezone(zoneinfo.ZoneInfo(shop.timezone))
-        quiet = start <= local.hour < end if start < end else (local.hour >= start or local.hour < end)
-        if not quiet:
-            return None
-        resume = local.replace(hour=end, minute=0, second=0, microsecond=0)
-        if resume <= local:
-            resume += timedelta(days=1)
-        # A wall-clock hour that a DST change skipped normalises forward through UTC.
-        return resume.astimezone(zoneinfo.ZoneInfo("UTC"))
-
-
 class Sender:
-    """Holds channel connections across the batches of one task run."""
+    """Sends claimed rows through their channels; holds the channels' connections across a run."""
 
     def __init__(self):
-        self._email = None
+        self.connections = Connections()
+        self._channels: dict[str, DeliveryChannel] = {}
 
-    def email(self):
-        if self._email is None:
-            self._email = email_sender()
-        return self._email
+    def channel(self, kind: str) -> DeliveryChannel:
+        if kind not in self._channels:
+            self._channels[kind] = registry.get(kind)(self.connections)
+        return self._channels[kind]
 
     def close(self, polite: bool = True) -> None:
-        if self._email is not None:
-            self._email.close(polite)
-            self._email = None
+        self.connections.close(polite)
 
     def process(self, messages: list[OutboxMessage], now: datetime) -> Counter:
-        batch, counts = Batch(messages, now), Counter()
+        policy, counts = SendPolicy(messages, now), Counter()
         for message in messages:
             try:
-                result = self._one(batch, message)
+                result = self._one(policy, message)
             except Exception as exc:  # one message's failure is that message's, not the batch's
                 logger.exception("ltv outbox: message %s failed", message.pk)
                 self.close(polite=False)  # it may have left a connection mid-transaction
@@ -232,68 +143,24 @@ class Sender:
             counts[result] += 1
         return counts
 
-    def _one(self, batch: Batch, message: OutboxMessage) -> str:
-        config, now = batch.config(message), batch.now
-        if not config.enabled:
-            _skip(message, "scenario_disabled", now)
-            return "skipped"
-        reason = batch.stop_reason(message)
-        if reason:
-            _skip(message, reason, now, stop=True)
-            return "skipped"
-        if message.kind == catalog.EMAIL:
-            block = batch.buyer_block(message)
-            if block:
-                _skip(message, block, now)
-                return "skipped"
-            until = batch.quiet_until(message)
-            if until:
-                _defer(message, until)
-                return "deferred"
-            outcome = self.email().send(render.buyer_email(message, config), lambda: _hand_over(message, now))
-            result = _record(message, outcome, now)
-            if result in (SENT, UNCONFIRMED):  # an unconfirmed mail may have arrived: the cap counts it
-                batch.sent_this_week[message.contact_id] += 1
-            return result
-        return self._staff(config, message, now)
-
-    def _staff(self, config, message: OutboxMessage, now: datetime) -> str:
-        shop = config.shop
-        if message.kind in (catalog.STAFF_ALERT, catalog.CALL_TASK):
-            return _record(message, _raise_alert(message, now), now)
-        if message.kind == catalog.STAFF_EMAIL:
-            recipients = [a.strip() for a in shop.staff_alert_emails.split(",") if a.strip()]
-            if not recipients:
-                _skip(message, "not_configured", now)
-                return "skipped"
-            return _record(message, self.email().send(render.staff_email(message, config, recipients),
-                                                      lambda: _hand_over(message, now)), now)
-        if not shop.staff_webhook_url:
-            _skip(message, "not_configured", now)
-            return "skipped"
-        summary = render.staff_summary(message)
-        # Chats show "text" (Teams' cards "title" too): no company name may act as markup there; the
-        # name as stored stays under "account".
-        shown = chat_text(summary["title"], shop.staff_webhook_url)
-        payload = {**summary, "text": shown, "title": shown}
-        return _record(message, webhook.post(shop.staff_webhook_url, shop.staff_webhook_secret, payload,
-                                             message.idempotency_key, lambda: _commit_sent(message, now)), now)
-
-
-def _raise_alert(message: OutboxMessage, now: datetime) -> Outcome:
-    kind = AlertKind.CALL if message.kind == catalog.CALL_TASK else (
-        AlertKind.CHURN_RISK if message.scenario == "churn_risk" else AlertKind.HIGH_INTENT)
-    context = message.enrollment.context
-    rank = context.get("rfm_rank")
-    with transaction.atomic():
-        Alert.objects.get_or_create(source_key=message.idempotency_key, defaults=dict(
-            kind=kind, channel=message.channel, account_id=message.account_id,
-            reason=render.staff_summary(message)["title"], data=context,
-            priority=min(max(int(rank), 1), 5) if rank else 3))
-        if not _commit_sent(message, now):
-            transaction.set_rollback(True)
-            return Outcome(LOST_LEASE)
-    return Outcome(SENT, committed=True)
+    def _one(self, policy: SendPolicy, message: OutboxMessage) -> str:
+        now = policy.now
+        try:
+            channel = self.channel(message.kind)
+        except registry.UnknownChannel as exc:  # its add-on was uninstalled: retrying will not help
+            return _record(message, Outcome(DEAD, str(exc)), now)
+        hold = policy.hold(message, type(channel))
+        if hold and hold.until:
+            _defer(message, hold.until)
+            return "deferred"
+        if hold:
+            _skip(message, hold.reason, now, stop=hold.stop)
+            return SKIPPED
+        commit = (lambda: _hand_over(message, now)) if channel.two_phase else (lambda: _commit_sent(message, now))
+        result = _record(message, channel.send(message, policy.config(message), commit), now)
+        if result in (SENT, UNCONFIRMED):  # an unconfirmed message may have arrived: the cap counts it
+            policy.counted(message, type(channel))
+        return result
 
 
 @contextlib.contextmanager

@@ -20,9 +20,9 @@ from decimal import Decimal
 from django.db.models import Count
 
 from .. import conf
-from ..models import Enrollment, OrderFact, OutboxMessage
+from ..models import DeliveryKind, Enrollment, OrderFact, OutboxMessage
 from ..queries.overview import main_currency
-from .catalog import EMAIL, SCENARIOS
+from .catalog import SCENARIOS
 
 DAYS_PER_MONTH = Decimal("30.4375")
 
@@ -115,7 +115,7 @@ def scenario_report(channel: str, since: dt.date, until: dt.date) -> Report:
     start, end = _bounds(channel, since, until)
     figures = {key: ScenarioFigures(key) for key in SCENARIOS}
 
-    mails = OutboxMessage.objects.filter(channel=channel, kind=EMAIL)
+    mails = OutboxMessage.objects.filter(channel=channel, kind=DeliveryKind.EMAIL)
     for scenario, status, reason, n in (mails.filter(created_at__gte=start, created_at__lt=end)
                                         .exclude(status="sent").values_list("scenario", "status", "skip_reason")
                                         .annotate(n=Count("id"))):

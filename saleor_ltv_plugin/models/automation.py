@@ -65,7 +65,14 @@ class MessageStatus(models.TextChoices):
     DEAD = "dead", "Gave up"
 
 
-class Channel(models.TextChoices):
+class DeliveryKind(models.TextChoices):
+    """How a message reaches its recipient: one delivery channel each (automation/channels/).
+
+    Named "delivery kind", not "channel", because a channel here is a Saleor sales channel.
+    The values are what ``OutboxMessage.kind`` stores; a channel added through the
+    ``saleor_ltv_plugin.channels`` entry point stores its own kind next to these.
+    """
+
     EMAIL = "email", "E-mail to the buyer"
     STAFF_EMAIL = "staff_email", "E-mail to staff"
     STAFF_WEBHOOK = "staff_webhook", "Webhook to staff (Slack, Teams …)"
@@ -79,7 +86,7 @@ class OutboxMessage(models.Model):
     scenario = models.CharField(max_length=32)
     channel = models.CharField(max_length=128)
     step = models.SmallIntegerField()
-    kind = models.CharField(max_length=16, choices=Channel.choices)
+    kind = models.CharField(max_length=16, choices=DeliveryKind.choices)
     account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.CASCADE)
     contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE)
     to_address = models.CharField(max_length=500, blank=True, default="")

@@ -73,6 +73,21 @@ class Contact(models.Model):
     consent_updated_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     registered_at = models.DateTimeField(null=True, blank=True)
+    # What channels other than e-mail need (contact_data.py normalises them on the way in).
+    phone = models.CharField(max_length=16, blank=True, default="", help_text="E.164, e.g. +81312345678.")
+    line_user_id = models.CharField(max_length=64, blank=True, default="", db_index=True,
+                                    help_text="LINE Messaging API user id (U + 32 hex digits).")
+    birthday = models.DateField(null=True, blank=True)
+    # The postal address, with every line a 宛名 label prints.
+    address_postal_code = models.CharField(max_length=16, blank=True, default="", help_text="Japan: 123-4567.")
+    address_country = models.CharField(max_length=2, blank=True, default="", help_text="ISO 3166-1 alpha-2.")
+    address_prefecture = models.CharField(max_length=128, blank=True, default="")
+    address_city = models.CharField(max_length=256, blank=True, default="")
+    address_line1 = models.CharField(max_length=256, blank=True, default="")
+    address_line2 = models.CharField(max_length=256, blank=True, default="")
+    address_company = models.CharField(max_length=256, blank=True, default="")
+    address_department = models.CharField(max_length=256, blank=True, default="")
+    address_person = models.CharField(max_length=256, blank=True, default="")
     erased_at = models.DateTimeField(null=True, blank=True)
     accounts = models.ManyToManyField(Account, through="AccountContact", related_name="contacts")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -94,6 +109,23 @@ class Contact(models.Model):
 
     def __str__(self):
         return self.email or f"user {self.saleor_user_id}"
+
+
+class ContactConsent(models.Model):
+    """A buyer's consent for one medium other than e-mail, with where it came from and when.
+
+    E-mail consent stays on Contact (marketing_consent, unsubscribed_at) as it always was.
+    A LINE follow grants "line", an unfollow revokes it; the latest event wins.
+    """
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consents")
+    medium = models.CharField(max_length=16, help_text="A delivery channel's consent_key: line, sms, postal …")
+    state = models.CharField(max_length=16, choices=ConsentState.choices)
+    source = models.CharField(max_length=32, help_text="line_follow, line_unfollow, saleor_metadata, rest, staff …")
+    updated_at = models.DateTimeField(help_text="When the source says it changed.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["contact", "medium"], name="ltv_contact_consent_unique")]
 
 
 class AccountContact(models.Model):

@@ -1,19 +1,22 @@
-"""Delivery channels behind one shape: `send(payload, commit) -> Outcome`.
+"""Delivery channels: one small module per medium behind one interface (`base.DeliveryChannel`).
 
-`commit` returns False when the row is no longer ours (its lease ran out and another
-worker took it). E-mail calls it at the last moment it can still take the message back
-(the row becomes `committing`) and returns SENT only on the server's acceptance; the
-outbox then marks the row sent. The webhook calls it after the receiver's 2xx, so there
-it marks the row sent itself (`committed=True`).
+Like django-anymail's backends (a base class, one short file per provider), each channel
+declares what it needs and sends one outbox row; `registry` finds it by its delivery kind.
+`send(message, config, commit) -> Outcome`: `commit` returns False when the row is no longer
+ours (its lease ran out and another worker took it). A two-phase channel (SMTP) calls it at
+the last moment it can still take the message back (the row becomes `committing`) and returns
+SENT only on the receiver's acceptance; the outbox then marks the row sent. A one-phase
+channel (webhook, alert) calls it after the receiver accepted, and it marks the row sent
+itself (`committed=True`).
 """
 
 from dataclasses import dataclass
 
-SENT, RETRY, DEAD, LOST_LEASE, UNCONFIRMED = "sent", "retry", "dead", "lost_lease", "unconfirmed"
+SENT, RETRY, DEAD, LOST_LEASE, UNCONFIRMED, SKIPPED = "sent", "retry", "dead", "lost_lease", "unconfirmed", "skipped"
 
 
 @dataclass(frozen=True)
 class Outcome:
     status: str
-    detail: str = ""
-    committed: bool = False  # the row was already marked sent (webhook `commit`, staff alert)
+    detail: str = ""  # for SKIPPED: the skip reason (at most 32 characters), e.g. "not_configured"
+    committed: bool = False  # the row was already marked sent (one-phase `commit`, staff alert)

@@ -1,0 +1,77 @@
+"""The interface every delivery channel implements, and what it declares about itself.
+
+The outbox knows nothing about any medium: it reads these declarations (through the send
+policy) and calls `send`. A new medium is one module with one subclass, registered by its
+kind (`registry.register`, or the `saleor_ltv_plugin.channels` entry-point group).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, ClassVar
+
+from . import Outcome
+
+if TYPE_CHECKING:
+    from ...models import OutboxMessage
+    from ..settings import ScenarioConfig
+
+# What a channel cannot send without, read from the row's contact (send_policy checks them).
+EMAIL, PHONE, LINE_ID, POSTAL_ADDRESS = "email", "phone", "line_id", "postal_address"
+CONTACT_NEEDS = (EMAIL, PHONE, LINE_ID, POSTAL_ADDRESS)
+
+
+@dataclass(frozen=True)
+class SendLimits:
+    """Which of the shop's send limits apply to a channel's messages."""
+
+    weekly_cap: bool = True  # counts toward, and is held back by, the per-contact weekly cap
+    quiet_hours: bool = True  # waits out the shop's quiet hours
+    per_second: float | None = None  # the provider's rate limit, when it has one (None: none known)
+
+
+BUYER_LIMITS = SendLimits()
+STAFF_LIMITS = SendLimits(weekly_cap=False, quiet_hours=False)
+
+
+class Connections:
+    """Connections shared by the channels of one send run (the SMTP one serves buyer and staff mail)."""
+
+    def __init__(self):
+        self._open: dict[str, object] = {}
+
+    def get(self, name: str, factory: Callable[[], object]):
+        if name not in self._open:
+            self._open[name] = factory()
+        return self._open[name]
+
+    def close(self, polite: bool = True) -> None:
+        for connection in self._open.values():
+            connection.close(polite)
+        self._open.clear()
+
+
+class DeliveryChannel:
+    """One medium. Subclasses set the class attributes and implement `send`.
+
+    `kind` is the value `OutboxMessage.kind` stores (at most 16 characters). `needs` lists
+    the contact data without which a message is skipped (empty: it goes to staff). `consent_key`
+    names the consent a buyer must have given for this medium (None: none asked, as for staff).
+    `two_phase`: the channel can take a message back until it calls `commit` (SMTP's final
+    dot); False: `commit` comes after the receiver accepted, and marks the row sent.
+    `rechecks_stop_conditions`: False for staff notices, which are about the moment they were
+    raised, not about whether the buyer ordered since.
+    """
+
+    kind: ClassVar[str]
+    needs: ClassVar[tuple[str, ...]] = ()
+    consent_key: ClassVar[str | None] = None
+    limits: ClassVar[SendLimits] = BUYER_LIMITS
+    two_phase: ClassVar[bool] = False
+    rechecks_stop_conditions: ClassVar[bool] = True
+
+    def __init__(self, connections: Connections):
+        self.connections = connections
+
+    def send(self, message: "OutboxMessage", config: "ScenarioConfig", commit: Callable[[], bool]) -> Outcome:
+        raise NotImplementedError

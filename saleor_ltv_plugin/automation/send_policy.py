@@ -1,0 +1,169 @@
+"""Send-time policy: whether a due message goes now, waits, or is dropped — for any channel.
+
+Checked when a message is due, not when it was planned: the scenario may have been switched
+off, the buyer may have ordered, withdrawn consent or hit the weekly cap since. The channel
+only declares what applies to it (`needs`, `consent_key`, `limits`, `rechecks_stop_conditions`);
+the rules live here, once.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Max, Q
+
+from ..addresses import address_problem
+from ..models import CheckoutFact, CheckoutState, ConsentState, ContactConsent, MessageStatus, OrderFact, OutboxMessage
+from . import catalog
+from . import settings as scenario_settings
+from .channels import base, registry
+
+ACTIVITY_ANCHORED = ("abandoned_checkout", "browse_abandonment", "registered_no_purchase")
+EMAIL_CONSENT = "email"  # kept on Contact itself (marketing_consent, unsubscribed_at), as before channels
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Not now: `skip` (with the reason; `stop` ends the enrollment too) or wait until `until`."""
+
+    reason: str = ""
+    stop: bool = False
+    until: datetime | None = None
+
+
+def _has(contact, need: str) -> bool:
+    if need == base.EMAIL:
+        return bool(contact.email)
+    if need == base.PHONE:
+        return bool(contact.phone)
+    if need == base.LINE_ID:
+        return bool(contact.line_user_id)
+    if need == base.POSTAL_ADDRESS:
+        return bool(contact.address_postal_code and contact.address_line1)
+    raise ValueError(f"unknown contact need {need!r}")
+
+
+def _cap_kinds() -> list[str]:
+    return [kind for kind in registry.kinds() if registry.get(kind).limits.weekly_cap]
+
+
+class SendPolicy:
+    """The facts the rules need for one claimed batch, fetched in a handful of queries."""
+
+    def __init__(self, messages: list[OutboxMessage], now: datetime):
+        self.now = now
+        self.configs = {ch: scenario_settings.load(ch) for ch in {m.channel for m in messages}}
+        accounts = {m.account_id for m in messages if m.account_id}
+        contacts = {m.contact_id for m in messages if m.contact_id}
+        purchases = OrderFact.objects.filter(counts_as_purchase=True)
+        self.last_order_by_account = dict(purchases.filter(account_id__in=accounts).values("account_id")
+                                          .annotate(last=Max("created_at")).values_list("account_id", "last"))
+        self.last_order_by_contact = dict(purchases.filter(contact_id__in=contacts).values("contact_id")
+                                          .annotate(last=Max("created_at")).values_list("contact_id", "last"))
+        self.last_checkout_by_contact = dict(CheckoutFact.objects.filter(contact_id__in=contacts).values("contact_id")
+                                             .annotate(last=Max("created_at")).values_list("contact_id", "last"))
+        tokens = [m.enrollment.context.get("checkout_token") for m in messages]
+        self.completed_checkouts = set(CheckoutFact.objects.filter(
+            token__in=[t for t in tokens if t], state=CheckoutState.COMPLETED).values_list("token", flat=True))
+        # A message in the committing window may have arrived: it counts against the cap.
+        self.sent_this_week = Counter(dict(
+            OutboxMessage.objects.filter(Q(status=MessageStatus.SENT, sent_at__gte=now - timedelta(days=7))
+                                         | Q(status=MessageStatus.COMMITTING), contact_id__in=contacts,
+                                         kind__in=_cap_kinds())
+            .values("contact_id").annotate(n=Count("id")).values_list("contact_id", "n")))
+        self.consents: dict[int, dict[str, str]] = defaultdict(dict)
+        for contact_id, medium, state in ContactConsent.objects.filter(contact_id__in=contacts).values_list(
+                "contact_id", "medium", "state"):
+            self.consents[contact_id][medium] = state
+
+    def config(self, message: OutboxMessage) -> scenario_settings.ScenarioConfig:
+        return self.configs[message.channel][message.scenario]
+
+    def hold(self, message: OutboxMessage, channel: type[base.DeliveryChannel]) -> Hold | None:
+        """None: send it now."""
+        if not self.config(message).enabled:
+            return Hold("scenario_disabled")
+        reason = self.stop_reason(message, channel)
+        if reason:
+            return Hold(reason, stop=True)
+        if channel.needs or channel.consent_key:
+            reason = self.recipient_block(message, channel)
+            if reason:
+                return Hold(reason)
+        if channel.limits.quiet_hours:
+            until = self.quiet_until(message)
+            if until:
+                return Hold(until=until)
+        return None
+
+    def counted(self, message: OutboxMessage, channel: type[base.DeliveryChannel]) -> None:
+        """A message that went (or may have: unconfirmed) counts toward the cap from now on."""
+        if channel.limits.weekly_cap and message.contact_id:
+            self.sent_this_week[message.contact_id] += 1
+
+    def stop_reason(self, message: OutboxMessage, channel: type[base.DeliveryChannel]) -> str | None:
+        enrollment, stop_on = message.enrollment, catalog.SCENARIOS[message.scenario].stop_on
+        if enrollment.stopped_at:
+            return enrollment.stop_reason or "stopped"
+        if not channel.rechecks_stop_conditions:
+            return None
+        since = enrollment.anchor_at if message.scenario in ACTIVITY_ANCHORED else enrollment.created_at
+        if catalog.ORDERED in stop_on:
+            last = (self.last_order_by_account.get(message.account_id) if message.account_id
+                    else self.last_order_by_contact.get(message.contact_id))
+            if last and last > since:
+                return catalog.ORDERED
+        if catalog.CHECKOUT_COMPLETED in stop_on and enrollment.context.get("checkout_token") in self.completed_checkouts:
+            return catalog.CHECKOUT_COMPLETED
+        if catalog.CHECKOUT_STARTED in stop_on:
+            last = self.last_checkout_by_contact.get(message.contact_id)
+            if last and last > since:
+                return catalog.CHECKOUT_STARTED
+        return None
+
+    def recipient_block(self, message: OutboxMessage, channel: type[base.DeliveryChannel]) -> str | None:
+        contact, shop = message.contact, self.config(message).shop
+        if contact is None or contact.erased_at:
+            return "no_address"
+        for need in channel.needs:
+            if not _has(contact, need):
+                return "no_address" if need == base.EMAIL else f"no_{need}"
+        if base.EMAIL in channel.needs and address_problem(contact.email):  # stored before ingest checked
+            return "invalid_address"
+        if channel.consent_key:
+            reason = self.consent_block(contact, channel.consent_key, shop.consent_mode)
+            if reason:
+                return reason
+        cap = shop.frequency_cap_per_week
+        if channel.limits.weekly_cap and cap and self.sent_this_week[contact.pk] >= cap:
+            return "frequency_cap"
+        return None
+
+    def consent_block(self, contact, key: str, consent_mode: str) -> str | None:
+        if key == EMAIL_CONSENT:
+            if contact.unsubscribed_at:
+                return "unsubscribed"
+            state = contact.marketing_consent
+        else:
+            state = self.consents[contact.pk].get(key, ConsentState.UNKNOWN)
+        if state == ConsentState.REVOKED or (consent_mode == "opt_in" and state != ConsentState.GRANTED):
+            return "no_consent"
+        return None
+
+    def quiet_until(self, message: OutboxMessage) -> datetime | None:
+        shop = self.config(message).shop
+        start, end = shop.quiet_hours_start, shop.quiet_hours_end
+        if start == end:
+            return None
+        local = self.now.astimezone(zoneinfo.ZoneInfo(shop.timezone))
+        quiet = start <= local.hour < end if start < end else (local.hour >= start or local.hour < end)
+        if not quiet:
+            return None
+        resume = local.replace(hour=end, minute=0, second=0, microsecond=0)
+        if resume <= local:
+            resume += timedelta(days=1)
+        # A wall-clock hour that a DST change skipped normalises forward through UTC.
+        return resume.astimezone(zoneinfo.ZoneInfo("UTC"))
