@@ -56,6 +56,10 @@ class ChannelSettings:
     shop_url: str = ""
     consent_mode: str = "opt_in"
     consent_metadata_key: str = "marketing_consent"
+    # contact data Saleor has no field for, read from the user's metadata
+    line_user_id_metadata_key: str = "ltv_line_user_id"
+    birthday_metadata_key: str = "birthday"
+    department_metadata_key: str = "department"
     default_language: str = "ja"
     quiet_hours_start: int = 21
     quiet_hours_end: int = 8
@@ -105,6 +109,12 @@ FIELD_HELP = {
     "'opt_out' (mail unless they revoked it).",
     "consent_metadata_key": "Saleor user metadata key holding the buyer's marketing consent (true/false, "
     "granted/revoked); Saleor has no consent field, the storefront sets this one at sign-up.",
+    "line_user_id_metadata_key": "Saleor user *private* metadata key holding the buyer's LINE user id (written "
+    "by your LINE login integration or staff; a buyer cannot set it). / LINEユーザーIDを保持する非公開メタデータのキー。",
+    "birthday_metadata_key": "Saleor user metadata key holding the buyer's birthday (1980-04-01). "
+    "/ 誕生日（例：1980-04-01）を保持するユーザーメタデータのキー。",
+    "department_metadata_key": "Saleor address or user metadata key holding the buyer's department, printed on "
+    "postal DM labels (Saleor's address has no department field). / 宛名ラベルの部署名を保持するメタデータのキー。",
     "default_language": "Language of buyer mail when the buyer's own is unknown or not offered: ja or en.",
     "quiet_hours_start": "Buyer mail is not sent from this hour (0-23, shop time zone) …",
     "quiet_hours_end": "… until this hour; due mail waits. Equal start and end: no quiet hours.",

@@ -55,6 +55,9 @@ _LABELS = {
     "consent_mode": "Marketing consent mode",
     "default_language": "Default mail language",
     "consent_metadata_key": "Consent metadata key",
+    "line_user_id_metadata_key": "LINE user id private metadata key",
+    "birthday_metadata_key": "Birthday metadata key",
+    "department_metadata_key": "Department metadata key",
     "quiet_hours_start": "Quiet hours start (hour)",
     "quiet_hours_end": "Quiet hours end (hour)",
     "frequency_cap_per_week": "Mails per buyer per week (cap)",
@@ -189,6 +192,24 @@ class LTVPlugin(BasePlugin):
         # The 'metadata' account key rule reads the user's metadata.
         self._record("customer_metadata_updated", user_ref(customer.pk))
         return previous_value
+
+    def address_created(self, address, previous_value, *args, **kwargs):
+        self._address_event("address_created", address)
+        return previous_value
+
+    def address_updated(self, address, previous_value, *args, **kwargs):
+        self._address_event("address_updated", address)
+        return previous_value
+
+    def _address_event(self, kind: str, address) -> None:
+        # A user's address book changed (phone, postal address): re-read the users it belongs to.
+        try:
+            user_ids = list(address.user_addresses.values_list("pk", flat=True))
+        except Exception:  # noqa: BLE001
+            logger.exception("ltv: could not read the users of address %s", getattr(address, "pk", "?"))
+            return
+        for user_id in user_ids:
+            self._record(kind, user_ref(user_id))
 
     def customer_deleted(self, customer, previous_value, *args, **kwargs):
         self._erasure("customer_deleted", customer)

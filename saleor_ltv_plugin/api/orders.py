@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from .. import db
 from ..auth import Scope
-from ..ingest.facts import CustomerRef, OrderData, OrderLineData
+from ..ingest.facts import CustomerRef, OrderData, OrderLineData, PostalAddress
 from ..ingest.orders import OrderCounts, store_orders
 from . import csv_import_log
 from .body import ORDERS_BODY_LIMIT, body_limit, declared_limit
@@ -47,7 +47,9 @@ def to_order_data(order: OrderIn, source: str = "rest") -> OrderData:
         total_net=order.total_net if order.total_net is not None else order.total_gross,
         refunded_amount=order.refunded_amount,
         customer=CustomerRef(user_id=c.user_id, email=c.email.strip().lower(), first_name=c.first_name,
-                             last_name=c.last_name, company_name=c.company_name, language_code=c.language_code),
+                             last_name=c.last_name, company_name=c.company_name, language_code=c.language_code,
+                             phone=c.phone, line_user_id=c.line_user_id, birthday=c.birthday,
+                             address=PostalAddress(**c.address.model_dump()) if c.address else None),
         lines=lines, source_updated_at=order.source_updated_at or order.created_at,
     )
 

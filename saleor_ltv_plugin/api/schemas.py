@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from .. import contact_data
 from ..addresses import address_problem
 from ..engine.cpm import CELLS
 from ..engine.lifecycle import STAGES
@@ -72,6 +73,41 @@ class Input(Schema):
         return value
 
 
+def _contact_value(normalise):
+    """contact_data's normaliser as a validator: its reason becomes the field's error."""
+    def check(value):
+        try:
+            return normalise(value)
+        except contact_data.ContactDataError as exc:
+            raise ValueError(str(exc)) from None
+    return AfterValidator(check)
+
+
+Line = Annotated[str, Field(max_length=256)]
+
+
+class AddressIn(Input):
+    """A postal address with the lines a Japanese 宛名 label prints."""
+
+    country: Annotated[str, Field(pattern=r"^([A-Z]{2})?$")] = Field("JP", description="ISO 3166-1 alpha-2.")
+    postal_code: Annotated[str, Field(max_length=20)] = Field("", description="Japan: 100-0001 or 1000001 (〒 allowed).")
+    prefecture: Annotated[str, Field(max_length=128)] = Field("", description="都道府県 (Saleor's country_area).")
+    city: Line = ""
+    line1: Line = Field("", description="Street, block and number (番地).")
+    line2: Line = Field("", description="Building, floor, room.")
+    company: Line = ""
+    department: Line = Field("", description="部署")
+    person: Line = Field("", description="The addressee as the label prints it (姓 名).")
+
+    @field_validator("postal_code")
+    @classmethod
+    def _normalised_code(cls, value: str, info: ValidationInfo) -> str:  # country is validated first
+        try:
+            return contact_data.normalise_postal_code(value, info.data.get("country") or "JP")
+        except contact_data.ContactDataError as exc:
+            raise ValueError(str(exc)) from None
+
+
 class CustomerIn(Input):
     user_id: Optional[Annotated[str, Field(max_length=64)]] = Field(None, description="Saleor User id, if any.")
     email: Annotated[str, Field(max_length=254)] = ""
@@ -79,6 +115,12 @@ class CustomerIn(Input):
     last_name: Annotated[str, Field(max_length=256)] = ""
     company_name: Annotated[str, Field(max_length=256)] = Field("", description="The B2B account key by default.")
     language_code: Annotated[str, Field(max_length=35)] = ""
+    phone: Annotated[str, Field(max_length=40), _contact_value(contact_data.normalise_phone)] = Field(
+        "", description="Stored as E.164; Japanese forms such as 03-1234-5678 or ０９０－１２３４－５６７８ are read.")
+    address: Optional[AddressIn] = None
+    line_user_id: Annotated[str, Field(max_length=64), _contact_value(contact_data.normalise_line_user_id)] = Field(
+        "", description="LINE Messaging API user id (U + 32 hex digits).")
+    birthday: Optional[Annotated[dt.date, _contact_value(contact_data.parse_birthday)]] = None
 
     @field_validator("email")
     @classmethod

@@ -7,12 +7,30 @@ payload. Amounts are Decimal in the order's currency; datetimes are aware.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 # Saleor's OrderStatus values that never count as a purchase.
 NON_PURCHASE_STATUSES = frozenset({"draft", "unconfirmed", "canceled", "cancelled", "expired"})
+
+
+@dataclass(frozen=True)
+class PostalAddress:
+    """Where a letter goes: every line a Japanese 宛名 label prints (contact_data normalised the code)."""
+
+    postal_code: str = ""
+    country: str = ""
+    prefecture: str = ""
+    city: str = ""
+    line1: str = ""
+    line2: str = ""
+    company: str = ""
+    department: str = ""
+    person: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.postal_code or self.line1)
 
 
 @dataclass(frozen=True)
@@ -28,6 +46,10 @@ class CustomerRef:
     metadata: dict[str, str] = field(default_factory=dict)
     # From Saleor's private metadata (staff-written); None: the source does not say.
     company_confirmed: bool | None = None
+    phone: str = ""  # E.164
+    address: PostalAddress | None = None
+    line_user_id: str = ""
+    birthday: date | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +126,6 @@ def to_jsonable(value: Any) -> Any:
         return [to_jsonable(v) for v in value]
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, datetime):
+    if isinstance(value, (datetime, date)):
         return value.isoformat()
     return value

@@ -8,6 +8,7 @@ anonymously instead of re-creating the person.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import fields as dataclass_fields
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -24,9 +25,38 @@ from ..models import (
     OrderFact,
 )
 from .account_keys import normalise_email
-from .facts import CustomerData, CustomerRef
+from .facts import CustomerData, CustomerRef, PostalAddress
 
 PROFILE_FIELDS = ("first_name", "last_name", "company_name", "language_code")
+ADDRESS_PARTS = tuple(part.name for part in dataclass_fields(PostalAddress))
+ADDRESS_FIELDS = tuple(f"address_{part}" for part in ADDRESS_PARTS)  # Contact's columns
+# What the other delivery channels need; an order fills them in where the contact has none,
+# the user's own profile (a customer event) replaces them.
+REACH_FIELDS = ("phone", "line_user_id", "birthday", *ADDRESS_FIELDS)
+
+
+def reach_values(ref: CustomerRef) -> dict:
+    """The ref's phone, LINE id, birthday and address as Contact columns; what it does not say is left out.
+
+    The address moves as one unit, so a contact never holds lines of two different addresses."""
+    values = {name: getattr(ref, name) for name in ("phone", "line_user_id", "birthday") if getattr(ref, name)}
+    if ref.address:
+        values.update({f"address_{part}": getattr(ref.address, part) for part in ADDRESS_PARTS})
+    return values
+
+
+def _fill_reach(contact: Contact, ref: CustomerRef, replace: bool) -> bool:
+    values = reach_values(ref)
+    if not replace:
+        if contact.address_postal_code or contact.address_line1:
+            values = {k: v for k, v in values.items() if not k.startswith("address_")}
+        values = {k: v for k, v in values.items() if k.startswith("address_") or not getattr(contact, k)}
+    dirty = False
+    for name, value in values.items():
+        if getattr(contact, name) != value:
+            setattr(contact, name, value)
+            dirty = True
+    return dirty
 
 
 def identity_hash(kind: str, value: str) -> str:
@@ -80,6 +110,7 @@ def _new_contact(ref: CustomerRef) -> Contact:
         language_code=ref.language_code[:35],
         metadata=dict(ref.metadata),
         company_confirmed=bool(ref.company_confirmed),
+        **reach_values(ref),
     )
 
 
@@ -114,11 +145,14 @@ def upsert_contacts(refs: Iterable[CustomerRef]) -> dict[tuple[str | None, str],
             contact.metadata, dirty = dict(ref.metadata), True
         if ref.company_confirmed is not None and ref.company_confirmed != contact.company_confirmed:
             contact.company_confirmed, dirty = ref.company_confirmed, True
+        if _fill_reach(contact, ref, replace=False):
+            dirty = True
         if dirty:
             changed.append(contact)
     if changed:
         changed.sort(key=lambda contact: contact.pk)  # lock order
-        Contact.objects.bulk_update(changed, ["email", "metadata", "company_confirmed", *PROFILE_FIELDS])
+        Contact.objects.bulk_update(changed, ["email", "metadata", "company_confirmed", *PROFILE_FIELDS,
+                                              *REACH_FIELDS])
     return found
 
 
@@ -158,7 +192,8 @@ def upsert_customers(batch: Sequence[CustomerData]) -> dict[tuple[str | None, st
         contact = contacts.get(contact_lookup(data.customer))
         if contact is not None and _apply_profile(contact, data):
             changed[contact.pk] = contact
-    fields = ["email", "metadata", "company_confirmed", "registered_at", "marketing_consent", "consent_updated_at", *PROFILE_FIELDS]
+    fields = ["email", "metadata", "company_confirmed", "registered_at", "marketing_consent", "consent_updated_at",
+              *PROFILE_FIELDS, *REACH_FIELDS]
     try:
         with transaction.atomic():
             Contact.objects.bulk_update(list(changed.values()), fields, batch_size=500)
@@ -177,7 +212,7 @@ def upsert_customers(batch: Sequence[CustomerData]) -> dict[tuple[str | None, st
 def _apply_profile(contact: Contact, data: CustomerData) -> bool:
     ref = data.customer
     before = (contact.email, contact.metadata, contact.company_confirmed, contact.registered_at, contact.marketing_consent,
-              *(getattr(contact, name) for name in PROFILE_FIELDS))
+              *(getattr(contact, name) for name in (*PROFILE_FIELDS, *REACH_FIELDS)))
     contact.email = normalise_email(ref.email) or contact.email
     for name in PROFILE_FIELDS:
         if getattr(ref, name):
@@ -192,8 +227,9 @@ def _apply_profile(contact: Contact, data: CustomerData) -> bool:
         if contact.marketing_consent != state:
             contact.marketing_consent = state
             contact.consent_updated_at = timezone.now()
+    _fill_reach(contact, ref, replace=True)
     after = (contact.email, contact.metadata, contact.company_confirmed, contact.registered_at, contact.marketing_consent,
-             *(getattr(contact, name) for name in PROFILE_FIELDS))
+             *(getattr(contact, name) for name in (*PROFILE_FIELDS, *REACH_FIELDS)))
     return before != after
 
 

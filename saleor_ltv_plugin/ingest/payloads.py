@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from .facts import CheckoutData, CustomerData, CustomerRef, OrderData, OrderLineData, to_jsonable
+from .facts import CheckoutData, CustomerData, CustomerRef, OrderData, OrderLineData, PostalAddress, to_jsonable
 
 
 def _dt(value: Any) -> datetime | None:
@@ -24,6 +24,10 @@ def customer_from_json(data: dict) -> CustomerRef:
         company_name=data.get("company_name") or "",
         language_code=data.get("language_code") or "",
         metadata=dict(data.get("metadata") or {}),
+        phone=data.get("phone") or "",
+        address=PostalAddress(**data["address"]) if data.get("address") else None,
+        line_user_id=data.get("line_user_id") or "",
+        birthday=date.fromisoformat(data["birthday"]) if data.get("birthday") else None,
     )
 
 

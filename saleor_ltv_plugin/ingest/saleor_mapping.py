@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .. import conf
+from .. import conf, contact_data
 from ..models import InboundEvent, OrderFact, Source
 from . import checkouts, identity, inbox, orders, rekey
-from .facts import CheckoutData, CustomerData, CustomerRef, OrderData, OrderLineData
+from .facts import CheckoutData, CustomerData, CustomerRef, OrderData, OrderLineData, PostalAddress
 
 DELETION_KINDS = frozenset({"customer_deleted", "account_deleted"})
 
@@ -30,6 +30,9 @@ def user_ref(user_id) -> str:
 
 
 def _address_customer(address, user, email: str, language_code: str) -> CustomerRef:
+    settings = conf.get_settings().base
+    metadata = dict(user.metadata or {}) if user is not None else {}
+    private = dict(user.private_metadata or {}) if user is not None else {}
     return CustomerRef(
         user_id=str(user.pk) if user is not None else None,
         email=email or (user.email if user is not None else ""),
@@ -37,9 +40,47 @@ def _address_customer(address, user, email: str, language_code: str) -> Customer
         last_name=(address.last_name if address else "") or (user.last_name if user else ""),
         company_name=(address.company_name if address else "") or "",
         language_code=language_code or "",
-        metadata=dict(user.metadata or {}) if user is not None else {},
-        company_confirmed=company_confirmed_from_metadata(user.private_metadata or {}) if user is not None else None,
+        metadata=metadata,
+        company_confirmed=company_confirmed_from_metadata(private) if user is not None else None,
+        phone=_quietly(contact_data.normalise_phone, str(getattr(address, "phone", "") or "")),
+        address=postal_address(address, metadata.get(settings.department_metadata_key, "")),
+        # Private metadata only: a buyer could write someone else's LINE id into their public metadata.
+        line_user_id=_quietly(contact_data.normalise_line_user_id,
+                              str(private.get(settings.line_user_id_metadata_key, ""))),
+        birthday=_quietly(contact_data.parse_birthday, metadata.get(settings.birthday_metadata_key)) or None,
     )
+
+
+def _quietly(normalise, value):
+    """A value Saleor accepted but we cannot use is dropped: an order is never refused for it."""
+    try:
+        return normalise(value)
+    except (contact_data.ContactDataError, TypeError):
+        return ""
+
+
+def postal_address(address, department: str = "") -> PostalAddress | None:
+    """Saleor's Address → the lines of a 宛名 label; the department may sit in the address's own metadata."""
+    if address is None:
+        return None
+    country = str(getattr(address.country, "code", address.country) or "")
+    first, last = address.first_name or "", address.last_name or ""
+    person = f"{last} {first}" if country in ("JP", "") else f"{first} {last}"  # 姓 名 on a Japanese label
+    key = conf.get_settings().base.department_metadata_key
+    department = (getattr(address, "metadata", None) or {}).get(key, department)
+    result = PostalAddress(
+        postal_code=_quietly(lambda code: contact_data.normalise_postal_code(code, country or "JP"),
+                             address.postal_code or ""),
+        country=country,
+        prefecture=address.country_area or "",
+        city=" ".join(part for part in (address.city, address.city_area) if part),
+        line1=address.street_address_1 or "",
+        line2=address.street_address_2 or "",
+        company=address.company_name or "",
+        department=str(department or "")[:256],
+        person=person.strip(),
+    )
+    return result if result else None
 
 
 def refunded_amount(order) -> Decimal:
