@@ -20,7 +20,7 @@ ACCOUNT_KEY_RULES = ("company", "metadata", "user")
 COMPANY_MEMBERSHIP_RULES = ("confirmed_only", "email_domain", "metadata", "open")
 # Values that end up in a mail header (From, List-Unsubscribe …) or a link in one.
 HEADER_BOUND = ("sender_name", "sender_email", "staff_alert_emails", "public_url", "shop_url",
-                "checkout_url_template", "staff_webhook_url")
+                "checkout_url_template", "staff_webhook_url", "line_channel_access_token", "line_api_url")
 
 
 class SettingsError(ValueError):
@@ -70,6 +70,10 @@ class ChannelSettings:
     staff_alert_emails: str = ""
     staff_webhook_url: str = ""
     staff_webhook_secret: str = ""
+    # LINE Messaging API (an official account's channel in the LINE Developers console)
+    line_channel_access_token: str = ""
+    line_channel_secret: str = ""
+    line_api_url: str = "https://api.line.me"
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -125,6 +129,12 @@ FIELD_HELP = {
     "staff_alert_emails": "Comma-separated staff addresses for churn-risk and purchase-intent alerts.",
     "staff_webhook_url": "Outgoing webhook for staff alerts (Slack/Teams incoming webhook or your own).",
     "staff_webhook_secret": "Shared secret: each webhook carries X-LTV-Signature, HMAC-SHA256 of the body.",
+    "line_channel_access_token": "LINE Messaging API channel access token (LINE Developers console); empty: LINE "
+    "messages are skipped as not_configured. / LINE公式アカウントのチャネルアクセストークン。",
+    "line_channel_secret": "LINE channel secret: verifies X-Line-Signature on the webhook "
+    "(…/line/webhook, or …/line/webhook/<channel slug> for a per-channel account). / LINEのチャネルシークレット。",
+    "line_api_url": "LINE Messaging API base URL (https://api.line.me; another only for a test server). "
+    "/ LINE Messaging APIのURL。",
 }
 
 CHOICES = {"account_key": ACCOUNT_KEY_RULES, "company_membership": COMPANY_MEMBERSHIP_RULES, "consent_mode": ("opt_in", "opt_out"), "default_language": ("ja", "en")}
@@ -174,7 +184,7 @@ def _validate(values: dict[str, Any], prefix: str = "") -> tuple[dict[str, Any],
             errors[prefix + name] = "must be an hour from 0 to 23"
     if clean.get("holdout_percent", 0) > 50:
         errors[prefix + "holdout_percent"] = "must be at most 50"
-    for name in ("public_url", "staff_webhook_url", "shop_url"):
+    for name in ("public_url", "staff_webhook_url", "shop_url", "line_api_url"):
         if clean.get(name) and not clean[name].startswith(("https://", "http://")):
             errors[prefix + name] = "must be an http(s) URL"
     for name in HEADER_BOUND:

@@ -67,8 +67,12 @@ _LABELS = {
     "staff_alert_emails": "Staff alert e-mails",
     "staff_webhook_url": "Staff alert webhook URL",
     "staff_webhook_secret": "Staff alert webhook secret",
+    "line_channel_access_token": "LINE channel access token",
+    "line_channel_secret": "LINE channel secret",
+    "line_api_url": "LINE Messaging API URL",
 }
 _KINDS = {"merge_same_day_orders": _BOOLEAN, "staff_webhook_secret": ConfigurationTypeField.SECRET,
+          "line_channel_access_token": ConfigurationTypeField.SECRET, "line_channel_secret": ConfigurationTypeField.SECRET,
           "sender_postal_address": ConfigurationTypeField.MULTILINE}
 
 

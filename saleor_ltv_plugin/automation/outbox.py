@@ -111,8 +111,9 @@ def _record(message: OutboxMessage, outcome: Outcome, now: datetime) -> str:
         return UNCONFIRMED
     rows = _mine(message, IN_FLIGHT)
     give_up = outcome.status == DEAD or message.attempts >= MAX_ATTEMPTS
+    wait = max(backoff(message.attempts), timedelta(seconds=outcome.retry_after or 0))
     rows.update(status=MessageStatus.DEAD if give_up else MessageStatus.FAILED, sent_at=None, lease_until=None,
-                last_error=outcome.detail[:2000], due_at=now + backoff(message.attempts))
+                last_error=outcome.detail[:2000], due_at=now + wait)
     return DEAD if give_up else RETRY
 
 

@@ -71,6 +71,7 @@ class LtvContact(graphene.ObjectType):
     saleor_user_id = graphene.String(description="Saleor's User id, when the buyer has an account.")
     marketing_consent = graphene.String(required=True)
     unsubscribed = graphene.Boolean(required=True)
+    phone = graphene.String(required=True, description="E.164 (+81312345678), empty when unknown; for tel: links.")
 
     membership = graphene.Field(
         LtvCompanyMembership, description="In the account it was listed under (null elsewhere).")

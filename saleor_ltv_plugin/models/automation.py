@@ -78,6 +78,7 @@ class DeliveryKind(models.TextChoices):
     STAFF_WEBHOOK = "staff_webhook", "Webhook to staff (Slack, Teams …)"
     CALL_TASK = "call_task", "Call task on the staff call list"
     STAFF_ALERT = "staff_alert", "Alert in the staff inbox"
+    LINE = "line", "LINE message to the buyer"
 
 
 class OutboxMessage(models.Model):

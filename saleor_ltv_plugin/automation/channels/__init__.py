@@ -20,3 +20,4 @@ class Outcome:
     status: str
     detail: str = ""  # for SKIPPED: the skip reason (at most 32 characters), e.g. "not_configured"
     committed: bool = False  # the row was already marked sent (one-phase `commit`, staff alert)
+    retry_after: float | None = None  # RETRY: the receiver asked for at least this many seconds (Retry-After)

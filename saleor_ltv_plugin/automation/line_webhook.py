@@ -1,0 +1,70 @@
+"""LINE's webhook: follow and unfollow events set the buyer's LINE consent.
+
+Every request is verified first: `X-Line-Signature` is the base64 HMAC-SHA256 of the raw body
+keyed with the channel secret (Messaging API reference, "Signature validation"); anything else
+is refused with 401 before the body is parsed. Events for a LINE user no contact is linked to
+change nothing; LINE redelivers, and the latest event (by its timestamp) wins.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from datetime import datetime, timezone
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from .. import conf, contact_data, db
+from ..ingest import consents
+
+MAX_BODY = 1024 * 1024  # LINE sends batches of events; far below this
+
+
+def signature(secret: str, body: bytes) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def _error(code: str, message: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+
+
+@csrf_exempt  # LINE's servers post here; the signature is the authentication
+@require_POST
+def receive(request: HttpRequest, channel: str | None = None) -> JsonResponse:
+    secret = conf.channel_settings(channel).line_channel_secret
+    if not secret:
+        return _error("not_configured", "line_channel_secret is not set (LINEのチャネルシークレットが未設定です)", 404)
+    body = request.body[:MAX_BODY + 1]
+    if len(body) > MAX_BODY:
+        return _error("too_large", "body too large", 413)
+    given = request.headers.get("X-Line-Signature", "")
+    if not given or not hmac.compare_digest(given.encode(), signature(secret, body).encode()):
+        return _error("bad_signature", "X-Line-Signature does not match the body (署名が一致しません)", 401)
+    try:
+        events = json.loads(body)["events"]
+        assert isinstance(events, list)
+    except (ValueError, KeyError, TypeError, AssertionError):
+        return _error("invalid", "body must be a JSON object with an events list", 400)
+    changed = 0
+    with db.writer():
+        for event in events:
+            changed += _apply(event)
+    return JsonResponse({"changed": changed})
+
+
+def _apply(event) -> int:
+    if not isinstance(event, dict) or event.get("type") not in ("follow", "unfollow"):
+        return 0  # messages, postbacks …: not ours to handle
+    source = event.get("source") or {}
+    try:
+        user_id = contact_data.normalise_line_user_id(str(source.get("userId", "")))
+        at = datetime.fromtimestamp(int(event["timestamp"]) / 1000, tz=timezone.utc)
+    except (contact_data.ContactDataError, KeyError, TypeError, ValueError, OverflowError):
+        return 0
+    if not user_id:
+        return 0
+    return consents.line_follow(user_id, event["type"] == "follow", at)
