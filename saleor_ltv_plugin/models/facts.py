@@ -73,21 +73,22 @@ class Contact(models.Model):
     consent_updated_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     registered_at = models.DateTimeField(null=True, blank=True)
-    # What channels other than e-mail need (contact_data.py normalises them on the way in).
-    phone = models.CharField(max_length=16, blank=True, default="", help_text="E.164, e.g. +81312345678.")
-    line_user_id = models.CharField(max_length=64, blank=True, default="", db_index=True,
+    # What channels other than e-mail need (contact_data.py normalises them on the way in). db_default:
+    # rows written by COPY (the benches, bulk loaders) that do not name these columns stay valid.
+    phone = models.CharField(max_length=16, blank=True, default="", db_default="", help_text="E.164, e.g. +81312345678.")
+    line_user_id = models.CharField(max_length=64, blank=True, default="", db_default="", db_index=True,
                                     help_text="LINE Messaging API user id (U + 32 hex digits).")
     birthday = models.DateField(null=True, blank=True)
     # The postal address, with every line a 宛名 label prints.
-    address_postal_code = models.CharField(max_length=16, blank=True, default="", help_text="Japan: 123-4567.")
-    address_country = models.CharField(max_length=2, blank=True, default="", help_text="ISO 3166-1 alpha-2.")
-    address_prefecture = models.CharField(max_length=128, blank=True, default="")
-    address_city = models.CharField(max_length=256, blank=True, default="")
-    address_line1 = models.CharField(max_length=256, blank=True, default="")
-    address_line2 = models.CharField(max_length=256, blank=True, default="")
-    address_company = models.CharField(max_length=256, blank=True, default="")
-    address_department = models.CharField(max_length=256, blank=True, default="")
-    address_person = models.CharField(max_length=256, blank=True, default="")
+    address_postal_code = models.CharField(max_length=16, blank=True, default="", db_default="", help_text="Japan: 123-4567.")
+    address_country = models.CharField(max_length=2, blank=True, default="", db_default="", help_text="ISO 3166-1 alpha-2.")
+    address_prefecture = models.CharField(max_length=128, blank=True, default="", db_default="")
+    address_city = models.CharField(max_length=256, blank=True, default="", db_default="")
+    address_line1 = models.CharField(max_length=256, blank=True, default="", db_default="")
+    address_line2 = models.CharField(max_length=256, blank=True, default="", db_default="")
+    address_company = models.CharField(max_length=256, blank=True, default="", db_default="")
+    address_department = models.CharField(max_length=256, blank=True, default="", db_default="")
+    address_person = models.CharField(max_length=256, blank=True, default="", db_default="")
     erased_at = models.DateTimeField(null=True, blank=True)
     accounts = models.ManyToManyField(Account, through="AccountContact", related_name="contacts")
     created_at = models.DateTimeField(auto_now_add=True)
