@@ -114,3 +114,17 @@ def test_customer_deletion_erases_personal_data(saleor_url, staff, variants, db,
     apply_events()
     saleor_env.django_admin("ltv_reconcile", "--days", "1")  # Saleor still has user_email on the order
     assert db.execute("SELECT count(*) FROM saleor_ltv_plugin_contact WHERE email = %s", (email,)).fetchone()[0] == 0
+
+
+def test_the_orders_billing_address_gives_the_contacts_phone_and_postal_address(saleor_url, variants, db, unique):
+    """Saleor's Address (phone: a PhoneNumberField) → Contact.phone in E.164 and the label lines."""
+    email = f"reach-{unique}@example.com"
+    storefront.complete_checkout(saleor_url, email, f"Reach {unique} Inc.", [(variants[0]["id"], 1)])
+    apply_events()
+    row = db.execute(
+        "SELECT phone, address_postal_code, address_country, address_prefecture, address_city, address_line1, "
+        "address_company, address_person FROM saleor_ltv_plugin_contact WHERE email = %s", (email,)).fetchone()
+    address = storefront.ADDRESS
+    assert row == (address["phone"], address["postalCode"], address["country"], address["countryArea"],
+                   address["city"], address["streetAddress1"], f"Reach {unique} Inc.",
+                   f"{address['firstName']} {address['lastName']}")
