@@ -61,7 +61,7 @@ def buyer_email(message: OutboxMessage, config: ScenarioConfig) -> EmailMultiAlt
     unsubscribe = links.unsubscribe_url(base, contact.pk, message.pk)
     target = _cta_target(message, config)
     currency = context.get("currency") or (message.account.currency if message.account else "")
-    items = mail_items(context, message.channel, currency, target)
+    items = mail_items(context, message.channel, currency, target, config.shop.product_url_template)
     for item in items:
         item["url"] = links.click_url(base, message.pk, item["url"])
     values = {
