@@ -177,3 +177,30 @@ def test_the_webhook_is_worded_in_the_shops_language_and_its_signature_verifies(
         assert ja[key] == en[key], key
     assert ja["event"] == "churn_risk" and ja["facts"] == FIGURES
     assert ja["account"] == {"id": account.pk, "name": COMPANY, "channel": CHANNEL, "currency": "JPY"}
+
+
+def test_the_outbox_sends_each_staff_message_in_the_shops_language(settings, shop_settings, account, hook):
+    """Through the outbox: the staff mail, the signed webhook and the inbox's alerts, worded in ja."""
+    from django.core import mail
+
+    from saleor_ltv_plugin.automation import outbox
+    from saleor_ltv_plugin.models import Alert
+
+    from .conftest import enable
+
+    _shop(settings, shop_settings, "ja", hook)
+    enable("churn_risk")
+    for kind in SCENARIOS["churn_risk"].staff_steps:
+        _message(account, "churn_risk", kind)
+    assert outbox.send_due(now=NOW) == {"sent": 4}
+    (staff_mail,) = mail.outbox
+    assert staff_mail.subject == "[LTV] 離脱傾向フォロー: 鈴木工業株式会社" and "理由: 標準購買間隔 33 日" in staff_mail.body
+    (headers, body), = Receiver.received
+    expected = "sha256=" + hmac.new(SECRET.encode(), headers["X-LTV-Timestamp"].encode() + b"." + body,
+                                    hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(headers["X-LTV-Signature"], expected)
+    payload = json.loads(body)
+    assert (payload["language"], payload["event"]) == ("ja", "churn_risk")
+    assert payload["text"] == "離脱傾向フォロー: 鈴木工業株式会社 — 標準購買間隔 33 日の 1.8 倍経過。"
+    assert sorted(Alert.objects.values_list("kind", "reason")) == [
+        ("call", "架電タスク（離脱傾向フォロー）: 鈴木工業株式会社"), ("churn_risk", "離脱傾向フォロー: 鈴木工業株式会社")]
