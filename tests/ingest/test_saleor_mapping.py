@@ -231,3 +231,29 @@ def test_order_lines_carry_them_and_reminders_of_the_sku_show_them():
 ])
 def test_the_product_link_is_the_template_filled_and_escaped(template, slug, sku, url):
     assert product_url(template, slug, sku) == url
+
+
+def test_the_abandoned_cart_mail_links_each_item_to_its_product_page(settings):
+    """The rendered mail: each item's image, name and price, its signed click link going to the product page."""
+    import re
+
+    from saleor_ltv_plugin.automation import links, render
+    from saleor_ltv_plugin.automation import settings as scenario_settings
+    from saleor_ltv_plugin.models import Contact, Enrollment, OutboxMessage
+
+    settings.LTV_PLUGIN = {**settings.LTV_PLUGIN, "product_url_template": TEMPLATE, "sender_name": "山田商店",
+                           "public_url": "https://api.yamada-shop.example/plugins/global/saleor.ltv/"}
+    v = catalogue()
+    data = saleor_mapping.checkout_data(Checkout("tok-4", Related([
+        CheckoutLine("l1", v["paper"], 2, total_price_gross_amount=Decimal("5960.000"))])))
+    contact = Contact.objects.create(email="suzuki@suzuki-kogyo.example", last_name="鈴木", language_code="ja")
+    enrollment = Enrollment.objects.create(scenario="abandoned_checkout", channel="default-channel", trigger_ref="c4",
+                                           contact=contact, anchor_at=T0, context={
+                                               "checkout_token": "tok-4", "lines": list(data.lines),
+                                               "total": "5960.000", "currency": "JPY"})
+    message = OutboxMessage.objects.create(idempotency_key="c4", enrollment=enrollment, scenario="abandoned_checkout",
+                                           channel="default-channel", step=0, kind="email", contact=contact, due_at=T0)
+    html = render.buyer_email(message, scenario_settings.load("default-channel")["abandoned_checkout"]).alternatives[0][0]
+    assert f'src="{SALEOR}/thumbnail/media-6/256/"' in html and "コピー用紙 A4 (500枚×5冊)" in html and "¥2,980" in html
+    targets = {links.unsign(token, links.CLICK)[1] for token in re.findall(r'href="[^"]*/t/c/([^"]+)"', html)}
+    assert "https://yamada-shop.example/products/copy-paper-a4" in targets
