@@ -37,7 +37,6 @@ from ..models import (
 from . import catalog, render
 from . import settings as scenario_settings
 from .channels import DEAD, LOST_LEASE, RETRY, SENT, UNCONFIRMED, Outcome, webhook
-from .channels.chat_text import chat_text
 from .channels.email import sender as email_sender
 
 logger = logging.getLogger(__name__)
@@ -271,11 +270,7 @@ class Sender:
         if not shop.staff_webhook_url:
             _skip(message, "not_configured", now)
             return "skipped"
-        summary = render.staff_summary(message)
-        # Chats show "text" (Teams' cards "title" too): no company name may act as markup there; the
-        # name as stored stays under "account".
-        shown = chat_text(summary["title"], shop.staff_webhook_url)
-        payload = {**summary, "text": shown, "title": shown}
+        payload = render.staff_webhook_payload(message, config)
         return _record(message, webhook.post(shop.staff_webhook_url, shop.staff_webhook_secret, payload,
                                              message.idempotency_key, lambda: _commit_sent(message, now)), now)
 
