@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import zoneinfo
 from dataclasses import dataclass, fields
 from typing import Any, Callable
@@ -20,7 +21,10 @@ ACCOUNT_KEY_RULES = ("company", "metadata", "user")
 COMPANY_MEMBERSHIP_RULES = ("confirmed_only", "email_domain", "metadata", "open")
 # Values that end up in a mail header (From, List-Unsubscribe …) or a link in one.
 HEADER_BOUND = ("sender_name", "sender_email", "staff_alert_emails", "public_url", "shop_url",
-                "checkout_url_template", "staff_webhook_url", "line_channel_access_token", "line_api_url")
+                "checkout_url_template", "product_url_template", "staff_webhook_url",
+                "line_channel_access_token", "line_api_url")
+# What a product link template may contain: each is filled from the item (see automation/mail_items.py).
+PRODUCT_URL_PLACEHOLDERS = ("slug", "sku")
 
 
 class SettingsError(ValueError):
@@ -53,10 +57,11 @@ class ChannelSettings:
     sender_postal_address: str = ""
     public_url: str = ""
     checkout_url_template: str = ""
+    product_url_template: str = ""
     shop_url: str = ""
     consent_mode: str = "opt_in"
     consent_metadata_key: str = "marketing_consent"
-    # contact data Saleor has no field for, read from the user's metadata
+    # contact data Saleor has no field for, read from the user's (or address's) metadata
     line_user_id_metadata_key: str = "ltv_line_user_id"
     birthday_metadata_key: str = "birthday"
     department_metadata_key: str = "department"
@@ -79,63 +84,248 @@ class ChannelSettings:
         return dataclasses.asdict(self)
 
 
-FIELD_HELP = {
-    "account_key": "What one analysed account is: 'company' (billing company name, normalised), "
-    "'metadata' (a user metadata key names the account) or 'user' (B2C: one person). "
-    "Guests fall back to their e-mail. Run `manage.py ltv_rekey_accounts` after changing it.",
-    "account_metadata_key": "User metadata key holding the account id when account_key is 'metadata'.",
-    "company_membership": "Which buyers of a company account see the company's reorder dates and rhythm "
-    "on the storefront (staff analysis always groups by company): 'confirmed_only' (staff confirmed them), "
-    "'email_domain' (or their e-mail domain is a confirmed member's, never a free-mail domain), 'metadata' "
-    "(or the Saleor user's private metadata key below is true) or 'open' (anyone typing the company's name: "
-    "unsafe). Others see only accounts whose every order is theirs. / ストアフロントで会社の購買周期を"
-    "見られる購入者: confirmed_only（スタッフが確認した人）、email_domain（確認済みメンバーと同じ独自ドメイン。"
-    "フリーメールは不可）、metadata（Saleor の非公開メタデータで確認）、open（会社名を入力した誰でも。安全ではありません）。",
-    "company_membership_metadata_key": "Saleor user *private* metadata key (only staff and apps with "
-    "MANAGE_USERS can write it) that confirms a buyer's company membership when company_membership is "
-    "'metadata', e.g. ltv_company_confirmed=true. / 会社メンバー確認に使う非公開メタデータのキー。",
-    "merge_same_day_orders": "Count several orders of one account on one day as one purchase.",
-    "timezone": "The shop's time zone (IANA name, e.g. Asia/Tokyo): days and schedules use it.",
-    "new_customer_days": "Lifecycle: a one-order account stays 'new' this many days after its first order.",
-    "dormant_after_days": "Lifecycle: days since the last order from which an account is 'dormant'.",
-    "lost_after_days": "Lifecycle: days since the last order from which an account is 'lost'.",
-    "loyal_min_repeats": "Lifecycle: repeat purchases needed to be 'loyal' (while still active).",
-    "abandoned_checkout_minutes": "A checkout idle this long with lines and an e-mail is 'abandoned'.",
-    "reconcile_window_days": "How far back the reconcile task compares Saleor's orders with ours.",
-    "sender_name": "Sender name on buyer mail (特定電子メール法 / CAN-SPAM: who sends it).",
-    "sender_email": "Sender address on buyer mail; empty uses Django's DEFAULT_FROM_EMAIL.",
-    "sender_postal_address": "The sender's postal address, printed in every marketing mail's footer.",
-    "public_url": "Where this plugin's routes are reachable from the internet, e.g. "
-    "https://api.shop.example/plugins/global/saleor.ltv/ (unsubscribe and tracking links).",
-    "checkout_url_template": "Storefront link back to a cart; {token} is replaced by the checkout token.",
-    "shop_url": "Storefront home page, the target of a mail's main button when nothing more specific exists.",
-    "consent_mode": "'opt_in' (mail only buyers who granted consent; Japan's 特定電子メール法) or "
-    "'opt_out' (mail unless they revoked it).",
-    "consent_metadata_key": "Saleor user metadata key holding the buyer's marketing consent (true/false, "
-    "granted/revoked); Saleor has no consent field, the storefront sets this one at sign-up.",
-    "line_user_id_metadata_key": "Saleor user *private* metadata key holding the buyer's LINE user id (written "
-    "by your LINE login integration or staff; a buyer cannot set it). / LINEユーザーIDを保持する非公開メタデータのキー。",
-    "birthday_metadata_key": "Saleor user metadata key holding the buyer's birthday (1980-04-01). "
-    "/ 誕生日（例：1980-04-01）を保持するユーザーメタデータのキー。",
-    "department_metadata_key": "Saleor address or user metadata key holding the buyer's department, printed on "
-    "postal DM labels (Saleor's address has no department field). / 宛名ラベルの部署名を保持するメタデータのキー。",
-    "default_language": "Language of buyer mail when the buyer's own is unknown or not offered: ja or en.",
-    "quiet_hours_start": "Buyer mail is not sent from this hour (0-23, shop time zone) …",
-    "quiet_hours_end": "… until this hour; due mail waits. Equal start and end: no quiet hours.",
-    "frequency_cap_per_week": "At most this many marketing mails per buyer in any 7 days (0: no cap).",
-    "attribution_window_days": "An order this many days after a send or click is credited to it.",
-    "holdout_percent": "Share of each scenario's audience not messaged, to measure incremental revenue (0-50).",
-    "tool_cost_per_month": "What the tool costs per month in the channel's currency (ROAS denominator).",
-    "staff_alert_emails": "Comma-separated staff addresses for churn-risk and purchase-intent alerts.",
-    "staff_webhook_url": "Outgoing webhook for staff alerts (Slack/Teams incoming webhook or your own).",
-    "staff_webhook_secret": "Shared secret: each webhook carries X-LTV-Signature, HMAC-SHA256 of the body.",
-    "line_channel_access_token": "LINE Messaging API channel access token (LINE Developers console); empty: LINE "
-    "messages are skipped as not_configured. / LINE公式アカウントのチャネルアクセストークン。",
-    "line_channel_secret": "LINE channel secret: verifies X-Line-Signature on the webhook "
-    "(…/line/webhook, or …/line/webhook/<channel slug> for a per-channel account). / LINEのチャネルシークレット。",
-    "line_api_url": "LINE Messaging API base URL (https://api.line.me; another only for a test server). "
-    "/ LINE Messaging APIのURL。",
+# Every setting Saleor's plugin page lists: the per-channel ones, then the overrides of them.
+SETTING_NAMES = (*(f.name for f in fields(ChannelSettings)), "channel_overrides")
+
+
+# Label and help of each setting, ja and en. Saleor's Dashboard shows one `label` (the input's
+# floating label, one line) and one `helpText` (a paragraph under the input, line breaks not kept)
+# per plugin setting, whatever the staff member's language: both are "日本語 / English".
+SETTING_TEXT: dict[str, dict[str, tuple[str, str]]] = {
+    "account_key": {
+        "label": ("顧客の単位", "Account key rule"),
+        "help": ("分析する1顧客の単位：company（請求先の会社名を正規化）、metadata（ユーザーのメタデータのキーで指定）、"
+                 "user（B2C：個人）。ゲストはメールアドレスで識別します。変更後は `manage.py ltv_rekey_accounts` を"
+                 "実行してください。",
+                 "What one analysed account is: 'company' (billing company name, normalised), 'metadata' (a user "
+                 "metadata key names the account) or 'user' (B2C: one person). Guests fall back to their e-mail. "
+                 "Run `manage.py ltv_rekey_accounts` after changing it."),
+    },
+    "account_metadata_key": {
+        "label": ("顧客IDのメタデータキー", "Account metadata key"),
+        "help": ("顧客の単位が metadata のとき、顧客IDを持つユーザーメタデータのキー。",
+                 "User metadata key holding the account id when account_key is 'metadata'."),
+    },
+    "company_membership": {
+        "label": ("ストアフロントでの会社メンバー判定", "Storefront company membership rule"),
+        "help": ("ストアフロントで会社の購買周期と再注文日を見られる購入者（スタッフの分析は常に会社単位）："
+                 "confirmed_only（スタッフが確認した人）、email_domain（確認済みメンバーと同じ独自ドメイン。フリーメールは不可）、"
+                 "metadata（Saleor の非公開メタデータで確認）、open（会社名を入力した誰でも。安全ではありません）。"
+                 "それ以外の人には自分の注文だけの顧客が見えます。",
+                 "Which buyers of a company account see the company's reorder dates and rhythm on the storefront "
+                 "(staff analysis always groups by company): 'confirmed_only' (staff confirmed them), 'email_domain' "
+                 "(or their e-mail domain is a confirmed member's, never a free-mail domain), 'metadata' (or the "
+                 "Saleor user's private metadata key below is true) or 'open' (anyone typing the company's name: "
+                 "unsafe). Others see only accounts whose every order is theirs."),
+    },
+    "company_membership_metadata_key": {
+        "label": ("会社メンバー確認の非公開メタデータキー", "Company membership private metadata key"),
+        "help": ("会社メンバー判定が metadata のとき、メンバーであることを示す Saleor ユーザーの非公開メタデータのキー"
+                 "（スタッフと MANAGE_USERS 権限のアプリだけが書き込めます）。例：ltv_company_confirmed=true。",
+                 "Saleor user *private* metadata key (only staff and apps with MANAGE_USERS can write it) that "
+                 "confirms a buyer's company membership when company_membership is 'metadata', e.g. "
+                 "ltv_company_confirmed=true."),
+    },
+    "merge_same_day_orders": {
+        "label": ("同日の注文をまとめる", "Merge same-day orders"),
+        "help": ("同じ顧客の同じ日の複数の注文を1回の購入として数えます。",
+                 "Count several orders of one account on one day as one purchase."),
+    },
+    "timezone": {
+        "label": ("ショップのタイムゾーン", "Shop time zone"),
+        "help": ("日付と送信時刻の基準になるタイムゾーン（IANA名。例：Asia/Tokyo）。",
+                 "The shop's time zone (IANA name, e.g. Asia/Tokyo): days and schedules use it."),
+    },
+    "new_customer_days": {
+        "label": ("新規顧客の期間（日）", "New-customer window (days)"),
+        "help": ("ライフサイクル：購入1回の顧客は初回購入からこの日数まで「新規顧客」です。",
+                 "Lifecycle: a one-order account stays 'new' this many days after its first order."),
+    },
+    "dormant_after_days": {
+        "label": ("休眠とみなす日数", "Dormant after (days)"),
+        "help": ("ライフサイクル：最終購入からこの日数で「休眠顧客」になります。",
+                 "Lifecycle: days since the last order from which an account is 'dormant'."),
+    },
+    "lost_after_days": {
+        "label": ("離反とみなす日数", "Lost after (days)"),
+        "help": ("ライフサイクル：最終購入からこの日数で「離反顧客」になります。",
+                 "Lifecycle: days since the last order from which an account is 'lost'."),
+    },
+    "loyal_min_repeats": {
+        "label": ("優良顧客の最低リピート回数", "Loyal: minimum repeat purchases"),
+        "help": ("ライフサイクル：現役のまま「優良顧客」になるのに必要なリピート購入の回数。",
+                 "Lifecycle: repeat purchases needed to be 'loyal' (while still active)."),
+    },
+    "abandoned_checkout_minutes": {
+        "label": ("カゴ落ちとみなす時間（分）", "Checkout abandoned after (minutes)"),
+        "help": ("商品とメールアドレスが入ったカートがこの時間動かなければ「カゴ落ち」とみなします。",
+                 "A checkout idle this long with lines and an e-mail is 'abandoned'."),
+    },
+    "reconcile_window_days": {
+        "label": ("照合期間（日）", "Reconcile window (days)"),
+        "help": ("照合タスクが Saleor の注文と取り込み済みの注文を突き合わせる期間。",
+                 "How far back the reconcile task compares Saleor's orders with ours."),
+    },
+    "sender_name": {
+        "label": ("送信者名", "Sender name"),
+        "help": ("購入者向けメールの送信者の氏名または名称（特定電子メール法で表示が必要）。",
+                 "Sender name on buyer mail (Japan's Act on Specified Electronic Mail, CAN-SPAM: who sends it)."),
+    },
+    "sender_email": {
+        "label": ("送信者メールアドレス", "Sender e-mail"),
+        "help": ("購入者向けメールの送信元アドレス（お問い合わせ先にもなります）。空欄なら Django の DEFAULT_FROM_EMAIL。",
+                 "Sender address on buyer mail (also the contact for inquiries); empty uses Django's "
+                 "DEFAULT_FROM_EMAIL."),
+    },
+    "sender_postal_address": {
+        "label": ("送信者の住所", "Sender postal address"),
+        "help": ("すべてのマーケティングメールのフッターに記載する送信者の住所。",
+                 "The sender's postal address, printed in every marketing mail's footer."),
+    },
+    "public_url": {
+        "label": ("プラグインの公開URL", "Public URL of the plugin"),
+        "help": ("このプラグインにインターネットから届くURL（配信停止と計測のリンクに使います）。例："
+                 "https://api.shop.example/plugins/global/saleor.ltv/",
+                 "Where this plugin's routes are reachable from the internet, e.g. "
+                 "https://api.shop.example/plugins/global/saleor.ltv/ (unsubscribe and tracking links)."),
+    },
+    "checkout_url_template": {
+        "label": ("カートへのリンクのひな形", "Cart link template"),
+        "help": ("ストアフロントのカートへのリンク。{token} がカートのトークンに置き換わります。",
+                 "Storefront link back to a cart; {token} is replaced by the checkout token."),
+    },
+    "product_url_template": {
+        "label": ("商品ページのリンクのひな形", "Product link template"),
+        "help": ("メールの各商品のリンク先。{slug} が Saleor の商品スラッグに、{sku} がSKUに置き換わります。"
+                 "例：https://shop.example/products/{slug}。空欄なら商品ごとのリンクはありません。",
+                 "Where each item in a mail links to: {slug} becomes the Saleor product's slug, {sku} the SKU, "
+                 "e.g. https://shop.example/products/{slug}. Empty: items link to the cart or the shop."),
+    },
+    "shop_url": {
+        "label": ("ストアフロントのURL", "Storefront URL"),
+        "help": ("ストアフロントのトップページ。より適切なリンク先がないときのメールのボタンのリンク先。",
+                 "Storefront home page, the target of a mail's main button when nothing more specific exists."),
+    },
+    "consent_mode": {
+        "label": ("メール配信の同意方式", "Marketing consent mode"),
+        "help": ("opt_in（同意した購入者だけに送信。特定電子メール法）または opt_out（拒否していなければ送信）。",
+                 "'opt_in' (mail only buyers who granted consent; Japan's Act on Specified Electronic Mail) or "
+                 "'opt_out' (mail unless they revoked it)."),
+    },
+    "consent_metadata_key": {
+        "label": ("同意のメタデータキー", "Consent metadata key"),
+        "help": ("購入者のメール配信の同意（true/false、granted/revoked）を持つ Saleor ユーザーメタデータのキー。"
+                 "Saleor には同意の項目がないため、ストアフロントが会員登録時に設定します。",
+                 "Saleor user metadata key holding the buyer's marketing consent (true/false, granted/revoked); "
+                 "Saleor has no consent field, the storefront sets this one at sign-up."),
+    },
+    "line_user_id_metadata_key": {
+        "label": ("LINEユーザーIDの非公開メタデータキー", "LINE user id private metadata key"),
+        "help": ("購入者のLINEユーザーIDを持つ Saleor ユーザーの非公開メタデータのキー（LINEログイン連携かスタッフが書き込み、"
+                 "購入者自身は設定できません）。",
+                 "Saleor user *private* metadata key holding the buyer's LINE user id (written by your LINE login "
+                 "integration or staff; a buyer cannot set it)."),
+    },
+    "birthday_metadata_key": {
+        "label": ("誕生日のメタデータキー", "Birthday metadata key"),
+        "help": ("購入者の誕生日（例：1980-04-01）を持つ Saleor ユーザーメタデータのキー。",
+                 "Saleor user metadata key holding the buyer's birthday (1980-04-01)."),
+    },
+    "department_metadata_key": {
+        "label": ("部署名のメタデータキー", "Department metadata key"),
+        "help": ("DMの宛名ラベルに印字する部署名を持つ、Saleor の住所またはユーザーのメタデータのキー"
+                 "（Saleor の住所には部署の項目がありません）。",
+                 "Saleor address or user metadata key holding the buyer's department, printed on postal DM labels "
+                 "(Saleor's address has no department field)."),
+    },
+    "default_language": {
+        "label": ("ショップの言語", "Shop language"),
+        "help": ("スタッフへの通知（アラートメール、Webhook、架電タスク）の言語。購入者の言語が不明か未対応のときは"
+                 "購入者向けメールもこの言語：ja または en。",
+                 "Language of staff alerts (alert mail, webhook, call tasks), and of buyer mail when the buyer's "
+                 "own language is unknown or not offered: ja or en."),
+    },
+    "quiet_hours_start": {
+        "label": ("送信停止の開始時刻", "Quiet hours start (hour)"),
+        "help": ("この時刻（0〜23時、ショップのタイムゾーン）から購入者向けメールを送りません…",
+                 "Buyer mail is not sent from this hour (0-23, shop time zone) …"),
+    },
+    "quiet_hours_end": {
+        "label": ("送信停止の終了時刻", "Quiet hours end (hour)"),
+        "help": ("…この時刻まで。その間に送る予定のメールは待ちます。開始と終了が同じなら停止時間なし。",
+                 "… until this hour; due mail waits. Equal start and end: no quiet hours."),
+    },
+    "frequency_cap_per_week": {
+        "label": ("1人あたり週の送信上限", "Mails per buyer per week (cap)"),
+        "help": ("どの7日間でも購入者1人に送るマーケティングメールはこの通数まで（0：上限なし）。",
+                 "At most this many marketing mails per buyer in any 7 days (0: no cap)."),
+    },
+    "attribution_window_days": {
+        "label": ("成果計測の期間（日）", "Attribution window (days)"),
+        "help": ("送信またはクリックからこの日数以内の注文をその施策の成果として数えます。",
+                 "An order this many days after a send or click is credited to it."),
+    },
+    "holdout_percent": {
+        "label": ("対照群の割合（%）", "Holdout share (%)"),
+        "help": ("増分売上を測るため、各シナリオの対象のうちメールを送らない割合（0〜50）。",
+                 "Share of each scenario's audience not messaged, to measure incremental revenue (0-50)."),
+    },
+    "tool_cost_per_month": {
+        "label": ("ツールの月額費用", "Tool cost per month"),
+        "help": ("このツールの月額費用（チャネルの通貨）。ROAS の分母になります。",
+                 "What the tool costs per month in the channel's currency (ROAS denominator)."),
+    },
+    "staff_alert_emails": {
+        "label": ("スタッフ通知のメールアドレス", "Staff alert e-mails"),
+        "help": ("離脱傾向と購入確度の通知を受け取るスタッフのアドレス（カンマ区切り）。",
+                 "Comma-separated staff addresses for churn-risk and purchase-intent alerts."),
+    },
+    "staff_webhook_url": {
+        "label": ("スタッフ通知の Webhook URL", "Staff alert webhook URL"),
+        "help": ("スタッフ通知の送信先 Webhook（Slack や Teams の Incoming Webhook、または自社のURL）。",
+                 "Outgoing webhook for staff alerts (Slack/Teams incoming webhook or your own)."),
+    },
+    "staff_webhook_secret": {
+        "label": ("スタッフ通知の Webhook シークレット", "Staff alert webhook secret"),
+        "help": ("共有シークレット：各 Webhook の X-LTV-Signature ヘッダーに本文の HMAC-SHA256 を付けます。",
+                 "Shared secret: each webhook carries X-LTV-Signature, HMAC-SHA256 of the body."),
+    },
+    "line_channel_access_token": {
+        "label": ("LINE チャネルアクセストークン", "LINE channel access token"),
+        "help": ("LINE公式アカウントの Messaging API チャネルアクセストークン（LINE Developers コンソール）。"
+                 "空のときLINEメッセージは not_configured として送りません。",
+                 "LINE Messaging API channel access token (LINE Developers console); empty: LINE messages are "
+                 "skipped as not_configured."),
+    },
+    "line_channel_secret": {
+        "label": ("LINE チャネルシークレット", "LINE channel secret"),
+        "help": ("Webhook（`…/line/webhook`、チャネル別のアカウントは `…/line/webhook/<チャネルのスラッグ>`）の "
+                 "X-Line-Signature を検証します。",
+                 "Verifies X-Line-Signature on the webhook (`…/line/webhook`, or `…/line/webhook/<channel slug>` "
+                 "for a per-channel account)."),
+    },
+    "line_api_url": {
+        "label": ("LINE Messaging API のURL", "LINE Messaging API URL"),
+        "help": ("通常は https://api.line.me。テスト用サーバーのときだけ変更します。",
+                 "https://api.line.me; another only for a test server."),
+    },
+    "channel_overrides": {
+        "label": ("チャネルごとの設定（JSON）", "Per-channel overrides (JSON)"),
+        "help": ('チャネルごとに違う設定。例：{"default-channel": {"account_key": "user", "timezone": "Asia/Tokyo"}}。'
+                 "未知の設定名は拒否されます。",
+                 'Settings that differ per channel, e.g. {"default-channel": {"account_key": "user", '
+                 '"timezone": "Asia/Tokyo"}}. Unknown names are rejected.'),
+    },
 }
+
+
+def both_languages(texts: tuple[str, str]) -> str:
+    """"日本語 / English": the one string Saleor's plugin page shows to every staff member."""
+    return " / ".join(texts)
+
+
+FIELD_HELP = {name: both_languages(text["help"]) for name, text in SETTING_TEXT.items()}
+FIELD_LABEL = {name: both_languages(text["label"]) for name, text in SETTING_TEXT.items()}
 
 CHOICES = {"account_key": ACCOUNT_KEY_RULES, "company_membership": COMPANY_MEMBERSHIP_RULES, "consent_mode": ("opt_in", "opt_out"), "default_language": ("ja", "en")}
 
@@ -184,9 +374,13 @@ def _validate(values: dict[str, Any], prefix: str = "") -> tuple[dict[str, Any],
             errors[prefix + name] = "must be an hour from 0 to 23"
     if clean.get("holdout_percent", 0) > 50:
         errors[prefix + "holdout_percent"] = "must be at most 50"
-    for name in ("public_url", "staff_webhook_url", "shop_url", "line_api_url"):
+    for name in ("public_url", "staff_webhook_url", "shop_url", "product_url_template", "line_api_url"):
         if clean.get(name) and not clean[name].startswith(("https://", "http://")):
             errors[prefix + name] = "must be an http(s) URL"
+    unknown = set(re.findall(r"\{(\w*)\}", clean.get("product_url_template", ""))) - set(PRODUCT_URL_PLACEHOLDERS)
+    if unknown and prefix + "product_url_template" not in errors:
+        errors[prefix + "product_url_template"] = (
+            f"unknown placeholder {{{sorted(unknown)[0]}}}; use {', '.join('{%s}' % p for p in PRODUCT_URL_PLACEHOLDERS)}")
     for name in HEADER_BOUND:
         problem = header_problem(clean.get(name, ""))
         if problem:

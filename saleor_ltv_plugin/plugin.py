@@ -33,47 +33,11 @@ _STRING = ConfigurationTypeField.STRING
 _BOOLEAN = ConfigurationTypeField.BOOLEAN
 
 
-_LABELS = {
-    "account_key": "Account key rule",
-    "account_metadata_key": "Account metadata key",
-    "merge_same_day_orders": "Merge same-day orders",
-    "company_membership": "Storefront company membership rule",
-    "company_membership_metadata_key": "Company membership private metadata key",
-    "timezone": "Shop time zone",
-    "new_customer_days": "New-customer window (days)",
-    "dormant_after_days": "Dormant after (days)",
-    "lost_after_days": "Lost after (days)",
-    "loyal_min_repeats": "Loyal: minimum repeat purchases",
-    "abandoned_checkout_minutes": "Checkout abandoned after (minutes)",
-    "reconcile_window_days": "Reconcile window (days)",
-    "sender_name": "Sender name",
-    "sender_email": "Sender e-mail",
-    "sender_postal_address": "Sender postal address",
-    "public_url": "Public URL of the plugin",
-    "checkout_url_template": "Cart link template",
-    "shop_url": "Storefront URL",
-    "consent_mode": "Marketing consent mode",
-    "default_language": "Default mail language",
-    "consent_metadata_key": "Consent metadata key",
-    "line_user_id_metadata_key": "LINE user id private metadata key",
-    "birthday_metadata_key": "Birthday metadata key",
-    "department_metadata_key": "Department metadata key",
-    "quiet_hours_start": "Quiet hours start (hour)",
-    "quiet_hours_end": "Quiet hours end (hour)",
-    "frequency_cap_per_week": "Mails per buyer per week (cap)",
-    "attribution_window_days": "Attribution window (days)",
-    "holdout_percent": "Holdout share (%)",
-    "tool_cost_per_month": "Tool cost per month",
-    "staff_alert_emails": "Staff alert e-mails",
-    "staff_webhook_url": "Staff alert webhook URL",
-    "staff_webhook_secret": "Staff alert webhook secret",
-    "line_channel_access_token": "LINE channel access token",
-    "line_channel_secret": "LINE channel secret",
-    "line_api_url": "LINE Messaging API URL",
-}
 _KINDS = {"merge_same_day_orders": _BOOLEAN, "staff_webhook_secret": ConfigurationTypeField.SECRET,
-          "line_channel_access_token": ConfigurationTypeField.SECRET, "line_channel_secret": ConfigurationTypeField.SECRET,
-          "sender_postal_address": ConfigurationTypeField.MULTILINE}
+          "line_channel_access_token": ConfigurationTypeField.SECRET,
+          "line_channel_secret": ConfigurationTypeField.SECRET,
+          "sender_postal_address": ConfigurationTypeField.MULTILINE,
+          "channel_overrides": ConfigurationTypeField.MULTILINE}
 
 
 def _default_value(name: str):
@@ -81,8 +45,9 @@ def _default_value(name: str):
     return value if isinstance(value, (bool, str)) else str(value)
 
 
-def _field(name: str, label: str, kind: str = _STRING) -> dict:
-    return {"type": kind, "label": label, "help_text": conf.FIELD_HELP[name]}
+def _field(name: str) -> dict:
+    """Label and help "日本語 / English" (conf.SETTING_TEXT): Saleor shows one of each to every staff member."""
+    return {"type": _KINDS.get(name, _STRING), "label": conf.FIELD_LABEL[name], "help_text": conf.FIELD_HELP[name]}
 
 
 def _guarded_write():
@@ -108,15 +73,7 @@ class LTVPlugin(BasePlugin):
         *({"name": f.name, "value": _default_value(f.name)} for f in dataclasses.fields(conf.ChannelSettings)),
         {"name": "channel_overrides", "value": ""},
     ]
-    CONFIG_STRUCTURE = {
-        **{name: _field(name, label, _KINDS.get(name, _STRING)) for name, label in _LABELS.items()},
-        "channel_overrides": {
-            "type": ConfigurationTypeField.MULTILINE,
-            "label": "Per-channel overrides (JSON)",
-            "help_text": 'Settings that differ per channel, e.g. {"default-channel": '
-            '{"account_key": "user", "timezone": "Asia/Tokyo"}}. Unknown names are rejected.',
-        },
-    }
+    CONFIG_STRUCTURE = {name: _field(name) for name in conf.SETTING_NAMES}
 
     @classmethod
     def validate_plugin_configuration(cls, plugin_configuration, **kwargs):

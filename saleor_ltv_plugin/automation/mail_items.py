@@ -1,14 +1,18 @@
 """The items a buyer mail lists, whatever the trigger stored: name, image, price, link.
 
-Checkout lines carry `product_name` and a line `amount`; reorder and cross-sell items carry
-a SKU (and sometimes a name); browse items only a SKU. Whatever is missing is filled from
-the shop's latest order line for that SKU in the channel, so a name shows wherever the shop
-ever had one, and the SKU only where it never did.
+Checkout lines carry `product_name`, `unit_price`, a line `amount` and (from Saleor) the variant's
+name, the product's slug and an image; reorder and cross-sell items carry a SKU (and sometimes a
+name); browse items only a SKU. Whatever is missing is filled from the shop's latest order line for
+that SKU in the channel, so a name and a picture show wherever the shop ever had one, and the SKU
+only where it never did. An item links to its product page when the channel has a
+`product_url_template` ({slug}, {sku}) and the item has what it needs, else to the cart or the shop.
 """
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
+from urllib.parse import quote
 
 from django.db.models import Max
 
@@ -19,14 +23,33 @@ MAX_ITEMS = 20
 
 
 def product_facts(skus, channel: str | None = None) -> dict[str, dict]:
-    """SKU → {"name", "unit_price", "currency"} of its latest named order line (two queries)."""
+    """SKU → {"name", "unit_price", "currency", "variant_name", "slug", "image_url"} of its latest named
+    order line (two queries)."""
     lines = OrderLineFact.objects.filter(sku__in=[s for s in skus if s]).exclude(product_name="")
     if channel:
         lines = lines.filter(order__channel=channel)
     latest = lines.values("sku").annotate(last=Max("id")).values_list("last", flat=True)
     rows = OrderLineFact.objects.filter(id__in=list(latest)).values_list(
-        "sku", "product_name", "unit_price", "order__currency")
-    return {sku: {"name": name, "unit_price": price, "currency": currency} for sku, name, price, currency in rows}
+        "sku", "product_name", "unit_price", "order__currency", "variant_name", "product_slug", "image_url")
+    return {sku: {"name": name, "unit_price": price, "currency": currency, "variant_name": variant,
+                  "slug": slug, "image_url": image}
+            for sku, name, price, currency, variant, slug, image in rows}
+
+
+def product_url(template: str, slug: str, sku: str) -> str:
+    """The template filled from the item, or "" when it asks for something the item lacks."""
+    values = {"slug": slug, "sku": sku}
+    needed = set(re.findall(r"\{(\w+)\}", template))
+    if not template or not needed <= {k for k, v in values.items() if v}:
+        return ""
+    return re.sub(r"\{(\w+)\}", lambda m: quote(values[m.group(1)], safe=""), template)
+
+
+def _display_name(product: str, variant: str, sku: str) -> str:
+    """"コピー用紙 A4 (500枚×5冊)": the variant's name only where it says more than the product's or the SKU."""
+    if variant and variant not in (product, sku) and product:
+        return f"{product} ({variant})"
+    return product
 
 
 def _decimal(value) -> Decimal | None:
@@ -36,7 +59,8 @@ def _decimal(value) -> Decimal | None:
         return None
 
 
-def mail_items(context: dict, channel: str, currency: str, fallback_url: str) -> list[dict]:
+def mail_items(context: dict, channel: str, currency: str, fallback_url: str,
+               product_url_template: str = "") -> list[dict]:
     """Display-ready items: name, sku, quantity, unit_price, line_total (formatted), recent_price, image_url, url."""
     raw = [i for i in (context.get("lines") or context.get("items") or []) if isinstance(i, dict)][:MAX_ITEMS]
     known = product_facts({str(i.get("sku") or "") for i in raw}, channel)
@@ -44,7 +68,9 @@ def mail_items(context: dict, channel: str, currency: str, fallback_url: str) ->
     for item in raw:
         sku = str(item.get("sku") or "")
         fact = known.get(sku, {})
-        name = item.get("product_name") or (item.get("name") if item.get("name") != sku else "") or fact.get("name")
+        own_name = item.get("product_name") or (item.get("name") if item.get("name") != sku else "")
+        name = _display_name(own_name or fact.get("name") or "",
+                             item.get("variant_name") or ("" if own_name else fact.get("variant_name", "")), sku)
         money = currency or fact.get("currency", "")
         quantity = item.get("quantity") or None
         unit = _decimal(item.get("unit_price"))
@@ -60,8 +86,10 @@ def mail_items(context: dict, channel: str, currency: str, fallback_url: str) ->
             "name": name or sku, "sku": sku if name else "", "quantity": quantity,
             "unit_price": format_money(unit, money) if unit is not None else "",
             "line_total": format_money(total, money) if total is not None and quantity and quantity > 1 else "",
-            "image_url": item.get("image_url") or item.get("thumbnail_url") or "",
-            "url": item.get("url") or item.get("product_url") or fallback_url,
+            "image_url": item.get("image_url") or item.get("thumbnail_url") or fact.get("image_url") or "",
+            "url": (item.get("url") or item.get("product_url")
+                    or product_url(product_url_template, item.get("product_slug") or fact.get("slug") or "", sku)
+                    or fallback_url),
             "due_on": item.get("due_on") or "", "recent_price": recent_price,
         })
     return items

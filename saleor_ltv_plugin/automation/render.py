@@ -9,9 +9,11 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from .. import conf
 from ..models import OutboxMessage
-from . import links
-from .catalog import LANGUAGES, SCENARIOS
+from . import links, staff_text
+from .catalog import LANGUAGES
+from .channels.chat_text import chat_text
 from .mail_items import mail_items
 from .money import format_money
 from .settings import ScenarioConfig
@@ -59,7 +61,7 @@ def buyer_email(message: OutboxMessage, config: ScenarioConfig) -> EmailMultiAlt
     unsubscribe = links.unsubscribe_url(base, contact.pk, message.pk)
     target = _cta_target(message, config)
     currency = context.get("currency") or (message.account.currency if message.account else "")
-    items = mail_items(context, message.channel, currency, target)
+    items = mail_items(context, message.channel, currency, target, config.shop.product_url_template)
     for item in items:
         item["url"] = links.click_url(base, message.pk, item["url"])
     values = {
@@ -91,27 +93,45 @@ def buyer_email(message: OutboxMessage, config: ScenarioConfig) -> EmailMultiAlt
     return email
 
 
-def staff_summary(message: OutboxMessage) -> dict:
-    """What staff channels say about an alert: one plain dict for mail and webhook alike."""
+def staff_summary(message: OutboxMessage, config: ScenarioConfig | None = None) -> dict:
+    """What staff channels say about an alert, in the shop's language: one dict for mail, webhook and
+    the alert inbox. `event`, `account`, `facts` and `message_id` are for machines and never change
+    with the language; `language`, `title` and `reason_text` are worded in it."""
+    shop = config.shop if config is not None else conf.channel_settings(message.channel)
+    lang = staff_text.shop_language(shop.default_language)
     account = message.account
     context = message.enrollment.context
-    title = SCENARIOS[message.scenario].title["en"]
-    name = account.display_name or account.key if account else "?"
+    name = (account.display_name or account.key) if account else ""
     return {
         "event": message.scenario,
-        "title": f"{title}: {name}",
-        "account": {"id": account.pk if account else None, "name": name,
+        "language": lang,
+        "title": staff_text.title(message.scenario, message.kind, name, lang),
+        "reason_text": staff_text.reason(message.scenario, message.kind, context, lang),
+        "account": {"id": account.pk if account else None, "name": name or "?",
                     "channel": message.channel, "currency": account.currency if account else None},
-        "facts": {k: v for k, v in context.items() if k in (
-            "stage", "rfm_rank", "overdue_ratio", "typical_interval_days", "last_purchase_at", "clv", "monetary")},
+        "facts": {k: v for k, v in context.items() if k in staff_text.FACT_KEYS},
         "message_id": message.pk,
     }
 
 
 def staff_email(message: OutboxMessage, config: ScenarioConfig, recipients: list[str]) -> EmailMultiAlternatives:
-    summary = staff_summary(message)
-    lines = [summary["title"], ""] + [f"{k}: {v}" for k, v in summary["facts"].items()]
+    summary = staff_summary(message, config)
+    lang = summary["language"]
+    currency = summary["account"]["currency"] or message.enrollment.context.get("currency", "")
+    values = {**summary, "reason_label": staff_text.TEXT[lang]["reason"], "footer": staff_text.TEXT[lang]["footer"],
+              "fact_lines": staff_text.facts(message.enrollment.context, currency, lang)}
     return EmailMultiAlternatives(
-        subject=f"[LTV] {summary['title']}", body="\n".join(lines) + "\n", from_email=sender(config),
-        to=recipients, headers={"Message-ID": message_id(message, config), "X-LTV-Scenario": message.scenario},
+        subject=f"[LTV] {summary['title']}", body=render_to_string("saleor_ltv_plugin/email/staff_alert.txt", values),
+        from_email=sender(config), to=recipients,
+        headers={"Message-ID": message_id(message, config), "X-LTV-Scenario": message.scenario,
+                 "Content-Language": lang},
     )
+
+
+def staff_webhook_payload(message: OutboxMessage, config: ScenarioConfig) -> dict:
+    """The staff webhook's JSON. Chats show `text` (Teams' cards `title` too), so no company name may
+    act as markup there; the name as stored stays under `account`."""
+    summary = staff_summary(message, config)
+    url = config.shop.staff_webhook_url
+    return {**summary, "title": chat_text(summary["title"], url),
+            "text": chat_text(f"{summary['title']} — {summary['reason_text']}", url)}

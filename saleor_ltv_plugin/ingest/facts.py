@@ -62,6 +62,10 @@ class OrderLineData:
     product_name: str = ""
     product_id: str = ""
     variant_id: str = ""
+    # what a mail shows of the item beyond its name (empty where the source has none)
+    variant_name: str = ""
+    product_slug: str = ""
+    image_url: str = ""
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,8 @@ ORDER_FIELDS = (
     "total_gross", "total_net", "refunded_amount", "amount", "counts_as_purchase",
     "billing_company_name", "checkout_token", "source_updated_at", "raw",
 )
-LINE_FIELDS = ("variant_id", "product_id", "sku", "product_name", "quantity", "unit_price", "amount")
+LINE_FIELDS = ("variant_id", "product_id", "sku", "product_name", "quantity", "unit_price", "amount",
+               "variant_name", "product_slug", "image_url")
 CHUNK = 2000
 ATTEMPTS = 4
 # PostgreSQL's deadlock_detected and serialization_failure; SQLite's busy writer.

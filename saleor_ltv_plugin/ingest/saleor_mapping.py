@@ -95,20 +95,65 @@ def refunded_amount(order) -> Decimal:
     return total
 
 
-def order_data(order) -> OrderData:
-    lines = tuple(
-        OrderLineData(
-            line_ref=str(line.pk),
-            sku=line.product_sku or "",
-            quantity=line.quantity,
-            unit_price=line.unit_price_gross_amount,
-            amount=line.total_price_gross_amount,
-            product_name=line.product_name or "",
-            product_id=str(line.variant.product_id) if line.variant_id else "",
-            variant_id=str(line.variant_id or ""),
-        )
-        for line in order.lines.all()
+# Mails show items at 64 px; 256 is one of Saleor's THUMBNAIL_SIZES and stays sharp on dense screens.
+THUMBNAIL_SIZE = 256
+IMAGE = "IMAGE"  # saleor.product.ProductMediaTypes.IMAGE (the other kind is an external video)
+
+
+def product_image(variant):
+    """The variant's own first image, else its product's first (both ordered as Saleor sorts media)."""
+    if variant is None:
+        return None
+    for media in (*variant.media.all(), *(variant.product.media.all() if variant.product_id else ())):
+        if media.type == IMAGE:
+            return media
+    return None
+
+
+def image_url(media) -> str:
+    """An absolute URL a mail client can load: Saleor's thumbnail route, as Saleor's own order mails use."""
+    if media is None:
+        return ""
+    if not media.image:  # an image known only by its address
+        return media.external_url or ""
+    return _thumbnail_url(media.pk)
+
+
+def _thumbnail_url(media_pk) -> str:
+    from saleor.core.utils import build_absolute_uri
+    from saleor.thumbnail.utils import get_image_or_proxy_url
+
+    return build_absolute_uri(get_image_or_proxy_url(None, str(media_pk), "ProductMedia", THUMBNAIL_SIZE, None))
+
+
+def _product_fields(variant) -> dict:
+    """What a mail shows of a line's product: names, the slug its storefront URL is built from, an image."""
+    product = variant.product if variant is not None and variant.product_id else None
+    return {
+        "product_id": str(product.pk) if product else "",
+        "variant_name": (variant.name or "") if variant is not None else "",
+        "product_slug": (product.slug or "") if product else "",
+        "image_url": image_url(product_image(variant)),
+    }
+
+
+def _order_line(line) -> OrderLineData:
+    fields = _product_fields(line.variant if line.variant_id else None)
+    return OrderLineData(
+        line_ref=str(line.pk),
+        sku=line.product_sku or "",
+        quantity=line.quantity,
+        unit_price=line.unit_price_gross_amount,
+        amount=line.total_price_gross_amount,
+        product_name=line.product_name or "",
+        variant_id=str(line.variant_id or ""),
+        # the order keeps the variant's name as it was sold, even after the variant is gone
+        **{**fields, "variant_name": line.variant_name or fields["variant_name"]},
     )
+
+
+def order_data(order) -> OrderData:
+    lines = tuple(_order_line(line) for line in order.lines.all())
     return OrderData(
         source=Source.SALEOR,
         external_id=str(order.pk),
@@ -138,22 +183,34 @@ def order_queryset():
     from saleor.order.models import Order
 
     return Order.objects.select_related("channel", "billing_address", "user").prefetch_related(
-        "lines__variant", "payments__transactions", "payment_transactions"
+        "lines__variant__product__media", "lines__variant__media", "payments__transactions", "payment_transactions"
     )
+
+
+def _checkout_line(line) -> dict:
+    """A checkout line as the abandoned-cart mail lists it.
+
+    Saleor computes line and checkout totals lazily (a new checkout holds 0 until its prices are first
+    fetched); until then the line's unit price is its listing price, undiscounted.
+    """
+    variant = line.variant if line.variant_id else None
+    quantity = line.quantity
+    total = line.total_price_gross_amount or Decimal(0)
+    unit = (total / quantity).quantize(Decimal("0.001")) if total and quantity else (
+        line.undiscounted_unit_price_amount or Decimal(0))
+    return {
+        "sku": (variant.sku or "") if variant is not None else "",
+        "variant_id": str(line.variant_id or ""),
+        "product_name": variant.product.name if variant is not None and variant.product_id else "",
+        **_product_fields(variant),
+        "quantity": quantity,
+        "unit_price": str(unit),
+        "amount": str(total or unit * quantity),
+    }
 
 
 def checkout_data(checkout) -> CheckoutData:
-    lines = tuple(
-        {
-            "sku": line.variant.sku or "" if line.variant_id else "",
-            "variant_id": str(line.variant_id or ""),
-            "product_id": str(line.variant.product_id) if line.variant_id else "",
-            "product_name": line.variant.product.name if line.variant_id else "",
-            "quantity": line.quantity,
-            "amount": str(line.total_price_gross_amount or 0),
-        }
-        for line in checkout.lines.all()
-    )
+    lines = tuple(_checkout_line(line) for line in checkout.lines.all())
     return CheckoutData(
         source=Source.SALEOR,
         token=str(checkout.token),
@@ -163,7 +220,7 @@ def checkout_data(checkout) -> CheckoutData:
         customer=_address_customer(
             checkout.billing_address, checkout.user, checkout.email or "", checkout.language_code
         ),
-        total_gross=checkout.total_gross_amount or Decimal(0),
+        total_gross=checkout.total_gross_amount or sum((Decimal(line["amount"]) for line in lines), Decimal(0)),
         lines=lines,
     )
 
@@ -225,7 +282,7 @@ def _apply_checkout(token: str) -> None:
 
     checkout = (
         Checkout.objects.select_related("channel", "billing_address", "user")
-        .prefetch_related("lines__variant__product")
+        .prefetch_related("lines__variant__product__media", "lines__variant__media")
         .filter(token=token)
         .first()
     )

@@ -196,6 +196,10 @@ class OrderLineFact(models.Model):
     product_id = models.CharField(max_length=64, blank=True, default="")
     sku = models.CharField(max_length=255, blank=True, default="", db_index=True)
     product_name = models.CharField(max_length=386, blank=True, default="")
+    variant_name = models.CharField(max_length=255, blank=True, default="")
+    product_slug = models.CharField(max_length=255, blank=True, default="",
+                                    help_text="The storefront's product link is built from it (product_url_template).")
+    image_url = models.CharField(max_length=2048, blank=True, default="")
     quantity = models.IntegerField()
     unit_price = models.DecimalField(max_digits=20, decimal_places=3)
     amount = models.DecimalField(max_digits=20, decimal_places=3, help_text="Line gross total.")

@@ -205,3 +205,33 @@ def test_the_html_mails_render_in_chromium(shop):
             page.screenshot(path=str(ARTIFACTS / f"{scenario}.{lang}.png"), full_page=True)
         browser.close()
     assert len(list(ARTIFACTS.glob("*.png"))) >= 2 * len(BUYER_MAIL)
+
+
+def test_the_sender_block_reads_as_a_sentence_in_both_languages(shop, shop_settings):
+    """Every field set (特定電子メール法: who sends, where they are, whom to ask, how to stop): each line
+    says its part in the mail's language, the sender's name inside the sentence, nothing left empty."""
+    name, email = shop_settings["sender_name"], shop_settings["sender_email"]
+    address = shop_settings["sender_postal_address"]
+    link = re.compile(re.escape(shop_settings["public_url"] + "u/") + r"[\w:.-]+")
+    text_block = {  # the plain-text footer, line by line; the last ends with the unsubscribe link
+        "ja": [f"送信者: {name}", f"住所: {address}", f"お問い合わせ: {email}",
+               f"このメールは{name}が広告・宣伝を目的としてお送りしています。配信停止: "],
+        "en": [f"Sender: {name}", f"Address: {address}", f"Contact: {email}",
+               f"You are receiving this marketing e-mail from {name}. Unsubscribe: "],
+    }
+    html_block = {  # the HTML footer's words, tags dropped
+        "ja": f"送信者: {name} 住所: {address} お問い合わせ: {email} このメールは{name}が広告・宣伝を目的として"
+              "お送りしています。 配信停止はこちら",
+        "en": f"Sender: {name} Address: {address} Contact: {email} You are receiving this marketing e-mail "
+              f"from {name}. Unsubscribe",
+    }
+    seen = set()
+    for scenario, lang, text, html, _context, _currency in _render_all(shop):
+        block = text.rsplit("\n--\n", 1)[1].strip().splitlines()
+        *lines, last = text_block[lang]
+        assert block[:3] == lines, (scenario, block)
+        assert len(block) == 4 and block[3].startswith(last) and link.fullmatch(block[3][len(last):]), (scenario, block)
+        footer = re.search(r'<p class="sender-block"[^>]*>(.*?)</p>', html, re.S).group(1)
+        assert " ".join(re.sub(r"<[^>]+>", " ", footer).split()) == html_block[lang], (scenario, footer)
+        seen.add(lang)
+    assert seen == {"ja", "en"}

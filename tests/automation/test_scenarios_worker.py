@@ -6,6 +6,7 @@ import hmac
 import json
 import threading
 import uuid
+import zoneinfo
 from datetime import timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -14,6 +15,7 @@ import pytest
 import redis
 from django.utils import timezone
 
+from saleor_ltv_plugin.automation.triggers import SEND_HOUR
 from saleor_ltv_plugin.ingest.checkouts import upsert_checkout
 from saleor_ltv_plugin.ingest.facts import CheckoutData, CustomerRef
 from saleor_ltv_plugin.ingest.orders import upsert_orders
@@ -55,10 +57,12 @@ def build_shop(now):
     orders += orders_every("Reorder Co", ["a@reorder.example", "b@reorder.example"], [118, 88, 58, 28],
                            sku="SKU-PAPER", now=now)
     orders += orders_every("Sleepy Co", ["sleepy@sleepy.example"], [300, 125], now=now)
-    # Whole days back: the follow-ups fall due at SEND_HOUR on (first / last day + delay), i.e.
-    # yesterday, whatever the hour in Tokyo now (14.2 days fell due later today before 10:00 JST).
-    orders += orders_every("New Co", ["new@new.example"], [15], now=now)
-    orders += orders_every("Xsell Co", ["x@xsell.example"], [8], sku="SKU-A", now=now)
+    # The follow-ups fall due at SEND_HOUR on (first / last purchase day + delay); a step more than
+    # a day late is not sent. So the purchase is dated for the latest SEND_HOUR before now: today's
+    # from 10:00 shop time on, yesterday's before it (a fixed 15 days failed every afternoon in Tokyo).
+    late = 0 if now.astimezone(zoneinfo.ZoneInfo("Asia/Tokyo")).hour >= SEND_HOUR else 1
+    orders += orders_every("New Co", ["new@new.example"], [14 + late], now=now)
+    orders += orders_every("Xsell Co", ["x@xsell.example"], [7 + late], sku="SKU-A", now=now)
     upsert_orders(orders)
     recompute(now=now)
     ChannelInsight.objects.update_or_create(channel=CHANNEL, kind="transitions", defaults={

@@ -71,3 +71,79 @@ print("ROWS", list(OutboxMessage.objects.filter(contact__email="{email}").values
     assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in mail
     assert "/plugins/global/saleor.ltv/u/" in mail  # Saleor's PUBLIC_URL + the plugin's route
     assert mail.count("---------- MESSAGE FOLLOWS ----------") == 1
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image  # Saleor's own dependency (the tier runs in Saleor's venv)
+
+    out = io.BytesIO()
+    Image.new("RGB", (300, 300), (37, 99, 235)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_captured_saleor_checkout_carries_each_items_name_image_and_price(saleor_url, staff, variants, db,
+                                                                            unique):
+    """A real checkout on a product with an uploaded image: the CheckoutFact's line carries the product's
+    and variant's names, its slug, an image URL that loads from Saleor, and the listing unit price."""
+    import base64
+    import json
+    from decimal import Decimal
+    from urllib.parse import urlsplit
+
+    variant = storefront.gql(saleor_url, """query($v:ID!,$c:String!){productVariant(id:$v, channel:$c){
+        name sku channelListings{channel{slug} price{amount}} product{id name slug}}}""",
+                             {"v": variants[0]["id"], "c": storefront.CHANNEL}, staff)["productVariant"]
+    product = variant["product"]
+    (listing,) = [lst["price"]["amount"] for lst in variant["channelListings"]
+                  if lst["channel"]["slug"] == storefront.CHANNEL]
+    upload = storefront.requests.post(saleor_url + "/graphql/", headers={"Authorization": f"Bearer {staff}"}, data={
+        "operations": json.dumps({"query": """mutation($p:ID!,$i:Upload!){productMediaCreate(input:{product:$p,
+            image:$i, alt:"ltv tier"}){media{id} errors{field message}}}""", "variables": {"p": product["id"], "i": None}}),
+        "map": json.dumps({"0": ["variables.i"]})}, files={"0": (f"ltv-{unique}.png", _png(), "image/png")},
+        timeout=60).json()
+    created = upload["data"]["productMediaCreate"]
+    assert not created["errors"], created
+    media_id = created["media"]["id"]
+    try:
+        # the product's first image is the one a mail shows: put the new one first
+        storefront.gql(saleor_url, """mutation($p:ID!,$m:[ID!]!){productMediaReorder(productId:$p, mediaIds:$m){
+            errors{field message}}}""", {"p": product["id"], "m": [media_id] + [m for m in _media_ids(
+                saleor_url, staff, product["id"]) if m != media_id]}, staff)
+        email = f"items-{unique}@example.com"
+        address = {**storefront.ADDRESS, "companyName": f"Tier Items {unique}"}
+        created = storefront.gql(saleor_url, """mutation($i:CheckoutCreateInput!){checkoutCreate(input:$i){
+            checkout{token} errors{field message}}}""", {"i": {
+            "channel": storefront.CHANNEL, "email": email, "billingAddress": address, "shippingAddress": address,
+            "lines": [{"variantId": variants[0]["id"], "quantity": 2}]}})["checkoutCreate"]
+        assert not created["errors"], created
+        apply_events()
+        (lines,) = db.execute("SELECT lines FROM saleor_ltv_plugin_checkoutfact WHERE email = %s",
+                              (email,)).fetchone()
+        (line,) = lines
+        assert (line["product_name"], line["product_slug"], line["variant_name"], line["sku"]) == (
+            product["name"], product["slug"], variant["name"], variant["sku"])
+        assert line["quantity"] == 2
+        # Saleor prices a checkout lazily: until then the line's total is 0 and its listing price stands in
+        total, undiscounted = db.execute(
+            "SELECT l.total_price_gross_amount, l.undiscounted_unit_price_amount FROM checkout_checkoutline l "
+            "JOIN checkout_checkout c ON c.token = l.checkout_id WHERE c.email = %s", (email,)).fetchone()
+        assert undiscounted == Decimal(str(listing))
+        unit = (total / 2).quantize(Decimal("0.001")) if total else Decimal(str(listing))
+        assert Decimal(line["unit_price"]) == unit and Decimal(line["amount"]) == (total or 2 * unit), (line, total)
+        # Saleor's thumbnail route under its PUBLIC_URL, for this media, 256 px
+        media_pk = base64.b64decode(media_id).decode().split(":", 1)[1]
+        gid = base64.b64encode(f"ProductMedia:{media_pk}".encode()).decode()
+        assert line["image_url"] == f"http://127.0.0.1/thumbnail/{gid}/256/", line
+        image = storefront.requests.get(saleor_url + urlsplit(line["image_url"]).path, timeout=60)
+        assert image.status_code == 200 and image.headers["Content-Type"].startswith("image/"), (
+            image.status_code, image.headers)
+    finally:
+        storefront.gql(saleor_url, "mutation($m:ID!){productMediaDelete(id:$m){errors{message}}}",
+                       {"m": media_id}, staff)
+
+
+def _media_ids(saleor_url: str, staff: str, product_id: str) -> list[str]:
+    data = storefront.gql(saleor_url, "query($p:ID!){product(id:$p){media{id}}}", {"p": product_id}, staff)
+    return [m["id"] for m in data["product"]["media"]]

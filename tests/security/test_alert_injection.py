@@ -116,8 +116,9 @@ def test_teams_text_carries_no_markdown_link_or_mention(chat):
     assert len(received) == len(NAMES)
     for payload in received:
         text = payload["text"]
-        assert payload["title"] == text  # a Teams card shows its title too
+        assert text.startswith(payload["title"] + " — ")  # a Teams card shows its title too: escaped alike
         _assert_inert_for_slack(text)
+        _assert_inert_for_slack(payload["title"])
         assert not re.search(r"(?<!\\)\[[^\]]*(?<!\\)\]\(", text), text  # no [label](url) link
         assert not re.search(r"(?<!\\)\*\*", text), text
     assert any(r"\[ここをクリック\]" in p["text"] for p in received)

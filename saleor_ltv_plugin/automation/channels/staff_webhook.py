@@ -6,15 +6,6 @@ from ...models import DeliveryKind
 from .. import render
 from . import SKIPPED, Outcome, webhook
 from .base import STAFF_LIMITS, DeliveryChannel
-from .chat_text import chat_text
-
-
-def payload(message, url: str) -> dict:
-    summary = render.staff_summary(message)
-    # Chats show "text" (Teams' cards "title" too): no company name may act as markup there; the
-    # name as stored stays under "account".
-    shown = chat_text(summary["title"], url)
-    return {**summary, "text": shown, "title": shown}
 
 
 class StaffWebhook(DeliveryChannel):
@@ -26,5 +17,5 @@ class StaffWebhook(DeliveryChannel):
         shop = config.shop
         if not shop.staff_webhook_url:
             return Outcome(SKIPPED, "not_configured")
-        return webhook.post(shop.staff_webhook_url, shop.staff_webhook_secret, payload(message, shop.staff_webhook_url),
+        return webhook.post(shop.staff_webhook_url, shop.staff_webhook_secret, render.staff_webhook_payload(message, config),
                             message.idempotency_key, commit)
