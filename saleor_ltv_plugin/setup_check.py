@@ -107,18 +107,29 @@ def workers(now=None) -> Item:
                      "Celeryブローカー未設定: タスクはプロセス内で実行され、定期実行はありません",
                      "set CELERY_BROKER_URL and run `celery -A saleor_ltv_plugin.standalone.celery worker -B`",
                      "CELERY_BROKER_URL を設定し `celery -A saleor_ltv_plugin.standalone.celery worker -B` を起動してください")
-    beat = TaskHeartbeat.objects.filter(task="scan_scenarios").values_list("beat_at", flat=True).first()
+    beats = dict(TaskHeartbeat.objects.filter(task__in=["scan_scenarios", "apply_inbox"])
+                 .values_list("task", "beat_at"))
+    beat, applied = beats.get("scan_scenarios"), beats.get("apply_inbox")
     oldest = InboundEvent.objects.filter(status__in=[InboundStatus.PENDING, InboundStatus.FAILED]) \
         .order_by("received_at").values_list("received_at", flat=True).first()
-    if beat is None or now - beat > HEARTBEAT_STALE or (oldest and now - oldest > INBOX_STALE):
-        seen = "never" if beat is None else f"{int((now - beat).total_seconds() // 60)} min ago"
-        seen_ja = "一度もありません" if beat is None else f"{int((now - beat).total_seconds() // 60)}分前"
+
+    def ago(at, ja=False):
+        if at is None:
+            return "一度もありません" if ja else "never"
+        seconds = int((now - at).total_seconds())
+        return (f"{seconds}秒前" if ja else f"{seconds} s ago") if seconds < 120 else \
+            (f"{seconds // 60}分前" if ja else f"{seconds // 60} min ago")
+
+    seen_en = f"last scenario scan: {ago(beat)}; last inbound-event apply: {ago(applied)}"
+    seen_ja = f"最後のシナリオスキャン: {ago(beat, True)}、最後の受信イベント反映: {ago(applied, True)}"
+    stale = beat is None or now - beat > HEARTBEAT_STALE or (applied is not None and now - applied > INBOX_STALE)
+    if stale or (oldest and now - oldest > INBOX_STALE):
         lag = f"; oldest unapplied event {int((now - oldest).total_seconds())} s old" if oldest else ""
-        return _item("celery", FAIL, f"last scenario scan: {seen}{lag}", f"最後のシナリオスキャン: {seen_ja}",
+        lag_ja = f"、未反映の最古のイベント {int((now - oldest).total_seconds())}秒前" if oldest else ""
+        return _item("celery", FAIL, seen_en + lag, seen_ja + lag_ja,
                      "start Saleor's Celery worker and beat (both run the plugin's tasks)",
                      "SaleorのCelery workerとbeatを起動してください（プラグインのタスクも実行します）")
-    return _item("celery", OK, f"worker and beat alive (last scan {int((now - beat).total_seconds())} s ago)",
-                 f"workerとbeatは稼働中です（最後のスキャン {int((now - beat).total_seconds())}秒前）")
+    return _item("celery", OK, f"worker and beat alive ({seen_en})", f"workerとbeatは稼働中です（{seen_ja}）")
 
 
 def recompute(now=None) -> Item:
