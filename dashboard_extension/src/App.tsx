@@ -54,7 +54,7 @@ function Shell({ bridge }: { bridge: BridgeState }) {
       <AppContext.Provider value={base}>
         {print ? <PrintCalls route={route} />
           : !bridge.embedded ? <Text data-testid="not-embedded">{base.t("notEmbedded")}</Text>
-          : !bridge.ready ? <Loading />
+          : !bridge.ready || !bridge.localeKnown ? <Loading />
           : <Channels route={route} />}
       </AppContext.Provider>
     </Box>

@@ -17,7 +17,11 @@ export interface BridgeState {
   /** The staff user's own permissions (`user_permissions`): tells "you lack it" from "the app does". */
   userPermissions: string[];
   email?: string;
+  /** The Dashboard's locale has arrived (it sends none in the URL: localeChanged follows the handshake). */
+  localeKnown: boolean;
 }
+
+let localeKnown = typeof window !== "undefined" && new URLSearchParams(window.location.search).has("locale");
 
 /** The token's claims, read without verifying (the API verifies; this only shapes the UI). */
 export function tokenClaims(token?: string): { permissions?: string[]; user_permissions?: string[]; exp?: number } {
@@ -43,7 +47,7 @@ function snapshot(): BridgeState {
   const params = new URLSearchParams(window.location.search);
   if (!b) {
     return { embedded: false, ready: false, theme: params.get("theme") === "dark" ? "dark" : "light",
-             locale: params.get("locale") || navigator.language || "en", permissions: [], userPermissions: [] };
+             locale: params.get("locale") || navigator.language || "en", permissions: [], userPermissions: [], localeKnown: true };
   }
   const s = b.getState();
   const claims = tokenClaims(s.token);
@@ -52,7 +56,7 @@ function snapshot(): BridgeState {
   return {
     embedded: true, ready: s.ready, token: s.token, theme, locale: s.locale || "en",
     permissions: claims.permissions ?? [], userPermissions: claims.user_permissions ?? s.user?.permissions ?? [],
-    email: s.user?.email,
+    email: s.user?.email, localeKnown,
   };
 }
 
@@ -62,9 +66,12 @@ export function useBridge(): BridgeState {
     const b = getBridge();
     if (!b) return;
     const update = () => setState(snapshot());
-    const offs = (["handshake", "theme", "localeChanged", "tokenRefresh"] as const).map((e) => b.subscribe(e, update));
+    const offs = (["handshake", "theme", "tokenRefresh"] as const).map((e) => b.subscribe(e, update));
+    offs.push(b.subscribe("localeChanged", () => { localeKnown = true; update(); }));
+    // A Dashboard that never sends its locale: go on in the URL's (or English) after a moment.
+    const timer = setTimeout(() => { localeKnown = true; update(); }, 1500);
     update();
-    return () => offs.forEach((off) => off());
+    return () => { clearTimeout(timer); offs.forEach((off) => off()); };
   }, []);
   return state;
 }
