@@ -18,6 +18,7 @@ PERMISSIONS = ["MANAGE_USERS", "MANAGE_ORDERS", "MANAGE_PLUGINS"]
 # The manifest has one name per string (Saleor does not localise them): Japanese and English side
 # by side, and the app's name differs from the plugin's (plugin.py's PLUGIN_NAME).
 APP_NAME = "LTV CRM · ダッシュボード画面 / Dashboard pages"
+PLUGIN_NAME = "LTV CRM · 集計・配信エンジン / engine"  # plugin.py's, under Configuration → Plugins
 MENU_LABEL = "LTV分析 · LTV analytics"
 WIDGET_LABEL = "LTV 顧客分析 / LTV account"
 EXPORT_LABEL = "LTVセグメントを書き出す / Export LTV segment"

@@ -90,7 +90,7 @@ def _guarded_write():
 
 class LTVPlugin(BasePlugin):
     PLUGIN_ID = "saleor.ltv"
-    PLUGIN_NAME = "LTV CRM · 集計・配信エンジン / engine"  # not the app's name (app_manifest.APP_NAME)
+    PLUGIN_NAME = app_manifest.PLUGIN_NAME  # not the app's name (app_manifest.APP_NAME)
     PLUGIN_DESCRIPTION = (
         "Captures orders, checkouts and customers into its own tables and computes "
         "RFM, CPM, lifecycle stages and each account's purchase rhythm."
