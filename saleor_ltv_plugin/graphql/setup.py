@@ -7,12 +7,9 @@ from django.utils import timezone
 
 from .. import setup_check
 from ..auth import Scope
+from .automation import _language_arg
 from .core import LtvError
 from .permissions import require
-
-
-def _language_arg():
-    return graphene.String(default_value="en", description="ja or en (anything else: en).")
 
 
 class LtvSetupStatus(graphene.Enum):
