@@ -128,7 +128,7 @@ const ja: Record<Key, string> = {
   setupOk: "OK", setupWarn: "要確認", setupFail: "要対応", sendTestMail: "自分宛にテストメールを送る",
   testMailTo: "テストメールの宛先", testMailSent: "テストメールを送信しました", checkedAt: "確認日時",
   setup_sender: "送信者情報", setup_public_url: "公開URL", setup_consent: "マーケティングメールの配信同意",
-  setup_smtp: "メールサーバー（SMTP）", setup_celery: "Celery worker と beat", setup_recompute: "最後の集計",
+  setup_smtp: "メールサーバー（SMTP）", setup_celery: "Celery（ワーカーとスケジューラー）", setup_recompute: "最後の集計",
   setup_host: "Saleorのバージョン",
 };
 

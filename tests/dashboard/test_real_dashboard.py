@@ -104,7 +104,8 @@ def test_back_links_and_browser_back_keep_the_app_alive(harness):
     harness.app.locator("[data-testid=accounts-table] tbody tr").first.click()
     harness.app.get_by_test_id("page-account").wait_for()
     harness.app.get_by_test_id("account-name").wait_for()
-    harness.app.get_by_test_id("back").click()  # history.back() from the sandboxed frame did nothing
+    # history.back() from the sandboxed frame did nothing (the button was there before the fix too)
+    harness.app.get_by_role("button", name=re.compile("Back")).click()
     harness.app.get_by_test_id("accounts-table").wait_for()
     harness.app.locator("[data-testid=accounts-table] tbody tr").first.click()
     harness.app.get_by_test_id("account-name").wait_for()
@@ -208,13 +209,13 @@ def test_setup_page_shows_what_the_api_says(harness):
         row = table.locator(f'tr[data-item="{key}"]')
         assert row.get_attribute("data-status") == item["status"], key
         if key in ("sender", "public_url", "consent", "host"):  # the others say "… s ago"
-            assert row.locator("[data-field=detail]").inner_text() == item["detail"], key
-            assert row.locator("[data-field=action]").inner_text() == item["action"], key
+            assert row.locator("[data-field=detail]").inner_text() == item["detail"].replace("`", ""), key
+            assert row.locator("[data-field=action]").inner_text() == item["action"].replace("`", ""), key
     consent = re.match(r"([\d,]+) of ([\d,]+) buyers", api["consent"]["detail"])
     assert consent and digits(consent.group(2)) > 0
     harness.open("setup", locale="ja", channel=CHANNEL)
     harness.app.get_by_test_id("setup-table").wait_for()
     ja = {i["key"]: i for i in harness.server.api(query, {"c": CHANNEL, "l": "ja"})["ltvSetupCheck"]["items"]}
     cell = harness.app.locator('tr[data-item="consent"] [data-field=detail]')
-    cell.get_by_text(ja["consent"]["detail"]).wait_for()
+    cell.get_by_text(ja["consent"]["detail"].split("（")[0]).wait_for()
     assert "人中" in cell.inner_text()

@@ -17,6 +17,12 @@ const MARK: Record<string, string> = { OK: "✔", WARN: "!", FAIL: "✘" };
 
 interface Item { key: string; status: string; detail: string; action: string }
 
+/** `setting_names`, commands and server messages in backticks are shown as code, as they are. */
+function Prose({ text }: { text: string }) {
+  return <>{text.split(/(`[^`]+`)/).map((part, i) => part.startsWith("`") && part.endsWith("`") && part.length > 1
+    ? <code key={i}>{part.slice(1, -1)}</code> : part)}</>;
+}
+
 export function Setup() {
   const { t, lang, channel, permissions } = useApp();
   const state = useQuery<{ ltvSetupCheck: { checkedAt: string; items: Item[] } }>(QUERY, { channel, language: lang },
@@ -55,7 +61,8 @@ export function Setup() {
                   <td>{t(`setup_${item.key}` as Key)}</td>
                   <td><Box as="span" color={item.status === "OK" ? "success1" : item.status === "FAIL" ? "critical1" : "warning1"}>
                     {MARK[item.status]} {t(STATUS[item.status])}</Box></td>
-                  <td data-field="detail">{item.detail}</td><td data-field="action">{item.action}</td>
+                  <td data-field="detail"><Prose text={item.detail} /></td>
+                  <td data-field="action"><Prose text={item.action} /></td>
                 </tr>))}</tbody>
             </table></div>
           </>
