@@ -49,6 +49,7 @@ class MetricsSettings:
     clv_step_days: float = 30.0
     clv_discount_rate_per_step: float = 0.01
     margin: float = 1.0
+    prediction_model: str = "auto"  # auto (chosen on the holdout) | bgnbd | mbgnbd | pareto_nbd
     model_holdout_days: int | None = None  # None: half the history, 28 … 365 days (model_choice)
 
 
@@ -57,8 +58,9 @@ def compute_account_metrics(
 ) -> tuple[pd.DataFrame, dict]:
     """(metrics frame with :data:`METRIC_COLUMNS`, report of the model fits).
 
-    ``report`` = {"as_of", "accounts", "prediction_model": {name, label, reason (why
-    chosen), params, status, fit_reason, log_likelihood, unit, holdout, scores},
+    ``report`` = {"as_of", "accounts", "prediction_model": {name, label, reason and
+    reason_ja (why chosen), criterion, params, status, fit_reason, log_likelihood, unit,
+    holdout, scores},
     "gamma_gamma": {currency: {...params, status, reason}}} (JSON-serialisable).
     """
     frame, report, _ = fit_shop(orders, as_of, settings)
@@ -117,10 +119,11 @@ def fit_shop(
 def prediction_model(orders: pd.DataFrame, as_of, x, t_x, T, settings: MetricsSettings):
     """(the fitted purchase-count model, its report entry): chosen on the holdout, fitted on all."""
     choice = choose_model(orders, as_of, merge_same_day=settings.merge_same_day, tz=settings.tz,
-                          holdout_days=settings.model_holdout_days)
-    model, note = fit_chosen(choice, x, t_x, T)
+                          holdout_days=settings.model_holdout_days, model=settings.prediction_model)
+    model, note, note_ja = fit_chosen(choice, x, t_x, T)
     return model, {
         "name": model.name, "label": model.label, "reason": choice.reason + note,
+        "reason_ja": choice.reason_ja + note_ja,
         "criterion": choice.criterion, "params": model.params, "status": model.status,
         "fit_reason": model.reason, "log_likelihood": model.log_likelihood, "unit": "days",
         "holdout": choice.holdout, "scores": choice.scores,

@@ -38,7 +38,8 @@ class FittedShop:
     rhythm_prior_days: float = 30.0
 
     def to_dict(self) -> dict:
-        return {"prediction_model": self.prediction_model, "gamma_gamma": self.gamma_gamma, "rfm_bounds": self.rfm_bounds,
+        return {"prediction_model": self.prediction_model, "gamma_gamma": self.gamma_gamma,
+                "rfm_bounds": self.rfm_bounds,
                 "spend_bounds": self.spend_bounds, "rhythm_prior_days": self.rhythm_prior_days}
 
     @classmethod
@@ -109,7 +110,8 @@ def fitted_state(summary: pd.DataFrame, metrics: pd.DataFrame, report: dict, cpm
 
 def _model_state(entry: dict) -> dict:
     """What re-scoring needs of the report's prediction_model entry: name, parameters, fit status."""
-    return {"name": entry["name"], **entry["params"], "status": entry["status"], "reason": entry["fit_reason"]}
+    return {"name": entry["name"], **entry["params"], "status": entry["status"],
+            "reason": entry["fit_reason"]}
 
 
 def _m_bounds(rfm: RfmSettings, currency):

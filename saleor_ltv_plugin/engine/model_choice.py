@@ -49,14 +49,17 @@ SAMPLE_ACCOUNTS = 100_000
 
 @dataclass(frozen=True)
 class ModelChoice:
-    """The chosen model's name, why, and every model's holdout score (JSON-ready via :meth:`to_dict`).
+    """The chosen model's name, why (``reason`` in English, ``reason_ja`` in Japanese), and
+    every model's holdout score (JSON-ready via :meth:`to_dict`).
 
-    ``scores``: name → {status, reason, mae, rmse, predicted_total} (errors None when
-    the calibration fit was not ok); ``holdout``: cut, days, accounts, actual_total.
+    ``scores``: name → {label, status, reason, params, mae, rmse, predicted_total} (errors None
+    when the calibration fit was not ok); ``holdout``: cut, days, accounts, sampled,
+    actual_total (empty when there was no holdout).
     """
 
     name: str
     reason: str
+    reason_ja: str
     criterion: str = CRITERION
     holdout: dict = field(default_factory=dict)
     scores: dict = field(default_factory=dict)
@@ -76,23 +79,35 @@ def holdout_days_for(span_days: int, requested: int | None = None) -> int:
     return int(min(MAX_HOLDOUT_DAYS, max(MIN_HOLDOUT_DAYS, span_days // 2)))
 
 
+def _default(why: str, why_ja: str, **extra) -> ModelChoice:
+    label = MODELS[PREFERENCE[0]][0].label
+    return ModelChoice(PREFERENCE[0], f"{why}: the default model, {label}",
+                       f"{why_ja}ため、既定の {label} を使います", **extra)
+
+
 def choose_model(orders: pd.DataFrame, as_of=None, *, merge_same_day: bool = True, tz: str | None = None,
-                 holdout_days: int | None = None, sample_accounts: int = SAMPLE_ACCOUNTS) -> ModelChoice:
+                 holdout_days: int | None = None, sample_accounts: int = SAMPLE_ACCOUNTS,
+                 model: str = "auto") -> ModelChoice:
     """Fit the three models on the calibration period and keep the best on the holdout.
 
     ``orders`` as for :func:`.summary.summarize_orders`; ``holdout_days`` None = half
-    the history (28 … 365 days). Never raises for lack of data: see the module docstring.
+    the history (28 … 365 days); ``model`` a name of :data:`MODELS` skips the contest
+    (a channel setting). Never raises for lack of data: see the module docstring.
     """
+    if model != "auto":
+        label = MODELS[model][0].label  # KeyError: callers validate the setting
+        return ModelChoice(model, f"{label} is set in the channel's settings",
+                           f"チャネル設定で {label} が指定されています")
     sample = _sample(orders, sample_accounts)
     full = summarize_orders(sample, as_of, merge_same_day=merge_same_day, tz=tz)
     if full.empty:
-        return ModelChoice(PREFERENCE[0], "no purchases yet: the default model")
+        return _default("no purchases yet", "購入がまだない")
     end = full.attrs["as_of"]
     span = int((end - np.datetime64(full["first_purchase_at"].min(), "D")).astype(np.int64))
     days = holdout_days_for(span, holdout_days)
     if span < 2 * MIN_HOLDOUT_DAYS or days >= span:
-        return ModelChoice(PREFERENCE[0], f"history of {span} days is too short for a holdout "
-                                          f"(needs {2 * MIN_HOLDOUT_DAYS}): the default model")
+        return _default(f"a history of {span} days is too short for a holdout (needs {2 * MIN_HOLDOUT_DAYS})",
+                        f"購入履歴が {span} 日で、検証期間を取るには短い（{2 * MIN_HOLDOUT_DAYS} 日以上必要）")
     cut = end - np.timedelta64(days, "D")
     calibration = summarize_orders(sample, cut, merge_same_day=merge_same_day, tz=tz)
     actual = _holdout_occasions(calibration, full)
@@ -123,7 +138,7 @@ def _holdout_occasions(calibration: pd.DataFrame, full: pd.DataFrame) -> np.ndar
 
 def _score(name, x, t_x, T, actual, days) -> dict:
     model = MODELS[name][1](x, t_x, T)
-    out = {"status": model.status, "reason": model.reason, "params": model.params,
+    out = {"label": model.label, "status": model.status, "reason": model.reason, "params": model.params,
            "mae": None, "rmse": None, "predicted_total": None}
     if model.ok:
         predicted = model.conditional_expected_purchases(float(days), x, t_x, T)
@@ -136,27 +151,33 @@ def _score(name, x, t_x, T, actual, days) -> dict:
 def _decide(scores: dict, holdout: dict) -> ModelChoice:
     usable = {name: s["mae"] for name, s in scores.items() if s["mae"] is not None and np.isfinite(s["mae"])}
     if not usable:
-        why = "; ".join(f"{MODELS[n][0].label} {s['status']}" for n, s in scores.items())
-        return ModelChoice(PREFERENCE[0], f"no model fitted the calibration period ({why}): the default model",
-                           holdout=holdout, scores=scores)
+        why = ", ".join(f"{MODELS[n][0].label} {s['status']}" for n, s in scores.items())
+        return _default(f"no model fitted the calibration period ({why})",
+                        f"検証期間より前のデータでどのモデルも推定できなかった（{why}）",
+                        holdout=holdout, scores=scores)
     best = min(usable.values())
     tied = [name for name in PREFERENCE if name in usable and usable[name] <= best * (1 + TIE_SHARE)]
     name = tied[0]
     label = MODELS[name][0].label
     ranking = ", ".join(f"{MODELS[n][0].label} {usable[n]:.4f}" for n in sorted(usable, key=usable.get))
+    days, accounts = holdout["days"], holdout["accounts"]
     reason = (f"lowest mean absolute error of holdout purchases per account over the last "
-              f"{holdout['days']} days ({holdout['accounts']} accounts): {ranking}")
+              f"{days} days ({accounts} accounts): {ranking}")
+    reason_ja = (f"直近 {days} 日を検証期間とし、その前の購入から予測した購入回数の誤差"
+                 f"（{accounts} 件の1件あたり平均絶対誤差）が最も小さいモデル: {ranking}")
     if usable[name] > best:
         reason += f"; within {TIE_SHARE:.0%} of the best, {label} is preferred"
+        reason_ja += f"。最良との差が {TIE_SHARE:.0%} 以内のため {label} を優先"
     if name == "bgnbd":
         reason += "; BG/NBD reads P(alive) = 1 for an account without a repeat purchase"
-    return ModelChoice(name, reason, holdout=holdout, scores=scores)
+        reason_ja += "。BG/NBD ではリピート購入のない顧客の生存確率は常に 100 % です"
+    return ModelChoice(name, reason, reason_ja, holdout=holdout, scores=scores)
 
 
 def fit_chosen(choice: ModelChoice, frequency, recency, T) -> tuple:
-    """(model, note): the chosen model fitted on the full history, started from its
-    calibration estimate; if that fit is not ok, the next model by holdout rank (then
-    by preference) that fits, and ``note`` says so ("" when the choice stands)."""
+    """(model, note, note_ja): the chosen model fitted on the full history, started from its
+    calibration estimate; if that fit is not ok, the next model by holdout rank (then by
+    preference) that fits, and the notes say so (empty when the choice stands)."""
     ranked = sorted(PREFERENCE, key=lambda n: (
         n != choice.name, _mae_or_inf(choice.scores.get(n)), PREFERENCE.index(n)))
     failed, tried = [], []
@@ -167,10 +188,14 @@ def fit_chosen(choice: ModelChoice, frequency, recency, T) -> tuple:
         model = fit(frequency, recency, T, initial=list(start.values()) if usable_start else None)
         tried.append(model)
         if model.ok:
-            note = "" if not failed else "; on the full history " + ", ".join(failed) + f", so {cls.label}"
-            return model, note
+            if not failed:
+                return model, "", ""
+            why = ", ".join(failed)
+            return (model, f"; on the full history {why}, so {cls.label}",
+                    f"。全期間では {why} のため {cls.label} を使います")
         failed.append(f"{cls.label} {model.status} ({model.reason})")
-    return tried[0], "; on the full history no model fitted: " + ", ".join(failed)
+    why = ", ".join(failed)
+    return tried[0], f"; on the full history no model fitted: {why}", f"。全期間ではどのモデルも推定できません: {why}"
 
 
 def _mae_or_inf(score) -> float:

@@ -24,8 +24,9 @@ class Command(BaseCommand):
             run = recompute(channel, progress=advance)
         for name, state in run.details.get("channels", {}).items():
             model = state["report"]["prediction_model"]
+            fit = f" ({model['fit_reason']})" if model.get("fit_reason") else ""
             self.stdout.write(
-                f"{name}: {state['accounts']} accounts as of {state['as_of']}; {model['label']} {model['status']}"
-                f"{' (' + model['fit_reason'] + ')' if model.get('fit_reason') else ''}, chosen: {model['reason']}; "
+                f"{name}: {state['accounts']} accounts as of {state['as_of']}; "
+                f"{model['label']} {model['status']}{fit}, chosen: {model['reason']}; "
                 f"seconds {state['seconds']}"
             )
