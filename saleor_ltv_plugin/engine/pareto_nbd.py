@@ -27,6 +27,10 @@ million accounts. E(T) − s·G(T) ≥ 0 (it is the alive term minus the death-a
 term), so the bracket is summed without a harmful cancellation. The gradient is
 analytic except ∂/∂b and ∂/∂c of ln ₂F₁(1, b; c; z), taken by forward
 differences on the pairs; ∂/∂z is ₂F₁'s closed form (b/c)·₂F₁(2, b+1; c+1; z).
+Where scipy's ₂F₁ is unreliable (z > 0.9: NaN for a large b or c − b — many purchases
+and one rate scale far from the other — and lost digits when c − a − b is near an
+integer), G is integrated numerically instead, with its exact gradient
+(:func:`_log_tail_by_quadrature`).
 Fit statuses as in :mod:`._mle`.
 """
 
@@ -36,7 +40,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-from scipy.special import digamma, gammaln, hyp2f1
+from scipy.special import digamma, gammaln, hyp2f1, roots_legendre
 
 from ._mle import (
     FittedModel,
@@ -51,7 +55,10 @@ from ._mle import (
 )
 
 PARAMS = ("r", "alpha", "s", "beta")
+_SERIES_LIMIT = 0.9  # ₂F₁ up to this z, quadrature beyond (see _log_tail)
 _STEP = 1e-6  # forward-difference step of ln ₂F₁ in its parameters b, c (relative to 1 + c)
+_NODES, _WEIGHTS = roots_legendre(10)
+_GAUSS = ((_NODES + 1.0) / 2.0, _WEIGHTS / 2.0)  # Gauss–Legendre on [0, 1]
 
 
 @dataclass(frozen=True)
@@ -129,7 +136,32 @@ def _power_share(log_q, k):
 
 
 def _log_tail(theta, x, y, gradient: bool):
-    """ln G(x, y) for paired 1-d arrays (see the module docstring), and its gradient (4 × n)."""
+    """ln G(x, y) for paired 1-d arrays (see the module docstring), and its gradient (4 × n).
+
+    ₂F₁ for z ≤ 0.9 (its power series, fast and exact there); beyond — where scipy
+    switches to the 1 − z transformation, loses digits when c − a − b is near an integer
+    and returns NaN for large parameters — and wherever ₂F₁ is not finite, quadrature.
+    """
+    r, alpha, s, beta = theta
+    z = np.abs(alpha - beta) / (np.maximum(alpha, beta) + y)
+    hard = z > _SERIES_LIMIT
+    value, grad = np.empty(len(x)), np.empty((4, len(x)))
+    easy = ~hard
+    value[easy], easy_grad = _log_tail_by_series(theta, x[easy], y[easy], gradient)
+    if gradient:
+        grad[:, easy] = easy_grad
+        hard |= ~np.isfinite(value) | ~np.all(np.isfinite(grad), axis=0)
+    else:
+        hard |= ~np.isfinite(value)
+    if np.any(hard):
+        value[hard], hard_grad = _log_tail_by_quadrature(theta, x[hard], y[hard], gradient)
+        if gradient:
+            grad[:, hard] = hard_grad
+    return value, (grad if gradient else None)
+
+
+def _log_tail_by_series(theta, x, y, gradient: bool):
+    """ln G through ₂F₁(1, b; c; z) (Euler-transformed, see the module docstring)."""
     r, alpha, s, beta = theta
     la, lb = np.log(alpha + y), np.log(beta + y)
     a = r + s + x
@@ -141,16 +173,17 @@ def _log_tail(theta, x, y, gradient: bool):
     else:  # ₂F₁(a, r+x; a+1; z) = (1−z)^(1−r−x) ₂F₁(1, s+1; a+1; z), 1−z = (α+y)/(β+y)
         b, z = np.full_like(x, s + 1.0), (beta - alpha) / (beta + y)
         base = (1.0 - r - x) * la - (s + 1.0) * lb
-    h = hyp2f1(1.0, b, c, z)
-    log_h = np.log(h)
-    value = base - np.log(a) + log_h
-    if not gradient:
-        return value, None
-    step = _STEP * (1.0 + c)
-    # Forward differences: along (b, c) together and along c alone.
-    d_both = (np.log(hyp2f1(1.0, b + step, c + step, z)) - log_h) / step
-    d_c = (np.log(hyp2f1(1.0, b, c + step, z)) - log_h) / step
-    d_z = b / c * hyp2f1(2.0, b + 1.0, c + 1.0, z) / h
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = hyp2f1(1.0, b, c, z)
+        log_h = np.log(h)
+        value = base - np.log(a) + log_h
+        if not gradient:
+            return value, None
+        step = _STEP * (1.0 + c)
+        # Forward differences: along (b, c) together and along c alone.
+        d_both = (np.log(hyp2f1(1.0, b + step, c + step, z)) - log_h) / step
+        d_c = (np.log(hyp2f1(1.0, b, c + step, z)) - log_h) / step
+        d_z = b / c * hyp2f1(2.0, b + 1.0, c + 1.0, z) / h
     if alpha_larger:  # b = r+x moves with r; z = (α−β)/(α+y)
         d_r = -la - 1.0 / a + d_both
         d_s = -lb - 1.0 / a + d_c
@@ -162,6 +195,49 @@ def _log_tail(theta, x, y, gradient: bool):
         d_alpha = (1.0 - r - x) / (alpha + y) - d_z / (beta + y)
         d_beta = -(s + 1.0) / (beta + y) + d_z * (alpha + y) / (beta + y) ** 2
     return value, np.array([d_r, d_alpha, d_s, d_beta])
+
+
+def _log_tail_by_quadrature(theta, x, y, gradient: bool = False):
+    """ln G(x, y) and its gradient by Gauss–Legendre panels.
+
+    With α+τ = (α+y)e^v: G = (α+y)^-a ∫₀^∞ exp(E(v)) dv, E = −a·v − (s+1)·ln(1 + z'e^-v),
+    z' = (β−α)/(α+y) > −1. The integrand's fine scales are 1/a and (β+y)/(α+y) at v = 0,
+    and its bulk ends ~60/a after its peak, so panels double in width from a fraction of
+    the fine scale up to that end (E's max subtracted). The gradient differentiates under
+    the integral: ⟨−v⟩ for a, ⟨−ln(1 + z'e^-v)⟩ for s+1, ⟨−(s+1)e^-v/(1 + z'e^-v)⟩ for z'.
+    """
+    r, alpha, s, beta = theta
+    zp = (beta - alpha) / (alpha + y)
+    a, p = r + s + x, s + 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        peak = np.where((zp > 0) & (p > a), np.log(np.maximum(zp * (p - a) / a, 1.0)), 0.0)
+    end = peak + 60.0 / a
+    start = np.minimum(1.0 / a, (beta + y) / (alpha + y)) / 8.0
+    panels = int(np.ceil(np.log2(np.max(end / start, initial=2.0)))) + 1
+    k = np.arange(panels)
+    hi = np.minimum(start[:, None] * 2.0**k, end[:, None])
+    lo = np.where(k == 0, 0.0, np.minimum(start[:, None] * 2.0 ** (k - 1), end[:, None]))
+    nodes, weights = _GAUSS
+    v = (lo[..., None] + (hi - lo)[..., None] * nodes).reshape(len(x), -1)
+    w = ((hi - lo)[..., None] * weights).reshape(len(x), -1)
+    inner = np.log1p(zp[:, None] * np.exp(-v))
+    log_f = -a[:, None] * v - p * inner
+    top = log_f.max(axis=1)
+    mass = w * np.exp(log_f - top[:, None])
+    total = mass.sum(axis=1)
+    la = np.log(alpha + y)
+    value = -a * la + top + np.log(total)
+    if not gradient:
+        return value, None
+
+    def mean(g):
+        return (mass * g).sum(axis=1) / total
+
+    d_a = -la + mean(-v)
+    d_zp = mean(-p * np.exp(-v) / (1.0 + zp[:, None] * np.exp(-v)))
+    grad = np.array([d_a, -a / (alpha + y) - d_zp * (beta + y) / (alpha + y) ** 2,
+                     d_a + mean(-inner), d_zp / (alpha + y)])
+    return value, grad
 
 
 def _log_alive_term(theta, x, T):
