@@ -27,10 +27,9 @@ million accounts. E(T) − s·G(T) ≥ 0 (it is the alive term minus the death-a
 term), so the bracket is summed without a harmful cancellation. The gradient is
 analytic except ∂/∂b and ∂/∂c of ln ₂F₁(1, b; c; z), taken by forward
 differences on the pairs; ∂/∂z is ₂F₁'s closed form (b/c)·₂F₁(2, b+1; c+1; z).
-Where scipy's ₂F₁ is unreliable (z > 0.9: NaN for a large b or c − b — many purchases
-and one rate scale far from the other — and lost digits when c − a − b is near an
-integer), G is integrated numerically instead, with its exact gradient
-(:func:`_log_tail_by_quadrature`).
+Where scipy's ₂F₁ gives up (NaN for a large b or c − b with z > 0.9 — many purchases
+and one rate scale far from the other), G is integrated numerically instead, with its
+exact gradient (:func:`_log_tail_by_quadrature`).
 Fit statuses as in :mod:`._mle`.
 """
 
@@ -55,7 +54,6 @@ from ._mle import (
 )
 
 PARAMS = ("r", "alpha", "s", "beta")
-_SERIES_LIMIT = 0.9  # ₂F₁ up to this z, quadrature beyond (see _log_tail)
 _STEP = 1e-6  # forward-difference step of ln ₂F₁ in its parameters b, c (relative to 1 + c)
 _NODES, _WEIGHTS = roots_legendre(10)
 _GAUSS = ((_NODES + 1.0) / 2.0, _WEIGHTS / 2.0)  # Gauss–Legendre on [0, 1]
@@ -138,26 +136,28 @@ def _power_share(log_q, k):
 def _log_tail(theta, x, y, gradient: bool):
     """ln G(x, y) for paired 1-d arrays (see the module docstring), and its gradient (4 × n).
 
-    ₂F₁ for z ≤ 0.9 (its power series, fast and exact there); beyond — where scipy
-    switches to the 1 − z transformation, loses digits when c − a − b is near an integer
-    and returns NaN for large parameters — and wherever ₂F₁ is not finite, quadrature.
+    ₂F₁ where scipy returns a finite value (checked against quadrature and scipy's own
+    adaptive integration in the tests); quadrature where it returns NaN/inf — large b or
+    c − b with z > 0.9, i.e. many purchases and one rate scale far from the other — and
+    where c − b − 1 is an integer with z > 0.9 (scipy's special case there loses digits).
     """
-    r, alpha, s, beta = theta
-    z = np.abs(alpha - beta) / (np.maximum(alpha, beta) + y)
-    hard = z > _SERIES_LIMIT
-    value, grad = np.empty(len(x)), np.empty((4, len(x)))
-    easy = ~hard
-    value[easy], easy_grad = _log_tail_by_series(theta, x[easy], y[easy], gradient)
+    value, grad = _log_tail_by_series(theta, x, y, gradient)
+    hard = ~np.isfinite(value) | _integer_excess(theta, x, y)
     if gradient:
-        grad[:, easy] = easy_grad
-        hard |= ~np.isfinite(value) | ~np.all(np.isfinite(grad), axis=0)
-    else:
-        hard |= ~np.isfinite(value)
+        hard |= ~np.all(np.isfinite(grad), axis=0)
     if np.any(hard):
         value[hard], hard_grad = _log_tail_by_quadrature(theta, x[hard], y[hard], gradient)
         if gradient:
             grad[:, hard] = hard_grad
     return value, (grad if gradient else None)
+
+
+def _integer_excess(theta, x, y):
+    """Pairs whose ₂F₁(1, b; c; z) has z > 0.9 and an integer c − b − 1 (s, or r + x − 1)."""
+    r, alpha, s, beta = theta
+    z = np.abs(alpha - beta) / (np.maximum(alpha, beta) + y)
+    excess = np.full_like(x, s) if alpha >= beta else r + x - 1.0
+    return (z > 0.9) & (np.abs(excess - np.round(excess)) < 1e-9 * np.maximum(1.0, np.abs(excess)))
 
 
 def _log_tail_by_series(theta, x, y, gradient: bool):
@@ -202,21 +202,27 @@ def _log_tail_by_quadrature(theta, x, y, gradient: bool = False):
 
     With α+τ = (α+y)e^v: G = (α+y)^-a ∫₀^∞ exp(E(v)) dv, E = −a·v − (s+1)·ln(1 + z'e^-v),
     z' = (β−α)/(α+y) > −1. The integrand's fine scales are 1/a and (β+y)/(α+y) at v = 0,
-    and its bulk ends ~60/a after its peak, so panels double in width from a fraction of
-    the fine scale up to that end (E's max subtracted). The gradient differentiates under
+    and its bulk ends ~60/a after max(0, ln z'), so panels double in width from a fraction
+    of the fine scale up to width 1 and go on 1 wide to that end (E's max subtracted).
+    Used only where ₂F₁ fails, as it costs tens of panels per pair. The gradient differentiates under
     the integral: ⟨−v⟩ for a, ⟨−ln(1 + z'e^-v)⟩ for s+1, ⟨−(s+1)e^-v/(1 + z'e^-v)⟩ for z'.
     """
     r, alpha, s, beta = theta
     zp = (beta - alpha) / (alpha + y)
     a, p = r + s + x, s + 1.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        peak = np.where((zp > 0) & (p > a), np.log(np.maximum(zp * (p - a) / a, 1.0)), 0.0)
-    end = peak + 60.0 / a
+    # For z' > 0 the integrand is ~ z'^-(s+1)·e^((s+1−a)v) up to v ≈ ln z' (flat, rising or
+    # falling), then falls at rate a: its bulk ends ~60/a after ln z'.
+    end = np.log(np.maximum(zp, 1.0)) + 60.0 / a
     start = np.minimum(1.0 / a, (beta + y) / (alpha + y)) / 8.0
-    panels = int(np.ceil(np.log2(np.max(end / start, initial=2.0)))) + 1
-    k = np.arange(panels)
-    hi = np.minimum(start[:, None] * 2.0**k, end[:, None])
-    lo = np.where(k == 0, 0.0, np.minimum(start[:, None] * 2.0 ** (k - 1), end[:, None]))
+    # Panels double from `start` up to width 1, then stay 1 wide (the bend at ln z' and the
+    # fall after it are resolved) until `end`.
+    doubling = np.maximum(np.ceil(np.log2(1.0 / start)), 0.0)
+    panels = int(np.max(doubling + np.ceil(end), initial=1.0)) + 1
+    k = np.arange(panels + 1)[None, :]
+    edge = np.where(k <= doubling[:, None], start[:, None] * 2.0 ** np.minimum(k, doubling[:, None]),
+                    start[:, None] * 2.0 ** doubling[:, None] + (k - doubling[:, None]))
+    edge = np.minimum(np.where(k == 0, 0.0, edge), end[:, None])
+    lo, hi = edge[:, :-1], edge[:, 1:]
     nodes, weights = _GAUSS
     v = (lo[..., None] + (hi - lo)[..., None] * nodes).reshape(len(x), -1)
     w = ((hi - lo)[..., None] * weights).reshape(len(x), -1)
@@ -320,23 +326,40 @@ def fit_pareto_nbd(frequency, recency, T, *, weights=None, initial=None, max_ite
     """Fit Pareto/NBD by MLE. Inputs as in :func:`.summary.bgnbd_inputs` (x, t_x, T; one time unit).
 
     Input cleaning and data requirements as :func:`.bgnbd.fit_bgnbd`; ``initial`` =
-    (r, α, s, β) start (by default r = s = 1, α from the purchase rate, β = mean T).
+    (r, α, s, β) start (by default r = s = 0.9, α from the purchase rate, β = mean T).
     """
     x, t_x, T, w, n, problem = clean_inputs(frequency, recency, T, weights)
     if problem:
         return fallback(ParetoNbdModel, PARAMS, "insufficient_data", problem, int(n))
     (x, t_x, T), w = compress(x, t_x, T, weights=w)
-    start = np.log(initial) if initial is not None else _start(x, T, w)
     data = (x, t_x, T, w, by_count(x), _Pairs.of(x, t_x, T))
-    try:
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            result = maximise(_weighted, data, start, n, max_iter)
-    except (ValueError, FloatingPointError, ArithmeticError) as exc:  # pragma: no cover
-        return fallback(ParetoNbdModel, PARAMS, "failed", f"optimiser raised {exc!r}", int(n))
-    return model_from(ParetoNbdModel, PARAMS, result, n)
+    starts = [np.log(initial) if initial is not None else _start(x, T, w)] + _other_starts(x, T, w)
+    best = None
+    for start in starts:
+        try:
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                result = maximise(_weighted, data, start, n, max_iter)
+        except (ValueError, FloatingPointError, ArithmeticError) as exc:  # pragma: no cover
+            return fallback(ParetoNbdModel, PARAMS, "failed", f"optimiser raised {exc!r}", int(n))
+        model = model_from(ParetoNbdModel, PARAMS, result, n)
+        if best is None or (np.isfinite(model.log_likelihood)
+                            and not model.log_likelihood <= best.log_likelihood + 1e-9):
+            best = model
+        if best.ok:  # the surface can lead one start to the s, β → ∞ edge: then try the others
+            break
+    return best
+
+
+def _other_starts(x, T, w) -> list[np.ndarray]:
+    """Starts for when the first lands on a bound: many quick dropouts (small s and β — shops
+    full of one-order accounts) and nearly none (large s and β)."""
+    mean_x = max(float(w @ x / w.sum()), 0.05)
+    mean_T = max(float(w @ T / w.sum()), 1e-3)
+    return [np.log([1.9, mean_T / mean_x, 0.3, mean_T / 100.0]),
+            np.log([0.6, mean_T / mean_x, 3.1, mean_T * 10.0])]
 
 
 def _start(x, T, w) -> np.ndarray:
     mean_x = max(float(w @ x / w.sum()), 0.05)
     mean_T = max(float(w @ T / w.sum()), 1e-3)
-    return np.log([1.0, mean_T / mean_x, 1.0, mean_T])
+    return np.log([0.9, mean_T / mean_x, 0.9, mean_T])  # not integers: see _integer_excess

@@ -49,7 +49,7 @@ def test_the_recompute_stores_the_chosen_models_predictions_and_says_why(lapsed_
     state = run.details["channels"][CHANNEL]
     chosen = state["report"]["prediction_model"]
     assert chosen["name"] in {"mbgnbd", "pareto_nbd"} and chosen["status"] == "ok", chosen
-    assert chosen["scores"][chosen["name"]]["mae"] < chosen["scores"]["bgnbd"]["mae"]
+    assert chosen["scores"][chosen["name"]]["mae"] <= min(s["mae"] for n, s in chosen["scores"].items() if n != "bgnbd")
     assert chosen["reason"].startswith("lowest mean absolute error") and chosen["reason_ja"]
     assert state["fitted"]["prediction_model"]["name"] == chosen["name"]
     # The stored row is the chosen model's answer for one order three years ago, not BG/NBD's 1.
