@@ -168,16 +168,22 @@ def _decide(scores: dict, holdout: dict) -> ModelChoice:
               f"{days} days ({accounts} accounts) of the models that let a one-order account drop out: "
               f"{ranking}")
     reason_ja = (f"直近 {days} 日を検証期間とし、その前の購入から予測した購入回数の誤差"
-                 f"（{accounts} 件の1件あたり平均絶対誤差）が最も小さいモデル: {ranking}")
-    reason_ja = reason_ja.replace("最も小さいモデル", "最も小さいモデル（1回購入の顧客の離脱を扱う MBG/NBD・Pareto/NBD から）")
+                 f"（{accounts} 件の1件あたり平均絶対誤差）が、1回購入の顧客の離脱を扱うモデル"
+                 f"（MBG/NBD・Pareto/NBD）の中で最も小さいモデル: {ranking}")
+    if name == "bgnbd":  # neither of the choosable models fitted the calibration period
+        why = ", ".join(f"{MODELS[n][0].label} {scores[n]['status']}" for n in CHOOSABLE if n in scores)
+        reason = (f"neither MBG/NBD nor Pareto/NBD fitted the calibration period ({why}), so BG/NBD "
+                  f"(mean absolute error {usable[name]:.4f} of holdout purchases per account over the last "
+                  f"{days} days, {accounts} accounts), which reads P(alive) = 1 for an account without a "
+                  "repeat purchase")
+        reason_ja = (f"検証期間より前のデータで MBG/NBD・Pareto/NBD が推定できなかった（{why}）ため BG/NBD"
+                     f"（直近 {days} 日の購入回数の1件あたり平均絶対誤差 {usable[name]:.4f}、{accounts} 件）。"
+                     "BG/NBD ではリピート購入のない顧客の生存確率は常に 100 % です")
+        return ModelChoice(name, reason, reason_ja, holdout=holdout, scores=scores)
     if usable[name] > best:
         reason += f"; within {TIE_SHARE:.0%} of the best, {label} is preferred"
         reason_ja += f"。最良との差が {TIE_SHARE:.0%} 以内のため {label} を優先"
-    if name == "bgnbd":
-        reason += ("; neither MBG/NBD nor Pareto/NBD fitted, so BG/NBD, which reads P(alive) = 1 for an "
-                   "account without a repeat purchase")
-        reason_ja += "。MBG/NBD・Pareto/NBD が推定できないため BG/NBD（リピート購入のない顧客の生存確率は常に 100 %）"
-    elif "bgnbd" in usable and usable["bgnbd"] < usable[name]:
+    if "bgnbd" in usable and usable["bgnbd"] < usable[name]:
         reason += (f"; BG/NBD scored {usable['bgnbd']:.4f} but reads P(alive) = 1 for every account "
                    "without a repeat purchase, so it is used only when neither of the others fits")
         reason_ja += (f"。BG/NBD の誤差は {usable['bgnbd']:.4f} ですが、リピート購入のない顧客を常に生存確率 "

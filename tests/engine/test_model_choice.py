@@ -82,7 +82,8 @@ def test_decision_rule():
     assert tie.name == "mbgnbd" and "within 1%" in tie.reason
     assert _decide(scores(bgnbd=None, mbgnbd=2.0, pareto_nbd=1.0), HOLDOUT).name == "pareto_nbd"
     only = _decide(scores(bgnbd=1.0, mbgnbd=None, pareto_nbd=None), HOLDOUT)
-    assert only.name == "bgnbd" and "neither MBG/NBD nor Pareto/NBD fitted" in only.reason
+    assert only.name == "bgnbd" and only.reason.startswith("neither MBG/NBD nor Pareto/NBD fitted")
+    assert "P(alive) = 1" in only.reason and "100 %" in only.reason_ja
     none = _decide(scores(bgnbd=None, mbgnbd=None, pareto_nbd=None), HOLDOUT)
     assert none.name == PREFERENCE[0] and "no model fitted" in none.reason
 
