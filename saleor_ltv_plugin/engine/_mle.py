@@ -115,15 +115,15 @@ def log_objective(log_params, weighted_loglik, data, scale):
     return value, gradient
 
 
-def maximise(weighted_loglik, data, start, n: float, max_iter: int):
-    """L-BFGS-B on the log-parameters within ±LOG_BOUND; the scipy result."""
+def maximise(weighted_loglik, data, start, n: float, max_iter: int, bounds=None):
+    """L-BFGS-B on the log-parameters within ``bounds`` (default ±LOG_BOUND); the scipy result."""
     return minimize(
         log_objective, start, args=(weighted_loglik, data, n), jac=True, method="L-BFGS-B",
-        bounds=[(-LOG_BOUND, LOG_BOUND)] * len(start), options={"maxiter": max_iter},
+        bounds=bounds or [(-LOG_BOUND, LOG_BOUND)] * len(start), options={"maxiter": max_iter},
     )
 
 
-def model_from(cls, names: tuple[str, ...], result, n: float):
+def model_from(cls, names: tuple[str, ...], result, n: float, bounds=None):
     """The fitted ``cls`` (a model dataclass whose first fields are ``names``) from a scipy result."""
     log_params = result.x
     values = [float(v) for v in np.exp(log_params)]
@@ -131,7 +131,8 @@ def model_from(cls, names: tuple[str, ...], result, n: float):
     if not np.isfinite(ll) or result.fun >= 1e299:
         return fallback(cls, names, "failed", f"no finite likelihood: {result.message}", int(n))
     common = dict(log_likelihood=ll, n_accounts=int(n), iterations=int(result.nit))
-    on_bound = [k for k, v in zip(names, log_params) if abs(v) >= LOG_BOUND - 1e-3]
+    bounds = bounds or [(-LOG_BOUND, LOG_BOUND)] * len(names)
+    on_bound = [k for k, v, (lo, hi) in zip(names, log_params, bounds) if v <= lo + 1e-3 or v >= hi - 1e-3]
     if on_bound:
         return cls(*values, status="boundary",
                    reason=f"parameter(s) {', '.join(on_bound)} on the search bound", **common)

@@ -42,6 +42,7 @@ import numpy as np
 from scipy.special import digamma, gammaln, hyp2f1, roots_legendre
 
 from ._mle import (
+    LOG_BOUND,
     FittedModel,
     arrays,
     by_count,
@@ -55,6 +56,9 @@ from ._mle import (
 
 PARAMS = ("r", "alpha", "s", "beta")
 _STEP = 1e-6  # forward-difference step of ln ₂F₁ in its parameters b, c (relative to 1 + c)
+# s > e^5 (≈ 150) is a dropout rate without heterogeneity — the model's edge, where ₂F₁ of
+# b = s + 1 near z = 1 costs milliseconds a pair: the search stops there and says "boundary".
+_BOUNDS = [(-LOG_BOUND, LOG_BOUND), (-LOG_BOUND, LOG_BOUND), (-LOG_BOUND, 5.0), (-LOG_BOUND, LOG_BOUND)]
 _NODES, _WEIGHTS = roots_legendre(10)
 _GAUSS = ((_NODES + 1.0) / 2.0, _WEIGHTS / 2.0)  # Gauss–Legendre on [0, 1]
 
@@ -338,10 +342,11 @@ def fit_pareto_nbd(frequency, recency, T, *, weights=None, initial=None, max_ite
     for start in starts:
         try:
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                result = maximise(_weighted, data, start, n, max_iter)
+                inside = np.clip(start, [lo for lo, _ in _BOUNDS], [hi - 1e-3 for _, hi in _BOUNDS])
+                result = maximise(_weighted, data, inside, n, max_iter, _BOUNDS)
         except (ValueError, FloatingPointError, ArithmeticError) as exc:  # pragma: no cover
             return fallback(ParetoNbdModel, PARAMS, "failed", f"optimiser raised {exc!r}", int(n))
-        model = model_from(ParetoNbdModel, PARAMS, result, n)
+        model = model_from(ParetoNbdModel, PARAMS, result, n, _BOUNDS)
         if best is None or (np.isfinite(model.log_likelihood)
                             and not model.log_likelihood <= best.log_likelihood + 1e-9):
             best = model
