@@ -29,7 +29,8 @@ def test_cdnow_39_39_weeks_scored_as_an_independent_computation_does(cdnow_trans
     choice = choose_model(cdnow_transactions, END.date(), holdout_days=273)
     assert choice.holdout["cut"] == "1997-09-30" and choice.holdout["accounts"] == 2357
     # Independent: holdout occasions by pandas, predictions by lifetimes on Hardie's summary (weeks).
-    after = cdnow_transactions[(cdnow_transactions["created_at"] > CUT) & (cdnow_transactions["created_at"] <= END)]
+    day = cdnow_transactions["created_at"]
+    after = cdnow_transactions[(day > CUT) & (day <= END)]
     actual = (after.drop_duplicates(["account_id", "created_at"]).groupby("account_id").size()
               .reindex(cdnow_summary["ID"], fill_value=0).to_numpy(float))
     assert choice.holdout["actual_total"] == int(actual.sum()) == 1882
