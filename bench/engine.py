@@ -8,7 +8,7 @@ reductions for count and sum and the first/last day per account. Targets:
 summary+rfm+cpm+lifecycle+rhythm ≤ 5× floor, BG/NBD + Gamma-Gamma fits ≤ 10× floor,
 each of the MBG/NBD and Pareto/NBD fits ≤ 10× floor, peak RSS ≤ 4 GB. Also timed: the
 model choice (three calibration fits on a 20 000-account sample, engine/model_choice)
-and the chosen model's full fit from its calibration start — what a recompute adds.
+and the chosen model's full fit — what a recompute adds.
 The last line is one JSON object with every figure.
 
 Data (seeded): accounts join uniformly over 3 years; each has a Poisson-gamma
