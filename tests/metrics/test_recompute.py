@@ -62,7 +62,7 @@ def test_recompute_fills_metrics_matching_an_independent_summary(shop):
         assert 1 <= m.r_score <= 5 and m.stage and m.cpm_cell and m.rfm_segment
         assert m.typical_interval_days > 0 and m.next_purchase_on is not None
     state = run.details["channels"]["default-channel"]
-    assert state["report"]["bgnbd"]["status"] in {"ok", "boundary", "insufficient_data", "failed"}
+    assert state["report"]["prediction_model"]["status"] in {"ok", "boundary", "insufficient_data", "failed"}
     assert set(state["seconds"]) >= {"load", "compute", "write"}
 
 
