@@ -2,8 +2,6 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
-from django.apps import apps
-from django.db import connection
 
 from saleor_ltv_plugin import auth
 from saleor_ltv_plugin.ingest.facts import CustomerRef, OrderData, OrderLineData
@@ -60,33 +58,14 @@ def order_factory():
 
 
 # --- a scored demo shop shared by a module's tests, and credentials -------------------
-NOW = datetime(2026, 11, 2, 3, 0, tzinfo=timezone.utc)  # the demo shop ends 2026-11-01
-
-
-def truncate_plugin_tables() -> None:
-    tables = [m._meta.db_table for m in apps.get_app_config("saleor_ltv_plugin").get_models()]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE")
-        else:  # SQLite: no TRUNCATE, and deletes must not trip over foreign keys
-            cursor.execute("PRAGMA foreign_keys = OFF")
-            for table in tables:
-                cursor.execute(f"DELETE FROM {table}")
-            cursor.execute("PRAGMA foreign_keys = ON")
+# Built once per test run, restored for each module (tests/support/scored_shop.py says how).
+from .support.scored_shop import NOW, SCORED_SHOP, truncate_plugin_tables  # noqa: E402, F401
 
 
 @pytest.fixture(scope="module")
 def scored_shop(django_db_setup, django_db_blocker):
-    from saleor_ltv_plugin.demo.loader import load_shop
-    from saleor_ltv_plugin.demo.synthetic import generate_shop
-    from saleor_ltv_plugin.metrics.recompute import recompute
-
     with django_db_blocker.unblock():
-        truncate_plugin_tables()
-        shop = generate_shop(n_companies=120, seed=7)
-        load_shop(shop)
-        recompute(now=NOW)
-        yield shop
+        yield SCORED_SHOP.install()
         truncate_plugin_tables()
 
 
