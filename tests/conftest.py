@@ -10,6 +10,22 @@ from saleor_ltv_plugin.ingest.facts import CustomerRef, OrderData, OrderLineData
 collect_ignore = ["saleor_tier"]
 
 
+def pytest_collection_finish(session):
+    """Start the Dashboard tests' demo build now, in the background, when they are selected."""
+    if any("demo_server" in getattr(item, "fixturenames", ()) for item in session.items):
+        from .dashboard.conftest import DEMO_BUILD
+
+        DEMO_BUILD.start()
+
+
+def pytest_sessionfinish(session):
+    import sys
+
+    dashboard = sys.modules.get("tests.dashboard.conftest")
+    if dashboard is not None:
+        dashboard.DEMO_BUILD.stop()  # an interrupted run leaves no build behind
+
+
 def make_order(
     external_id="o-1",
     *,

@@ -91,6 +91,15 @@ class Worker:
         return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
 
 
+def stop_all(workers: list[Worker]) -> None:
+    """Stop several workers at once: each finishes its current task in its own time, side by side."""
+    for worker in workers:
+        if worker.process and worker.process.poll() is None:
+            worker.process.terminate()
+    for worker in workers:
+        worker.stop()
+
+
 def start_beat(log_dir: Path, name: str, env: dict[str, str]) -> subprocess.Popen:
     """A Celery beat subprocess with its own schedule file; its output goes to log_dir/name.log."""
     log = open(log_dir / f"{name}.log", "a")
