@@ -1,8 +1,8 @@
-"""The scored demo shop, built once per test run and restored for each module that uses it.
+"""Demo shops built once per test run and restored wherever a module or a test needs one.
 
 Building it (generate 120 companies, load them through ingest, recompute) costs seconds to tens
 of seconds on a loaded machine; eight modules use it. The first module builds it and copies every
-plugin table into a snapshot table beside it (`ltvsnap_<table>`, in the same test database, which
+plugin table into a snapshot table beside it (`ltvsnap_<tag>_<table>`, in the same test database, which
 Django's flush never touches); each later module truncates the plugin tables and copies the rows
 back (INSERT … SELECT: server-side, no round trip per row) and resets the id sequences, so every
 module starts from the same rows a fresh build would give, ids included. Tests still run inside
@@ -46,50 +46,57 @@ def truncate_plugin_tables() -> None:
             cursor.execute("PRAGMA foreign_keys = ON")
 
 
-def _snapshot_key() -> str:
-    """Which build the snapshot tables hold: the demo's parameters and the tables' columns."""
-    columns = {table: [c.name for c in connection.introspection.get_table_description(connection.cursor(), table)]
-               for table in plugin_tables()}
-    return repr((COMPANIES, SEED, NOW.isoformat(), sorted(columns.items())))
+def _columns_key() -> str:
+    """The plugin tables' columns: a snapshot taken before a schema change is not restored after it."""
+    with connection.cursor() as cursor:
+        return repr(sorted((table, [c.name for c in connection.introspection.get_table_description(cursor, table)])
+                           for table in plugin_tables()))
 
 
-class ScoredShop:
-    """Builds the shop on first use in a session, restores it on every later use."""
+class ShopSnapshot:
+    """A demo shop (generated, loaded through ingest, scored if asked) built once per session and
+    restored on every later use, from snapshot tables `ltvsnap_<tag>_<table>`."""
 
-    def __init__(self):
+    def __init__(self, tag: str, companies: int, seed: int, scored: bool):
+        self.prefix = f"{PREFIX}{tag}_"
+        self.companies, self.seed, self.scored = companies, seed, scored
         self.shop = None
         self.key: str | None = None
 
     def install(self):
-        """Plugin tables hold exactly the scored shop; returns the generated shop."""
-        if self.key is not None and self.key == _snapshot_key():
-            self._restore()
+        """Plugin tables hold exactly this shop; returns the generated shop."""
+        if self.key is not None and self.key == _columns_key():
+            self.restore()
         else:
-            self._build()
+            self.build()
         return self.shop
 
-    def _build(self) -> None:
+    def build(self) -> None:
+        """Build the shop and snapshot it; outside a test's transaction, or its rollback takes the snapshot."""
         from saleor_ltv_plugin.demo.loader import load_shop
         from saleor_ltv_plugin.demo.synthetic import generate_shop
         from saleor_ltv_plugin.metrics.recompute import recompute
 
         truncate_plugin_tables()
-        self.shop = generate_shop(n_companies=COMPANIES, seed=SEED)
+        self.shop = generate_shop(n_companies=self.companies, seed=self.seed)
         load_shop(self.shop)
-        recompute(now=NOW)
+        if self.scored:
+            recompute(now=NOW)
         with connection.cursor() as cursor:
             for table in plugin_tables():
-                cursor.execute(f'DROP TABLE IF EXISTS "{PREFIX}{table}"')
-                cursor.execute(f'CREATE TABLE "{PREFIX}{table}" AS SELECT * FROM "{table}"')
-        self.key = _snapshot_key()
+                cursor.execute(f'DROP TABLE IF EXISTS "{self.prefix}{table}"')
+                cursor.execute(f'CREATE TABLE "{self.prefix}{table}" AS SELECT * FROM "{table}"')
+        self.key = _columns_key()
 
-    def _restore(self) -> None:
+    def restore(self):
+        """The snapshot's rows, ids included, in place of whatever the plugin tables hold."""
         truncate_plugin_tables()
         with transaction.atomic(), connection.cursor() as cursor:  # foreign keys are checked at commit
             for table in plugin_tables():
-                cursor.execute(f'INSERT INTO "{table}" SELECT * FROM "{PREFIX}{table}"')
+                cursor.execute(f'INSERT INTO "{table}" SELECT * FROM "{self.prefix}{table}"')
             for statement in connection.ops.sequence_reset_sql(no_style(), plugin_models()):
                 cursor.execute(statement)
+        return self.shop
 
 
-SCORED_SHOP = ScoredShop()
+SCORED_SHOP = ShopSnapshot("scored", COMPANIES, SEED, scored=True)
