@@ -1,10 +1,8 @@
-from datetime import datetime, timezone
-from decimal import Decimal
-
 import pytest
 
 from saleor_ltv_plugin import auth
-from saleor_ltv_plugin.ingest.facts import CustomerRef, OrderData, OrderLineData
+
+from .support.facts import make_checkout, make_order  # noqa: F401 — the tests import them from here
 
 # The Saleor tier runs in Saleor's own interpreter (bin/test-saleor-tier), not here.
 collect_ignore = ["saleor_tier"]
@@ -24,48 +22,6 @@ def pytest_sessionfinish(session):
     dashboard = sys.modules.get("tests.dashboard.conftest")
     if dashboard is not None:
         dashboard.DEMO_BUILD.stop()  # an interrupted run leaves no build behind
-
-
-def make_order(
-    external_id="o-1",
-    *,
-    company="株式会社山田製作所",
-    email="taro@yamada.example",
-    user_id=None,
-    created_at=datetime(2026, 1, 10, 3, 0, tzinfo=timezone.utc),
-    status="fulfilled",
-    gross="11000",
-    refunded="0",
-    lines=None,
-    channel="default-channel",
-    currency="JPY",
-    updated_at=None,
-    checkout_token="",
-    source="rest",
-) -> OrderData:
-    if lines is None:
-        lines = [("l1", "SKU-TONER", 2, "5500")]
-    return OrderData(
-        source=source,
-        external_id=external_id,
-        channel=channel,
-        currency=currency,
-        created_at=created_at,
-        status=status,
-        total_gross=Decimal(gross),
-        total_net=(Decimal(gross) / Decimal("1.1")).quantize(Decimal(1)),
-        refunded_amount=Decimal(refunded),
-        customer=CustomerRef(user_id=user_id, email=email, company_name=company),
-        lines=tuple(
-            OrderLineData(
-                line_ref=ref, sku=sku, quantity=qty, unit_price=Decimal(price),
-                amount=Decimal(price) * qty, product_name=sku,
-            )
-            for ref, sku, qty, price in lines
-        ),
-        source_updated_at=updated_at or created_at,
-        checkout_token=checkout_token,
-    )
 
 
 @pytest.fixture

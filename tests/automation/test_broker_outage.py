@@ -5,7 +5,6 @@ import json
 import subprocess
 import time
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -13,9 +12,10 @@ from django.test import Client
 from django.utils import timezone
 
 from saleor_ltv_plugin.ingest import inbox
-from saleor_ltv_plugin.ingest.facts import CheckoutData, CustomerRef, to_jsonable
+from saleor_ltv_plugin.ingest.facts import to_jsonable
 from saleor_ltv_plugin.models import CheckoutFact, OrderFact, OutboxMessage
 
+from ..support.facts import make_checkout
 from . import smtp_sink
 from .conftest import CHANNEL, enable
 from .workers import Worker, start_beat, wait_for, worker_env
@@ -54,10 +54,9 @@ def _pings(client) -> bool:
 
 
 def cart(i, now):
-    return CheckoutData(source="rest", token=f"outage-{i}", channel=CHANNEL, currency="JPY",
-                        last_change=now - timedelta(hours=2), total_gross=Decimal("3300"),
-                        customer=CustomerRef(email=f"cart{i}@outage.example", company_name=f"Outage {i}"),
-                        lines=({"sku": "SKU-TONER", "name": "トナー", "quantity": 1, "amount": "3300"},))
+    return make_checkout(f"outage-{i}", channel=CHANNEL, last_change=now - timedelta(hours=2), gross="3300",
+                         email=f"cart{i}@outage.example", company=f"Outage {i}",
+                         lines=[{"sku": "SKU-TONER", "name": "トナー", "quantity": 1, "amount": "3300"}])
 
 
 def test_a_broker_outage_loses_nothing_and_two_beats_send_nothing_twice(tmp_path, key_for):
