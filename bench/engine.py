@@ -6,7 +6,10 @@ Prints each stage's seconds and its ratio to the *floor* — the least any per-a
 summary must do: one numpy sort of the combined (account, day) key plus bincount
 reductions for count and sum and the first/last day per account. Targets:
 summary+rfm+cpm+lifecycle+rhythm ≤ 5× floor, BG/NBD + Gamma-Gamma fits ≤ 10× floor,
-peak RSS ≤ 4 GB. The last line is one JSON object with every figure.
+each of the MBG/NBD and Pareto/NBD fits ≤ 10× floor, peak RSS ≤ 4 GB. Also timed: the
+model choice (three calibration fits on a 20 000-account sample, engine/model_choice)
+and the chosen model's full fit — what a recompute adds.
+The last line is one JSON object with every figure.
 
 Data (seeded): accounts join uniformly over 3 years; each has a Poisson-gamma
 number of orders (mean 10), buys while "alive" for a Beta-distributed share of its
@@ -35,6 +38,9 @@ from saleor_ltv_plugin.engine.cpm import cpm_cells  # noqa: E402
 from saleor_ltv_plugin.engine.cycle import purchase_rhythm  # noqa: E402
 from saleor_ltv_plugin.engine.gamma_gamma import fit_gamma_gamma  # noqa: E402
 from saleor_ltv_plugin.engine.lifecycle import lifecycle_stages  # noqa: E402
+from saleor_ltv_plugin.engine.mbgnbd import fit_mbgnbd  # noqa: E402
+from saleor_ltv_plugin.engine.model_choice import choose_model, fit_chosen  # noqa: E402
+from saleor_ltv_plugin.engine.pareto_nbd import fit_pareto_nbd  # noqa: E402
 from saleor_ltv_plugin.engine.rfm import rfm_scores  # noqa: E402
 from saleor_ltv_plugin.engine.summary import bgnbd_inputs, summarize_orders  # noqa: E402
 
@@ -126,40 +132,60 @@ def main(argv=None) -> dict:
     model = timed(t, "bgnbd_fit", fit_bgnbd, inputs["frequency"], inputs["recency"], inputs["T"])
     gg = timed(t, "gamma_gamma", fit_gamma_gamma, inputs["frequency"], inputs["monetary_value"])
     t["bgnbd_predict"] = _predict_seconds(model, inputs)
+    x, t_x, T = inputs["frequency"], inputs["recency"], inputs["T"]
+    mbg = timed(t, "mbgnbd_fit", fit_mbgnbd, x, t_x, T)
+    pnbd = timed(t, "pareto_fit", fit_pareto_nbd, x, t_x, T)
+    t["pareto_predict"] = _predict_seconds(pnbd, inputs, "pareto_pred")
+    choice = timed(t, "model_choice", choose_model, orders)
+    chosen, _, _ = timed(t, "chosen_fit", fit_chosen, choice, x, t_x, T)
 
     descriptive = sum(t[k] for k in ("summary", "rfm", "cpm", "lifecycle", "rhythm"))
     fits = t["bgnbd_fit"] + t["gamma_gamma"]
+    choice_cost = t["model_choice"] + t["chosen_fit"] + t["gamma_gamma"]
     report = {
         "orders": len(orders), "accounts": int(len(summary)), "scale": args.scale,
         "seconds": {k: round(v, 3) for k, v in t.items()},
         "ratio_to_floor": {k: round(v / t["floor"], 2) for k, v in t.items() if k != "floor"},
         "descriptive_ratio": round(descriptive / t["floor"], 2),
         "fits_ratio": round(fits / t["floor"], 2),
+        "mbgnbd_fit_ratio": round(t["mbgnbd_fit"] / t["floor"], 2),
+        "pareto_fit_ratio": round(t["pareto_fit"] / t["floor"], 2),
+        "choice_and_fits_ratio": round(choice_cost / t["floor"], 2),
         "peak_rss_gb": round(peak_gb(), 3),
         "targets_met": {
             "descriptive_le_5x_floor": descriptive <= 5 * t["floor"],
             "fits_le_10x_floor": fits <= 10 * t["floor"],
+            "mbgnbd_fit_le_10x_floor": t["mbgnbd_fit"] <= 10 * t["floor"],
+            "pareto_fit_le_10x_floor": t["pareto_fit"] <= 10 * t["floor"],
             "peak_le_4gb": peak_gb() <= 4.0,
         },
         "bgnbd": {**model.params, "status": model.status, "ll": model.log_likelihood,
                   "iterations": model.iterations},
         "gamma_gamma": {**gg.params, "status": gg.status},
+        "mbgnbd": {**mbg.params, "status": mbg.status, "ll": mbg.log_likelihood, "iterations": mbg.iterations},
+        "pareto_nbd": {**pnbd.params, "status": pnbd.status, "ll": pnbd.log_likelihood,
+                       "iterations": pnbd.iterations},
+        "model_choice": {"chosen": choice.name, "full_fit": chosen.name, "full_fit_status": chosen.status,
+                         "reason": choice.reason, "holdout": choice.holdout},
         "python": platform.python_version(), "numpy": np.__version__, "pandas": pd.__version__,
         "cpus": os.cpu_count(),
     }
     print(f"descriptive (summary+rfm+cpm+lifecycle+rhythm) = {report['descriptive_ratio']}× floor; "
-          f"fits = {report['fits_ratio']}× floor; peak {report['peak_rss_gb']} GB")
+          f"fits = {report['fits_ratio']}× floor; MBG/NBD fit {report['mbgnbd_fit_ratio']}×, Pareto/NBD fit "
+          f"{report['pareto_fit_ratio']}×; choice + chosen fit + Gamma-Gamma {report['choice_and_fits_ratio']}×; "
+          f"peak {report['peak_rss_gb']} GB")
+    print(f"model choice: {choice.name} — {choice.reason}")
     print(json.dumps(report, default=float))
     return report
 
 
-def _predict_seconds(model, inputs) -> float:
+def _predict_seconds(model, inputs, name="bgnbd_pred") -> float:
     started = time.perf_counter()
     x, t_x, T = inputs["frequency"], inputs["recency"], inputs["T"]
     model.probability_alive(x, t_x, T)
     model.conditional_expected_purchases(90.0, x, t_x, T)
     seconds = time.perf_counter() - started
-    print(f"{'bgnbd_pred':>12}: {seconds:8.2f} s (P(alive) + 90-day expectation)", flush=True)
+    print(f"{name:>12}: {seconds:8.2f} s (P(alive) + 90-day expectation)", flush=True)
     return seconds
 
 

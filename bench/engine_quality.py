@@ -1,4 +1,4 @@
-"""Prediction quality, reported (not asserted): BG/NBD and the rhythm against naive rules.
+"""Prediction quality, reported (not asserted): BG/NBD, MBG/NBD, Pareto/NBD and the rhythm against naive rules.
 
     python bench/engine_quality.py [--companies 3000]
 
@@ -12,6 +12,8 @@
     x ≥ 1 keeps buying at its calibration rate, 39 / (t_x / x); main choice for
     x = 0 is 0 (no observed rate); the variant "x0_pooled_rate" predicts the
     calibration-wide pooled rate Σx / ΣT × 39 for them instead.
+    MBG/NBD and Pareto/NBD are scored the same way, and the recompute's model choice
+    (engine/model_choice, 273-day holdout) is run on the same orders: which model it keeps, why.
     Our calibration inputs are checked against Hardie's published summary.
 (b) The synthetic B2B shop (3,000 companies, seed 42, end 2026-11-01), cut 120 days
     before its end (calibration: Tokyo dates ≤ end − 120 d). Counted orders only
@@ -50,6 +52,9 @@ import _cdnow  # noqa: E402
 from saleor_ltv_plugin.demo.synthetic import generate_shop  # noqa: E402
 from saleor_ltv_plugin.engine.bgnbd import fit_bgnbd  # noqa: E402
 from saleor_ltv_plugin.engine.cycle import purchase_rhythm, replenishment  # noqa: E402
+from saleor_ltv_plugin.engine.mbgnbd import fit_mbgnbd  # noqa: E402
+from saleor_ltv_plugin.engine.model_choice import choose_model  # noqa: E402
+from saleor_ltv_plugin.engine.pareto_nbd import fit_pareto_nbd  # noqa: E402
 from saleor_ltv_plugin.engine.summary import bgnbd_inputs, summarize_orders  # noqa: E402
 
 CALIBRATION_END = pd.Timestamp("1997-09-30")
@@ -75,6 +80,10 @@ def cdnow() -> dict:
     actual = occasions.reindex(summary["account_id"], fill_value=0).to_numpy(float)
     model = fit_bgnbd(x, t_x, T)
     bgnbd = model.conditional_expected_purchases(HOLDOUT_WEEKS, x, t_x, T)
+    mbg_model, pnbd_model = fit_mbgnbd(x, t_x, T), fit_pareto_nbd(x, t_x, T)
+    mbgnbd = mbg_model.conditional_expected_purchases(HOLDOUT_WEEKS, x, t_x, T)
+    pareto = pnbd_model.conditional_expected_purchases(HOLDOUT_WEEKS, x, t_x, T)
+    choice = choose_model(orders, HOLDOUT_END, holdout_days=int(HOLDOUT_WEEKS * 7))
     with np.errstate(divide="ignore", invalid="ignore"):
         naive = np.where(x > 0, HOLDOUT_WEEKS / (t_x / x), 0.0)
     naive = np.where(np.isfinite(naive), naive, 0.0)  # x = 0 -> 0 (main choice)
@@ -85,7 +94,8 @@ def cdnow() -> dict:
         rows = (x == k) if k < 7 else (x >= 7)
         by_x.append({"x": f"{k}+" if k == 7 else k, "customers": int(rows.sum()),
                      "actual": round(float(actual[rows].mean()), 3),
-                     "bgnbd": round(float(bgnbd[rows].mean()), 3), "naive": round(float(naive[rows].mean()), 3),
+                     "bgnbd": round(float(bgnbd[rows].mean()), 3), "mbgnbd": round(float(mbgnbd[rows].mean()), 3),
+                     "pareto_nbd": round(float(pareto[rows].mean()), 3), "naive": round(float(naive[rows].mean()), 3),
                      "naive_x0_pooled": round(float(naive_pooled[rows].mean()), 3)})
     return {
         "customers": int(len(x)), "holdout_weeks": HOLDOUT_WEEKS,
@@ -95,6 +105,12 @@ def cdnow() -> dict:
         "holdout_raw_transactions": int(len(holdout)),
         "params": {k: round(v, 4) for k, v in model.params.items()},
         "bgnbd": errors(bgnbd, actual),
+        "mbgnbd": {**errors(mbgnbd, actual), "params": {k: round(v, 4) for k, v in mbg_model.params.items()},
+                   "ll": round(mbg_model.log_likelihood, 2)},
+        "pareto_nbd": {**errors(pareto, actual), "params": {k: round(v, 4) for k, v in pnbd_model.params.items()},
+                       "ll": round(pnbd_model.log_likelihood, 2)},
+        "model_choice": {"chosen": choice.name, "reason": choice.reason,
+                         "mae": {n: s["mae"] for n, s in choice.scores.items()}},
         "naive_average_interval": errors(naive, actual),
         "naive_average_interval_x0_pooled_rate": {"pooled_rate_per_week": round(pooled_rate, 5),
                                                   **errors(naive_pooled, actual)},
@@ -173,7 +189,26 @@ def synthetic(companies: int = 3000, seed: int = 42, holdout_days: int = 120) ->
     return {"companies": len(shop.companies), "orders_counted": int(len(orders)),
             "calibration_as_of": str(as_of), "holdout_days": holdout_days,
             "interval_vs_truth": interval, "next_purchase_date": next_purchase,
-            "reorder": _reorder(shop, as_of, truth)}
+            "reorder": _reorder(shop, as_of, truth), "model_choice": _model_choice(orders)}
+
+
+def _model_choice(orders: pd.DataFrame) -> dict:
+    """What the recompute keeps for this shop (its own holdout: half the history, ≤ 365 days),
+    and how often a one-order company more than a year gone reads alive under each model."""
+    columns = ["account_id", "created_at", "amount", "currency"]
+    choice = choose_model(orders[columns], SHOP_END, tz="Asia/Tokyo")
+    summary = summarize_orders(orders[columns], SHOP_END, tz="Asia/Tokyo")
+    inputs = bgnbd_inputs(summary)
+    x, t_x, T = (inputs[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    gone = (x == 0) & (summary["recency_days"].to_numpy() > 365)
+    alive = {}
+    for name, fit in (("bgnbd", fit_bgnbd), ("mbgnbd", fit_mbgnbd), ("pareto_nbd", fit_pareto_nbd)):
+        model = fit(x, t_x, T)
+        alive[name] = round(float(np.median(model.probability_alive(x[gone], t_x[gone], T[gone]))), 4) \
+            if model.ok and gone.any() else None
+    return {"chosen": choice.name, "reason": choice.reason, "holdout": choice.holdout,
+            "mae": {n: s["mae"] for n, s in choice.scores.items()},
+            "one_order_gone_over_a_year": int(gone.sum()), "their_median_p_alive": alive}
 
 
 def _reorder(shop, as_of, truth) -> dict:
@@ -218,13 +253,18 @@ def _print(report: dict) -> None:
     print(f"    39-week holdout: actual {b['actual_total']} repeat purchase occasions "
           f"({c['holdout_raw_transactions']} raw transactions, same-day merged)")
     print(f"    {'rule':<38}{'predicted':>10}{'MAE':>9}{'RMSE':>9}")
-    for name, e in (("BG/NBD conditional expectation", b), ("naive average interval (x=0 -> 0)", n),
-                    ("naive, x=0 -> pooled rate x 39", p)):
+    for name, e in (("BG/NBD conditional expectation", b), ("MBG/NBD conditional expectation", c["mbgnbd"]),
+                    ("Pareto/NBD conditional expectation", c["pareto_nbd"]),
+                    ("naive average interval (x=0 -> 0)", n), ("naive, x=0 -> pooled rate x 39", p)):
         print(f"    {name:<38}{e['predicted_total']:>10.1f}{e['mae']:>9.3f}{e['rmse']:>9.3f}")
-    print(f"    {'x':>4}{'n':>6}{'actual':>9}{'BG/NBD':>9}{'naive':>9}{'naive*':>9}   (mean per customer)")
+    print(f"    Pareto/NBD params {c['pareto_nbd']['params']} LL {c['pareto_nbd']['ll']}; "
+          f"MBG/NBD params {c['mbgnbd']['params']} LL {c['mbgnbd']['ll']}")
+    print(f"    model choice on these orders: {c['model_choice']['chosen']} — {c['model_choice']['reason']}")
+    print(f"    {'x':>4}{'n':>6}{'actual':>9}{'BG/NBD':>9}{'MBG/NBD':>9}{'Pareto':>9}{'naive':>9}{'naive*':>9}"
+          "   (mean per customer)")
     for row in c["by_frequency"]:
         print(f"    {row['x']!s:>4}{row['customers']:>6}{row['actual']:>9.3f}{row['bgnbd']:>9.3f}"
-              f"{row['naive']:>9.3f}{row['naive_x0_pooled']:>9.3f}")
+              f"{row['mbgnbd']:>9.3f}{row['pareto_nbd']:>9.3f}{row['naive']:>9.3f}{row['naive_x0_pooled']:>9.3f}")
     s = report["synthetic_b2b"]
     print(f"(b) synthetic B2B shop: {s['companies']} companies, {s['orders_counted']} counted orders, "
           f"calibration through {s['calibration_as_of']}, {s['holdout_days']}-day holdout")
@@ -244,6 +284,10 @@ def _print(report: dict) -> None:
           f"{nx['naive_last_plus_mean_interval_median_abs_error_days']}; clamped to after the cut: rhythm "
           f"{nx['rhythm_clamped_to_after_cut_median_abs_error_days']}, naive "
           f"{nx['naive_clamped_to_after_cut_median_abs_error_days']}")
+    mc = s["model_choice"]
+    print(f"    model choice: {mc['chosen']} — {mc['reason']}")
+    print(f"    {mc['one_order_gone_over_a_year']} one-order companies gone > 1 year, median P(alive) by model: "
+          f"{mc['their_median_p_alive']}")
     ro = s["reorder"]
     print(f"    per-SKU reorder (pairs with >= 3 purchases that were bought again), median |error| days: "
           f"replenishment per-unit {ro['per_unit']['median_abs_error_days']} ({ro['per_unit']['pairs_reordered']} pairs), "

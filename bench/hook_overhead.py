@@ -14,6 +14,7 @@ import statistics
 import sys
 import time
 import uuid
+from contextlib import nullcontext
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -57,10 +58,12 @@ def main() -> None:
     parser.add_argument("--checkouts", type=int, default=200, help="per state (default 200)")
     parser.add_argument("--database-ready", action="store_true",
                         help="the tier's database is already migrated and populated (skip `migrate`)")
+    parser.add_argument("--url", help="a Saleor already serving the tier's database (the Saleor tier's own); "
+                                      "without it the bench starts one")
     args = parser.parse_args()
-    if not args.database_ready:
+    if not args.database_ready and not args.url:
         saleor_env.prepare_database()
-    with saleor_env.running_server("bench-hook-overhead") as url:
+    with (nullcontext(args.url) if args.url else saleor_env.running_server("bench-hook-overhead")) as url:
         token = storefront.staff_token(url)
         variants = storefront.purchasable_variants(url, 3)
         samples: dict[bool, list[float]] = {True: [], False: []}

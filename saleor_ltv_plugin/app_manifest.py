@@ -11,7 +11,17 @@ from . import __version__
 
 APP_ID = "saleor.ltv"
 PREFIX = "/plugins/global/saleor.ltv"
-PERMISSIONS = ["MANAGE_USERS", "MANAGE_ORDERS"]
+# MANAGE_PLUGINS: switching and editing scenarios and shop settings is plugin configuration in
+# Saleor's terms; an extension token carries app ∩ user permissions, so without it here not even
+# a superuser could switch a scenario inside the Dashboard.
+PERMISSIONS = ["MANAGE_USERS", "MANAGE_ORDERS", "MANAGE_PLUGINS"]
+# The manifest has one name per string (Saleor does not localise them): Japanese and English side
+# by side, and the app's name differs from the plugin's (plugin.py's PLUGIN_NAME).
+APP_NAME = "LTV CRM · ダッシュボード画面 / Dashboard pages"
+PLUGIN_NAME = "LTV CRM · 集計・配信エンジン / engine"  # plugin.py's, under Configuration → Plugins
+MENU_LABEL = "LTV分析 · LTV analytics"
+WIDGET_LABEL = "LTV 顧客分析 / LTV account"
+EXPORT_LABEL = "LTVセグメントを書き出す / Export LTV segment"
 
 
 def build(origin: str) -> dict:
@@ -25,7 +35,7 @@ def build(origin: str) -> dict:
 
     return {
         "id": APP_ID,
-        "name": "LTV retention CRM",
+        "name": APP_NAME,
         "version": __version__,
         "about": "Lifecycle, RFM and CPM of every buying account, purchase rhythm and reorder dates, "
         "churn-risk alerts and retention scenarios.",
@@ -34,11 +44,12 @@ def build(origin: str) -> dict:
         # Saleor posts the app's token here on install; the plugin runs inside Saleor and needs none.
         "tokenTargetUrl": root + "/app/register",
         "extensions": [
-            {"label": "LTV", "mount": "NAVIGATION_CUSTOMERS", "target": "APP_PAGE",
-             "permissions": PERMISSIONS, "url": "/overview"},
-            widget("LTV account", "CUSTOMER_DETAILS_WIDGETS", "widgets/customer", "MANAGE_USERS"),
-            widget("LTV account", "ORDER_DETAILS_WIDGETS", "widgets/order", "MANAGE_ORDERS"),
-            {"label": "Export LTV segment", "mount": "CUSTOMER_OVERVIEW_MORE_ACTIONS", "target": "APP_PAGE",
+            # Staff without MANAGE_PLUGINS still see the pages (read-only scenarios, saying what is missing).
+            {"label": MENU_LABEL, "mount": "NAVIGATION_CUSTOMERS", "target": "APP_PAGE",
+             "permissions": ["MANAGE_USERS", "MANAGE_ORDERS"], "url": "/overview"},
+            widget(WIDGET_LABEL, "CUSTOMER_DETAILS_WIDGETS", "widgets/customer", "MANAGE_USERS"),
+            widget(WIDGET_LABEL, "ORDER_DETAILS_WIDGETS", "widgets/order", "MANAGE_ORDERS"),
+            {"label": EXPORT_LABEL, "mount": "CUSTOMER_OVERVIEW_MORE_ACTIONS", "target": "APP_PAGE",
              "permissions": ["MANAGE_USERS"], "url": "/accounts?export=1"},
         ],
     }

@@ -62,7 +62,7 @@ def _guarded_write():
 
 class LTVPlugin(BasePlugin):
     PLUGIN_ID = "saleor.ltv"
-    PLUGIN_NAME = "LTV retention CRM"
+    PLUGIN_NAME = app_manifest.PLUGIN_NAME  # not the app's name (app_manifest.APP_NAME)
     PLUGIN_DESCRIPTION = (
         "Captures orders, checkouts and customers into its own tables and computes "
         "RFM, CPM, lifecycle stages and each account's purchase rhythm."
@@ -276,7 +276,7 @@ def install_dashboard_app(origin: str) -> tuple[bool, str]:
 
     manifest_url = origin.rstrip("/") + app_manifest.PREFIX + "/app/manifest"
     with allow_writer():
-        installation = AppInstallation.objects.create(app_name="LTV retention CRM", manifest_url=manifest_url)
+        installation = AppInstallation.objects.create(app_name=app_manifest.APP_NAME, manifest_url=manifest_url)
         installation.permissions.set(get_permissions_from_names(app_manifest.PERMISSIONS))
         install_app_task(installation.pk, activate=True)
         left = AppInstallation.objects.filter(pk=installation.pk).first()  # deleted on success

@@ -43,7 +43,7 @@ def sender(channel: str) -> Item:
         return _item("sender", OK, "sender name, address and postal address are set",
                      "送信者名・メールアドレス・住所が設定されています")
     names = ", ".join(missing)
-    return _item("sender", FAIL, f"missing: {names}", f"未設定: {names}",
+    return _item("sender", FAIL, f"missing: {names}", f"未設定: `{names}`",
                  "set them in the plugin settings (特定電子メール法: every marketing mail names its sender)",
                  "プラグイン設定で入力してください（特定電子メール法により送信者の表示が必要です）")
 
@@ -52,9 +52,9 @@ def public_url(channel: str) -> Item:
     if "public_url" not in sender_identity.missing(channel):
         return _item("public_url", OK, "links in mail point to the public URL", "メール内リンクは公開URLを指します")
     return _item("public_url", FAIL, "no public URL: links in mail would point to localhost",
-                 "公開URLが未設定です（メール内リンクがlocalhostを指してしまいます）",
+                 "公開URLが未設定です（メール内リンクが `localhost` を指してしまいます）",
                  "set public_url to where this app is reachable from the internet",
-                 "public_url にインターネットから到達できるURLを設定してください")
+                 "`public_url` にインターネットから到達できるURLを設定してください")
 
 
 def consent(channel: str) -> Item:
@@ -68,14 +68,14 @@ def consent(channel: str) -> Item:
         reachable = reachable.filter(marketing_consent=ConsentState.GRANTED)
     count = reachable.count()
     detail_en = f"{count:,} of {total:,} buyers may receive marketing mail ({shop.consent_mode})"
-    detail_ja = f"{total:,}人中{count:,}人にマーケティングメールを送信できます（{shop.consent_mode}）"
+    detail_ja = f"{total:,}人中{count:,}人にマーケティングメールを送信できます（`{shop.consent_mode}`）"
     if count:
         return _item("consent", OK, detail_en, detail_ja)
     return _item("consent", FAIL if total else WARN, detail_en, detail_ja,
                  f"record consent: Saleor user metadata `{shop.consent_metadata_key}` = true (set by the storefront "
                  "at sign-up), or import it; opt_out mode only where the law allows it",
                  f"同意を記録してください: Saleorのユーザーメタデータ `{shop.consent_metadata_key}` = true"
-                 "（会員登録時にストアフロントが設定）またはインポート。opt_out は法律が認める場合のみ")
+                 "（会員登録時にストアフロントが設定）またはインポート。`opt_out` は法律が認める場合のみ")
 
 
 def smtp(send_test_to: str = "") -> Item:
@@ -90,12 +90,12 @@ def smtp(send_test_to: str = "") -> Item:
         connection.close()
     except (OSError, socket.error) as exc:
         return _item("smtp", FAIL, f"cannot reach the mail server ({backend}): {exc}",
-                     f"メールサーバーに接続できません（{backend}）: {exc}",
+                     f"メールサーバーに接続できません（`{backend}`）: `{exc}`",
                      "check EMAIL_HOST / EMAIL_PORT / EMAIL_HOST_USER (Saleor: EMAIL_URL)",
-                     "EMAIL_HOST / EMAIL_PORT / EMAIL_HOST_USER（Saleorでは EMAIL_URL）を確認してください")
+                     "`EMAIL_HOST` / `EMAIL_PORT` / `EMAIL_HOST_USER`（Saleorでは `EMAIL_URL`）を確認してください")
     sent = f"; a test mail went to {send_test_to}" if send_test_to else ""
     sent_ja = f"。{send_test_to} にテストメールを送りました" if send_test_to else ""
-    return _item("smtp", OK, f"mail server reachable ({backend}){sent}", f"メールサーバーに接続できます（{backend}）{sent_ja}")
+    return _item("smtp", OK, f"mail server reachable ({backend}){sent}", f"メールサーバーに接続できます（`{backend}`）{sent_ja}")
 
 
 def workers(now=None) -> Item:
@@ -106,19 +106,30 @@ def workers(now=None) -> Item:
         return _item("celery", WARN, "no Celery broker: tasks run in-process, nothing periodic runs",
                      "Celeryブローカー未設定: タスクはプロセス内で実行され、定期実行はありません",
                      "set CELERY_BROKER_URL and run `celery -A saleor_ltv_plugin.standalone.celery worker -B`",
-                     "CELERY_BROKER_URL を設定し `celery -A saleor_ltv_plugin.standalone.celery worker -B` を起動してください")
-    beat = TaskHeartbeat.objects.filter(task="scan_scenarios").values_list("beat_at", flat=True).first()
+                     "`CELERY_BROKER_URL` を設定し `celery -A saleor_ltv_plugin.standalone.celery worker -B` を起動してください")
+    beats = dict(TaskHeartbeat.objects.filter(task__in=["scan_scenarios", "apply_inbox"])
+                 .values_list("task", "beat_at"))
+    beat, applied = beats.get("scan_scenarios"), beats.get("apply_inbox")
     oldest = InboundEvent.objects.filter(status__in=[InboundStatus.PENDING, InboundStatus.FAILED]) \
         .order_by("received_at").values_list("received_at", flat=True).first()
-    if beat is None or now - beat > HEARTBEAT_STALE or (oldest and now - oldest > INBOX_STALE):
-        seen = "never" if beat is None else f"{int((now - beat).total_seconds() // 60)} min ago"
-        seen_ja = "一度もありません" if beat is None else f"{int((now - beat).total_seconds() // 60)}分前"
+
+    def ago(at, ja=False):
+        if at is None:
+            return "一度もありません" if ja else "never"
+        seconds = int((now - at).total_seconds())
+        return (f"{seconds}秒前" if ja else f"{seconds} s ago") if seconds < 120 else \
+            (f"{seconds // 60}分前" if ja else f"{seconds // 60} min ago")
+
+    seen_en = f"last scenario scan: {ago(beat)}; last inbound-event apply: {ago(applied)}"
+    seen_ja = f"最後のシナリオスキャン: {ago(beat, True)}、最後の受信イベント反映: {ago(applied, True)}"
+    stale = beat is None or now - beat > HEARTBEAT_STALE or (applied is not None and now - applied > INBOX_STALE)
+    if stale or (oldest and now - oldest > INBOX_STALE):
         lag = f"; oldest unapplied event {int((now - oldest).total_seconds())} s old" if oldest else ""
-        return _item("celery", FAIL, f"last scenario scan: {seen}{lag}", f"最後のシナリオスキャン: {seen_ja}",
+        lag_ja = f"、未反映の最古のイベント {int((now - oldest).total_seconds())}秒前" if oldest else ""
+        return _item("celery", FAIL, seen_en + lag, seen_ja + lag_ja,
                      "start Saleor's Celery worker and beat (both run the plugin's tasks)",
-                     "SaleorのCelery workerとbeatを起動してください（プラグインのタスクも実行します）")
-    return _item("celery", OK, f"worker and beat alive (last scan {int((now - beat).total_seconds())} s ago)",
-                 f"workerとbeatは稼働中です（最後のスキャン {int((now - beat).total_seconds())}秒前）")
+                     "SaleorのCelery `worker` と `beat` を起動してください（プラグインのタスクも実行します）")
+    return _item("celery", OK, f"worker and beat alive ({seen_en})", f"Celery `worker` と `beat` は稼働中です（{seen_ja}）")
 
 
 def recompute(now=None) -> Item:
@@ -132,10 +143,10 @@ def recompute(now=None) -> Item:
                      "`manage.py ltv_backfill` の後 `manage.py ltv_recompute` を実行してください")
     age = now - last.started_at
     detail_en = f"last recompute {last.status}, {age.total_seconds() / 3600:.1f} h ago, {last.accounts or 0:,} accounts"
-    detail_ja = f"最後の集計: {last.status}、{age.total_seconds() / 3600:.1f}時間前、{last.accounts or 0:,}件"
+    detail_ja = f"最後の集計: `{last.status}`、{age.total_seconds() / 3600:.1f}時間前、{last.accounts or 0:,}件"
     if last.status == "failed" or age > RECOMPUTE_STALE:
         return _item("recompute", WARN, detail_en, detail_ja, "check the worker's log; the nightly run comes from beat",
-                     "workerのログを確認してください（夜間の集計はbeatが起動します）")
+                     "`worker` のログを確認してください（夜間の集計は `beat` が起動します）")
     return _item("recompute", OK, detail_en, detail_ja)
 
 

@@ -1,57 +1,27 @@
-from datetime import datetime, timezone
-from decimal import Decimal
-
 import pytest
-from django.apps import apps
-from django.db import connection
 
 from saleor_ltv_plugin import auth
-from saleor_ltv_plugin.ingest.facts import CustomerRef, OrderData, OrderLineData
+
+from .support.facts import make_checkout, make_order  # noqa: F401 — the tests import them from here
 
 # The Saleor tier runs in Saleor's own interpreter (bin/test-saleor-tier), not here.
 collect_ignore = ["saleor_tier"]
 
 
-def make_order(
-    external_id="o-1",
-    *,
-    company="株式会社山田製作所",
-    email="taro@yamada.example",
-    user_id=None,
-    created_at=datetime(2026, 1, 10, 3, 0, tzinfo=timezone.utc),
-    status="fulfilled",
-    gross="11000",
-    refunded="0",
-    lines=None,
-    channel="default-channel",
-    currency="JPY",
-    updated_at=None,
-    checkout_token="",
-    source="rest",
-) -> OrderData:
-    if lines is None:
-        lines = [("l1", "SKU-TONER", 2, "5500")]
-    return OrderData(
-        source=source,
-        external_id=external_id,
-        channel=channel,
-        currency=currency,
-        created_at=created_at,
-        status=status,
-        total_gross=Decimal(gross),
-        total_net=(Decimal(gross) / Decimal("1.1")).quantize(Decimal(1)),
-        refunded_amount=Decimal(refunded),
-        customer=CustomerRef(user_id=user_id, email=email, company_name=company),
-        lines=tuple(
-            OrderLineData(
-                line_ref=ref, sku=sku, quantity=qty, unit_price=Decimal(price),
-                amount=Decimal(price) * qty, product_name=sku,
-            )
-            for ref, sku, qty, price in lines
-        ),
-        source_updated_at=updated_at or created_at,
-        checkout_token=checkout_token,
-    )
+def pytest_collection_finish(session):
+    """Start the Dashboard tests' demo build now, in the background, when they are selected."""
+    if any("demo_server" in getattr(item, "fixturenames", ()) for item in session.items):
+        from .dashboard.conftest import DEMO_BUILD
+
+        DEMO_BUILD.start()
+
+
+def pytest_sessionfinish(session):
+    import sys
+
+    dashboard = sys.modules.get("tests.dashboard.conftest")
+    if dashboard is not None:
+        dashboard.DEMO_BUILD.stop()  # an interrupted run leaves no build behind
 
 
 @pytest.fixture
@@ -60,33 +30,14 @@ def order_factory():
 
 
 # --- a scored demo shop shared by a module's tests, and credentials -------------------
-NOW = datetime(2026, 11, 2, 3, 0, tzinfo=timezone.utc)  # the demo shop ends 2026-11-01
-
-
-def truncate_plugin_tables() -> None:
-    tables = [m._meta.db_table for m in apps.get_app_config("saleor_ltv_plugin").get_models()]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE")
-        else:  # SQLite: no TRUNCATE, and deletes must not trip over foreign keys
-            cursor.execute("PRAGMA foreign_keys = OFF")
-            for table in tables:
-                cursor.execute(f"DELETE FROM {table}")
-            cursor.execute("PRAGMA foreign_keys = ON")
+# Built once per test run, restored for each module (tests/support/scored_shop.py says how).
+from .support.scored_shop import NOW, SCORED_SHOP, truncate_plugin_tables  # noqa: E402, F401
 
 
 @pytest.fixture(scope="module")
 def scored_shop(django_db_setup, django_db_blocker):
-    from saleor_ltv_plugin.demo.loader import load_shop
-    from saleor_ltv_plugin.demo.synthetic import generate_shop
-    from saleor_ltv_plugin.metrics.recompute import recompute
-
     with django_db_blocker.unblock():
-        truncate_plugin_tables()
-        shop = generate_shop(n_companies=120, seed=7)
-        load_shop(shop)
-        recompute(now=NOW)
-        yield shop
+        yield SCORED_SHOP.install()
         truncate_plugin_tables()
 
 

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.db import DatabaseError
 from django.test import RequestFactory
@@ -64,7 +66,13 @@ def test_health_refuses_post(client):
 
 def test_app_manifest_lists_the_dashboard_extensions(client):
     body = client.get("/plugins/global/saleor.ltv/app/manifest", HTTP_HOST="localhost:8000").json()
-    assert body["id"] == "saleor.ltv" and set(body["permissions"]) == {"MANAGE_USERS", "MANAGE_ORDERS"}
+    # MANAGE_PLUGINS too: an extension token carries app ∩ user permissions, and switching scenarios needs it
+    assert body["id"] == "saleor.ltv" and set(body["permissions"]) == {"MANAGE_USERS", "MANAGE_ORDERS", "MANAGE_PLUGINS"}
+    from saleor_ltv_plugin.app_manifest import PLUGIN_NAME  # plugin.py's PLUGIN_NAME
+
+    assert body["name"] != PLUGIN_NAME  # an admin tells the app and the plugin apart
+    assert all(re.search(r"[ぁ-んァ-ン一-龥]", n) and re.search(r"[A-Za-z]{4}", n)  # ja and en
+               for n in [body["name"], PLUGIN_NAME] + [e["label"] for e in body["extensions"]])
     assert body["tokenTargetUrl"] == "http://localhost:8000/plugins/global/saleor.ltv/app/register"
     mounts = {(e["mount"], e["target"]) for e in body["extensions"]}
     assert mounts == {("NAVIGATION_CUSTOMERS", "APP_PAGE"), ("CUSTOMER_DETAILS_WIDGETS", "WIDGET"),

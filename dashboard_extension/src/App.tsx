@@ -10,11 +10,13 @@ import { Accounts } from "./pages/Accounts";
 import { Alerts } from "./pages/Alerts";
 import { Overview } from "./pages/Overview";
 import { Recompute } from "./pages/Recompute";
+import { PrintCalls, printToken } from "./pages/Print";
 import { Scenarios } from "./pages/Scenarios";
+import { Setup } from "./pages/Setup";
 import { Widget } from "./pages/Widget";
 import { navigate, type Route, useRoute, withQuery } from "./router";
 
-const PAGES: Key[] = ["overview", "accounts", "alerts", "scenarios", "recompute"];
+const PAGES: Key[] = ["overview", "accounts", "alerts", "scenarios", "recompute", "setup"];
 const CHANNELS = `query { ltvChannels { channel currencies accounts } }`;
 
 export function App() {
@@ -35,19 +37,24 @@ function FollowTheme({ theme }: { theme: "light" | "dark" }) {
 
 function Shell({ bridge }: { bridge: BridgeState }) {
   const route = useRoute();
-  const lang = langOf(bridge.locale);
+  const lang = langOf(route.path.startsWith("print/") ? route.query.get("lang") || bridge.locale : bridge.locale);
   const [channel, setChannel] = useState<string>(route.query.get("channel") ?? "");
+  // A print view runs in a tab of its own (outside the Dashboard's sandbox) on the token it was handed.
+  const print = route.path.startsWith("print/");
   const base = useMemo<AppContextValue>(() => ({
-    token: bridge.token, lang, t: (k: Key) => translate(lang, k), channel, setChannel, channels: [],
-  }), [bridge.token, lang, channel]);
+    token: print ? printToken : bridge.token, lang, t: (k: Key) => translate(lang, k), channel, setChannel,
+    channels: [], permissions: bridge.permissions, userPermissions: bridge.userPermissions,
+  }), [bridge.token, bridge.permissions, bridge.userPermissions, lang, channel, print]);
   useEffect(() => { document.documentElement.lang = lang; }, [lang]);
   const fromUrl = route.query.get("channel");
   useEffect(() => { if (fromUrl && fromUrl !== channel) setChannel(fromUrl); }, [fromUrl]); // eslint-disable-line
   return (
-    <Box padding={4} className="ltv-page" backgroundColor="default1" color="default1" style={{ minHeight: "100vh" }}>
+    <Box padding={4} className="ltv-page" backgroundColor="default1" color="default1"
+         style={{ minHeight: route.path.startsWith("widgets/") ? undefined : "100vh" }}>
       <AppContext.Provider value={base}>
-        {!bridge.embedded ? <Text data-testid="not-embedded">{base.t("notEmbedded")}</Text>
-          : !bridge.ready ? <Loading />
+        {print ? <PrintCalls route={route} />
+          : !bridge.embedded ? <Text data-testid="not-embedded">{base.t("notEmbedded")}</Text>
+          : !bridge.ready || !bridge.localeKnown ? <Loading />
           : <Channels route={route} />}
       </AppContext.Provider>
     </Box>
@@ -110,6 +117,8 @@ function Page({ route }: { route: Route }) {
       return <Scenarios />;
     case "recompute":
       return <Recompute />;
+    case "setup":
+      return <Setup />;
     default:
       return <Overview />;
   }

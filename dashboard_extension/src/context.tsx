@@ -13,10 +13,14 @@ export interface AppContextValue {
   channel: string;
   setChannel: (c: string) => void;
   channels: Channel[];
+  /** The token's effective Saleor permissions (app ∩ user) and the user's own. */
+  permissions: string[];
+  userPermissions: string[];
 }
 
 export const AppContext = createContext<AppContextValue>({
   lang: "en", t: (k) => translate("en", k), channel: "", setChannel: () => undefined, channels: [],
+  permissions: [], userPermissions: [],
 });
 
 export const useApp = () => useContext(AppContext);

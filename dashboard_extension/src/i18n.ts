@@ -55,6 +55,16 @@ const en = {
   error_in_use: "Still in use", error_sender_incomplete: "Set the sender first (name, address, postal address, public URL)",
   error_network: "The plugin could not be reached", error_http: "The plugin answered with an error",
   error_other: "Something went wrong", errorFields: "fields",
+  setup: "Setup", cancel: "Cancel", openAccount: "Open the full account page",
+  printExpired: "This print link has expired: press Print again in the Dashboard.",
+  userLacksPermission: "Read-only: switching and editing scenarios needs the {permission} permission, which your staff account does not have. Ask an administrator to add you to a permission group with it.",
+  appLacksPermission: "Read-only: you have {permission}, but the app was installed without it. An administrator grants it under Extensions → this app → Manage permissions.",
+  setupTitle: "Setup checklist", setupItem: "Item", setupFound: "What we found", setupTodo: "What to do",
+  setupOk: "OK", setupWarn: "Check", setupFail: "Action needed", sendTestMail: "Send a test mail to me",
+  testMailTo: "Test mail to", testMailSent: "Test mail sent", checkedAt: "Checked at",
+  setup_sender: "Sender identity", setup_public_url: "Public URL", setup_consent: "Consent to marketing mail",
+  setup_smtp: "Mail server (SMTP)", setup_celery: "Celery worker and beat", setup_recompute: "Last recompute",
+  setup_host: "Saleor version",
 };
 export type Key = keyof typeof en;
 
@@ -110,6 +120,16 @@ const ja: Record<Key, string> = {
   error_in_use: "使用中です", error_sender_incomplete: "先に送信者情報（名前・アドレス・住所・公開URL）を設定してください",
   error_network: "プラグインに接続できません", error_http: "プラグインがエラーを返しました",
   error_other: "エラーが発生しました", errorFields: "項目",
+  setup: "初期設定", cancel: "キャンセル", openAccount: "顧客詳細ページを開く",
+  printExpired: "この印刷用リンクは有効期限切れです。ダッシュボードでもう一度「印刷」を押してください。",
+  userLacksPermission: "閲覧のみ: シナリオの切り替え・編集には {permission} 権限が必要ですが、あなたのスタッフアカウントにはありません。この権限を持つ権限グループへの追加を管理者に依頼してください。",
+  appLacksPermission: "閲覧のみ: あなたは {permission} を持っていますが、アプリがこの権限なしでインストールされています。管理者が「拡張機能 → このアプリ → 権限の管理」で付与してください。",
+  setupTitle: "初期設定チェックリスト", setupItem: "項目", setupFound: "現在の状態", setupTodo: "対応方法",
+  setupOk: "OK", setupWarn: "要確認", setupFail: "要対応", sendTestMail: "自分宛にテストメールを送る",
+  testMailTo: "テストメールの宛先", testMailSent: "テストメールを送信しました", checkedAt: "確認日時",
+  setup_sender: "送信者情報", setup_public_url: "公開URL", setup_consent: "マーケティングメールの配信同意",
+  setup_smtp: "メールサーバー（SMTP）", setup_celery: "Celery（ワーカーとスケジューラー）", setup_recompute: "最後の集計",
+  setup_host: "Saleorのバージョン",
 };
 
 export const MESSAGES: Record<Lang, Record<Key, string>> = { en, ja };

@@ -1,10 +1,11 @@
 """One call for a recompute: every per-account figure, named like ``AccountMetrics``' fields.
 
-Composes summary → RFM → CPM → lifecycle → rhythm → BG/NBD → Gamma-Gamma. BG/NBD
-is fitted once on all rows in days (purchase timing does not depend on the
-currency); Gamma-Gamma once per currency (money is never mixed). When a fit is
-not ``ok`` its columns are NaN and ``report`` says why — callers fall back to the
-rhythm's ``overdue_ratio``/``churn_risk``.
+Composes summary → RFM → CPM → lifecycle → rhythm → purchase-count model →
+Gamma-Gamma. The purchase-count model (BG/NBD, MBG/NBD or Pareto/NBD, chosen on
+the shop's own holdout by :mod:`.model_choice`) is fitted once on all rows in
+days (purchase timing does not depend on the currency); Gamma-Gamma once per
+currency (money is never mixed). When a fit is not ``ok`` its columns are NaN and
+``report`` says why — callers fall back to the rhythm's ``overdue_ratio``/``churn_risk``.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .bgnbd import fit_bgnbd
 from .cpm import CpmBounds, cpm_cells
 from .cycle import RhythmSettings, purchase_rhythm
 from .fitted import FittedShop, fitted_state, shop_rhythm_prior
 from .gamma_gamma import fit_gamma_gamma
 from .lifecycle import LifecycleThresholds, lifecycle_stages
+from .model_choice import choose_model, fit_chosen
 from .rfm import RfmSettings, rfm_scores
 from .summary import bgnbd_inputs, summarize_orders
 
@@ -48,6 +49,8 @@ class MetricsSettings:
     clv_step_days: float = 30.0
     clv_discount_rate_per_step: float = 0.01
     margin: float = 1.0
+    prediction_model: str = "auto"  # auto (chosen on the holdout) | bgnbd | mbgnbd | pareto_nbd
+    model_holdout_days: int | None = None  # None: half the history, 28 … 365 days (model_choice)
 
 
 def compute_account_metrics(
@@ -55,7 +58,9 @@ def compute_account_metrics(
 ) -> tuple[pd.DataFrame, dict]:
     """(metrics frame with :data:`METRIC_COLUMNS`, report of the model fits).
 
-    ``report`` = {"as_of", "accounts", "bgnbd": {...params, status, reason},
+    ``report`` = {"as_of", "accounts", "prediction_model": {name, label, reason and
+    reason_ja (why chosen), criterion, params, status, fit_reason, log_likelihood, unit,
+    holdout, scores},
     "gamma_gamma": {currency: {...params, status, reason}}} (JSON-serialisable).
     """
     frame, report, _ = fit_shop(orders, as_of, settings)
@@ -75,7 +80,7 @@ def fit_shop(
     # The fits are numpy/scipy ufunc loops that release the GIL: run them beside the
     # descriptive figures (1 M accounts: 4.5 s one after the other).
     with ThreadPoolExecutor(max_workers=2) as pool:
-        bg_fit = pool.submit(fit_bgnbd, x, t_x, T)
+        counts_fit = pool.submit(prediction_model, orders, summary.attrs.get("as_of"), x, t_x, T, s)
         gg_fits = {currency: pool.submit(fit_gamma_gamma, x[rows], inputs["monetary_value"][rows])
                    for currency, rows in by_currency.items()}
         frame = summary.copy()
@@ -83,10 +88,10 @@ def fit_shop(
         frame["stage"] = lifecycle_stages(summary, s.lifecycle)["stage"].to_numpy()
         prior = shop_rhythm_prior(summary, s.rhythm)
         frame = frame.join(purchase_rhythm(summary, s.rhythm, prior=prior))
-        bg = bg_fit.result()
+        counts, chosen = counts_fit.result()
         gg_models = {currency: future.result() for currency, future in gg_fits.items()}
-    frame["p_alive"] = bg.probability_alive(x, t_x, T)
-    frame["expected_purchases"] = bg.conditional_expected_purchases(
+    frame["p_alive"] = counts.probability_alive(x, t_x, T)
+    frame["expected_purchases"] = counts.conditional_expected_purchases(
         s.expected_purchases_horizon_days, x, t_x, T)
     frame["expected_order_value"] = np.nan
     frame["clv"] = np.nan
@@ -98,15 +103,28 @@ def fit_shop(
         m = inputs["monetary_value"][rows]
         frame.loc[rows, "expected_order_value"] = gg.expected_order_value(x[rows], m)
         frame.loc[rows, "clv"] = gg.clv(
-            bg, x[rows], t_x[rows], T[rows], m, horizon=s.clv_horizon_days, step=s.clv_step_days,
+            counts, x[rows], t_x[rows], T[rows], m, horizon=s.clv_horizon_days, step=s.clv_step_days,
             discount_rate=s.clv_discount_rate_per_step, margin=s.margin)
     report = {
         "as_of": str(summary.attrs.get("as_of", "")),
         "accounts": int(len(summary)),
-        "bgnbd": {**bg.params, "status": bg.status, "reason": bg.reason,
-                  "log_likelihood": bg.log_likelihood, "unit": "days"},
+        "prediction_model": chosen,
         "gamma_gamma": gg_report,
     }
     metrics = frame[METRIC_COLUMNS].reset_index(drop=True)
     fitted = fitted_state(summary.reset_index(drop=True), metrics, report, s.cpm, prior, s.rfm)
     return metrics, report, fitted
+
+
+def prediction_model(orders: pd.DataFrame, as_of, x, t_x, T, settings: MetricsSettings):
+    """(the fitted purchase-count model, its report entry): chosen on the holdout, fitted on all."""
+    choice = choose_model(orders, as_of, merge_same_day=settings.merge_same_day, tz=settings.tz,
+                          holdout_days=settings.model_holdout_days, model=settings.prediction_model)
+    model, note, note_ja = fit_chosen(choice, x, t_x, T)
+    return model, {
+        "name": model.name, "label": model.label, "reason": choice.reason + note,
+        "reason_ja": choice.reason_ja + note_ja,
+        "criterion": choice.criterion, "params": model.params, "status": model.status,
+        "fit_reason": model.reason, "log_likelihood": model.log_likelihood, "unit": "days",
+        "holdout": choice.holdout, "scores": choice.scores,
+    }

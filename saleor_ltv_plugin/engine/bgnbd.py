@@ -12,35 +12,53 @@ of the last occasion since the first), ``T`` = ``T`` (time since the first
 occasion). All three share one time unit (days or weeks) and so do ``t`` and
 the scale parameter ``alpha``; ``r``, ``a``, ``b`` are unit-free.
 
-Fitting: identical (x, t_x, T) rows are compressed with weights, the negative
-log-likelihood is evaluated in log space (``gammaln``/``betaln``/``logaddexp``)
-with an analytic gradient and minimised by L-BFGS-B over log-parameters. A fit
-never raises: too little data, a failed optimiser or a parameter on its bound is
-reported in ``status``/``reason`` (then the parameters are NaN, except for
-``boundary``, which keeps the bounded estimate for inspection).
+Fitting (shared with MBG/NBD and Pareto/NBD, :mod:`._mle`): identical
+(x, t_x, T) rows are compressed with weights, the negative log-likelihood is
+evaluated in log space (``gammaln``/``betaln``/``logaddexp``) with an analytic
+gradient and minimised by L-BFGS-B over log-parameters. A fit never raises: too
+little data, a failed optimiser or a parameter on its bound is reported in
+``status``/``reason``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
-import pandas as pd
-from scipy.optimize import minimize
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
-LOG_BOUND = 12.0  # parameters are searched within e^-12 … e^12
-MIN_ACCOUNTS = 20
-MIN_REPEATERS = 5
+from ._mle import (
+    FittedModel,  # noqa: F401  (compress, LOG_BOUND, MIN_*: public here since BG/NBD came first)
+    LOG_BOUND,
+    MIN_ACCOUNTS,
+    MIN_REPEATERS,
+    arrays as _arrays,
+    by_count as _by_count,
+    clean_inputs,
+    compress,
+    distinct_pairs as _distinct_pairs,
+    fallback,
+    maximise,
+    model_from,
+)
+
+PARAMS = ("r", "alpha", "a", "b")
 
 
 @dataclass(frozen=True)
-class BetaGeoModel:
+class BetaGeoModel(FittedModel):
     """A fitted BG/NBD model. ``status``: ok | boundary | insufficient_data | failed.
 
     Prediction methods take ``x``, ``t_x``, ``T`` and horizons ``t`` in the time
     unit the model was fitted in; they return NaN when the fit did not succeed.
     """
+
+    name: ClassVar[str] = "bgnbd"
+    label: ClassVar[str] = "BG/NBD"
+    param_names: ClassVar[tuple[str, ...]] = PARAMS
+    #: MBG/NBD (a subclass) lets an account drop out at its first purchase too.
+    dropout_at_first_purchase: ClassVar[bool] = False
 
     r: float
     alpha: float
@@ -53,25 +71,23 @@ class BetaGeoModel:
     iterations: int = 0
 
     @property
-    def ok(self) -> bool:
-        return self.status == "ok"
-
-    @property
-    def params(self) -> dict[str, float]:
-        return {"r": self.r, "alpha": self.alpha, "a": self.a, "b": self.b}
+    def _k(self) -> float:
+        """1 for MBG/NBD: its alive posterior has survived one more dropout chance (b+x+1)."""
+        return 1.0 if self.dropout_at_first_purchase else 0.0
 
     def probability_alive(self, x, t_x, T) -> np.ndarray:
-        """P(still active at T | x, t_x, T): 1 for x = 0 (no dropout opportunity yet)."""
+        """P(still active at T | x, t_x, T): 1 for x = 0 in BG/NBD (no dropout opportunity yet)."""
         x, t_x, T = _arrays(x, t_x, T)
         return 1.0 / (1.0 + np.exp(self._log_dropout_odds(x, t_x, T)))
 
     def expected_purchases(self, t) -> np.ndarray:
         """E[X(t)]: expected occasions of a *new* account in its first ``t`` units (eq. 9)."""
         t = np.asarray(t, dtype=np.float64)
-        r, alpha, a, b = self.r, self.alpha, self.a, self.b
+        r, alpha, a, b, k = self.r, self.alpha, self.a, self.b, self._k
         z = t / (alpha + t)
-        head = (a + b - 1.0) / (a - 1.0)
-        return head * (1.0 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1.0, z))
+        # MBG/NBD: alive after the first purchase with weight b/(a+b), then BG/NBD with b+1.
+        head = (a + b - 1.0 + k) / (a - 1.0) * (b / (a + b)) ** k
+        return head * (1.0 - (alpha / (alpha + t)) ** r * hyp2f1(r, b + k, a + b - 1.0 + k, z))
 
     def conditional_expected_purchases(self, t, x, t_x, T) -> np.ndarray:
         """E[Y(t) | x, t_x, T]: expected occasions in the next ``t`` units (eq. 10)."""
@@ -95,100 +111,56 @@ class BetaGeoModel:
 
     def _if_alive(self, t, x, T):
         """E[Y(t)] of an account that is still alive: the numerator of eq. 10."""
-        r, alpha, a, b = self.r, self.alpha, self.a, self.b
+        r, alpha, a, b, k = self.r, self.alpha, self.a, self.b, self._k
         z = t / (alpha + T + t)
-        growth = (a + b + x - 1.0) / (a - 1.0)
+        growth = (a + b + x - 1.0 + k) / (a - 1.0)
         return growth * (1.0 - np.exp((r + x) * np.log((alpha + T) / (alpha + T + t))) * hyp2f1(
-            r + x, b + x, a + b + x - 1.0, z
+            r + x, b + x + k, a + b + x - 1.0 + k, z
         ))
 
     def _log_dropout_odds(self, x, t_x, T) -> np.ndarray:
-        """log of δ(x>0)·a/(b+x−1)·((α+T)/(α+t_x))^(r+x); −inf where x = 0."""
-        r, alpha, a, b = self.r, self.alpha, self.a, self.b
+        """log of δ·a/(b+x−1+k)·((α+T)/(α+t_x))^(r+x); BG/NBD: δ = [x > 0] (−inf at x = 0)."""
+        r, alpha, a, b, k = self.r, self.alpha, self.a, self.b, self._k
         with np.errstate(divide="ignore", invalid="ignore"):
             odds = (
                 np.log(a)
-                - np.log(b + x - 1.0)
+                - np.log(b + x - 1.0 + k)
                 + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
             )
-        return np.where(x > 0, odds, -np.inf)
+        return odds if self.dropout_at_first_purchase else np.where(x > 0, odds, -np.inf)
 
 
-def _arrays(*columns):
-    return tuple(np.asarray(c, dtype=np.float64) for c in columns)
-
-
-def _distinct_pairs(x: np.ndarray, T: np.ndarray):
-    """((distinct x, distinct T) of the pairs, index of each row into them)."""
-    if len(x) == 0:
-        return (x, T), np.zeros(0, dtype=np.int64)
-    x_codes, x_values = pd.factorize(x)
-    T_codes, T_values = pd.factorize(T)
-    inverse, packed = pd.factorize(x_codes.astype(np.int64) * len(T_values) + T_codes)
-    return (x_values[packed // len(T_values)], T_values[packed % len(T_values)]), inverse
-
-
-def compress(*columns, weights=None):
-    """Unique rows of the given columns and how many times each occurs (or summed weights).
-
-    Each column is factorised by hashing (O(n), no sort), the small codes are
-    packed into one int64 key and that is factorised again; unique rows come out
-    sorted by the packed key, so the result does not depend on input row order.
-    """
-    arrays = [np.asarray(c, dtype=np.float64) for c in columns]
-    w = np.ones(len(arrays[0])) if weights is None else np.asarray(weights, dtype=np.float64)
-    if len(arrays[0]) == 0:
-        return [np.zeros(0) for _ in columns], np.zeros(0)
-    key, values, widths = np.zeros(len(arrays[0]), dtype=np.int64), [], []
-    for a in arrays:
-        codes, uniques = pd.factorize(a, sort=True)
-        key = key * len(uniques) + codes
-        values.append(uniques)
-        widths.append(len(uniques))
-    if np.prod(np.asarray(widths, dtype=np.float64)) >= 2.0**62:  # cannot pack: sort rows instead
-        stacked, inverse = np.unique(np.column_stack(arrays), axis=0, return_inverse=True)
-        counts = np.bincount(inverse.reshape(-1), weights=w, minlength=len(stacked))
-        return [stacked[:, i] for i in range(stacked.shape[1])], counts
-    inverse, packed = pd.factorize(key, sort=True)
-    counts = np.bincount(inverse, weights=w, minlength=len(packed))
-    uniques = []
-    for unique_values, width in zip(reversed(values), reversed(widths)):
-        uniques.append(unique_values[packed % width])
-        packed = packed // width
-    return uniques[::-1], counts
-
-
-def log_likelihood(params, x, t_x, T) -> np.ndarray:
-    """Per-account log-likelihood ln L(r, α, a, b | x, t_x, T) (FHL 2005, eq. 6)."""
+def log_likelihood(params, x, t_x, T, *, modified: bool = False) -> np.ndarray:
+    """Per-account ln L(r, α, a, b | x, t_x, T): BG/NBD (FHL 2005, eq. 6), or MBG/NBD
+    (Batislam, Denizel & Filiztekin 2007) with ``modified=True``."""
     x, t_x, T = _arrays(x, t_x, T)
-    value, _ = _loglik_and_grad(np.asarray(params, dtype=np.float64), _by_count(x), t_x, T)
+    value, _ = _loglik_and_grad(np.asarray(params, dtype=np.float64), _by_count(x), t_x, T, modified)
     return value
 
 
-def _by_count(x):
-    """(unique repeat counts, index of each row into them): special functions of x
-    are evaluated once per distinct count (a few hundred) instead of once per row."""
-    unique, inverse = np.unique(x, return_inverse=True)
-    return unique, inverse.reshape(-1)
+def _loglik_and_grad(params, x_groups, t_x, T, modified=False):
+    """Per-row log-likelihood and its gradient w.r.t. (r, α, a, b) (rows × 4).
 
-
-def _loglik_and_grad(params, x_groups, t_x, T):
-    """Per-row log-likelihood and its gradient w.r.t. (r, α, a, b) (rows × 4)."""
+    L = Γ(r+x)α^r/Γ(r) · [B(a, b+x+k)/B(a,b)·(α+T)^-(r+x) + δ·B(a+1, b+x−1+k)/B(a,b)·(α+t_x)^-(r+x)]
+    with k = 0, δ = [x > 0] for BG/NBD (no dropout before the first repeat) and
+    k = 1, δ = 1 for MBG/NBD (a dropout chance at every purchase, the first included).
+    """
     r, alpha, a, b = params
     ux, idx = x_groups
-    repeat_u = ux > 0
-    xm1 = np.where(repeat_u, ux - 1.0, 0.0)  # keep betaln finite where x = 0 (term masked)
+    k = 1.0 if modified else 0.0
+    second_u = np.ones(len(ux), dtype=bool) if modified else ux > 0
+    bx1 = np.where(second_u, b + ux - 1.0 + k, b)  # keep betaln finite where the term is masked
     beta_ab = betaln(a, b)
-    psi_ab, psi_abx = digamma(a + b), digamma(a + b + ux)
+    psi_ab, psi_abx = digamma(a + b), digamma(a + b + ux + k)
     # Terms that depend on x only, one value per distinct x.
     c1 = gammaln(r + ux) - gammaln(r) + r * np.log(alpha)
-    c2 = betaln(a, b + ux) - beta_ab
-    c3 = np.where(repeat_u, betaln(a + 1.0, b + xm1) - beta_ab, -np.inf)
+    c2 = betaln(a, b + ux + k) - beta_ab
+    c3 = np.where(second_u, betaln(a + 1.0, bx1) - beta_ab, -np.inf)
     g_r = digamma(r + ux) - digamma(r) + np.log(alpha)
     g2_a = psi_ab - psi_abx
     g3_a = digamma(a + 1.0) - digamma(a) + psi_ab - psi_abx
-    g2_b = digamma(b + ux) - psi_abx - digamma(b) + psi_ab
-    g3_b = np.where(repeat_u, digamma(b + xm1) - psi_abx - digamma(b) + psi_ab, 0.0)
+    g2_b = digamma(b + ux + k) - psi_abx - digamma(b) + psi_ab
+    g3_b = np.where(second_u, digamma(bx1) - psi_abx - digamma(b) + psi_ab, 0.0)
     rx = (r + ux)[idx]
     log_T, log_tx = np.log(alpha + T), np.log(alpha + t_x)
     a2 = c2[idx] - rx * log_T
@@ -204,14 +176,9 @@ def _loglik_and_grad(params, x_groups, t_x, T):
     return value, (d_r, d_alpha, d_a, d_b)
 
 
-def _objective(log_params, x_groups, t_x, T, weights, scale):
-    params = np.exp(log_params)
-    value, grad = _loglik_and_grad(params, x_groups, t_x, T)
-    total = -(weights @ value) / scale
-    gradient = -np.array([weights @ g for g in grad]) * params / scale
-    if not np.isfinite(total) or not np.all(np.isfinite(gradient)):
-        return 1e300, np.zeros(4)
-    return total, gradient
+def _weighted(params, x_groups, t_x, T, weights, modified):
+    value, grad = _loglik_and_grad(params, x_groups, t_x, T, modified)
+    return weights @ value, [weights @ g for g in grad]
 
 
 def fit_bgnbd(frequency, recency, T, *, weights=None, initial=None, max_iter=500) -> BetaGeoModel:
@@ -222,52 +189,26 @@ def fit_bgnbd(frequency, recency, T, *, weights=None, initial=None, max_iter=500
     ``MIN_ACCOUNTS`` accounts and ``MIN_REPEATERS`` with a repeat purchase,
     otherwise ``status="insufficient_data"``. ``initial`` = (r, α, a, b) start.
     """
-    x, t_x, T = _arrays(frequency, recency, T)
-    w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=np.float64)
-    valid = np.isfinite(x) & np.isfinite(t_x) & np.isfinite(T) & (x >= 0) & (t_x >= 0)
-    valid &= (t_x <= T + 1e-9) & np.isfinite(w) & (w > 0)
-    x, t_x, T, w = x[valid], t_x[valid], T[valid], w[valid]
-    n, repeaters = float(w.sum()), float(w[x > 0].sum())
-    if n < MIN_ACCOUNTS or repeaters < MIN_REPEATERS:
-        reason = (f"{n:.0f} accounts, {repeaters:.0f} with a repeat purchase; "
-                  f"need {MIN_ACCOUNTS} and {MIN_REPEATERS}")
-        return _fallback("insufficient_data", reason, int(n))
+    return fit_beta_geometric(BetaGeoModel, frequency, recency, T, weights=weights,
+                              initial=initial, max_iter=max_iter)
+
+
+def fit_beta_geometric(cls, frequency, recency, T, *, weights=None, initial=None, max_iter=500):
+    """Fit ``cls`` (BetaGeoModel or its MBG/NBD subclass) by MLE; see :func:`fit_bgnbd`."""
+    x, t_x, T, w, n, problem = clean_inputs(frequency, recency, T, weights)
+    if problem:
+        return fallback(cls, PARAMS, "insufficient_data", problem, int(n))
     (x, t_x, T), w = compress(x, t_x, T, weights=w)
     start = np.log(initial) if initial is not None else _start(x, t_x, T, w)
+    data = (_by_count(x), t_x, T, w, cls.dropout_at_first_purchase)
     try:
-        result = minimize(
-            _objective, start, args=(_by_count(x), t_x, T, w, n), jac=True, method="L-BFGS-B",
-            bounds=[(-LOG_BOUND, LOG_BOUND)] * 4, options={"maxiter": max_iter},
-        )
+        result = maximise(_weighted, data, start, n, max_iter)
     except (ValueError, FloatingPointError, ArithmeticError) as exc:  # pragma: no cover
-        return _fallback("failed", f"optimiser raised {exc!r}", int(n))
-    return _model_from(result, n)
+        return fallback(cls, PARAMS, "failed", f"optimiser raised {exc!r}", int(n))
+    return model_from(cls, PARAMS, result, n)
 
 
 def _start(x, t_x, T, w) -> np.ndarray:
     mean_x = max(float(w @ x / w.sum()), 0.05)
     mean_T = max(float(w @ T / w.sum()), 1e-3)
     return np.log([1.0, mean_T / mean_x, 1.0, 1.0])
-
-
-def _model_from(result, n: float) -> BetaGeoModel:
-    log_params = result.x
-    r, alpha, a, b = (float(v) for v in np.exp(log_params))
-    ll = -float(result.fun) * n
-    if not np.isfinite(ll) or result.fun >= 1e299:
-        return _fallback("failed", f"no finite likelihood: {result.message}", int(n))
-    common = dict(log_likelihood=ll, n_accounts=int(n), iterations=int(result.nit))
-    if np.any(np.abs(log_params) >= LOG_BOUND - 1e-3):
-        names = [k for k, v in zip("r alpha a b".split(), log_params) if abs(v) >= LOG_BOUND - 1e-3]
-        return BetaGeoModel(r, alpha, a, b, status="boundary",
-                            reason=f"parameter(s) {', '.join(names)} on the search bound", **common)
-    if not result.success:
-        return BetaGeoModel(np.nan, np.nan, np.nan, np.nan, status="failed",
-                            reason=f"optimiser: {result.message}", **common)
-    return BetaGeoModel(r, alpha, a, b, **common)
-
-
-def _fallback(status: str, reason: str, n: int) -> BetaGeoModel:
-    nan = float("nan")
-    return BetaGeoModel(nan, nan, nan, nan, log_likelihood=nan, status=status, reason=reason,
-                        n_accounts=n)

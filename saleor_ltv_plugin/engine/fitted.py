@@ -4,7 +4,7 @@ A new order must update its account's row at once, without refitting the shop:
 :func:`fitted_state` captures, from a full run, everything that depends on the
 other accounts — RFM cut points (turned into fixed bounds that reproduce the
 quantile scores exactly, ties included), CPM spend bounds, the rhythm prior and
-the BG/NBD and Gamma-Gamma parameters. :func:`score_accounts` then scores any
+the chosen purchase-count model's and the Gamma-Gamma parameters. :func:`score_accounts` then scores any
 subset of accounts with them; on the run's own data it reproduces the run's rows.
 Days and money units as in :mod:`.summary`.
 """
@@ -16,11 +16,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from .bgnbd import BetaGeoModel
 from .cpm import CpmBounds, _proposed_spend, cpm_cells
 from .cycle import _prior, own_interval, purchase_rhythm
 from .gamma_gamma import GammaGammaModel
 from .lifecycle import lifecycle_stages
+from .model_choice import model_from_params
 from .rfm import RfmSettings, rfm_scores
 from .summary import bgnbd_inputs, summarize_orders
 
@@ -31,23 +31,28 @@ _INF = float("inf")
 class FittedShop:
     """Per-currency state of a full run; JSON round-trips through :meth:`to_dict`."""
 
-    bgnbd: dict  # r, alpha, a, b, status, reason (days)
+    prediction_model: dict  # name (bgnbd | mbgnbd | pareto_nbd), its parameters, status, reason (days)
     gamma_gamma: dict = field(default_factory=dict)  # currency → p, q, v, status, reason
     rfm_bounds: dict = field(default_factory=dict)  # currency → {"r": [4], "f": [4], "m": [4]}
     spend_bounds: dict = field(default_factory=dict)  # currency → CPM high-spend bound
     rhythm_prior_days: float = 30.0
 
     def to_dict(self) -> dict:
-        return {"bgnbd": self.bgnbd, "gamma_gamma": self.gamma_gamma, "rfm_bounds": self.rfm_bounds,
+        return {"prediction_model": self.prediction_model, "gamma_gamma": self.gamma_gamma,
+                "rfm_bounds": self.rfm_bounds,
                 "spend_bounds": self.spend_bounds, "rhythm_prior_days": self.rhythm_prior_days}
 
     @classmethod
     def from_dict(cls, data: dict) -> FittedShop:
-        """Inverse of to_dict; also accepts JSON without infinities (None for an unreached bound)."""
+        """Inverse of to_dict; also accepts JSON without infinities (None for an unreached bound)
+        and the state of runs before the model choice (a "bgnbd" entry)."""
         bounds = {
             currency: {dim: [_INF if b is None else float(b) for b in values] for dim, values in dims.items()}
             for currency, dims in (data.get("rfm_bounds") or {}).items()
         }
+        data = dict(data)
+        if "bgnbd" in data:
+            data["prediction_model"] = {"name": "bgnbd", **data.pop("bgnbd")}
         return cls(**{**data, "rfm_bounds": bounds})
 
 
@@ -96,11 +101,17 @@ def fitted_state(summary: pd.DataFrame, metrics: pd.DataFrame, report: dict, cpm
         bound = cpm.spend_bound(currency)
         spend[str(currency)] = float(bound if bound is not None else _proposed_spend(summary.loc[rows]))
     return FittedShop(
-        bgnbd={k: v for k, v in report["bgnbd"].items() if k in ("r", "alpha", "a", "b", "status", "reason")},
+        prediction_model=_model_state(report["prediction_model"]),
         gamma_gamma={c: {k: v for k, v in g.items() if k in ("p", "q", "v", "status", "reason")}
                      for c, g in report["gamma_gamma"].items()},
         rfm_bounds=rfm_bounds, spend_bounds=spend, rhythm_prior_days=float(prior_days),
     )
+
+
+def _model_state(entry: dict) -> dict:
+    """What re-scoring needs of the report's prediction_model entry: name, parameters, fit status."""
+    return {"name": entry["name"], **entry["params"], "status": entry["status"],
+            "reason": entry["fit_reason"]}
 
 
 def _m_bounds(rfm: RfmSettings, currency):
@@ -117,13 +128,6 @@ def shop_rhythm_prior(summary: pd.DataFrame, settings) -> float:
 def _number(value) -> float:
     """Stored parameters: None (JSON has no NaN) means no value."""
     return float("nan") if value is None else float(value)
-
-
-def _bg(params: dict) -> BetaGeoModel:
-    return BetaGeoModel(r=_number(params["r"]), alpha=_number(params["alpha"]), a=_number(params["a"]),
-                        b=_number(params["b"]),
-                        log_likelihood=float("nan"), status=params.get("status", "ok"),
-                        reason=params.get("reason", ""))
 
 
 def _gg(params: dict | None) -> GammaGammaModel:
@@ -159,9 +163,9 @@ def score_accounts(orders: pd.DataFrame, as_of, fitted: FittedShop, settings) ->
     frame = frame.join(purchase_rhythm(summary, settings.rhythm, prior=fitted.rhythm_prior_days))
     inputs = bgnbd_inputs(summary, unit="days")
     x, t_x, T = inputs["frequency"], inputs["recency"], inputs["T"]
-    bg = _bg(fitted.bgnbd)
-    frame["p_alive"] = bg.probability_alive(x, t_x, T)
-    frame["expected_purchases"] = bg.conditional_expected_purchases(
+    counts = model_from_params(fitted.prediction_model)
+    frame["p_alive"] = counts.probability_alive(x, t_x, T)
+    frame["expected_purchases"] = counts.conditional_expected_purchases(
         settings.expected_purchases_horizon_days, x, t_x, T)
     frame["expected_order_value"] = np.nan
     frame["clv"] = np.nan
@@ -171,7 +175,7 @@ def score_accounts(orders: pd.DataFrame, as_of, fitted: FittedShop, settings) ->
         m = inputs["monetary_value"][rows]
         frame.loc[rows, "expected_order_value"] = gg.expected_order_value(x[rows], m)
         frame.loc[rows, "clv"] = gg.clv(
-            bg, x[rows], t_x[rows], T[rows], m, horizon=settings.clv_horizon_days,
+            counts, x[rows], t_x[rows], T[rows], m, horizon=settings.clv_horizon_days,
             step=settings.clv_step_days, discount_rate=settings.clv_discount_rate_per_step,
             margin=settings.margin)
     return frame[METRIC_COLUMNS].reset_index(drop=True)

@@ -1,4 +1,4 @@
-"""Gamma-Gamma model of spend per purchase, and CLV combined with a BG/NBD model.
+"""Gamma-Gamma model of spend per purchase, and CLV combined with a purchase-count model.
 
 Sources: P. S. Fader, B. G. S. Hardie and K. L. Lee (2005), "RFM and CLV: Using
 Iso-Value Curves for Customer Base Analysis", Journal of Marketing Research
@@ -24,7 +24,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import digamma, gammaln
 
-from .bgnbd import LOG_BOUND, BetaGeoModel, _by_count, compress
+from ._mle import LOG_BOUND, by_count as _by_count, compress
 
 MIN_ACCOUNTS = 10
 
@@ -67,7 +67,7 @@ class GammaGammaModel:
 
     def clv(
         self,
-        bgnbd: BetaGeoModel,
+        counts,
         x,
         t_x,
         T,
@@ -80,17 +80,18 @@ class GammaGammaModel:
     ) -> np.ndarray:
         """Discounted expected value of an account's purchases over ``horizon``.
 
-        ``horizon`` and ``step`` are in the BG/NBD model's time unit (e.g. 365 and
-        30 days); ``discount_rate`` is per step (e.g. 0.01 per month); ``margin`` the
-        share of revenue kept. Sums, over steps k = 1…K, the expected occasions in
-        step k (from ``bgnbd.conditional_expected_purchases``) × expected value ×
+        ``counts`` is the fitted purchase-count model (BG/NBD, MBG/NBD or Pareto/NBD);
+        ``horizon`` and ``step`` are in its time unit (e.g. 365 and 30 days);
+        ``discount_rate`` is per step (e.g. 0.01 per month); ``margin`` the share of
+        revenue kept. Sums, over steps k = 1…K, the expected occasions in step k
+        (from ``counts.conditional_expected_by_horizon``) × expected value ×
         margin ÷ (1 + d)^k. Currency units of ``m``.
         """
         value = self.expected_order_value(x, m) * margin
         steps = max(int(np.ceil(horizon / step)), 1)
         x, t_x, T = (np.atleast_1d(np.asarray(c, dtype=np.float64)) for c in np.broadcast_arrays(x, t_x, T))
         horizons = [min(k * step, horizon) for k in range(1, steps + 1)]
-        expected = bgnbd.conditional_expected_by_horizon(horizons, x, t_x, T)
+        expected = counts.conditional_expected_by_horizon(horizons, x, t_x, T)
         total, previous = np.zeros(len(x)), 0.0
         for k, upto in enumerate(expected, start=1):
             total += (upto - previous) / (1.0 + discount_rate) ** k

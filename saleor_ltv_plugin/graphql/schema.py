@@ -3,13 +3,13 @@
 import graphene
 from graphene import relay
 
-from . import automation, membership, mutations, storefront
+from . import automation, membership, mutations, setup, storefront
 from .staff import StaffQueries
 from .types import LtvAccount, LtvSavedSegment
 
 
 class Query(StaffQueries, storefront.StorefrontQueries, mutations.AdminQueries, automation.AutomationQueries,
-            graphene.ObjectType):
+            setup.SetupQueries, graphene.ObjectType):
     node = relay.Node.Field()
 
 
@@ -27,6 +27,7 @@ class Mutation(graphene.ObjectType):
     ltv_alert_close = automation.LtvAlertClose.Field()
     ltv_alert_reopen = automation.LtvAlertReopen.Field()
     ltv_contact_membership_set = membership.LtvContactMembershipSet.Field()
+    ltv_setup_test_mail = setup.LtvSetupTestMail.Field()
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation, types=[LtvAccount, LtvSavedSegment, automation.LtvAlert])

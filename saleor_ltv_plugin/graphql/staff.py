@@ -52,6 +52,48 @@ class LtvMonthRevenue(graphene.ObjectType):
                                                "repeat_accounts", "repeat_share")})
 
 
+class LtvModelScore(graphene.ObjectType):
+    name = graphene.String(required=True, description="bgnbd | mbgnbd | pareto_nbd")
+    label = graphene.String(required=True, description="BG/NBD, MBG/NBD or Pareto/NBD.")
+    status = graphene.String(required=True, description="Its calibration fit: ok | boundary | "
+                             "insufficient_data | failed.")
+    mean_absolute_error = graphene.Float(
+        description="Of holdout purchases per account; null when it did not fit.")
+    predicted_purchases = graphene.Float(description="Its holdout prediction, all accounts together.")
+
+
+class LtvPredictionModel(graphene.ObjectType):
+    """The purchase-count model behind P(alive), expected purchases and CLV, and why it is in use."""
+
+    name = graphene.String(required=True, description="bgnbd | mbgnbd | pareto_nbd")
+    label = graphene.String(required=True, description="BG/NBD, MBG/NBD or Pareto/NBD.")
+    reason = graphene.String(required=True, description="Why this model (English).")
+    reason_ja = graphene.String(required=True, description="Why this model (Japanese).")
+    criterion = graphene.String(required=True, description="mae: mean absolute error of holdout purchases.")
+    status = graphene.String(required=True, description="Its fit on the full history: ok | boundary | "
+                             "insufficient_data | failed (then P(alive) and CLV are empty).")
+    holdout_days = graphene.Int(description="Length of the holdout; null when there was none.")
+    holdout_accounts = graphene.Int()
+    holdout_purchases = graphene.Int(description="Repeat purchases the accounts really made in the holdout.")
+    scores = graphene.List(graphene.NonNull(LtvModelScore), required=True)
+    computed_at = graphene.DateTime(description="When the recompute that chose it finished.")
+
+    @classmethod
+    def of(cls, entry: dict | None):
+        if not entry:
+            return None
+        holdout = entry.get("holdout") or {}
+        scores = [LtvModelScore(name=name, label=score.get("label", name), status=score.get("status", ""),
+                                mean_absolute_error=score.get("mae"),
+                                predicted_purchases=score.get("predicted_total"))
+                  for name, score in (entry.get("scores") or {}).items()]
+        return cls(name=entry["name"], label=entry["label"], reason=entry["reason"],
+                   reason_ja=entry.get("reason_ja") or entry["reason"], criterion=entry.get("criterion", ""),
+                   status=entry.get("status", ""), holdout_days=holdout.get("days"),
+                   holdout_accounts=holdout.get("accounts"), holdout_purchases=holdout.get("actual_total"),
+                   scores=scores, computed_at=entry.get("computed_at"))
+
+
 class LtvOverview(graphene.ObjectType):
     channel = graphene.String(required=True)
     currency = graphene.String(required=True)
@@ -65,6 +107,12 @@ class LtvOverview(graphene.ObjectType):
     rfm_grid = graphene.List(graphene.NonNull(LtvRfmGridCell), required=True)
     revenue_by_month = graphene.List(graphene.NonNull(LtvMonthRevenue), required=True)
     computed_at = graphene.DateTime(description="When the monthly figures were last recomputed.")
+    prediction_model = graphene.Field(
+        LtvPredictionModel, description="The model behind P(alive) and CLV; null before the first recompute.")
+
+    @staticmethod
+    def resolve_prediction_model(root, info):
+        return LtvPredictionModel.of(root.prediction_model)
 
     @staticmethod
     def resolve_stages(root, info):

@@ -168,7 +168,8 @@ class LtvAccountMetrics(graphene.ObjectType):
     next_purchase_on = graphene.Date()
     overdue_ratio = graphene.Float(description="Days since the last purchase ÷ typical interval.")
     churn_risk = graphene.Boolean(required=True)
-    p_alive = graphene.Float(description="BG/NBD probability the account is still a customer.")
+    p_alive = graphene.Float(description="Probability the account is still a customer, from the channel's "
+                             "prediction model (ltvOverview.predictionModel).")
     expected_purchases = graphene.Float()
     expected_order_value = money_field("expected_order_value")
     clv = money_field("clv")

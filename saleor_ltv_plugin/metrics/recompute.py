@@ -181,15 +181,27 @@ def json_safe(value):
     return value
 
 
+def latest_channel_state(channel: str, key: str) -> tuple[datetime, dict] | None:
+    """(finished_at, the channel's entry) of the latest finished recompute whose entry has ``key``."""
+    for finished_at, details in RecomputeRun.objects.filter(status="done").order_by(
+        "-finished_at").values_list("finished_at", "details")[:20]:
+        state = (details or {}).get("channels", {}).get(channel)
+        if state and key in state:
+            return finished_at, state
+    return None
+
+
 def latest_fit(channel: str) -> FittedShop | None:
     """The FittedShop of the channel's latest finished recompute (None before the first)."""
-    for details in RecomputeRun.objects.filter(status="done").order_by("-finished_at").values_list(
-        "details", flat=True
-    )[:20]:
-        state = (details or {}).get("channels", {}).get(channel)
-        if state and "fitted" in state:
-            return FittedShop.from_dict(state["fitted"])
-    return None
+    found = latest_channel_state(channel, "fitted")
+    return FittedShop.from_dict(found[1]["fitted"]) if found else None
+
+
+def latest_prediction_model(channel: str) -> dict | None:
+    """The purchase-count model the channel's latest recompute uses, why, and when it was chosen."""
+    found = latest_channel_state(channel, "report")
+    model = (found[1]["report"] or {}).get("prediction_model") if found else None
+    return {**model, "computed_at": found[0]} if model else None
 
 
 def update_accounts(account_ids: Iterable[int], now: datetime | None = None) -> int:

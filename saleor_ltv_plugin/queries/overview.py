@@ -11,6 +11,7 @@ from django.db.models import Count, Q, Sum
 from ..engine.cpm import CELL_LABELS_JA, CELLS
 from ..engine.lifecycle import STAGE_LABELS_JA, STAGES
 from ..engine.rfm import SEGMENT_LABELS_JA, SEGMENTS
+from ..metrics.recompute import latest_prediction_model
 from ..models import Account, AccountMetrics, ChannelInsight, SegmentSnapshot
 from .errors import InputError
 
@@ -42,6 +43,7 @@ class Overview:
     rfm_grid: list[dict] = field(default_factory=list)
     revenue_by_month: list[dict] = field(default_factory=list)
     computed_at: dt.datetime | None = None
+    prediction_model: dict | None = None  # the latest recompute's report entry (engine/model_choice)
 
     @property
     def f2_conversion_rate(self) -> float | None:
@@ -121,6 +123,7 @@ def overview(channel: str, currency: str | None = None, since: dt.date | None = 
         months_rows = [m for m in insight.data if (m.get("currency") or currency) == currency]
         out.revenue_by_month = months_rows[-months:]
         out.computed_at = insight.computed_at
+    out.prediction_model = latest_prediction_model(channel)
     return out
 
 

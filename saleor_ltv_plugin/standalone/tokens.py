@@ -4,6 +4,11 @@ Inside Saleor the Dashboard hands the app a token Saleor signed (RS256) and plug
 it with Saleor's keys. Standalone there is no Saleor: `mint` signs the same claims (HS256, a key
 derived from SECRET_KEY) so the built pages, @saleor/app-sdk's AppBridge (which decodes the
 token) and the harness page work unchanged. Never installed inside Saleor.
+
+As in Saleor 3.23: an access token lives 5 minutes (JWT_TTL_APP_ACCESS) and carries the app's
+permissions ∩ the user's; the harness refreshes it as the Dashboard does. What `ltv_demo` prints
+is a longer-lived *session* (type "harness_session"): the harness trades it for access tokens at
+/dashboard/token, and it is never accepted as a bearer token.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from ..auth import AuthError, Principal, principal_from_permissions
 
 ISSUER = "saleor-ltv-standalone"
 TOKEN_TYPE = "thirdparty"  # Saleor's JWT_THIRDPARTY_ACCESS_TYPE
+SESSION_TYPE = "harness_session"
+ACCESS_TTL = 300  # Saleor's JWT_TTL_APP_ACCESS
 
 
 def _key() -> bytes:
@@ -34,17 +41,44 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def mint(email: str, permissions, *, ttl_seconds: int = 3600, app_permissions=None) -> str:
-    """A token for a staff user `email` holding Saleor `permissions` (enum names)."""
+def mint(email: str, permissions, *, ttl_seconds: int = ACCESS_TTL, app_permissions=None) -> str:
+    """An access token for a staff user `email` holding Saleor `permissions` (enum names), for an
+    app granted `app_permissions` (default: what the manifest requests, as an install grants)."""
+    from ..app_manifest import PERMISSIONS
+
     now = int(time.time())
     user_permissions = sorted(set(permissions))
-    app = set(app_permissions) if app_permissions is not None else set(user_permissions)
-    payload = {
+    app = set(PERMISSIONS if app_permissions is None else app_permissions)
+    return _sign({
         "iat": now, "exp": now + ttl_seconds, "iss": ISSUER, "owner": "saleor", "type": TOKEN_TYPE,
         "email": email, "user_id": _b64(f"User:{email}".encode()), "is_staff": True,
         "app": _b64(b"App:standalone"),
         "permissions": sorted(app & set(user_permissions)), "user_permissions": user_permissions,
-    }
+        "app_permissions": sorted(app),
+    })
+
+
+def mint_session(email: str, permissions, *, ttl_seconds: int = 7 * 86400, app_permissions=None) -> str:
+    """What the harness's address carries: it buys access tokens, it is no access token itself."""
+    from ..app_manifest import PERMISSIONS
+
+    now = int(time.time())
+    return _sign({"iat": now, "exp": now + ttl_seconds, "iss": ISSUER, "type": SESSION_TYPE, "email": email,
+                  "user_permissions": sorted(set(permissions)),
+                  "app_permissions": sorted(set(PERMISSIONS if app_permissions is None else app_permissions))})
+
+
+def refresh(credential: str) -> str:
+    """A fresh 5-minute access token for a valid session or a still-valid access token
+    (the Dashboard refetches the app's token 30 s before it expires)."""
+    payload = _verify(credential)
+    if payload is None:
+        raise AuthError("Not a harness credential.")
+    return mint(payload.get("email") or "", payload.get("user_permissions") or [],
+                app_permissions=payload.get("app_permissions", payload.get("permissions") or []))
+
+
+def _sign(payload: dict) -> str:
     head = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
     body = _b64(json.dumps(payload, separators=(",", ":")).encode())
     signature = hmac.new(_key(), f"{head}.{body}".encode(), hashlib.sha256).digest()
@@ -53,6 +87,18 @@ def mint(email: str, permissions, *, ttl_seconds: int = 3600, app_permissions=No
 
 def resolve(request, token: str) -> Principal | None:
     """auth's token resolver: None for what is not ours, AuthError for ours gone bad."""
+    payload = _verify(token)
+    if payload is None:
+        return None
+    if payload.get("type") != TOKEN_TYPE:
+        raise AuthError("A harness session is not an access token.")
+    # As in Saleor: an app-extension token acts with the app's permissions ∩ the user's.
+    return principal_from_permissions("app", payload.get("permissions") or [], email=payload.get("email"),
+                                      label="standalone dashboard")
+
+
+def _verify(token: str) -> dict | None:
+    """The claims of a valid token of ours; None for a foreign one; AuthError for ours gone bad."""
     parts = token.split(".")
     if len(parts) != 3:
         return None
@@ -71,6 +117,4 @@ def resolve(request, token: str) -> Principal | None:
         raise AuthError("Invalid token signature.")
     if not isinstance(payload.get("exp"), int) or payload["exp"] < time.time():
         raise AuthError("Signature has expired.", code="ExpiredSignatureError")
-    # As in Saleor: an app-extension token acts with the app's permissions ∩ the user's.
-    return principal_from_permissions("app", payload.get("permissions") or [], email=payload.get("email"),
-                                      label="standalone dashboard")
+    return payload

@@ -13,8 +13,15 @@ from ..ingest import checkouts, inbox
 
 @shared_task(name="saleor_ltv_plugin.process_inbound_events", ignore_result=True, expires=60)
 def process_inbound_events_task() -> dict:
+    from django.utils import timezone
+
+    from ..models import TaskHeartbeat
+
     with db.writer():
-        return inbox.drain(max_batches=20)
+        counts = inbox.drain(max_batches=20)
+        # The setup checklist's "last inbound-event apply": proof the worker drains the inbox.
+        TaskHeartbeat.objects.update_or_create(task="apply_inbox", defaults={"beat_at": timezone.now()})
+    return counts
 
 
 @shared_task(name="saleor_ltv_plugin.mark_abandoned_checkouts", ignore_result=True, expires=300)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import socket
 import threading
 
 from aiosmtpd.controller import Controller
+
+from ..support.net import free_port  # noqa: F401 — re-exported: tests take ports from here
 
 
 class Sink:
@@ -37,12 +38,6 @@ class Sink:
     def to(self, address: str) -> list:
         with self.lock:
             return [m for m, (_, rcpt) in zip(self.messages, self.envelopes) if address in rcpt]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start(port: int | None = None) -> tuple[Controller, Sink]:

@@ -1,7 +1,6 @@
 """Abandoned checkout end to end in-process: scan → outbox → real SMTP sink, with a controlled clock."""
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -9,11 +8,10 @@ from django.test import Client
 from saleor_ltv_plugin.automation import outbox
 from saleor_ltv_plugin.automation.scan import scan
 from saleor_ltv_plugin.ingest.checkouts import upsert_checkout
-from saleor_ltv_plugin.ingest.facts import CheckoutData, CustomerRef
 from saleor_ltv_plugin.ingest.orders import upsert_order
 from saleor_ltv_plugin.models import CheckoutFact, Contact, OutboxMessage
 
-from ..conftest import make_order
+from ..conftest import make_checkout, make_order
 from .conftest import CHANNEL, at, enable
 
 pytestmark = pytest.mark.django_db
@@ -21,10 +19,9 @@ LEFT = at("2026-06-01T12:00:00+09:00")
 
 
 def leave_cart(token="cart-1", email="hanako@tanaka.example", when=LEFT):
-    upsert_checkout(CheckoutData(
-        source="rest", token=token, channel=CHANNEL, currency="JPY", last_change=when,
-        customer=CustomerRef(email=email, company_name="田中商事"), total_gross=Decimal("8800"),
-        lines=({"sku": "SKU-TONER", "name": "トナー", "quantity": 2, "amount": "8800"},),
+    upsert_checkout(make_checkout(
+        token, channel=CHANNEL, last_change=when, email=email, company="田中商事", gross="8800",
+        lines=[{"sku": "SKU-TONER", "name": "トナー", "quantity": 2, "amount": "8800"}],
     ))
 
 

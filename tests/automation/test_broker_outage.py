@@ -3,10 +3,8 @@ started by mistake: nothing is lost and every due message is sent once."""
 
 import json
 import subprocess
-import sys
 import time
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -14,12 +12,13 @@ from django.test import Client
 from django.utils import timezone
 
 from saleor_ltv_plugin.ingest import inbox
-from saleor_ltv_plugin.ingest.facts import CheckoutData, CustomerRef, to_jsonable
+from saleor_ltv_plugin.ingest.facts import to_jsonable
 from saleor_ltv_plugin.models import CheckoutFact, OrderFact, OutboxMessage
 
+from ..support.facts import make_checkout
 from . import smtp_sink
 from .conftest import CHANNEL, enable
-from .workers import REPO, Worker, wait_for
+from .workers import Worker, start_beat, wait_for, worker_env
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 OUTAGE_SECONDS = 60
@@ -54,18 +53,10 @@ def _pings(client) -> bool:
         return False
 
 
-def beat(tmp_path, name, env):
-    log = open(tmp_path / f"{name}.log", "a")
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "saleor_ltv_plugin.standalone.celery", "beat", "--loglevel", "INFO",
-         "-s", str(tmp_path / f"{name}-schedule")], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
-
-
 def cart(i, now):
-    return CheckoutData(source="rest", token=f"outage-{i}", channel=CHANNEL, currency="JPY",
-                        last_change=now - timedelta(hours=2), total_gross=Decimal("3300"),
-                        customer=CustomerRef(email=f"cart{i}@outage.example", company_name=f"Outage {i}"),
-                        lines=({"sku": "SKU-TONER", "name": "トナー", "quantity": 1, "amount": "3300"},))
+    return make_checkout(f"outage-{i}", channel=CHANNEL, last_change=now - timedelta(hours=2), gross="3300",
+                         email=f"cart{i}@outage.example", company=f"Outage {i}",
+                         lines=[{"sku": "SKU-TONER", "name": "トナー", "quantity": 1, "amount": "3300"}])
 
 
 def test_a_broker_outage_loses_nothing_and_two_beats_send_nothing_twice(tmp_path, key_for):
@@ -80,7 +71,8 @@ def test_a_broker_outage_loses_nothing_and_two_beats_send_nothing_twice(tmp_path
            "broker": broker.url}
     enable("abandoned_checkout")
     worker = Worker("outage", "celery", tmp_path, dict(env)).start()
-    beats = [beat(tmp_path, f"beat{i}", _worker_env(env)) for i in (1, 2)]
+    beats = [start_beat(tmp_path, f"beat{i}", worker_env(env["broker"], **{k: v for k, v in env.items() if k != "broker"}))
+             for i in (1, 2)]
     try:
         time.sleep(3)
         broker.stop()
@@ -114,11 +106,3 @@ def test_a_broker_outage_loses_nothing_and_two_beats_send_nothing_twice(tmp_path
         controller.stop()
         print(worker.tail(), *[(tmp_path / f"beat{i}.log").read_text()[-1500:] for i in (1, 2)])
 
-
-def _worker_env(env):
-    import os
-
-    db = connection.settings_dict
-    return {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "CELERY_BROKER_URL": env["broker"],
-            "LTV_TEST_DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-            **{k: v for k, v in env.items() if k != "broker"}}

@@ -20,7 +20,7 @@ from saleor_ltv_plugin.tasks import release_outbox_leases_task, send_outbox_task
 
 from . import smtp_sink
 from .conftest import CHANNEL, enable
-from .workers import BROKER, Worker, enqueue, wait_for
+from .workers import BROKER, Worker, enqueue, stop_all, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PLUGIN = {"consent_mode": "opt_out", "quiet_hours_start": 0, "quiet_hours_end": 0, "holdout_percent": 0,
@@ -58,8 +58,7 @@ def wire(tmp_path, settings):
         return w
 
     yield queue, sink, worker
-    for w in workers:
-        w.stop()
+    stop_all(workers)
     controller.stop()
     for w in workers:
         print(f"--- {w.name}\n{w.tail()}")

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 import urllib.request
 from pathlib import Path
 
@@ -44,8 +45,55 @@ def _database_url() -> str:
     db = settings.DATABASES["default"]
     if "postgresql" not in db["ENGINE"]:
         pytest.skip("the Dashboard browser tests serve the demo from PostgreSQL")
-    name = f"{db['NAME']}_dashboard"
-    return f"postgres://{db.get('USER') or 'postgres'}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{name}"
+    # As pytest-django names the test database, whether or not it is made yet (the build may
+    # start before it is).
+    base = db["NAME"] if db["NAME"].startswith("test_") else f"test_{db['NAME']}"
+    return f"postgres://{db.get('USER') or 'postgres'}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{base}_dashboard"
+
+
+class DemoBuild:
+    """`ltv_demo --no-serve` into the Dashboard tests' own database, as a background process.
+
+    It takes a minute or two and needs nothing from the tests before it, so the session starts
+    it once collection has finished (tests/conftest.py) and the tests before the Dashboard's run
+    meanwhile; `demo_server` waits for it. Started lazily where nothing started it."""
+
+    def __init__(self):
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        if self.process is not None or _missing() or "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+            return
+        self.database_url = _database_url()
+        self.name = self.database_url.rsplit("/", 1)[1]
+        admin_sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        admin_sql(f'CREATE DATABASE "{self.name}"')
+        self.data_dir = tempfile.mkdtemp(prefix="ltv-dash-")
+        self.env = {**os.environ, "DATABASE_URL": self.database_url, "LTV_DATA_DIR": self.data_dir,
+                    "SECRET_KEY": settings.SECRET_KEY, "DJANGO_SETTINGS_MODULE": "saleor_ltv_plugin.standalone.settings",
+                    "CELERY_BROKER_URL": "", "DEBUG": "0"}
+        self.log = Path(self.data_dir) / "demo.log"
+        with open(self.log, "w") as log:
+            self.process = subprocess.Popen([*CLI, "ltv_demo", "--companies", str(DEMO_COMPANIES), "--no-serve"],
+                                            env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.started = time.monotonic()
+
+    def wait(self) -> None:
+        self.start()
+        try:
+            code = self.process.wait(timeout=max(600 - (time.monotonic() - self.started), 1))
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise
+        assert code == 0, f"ltv_demo --no-serve exited {code}:\n{self.log.read_text()[-3000:]}"
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+DEMO_BUILD = DemoBuild()
 
 
 class DemoServer:
@@ -77,26 +125,20 @@ def demo_server(django_db_blocker):
     reason = _missing()
     if reason:
         pytest.skip(reason)
-    database_url = _database_url()
-    name = database_url.rsplit("/", 1)[1]
+    _database_url()  # skips where the tests do not run on PostgreSQL
     with django_db_blocker.unblock():
-        admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin_sql(f'CREATE DATABASE "{name}"')
-    data_dir = tempfile.mkdtemp(prefix="ltv-dash-")
-    env = {**os.environ, "DATABASE_URL": database_url, "LTV_DATA_DIR": data_dir, "SECRET_KEY": settings.SECRET_KEY,
-           "DJANGO_SETTINGS_MODULE": "saleor_ltv_plugin.standalone.settings", "CELERY_BROKER_URL": "", "DEBUG": "0"}
-    subprocess.run([*CLI, "ltv_demo", "--companies", str(DEMO_COMPANIES), "--no-serve"], env=env, check=True,
-                   capture_output=True, timeout=600)
-    server, url = start_runserver(env, Path(data_dir) / "server.log")
-    yield DemoServer(url, database_url)
+        DEMO_BUILD.wait()
+    build = DEMO_BUILD
+    server, url = start_runserver(build.env, Path(build.data_dir) / "server.log")
+    yield DemoServer(url, build.database_url)
     server.terminate()
     server.wait(10)
     artifacts = Path(os.environ.get("LTV_ARTIFACTS", "test-artifacts")) / "dashboard"
     artifacts.mkdir(parents=True, exist_ok=True)
-    shutil.copy(Path(data_dir) / "server.log", artifacts / "server.log")  # for a failed run's story
-    shutil.rmtree(data_dir, ignore_errors=True)
+    shutil.copy(Path(build.data_dir) / "server.log", artifacts / "server.log")  # for a failed run's story
+    shutil.rmtree(build.data_dir, ignore_errors=True)
     with django_db_blocker.unblock():
-        admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin_sql(f'DROP DATABASE IF EXISTS "{build.name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

@@ -39,7 +39,7 @@ def compare(full: pd.DataFrame, part: pd.DataFrame):
 def test_one_account_rescored_alone_matches_the_full_run(as_of):
     orders = synthetic_orders()
     full, report, fitted = fit_shop(orders, as_of)
-    assert report["bgnbd"]["status"] == "ok"
+    assert report["prediction_model"]["status"] == "ok"
     for account in [0, 3, 5, 17, 123, 399]:
         alone = score_accounts(orders[orders["account_id"] == account], as_of, fitted, MetricsSettings())
         assert len(alone) == 1

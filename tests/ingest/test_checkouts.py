@@ -1,25 +1,20 @@
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
 
 import pytest
 
 from saleor_ltv_plugin.ingest.checkouts import mark_abandoned_checkouts, upsert_checkout
-from saleor_ltv_plugin.ingest.facts import CheckoutData, CustomerRef
 from saleor_ltv_plugin.ingest.orders import upsert_order
 from saleor_ltv_plugin.models import CheckoutFact
 
-from ..conftest import make_order
+from ..conftest import make_checkout, make_order
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=timezone.utc)
 
 
 def checkout(token="tok-1", at=T0, email="buyer@x.example", lines=1):
-    return CheckoutData(
-        source="rest", token=token, channel="default-channel", currency="JPY", last_change=at,
-        customer=CustomerRef(email=email), total_gross=Decimal("3000"),
-        lines=tuple({"sku": f"S{i}", "quantity": 1, "amount": "3000"} for i in range(lines)),
-    )
+    return make_checkout(token, last_change=at, email=email,
+                         lines=[{"sku": f"S{i}", "quantity": 1, "amount": "3000"} for i in range(lines)])
 
 
 def test_checkout_then_order_completes_it():

@@ -9,8 +9,6 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, Sum
 
-from saleor_ltv_plugin.demo.loader import load_shop
-from saleor_ltv_plugin.demo.synthetic import generate_shop
 from saleor_ltv_plugin.ingest.orders import upsert_orders
 from saleor_ltv_plugin.metrics import load
 from saleor_ltv_plugin.metrics.recompute import recompute
@@ -23,17 +21,27 @@ from saleor_ltv_plugin.models import (
 )
 
 from ..conftest import make_order
+from ..support.scored_shop import ShopSnapshot, truncate_plugin_tables
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 2, 3, 0, tzinfo=timezone.utc)  # the demo shop ends 2026-11-01
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
+LOADED_SHOP = ShopSnapshot("loaded150", companies=150, seed=11, scored=False)
+
+
+@pytest.fixture(scope="module")
+def loaded_shop(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        LOADED_SHOP.build()  # once, outside any test's transaction
+        truncate_plugin_tables()
+        yield LOADED_SHOP
+
+
 @pytest.fixture
-def shop():
-    shop = generate_shop(n_companies=150, seed=11)
-    load_shop(shop)
-    return shop
+def shop(loaded_shop, db):
+    return loaded_shop.restore()  # inside the test's transaction: rolled back after it
 
 
 def expected_summary() -> pd.DataFrame:
@@ -62,7 +70,7 @@ def test_recompute_fills_metrics_matching_an_independent_summary(shop):
         assert 1 <= m.r_score <= 5 and m.stage and m.cpm_cell and m.rfm_segment
         assert m.typical_interval_days > 0 and m.next_purchase_on is not None
     state = run.details["channels"]["default-channel"]
-    assert state["report"]["bgnbd"]["status"] in {"ok", "boundary", "insufficient_data", "failed"}
+    assert state["report"]["prediction_model"]["status"] in {"ok", "boundary", "insufficient_data", "failed"}
     assert set(state["seconds"]) >= {"load", "compute", "write"}
 
 

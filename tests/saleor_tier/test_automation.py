@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ..support.net import listening, wait_for
 from . import saleor_env, storefront
 from .conftest import apply_events
 
@@ -29,7 +30,8 @@ def smtp_sink(tmp_path):
     out = open(tmp_path / "sink.txt", "w")
     sink = subprocess.Popen([str(SINK_PYTHON), "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
                              "-c", "aiosmtpd.handlers.Debugging"], stdout=out, stderr=subprocess.STDOUT)
-    time.sleep(2)
+    assert wait_for(lambda: listening(port) or sink.poll() is not None, 30) and sink.poll() is None, \
+        (tmp_path / "sink.txt").read_text()
     yield port, tmp_path / "sink.txt"
     sink.terminate()
     sink.wait(timeout=10)

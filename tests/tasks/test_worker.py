@@ -1,11 +1,6 @@
 """A real Celery worker on the real Redis applies the inbound-event log."""
 
-import os
-import subprocess
-import sys
-import time
 import uuid
-from pathlib import Path
 
 import pytest
 import redis
@@ -19,9 +14,10 @@ from saleor_ltv_plugin.schedule import BEAT_SCHEDULE
 from saleor_ltv_plugin.tasks import process_inbound_events_task
 
 from ..conftest import make_order
+from ..support.net import wait_for
+from ..support.processes import Worker
 
 BROKER = "redis://127.0.0.1:6379/14"
-REPO = Path(__file__).resolve().parents[2]
 
 
 def test_beat_schedule_is_installed_by_the_app():
@@ -34,25 +30,10 @@ def test_beat_schedule_is_installed_by_the_app():
 def worker(tmp_path):
     redis.Redis.from_url(BROKER).flushdb()
     queue = f"ltv-test-{uuid.uuid4().hex[:8]}"
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "CELERY_BROKER_URL": BROKER,
-        "LTV_TEST_DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-    }
-    log = open(tmp_path / "worker.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "saleor_ltv_plugin.standalone.celery", "worker",
-         "--pool", "solo", "--concurrency", "1", "-Q", queue, "--without-heartbeat", "--without-gossip",
-         "--loglevel", "INFO"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
-    )
+    process = Worker("tasks", queue, tmp_path, {"broker": BROKER}).start()
     yield queue
-    process.terminate()
-    process.wait(timeout=30)
-    log.close()
-    print((tmp_path / "worker.log").read_text()[-3000:])
+    process.stop()
+    print(process.tail())
 
 
 @pytest.mark.django_db(transaction=True)
@@ -74,9 +55,7 @@ def test_a_worker_applies_recorded_events(worker, settings):
             result = process_inbound_events_task.apply_async(queue=worker, connection=conn)
     finally:  # the app is process-wide: later tests expect eager tasks again
         app.conf.broker_url, app.conf.task_always_eager = saved
-    deadline = time.monotonic() + 60
-    while OrderFact.objects.count() < 5 and time.monotonic() < deadline:
-        time.sleep(0.25)
+    wait_for(lambda: OrderFact.objects.count() >= 5, 60, every=0.25)
     assert OrderFact.objects.count() == 5, "the worker did not apply the events in 60 s"
     assert set(InboundEvent.objects.values_list("status", flat=True)) == {"done"}
     assert result.id

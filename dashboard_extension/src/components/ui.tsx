@@ -3,7 +3,7 @@ import type { ReactNode } from "react";
 
 import type { ApiError } from "../api";
 import { useApp } from "../context";
-import { type Key, MESSAGES } from "../i18n";
+import { fill, type Key, MESSAGES } from "../i18n";
 
 export function Card({ title, children, actions, testId }: { title?: ReactNode; children: ReactNode;
   actions?: ReactNode; testId?: string }) {
@@ -94,6 +94,38 @@ export function Pager({ hasPrevious, hasNext, onPrevious, onNext }: { hasPreviou
         {t("previous")}
       </Button>
       <Button variant="secondary" disabled={!hasNext} onClick={onNext} data-testid="page-next">{t("next")}</Button>
+    </Box>
+  );
+}
+
+/** A modal dialog inside the page (the Dashboard's sandbox ignores window.prompt/confirm). */
+export function Dialog({ title, children, onConfirm, onCancel, testId }: { title: ReactNode; children: ReactNode;
+  onConfirm: () => void; onCancel: () => void; testId?: string }) {
+  const { t } = useApp();
+  return (
+    <div className="ltv-dialog-backdrop" onClick={onCancel}>
+      <form role="dialog" aria-modal="true" className="ltv-dialog" data-testid={testId}
+            onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.key === "Escape" && onCancel()}
+            onSubmit={(e) => { e.preventDefault(); onConfirm(); }}>
+        <Text size={5} fontWeight="bold">{title}</Text>
+        {children}
+        <Box display="flex" gap={2} justifyContent="flex-end">
+          <Button type="button" variant="secondary" onClick={onCancel} data-testid="dialog-cancel">{t("cancel")}</Button>
+          <Button type="submit" variant="primary" data-testid="dialog-confirm">{t("save")}</Button>
+        </Box>
+      </form>
+    </div>
+  );
+}
+
+/** Why an action is unavailable: which permission is missing, and whether the user or the app lacks it. */
+export function MissingPermission({ permission, testId = "missing-permission" }: { permission: string; testId?: string }) {
+  const { t, userPermissions } = useApp();
+  const userHasIt = userPermissions.includes(permission);
+  return (
+    <Box padding={3} borderRadius={4} backgroundColor="default2" data-testid={testId} data-permission={permission}
+         data-who={userHasIt ? "app" : "user"} role="note">
+      <Text>{fill(t(userHasIt ? "appLacksPermission" : "userLacksPermission"), { permission })}</Text>
     </Box>
   );
 }

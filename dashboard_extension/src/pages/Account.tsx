@@ -6,6 +6,7 @@ import { Card, Guard, Stat } from "../components/ui";
 import { useApp, useQuery } from "../context";
 import { fmtCompact, fmtDate, fmtMoney, fmtNum, fmtPct } from "../format";
 import { enumLabel, valueLabel } from "../i18n";
+import { navigate, withQuery } from "../router";
 
 export const ACCOUNT_FIELDS = `
   id name channel currency keyKind erased
@@ -54,11 +55,13 @@ function useScenarioTitles(channel: string): Map<string, string> {
 const day = (iso: string) => new Date(iso.length === 10 ? iso + "T00:00:00Z" : iso).getTime();
 
 export function AccountPage({ id }: { id: string }) {
-  const { t } = useApp();
+  const { t, channel } = useApp();
   const state = useQuery<{ ltvAccount: AccountData | null; ltvAccountMessages: Message[] }>(QUERY, { id });
   return (
     <Box display="flex" flexDirection="column" gap={4} data-testid="page-account">
-      <Box className="ltv-noprint"><Button variant="tertiary" onClick={() => window.history.back()}>← {t("back")}</Button></Box>
+      <Box className="ltv-noprint"><Button variant="tertiary" data-testid="back"
+        // history.back() from the sandboxed frame would move the Dashboard's history: blocked there.
+        onClick={() => navigate(window.history.state?.from || withQuery("accounts", { channel }))}>← {t("back")}</Button></Box>
       <Guard state={state} isEmpty={(d) => !d.ltvAccount}>
         {(d) => <AccountPanel account={d.ltvAccount!} messages={d.ltvAccountMessages} />}
       </Guard>
@@ -114,7 +117,7 @@ export function AccountPanel({ account: a, messages, compact = false }: { accoun
       </Card>
       <Card title={t("skuReorders")} testId="sku-reorders">
         {a.skuReorders.length === 0 ? <Text color="default2">{t("empty")}</Text> : (
-          <table className="ltv-table">
+          <div className="ltv-scroll"><table className="ltv-table">
             <thead><tr><th>{t("sku")}</th><th>{t("product")}</th><th className="num">{t("orders")}</th>
               <th>{t("lastPurchase")}</th><th className="num">{t("typicalInterval")}</th><th>{t("due")}</th></tr></thead>
             <tbody>{a.skuReorders.map((s) => (
@@ -125,31 +128,33 @@ export function AccountPanel({ account: a, messages, compact = false }: { accoun
                 <td>{fmtDate(lang, s.nextReorderOn)}{s.daysUntilDue !== null && (s.daysUntilDue < 0
                   ? ` (${t("overdueBy")} ${-s.daysUntilDue} ${t("days")})` : ` (${t("dueIn")} ${s.daysUntilDue} ${t("days")})`)}</td>
               </tr>))}</tbody>
-          </table>)}
+          </table></div>)}
       </Card>
       {!compact && (
         <Card title={t("contacts")} testId="contacts">
-          <table className="ltv-table">
+          <div className="ltv-scroll"><table className="ltv-table">
             <thead><tr><th>{t("name")}</th><th>{t("email")}</th><th>{t("consent")}</th><th>{t("unsubscribed")}</th></tr></thead>
             <tbody>{a.contacts.map((c) => (
               <tr key={c.email}><td>{[c.lastName, c.firstName].filter(Boolean).join(" ")}</td><td>{c.email}</td>
                 <td>{valueLabel(lang, "consent_", c.marketingConsent?.toLowerCase())}</td><td>{c.unsubscribed ? "✓" : ""}</td></tr>))}</tbody>
-          </table>
+          </table></div>
         </Card>
       )}
       <Card title={t("messages")} testId="messages">
         {messages.length === 0 ? <Text color="default2">{t("empty")}</Text> : (
-          <table className="ltv-table">
-            <thead><tr><th>{t("scenario")}</th><th>{t("kind")}</th><th>{t("status")}</th><th>{t("sentAt")}</th>
-              <th>{t("opened")}</th><th>{t("clicked")}</th></tr></thead>
+          <div className="ltv-scroll"><table className="ltv-table">
+            {/* a widget is a narrow sidebar column: the three columns that matter there */}
+            <thead><tr><th>{t("scenario")}</th>{!compact && <th>{t("kind")}</th>}<th>{t("status")}</th><th>{t("sentAt")}</th>
+              {!compact && <><th>{t("opened")}</th><th>{t("clicked")}</th></>}</tr></thead>
             <tbody>{messages.map((msg, i) => (
               <tr key={i} data-status={msg.status}>
-                <td>{titles.get(msg.scenario) ?? msg.scenario} #{msg.step}</td><td>{valueLabel(lang, "channel_", msg.kind)}</td>
+                <td>{titles.get(msg.scenario) ?? msg.scenario} #{msg.step}</td>
+                {!compact && <td>{valueLabel(lang, "channel_", msg.kind)}</td>}
                 <td>{valueLabel(lang, "status_", msg.status)}
                   {msg.skipReason ? ` (${valueLabel(lang, "skip_", msg.skipReason)})` : ""}</td>
-                <td>{fmtDate(lang, msg.sentAt ?? msg.dueAt)}</td><td>{msg.openedAt ? "✓" : ""}</td>
-                <td>{msg.clickedAt ? "✓" : ""}</td></tr>))}</tbody>
-          </table>)}
+                <td>{fmtDate(lang, msg.sentAt ?? msg.dueAt)}</td>
+                {!compact && <><td>{msg.openedAt ? "✓" : ""}</td><td>{msg.clickedAt ? "✓" : ""}</td></>}</tr>))}</tbody>
+          </table></div>)}
       </Card>
     </Box>
   );

@@ -1,13 +1,14 @@
 import { Box, Button, Text } from "@saleor/macaw-ui";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 
 import type { ApiError } from "../api";
-import { notify } from "../bridge";
-import { Card, ErrorBox, Guard, Pager } from "../components/ui";
+import { notify, openNewTab } from "../bridge";
+import { Card, Dialog, ErrorBox, Guard, Pager } from "../components/ui";
 import { useApp, useMutation, useQuery } from "../context";
 import { fmtDate, fmtInt, fmtNum } from "../format";
 import { fill, type Key, type Lang, translate } from "../i18n";
 import { navigate, type Route, withQuery } from "../router";
+import { printUrl } from "./Print";
 
 const PAGE = 25;
 const QUERY = `query Alerts($channel: String, $state: String, $kind: String, $first: Int, $after: String) {
@@ -36,7 +37,7 @@ const STATES = ["open", "acknowledged", "closed"] as const;
 const KINDS = ["", "churn_risk", "high_intent"] as const;
 
 export function Alerts({ route }: { route: Route }) {
-  const { t, channel } = useApp();
+  const { t, channel, lang, token } = useApp();
   const q = route.query;
   const view = q.get("view") === "calls" ? "calls" : "inbox";
   const state = q.get("state") || "open";
@@ -65,7 +66,8 @@ export function Alerts({ route }: { route: Route }) {
               <button key={k || "all"} type="button" className="ltv-chip" aria-pressed={kind === k} data-value={k}
                       onClick={() => set({ kind: k || undefined, after: undefined })}>{k ? t(k as Key) : t("all")}</button>))}
           </div>)}
-        {view === "calls" && <Button variant="secondary" onClick={() => window.print()} data-testid="print">{t("print")}</Button>}
+        {view === "calls" && <Button variant="secondary" data-testid="print"
+                                     onClick={() => openNewTab(printUrl(channel, state, lang, token ?? ""))}>{t("print")}</Button>}
       </Box>
       <AlertList channel={channel} state={state} kind={kind} after={q.get("after")} calls={view === "calls"}
                  onNext={(after) => set({ after })} onFirst={() => set({ after: undefined })} />
@@ -82,20 +84,24 @@ export function alertReason(lang: Lang, kind: string, data: Record<string, numbe
   return kind === "high_intent" ? translate(lang, "reasonActive") : translate(lang, "noReason");
 }
 
-function AlertList({ channel, state, kind, after, calls, onNext, onFirst }: { channel: string; state: string;
-  kind: string; after: string | null; calls: boolean; onNext: (c: string) => void; onFirst: () => void }) {
+export function AlertList({ channel, state, kind, after, calls, onNext, onFirst, printing = false, onReady }: {
+  channel: string; state: string; kind: string; after: string | null; calls: boolean; onNext: (c: string) => void;
+  onFirst: () => void; printing?: boolean; onReady?: () => void }) {
   const { t, lang } = useApp();
   const mutate = useMutation();
-  const query = useQuery<Data>(QUERY, { channel, state, kind: kind || null, first: PAGE, after }, !channel);
+  const query = useQuery<Data>(QUERY, { channel, state, kind: kind || null, first: printing ? 100 : PAGE, after },
+                               !channel);
   const [error, setError] = useState<ApiError>();
-  const act = async (action: keyof typeof MUTATIONS, alert: Alert) => {
+  // An in-page dialog, not window.prompt(): the Dashboard's sandbox ignores prompt().
+  const [assigning, setAssigning] = useState<{ alert: Alert; value: string }>();
+  useEffect(() => { if (query.data) onReady?.(); }, [query.data]); // eslint-disable-line react-hooks/exhaustive-deps
+  const act = async (action: keyof typeof MUTATIONS, alert: Alert, assignee?: string) => {
     setError(undefined);
-    let variables: Record<string, unknown> = { id: alert.id };
-    if (action === "assign") {
-      const assignee = window.prompt(t("assignee"), alert.assignee);
-      if (assignee === null) return;
-      variables = { ...variables, assignee };
+    if (action === "assign" && assignee === undefined) {
+      setAssigning({ alert, value: alert.assignee });
+      return;
     }
+    const variables: Record<string, unknown> = action === "assign" ? { id: alert.id, assignee } : { id: alert.id };
     try {
       await mutate(MUTATIONS[action], variables, PAYLOAD[action]);
       notify("success", t(action === "assign" ? "assign" : action === "acknowledge" ? "acknowledged"
@@ -108,8 +114,18 @@ function AlertList({ channel, state, kind, after, calls, onNext, onFirst }: { ch
   const title = calls ? t("callList") : t("inbox");
   return (
     <Card title={query.data ? `${title} — ${query.data.ltvAlerts.totalCount}` : title} testId="alert-list">
-      <Text className="ltv-print-only" size={6}>{title} · {channel} · {new Date().toISOString().slice(0, 10)}</Text>
+      <Text className={printing ? undefined : "ltv-print-only"} size={6}>
+        {title} · {channel} · {new Date().toISOString().slice(0, 10)}</Text>
       {error && <ErrorBox error={error} />}
+      {assigning && (
+        <Dialog title={`${t("assign")} — ${assigning.alert.account.name}`} testId="assign-dialog"
+                onCancel={() => setAssigning(undefined)}
+                onConfirm={() => { const { alert, value } = assigning; setAssigning(undefined); act("assign", alert, value); }}>
+          <label className="ltv-field">{t("assignee")}
+            <input autoFocus value={assigning.value} data-testid="assignee-input"
+                   onChange={(e) => setAssigning({ ...assigning, value: e.target.value })} />
+          </label>
+        </Dialog>)}
       <Guard state={query} isEmpty={(d) => d.ltvAlerts.edges.length === 0}>
         {(d) => (
           <>
@@ -118,7 +134,7 @@ function AlertList({ channel, state, kind, after, calls, onNext, onFirst }: { ch
                 <th className="num">{t("priority")}</th><th>{t("account")}</th>{!calls && <th>{t("kind")}</th>}
                 <th>{t("reason")}</th><th className="num">{t("clv")}</th><th className="num">{t("overdue")}</th>
                 {calls && <th>{t("contactEmails")}</th>}<th>{t("assignee")}</th><th>{t("created")}</th>
-                <th className="ltv-noprint" />
+                {!printing && <th className="ltv-noprint" />}
               </tr></thead>
               <tbody>
                 {d.ltvAlerts.edges.map(({ node: a }) => {
@@ -135,7 +151,7 @@ function AlertList({ channel, state, kind, after, calls, onNext, onFirst }: { ch
                       <td className="num">{fmtNum(lang, data.overdue_ratio, 2)}</td>
                       {calls && <td>{a.account.contacts.map((c) => c.email).join(", ")}</td>}
                       <td>{a.assignee}</td><td>{fmtDate(lang, a.createdAt)}</td>
-                      <td className="ltv-noprint">
+                      {!printing && <td className="ltv-noprint">
                         <Box display="flex" gap={1}>
                           <Button size="small" variant="tertiary" onClick={() => act("assign", a)} data-action="assign">{t("assign")}</Button>
                           {a.state === "open" && <Button size="small" variant="secondary" onClick={() => act("acknowledge", a)}
@@ -145,14 +161,14 @@ function AlertList({ channel, state, kind, after, calls, onNext, onFirst }: { ch
                           {a.state === "closed" && <Button size="small" variant="secondary" onClick={() => act("reopen", a)}
                                                            data-action="reopen">{t("reopen")}</Button>}
                         </Box>
-                      </td>
+                      </td>}
                     </tr>
                   );
                 })}
               </tbody>
             </table>
-            <Pager hasPrevious={!!after} hasNext={d.ltvAlerts.pageInfo.hasNextPage} onPrevious={onFirst}
-                   onNext={() => d.ltvAlerts.pageInfo.endCursor && onNext(d.ltvAlerts.pageInfo.endCursor)} />
+            {!printing && <Pager hasPrevious={!!after} hasNext={d.ltvAlerts.pageInfo.hasNextPage} onPrevious={onFirst}
+                   onNext={() => d.ltvAlerts.pageInfo.endCursor && onNext(d.ltvAlerts.pageInfo.endCursor)} />}
           </>
         )}
       </Guard>

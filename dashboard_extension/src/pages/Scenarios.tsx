@@ -4,7 +4,7 @@ import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAx
 
 import type { ApiError } from "../api";
 import { notify } from "../bridge";
-import { Card, ErrorBox, Guard } from "../components/ui";
+import { Card, ErrorBox, Guard, MissingPermission } from "../components/ui";
 import { useApp, useMutation, useQuery } from "../context";
 import { fmtCompact, fmtInt, fmtMoney, fmtNum, fmtPct } from "../format";
 
@@ -32,8 +32,13 @@ interface Figures { scenario: string; enrolled: number; holdout: number; sent: n
   attributedRevenue: number; incrementalRevenue: number | null; cost: number; roas: number | null;
   incrementalRoas: number | null }
 
+// Switching and editing scenarios is the settings:write scope, which only MANAGE_PLUGINS gives
+// (auth._SCOPES_BY_PERMISSION); the token carries the app's permissions ∩ the user's.
+export const EDIT_PERMISSION = "MANAGE_PLUGINS";
+
 export function Scenarios() {
-  const { t, lang, channel } = useApp();
+  const { t, lang, channel, permissions } = useApp();
+  const canEdit = permissions.includes(EDIT_PERMISSION);
   // Empty until the admin picks dates: the API's own default window ("the last 30 days" in the
   // shop's time zone) then decides, so this page and the API agree on what the figures cover.
   const [since, setSince] = useState("");
@@ -88,15 +93,17 @@ export function Scenarios() {
           )}
         </Guard>
       </Card>
+      {!canEdit && <MissingPermission permission={EDIT_PERMISSION} />}
       <Guard state={list}>
         {(d) => <>{d.ltvScenarios.map((s) => <ScenarioCard key={s.key} scenario={s} channel={channel}
-                                                             onSaved={list.reload} />)}</>}
+                                                             onSaved={list.reload} readOnly={!canEdit} />)}</>}
       </Guard>
     </Box>
   );
 }
 
-function ScenarioCard({ scenario: s, channel, onSaved }: { scenario: Scenario; channel: string; onSaved: () => void }) {
+function ScenarioCard({ scenario: s, channel, onSaved, readOnly }: { scenario: Scenario; channel: string;
+  onSaved: () => void; readOnly: boolean }) {
   const { t } = useApp();
   const mutate = useMutation();
   const [values, setValues] = useState<Record<string, string>>(
@@ -124,7 +131,7 @@ function ScenarioCard({ scenario: s, channel, onSaved }: { scenario: Scenario; c
   return (
     <Card testId={`scenario-${s.key}`} title={s.title} actions={
       <label className="ltv-field" style={{ flexDirection: "row", alignItems: "center" }}>
-        <input type="checkbox" checked={enabled} data-testid="scenario-enabled"
+        <input type="checkbox" checked={enabled} data-testid="scenario-enabled" disabled={readOnly}
                onChange={(e) => { setEnabled(e.target.checked); save({ enabled: e.target.checked }); }} />
         {enabled ? t("enabled") : t("disabled")}
       </label>}>
@@ -134,10 +141,10 @@ function ScenarioCard({ scenario: s, channel, onSaved }: { scenario: Scenario; c
         <div className="ltv-filters">
           {s.params.map((p) => (
             <label key={p.name} className="ltv-field" title={p.help}>{p.label}
-              <input value={values[p.name]} data-param={p.name}
+              <input value={values[p.name]} data-param={p.name} readOnly={readOnly}
                      onChange={(e) => setValues({ ...values, [p.name]: e.target.value })} />
             </label>))}
-          <Button variant="secondary" onClick={saveParams} data-testid="save-params">{t("save")}</Button>
+          <Button variant="secondary" onClick={saveParams} data-testid="save-params" disabled={readOnly}>{t("save")}</Button>
         </div>)}
       {error && <ErrorBox error={error} />}
     </Card>

@@ -1,12 +1,12 @@
 // The panel beside a Saleor customer or order (CUSTOMER_/ORDER_DETAILS_WIDGETS): the Dashboard
 // passes ?customerId= or ?orderId= (Saleor global IDs) in the frame's URL.
-import { Box, Text } from "@saleor/macaw-ui";
+import { Box, Button, Text } from "@saleor/macaw-ui";
 import { useEffect, useRef } from "react";
 
-import { reportHeight } from "../bridge";
+import { openInDashboard, reportHeight } from "../bridge";
 import { Guard } from "../components/ui";
 import { useApp, useQuery } from "../context";
-import type { Route } from "../router";
+import { type Route, withQuery } from "../router";
 import { ACCOUNT_FIELDS, type AccountData, AccountPanel, type Message } from "./Account";
 
 const QUERY = `query Widget($customerId: ID, $orderId: ID) {
@@ -16,7 +16,7 @@ const MESSAGES = `query Messages($id: ID!) { ltvAccountMessages(account: $id, fi
   scenario kind step status skipReason toEmail dueAt sentAt openedAt clickedAt } }`;
 
 export function Widget({ route, kind }: { route: Route; kind: "customer" | "order" }) {
-  const { t } = useApp();
+  const { t, channel } = useApp();
   // The frame's own URL carries the mount parameters (the router drops only the Dashboard's context ones).
   const params = new URLSearchParams(window.location.search);
   const variables = kind === "customer" ? { customerId: params.get("customerId") ?? route.query.get("customerId") }
@@ -27,7 +27,9 @@ export function Widget({ route, kind }: { route: Route; kind: "customer" | "orde
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!box.current || typeof ResizeObserver === "undefined") return;
-    const observer = new ResizeObserver(() => reportHeight(box.current!.scrollHeight + 8));
+    // The whole page's height, its padding included (the box alone left 24 px of the widget cut off).
+    const page = (box.current.closest(".ltv-page") as HTMLElement | null) ?? box.current;
+    const observer = new ResizeObserver(() => reportHeight(page.getBoundingClientRect().height));
     observer.observe(box.current);
     return () => observer.disconnect();
   }, []);
@@ -37,6 +39,9 @@ export function Widget({ route, kind }: { route: Route; kind: "customer" | "orde
         {(d) => (
           <Box display="flex" flexDirection="column" gap={3}>
             <AccountPanel account={d.ltvAccountsFor[0]} messages={messages.data?.ltvAccountMessages ?? []} compact />
+            <Box><Button variant="secondary" data-testid="open-account"
+              onClick={() => openInDashboard(withQuery(`accounts/${encodeURIComponent(d.ltvAccountsFor[0].id)}`,
+                { channel: d.ltvAccountsFor[0].channel || channel }))}>{t("openAccount")}</Button></Box>
             {d.ltvAccountsFor.length > 1 && (
               <Text size={2} color="default2">
                 + {d.ltvAccountsFor.slice(1).map((a) => `${a.name} (${a.channel}, ${a.currency})`).join(", ")}

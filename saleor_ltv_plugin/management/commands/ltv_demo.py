@@ -76,11 +76,11 @@ class Command(BaseCommand):
         progress = demo_progress.start()
         server = None if no_serve else self._serve(host, port)
         base = f"http://{addr}{PREFIX}"
-        dashboard = f"http://{addr}/dashboard/?page=overview#token={token}"
+        dashboard = f"http://{addr}/dashboard/?page=overview#session={token}"
         if server is not None:
             self.stdout.write(
                 f"Serving on http://{addr}/ after {time.monotonic() - started:.1f} s — open the Dashboard pages "
-                f"(the shop fills in while you look; the token lasts 7 days):\n  {dashboard}\n")
+                f"(the shop fills in while you look; the session lasts 7 days):\n  {dashboard}\n")
         self.stdout.write(
             f"API key for this demo (Authorization: Bearer …): {raw_key}\n"
             f"GraphQL {base}/graphql/ (GraphiQL in a browser)  ·  REST {base}/api/v1/openapi.json  ·  "
@@ -168,7 +168,7 @@ class Command(BaseCommand):
 
         ApiKey.objects.filter(name="demo", revoked_at__isnull=True).update(revoked_at=timezone.now())
         raw, _ = new_api_key("demo", sorted(ALL_SCOPES), created_by="ltv_demo")
-        return raw, tokens.mint("demo@localhost", SALEOR_PERMISSIONS, ttl_seconds=7 * 86400)
+        return raw, tokens.mint_session("demo@localhost", SALEOR_PERMISSIONS)
 
     def _load(self, progress, *, companies: int, years: int, seed: int) -> None:
         from ...demo.synthetic import generate_shop

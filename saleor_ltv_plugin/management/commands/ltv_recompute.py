@@ -23,8 +23,10 @@ class Command(BaseCommand):
 
             run = recompute(channel, progress=advance)
         for name, state in run.details.get("channels", {}).items():
-            bg = state["report"]["bgnbd"]
+            model = state["report"]["prediction_model"]
+            fit = f" ({model['fit_reason']})" if model.get("fit_reason") else ""
             self.stdout.write(
-                f"{name}: {state['accounts']} accounts as of {state['as_of']}; BG/NBD {bg['status']}"
-                f"{' (' + bg['reason'] + ')' if bg.get('reason') else ''}; seconds {state['seconds']}"
+                f"{name}: {state['accounts']} accounts as of {state['as_of']}; "
+                f"{model['label']} {model['status']}{fit}, chosen: {model['reason']}; "
+                f"seconds {state['seconds']}"
             )
