@@ -35,7 +35,7 @@ from .identity import (
 )
 
 ORDER_FIELDS = (
-    "number", "account_id", "contact_id", "channel", "currency", "created_at", "status",
+    "number", "sales_source", "account_id", "contact_id", "channel", "currency", "created_at", "status",
     "total_gross", "total_net", "refunded_amount", "amount", "counts_as_purchase",
     "billing_company_name", "checkout_token", "source_updated_at", "raw",
 )
@@ -73,6 +73,8 @@ def account_key(channel: str, company_name: str, contact, fallback_ref: str) -> 
         metadata_value=str(metadata.get(settings.account_metadata_key) or ""),
         user_id=contact.saleor_user_id if contact is not None else None,
         email=contact.email if contact is not None else None,
+        external_key=contact.external_key if contact is not None else "",
+        person_name=f"{contact.last_name} {contact.first_name}" if contact is not None else "",
     )
     return key or AccountKey("email", f"anonymous:{fallback_ref}", "")
 
@@ -89,6 +91,15 @@ def upsert_orders(batch: Sequence[OrderData]) -> int:
 
 def store_orders(batch: Sequence[OrderData]) -> OrderCounts:
     """Store a batch in one transaction; returns what this call created, updated, left unchanged."""
+    counts, touched = store_orders_unscored(batch)
+    if touched:
+        signals.orders_changed.send(sender=OrderFact, account_ids=touched)
+    return counts
+
+
+def store_orders_unscored(batch: Sequence[OrderData]) -> tuple[OrderCounts, set[int]]:
+    """`store_orders` without the re-score: returns the accounts touched, for a caller that
+    stores a file in many transactions and re-scores them once at the end (ingest.batch)."""
     # A stable sort keeps the batch order among snapshots of one order (the later one wins).
     ordered = sorted(batch, key=lambda data: (data.source, data.external_id))
     retry = not connection.in_atomic_block  # inside a caller's transaction a retry is the caller's
@@ -101,9 +112,7 @@ def store_orders(batch: Sequence[OrderData]) -> OrderCounts:
             if not (retry and attempt < ATTEMPTS and _is_lock_conflict(exc)):
                 raise
             time.sleep(random.uniform(0.05, 0.2) * attempt)
-    if touched:
-        signals.orders_changed.send(sender=OrderFact, account_ids=touched)
-    return counts
+    return counts, touched
 
 
 def _store(ordered: Sequence[OrderData]) -> tuple[OrderCounts, set[int]]:
@@ -213,6 +222,7 @@ def _order_row(data: OrderData, contact, is_erased: bool) -> OrderFact:
         source=data.source,
         external_id=data.external_id,
         number=data.number,
+        sales_source=data.sales_source,
         contact_id=contact.pk if contact is not None else None,
         channel=data.channel,
         currency=data.currency,

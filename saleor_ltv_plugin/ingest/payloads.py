@@ -24,6 +24,7 @@ def customer_from_json(data: dict) -> CustomerRef:
         company_name=data.get("company_name") or "",
         language_code=data.get("language_code") or "",
         metadata=dict(data.get("metadata") or {}),
+        external_key=data.get("external_key") or "",
     )
 
 
@@ -53,6 +54,7 @@ def order_from_json(data: dict) -> OrderData:
         ),
         refunded_amount=Decimal(data.get("refunded_amount") or 0),
         number=data.get("number") or "",
+        sales_source=data.get("sales_source") or "own_shop",
         checkout_token=data.get("checkout_token") or "",
         source_updated_at=_dt(data.get("source_updated_at")),
         raw=data.get("raw") or {},
