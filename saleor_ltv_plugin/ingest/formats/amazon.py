@@ -32,5 +32,5 @@ FORMAT = OrderFormat(
         "quantity-purchased": "quantity", "quantity": "quantity", "item-price": "line_amount",
         "shipping-price": "shipping", "bill-company": "company_name",
     },
-    status=_status, customer_key=_buyer, masked_email=True, total_from_lines=True,
+    status=_status, customer_key=_buyer, masked_email=True, total_from_lines=True, timezone="Asia/Tokyo",
 )

@@ -102,6 +102,8 @@ class OrderFormat:
     masked_email: bool = False
     # When the file has no order total: the sum of the line amounts (plus shipping).
     total_from_lines: bool = False
+    # Japanese malls and carts write Japan's time without an offset, whatever the shop's zone.
+    timezone: str = ""
 
     def matches(self, header: list[str]) -> bool:
         return self.signature <= set(header)
@@ -120,6 +122,8 @@ def rename(fmt: OrderFormat, cells: dict[str, str]) -> dict[str, str]:
 
 
 def parse_orders(fmt: OrderFormat, table: Table, ctx: Context) -> Parsed:
+    if fmt.timezone:
+        ctx = Context(ctx.channel, ctx.currency, ZoneInfo(fmt.timezone), ctx.date_format)
     parsed = Parsed()
     key_column = next((c for c, f in fmt.columns.items() if f == "external_id" and c in table.header), None)
     rejected: set[str] = set()
@@ -152,6 +156,11 @@ class _OrderProblem(Exception):
         self.problem = problem
 
 
+def text(value: str | None) -> str:
+    """Free text (names, products) as written: NFKC would turn ① into 1 and ㈱ into (株)."""
+    return (value or "").strip()
+
+
 def _value(line: int, name: str, parse, text):
     try:
         return parse(text)
@@ -161,10 +170,10 @@ def _value(line: int, name: str, parse, text):
 
 
 def _created_at(line: int, first: dict, ctx: Context):
-    text = first.get("created_at")
-    if not clean(text) and clean(first.get("created_date")):
-        text = f"{clean(first.get('created_date'))} {clean(first.get('created_time'))}".strip()
-    return _value(line, "created_at", lambda t: parse_datetime(t, ctx.tz, ctx.date_format), text)
+    written = first.get("created_at")
+    if not clean(written) and clean(first.get("created_date")):
+        written = f"{clean(first.get('created_date'))} {clean(first.get('created_time'))}".strip()
+    return _value(line, "created_at", lambda t: parse_datetime(t, ctx.tz, ctx.date_format), written)
 
 
 def _order(fmt: OrderFormat, key: str, rows: list[tuple[int, dict]], ctx: Context) -> ParsedOrder:
@@ -182,8 +191,8 @@ def _order(fmt: OrderFormat, key: str, rows: list[tuple[int, dict]], ctx: Contex
             amount = _value(number, "line_amount", parse_amount, row.get("line_amount"))
             unit_price = (amount / quantity).quantize(Decimal("0.001")) if quantity else amount
         line_total += amount
-        lines.append({"line_ref": str(len(lines) + 1), "sku": clean(row.get("sku")),
-                      "product_name": clean(row.get("product_name")), "quantity": quantity,
+        lines.append({"line_ref": str(len(lines) + 1), "sku": text(row.get("sku")),
+                      "product_name": text(row.get("product_name")), "quantity": quantity,
                       "unit_price": unit_price, "amount": amount})
         line_rows.append(number)
     if fmt.total_from_lines and not clean(first.get("total_gross")):
@@ -194,9 +203,9 @@ def _order(fmt: OrderFormat, key: str, rows: list[tuple[int, dict]], ctx: Contex
         total = _value(line, "total_gross", parse_amount, first.get("total_gross"))
     refunded = (_value(line, "refunded_amount", parse_amount, first.get("refunded_amount"))
                 if clean(first.get("refunded_amount")) else Decimal(0))
-    last, given = clean(first.get("last_name")), clean(first.get("first_name"))
-    if not (last or given) and clean(first.get("full_name")):
-        last, _, given = clean(first.get("full_name")).replace("\u3000", " ").partition(" ")
+    last, given = text(first.get("last_name")), text(first.get("first_name"))
+    if not (last or given) and text(first.get("full_name")):
+        last, _, given = text(first.get("full_name")).replace("\u3000", " ").partition(" ")
     email = clean(first.get("email")).lower()
     customer_key = clean(first.get("customer_key"))
     if fmt.customer_key is not None and not customer_key:
@@ -215,7 +224,7 @@ def _order(fmt: OrderFormat, key: str, rows: list[tuple[int, dict]], ctx: Contex
         "created_at": _created_at(line, first, ctx), "status": fmt.status(first, [r for _, r in rows]),
         "total_gross": total, "refunded_amount": refunded,
         "sales_source": sales_source_of(first.get("sales_source"), fmt.sales_source),
-        "customer": {"email": email, "company_name": clean(first.get("company_name")), "first_name": given,
+        "customer": {"email": email, "company_name": text(first.get("company_name")), "first_name": given,
                      "last_name": last, "external_key": customer_key,
                      "user_id": clean(first.get("user_id")) or None},
         "lines": lines,

@@ -21,5 +21,5 @@ FORMAT = OrderFormat(
         "注文者会社名": "company_name", "総合計金額": "total_gross", "合計金額": "total_gross",
         "商品番号": "sku", "商品名": "product_name", "単価": "unit_price", "数量": "quantity",
     },
-    status=_status,
+    status=_status, timezone="Asia/Tokyo",
 )

@@ -21,5 +21,5 @@ FORMAT = OrderFormat(
         "合計金額": "total_gross", "商品コード": "sku", "独自商品コード": "sku", "商品名": "product_name",
         "販売価格": "unit_price", "数量": "quantity",
     },
-    status=_status,
+    status=_status, timezone="Asia/Tokyo",
 )

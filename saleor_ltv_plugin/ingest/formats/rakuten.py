@@ -33,5 +33,5 @@ FORMAT = OrderFormat(
         "メールアドレス": "email", "注文者電話番号": "phone", "注文者会社名": "company_name",
         "商品番号": "sku", "商品管理番号": "sku", "商品名": "product_name", "単価": "unit_price", "個数": "quantity",
     },
-    status=_status, customer_key=_buyer, masked_email=True,
+    status=_status, customer_key=_buyer, masked_email=True, timezone="Asia/Tokyo",
 )

@@ -31,5 +31,5 @@ FORMAT = OrderFormat(
         "BillPhoneNumber": "phone", "BillCompanyName": "company_name", "ItemId": "sku", "SubCode": "sku",
         "Title": "product_name", "UnitPrice": "unit_price", "Quantity": "quantity", "ShipCharge": "shipping",
     },
-    status=_status, customer_key=_buyer, masked_email=True,
+    status=_status, customer_key=_buyer, masked_email=True, timezone="Asia/Tokyo",
 )
