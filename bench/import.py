@@ -140,8 +140,8 @@ def main(argv=None) -> dict:
     from saleor_ltv_plugin import signals
     from saleor_ltv_plugin.api import file_import
     from saleor_ltv_plugin.ingest import batch
-    from saleor_ltv_plugin.metrics.recompute import recompute_channel
-    from saleor_ltv_plugin.models import OrderFact
+    from saleor_ltv_plugin.metrics.recompute import latest_fit, recompute
+    from saleor_ltv_plugin.models import AccountMetrics, OrderFact
 
     call_command("migrate", verbosity=0)
     empty_tables()
@@ -151,11 +151,13 @@ def main(argv=None) -> dict:
     print(f"generated {args.rows:,} rows ({n_orders:,} orders, {len(data) / 2**20:.1f} MiB Shift_JIS) "
           f"in {time.perf_counter() - started:.1f} s", flush=True)
     # The history the channel is fitted on: the same buyers' earlier orders.
-    seed_data, _ = generate(max(args.rows // 10, 200), args.seed + 1, start_order=0, n_buyers=n_buyers)
+    seed_data, _ = generate(max(args.rows // 4, 400), args.seed + 1, start_order=0, n_buyers=n_buyers)
     ctx = file_import.context(CHANNEL)
     file_import.import_file(seed_data, ctx)
-    fit = recompute_channel(CHANNEL)
-    print(f"fitted the channel on {OrderFact.objects.count():,} earlier orders ({fit['report']['bgnbd']['status']})",
+    recompute(only_channel=CHANNEL)
+    assert latest_fit(CHANNEL) is not None, "the seed recompute left no fitted state: the re-score would be a no-op"
+    scored_before = AccountMetrics.objects.filter(channel=CHANNEL).count()
+    print(f"fitted the channel on {OrderFact.objects.count():,} earlier orders ({scored_before:,} accounts scored)",
           flush=True)
 
     floor, copied = floor_seconds(data)
@@ -173,6 +175,7 @@ def main(argv=None) -> dict:
     print(f"import: {result.read.rows:,} rows, {result.orders:,} orders in {seconds:.2f} s "
           f"({ {k: round(v, 2) for k, v in stages.seconds.items()} })", flush=True)
     first_stages = dict(stages.seconds)
+    scored_after = AccountMetrics.objects.filter(channel=CHANNEL).count()
     stages.seconds.clear()
     started = time.perf_counter()
     again = file_import.import_file(data, ctx)
@@ -180,7 +183,8 @@ def main(argv=None) -> dict:
     print(f"again: {again.counts.unchanged:,} unchanged in {again_seconds:.2f} s", flush=True)
     result_json = {
         "rows": result.read.rows, "orders": result.orders, "created": result.counts.created,
-        "accounts_rescored": result.accounts_rescored, "file_mib": round(len(data) / 2**20, 2),
+        "accounts_rescored": result.accounts_rescored, "accounts_scored_before": scored_before,
+        "accounts_scored_after": scored_after, "file_mib": round(len(data) / 2**20, 2),
         "floor_seconds": round(floor, 3), "import_seconds": round(seconds, 3),
         "stages": {k: round(v, 3) for k, v in first_stages.items()},
         "ratio": round(seconds / floor, 2), "rows_per_second": round(result.read.rows / seconds),

@@ -25,6 +25,7 @@ from django.utils import timezone
 from .. import conf, signals
 from ..models import Account, AccountContact, CheckoutFact, CheckoutState, OrderFact, OrderLineFact
 from .account_keys import AccountKey, resolve_account_key
+from .bulk_sql import bulk_set
 from .facts import OrderData
 from .identity import (
     anonymous_account_key,
@@ -63,9 +64,9 @@ class OrderCounts:
                            self.unchanged + other.unchanged)
 
 
-def account_key(channel: str, company_name: str, contact, fallback_ref: str) -> AccountKey:
-    """The account an order belongs to under its channel's key rule."""
-    settings = conf.channel_settings(channel)
+def account_key(channel: str, company_name: str, contact, fallback_ref: str, settings=None) -> AccountKey:
+    """The account an order belongs to under its channel's key rule (`settings`: the channel's, if read)."""
+    settings = settings or conf.channel_settings(channel)
     metadata = contact.metadata if contact is not None else {}
     key = resolve_account_key(
         settings.account_key,
@@ -156,10 +157,11 @@ def _upsert_chunk(chunk: Sequence[OrderData]) -> tuple[OrderCounts, set[int]]:
 
     rows: dict[tuple[str, str], OrderFact] = {}
     keys: dict[tuple[str, str], tuple[str, str, AccountKey]] = {}
+    settings = {channel: conf.channel_settings(channel) for channel in {data.channel for data in orders}}
     for data in orders:
         is_erased = bool(erased.intersection(identity_hashes(data.customer)))
         contact = None if is_erased else contacts.get(contact_lookup(data.customer))
-        key = account_key(data.channel, data.customer.company_name, contact, data.external_id)
+        key = account_key(data.channel, data.customer.company_name, contact, data.external_id, settings[data.channel])
         if is_erased and key.kind != "company":
             key = AccountKey("email", anonymous_account_key(data.customer), "")
         keys[(data.source, data.external_id)] = (data.channel, data.currency, key)
@@ -185,7 +187,7 @@ def _upsert_chunk(chunk: Sequence[OrderData]) -> tuple[OrderCounts, set[int]]:
             existing.updated_at = timezone.now()
             changed.append(existing)
     if changed:
-        OrderFact.objects.bulk_update(changed, [*ORDER_FIELDS, "updated_at"], batch_size=500)
+        bulk_set(OrderFact, changed, [*ORDER_FIELDS, "updated_at"])
     relined = _sync_lines(current)
     _link_contacts(current, rows, stored)
     _complete_checkouts(current.values())
@@ -312,7 +314,7 @@ def _sync_lines(current: dict[int, OrderData]) -> set[int]:
     if new_rows:
         OrderLineFact.objects.bulk_create(new_rows)
     if changed:
-        OrderLineFact.objects.bulk_update(changed, LINE_FIELDS, batch_size=500)
+        bulk_set(OrderLineFact, changed, LINE_FIELDS)
     return {line.order_id for line in (*stale, *new_rows, *changed)}
 
 
@@ -346,7 +348,7 @@ def _link_contacts(current: dict[int, OrderData], rows, stored) -> None:
         AccountContact.objects.bulk_create(new_links, ignore_conflicts=True)
     if changed:
         changed.sort(key=lambda link: link.pk)  # lock order
-        AccountContact.objects.bulk_update(changed, ["first_seen_at", "last_seen_at"], batch_size=500)
+        bulk_set(AccountContact, changed, ["first_seen_at", "last_seen_at"])
 
 
 def _complete_checkouts(orders) -> None:
