@@ -21,7 +21,6 @@ Stage seconds are the import's own. Last line: one JSON object.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import random
 import resource

@@ -33,10 +33,13 @@ PREVIEW_ORDERS = 10
 
 
 class RowErrorOut(Schema):
-    row: int = Field(..., description="1-based line in the file (the header is line 1).")
+    """A refused row (or, with row 0 or none, the request itself: the API's usual error item)."""
+
+    row: Optional[int] = Field(None, description="1-based line in the file (the header is line 1).")
     field: str
     message: str
-    message_ja: str
+    message_ja: str = ""
+    code: str = "invalid"
 
 
 class ImportOut(Schema):
@@ -55,7 +58,7 @@ class ImportOut(Schema):
 
 class RefusedOut(Schema):
     detail: str
-    detail_ja: str
+    detail_ja: str = ""
     errors: list[RowErrorOut]
 
 

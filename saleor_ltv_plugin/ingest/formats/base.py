@@ -88,6 +88,16 @@ def hashed_key(prefix: str, *parts: str) -> str:
     return f"{prefix}:" + hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
+def cancelled_when(*words: str, codes: tuple[str, ...] = ()) -> Callable[[dict, list[dict]], str]:
+    """A status rule: canceled when the order's status holds one of `words` (or is one of `codes`)."""
+
+    def status(first: dict, rows: list[dict]) -> str:
+        written = clean(first.get("status")).lower()
+        return "canceled" if written in codes or any(word in written for word in words) else "fulfilled"
+
+    return status
+
+
 @dataclass(frozen=True)
 class OrderFormat:
     name: str

@@ -4,12 +4,7 @@ Column names after futureshop's 受注データ output format (受注コード, 
 shop's own members, keyed by 会員ID where they have one.
 """
 
-from .base import OrderFormat
-from .values import clean
-
-
-def _status(first: dict, rows: list[dict]) -> str:
-    return "canceled" if "キャンセル" in clean(first.get("status")) else "fulfilled"
+from .base import OrderFormat, cancelled_when
 
 
 FORMAT = OrderFormat(
@@ -21,5 +16,5 @@ FORMAT = OrderFormat(
         "注文者会社名": "company_name", "総合計金額": "total_gross", "合計金額": "total_gross",
         "商品番号": "sku", "商品名": "product_name", "単価": "unit_price", "数量": "quantity",
     },
-    status=_status, timezone="Asia/Tokyo",
+    status=cancelled_when("キャンセル"), timezone="Asia/Tokyo",
 )

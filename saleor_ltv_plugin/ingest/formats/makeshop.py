@@ -4,12 +4,7 @@ Column names after MakeShop's order download template (注文番号, 注文日�
 the shop's own members, so 会員ID keys a registered buyer and the e-mail is real.
 """
 
-from .base import OrderFormat
-from .values import clean
-
-
-def _status(first: dict, rows: list[dict]) -> str:
-    return "canceled" if "キャンセル" in clean(first.get("status")) else "fulfilled"
+from .base import OrderFormat, cancelled_when
 
 
 FORMAT = OrderFormat(
@@ -21,5 +16,5 @@ FORMAT = OrderFormat(
         "合計金額": "total_gross", "商品コード": "sku", "独自商品コード": "sku", "商品名": "product_name",
         "販売価格": "unit_price", "数量": "quantity",
     },
-    status=_status, timezone="Asia/Tokyo",
+    status=cancelled_when("キャンセル"), timezone="Asia/Tokyo",
 )

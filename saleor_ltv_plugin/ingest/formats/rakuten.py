@@ -5,14 +5,8 @@ Buyers' addresses are per-order relays (…@fw.rakuten.ne.jp): a buyer is keyed 
 telephone number, as RMS-fed CRM tools match them, and the relay is kept in raw only.
 """
 
-from .base import OrderFormat, hashed_key
+from .base import OrderFormat, cancelled_when, hashed_key
 from .values import clean
-
-CANCELLED = ("キャンセル", "cancel")
-
-
-def _status(first: dict, rows: list[dict]) -> str:
-    return "canceled" if any(word in clean(first.get("status")).lower() for word in CANCELLED) else "fulfilled"
 
 
 def _buyer(row: dict) -> str:
@@ -33,5 +27,5 @@ FORMAT = OrderFormat(
         "メールアドレス": "email", "注文者電話番号": "phone", "注文者会社名": "company_name",
         "商品番号": "sku", "商品管理番号": "sku", "商品名": "product_name", "単価": "unit_price", "個数": "quantity",
     },
-    status=_status, customer_key=_buyer, masked_email=True, timezone="Asia/Tokyo",
+    status=cancelled_when("キャンセル", "cancel"), customer_key=_buyer, masked_email=True, timezone="Asia/Tokyo",
 )

@@ -7,14 +7,8 @@ UnitPrice, Quantity. A buyer is keyed by name and telephone number; the address 
 relay) is kept in raw only.
 """
 
-from .base import OrderFormat, hashed_key
+from .base import OrderFormat, cancelled_when, hashed_key
 from .values import clean
-
-
-def _status(first: dict, rows: list[dict]) -> str:
-    # OrderStatus 4 is キャンセル in Yahoo's order API.
-    status = clean(first.get("status"))
-    return "canceled" if status == "4" or "キャンセル" in status else "fulfilled"
 
 
 def _buyer(row: dict) -> str:
@@ -31,5 +25,6 @@ FORMAT = OrderFormat(
         "BillPhoneNumber": "phone", "BillCompanyName": "company_name", "ItemId": "sku", "SubCode": "sku",
         "Title": "product_name", "UnitPrice": "unit_price", "Quantity": "quantity", "ShipCharge": "shipping",
     },
-    status=_status, customer_key=_buyer, masked_email=True, timezone="Asia/Tokyo",
+    # OrderStatus 4 is キャンセル in Yahoo's order API.
+    status=cancelled_when("キャンセル", codes=("4",)), customer_key=_buyer, masked_email=True, timezone="Asia/Tokyo",
 )
