@@ -64,6 +64,11 @@ SMOKE = {
         ("--accounts", "500", "--messages", "30", "--rounds", "1"),
         keys=("accounts", "scan_first_s", "scan_steady_s", "enrolled", "outbox_rows", "messages"),
         positive=("send_rate_ours", "send_rate_bare", "send_ratio"), needs=frozenset({"postgres"})),
+    "import.py": Smoke(
+        ("--rows", "2000"),
+        keys=("rows", "orders", "floor_seconds", "import_seconds", "stages", "again_unchanged", "targets_met"),
+        positive=("ratio", "rows_per_second", "accounts_rescored"), needs=frozenset({"postgres"}),
+        agrees=lambda r: r["again_written"] == 0 and r["again_unchanged"] == r["orders"] == r["created"]),
     "dashboard.py": Smoke(  # the same --accounts as api.py: it reuses that shop
         ("--accounts", "1000", "--rounds", "1"),
         keys=("accounts", "overview_drawn_p50_ms", "overview_api_p50_ms", "met"),
@@ -96,7 +101,7 @@ def bench_databases():
     base = db["NAME"] if db["NAME"].startswith("test_") else f"test_{db['NAME']}"
     names = {variable: f"{base}_bench_{stem}" for variable, stem in (
         ("LTV_BENCH_DATABASE", "recompute"), ("LTV_BENCH_API_DATABASE", "api"),
-        ("LTV_BENCH_AUTOMATION_DATABASE", "automation"))}
+        ("LTV_BENCH_AUTOMATION_DATABASE", "automation"), ("LTV_BENCH_IMPORT_DATABASE", "import"))}
     yield names
     for name in names.values():
         admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

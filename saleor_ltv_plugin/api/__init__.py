@@ -5,7 +5,7 @@ import json
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 
-from . import accounts, errors, exports, orders, recompute
+from . import accounts, errors, exports, imports, orders, recompute
 from .security import Bearer
 
 api = NinjaAPI(
@@ -22,7 +22,7 @@ api = NinjaAPI(
 )
 PREFIX = "/plugins/global/saleor.ltv/api/v1/"
 errors.install(api)
-for module in (orders, accounts, exports, recompute):
+for module in (orders, imports, accounts, exports, recompute):
     api.add_router("", module.router)
 
 

@@ -19,6 +19,7 @@ from ..models import AccountMetrics, SavedSegment
 from ..queries.accounts import clean_filter, filter_accounts
 from ..queries.spreadsheet import inert_text
 from .errors import NotFound
+from .spreadsheet_encoding import CHARSET, ENCODINGS, reencode
 from .schemas import AccountFilterQuery, ErrorOut, filter_spec
 from .security import need
 
@@ -115,12 +116,13 @@ def server_writes_csv() -> bool:
     return connection.vendor == "postgresql"
 
 
-def stream(spec: dict, fmt: str, filename: str) -> StreamingHttpResponse:
+def stream(spec: dict, fmt: str, filename: str, encoding: str = "utf-8-sig") -> StreamingHttpResponse:
     queryset = export_queryset(spec, for_spreadsheet=fmt == "csv")
     if fmt == "csv":
         chunks = (_copy_chunks(queryset) if server_writes_csv()
                   else _csv_chunks(queryset.iterator(chunk_size=CHUNK_ROWS)))
-        response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(reencode(chunks, encoding),
+                                         content_type=f"text/csv; charset={CHARSET[encoding]}")
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     else:
         rows = queryset.iterator(chunk_size=CHUNK_ROWS)
@@ -132,22 +134,28 @@ def stream(spec: dict, fmt: str, filename: str) -> StreamingHttpResponse:
 _DOC = ("Streamed (chunked) as it is read. CSV with a header row, or JSON Lines (one account per "
         "line). Columns: " + ", ".join(name for name, _ in COLUMNS) + ". In CSV, a text cell that a "
         "spreadsheet would run as a formula (starting with = + - @, tab, CR or LF) starts with a single "
-        "quote ('); numbers are never quoted. JSON keeps text as stored.")
+        "quote ('); numbers are never quoted. JSON keeps text as stored. `encoding` (CSV only): utf-8-sig "
+        "(default: UTF-8 with a BOM, which Excel needs to read UTF-8) or shift_jis (Windows' CP932); a "
+        "character Shift_JIS cannot hold (emoji, 𠮷) becomes its compatibility form where that is safe, "
+        "else 〓.")
+CsvEncoding = Literal[ENCODINGS]  # type: ignore[valid-type]
 
 
 @router.get("segments/export", response={200: None, **ERRORS}, summary="Export accounts matching a filter",
             description=_DOC)
-def export_filter(request: HttpRequest, filters: Query[AccountFilterQuery], format: Literal["csv", "json"] = "csv"):
+def export_filter(request: HttpRequest, filters: Query[AccountFilterQuery], format: Literal["csv", "json"] = "csv",
+                  encoding: CsvEncoding = "utf-8-sig"):
     need(request, Scope.READ)
-    return stream(clean_filter(filter_spec(filters)), format, "ltv-accounts")
+    return stream(clean_filter(filter_spec(filters)), format, "ltv-accounts", encoding)
 
 
 @router.get("segments/{segment_id}/export", response={200: None, **ERRORS}, summary="Export a saved segment",
             description=_DOC)
-def export_segment(request: HttpRequest, segment_id: int, format: Literal["csv", "json"] = "csv"):
+def export_segment(request: HttpRequest, segment_id: int, format: Literal["csv", "json"] = "csv",
+                   encoding: CsvEncoding = "utf-8-sig"):
     need(request, Scope.READ)
     segment = SavedSegment.objects.filter(pk=segment_id).first()
     if segment is None:
         raise NotFound("segment_id", f"no saved segment with id {segment_id}")
     spec = clean_filter({**segment.filter, "channel": segment.channel})
-    return stream(spec, format, f"ltv-segment-{segment.pk}")
+    return stream(spec, format, f"ltv-segment-{segment.pk}", encoding)

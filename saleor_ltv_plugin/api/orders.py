@@ -42,14 +42,16 @@ def to_order_data(order: OrderIn, source: str = "rest") -> OrderData:
     )
     c = order.customer
     return OrderData(
-        source=source, external_id=order.external_id, number=order.number, channel=order.channel,
+        source=source, external_id=order.external_id, number=order.number, sales_source=order.sales_source,
+        channel=order.channel,
         currency=order.currency, created_at=order.created_at, status=order.status, total_gross=order.total_gross,
         total_net=order.total_net if order.total_net is not None else order.total_gross,
         refunded_amount=order.refunded_amount,
         customer=CustomerRef(user_id=c.user_id, email=c.email.strip().lower(), first_name=c.first_name,
                              last_name=c.last_name, company_name=c.company_name, language_code=c.language_code,
                              phone=c.phone, line_user_id=c.line_user_id, birthday=c.birthday,
-                             address=PostalAddress(**c.address.model_dump()) if c.address else None),
+                             address=PostalAddress(**c.address.model_dump()) if c.address else None,
+                             external_key=c.external_key),
         lines=lines, source_updated_at=order.source_updated_at or order.created_at,
     )
 

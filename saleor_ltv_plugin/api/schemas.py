@@ -23,12 +23,14 @@ from ..addresses import address_problem
 from ..engine.cpm import CELLS
 from ..engine.lifecycle import STAGES
 from ..engine.rfm import SEGMENTS
+from ..models.facts import SalesSource
 from ..queries.accounts import RANGES, SORT_FIELDS
 from ..queries.pagination import MAX_PAGE
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=17, decimal_places=3)]
 MONEY_LIMIT = Decimal(10) ** 14  # what Money admits: 17 digits, 3 of them decimals
 Text = Annotated[str, Field(max_length=255)]
+SalesSourceName = Literal[tuple(SalesSource.values)]  # type: ignore[valid-type]
 MAX_BATCH = 5000
 MAX_LINES = 1000
 EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)
@@ -121,6 +123,8 @@ class CustomerIn(Input):
     line_user_id: Annotated[str, Field(max_length=64), _contact_value(contact_data.normalise_line_user_id)] = Field(
         "", description="LINE Messaging API user id (U + 32 hex digits).")
     birthday: Optional[Annotated[dt.date, _contact_value(contact_data.parse_birthday)]] = None
+    external_key: Annotated[str, Field(max_length=128)] = Field(
+        "", description="A mall's or ERP's customer id, namespaced (rakuten:…): keys a buyer whose e-mail is masked.")
 
     @field_validator("email")
     @classmethod
@@ -154,6 +158,8 @@ class OrderIn(Input):
     external_id: Annotated[str, Field(min_length=1, max_length=64)] = Field(
         ..., description="Your id for the order: sending it again updates the same order.")
     number: Annotated[str, Field(max_length=64)] = ""
+    sales_source: SalesSourceName = Field(
+        "own_shop", description="Where it was sold: " + ", ".join(SalesSource.values) + ".")
     channel: Annotated[str, Field(min_length=1, max_length=128)]
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     created_at: OrderTime = Field(..., description="When it was placed, with a time zone; 1990-01-01 to now + 1 day.")

@@ -59,8 +59,10 @@ def resolve_account_key(
     metadata_value: str | None,
     user_id: str | None,
     email: str | None,
+    external_key: str = "",
+    person_name: str = "",
 ) -> AccountKey | None:
-    """Apply the channel's key rule; fall back to user, then e-mail (guests).
+    """Apply the channel's key rule; fall back to user, then a mall's customer id, then e-mail (guests).
 
     Returns None when the order names nobody at all (no user, no e-mail):
     such an order cannot be attributed and is kept out of account metrics.
@@ -75,6 +77,8 @@ def resolve_account_key(
             return AccountKey("metadata", value.casefold(), value)
     if user_id:
         return AccountKey("user", str(user_id), normalise_email(email) or str(user_id))
+    if external_key:
+        return AccountKey("external", external_key, person_name.strip() or external_key)
     mail = normalise_email(email)
     if mail:
         return AccountKey("email", mail, mail)

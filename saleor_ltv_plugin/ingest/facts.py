@@ -50,6 +50,9 @@ class CustomerRef:
     address: PostalAddress | None = None
     line_user_id: str = ""
     birthday: date | None = None
+    # A mall's or ERP's customer id, namespaced ("rakuten:…"): mall e-mails are masked relays,
+    # so a buyer known by one is keyed by it, never merged with others by a masked address.
+    external_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ class OrderData:
     lines: tuple[OrderLineData, ...] = ()
     refunded_amount: Decimal = Decimal(0)
     number: str = ""
+    sales_source: str = "own_shop"  # where it was sold: own_shop, rakuten, amazon, phone … (SalesSource)
     checkout_token: str = ""
     source_updated_at: datetime | None = None
     raw: dict[str, Any] = field(default_factory=dict)

@@ -90,11 +90,19 @@ def erased_among(refs: Iterable[CustomerRef]) -> set[str]:
     )
 
 
+# The first slot of a lookup key holding a mall's customer id instead of a Saleor user id
+# (Saleor's ids, numbers or base64 global ids, never contain a colon).
+EXTERNAL = "external:"
+
+
 def contact_lookup(ref: CustomerRef) -> tuple[str | None, str] | None:
-    """(user id, e-mail) identifying a contact: registered by user id, guests by e-mail."""
+    """(user id, e-mail) identifying a contact: registered by user id, mall buyers by the mall's
+    customer id (as (EXTERNAL + key, "")), guests by e-mail."""
     email = normalise_email(ref.email)
     if ref.user_id:
         return (str(ref.user_id), "")
+    if ref.external_key:
+        return (EXTERNAL + ref.external_key, "")
     if email:
         return (None, email)
     return None
@@ -103,6 +111,7 @@ def contact_lookup(ref: CustomerRef) -> tuple[str | None, str] | None:
 def _new_contact(ref: CustomerRef) -> Contact:
     return Contact(
         saleor_user_id=str(ref.user_id) if ref.user_id else None,
+        external_key="" if ref.user_id else ref.external_key[:128],
         email=normalise_email(ref.email),
         first_name=ref.first_name[:256],
         last_name=ref.last_name[:256],
@@ -162,16 +171,24 @@ def _sort_key(item) -> tuple[str, str]:
 
 
 def _load_contacts(wanted) -> dict[tuple[str | None, str], Contact]:
-    user_ids = [user for user, _ in wanted if user]
+    user_ids = [user for user, _ in wanted if user and not user.startswith(EXTERNAL)]
+    external = [user[len(EXTERNAL):] for user, _ in wanted if user and user.startswith(EXTERNAL)]
     emails = [email for user, email in wanted if not user]
     query = Q(pk__in=[])
     if user_ids:
         query |= Q(saleor_user_id__in=user_ids)
+    if external:
+        query |= Q(saleor_user_id__isnull=True, external_key__in=external)
     if emails:
-        query |= Q(saleor_user_id__isnull=True, email__in=emails)
+        query |= Q(saleor_user_id__isnull=True, external_key="", email__in=emails)
     result = {}
     for contact in Contact.objects.filter(query):
-        key = (contact.saleor_user_id, "") if contact.saleor_user_id else (None, contact.email)
+        if contact.saleor_user_id:
+            key = (contact.saleor_user_id, "")
+        elif contact.external_key:
+            key = (EXTERNAL + contact.external_key, "")
+        else:
+            key = (None, contact.email)
         result[key] = contact
     return result
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 from .. import conf, signals
 from ..models import Account, AccountContact, CheckoutFact, CheckoutState, OrderFact, OrderLineFact
 from .account_keys import AccountKey, resolve_account_key
+from .bulk_sql import bulk_set
 from .facts import OrderData
 from .identity import (
     anonymous_account_key,
@@ -35,7 +36,7 @@ from .identity import (
 )
 
 ORDER_FIELDS = (
-    "number", "account_id", "contact_id", "channel", "currency", "created_at", "status",
+    "number", "sales_source", "account_id", "contact_id", "channel", "currency", "created_at", "status",
     "total_gross", "total_net", "refunded_amount", "amount", "counts_as_purchase",
     "billing_company_name", "checkout_token", "source_updated_at", "raw",
 )
@@ -64,9 +65,9 @@ class OrderCounts:
                            self.unchanged + other.unchanged)
 
 
-def account_key(channel: str, company_name: str, contact, fallback_ref: str) -> AccountKey:
-    """The account an order belongs to under its channel's key rule."""
-    settings = conf.channel_settings(channel)
+def account_key(channel: str, company_name: str, contact, fallback_ref: str, settings=None) -> AccountKey:
+    """The account an order belongs to under its channel's key rule (`settings`: the channel's, if read)."""
+    settings = settings or conf.channel_settings(channel)
     metadata = contact.metadata if contact is not None else {}
     key = resolve_account_key(
         settings.account_key,
@@ -74,6 +75,8 @@ def account_key(channel: str, company_name: str, contact, fallback_ref: str) -> 
         metadata_value=str(metadata.get(settings.account_metadata_key) or ""),
         user_id=contact.saleor_user_id if contact is not None else None,
         email=contact.email if contact is not None else None,
+        external_key=contact.external_key if contact is not None else "",
+        person_name=f"{contact.last_name} {contact.first_name}" if contact is not None else "",
     )
     return key or AccountKey("email", f"anonymous:{fallback_ref}", "")
 
@@ -90,6 +93,15 @@ def upsert_orders(batch: Sequence[OrderData]) -> int:
 
 def store_orders(batch: Sequence[OrderData]) -> OrderCounts:
     """Store a batch in one transaction; returns what this call created, updated, left unchanged."""
+    counts, touched = store_orders_unscored(batch)
+    if touched:
+        signals.orders_changed.send(sender=OrderFact, account_ids=touched)
+    return counts
+
+
+def store_orders_unscored(batch: Sequence[OrderData]) -> tuple[OrderCounts, set[int]]:
+    """`store_orders` without the re-score: returns the accounts touched, for a caller that
+    stores a file in many transactions and re-scores them once at the end (ingest.batch)."""
     # A stable sort keeps the batch order among snapshots of one order (the later one wins).
     ordered = sorted(batch, key=lambda data: (data.source, data.external_id))
     retry = not connection.in_atomic_block  # inside a caller's transaction a retry is the caller's
@@ -102,9 +114,7 @@ def store_orders(batch: Sequence[OrderData]) -> OrderCounts:
             if not (retry and attempt < ATTEMPTS and _is_lock_conflict(exc)):
                 raise
             time.sleep(random.uniform(0.05, 0.2) * attempt)
-    if touched:
-        signals.orders_changed.send(sender=OrderFact, account_ids=touched)
-    return counts
+    return counts, touched
 
 
 def _store(ordered: Sequence[OrderData]) -> tuple[OrderCounts, set[int]]:
@@ -148,10 +158,11 @@ def _upsert_chunk(chunk: Sequence[OrderData]) -> tuple[OrderCounts, set[int]]:
 
     rows: dict[tuple[str, str], OrderFact] = {}
     keys: dict[tuple[str, str], tuple[str, str, AccountKey]] = {}
+    settings = {channel: conf.channel_settings(channel) for channel in {data.channel for data in orders}}
     for data in orders:
         is_erased = bool(erased.intersection(identity_hashes(data.customer)))
         contact = None if is_erased else contacts.get(contact_lookup(data.customer))
-        key = account_key(data.channel, data.customer.company_name, contact, data.external_id)
+        key = account_key(data.channel, data.customer.company_name, contact, data.external_id, settings[data.channel])
         if is_erased and key.kind != "company":
             key = AccountKey("email", anonymous_account_key(data.customer), "")
         keys[(data.source, data.external_id)] = (data.channel, data.currency, key)
@@ -177,7 +188,7 @@ def _upsert_chunk(chunk: Sequence[OrderData]) -> tuple[OrderCounts, set[int]]:
             existing.updated_at = timezone.now()
             changed.append(existing)
     if changed:
-        OrderFact.objects.bulk_update(changed, [*ORDER_FIELDS, "updated_at"], batch_size=500)
+        bulk_set(OrderFact, changed, [*ORDER_FIELDS, "updated_at"])
     relined = _sync_lines(current)
     _link_contacts(current, rows, stored)
     _complete_checkouts(current.values())
@@ -214,6 +225,7 @@ def _order_row(data: OrderData, contact, is_erased: bool) -> OrderFact:
         source=data.source,
         external_id=data.external_id,
         number=data.number,
+        sales_source=data.sales_source,
         contact_id=contact.pk if contact is not None else None,
         channel=data.channel,
         currency=data.currency,
@@ -303,7 +315,7 @@ def _sync_lines(current: dict[int, OrderData]) -> set[int]:
     if new_rows:
         OrderLineFact.objects.bulk_create(new_rows)
     if changed:
-        OrderLineFact.objects.bulk_update(changed, LINE_FIELDS, batch_size=500)
+        bulk_set(OrderLineFact, changed, LINE_FIELDS)
     return {line.order_id for line in (*stale, *new_rows, *changed)}
 
 
@@ -337,7 +349,7 @@ def _link_contacts(current: dict[int, OrderData], rows, stored) -> None:
         AccountContact.objects.bulk_create(new_links, ignore_conflicts=True)
     if changed:
         changed.sort(key=lambda link: link.pk)  # lock order
-        AccountContact.objects.bulk_update(changed, ["first_seen_at", "last_seen_at"], batch_size=500)
+        bulk_set(AccountContact, changed, ["first_seen_at", "last_seen_at"])
 
 
 def _complete_checkouts(orders) -> None:

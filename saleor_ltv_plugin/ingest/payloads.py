@@ -28,6 +28,7 @@ def customer_from_json(data: dict) -> CustomerRef:
         address=PostalAddress(**data["address"]) if data.get("address") else None,
         line_user_id=data.get("line_user_id") or "",
         birthday=date.fromisoformat(data["birthday"]) if data.get("birthday") else None,
+        external_key=data.get("external_key") or "",
     )
 
 
@@ -57,6 +58,7 @@ def order_from_json(data: dict) -> OrderData:
         ),
         refunded_amount=Decimal(data.get("refunded_amount") or 0),
         number=data.get("number") or "",
+        sales_source=data.get("sales_source") or "own_shop",
         checkout_token=data.get("checkout_token") or "",
         source_updated_at=_dt(data.get("source_updated_at")),
         raw=data.get("raw") or {},

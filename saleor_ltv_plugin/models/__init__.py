@@ -15,8 +15,10 @@ from .facts import (  # noqa: F401
     OrderFact,
     OrderLineFact,
     ProductView,
+    SalesSource,
     Source,
 )
+from .imports import ColumnMapping  # noqa: F401
 from .metrics import AccountMetrics, AccountSkuRhythm, RecomputeRun, SegmentSnapshot  # noqa: F401
 from .api import (  # noqa: F401
     ApiKey, ChannelInsight, CsvImport, CsvImportStatus, SavedSegment, SavedSegmentCount, TaskHeartbeat,

@@ -19,7 +19,24 @@ class AccountKeyKind(models.TextChoices):
     COMPANY = "company", "Company (billing company name)"
     METADATA = "metadata", "User metadata key"
     USER = "user", "Saleor user"
+    EXTERNAL = "external", "A mall's or ERP's customer id"
     EMAIL = "email", "E-mail (guests)"
+
+
+class SalesSource(models.TextChoices):
+    """Where an order was sold (reports split by it), apart from how it reached us (Source)."""
+
+    OWN_SHOP = "own_shop", "Own shop"
+    RAKUTEN = "rakuten", "Rakuten Ichiba"
+    AMAZON = "amazon", "Amazon"
+    YAHOO = "yahoo", "Yahoo! Shopping"
+    SHOPIFY = "shopify", "Shopify"
+    MAKESHOP = "makeshop", "MakeShop"
+    FUTURESHOP = "futureshop", "futureshop"
+    PHONE = "phone", "Phone"
+    FAX = "fax", "FAX"
+    ERP = "erp", "ERP / sales system"
+    OTHER = "other", "Other"
 
 
 class Account(models.Model):
@@ -56,6 +73,8 @@ class Contact(models.Model):
     """A buyer: a Saleor user, or a guest known only by e-mail."""
 
     saleor_user_id = models.CharField(max_length=64, null=True, blank=True)
+    # A mall's customer id ("rakuten:…"): mall buyers' e-mails are masked, so they are keyed by this.
+    external_key = models.CharField(max_length=128, blank=True, default="")
     email = models.CharField(max_length=254, blank=True, default="", db_index=True)
     first_name = models.CharField(max_length=256, blank=True, default="")
     last_name = models.CharField(max_length=256, blank=True, default="")
@@ -103,8 +122,13 @@ class Contact(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["email"],
-                condition=Q(saleor_user_id__isnull=True) & ~Q(email=""),
+                condition=Q(saleor_user_id__isnull=True) & ~Q(email="") & Q(external_key=""),
                 name="ltv_contact_unique_guest_email",
+            ),
+            models.UniqueConstraint(
+                fields=["external_key"],
+                condition=Q(saleor_user_id__isnull=True) & ~Q(external_key=""),
+                name="ltv_contact_unique_external",
             ),
         ]
 
@@ -152,6 +176,7 @@ class OrderFact(models.Model):
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.SALEOR)
     external_id = models.CharField(max_length=64, help_text="Saleor order id, or the source's id.")
     number = models.CharField(max_length=64, blank=True, default="")
+    sales_source = models.CharField(max_length=32, choices=SalesSource.choices, default=SalesSource.OWN_SHOP)
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="orders")
     contact = models.ForeignKey(
         Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"

@@ -150,7 +150,7 @@ def _read(response) -> bytes:
 def test_exports_stream_every_matching_row(scored_shop, key_for):
     token = key_for()
     response = client(token).get(BASE + "segments/export", {"stages": ["lost", "dormant"], "format": "csv"})
-    rows = list(csv.DictReader(io.StringIO(_read(response).decode())))
+    rows = list(csv.DictReader(io.StringIO(_read(response).decode("utf-8-sig"))))
     expected = AccountMetrics.objects.filter(stage__in=["lost", "dormant"])
     assert sorted(int(r["account_id"]) for r in rows) == sorted(expected.values_list("account_id", flat=True))
     assert response["Content-Disposition"].startswith("attachment")

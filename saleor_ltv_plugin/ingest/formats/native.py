@@ -1,0 +1,13 @@
+"""The project's own CSV columns (the REST API's field names), plus sales_source and customer_key."""
+
+from .base import FIELDS, OrderFormat
+
+COLUMNS = ("external_id", "created_at", "channel", "currency", "status", "total_gross", "refunded_amount",
+           "email", "company_name", "first_name", "last_name", "user_id", "sku", "product_name",
+           "quantity", "unit_price", "sales_source", "customer_key", "number", "phone")
+
+FORMAT = OrderFormat(
+    name="native", label="saleor-ltv CSV", sales_source="own_shop",
+    signature=frozenset({"external_id", "created_at", "total_gross"}),
+    columns={name: name for name in COLUMNS if name in FIELDS},
+)
