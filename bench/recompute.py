@@ -160,7 +160,7 @@ def main(argv=None) -> dict:
         "floor_seconds": round(best_floor, 3), "floor_bytes": size,
         "recompute_seconds": round(best_run, 3), "stages": state["seconds"],
         "ratio": round(best_run / best_floor, 2), "target_ratio": 2.0,
-        "bgnbd": state["report"]["bgnbd"]["status"],
+        "prediction_model": {k: state["report"]["prediction_model"].get(k) for k in ("name", "status")},
         "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, 3),
     }
     print(json.dumps(result))

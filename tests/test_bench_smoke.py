@@ -53,7 +53,7 @@ SMOKE = {
         agrees=lambda r: r["max_param_rel_diff"] < 0.01),  # our BG/NBD fit is lifetimes' fit
     "recompute.py": Smoke(
         ("--scale", "0.001", "--rounds", "1"),
-        keys=("orders", "accounts_written", "floor_seconds", "recompute_seconds", "stages", "bgnbd"),
+        keys=("orders", "accounts_written", "floor_seconds", "recompute_seconds", "stages", "prediction_model.name"),
         positive=("ratio",), needs=frozenset({"postgres"})),
     "api.py": Smoke(
         ("--accounts", "1000", "--rounds", "3", "--export-rounds", "1"),

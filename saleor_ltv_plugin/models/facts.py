@@ -74,7 +74,7 @@ class Contact(models.Model):
 
     saleor_user_id = models.CharField(max_length=64, null=True, blank=True)
     # A mall's customer id ("rakuten:…"): mall buyers' e-mails are masked, so they are keyed by this.
-    external_key = models.CharField(max_length=128, blank=True, default="")
+    external_key = models.CharField(max_length=128, blank=True, default="", db_default="")
     email = models.CharField(max_length=254, blank=True, default="", db_index=True)
     first_name = models.CharField(max_length=256, blank=True, default="")
     last_name = models.CharField(max_length=256, blank=True, default="")
@@ -176,7 +176,8 @@ class OrderFact(models.Model):
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.SALEOR)
     external_id = models.CharField(max_length=64, help_text="Saleor order id, or the source's id.")
     number = models.CharField(max_length=64, blank=True, default="")
-    sales_source = models.CharField(max_length=32, choices=SalesSource.choices, default=SalesSource.OWN_SHOP)
+    sales_source = models.CharField(max_length=32, choices=SalesSource.choices, default=SalesSource.OWN_SHOP,
+                                    db_default=SalesSource.OWN_SHOP)
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="orders")
     contact = models.ForeignKey(
         Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
@@ -221,10 +222,10 @@ class OrderLineFact(models.Model):
     product_id = models.CharField(max_length=64, blank=True, default="")
     sku = models.CharField(max_length=255, blank=True, default="", db_index=True)
     product_name = models.CharField(max_length=386, blank=True, default="")
-    variant_name = models.CharField(max_length=255, blank=True, default="")
-    product_slug = models.CharField(max_length=255, blank=True, default="",
+    variant_name = models.CharField(max_length=255, blank=True, default="", db_default="")
+    product_slug = models.CharField(max_length=255, blank=True, default="", db_default="",
                                     help_text="The storefront's product link is built from it (product_url_template).")
-    image_url = models.CharField(max_length=2048, blank=True, default="")
+    image_url = models.CharField(max_length=2048, blank=True, default="", db_default="")
     quantity = models.IntegerField()
     unit_price = models.DecimalField(max_digits=20, decimal_places=3)
     amount = models.DecimalField(max_digits=20, decimal_places=3, help_text="Line gross total.")
