@@ -13,12 +13,17 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from saleor_ltv_plugin.standalone.harness import SANDBOX
+
 TEMPLATE = Path(__file__).resolve().parents[2] / "saleor_ltv_plugin/templates/saleor_ltv_plugin/dashboard_harness.html"
 
 
 def main(saleor_url: str, token: str, page_name: str) -> dict:
-    html = TEMPLATE.read_text().replace("{{ app_base_json|safe }}",
-                                        json.dumps(saleor_url.rstrip("/") + "/plugins/global/saleor.ltv/app/"))
+    # The standalone harness's own page, with its two template values filled in as its view does.
+    html = (TEMPLATE.read_text()
+            .replace("{{ app_base_json|safe }}", json.dumps(saleor_url.rstrip("/") + "/plugins/global/saleor.ltv/app/"))
+            .replace("{{ sandbox_json|safe }}", json.dumps(SANDBOX)))
+    assert "{{" not in html and "{%" not in html, "the harness template has a value this check does not fill in"
     class Harness(BaseHTTPRequestHandler):
         def do_GET(self):
             self.send_response(200)

@@ -3,11 +3,13 @@ appInstall mutation and by the ltv_install_app command — with the right mount 
 
 import pytest
 
+from saleor_ltv_plugin import app_manifest
+
 from . import saleor_env, storefront
 
 EXPECTED = {("navigation_customers", "app_page"), ("customer_details_widgets", "widget"),
             ("order_details_widgets", "widget"), ("customer_overview_more_actions", "app_page")}
-APPS = """{ apps(first: 100, filter: {search: "LTV retention"}) { edges { node { id identifier isActive
+APPS = """{ apps(first: 100, filter: {search: "LTV"}) { edges { node { id identifier isActive
   permissions { code } extensions { mountName targetName label } } } } }"""
 
 
@@ -31,17 +33,17 @@ def _delete(saleor_url, staff, apps):
 
 def _check(app):
     assert app["isActive"] is True
-    assert {p["code"] for p in app["permissions"]} == {"MANAGE_USERS", "MANAGE_ORDERS"}
+    assert {p["code"] for p in app["permissions"]} == set(app_manifest.PERMISSIONS)
     mounts = {(e["mountName"].lower(), e["targetName"].lower()) for e in app["extensions"]}
     assert mounts == EXPECTED, mounts
 
 
 def test_app_install_mutation_from_the_manifest_url(saleor_url, manifest_host, staff):
     _delete(saleor_url, staff, _ltv_apps(saleor_url, staff))
-    result = storefront.gql(saleor_url, """mutation($u:String!){appInstall(input:{appName:"LTV retention CRM",
-        manifestUrl:$u, activateAfterInstallation:true, permissions:[MANAGE_USERS, MANAGE_ORDERS]}){
+    result = storefront.gql(saleor_url, """mutation($u:String!, $n:String!){appInstall(input:{appName:$n,
+        manifestUrl:$u, activateAfterInstallation:true, permissions:[MANAGE_USERS, MANAGE_ORDERS, MANAGE_PLUGINS]}){
         appInstallation{status message} errors{field message code}}}""",
-        {"u": manifest_host + "/plugins/global/saleor.ltv/app/manifest"}, staff)
+        {"u": manifest_host + "/plugins/global/saleor.ltv/app/manifest", "n": app_manifest.APP_NAME}, staff)
     installation = result["appInstall"]["appInstallation"]
     apps = _ltv_apps(saleor_url, staff)
     assert len(apps) == 1, (installation, apps)
@@ -81,9 +83,11 @@ def test_installed_pages_open_in_a_browser_with_the_dashboards_token(saleor_url,
         pytest.skip("no .venv with Playwright or no chromium (bin/bootstrap, bin/browser)")
 
     _delete(saleor_url, staff, _ltv_apps(saleor_url, staff))
-    storefront.gql(saleor_url, """mutation($u:String!){appInstall(input:{appName:"LTV retention CRM",
-        manifestUrl:$u, activateAfterInstallation:true, permissions:[MANAGE_USERS, MANAGE_ORDERS]}){
-        errors{field message code}}}""", {"u": manifest_host + "/plugins/global/saleor.ltv/app/manifest"}, staff)
+    installed = storefront.gql(saleor_url, """mutation($u:String!, $n:String!){appInstall(input:{appName:$n,
+        manifestUrl:$u, activateAfterInstallation:true, permissions:[MANAGE_USERS, MANAGE_ORDERS, MANAGE_PLUGINS]}){
+        errors{field message code}}}""", {"u": manifest_host + "/plugins/global/saleor.ltv/app/manifest",
+                                          "n": app_manifest.APP_NAME}, staff)
+    assert not installed["appInstall"]["errors"], installed
     app = _ltv_apps(saleor_url, staff)[0]
     extensions = storefront.gql(saleor_url, "query($a:ID!){app(id:$a){extensions{mountName accessToken}}}",
                                 {"a": app["id"]}, staff)["app"]["extensions"]
