@@ -33,3 +33,6 @@ from .automation import (  # noqa: F401
     OutboxMessage,
     ScenarioSetting,
 )
+from .flows import (  # noqa: F401
+    AccountTag, Flow, FlowKind, FlowState, FlowStepRun, FlowVersion, EnrollmentState,
+)

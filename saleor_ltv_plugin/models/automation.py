@@ -44,6 +44,14 @@ class Enrollment(models.Model):
     context = models.JSONField(default=dict, blank=True, help_text="Trigger data the messages show.")
     stopped_at = models.DateTimeField(null=True, blank=True)
     stop_reason = models.CharField(max_length=32, blank=True, default="")
+    # A flow's enrollment moves step by step: `position` runs at `next_at`.
+    flow = models.ForeignKey("Flow", null=True, blank=True, on_delete=models.CASCADE, related_name="enrollments")
+    flow_version = models.ForeignKey("FlowVersion", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="enrollments")
+    state = models.CharField(max_length=16, default="active", help_text="active, done or exited (EnrollmentState).")
+    position = models.CharField(max_length=32, blank=True, default="", help_text="The step it is at.")
+    next_at = models.DateTimeField(null=True, blank=True, help_text="When the step at `position` runs.")
+    variants = models.JSONField(default=dict, blank=True, help_text="A/B step id → the variant it got.")
     # The scan's clock, not the insert's: reports measure windows from it.
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -51,7 +59,9 @@ class Enrollment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["scenario", "channel", "trigger_ref"], name="ltv_enrollment_unique")
         ]
-        indexes = [models.Index(fields=["account", "created_at"], name="ltv_enrollment_account")]
+        indexes = [models.Index(fields=["account", "created_at"], name="ltv_enrollment_account"),
+                   models.Index(fields=["next_at", "id"], condition=Q(state="active", next_at__isnull=False),
+                                name="ltv_enrollment_due")]
 
 
 class MessageStatus(models.TextChoices):
@@ -87,6 +97,8 @@ class OutboxMessage(models.Model):
     scenario = models.CharField(max_length=32)
     channel = models.CharField(max_length=128)
     step = models.SmallIntegerField()
+    step_id = models.CharField(max_length=32, blank=True, default="", help_text="The flow step that made it.")
+    variant = models.CharField(max_length=32, blank=True, default="", help_text="Its A/B variant, if any.")
     kind = models.CharField(max_length=16, choices=DeliveryKind.choices)
     account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.CASCADE)
     contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE)
