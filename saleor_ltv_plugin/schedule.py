@@ -13,6 +13,11 @@ BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=5),
         "options": {"expires": 300},
     },
+    "ltv-resume-imports": {
+        "task": "saleor_ltv_plugin.resume_imports",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 60},
+    },
     "ltv-reconcile-orders": {
         "task": "saleor_ltv_plugin.reconcile_orders",
         "schedule": timedelta(hours=1),

@@ -1,13 +1,16 @@
-"""Order files from malls, carts and a shop's own sheets: `POST imports/orders`, saved column
-mappings (`imports/mappings`) and a preview of how a file would be read (`imports/preview`)."""
+"""Order files from malls, carts and a shop's own sheets: import jobs (`POST imports`, read by a
+worker, progress at `GET imports/{id}`), the direct import of a small file (`POST imports/orders`),
+saved column mappings (`imports/mappings`) and a preview of how a file would be read (`imports/preview`)."""
 
 from __future__ import annotations
 
 import json
+import logging
+from datetime import datetime
 from typing import Literal, Optional
 
 from django.db import IntegrityError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
@@ -17,17 +20,21 @@ from ..auth import Scope
 from ..ingest.formats import FORMATS, FileProblem, MappingProblem, read_orders
 from ..ingest.formats.mapping import check_columns
 from ..ingest.formats.text import DELIMITERS, ENCODINGS
-from ..models import ColumnMapping, SalesSource
-from . import csv_import_log
+from ..models import ColumnMapping, ImportJob, ImportState, SalesSource
+from . import csv_import_log, import_jobs
 from .body import declared_limit
 from .errors import NotFound
 from .file_import import context, import_file, validate
 from .schemas import ErrorOut, Input
 from .security import need
 
+logger = logging.getLogger(__name__)
 router = Router(tags=["imports"])
 MAX_FILE_BYTES = 50 * 2**20
 BODY_LIMIT = MAX_FILE_BYTES + 64 * 1024
+MAX_JOB_FILE_BYTES = 200 * 2**20
+JOB_BODY_LIMIT = MAX_JOB_FILE_BYTES + 64 * 1024
+ERRORS_SHOWN = 100
 FormatName = Literal[tuple(FORMATS)]  # type: ignore[valid-type]
 PREVIEW_ORDERS = 10
 
@@ -109,10 +116,10 @@ def _mapping_refused(problem: MappingProblem):
                                               "message_ja": problem.ja}])
 
 
-def _too_large(file: UploadedFile):
-    if file.size is not None and file.size > MAX_FILE_BYTES:
+def _too_large(file: UploadedFile, limit: int = MAX_FILE_BYTES):
+    if file.size is not None and file.size > limit:
         return Status(413, {"detail": "file too large", "errors": [
-            {"field": "file", "message": f"at most {MAX_FILE_BYTES // 2**20} MiB", "code": "too_large"}]})
+            {"field": "file", "message": f"at most {limit // 2**20} MiB", "code": "too_large"}]})
     return None
 
 
@@ -271,3 +278,102 @@ def delete_mapping(request: HttpRequest, name: str):
     with db.writer():
         mapping.delete()
     return Status(204, None)
+
+
+class JobOut(Schema):
+    id: int
+    state: Literal[tuple(ImportState.values)]  # type: ignore[valid-type]
+    file_name: str
+    file_bytes: int
+    format: str = Field(..., description="Detected (or given) format; empty until a worker has read the file.")
+    encoding: str
+    delimiter: str
+    rows_read: int
+    orders_total: int = Field(..., description="Orders that passed validation.")
+    orders_done: int = Field(..., description="Of those, stored so far.")
+    progress: float = Field(..., description="0 … 1.")
+    created: int
+    updated: int
+    unchanged: int
+    rows_refused: int
+    accounts_rescored: int
+    error: str = Field(..., description="Why the file was refused or the job failed, as a whole.")
+    errors: list[RowErrorOut] = Field(..., description=f"The first {ERRORS_SHOWN} refused rows; all of them in "
+                                                       "the error report.")
+    error_report_url: str = Field(..., description="CSV of every refused row (line, field, reason ja/en).")
+    same_file_as: Optional[int] = Field(None, description="An earlier job with the same bytes (importing again "
+                                                          "changes nothing).")
+    queued_at: datetime
+    started_at: Optional[datetime]
+    finished_at: Optional[datetime]
+
+
+def _job_out(job: ImportJob, request: HttpRequest) -> dict:
+    same = (ImportJob.objects.filter(file_sha256=job.file_sha256, pk__lt=job.pk).exclude(file_sha256="")
+            .order_by("-pk").values_list("pk", flat=True).first())
+    fields = {name: getattr(job, name) for name in JobOut.model_fields
+              if name not in ("progress", "errors", "error_report_url", "same_file_as")}
+    report = request.build_absolute_uri(request.path.rstrip("/").rsplit("/imports", 1)[0] + f"/imports/{job.pk}/errors")
+    return {**fields, "progress": round(import_jobs.progress(job), 4), "errors": job.errors[:ERRORS_SHOWN],
+            "error_report_url": report, "same_file_as": same}
+
+
+def _job(job_id: int) -> ImportJob:
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None:
+        raise NotFound("id", f"no import job {job_id}")
+    return job
+
+
+@router.post("imports", response={202: JobOut, **ERRORS}, summary="Upload an order file to import (a job)")
+@declared_limit(JOB_BODY_LIMIT)
+def create_job(request: HttpRequest, file: UploadedFile = File(...), format: Optional[FormatName] = Form(None),
+               mapping: Optional[str] = Form(None), channel: str = Form("default-channel", max_length=128),
+               currency: str = Form("JPY", pattern=r"^[A-Z]{3}$"), partial: bool = Form(False)):
+    """The same files and rules as `imports/orders`, up to 200 MiB, read by a worker: answers at
+    once with the job; `GET imports/{id}` shows its state and progress. All-or-nothing per order;
+    by default one bad row refuses the file (nothing stored), `partial=true` stores the other
+    orders. A worker lost mid-file is replaced and the job goes on where it stopped. Uploading
+    the same file again changes nothing (`same_file_as` names the earlier job)."""
+    principal = need(request, Scope.INGEST)
+    too_large = _too_large(file, MAX_JOB_FILE_BYTES)
+    if too_large:
+        return too_large
+    _mapping(mapping)  # an unknown mapping is refused now, not by the worker
+    options = {"format": format, "mapping": mapping, "channel": channel, "currency": currency, "partial": partial}
+    job = import_jobs.create(file.read(), caller=principal.label or principal.kind, file_name=file.name or "",
+                             options=options)
+    from ..tasks.ingest import run_import_task
+
+    try:
+        run_import_task.delay(job.pk)
+    except Exception:  # noqa: BLE001 — the broker is away: the beat's resume_imports queues it later
+        logger.exception("ltv import %s: could not queue; resume_imports will", job.pk)
+    job.refresh_from_db()
+    return Status(202, _job_out(job, request))
+
+
+@router.get("imports", response={200: list[JobOut], **ERRORS}, summary="Recent import jobs")
+def list_jobs(request: HttpRequest, limit: int = 50):
+    need(request, Scope.INGEST)
+    jobs = ImportJob.objects.order_by("-pk")[:max(1, min(limit, 200))]
+    return Status(200, [_job_out(job, request) for job in jobs])
+
+
+@router.get("imports/{job_id}", response={200: JobOut, **ERRORS}, summary="An import job's state and progress")
+def get_job(request: HttpRequest, job_id: int):
+    need(request, Scope.INGEST)
+    return Status(200, _job_out(_job(job_id), request))
+
+
+@router.get("imports/{job_id}/errors", response={200: None, **ERRORS},
+            summary="An import job's refused rows as CSV (for Excel)")
+def job_errors(request: HttpRequest, job_id: int,
+               encoding: Literal["utf-8-sig", "shift_jis"] = "utf-8-sig"):  # type: ignore[valid-type]
+    """Line, field and reason (Japanese and English) of every refused row; UTF-8 with BOM or Shift_JIS."""
+    need(request, Scope.INGEST)
+    job = _job(job_id)
+    charset = "shift_jis" if encoding == "shift_jis" else "utf-8"
+    response = HttpResponse(import_jobs.error_report(job, encoding), content_type=f"text/csv; charset={charset}")
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+    return response

@@ -18,7 +18,7 @@ from .facts import (  # noqa: F401
     SalesSource,
     Source,
 )
-from .imports import ColumnMapping  # noqa: F401
+from .imports import ColumnMapping, ImportFilePart, ImportJob, ImportJobAccount, ImportState  # noqa: F401
 from .metrics import AccountMetrics, AccountSkuRhythm, RecomputeRun, SegmentSnapshot  # noqa: F401
 from .api import (  # noqa: F401
     ApiKey, ChannelInsight, CsvImport, CsvImportStatus, SavedSegment, SavedSegmentCount, TaskHeartbeat,

@@ -5,6 +5,8 @@ from .ingest import (
     process_inbound_events_task,
     purge_inbound_events_task,
     reconcile_orders_task,
+    resume_imports_task,
+    run_import_task,
 )
 from .automation import (
     dispatch_outbox_task,
@@ -24,4 +26,6 @@ __all__ = [
     "process_inbound_events_task",
     "purge_inbound_events_task",
     "reconcile_orders_task",
+    "resume_imports_task",
+    "run_import_task",
 ]

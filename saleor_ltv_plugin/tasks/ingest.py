@@ -46,3 +46,22 @@ def reconcile_orders_task(window_days: int | None = None) -> dict:
 def purge_inbound_events_task() -> int:
     with db.writer():
         return inbox.purge_done()
+
+
+@shared_task(name="saleor_ltv_plugin.run_import", ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def run_import_task(job_id: int) -> str:
+    """One uploaded file. A lost worker's job is resumed by `resume_imports` once its lease runs out."""
+    from ..api import import_jobs
+
+    return import_jobs.run(job_id)
+
+
+@shared_task(name="saleor_ltv_plugin.resume_imports", ignore_result=True, expires=60)
+def resume_imports_task() -> int:
+    """Queue the jobs that wait for a worker or whose worker was lost."""
+    from ..api import import_jobs
+
+    jobs = import_jobs.stalled()
+    for job_id in jobs:
+        run_import_task.delay(job_id)
+    return len(jobs)
