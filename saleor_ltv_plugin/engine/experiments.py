@@ -160,9 +160,14 @@ def verdict(result: MeanDifference | None, min_per_arm: int = MIN_PER_ARM) -> Ve
     if (result is None or min(result.n_treated, result.n_control) < min_per_arm
             or result.sd_treated == result.sd_control == 0):
         return Verdict.TOO_SMALL
-    if result.low <= 0 <= result.high:
+    return interval_verdict(result.low, result.high)
+
+
+def interval_verdict(low: float, high: float) -> Verdict:
+    """For an interval that can be told: inconclusive when it contains 0, else its sign."""
+    if low <= 0 <= high:
         return Verdict.INCONCLUSIVE
-    return Verdict.POSITIVE if result.low > 0 else Verdict.NEGATIVE
+    return Verdict.POSITIVE if low > 0 else Verdict.NEGATIVE
 
 
 def prob_best(counts: list[tuple[int, int]]) -> list[float]:
