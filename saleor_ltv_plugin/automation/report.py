@@ -33,8 +33,8 @@ DAYS_PER_MONTH = Decimal("30.4375")
 # What each verdict means, as the demo prints it and the API describes it.
 VERDICT_TEXTS = {
     experiments.Verdict.TOO_SMALL: {
-        "en": "too few enrollments in the treated or holdout group to tell (fewer than {min} each)",
-        "ja": "配信群か対照群の件数が少なすぎて判定できません（各 {min} 件未満）"},
+        "en": "too small to tell: needs at least {min} enrollments in both the treated and the holdout group",
+        "ja": "件数が少なすぎて判定できません（配信群・対照群とも {min} 件以上が必要）"},
     experiments.Verdict.INCONCLUSIVE: {
         "en": "no clear effect yet: the 95% interval includes zero",
         "ja": "まだ効果ははっきりしません（95% 区間が 0 をまたいでいます）"},
@@ -45,6 +45,8 @@ VERDICT_TEXTS = {
         "en": "the scenario lowered revenue (the whole 95% interval is below zero)",
         "ja": "シナリオは売上を下げました（95% 区間全体が 0 より下）"},
 }
+
+NO_HOLDOUT_TEXT = {"en": "no holdout group to compare with", "ja": "対照群がないため増分は出せません"}
 
 
 def verdict_text(verdict: experiments.Verdict, language: str = "en") -> str:
@@ -126,6 +128,19 @@ class Report:
 
 def _money(value: float | Decimal) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.001"))
+
+
+def describe_incremental(f: ScenarioFigures, language: str = "en") -> str:
+    """The holdout read-out in one line, for printed reports: never a bare figure it cannot back."""
+    if f.incremental_revenue is None:
+        return NO_HOLDOUT_TEXT.get(language) or NO_HOLDOUT_TEXT["en"]
+    words = verdict_text(f.incremental_verdict, language)
+    if f.incremental_verdict is experiments.Verdict.TOO_SMALL:
+        counts = {"ja": f"配信 {f.enrolled - f.holdout} 件・対照 {f.holdout} 件",
+                  "en": f"{f.enrolled - f.holdout} treated, {f.holdout} held out"}
+        return f"{words} ({counts.get(language, counts['en'])})"
+    return (f"{f.incremental_revenue:+,.0f} (95%: {f.incremental_revenue_low:+,.0f} … "
+            f"{f.incremental_revenue_high:+,.0f}) — {words}")
 
 
 def _bounds(channel: str, since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from saleor_ltv_plugin.automation.report import scenario_report, verdict_text
+from saleor_ltv_plugin.automation.report import describe_incremental, scenario_report, verdict_text
 from saleor_ltv_plugin.engine.experiments import MIN_PER_ARM, Verdict
 from saleor_ltv_plugin.ingest.orders import upsert_orders
 from saleor_ltv_plugin.models import Account, Enrollment
@@ -68,7 +68,7 @@ def test_a_holdout_too_small_to_tell_says_so_instead_of_a_bare_number(settings):
     assert f.incremental_revenue_low < 0 < f.incremental_revenue_high
     assert report.total.incremental_verdict is Verdict.TOO_SMALL
     assert str(MIN_PER_ARM) in verdict_text(Verdict.TOO_SMALL, "ja")
-    assert verdict_text(Verdict.TOO_SMALL, "en").startswith("too few")
+    assert verdict_text(Verdict.TOO_SMALL, "en").startswith("too small to tell")
 
 
 def test_the_total_adds_independent_errors_and_is_too_small_if_any_part_is(settings):
@@ -87,3 +87,21 @@ def test_the_total_adds_independent_errors_and_is_too_small_if_any_part_is(setti
     assert total.incremental_verdict in (Verdict.POSITIVE, Verdict.INCONCLUSIVE)
     enrol("reorder_reminder", {"R1": (False, 0), "R2": (True, 0)})
     assert figures("reorder_reminder")[0].total.incremental_verdict is Verdict.TOO_SMALL
+
+
+def test_the_printed_read_out_says_in_words_when_it_cannot_tell(settings):
+    settings.LTV_PLUGIN = {**settings.LTV_PLUGIN, "attribution_window_days": 7}
+    enrol("churn_risk", {**{f"T{i}": (False, 3000 if i % 4 == 0 else 0) for i in range(80)},
+                         **{f"H{i}": (True, 50000 if i == 0 else 0) for i in range(4)}})
+    enrol("winback", {**{f"W{i}": (False, 8000 if i % 2 else 0) for i in range(60)},
+                      **{f"X{i}": (True, 8000 if i % 5 == 0 else 0) for i in range(40)}})
+    report, churn = figures("churn_risk")
+    winback = next(f for f in report.scenarios if f.scenario == "winback")
+    line = describe_incremental(churn)
+    assert line.startswith("too small to tell") and "80 treated, 4 held out" in line
+    assert str(churn.incremental_revenue.to_integral()) not in line.replace(",", "")  # no bare negative figure
+    assert "配信 80 件・対照 4 件" in describe_incremental(churn, "ja")
+    told = describe_incremental(winback)
+    assert f"{winback.incremental_revenue_low:+,.0f}" in told and verdict_text(winback.incremental_verdict) in told
+    cross_sell = next(f for f in report.scenarios if f.scenario == "cross_sell")
+    assert describe_incremental(cross_sell) == "no holdout group to compare with"

@@ -173,7 +173,7 @@ def test_the_report_credits_orders_in_the_window_after_a_send_and_compares_with_
     assert winback["incrementalRevenueLow"] == pytest.approx(ci.low * 2, abs=0.01)
     assert winback["incrementalRevenueHigh"] == pytest.approx(ci.high * 2, abs=0.01)
     assert winback["incrementalVerdict"] == "TOO_SMALL"
-    assert winback["en"].startswith("too few") and "少なすぎ" in winback["ja"]
+    assert winback["en"].startswith("too small to tell") and "少なすぎて判定できません" in winback["ja"]
     cost = (Decimal(30000) * 30 / Decimal("30.4375")).quantize(Decimal("0.001"))
     assert data["toolCost"] == float(cost) and winback["cost"] == float(cost)  # all mail is this scenario's
     assert winback["roas"] == pytest.approx(11000 / float(cost))
@@ -278,5 +278,5 @@ def test_the_verdict_enum_describes_each_value_in_english_and_japanese(gql, key_
     query = '{ __type(name: "LtvIncrementalVerdict") { enumValues { name description } } }'
     values = {v["name"]: v["description"] for v in gql(query, {}, key_for())["data"]["__type"]["enumValues"]}
     assert set(values) == {"TOO_SMALL", "INCONCLUSIVE", "POSITIVE", "NEGATIVE"}
-    assert values["TOO_SMALL"].startswith("too few") and "判定できません" in values["TOO_SMALL"]
+    assert values["TOO_SMALL"].startswith("too small to tell") and "判定できません" in values["TOO_SMALL"]
     assert all(" / " in text for text in values.values())
