@@ -42,6 +42,7 @@ describe("values the API sends", () => {
         "not_configured", "ordered", "checkout_completed", "checkout_started"].map((s) => ["skip_", s] as [string, string]),
       ...["email", "staff_alert", "staff_email", "staff_webhook", "call_task"].map((s) => ["channel_", s] as [string, string]),
       ...["running", "done", "failed"].map((s) => ["run_", s] as [string, string]),
+      ...["TOO_SMALL", "INCONCLUSIVE", "POSITIVE", "NEGATIVE"].map((s) => ["verdict_", s] as [string, string]),
     ];
     for (const [prefix, value] of values) {
       expect(valueLabel("ja", prefix, value), prefix + value).toMatch(CODE_OR_JAPANESE);

@@ -24,6 +24,7 @@ from ..models import (
     ErasedIdentity,
     OrderFact,
 )
+from . import payload_scrub
 from .account_keys import normalise_email
 from .facts import CustomerData, CustomerRef, PostalAddress
 
@@ -256,7 +257,8 @@ def erase_customer(user_id: str | None, email: str | None) -> int:
 
     Returns the number of contacts erased. Person-keyed accounts (user / e-mail)
     get an anonymous key and lose their name; company accounts are not personal
-    and stay as they are.
+    and stay as they are. The raw payloads of the buyer's inbound events are
+    scrubbed too (`payload_scrub`), in the same transaction.
     """
     email = normalise_email(email)
     user_id = str(user_id) if user_id else None
@@ -285,6 +287,10 @@ def erase_customer(user_id: str | None, email: str | None) -> int:
     if email:
         query |= Q(email=email)
     contacts = list(Contact.objects.filter(query))
+    person = payload_scrub.Person(user_id=user_id, emails={email} if email else set())
+    for contact in contacts:
+        person.add_contact(contact)
+    payload_scrub.scrub_events_of(person)
     for contact in contacts:
         OrderFact.objects.filter(contact=contact).update(raw={}, contact=None)
         CheckoutFact.objects.filter(contact=contact).update(email="", contact=None)

@@ -176,13 +176,21 @@ def test_acknowledging_an_alert_moves_it_out_of_the_open_inbox(harness):
 
 def test_scenarios_page_reports_the_api_figures_and_switches_a_scenario(harness):
     report = harness.server.api("""query($c: String!) { ltvScenarioReport(channel: $c) { total { sent }
-      scenarios { scenario sent } } }""", {"c": CHANNEL})["ltvScenarioReport"]
+      scenarios { scenario sent incrementalVerdict incrementalVerdictText } } }""", {"c": CHANNEL})["ltvScenarioReport"]
     harness.open("scenarios")
     app = harness.app
     app.get_by_test_id("report-table").wait_for()
+    labels = {"TOO_SMALL": "Too few to tell", "INCONCLUSIVE": "No clear effect yet", "POSITIVE": "Raised revenue",
+              "NEGATIVE": "Lowered revenue"}
     for s in report["scenarios"]:
-        cell = app.locator(f'[data-testid=report-table] tr[data-scenario="{s["scenario"]}"] [data-field=sent]')
-        assert digits(cell.inner_text()) == s["sent"], s
+        row = app.locator(f'[data-testid=report-table] tr[data-scenario="{s["scenario"]}"]')
+        assert digits(row.locator("[data-field=sent]").inner_text()) == s["sent"], s
+        verdict = row.locator("[data-field=verdict]")
+        assert verdict.get_attribute("data-verdict") == s["incrementalVerdict"], s
+        assert verdict.inner_text() == labels[s["incrementalVerdict"]]
+        assert verdict.get_attribute("title") == s["incrementalVerdictText"]
+        if s["incrementalVerdict"] == "TOO_SMALL":  # no bare figure the holdout cannot back
+            assert row.locator("[data-field=incremental]").inner_text() == "—"
     card = app.get_by_test_id("scenario-winback")
     card.get_by_test_id("scenario-enabled").uncheck()
     card.get_by_text("Off").wait_for()

@@ -7,18 +7,20 @@ import { notify } from "../bridge";
 import { Card, ErrorBox, Guard, MissingPermission } from "../components/ui";
 import { useApp, useMutation, useQuery } from "../context";
 import { fmtCompact, fmtInt, fmtMoney, fmtNum, fmtPct } from "../format";
+import { valueLabel } from "../i18n";
 
 const SCENARIOS = `query Scenarios($channel: String!, $language: String) {
   ltvScenarios(channel: $channel) { key title(language: $language) description(language: $language) trigger(language: $language)
     enabled holdoutPercent params { name label(language: $language) value default help(language: $language)
     minimum maximum } }
 }`;
-const REPORT = `query Report($channel: String!, $since: Date, $until: Date) {
+const REPORT = `query Report($channel: String!, $since: Date, $until: Date, $language: String) {
   ltvScenarioReport(channel: $channel, since: $since, until: $until) { currency since until toolCost
     total { ...F } scenarios { ...F } }
 }
 fragment F on LtvScenarioFigures { scenario enrolled holdout sent failed opened clicked openRate clickRate
-  attributedOrders attributedRevenue incrementalRevenue cost roas incrementalRoas }`;
+  attributedOrders attributedRevenue incrementalRevenue incrementalRevenueLow incrementalRevenueHigh incrementalVerdict
+  incrementalVerdictText(language: $language) cost roas incrementalRoas }`;
 const UPDATE = `mutation($channel: String!, $scenario: ID!, $input: LtvScenarioInput!) {
   ltvScenarioUpdate(channel: $channel, scenario: $scenario, input: $input) {
     scenario { key enabled params { name value } } errors { field message code } } }`;
@@ -29,8 +31,10 @@ interface Scenario { key: string; title: string; description: string; trigger: s
   holdoutPercent: number; params: Param[] }
 interface Figures { scenario: string; enrolled: number; holdout: number; sent: number; failed: number; opened: number;
   clicked: number; openRate: number | null; clickRate: number | null; attributedOrders: number;
-  attributedRevenue: number; incrementalRevenue: number | null; cost: number; roas: number | null;
-  incrementalRoas: number | null }
+  attributedRevenue: number; incrementalRevenue: number | null; incrementalRevenueLow: number | null;
+  incrementalRevenueHigh: number | null; incrementalVerdict: Verdict; incrementalVerdictText: string; cost: number;
+  roas: number | null; incrementalRoas: number | null }
+type Verdict = "TOO_SMALL" | "INCONCLUSIVE" | "POSITIVE" | "NEGATIVE";
 
 // Switching and editing scenarios is the settings:write scope, which only MANAGE_PLUGINS gives
 // (auth._SCOPES_BY_PERMISSION); the token carries the app's permissions ∩ the user's.
@@ -45,7 +49,7 @@ export function Scenarios() {
   const [until, setUntil] = useState("");
   const list = useQuery<{ ltvScenarios: Scenario[] }>(SCENARIOS, { channel, language: lang }, !channel);
   const report = useQuery<{ ltvScenarioReport: { currency: string | null; since: string; until: string; toolCost: number; total: Figures;
-    scenarios: Figures[] } }>(REPORT, { channel, since: since || null, until: until || null }, !channel);
+    scenarios: Figures[] } }>(REPORT, { channel, since: since || null, until: until || null, language: lang }, !channel);
   const titles = new Map(list.data?.ltvScenarios.map((s) => [s.key, s.title]) ?? []);
   return (
     <Box display="flex" flexDirection="column" gap={4} data-testid="page-scenarios">
@@ -58,7 +62,7 @@ export function Scenarios() {
               <div style={{ width: "100%", height: 260 }} data-testid="chart-report">
                 <ResponsiveContainer>
                   <BarChart data={r.scenarios.map((s) => ({ name: titles.get(s.scenario) ?? s.scenario,
-                    [t("attributed")]: s.attributedRevenue, [t("incremental")]: s.incrementalRevenue ?? 0 }))}>
+                    [t("attributed")]: s.attributedRevenue, [t("incremental")]: s.incrementalVerdict === "TOO_SMALL" ? null : s.incrementalRevenue }))}>
                     <CartesianGrid strokeDasharray="3 3" vertical={false} />
                     <XAxis dataKey="name" interval={0} tick={{ fontSize: 11 }} />
                     <YAxis width={64} tickFormatter={(v: number) => fmtCompact(lang, v)} />
@@ -74,6 +78,7 @@ export function Scenarios() {
                   <th className="num">{t("holdout")}</th><th className="num">{t("sent")}</th>
                   <th className="num">{t("openRate")}</th><th className="num">{t("clickRate")}</th>
                   <th className="num">{t("attributed")}</th><th className="num">{t("incremental")}</th>
+                  <th>{t("verdict")}</th>
                   <th className="num">{t("cost")}</th><th className="num">{t("roas")}</th></tr></thead>
                 <tbody>
                   {[...r.scenarios, r.total].map((s) => (
@@ -83,7 +88,7 @@ export function Scenarios() {
                       <td className="num" data-field="sent">{fmtInt(lang, s.sent)}</td>
                       <td className="num">{fmtPct(lang, s.openRate)}</td><td className="num">{fmtPct(lang, s.clickRate)}</td>
                       <td className="num" data-field="attributed">{fmtMoney(lang, s.attributedRevenue, r.currency)}</td>
-                      <td className="num">{fmtMoney(lang, s.incrementalRevenue, r.currency)}</td>
+                      <Incremental figures={s} currency={r.currency} />
                       <td className="num">{fmtMoney(lang, s.cost, r.currency)}</td>
                       <td className="num">{fmtNum(lang, s.roas, 1)}</td>
                     </tr>))}
@@ -99,6 +104,26 @@ export function Scenarios() {
                                                              onSaved={list.reload} readOnly={!canEdit} />)}</>}
       </Guard>
     </Box>
+  );
+}
+
+/** The holdout read-out: a figure only with its interval, and in words when it cannot tell. */
+function Incremental({ figures: s, currency }: { figures: Figures; currency: string | null }) {
+  const { t, lang } = useApp();
+  const told = s.incrementalVerdict !== "TOO_SMALL";
+  return (
+    <>
+      <td className="num" data-field="incremental">
+        {told ? fmtMoney(lang, s.incrementalRevenue, currency) : "—"}
+        {told && s.incrementalRevenueLow !== null && s.incrementalRevenueHigh !== null && (
+          <Text as="p" size={1} color="default2" data-field="interval">
+            {t("interval95")} {fmtMoney(lang, s.incrementalRevenueLow, currency)} … {fmtMoney(lang, s.incrementalRevenueHigh, currency)}
+          </Text>)}
+      </td>
+      <td data-field="verdict" data-verdict={s.incrementalVerdict} title={s.incrementalVerdictText}>
+        {valueLabel(lang, "verdict_", s.incrementalVerdict)}
+      </td>
+    </>
   );
 }
 
