@@ -33,8 +33,10 @@ class ScenarioConfig:
             return 0  # a staff alert has nothing to hold out
         return int(self.params.get("holdout_percent", self.shop.holdout_percent))
 
-    def copy_for(self, language: str) -> dict[str, str]:
-        base = self.scenario.copy.get(language) or self.scenario.copy.get("en", {})
+    def copy_for(self, language: str, step: int = 0) -> dict[str, str]:
+        """The mail step's own copy, the shop's `copy` override (every step) on top."""
+        copies = self.scenario.step_copy(step)
+        base = copies.get(language) or copies.get("en", {})
         return {**base, **(self.params.get("copy", {}).get(language) or {})}
 
 
