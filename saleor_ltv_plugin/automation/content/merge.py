@@ -2,8 +2,8 @@
 
 A token is `{field}` or `{field|fallback}`. At send time a missing value becomes the fallback the
 shop wrote, else the field's own default text in the mail's language — never the raw token.
-Every `{…}` pair in a shop's text must be a known field (the validator refuses anything else),
-so nothing brace-shaped the shop wrote reaches a buyer unreplaced.
+Every `{…}` pair in a shop's text must be a known field and no brace may stand outside one (the
+validator refuses anything else), so nothing brace-shaped the shop wrote reaches a buyer.
 """
 
 from __future__ import annotations
@@ -54,6 +54,13 @@ def parse(token_body: str) -> tuple[str, str | None]:
 def unknown_fields(text: str) -> list[str]:
     """The tokens in `text` that name no field, as written ("{compnay}")."""
     return [m.group(0) for m in TOKEN.finditer(text) if parse(m.group(1))[0] not in FIELDS]
+
+
+def stray_braces(text: str) -> bool:
+    """A `{` or `}` that is not part of a token: refused, so no brace the shop wrote can pair up
+    with a value into something that looks like a token in the sent mail."""
+    rest = TOKEN.sub("", text)
+    return "{" in rest or "}" in rest
 
 
 def long_fallbacks(text: str) -> list[str]:

@@ -17,7 +17,6 @@ MAX_URL = 2000
 MAX_PRODUCTS = 20  # mail_items.MAX_ITEMS: what a trigger stores at most
 LENGTHS = {"subject": 200, "preheader": 200, "heading": 200, "text": 5000, "label": 100, "code": 64, "note": 500}
 ONE_LINE = {"subject", "preheader", "heading", "label", "code"}  # headers and short labels: no line breaks
-MERGED = {"subject", "preheader", "text", "label", "code", "note"}  # texts that may hold merge fields
 
 
 @dataclass(frozen=True)
@@ -117,9 +116,12 @@ def _text(path: str, name: str, value, required: bool = False) -> list[Problem]:
     elif "\x00" in value:
         problems.append(Problem(path, "must not contain NUL characters", "control_character"))
     unknown = merge.unknown_fields(value)
-    if unknown and name in MERGED | {"heading"}:
+    if unknown:  # every text may hold merge fields
         problems.append(Problem(path, f"unknown merge field {unknown[0]} in {path}; known: "
                                 + ", ".join("{" + key + "}" for key in merge.FIELDS), "unknown_merge_field"))
+    if merge.stray_braces(value):
+        problems.append(Problem(path, "a brace outside a merge field; write merge fields as {name} or "
+                                "{name|fallback text}", "stray_brace"))
     for token in merge.long_fallbacks(value):
         problems.append(Problem(path, f"the fallback in {token[:30]}… must be at most {merge.MAX_FALLBACK} characters",
                                 "too_long"))
