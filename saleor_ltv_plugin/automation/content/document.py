@@ -118,6 +118,6 @@ def from_json(raw: dict) -> Document:
     for lang in LANGUAGES:
         if lang in raw:
             part = raw[lang]
-            blocks = tuple(BLOCKS[b["kind"]](**{k: v for k, v in b.items() if k != "kind"}) for b in part["blocks"])
+            blocks = tuple(BLOCKS[b["kind"]](**{k: v for k, v in b.items() if k != "kind"}) for b in part.get("blocks", []))
             languages[lang] = LanguageContent(part["subject"], part.get("preheader", ""), blocks)
     return Document(languages)

@@ -9,6 +9,7 @@ validator refuses anything else), so nothing brace-shaped the shop wrote reaches
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 TOKEN = re.compile(r"\{([^{}]*)\}")  # any brace pair: known fields are checked on save
@@ -93,5 +94,10 @@ def fill(text: str, values: dict, language: str, *, one_line: bool = False, defa
     def replace(match: re.Match) -> str:
         key, fallback = parse(match.group(1))
         filled = value(values, key, fallback, language) if defaults or (values.get(key) or fallback) else ""
-        return " ".join(filled.split()) if one_line else filled
+        return _one_line(filled) if one_line else filled
     return TOKEN.sub(replace, text)
+
+
+def _one_line(value: str) -> str:
+    """Control characters and line breaks (what addresses.header_problem refuses) become spaces."""
+    return " ".join("".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in value).split())
