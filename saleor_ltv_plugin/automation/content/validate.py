@@ -99,6 +99,22 @@ def _block(where: str, block) -> list[Problem]:
     return problems
 
 
+def text_problems(path: str, text: str) -> list[Problem]:
+    """Unknown merge fields, stray braces and over-long fallbacks in one text."""
+    problems = []
+    unknown = merge.unknown_fields(text)
+    if unknown:
+        problems.append(Problem(path, f"unknown merge field {unknown[0]} in {path}; known: "
+                                + ", ".join("{" + key + "}" for key in merge.FIELDS), "unknown_merge_field"))
+    if merge.stray_braces(text):
+        problems.append(Problem(path, "a brace outside a merge field; write merge fields as {name} or "
+                                "{name|fallback text}", "stray_brace"))
+    for token in merge.long_fallbacks(text):
+        problems.append(Problem(path, f"the fallback in {token[:30]}… must be at most {merge.MAX_FALLBACK} characters",
+                                "too_long"))
+    return problems
+
+
 def _text(path: str, name: str, value, required: bool = False) -> list[Problem]:
     if value is MISSING or value is None:
         return [Problem(path, "is required", "required")] if required else []
@@ -115,16 +131,7 @@ def _text(path: str, name: str, value, required: bool = False) -> list[Problem]:
             problems.append(Problem(path, problem, "line_break"))
     elif "\x00" in value:
         problems.append(Problem(path, "must not contain NUL characters", "control_character"))
-    unknown = merge.unknown_fields(value)
-    if unknown:  # every text may hold merge fields
-        problems.append(Problem(path, f"unknown merge field {unknown[0]} in {path}; known: "
-                                + ", ".join("{" + key + "}" for key in merge.FIELDS), "unknown_merge_field"))
-    if merge.stray_braces(value):
-        problems.append(Problem(path, "a brace outside a merge field; write merge fields as {name} or "
-                                "{name|fallback text}", "stray_brace"))
-    for token in merge.long_fallbacks(value):
-        problems.append(Problem(path, f"the fallback in {token[:30]}… must be at most {merge.MAX_FALLBACK} characters",
-                                "too_long"))
+    problems += text_problems(path, value)
     return problems
 
 
