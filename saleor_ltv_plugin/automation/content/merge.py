@@ -1,7 +1,8 @@
 """Merge fields: the one registry of `{field}` tokens a mail may hold, their labels and defaults.
 
 A token is `{field}` or `{field|fallback}`. At send time a missing value becomes the fallback the
-shop wrote, else the field's own default text in the mail's language — never the raw token.
+shop wrote ("{cart_total|}": nothing), else the field's own default text in the mail's language —
+never the raw token.
 Every `{…}` pair in a shop's text must be a known field and no brace may stand outside one (the
 validator refuses anything else), so nothing brace-shaped the shop wrote reaches a buyer.
 """
@@ -80,8 +81,8 @@ def value(values: dict, key: str, fallback: str | None, language: str) -> str:
     present = str(raw or "").strip()
     if present:
         return present
-    if fallback is not None and fallback.strip():
-        return fallback
+    if fallback is not None:  # "{cart_total|}": the shop asked for nothing when it is missing
+        return fallback.strip()
     field = FIELDS.get(key)
     return field.default.get(language, field.default["en"]) if field else ""
 

@@ -8,10 +8,10 @@ targets (a preview must not count clicks) and the unsubscribe link leads nowhere
 from __future__ import annotations
 
 from ... import conf
-from ...models import Account, AccountContact, AccountMetrics, AccountSkuRhythm, CheckoutFact, Contact, OrderFact
+from ...models import Account, AccountContact, AccountSkuRhythm, CheckoutFact, Contact, OrderFact
 from .. import links
 from ..mail_items import MAX_ITEMS
-from .context import build
+from .context import build, last_order_lookup
 from .document import Document
 from .rendering import Rendered, render
 
@@ -27,11 +27,9 @@ def preview(doc: Document | dict, language: str, *, channel: str, account_id: in
     account, contact = _who(channel, account_id, contact_id)
     shop = conf.channel_settings(channel)
     base = links.base_url(shop)
-    last = (AccountMetrics.objects.filter(account=account).values_list("last_purchase_at", flat=True).first()
-            if account else None)
     return render(doc, language, build(
         contact=contact, account=account, context=_trigger_context(account, contact, channel), channel=channel,
-        shop=shop, link=str, unsubscribe_url=f"{base}u/preview", last_order_on=lambda: last))
+        shop=shop, link=str, unsubscribe_url=f"{base}u/preview", last_order_on=last_order_lookup(account)))
 
 
 def _who(channel: str, account_id: int | None, contact_id: int | None) -> tuple[Account | None, Contact | None]:

@@ -39,8 +39,8 @@ def render(doc: Document | dict, language: str, context: RenderContext) -> Rende
     if isinstance(doc, dict):
         doc = from_json(doc)
     lang, content = doc.for_language(language)
-    subject = merge.fill(content.subject, context.values, lang, one_line=True)
-    preheader = merge.fill(content.preheader, context.values, lang, one_line=True)
+    subject = merge.fill(content.subject, context.values, lang, one_line=True).strip()
+    preheader = merge.fill(content.preheader, context.values, lang, one_line=True).strip()
     footer = next((b for b in content.blocks if b.kind == "footer"), Footer())
     blocks = [r for b in content.blocks if b.kind != "footer" for r in _resolve(b, context, lang)]
     note = merge.fill(footer.note, context.values, lang)
