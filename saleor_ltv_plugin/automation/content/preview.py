@@ -11,7 +11,7 @@ from ... import conf
 from ...models import Account, AccountContact, AccountSkuRhythm, CheckoutFact, Contact, OrderFact
 from .. import links
 from ..mail_items import MAX_ITEMS
-from .context import build, last_order_lookup
+from .context import RenderContext, build, last_order_lookup
 from .document import Document
 from .rendering import Rendered, render
 
@@ -24,12 +24,16 @@ class PreviewError(LookupError):
 
 def preview(doc: Document | dict, language: str, *, channel: str, account_id: int | None = None,
             contact_id: int | None = None) -> Rendered:
+    return render(doc, language, preview_context(channel, account_id, contact_id))
+
+
+def preview_context(channel: str, account_id: int | None = None, contact_id: int | None = None) -> RenderContext:
+    """PreviewError names the field when neither is given or the one given is not the shop's."""
     account, contact = _who(channel, account_id, contact_id)
     shop = conf.channel_settings(channel)
-    base = links.base_url(shop)
-    return render(doc, language, build(
-        contact=contact, account=account, context=_trigger_context(account, contact, channel), channel=channel,
-        shop=shop, link=str, unsubscribe_url=f"{base}u/preview", last_order_on=last_order_lookup(account)))
+    return build(contact=contact, account=account, context=_trigger_context(account, contact, channel),
+                 channel=channel, shop=shop, link=str, unsubscribe_url=f"{links.base_url(shop)}u/preview",
+                 last_order_on=last_order_lookup(account))
 
 
 def _who(channel: str, account_id: int | None, contact_id: int | None) -> tuple[Account | None, Contact | None]:
