@@ -8,7 +8,7 @@ from .. import conf
 from ..addresses import header_problem
 from ..models import ScenarioSetting
 from .catalog import LANGUAGES, SCENARIOS, Scenario
-from .content import validate as content_validate
+from .content.validate import text_problems
 
 COMMON = {  # parameters every scenario has: label and help, ja/en like the catalogue's
     "holdout_percent": ({"ja": "対照群の割合（%）", "en": "Holdout (%)"},
@@ -112,7 +112,7 @@ def _copy_problem(value) -> str | None:
         if problem:  # the subject is a header; intro and cta are body text and may span lines
             return f"{language}: subject {problem}"
         for name, text in texts.items():  # the same merge-field rules as a content document's texts
-            problem = next((p.message for p in content_validate.text_problems(f"copy.{language}.{name}", text)), None)
+            problem = next((p.message for p in text_problems(f"copy.{language}.{name}", text)), None)
             if problem:
                 return f"{language}: {problem}"
     return None

@@ -75,3 +75,12 @@ def test_merge_fields_have_labels_and_defaults_in_japanese_and_english():
         assert JAPANESE.search(field.label["ja"]) and JAPANESE.search(field.default["ja"]), key
         assert field.label["en"].isascii() and field.default["en"].isascii() and field.default["en"].strip(), key
         assert "{" not in field.default["ja"] + field.default["en"]
+
+
+def test_the_copy_override_is_refused_with_an_unknown_merge_field_named():
+    from saleor_ltv_plugin.automation.settings import validate_params
+
+    clean, errors = validate_params(SCENARIOS["churn_risk"], {"copy": {"ja": {"intro": "{compnay}様\nこんにちは"}}})
+    assert clean == {} and errors["params.copy"].startswith("ja: unknown merge field {compnay} in copy.ja.intro")
+    clean, errors = validate_params(SCENARIOS["churn_risk"], {"copy": {"ja": {"intro": "{name|ご担当者}様\n二行目"}}})
+    assert errors == {} and clean["copy"]["ja"]["intro"].startswith("{name|")
