@@ -73,6 +73,11 @@ SMOKE = {
         ("--accounts", "1000", "--rounds", "1"),
         keys=("accounts", "overview_drawn_p50_ms", "overview_api_p50_ms", "met"),
         positive=("ratio_page_to_api_p50",), needs=frozenset({"postgres", "chromium"})),
+    "flows_preview.py": Smoke(
+        ("--companies", "60", "--previews", "40"),
+        keys=("previews", "accounts", "preview_ms_p50", "preview_ms_p95", "render_ms_p95", "bare_ms_p95",
+              "meets_target"),
+        positive=("preview_to_bare_p50", "preview_to_bare_p95", "render_to_bare_p50"), needs=frozenset({"postgres"})),
 }
 # Benches whose smoke run lives in another tier: the file must name the script.
 ELSEWHERE = {"hook_overhead.py": "tests/saleor_tier/test_bench_hook_overhead.py",
@@ -101,7 +106,8 @@ def bench_databases():
     base = db["NAME"] if db["NAME"].startswith("test_") else f"test_{db['NAME']}"
     names = {variable: f"{base}_bench_{stem}" for variable, stem in (
         ("LTV_BENCH_DATABASE", "recompute"), ("LTV_BENCH_API_DATABASE", "api"),
-        ("LTV_BENCH_AUTOMATION_DATABASE", "automation"), ("LTV_BENCH_IMPORT_DATABASE", "import"))}
+        ("LTV_BENCH_AUTOMATION_DATABASE", "automation"), ("LTV_BENCH_IMPORT_DATABASE", "import"),
+        ("LTV_BENCH_FLOWS_PREVIEW_DATABASE", "flows_preview"))}
     yield names
     for name in names.values():
         admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

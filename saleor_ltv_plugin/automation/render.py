@@ -1,4 +1,4 @@
-"""Outbox row → e-mail: copy by language, the shop's identity, signed links, RFC 8058 headers."""
+"""Outbox row → e-mail: the step's content by language (content/), the shop's identity, signed links, RFC 8058 headers."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from ..models import OutboxMessage
 from . import links, staff_text
 from .catalog import LANGUAGES
 from .channels.chat_text import chat_text
-from .mail_items import mail_items
-from .money import format_money
+from .content import Document, merge, scenario_document
+from .content import context as content_context
+from .content import render as render_content
 from .settings import ScenarioConfig
 
 
@@ -38,11 +39,7 @@ def message_id(message: OutboxMessage, config: ScenarioConfig) -> str:
 
 
 def _name(contact, lang: str) -> str:
-    if lang == "ja":
-        person = " ".join(p for p in (contact.last_name, contact.first_name) if p)
-        label = " ".join(p for p in (contact.company_name, person) if p)
-        return label or contact.email.split("@")[0]
-    return contact.first_name or contact.company_name or "Hello"
+    return content_context.person_name(contact, lang) or merge.FIELDS["name"].default[lang]
 
 
 def _cta_target(message: OutboxMessage, config: ScenarioConfig) -> str:
@@ -52,44 +49,25 @@ def _cta_target(message: OutboxMessage, config: ScenarioConfig) -> str:
     return config.shop.shop_url or links.base_url(config.shop)
 
 
-def buyer_email(message: OutboxMessage, config: ScenarioConfig) -> EmailMultiAlternatives:
+def buyer_email(message: OutboxMessage, config: ScenarioConfig,
+                document: Document | None = None) -> EmailMultiAlternatives:
+    """The mail of one outbox row: `document` (a flow step's content), else the ready scenario's
+    content for the row's step with the shop's copy override on top."""
     contact = message.contact
-    lang = language(contact, config)
-    copy = config.copy_for(lang)
-    context = message.enrollment.context
-    base = links.base_url(config.shop)
-    unsubscribe = links.unsubscribe_url(base, contact.pk, message.pk)
-    target = _cta_target(message, config)
-    currency = context.get("currency") or (message.account.currency if message.account else "")
-    items = mail_items(context, message.channel, currency, target, config.shop.product_url_template)
-    for item in items:
-        item["url"] = links.click_url(base, message.pk, item["url"])
-    values = {
-        "lang": lang,
-        "subject": copy["subject"],
-        "intro": copy["intro"].replace("{name}", _name(contact, lang)),
-        "cta_label": copy["cta"],
-        "cta_url": links.click_url(base, message.pk, target),
-        "items": items,
-        "with_images": any(item["image_url"] for item in items),
-        "total": format_money(context["total"], currency) if context.get("total") not in (None, "") else "",
-        "sender_name": config.shop.sender_name,
-        "sender_postal_address": config.shop.sender_postal_address,
-        "sender_email": config.shop.sender_email or settings.DEFAULT_FROM_EMAIL,
-        "unsubscribe_url": unsubscribe,
-        "open_url": links.open_url(base, message.pk),
-    }
+    if document is None:
+        document = scenario_document(message.scenario, message.step, config.params.get("copy"))
+    context = content_context.for_message(message, config)
+    mail = render_content(document, language(contact, config), context)
     email = EmailMultiAlternatives(
-        subject=values["subject"], body=render_to_string("saleor_ltv_plugin/email/message.txt", values),
-        from_email=sender(config), to=[contact.email],
+        subject=mail.subject, body=mail.text, from_email=sender(config), to=[contact.email],
         headers={
             "Message-ID": message_id(message, config),
-            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe": f"<{context.unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "X-LTV-Scenario": message.scenario,
         },
     )
-    email.attach_alternative(render_to_string("saleor_ltv_plugin/email/message.html", values), "text/html")
+    email.attach_alternative(mail.html, "text/html")
     return email
 
 

@@ -8,6 +8,7 @@ from .. import conf
 from ..addresses import header_problem
 from ..models import ScenarioSetting
 from .catalog import LANGUAGES, SCENARIOS, Scenario
+from .content.validate import text_problems
 
 COMMON = {  # parameters every scenario has: label and help, ja/en like the catalogue's
     "holdout_percent": ({"ja": "対照群の割合（%）", "en": "Holdout (%)"},
@@ -33,8 +34,10 @@ class ScenarioConfig:
             return 0  # a staff alert has nothing to hold out
         return int(self.params.get("holdout_percent", self.shop.holdout_percent))
 
-    def copy_for(self, language: str) -> dict[str, str]:
-        base = self.scenario.copy.get(language) or self.scenario.copy.get("en", {})
+    def copy_for(self, language: str, step: int = 0) -> dict[str, str]:
+        """The mail step's own copy, the shop's `copy` override (every step) on top."""
+        copies = self.scenario.step_copy(step)
+        base = copies.get(language) or copies.get("en", {})
         return {**base, **(self.params.get("copy", {}).get(language) or {})}
 
 
@@ -108,4 +111,8 @@ def _copy_problem(value) -> str | None:
         problem = header_problem(texts.get("subject", ""))
         if problem:  # the subject is a header; intro and cta are body text and may span lines
             return f"{language}: subject {problem}"
+        for name, text in texts.items():  # the same merge-field rules as a content document's texts
+            problem = next((p.message for p in text_problems(f"copy.{language}.{name}", text)), None)
+            if problem:
+                return f"{language}: {problem}"
     return None

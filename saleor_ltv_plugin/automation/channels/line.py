@@ -35,7 +35,7 @@ def text(message, config) -> str:
     """The scenario's copy as one text message: greeting, the items, and the tracked link."""
     contact, context = message.contact, message.enrollment.context
     lang = render.language(contact, config)
-    copy = config.copy_for(lang)
+    copy = config.copy_for(lang, message.step)
     base = links.base_url(config.shop)
     target = render._cta_target(message, config)
     currency = context.get("currency") or (message.account.currency if message.account else "")
