@@ -4,7 +4,10 @@ Attribution is last touch: a purchase is credited to the latest buyer mail to it
 (or, for mail with no account, its contact) sent or clicked at most the attribution window
 before it. Incremental revenue compares enrollments with the holdout: (revenue per treated
 enrollment − revenue per holdout enrollment) × treated enrollments, each counted over the
-window after enrolling. ROAS = revenue ÷ the tool cost for the period, split across
+window after enrolling. Its 95 % interval is Welch's interval for the difference of the two
+means, times the treated enrollments, and its verdict follows `engine.experiments.verdict`
+(too_small under `experiments.MIN_PER_ARM` per group: the demo's few holdout accounts cannot tell
+a negative effect from noise). ROAS = revenue ÷ the tool cost for the period, split across
 scenarios by their share of sent mail.
 """
 
@@ -20,11 +23,35 @@ from decimal import Decimal
 from django.db.models import Count
 
 from .. import conf
+from ..engine import experiments
 from ..models import DeliveryKind, Enrollment, OrderFact, OutboxMessage
 from ..queries.overview import main_currency
 from .catalog import SCENARIOS
 
 DAYS_PER_MONTH = Decimal("30.4375")
+
+# What each verdict means, as the demo prints it and the API describes it.
+VERDICT_TEXTS = {
+    experiments.Verdict.TOO_SMALL: {
+        "en": "too small to tell: needs at least {min} enrollments in both the treated and the holdout group",
+        "ja": "件数が少なすぎて判定できません（配信群・対照群とも {min} 件以上が必要）"},
+    experiments.Verdict.INCONCLUSIVE: {
+        "en": "no clear effect yet: the 95% interval includes zero",
+        "ja": "まだ効果ははっきりしません（95% 区間が 0 をまたいでいます）"},
+    experiments.Verdict.POSITIVE: {
+        "en": "the scenario raised revenue (the whole 95% interval is above zero)",
+        "ja": "シナリオは売上を押し上げました（95% 区間全体が 0 より上）"},
+    experiments.Verdict.NEGATIVE: {
+        "en": "the scenario lowered revenue (the whole 95% interval is below zero)",
+        "ja": "シナリオは売上を下げました（95% 区間全体が 0 より下）"},
+}
+
+NO_HOLDOUT_TEXT = {"en": "no holdout group to compare with", "ja": "対照群がないため増分は出せません"}
+
+
+def verdict_text(verdict: experiments.Verdict, language: str = "en") -> str:
+    texts = VERDICT_TEXTS[verdict]
+    return (texts.get(language) or texts["en"]).format(min=experiments.MIN_PER_ARM)
 
 
 @dataclass
@@ -42,6 +69,9 @@ class ScenarioFigures:
     treated_revenue_per_enrollment: Decimal | None = None
     holdout_revenue_per_enrollment: Decimal | None = None
     incremental_revenue: Decimal | None = None
+    incremental_revenue_low: Decimal | None = None  # its 95 % interval (Welch), None under 2 per group
+    incremental_revenue_high: Decimal | None = None
+    incremental_verdict: experiments.Verdict = experiments.Verdict.TOO_SMALL
     cost: Decimal = Decimal(0)
 
     @property
@@ -73,14 +103,44 @@ class Report:
 
     @property
     def total(self) -> ScenarioFigures:
+        """Sums; the incremental interval adds the scenarios' independent errors (half-widths in
+        quadrature), and the total can only be told when every scenario in it can."""
         total = ScenarioFigures("total", cost=self.tool_cost)
+        halves, verdicts = [], []
         for s in self.scenarios:
             for name in ("enrolled", "holdout", "sent", "failed", "opened", "clicked", "attributed_orders",
                          "attributed_revenue"):
                 setattr(total, name, getattr(total, name) + getattr(s, name))
             if s.incremental_revenue is not None:
                 total.incremental_revenue = (total.incremental_revenue or Decimal(0)) + s.incremental_revenue
+                verdicts.append(s.incremental_verdict)
+                if s.incremental_revenue_low is not None:
+                    halves.append(float(s.incremental_revenue_high - s.incremental_revenue_low) / 2)
+        if total.incremental_revenue is not None and len(halves) == len(verdicts):
+            half = _money(sum(h * h for h in halves) ** 0.5)
+            total.incremental_revenue_low = total.incremental_revenue - half
+            total.incremental_revenue_high = total.incremental_revenue + half
+            if experiments.Verdict.TOO_SMALL not in verdicts:
+                total.incremental_verdict = experiments.interval_verdict(total.incremental_revenue_low,
+                                                                         total.incremental_revenue_high)
         return total
+
+
+def _money(value: float | Decimal) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.001"))
+
+
+def describe_incremental(f: ScenarioFigures, language: str = "en") -> str:
+    """The holdout read-out in one line, for printed reports: never a bare figure it cannot back."""
+    if f.incremental_revenue is None:
+        return NO_HOLDOUT_TEXT.get(language) or NO_HOLDOUT_TEXT["en"]
+    words = verdict_text(f.incremental_verdict, language)
+    if f.incremental_verdict is experiments.Verdict.TOO_SMALL:
+        counts = {"ja": f"配信 {f.enrolled - f.holdout} 件・対照 {f.holdout} 件",
+                  "en": f"{f.enrolled - f.holdout} treated, {f.holdout} held out"}
+        return f"{words} ({counts.get(language, counts['en'])})"
+    return (f"{f.incremental_revenue:+,.0f} (95%: {f.incremental_revenue_low:+,.0f} … "
+            f"{f.incremental_revenue_high:+,.0f}) — {words}")
 
 
 def _bounds(channel: str, since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -166,8 +226,13 @@ def scenario_report(channel: str, since: dt.date, until: dt.date) -> Report:
             f.treated_revenue_per_enrollment = sum(treated, Decimal(0)) / len(treated)
         if treated and control:
             f.holdout_revenue_per_enrollment = sum(control, Decimal(0)) / len(control)
-            f.incremental_revenue = ((f.treated_revenue_per_enrollment - f.holdout_revenue_per_enrollment)
-                                     * len(treated)).quantize(Decimal("0.001"))
+            f.incremental_revenue = _money((f.treated_revenue_per_enrollment - f.holdout_revenue_per_enrollment)
+                                           * len(treated))
+            difference = experiments.compare_means([float(v) for v in treated], [float(v) for v in control])
+            f.incremental_verdict = experiments.verdict(difference)
+            if difference is not None:
+                f.incremental_revenue_low = _money(difference.low * len(treated))
+                f.incremental_revenue_high = _money(difference.high * len(treated))
 
     days = Decimal((until - since).days + 1)
     tool_cost = (Decimal(shop.tool_cost_per_month) * days / DAYS_PER_MONTH).quantize(Decimal("0.001"))
