@@ -143,13 +143,13 @@ def describe_incremental(f: ScenarioFigures, language: str = "en") -> str:
             f"{f.incremental_revenue_high:+,.0f}) — {words}")
 
 
-def _bounds(channel: str, since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
+def report_bounds(channel: str, since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
     zone = zoneinfo.ZoneInfo(conf.channel_settings(channel).timezone)
     return (dt.datetime.combine(since, dt.time.min, tzinfo=zone),
             dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=zone))
 
 
-def _purchases(channel: str, start: dt.datetime, end: dt.datetime, accounts: set, contacts: set):
+def purchases_of(channel: str, start: dt.datetime, end: dt.datetime, accounts: set, contacts: set):
     """Purchases per account and per contact, sorted by time: (created_at, amount, order id)."""
     by_account, by_contact = defaultdict(list), defaultdict(list)
     rows = (OrderFact.objects.filter(channel=channel, counts_as_purchase=True, created_at__gte=start,
@@ -163,7 +163,7 @@ def _purchases(channel: str, start: dt.datetime, end: dt.datetime, accounts: set
     return by_account, by_contact
 
 
-def _sum_between(purchases: list, start: dt.datetime, end: dt.datetime) -> Decimal:
+def sum_between(purchases: list, start: dt.datetime, end: dt.datetime) -> Decimal:
     times = [p[0] for p in purchases]
     return sum((p[1] for p in purchases[bisect.bisect_right(times, start):bisect.bisect_right(times, end)]),
                Decimal(0))
@@ -211,7 +211,7 @@ def holdout_effect(treated: list[Decimal], control: list[Decimal]) -> HoldoutEff
 def scenario_report(channel: str, since: dt.date, until: dt.date) -> Report:
     shop = conf.channel_settings(channel)
     window = dt.timedelta(days=shop.attribution_window_days)
-    start, end = _bounds(channel, since, until)
+    start, end = report_bounds(channel, since, until)
     figures = {key: ScenarioFigures(key) for key in SCENARIOS}
 
     mails = OutboxMessage.objects.filter(channel=channel, kind=DeliveryKind.EMAIL)
@@ -228,7 +228,7 @@ def scenario_report(channel: str, since: dt.date, until: dt.date) -> Report:
                        .values_list("scenario", "account_id", "contact_id", "created_at", "holdout"))
     accounts = {r[1] for r in sent if r[1]} | {r[1] for r in enrollments if r[1]}
     contacts = {r[2] for r in sent if r[2] and not r[1]} | {r[2] for r in enrollments if r[2] and not r[1]}
-    by_account, by_contact = _purchases(channel, start, end + window, accounts, contacts)
+    by_account, by_contact = purchases_of(channel, start, end + window, accounts, contacts)
 
     touches = defaultdict(list)  # unit → [(touch time, scenario)]
     for scenario, account_id, contact_id, sent_at, opened_at, clicked_at in sent:
@@ -251,7 +251,7 @@ def scenario_report(channel: str, since: dt.date, until: dt.date) -> Report:
         f.enrolled += 1
         f.holdout += holdout
         purchases = by_account[account_id] if account_id else by_contact[contact_id]
-        revenue[scenario][holdout].append(_sum_between(purchases, created_at, created_at + window))
+        revenue[scenario][holdout].append(sum_between(purchases, created_at, created_at + window))
     for scenario, groups in revenue.items():
         effect = holdout_effect(groups[False], groups[True])
         f = figures[scenario]
