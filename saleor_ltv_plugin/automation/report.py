@@ -143,13 +143,13 @@ def describe_incremental(f: ScenarioFigures, language: str = "en") -> str:
             f"{f.incremental_revenue_high:+,.0f}) — {words}")
 
 
-def _bounds(channel: str, since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
+def report_bounds(channel: str, since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
     zone = zoneinfo.ZoneInfo(conf.channel_settings(channel).timezone)
     return (dt.datetime.combine(since, dt.time.min, tzinfo=zone),
             dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=zone))
 
 
-def _purchases(channel: str, start: dt.datetime, end: dt.datetime, accounts: set, contacts: set):
+def purchases_of(channel: str, start: dt.datetime, end: dt.datetime, accounts: set, contacts: set):
     """Purchases per account and per contact, sorted by time: (created_at, amount, order id)."""
     by_account, by_contact = defaultdict(list), defaultdict(list)
     rows = (OrderFact.objects.filter(channel=channel, counts_as_purchase=True, created_at__gte=start,
@@ -163,16 +163,55 @@ def _purchases(channel: str, start: dt.datetime, end: dt.datetime, accounts: set
     return by_account, by_contact
 
 
-def _sum_between(purchases: list, start: dt.datetime, end: dt.datetime) -> Decimal:
+def sum_between(purchases: list, start: dt.datetime, end: dt.datetime) -> Decimal:
     times = [p[0] for p in purchases]
     return sum((p[1] for p in purchases[bisect.bisect_right(times, start):bisect.bisect_right(times, end)]),
                Decimal(0))
 
 
+def attribute(touches: dict, by_account: dict, by_contact: dict, window: dt.timedelta):
+    """Last touch: (label, amount) for each purchase credited to a touch. `touches` maps a unit
+    (("a", account id) or ("c", contact id)) to [(touch time, label)]; sorted here in place."""
+    for unit, unit_touches in touches.items():
+        unit_touches.sort(key=lambda touch: (touch[0], str(touch[1])))  # ties: by label, as always
+        times = [t for t, _ in unit_touches]
+        purchases = by_account[unit[1]] if unit[0] == "a" else by_contact[unit[1]]
+        for created_at, amount, _ in purchases:
+            latest = bisect.bisect_left(times, created_at) - 1  # strictly before the order
+            if latest >= 0 and created_at - times[latest] <= window:
+                yield unit_touches[latest][1], amount
+
+
+@dataclass(frozen=True)
+class HoldoutEffect:
+    treated_mean: Decimal | None = None  # revenue per enrollment over the window after entering
+    control_mean: Decimal | None = None
+    incremental: Decimal | None = None  # (treated − control mean) × treated enrollments; None without both
+    low: Decimal | None = None  # its Welch 95 % interval, None under 2 per group
+    high: Decimal | None = None
+    verdict: experiments.Verdict = experiments.Verdict.TOO_SMALL
+
+
+def holdout_effect(treated: list[Decimal], control: list[Decimal]) -> HoldoutEffect:
+    """Treated against held-out enrollments' revenue (one value per enrollment)."""
+    if not treated:
+        return HoldoutEffect()
+    treated_mean = sum(treated, Decimal(0)) / len(treated)
+    if not control:
+        return HoldoutEffect(treated_mean)
+    control_mean = sum(control, Decimal(0)) / len(control)
+    difference = experiments.compare_means([float(v) for v in treated], [float(v) for v in control])
+    low = high = None
+    if difference is not None:
+        low, high = _money(difference.low * len(treated)), _money(difference.high * len(treated))
+    return HoldoutEffect(treated_mean, control_mean, _money((treated_mean - control_mean) * len(treated)), low, high,
+                         experiments.verdict(difference))
+
+
 def scenario_report(channel: str, since: dt.date, until: dt.date) -> Report:
     shop = conf.channel_settings(channel)
     window = dt.timedelta(days=shop.attribution_window_days)
-    start, end = _bounds(channel, since, until)
+    start, end = report_bounds(channel, since, until)
     figures = {key: ScenarioFigures(key) for key in SCENARIOS}
 
     mails = OutboxMessage.objects.filter(channel=channel, kind=DeliveryKind.EMAIL)
@@ -189,7 +228,7 @@ def scenario_report(channel: str, since: dt.date, until: dt.date) -> Report:
                        .values_list("scenario", "account_id", "contact_id", "created_at", "holdout"))
     accounts = {r[1] for r in sent if r[1]} | {r[1] for r in enrollments if r[1]}
     contacts = {r[2] for r in sent if r[2] and not r[1]} | {r[2] for r in enrollments if r[2] and not r[1]}
-    by_account, by_contact = _purchases(channel, start, end + window, accounts, contacts)
+    by_account, by_contact = purchases_of(channel, start, end + window, accounts, contacts)
 
     touches = defaultdict(list)  # unit → [(touch time, scenario)]
     for scenario, account_id, contact_id, sent_at, opened_at, clicked_at in sent:
@@ -201,16 +240,10 @@ def scenario_report(channel: str, since: dt.date, until: dt.date) -> Report:
         touches[unit].append((sent_at, scenario))
         if clicked_at:
             touches[unit].append((clicked_at, scenario))
-    for unit, unit_touches in touches.items():
-        unit_touches.sort()
-        times = [t for t, _ in unit_touches]
-        purchases = by_account[unit[1]] if unit[0] == "a" else by_contact[unit[1]]
-        for created_at, amount, _ in purchases:
-            latest = bisect.bisect_left(times, created_at) - 1  # strictly before the order
-            if latest >= 0 and created_at - times[latest] <= window:
-                f = figures[unit_touches[latest][1]]
-                f.attributed_orders += 1
-                f.attributed_revenue += amount
+    for scenario, amount in attribute(touches, by_account, by_contact, window):
+        f = figures[scenario]
+        f.attributed_orders += 1
+        f.attributed_revenue += amount
 
     revenue = defaultdict(lambda: {True: [], False: []})
     for scenario, account_id, contact_id, created_at, holdout in enrollments:
@@ -218,21 +251,14 @@ def scenario_report(channel: str, since: dt.date, until: dt.date) -> Report:
         f.enrolled += 1
         f.holdout += holdout
         purchases = by_account[account_id] if account_id else by_contact[contact_id]
-        revenue[scenario][holdout].append(_sum_between(purchases, created_at, created_at + window))
+        revenue[scenario][holdout].append(sum_between(purchases, created_at, created_at + window))
     for scenario, groups in revenue.items():
-        treated, control = groups[False], groups[True]
+        effect = holdout_effect(groups[False], groups[True])
         f = figures[scenario]
-        if treated:
-            f.treated_revenue_per_enrollment = sum(treated, Decimal(0)) / len(treated)
-        if treated and control:
-            f.holdout_revenue_per_enrollment = sum(control, Decimal(0)) / len(control)
-            f.incremental_revenue = _money((f.treated_revenue_per_enrollment - f.holdout_revenue_per_enrollment)
-                                           * len(treated))
-            difference = experiments.compare_means([float(v) for v in treated], [float(v) for v in control])
-            f.incremental_verdict = experiments.verdict(difference)
-            if difference is not None:
-                f.incremental_revenue_low = _money(difference.low * len(treated))
-                f.incremental_revenue_high = _money(difference.high * len(treated))
+        f.treated_revenue_per_enrollment = effect.treated_mean
+        f.holdout_revenue_per_enrollment = effect.control_mean
+        f.incremental_revenue, f.incremental_verdict = effect.incremental, effect.verdict
+        f.incremental_revenue_low, f.incremental_revenue_high = effect.low, effect.high
 
     days = Decimal((until - since).days + 1)
     tool_cost = (Decimal(shop.tool_cost_per_month) * days / DAYS_PER_MONTH).quantize(Decimal("0.001"))
