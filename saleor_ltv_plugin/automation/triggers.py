@@ -49,6 +49,8 @@ class Occasion:
     wait_hours: float = 0  # the flow's delays before its first message
     span_hours: float = 0  # the flow's delays up to its last message
     exit_on: tuple[str, ...] = ()
+    flow_id: int | None = None
+    published_at: datetime | None = None  # of the live version
 
 
 Finder = Callable[[dict, Occasion], Iterable[Candidate]]
