@@ -1,7 +1,7 @@
-"""Turn trigger candidates into enrollments and their outbox rows, each exactly once.
+"""What a trigger finds (a candidate), the holdout draw, and a ready scenario's outbox rows.
 
-Both inserts skip conflicts on a unique key, so two scans of the same moment (two
-beat schedulers, a retried task) create every enrollment and every message once.
+Enrollments are made by automation/flows/entry.py; `scenario_messages` lays out a ready
+scenario's steps as outbox rows the way the scenario scan did (see flows/interim.py).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ class Candidate:
     contact_ids: list[int] = field(default_factory=list)
     context: dict = field(default_factory=dict)
     call_eligible: bool = False
+    start_at: datetime | None = None  # when the flow's first step runs; None: at the anchor
 
 
 def in_holdout(scenario: str, unit: str, percent: int) -> bool:
@@ -36,40 +37,7 @@ def in_holdout(scenario: str, unit: str, percent: int) -> bool:
     return int.from_bytes(digest[:4], "big") % 100 < percent
 
 
-def enroll(config: ScenarioConfig, candidates: list[Candidate], now: datetime) -> int:
-    """Create what is new among the candidates; returns the number of new enrollments."""
-    if not candidates:
-        return 0
-    scenario = config.scenario.key
-    by_ref = {c.trigger_ref: c for c in candidates}
-    known = set()
-    refs = list(by_ref)
-    for start in range(0, len(refs), 5000):
-        known.update(Enrollment.objects.filter(scenario=scenario, trigger_ref__in=refs[start:start + 5000])
-                     .values_list("trigger_ref", flat=True))
-    fresh = [c for ref, c in by_ref.items() if ref not in known]
-    if not fresh:
-        return 0
-    rows = []
-    for c in fresh:
-        unit = f"a{c.account_id}" if c.account_id else f"c{c.contact_ids[0] if c.contact_ids else 0}"
-        rows.append(Enrollment(
-            scenario=scenario, channel=config.channel, trigger_ref=c.trigger_ref, account_id=c.account_id,
-            contact_id=c.contact_ids[0] if len(c.contact_ids) == 1 else None, anchor_at=c.anchor_at,
-            holdout=in_holdout(scenario, unit, config.holdout_percent), context=c.context, created_at=now,
-        ))
-    Enrollment.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
-    created = {e.trigger_ref: e for e in Enrollment.objects.filter(
-        scenario=scenario, channel=config.channel, trigger_ref__in=[c.trigger_ref for c in fresh],
-        messages__isnull=True)}
-    messages = []
-    for ref, enrollment in created.items():
-        messages.extend(_messages(config, enrollment, by_ref[ref], now))
-    OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True, batch_size=2000)
-    return len(created)
-
-
-def _messages(config: ScenarioConfig, enrollment: Enrollment, candidate: Candidate, now: datetime):
+def scenario_messages(config: ScenarioConfig, enrollment: Enrollment, candidate: Candidate, now: datetime):
     scenario = config.scenario
     key = f"{scenario.key}:{config.channel}:{enrollment.trigger_ref}"
     common = dict(enrollment=enrollment, scenario=scenario.key, channel=config.channel,

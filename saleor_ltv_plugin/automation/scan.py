@@ -1,4 +1,5 @@
-"""The trigger scan: every enabled scenario in every channel, enrolled idempotently."""
+"""The trigger scan, now the flow entry: the ready scenarios' settings published as their
+template flows, then every live flow entered (automation/flows/entry.py)."""
 
 from __future__ import annotations
 
@@ -7,28 +8,17 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from ..models import ScenarioSetting
-from . import settings as scenario_settings
-from .enroll import enroll
-from .triggers import FINDERS, segment_entries
+from .flows import interim, scenarios
+from .flows.entry import enter
 
 logger = logging.getLogger(__name__)
 
 
 def scan(now: datetime | None = None, channel: str | None = None) -> dict[str, int]:
-    """Returns new enrollments per `channel/scenario`."""
+    """Returns new enrollments per `channel/flow key`."""
     now = now or timezone.now()
-    enabled = ScenarioSetting.objects.filter(enabled=True)
-    if channel:
-        enabled = enabled.filter(channel=channel)
-    counts: dict[str, int] = {}
-    for slug in sorted(set(enabled.values_list("channel", flat=True))):
-        for key, config in scenario_settings.load(slug).items():
-            if not config.enabled:
-                continue
-            candidates = list(FINDERS[key](config, now))
-            if config.params.get("segment_id"):
-                candidates.extend(segment_entries(config, now))
-            counts[f"{slug}/{key}"] = enroll(config, candidates, now)
-    logger.info("ltv scenario scan: %s", counts)
+    scenarios.sync(channel)
+    counts = enter(now=now, channel=channel)
+    if interim.runtime_missing():
+        interim.lay_out(now, channel)
     return counts

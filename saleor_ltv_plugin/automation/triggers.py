@@ -1,6 +1,8 @@
-"""Who enters which scenario now: one finder per trigger, each a few set-based queries.
+"""Who enters a flow now: one finder per trigger kind, each a few set-based queries.
 
-Trigger references are chosen so that the same situation gives the same reference on
+A finder reads its parameters from the flow's trigger (definition.TRIGGERS) and the
+occasion (channel, shop, clock, and the delays the flow puts before its messages, which
+the ready scenarios' windows are measured in). Trigger references are chosen so that the same situation gives the same reference on
 every scan (a checkout's token, the date of the last purchase …) and a new situation a
 new one (the account ordered again, then lapsed again).
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Iterable
 
@@ -30,33 +33,52 @@ from ..models import (
     SavedSegment,
 )
 from ..queries.accounts import clean_filter, filter_accounts
+from .. import conf
 from .enroll import Candidate
 from .mail_items import product_facts
-from .settings import ScenarioConfig
 
-Finder = Callable[[ScenarioConfig, datetime], Iterable[Candidate]]
-FINDERS: dict[str, Finder] = {}
+
+@dataclass(frozen=True)
+class Occasion:
+    """What a finder needs besides its trigger."""
+
+    channel: str
+    shop: conf.ChannelSettings
+    now: datetime
+    flow_key: str
+    wait_hours: float = 0  # the flow's delays before its first message
+    span_hours: float = 0  # the flow's delays up to its last message
+    exit_on: tuple[str, ...] = ()
+    flow_id: int | None = None
+    published_at: datetime | None = None  # of the live version
+
+
+Finder = Callable[[dict, Occasion], Iterable[Candidate]]
+FINDERS: dict[str, Finder] = {}  # by trigger signature: "event:checkout_abandoned", "segment", …
 SEND_HOUR = 10  # account-level mails dated by a day go out at 10:00 shop time
 
 
-def finder(key: str):
+def finder(signature: str):
     def register(function: Finder) -> Finder:
-        FINDERS[key] = function
+        FINDERS[signature] = function
         return function
 
     return register
 
 
-def _hours(config: ScenarioConfig, index: int) -> timedelta:
-    return timedelta(hours=config.params["delays_hours"][index])
+def signature(trigger: dict) -> str:
+    """The FINDERS key of a trigger: its kind, and for event/metric/insight which one."""
+    kind = trigger.get("kind")
+    sub = {"event": "event", "metric": "metric", "insight": "insight"}.get(kind)
+    return f"{kind}:{trigger.get(sub)}" if sub else str(kind)
 
 
-def _day_at(day: dt.date, config: ScenarioConfig) -> datetime:
-    return datetime.combine(day, dt.time(SEND_HOUR), tzinfo=zoneinfo.ZoneInfo(config.shop.timezone))
+def _day_at(day: dt.date, occasion: Occasion, hour: int = SEND_HOUR) -> datetime:
+    return datetime.combine(day, dt.time(hour), tzinfo=zoneinfo.ZoneInfo(occasion.shop.timezone))
 
 
-def _local_today(config: ScenarioConfig, now: datetime) -> dt.date:
-    return now.astimezone(zoneinfo.ZoneInfo(config.shop.timezone)).date()
+def _local_today(occasion: Occasion) -> dt.date:
+    return occasion.now.astimezone(zoneinfo.ZoneInfo(occasion.shop.timezone)).date()
 
 
 def buyers_of(account_ids: Iterable[int]) -> dict[int, list[int]]:
@@ -71,7 +93,7 @@ def buyers_of(account_ids: Iterable[int]) -> dict[int, list[int]]:
     return out
 
 
-def _account_candidates(config: ScenarioConfig, rows, ref: Callable, anchor: Callable, context: Callable):
+def _account_candidates(rows, ref: Callable, anchor: Callable, context: Callable):
     rows = list(rows)
     buyers = buyers_of(r["account_id"] for r in rows)
     for row in rows:
@@ -79,8 +101,8 @@ def _account_candidates(config: ScenarioConfig, rows, ref: Callable, anchor: Cal
             yield Candidate(ref(row), anchor(row), row["account_id"], buyers[row["account_id"]], context(row))
 
 
-def _metrics(config: ScenarioConfig):
-    return AccountMetrics.objects.filter(channel=config.channel)
+def _metrics(occasion: Occasion):
+    return AccountMetrics.objects.filter(channel=occasion.channel)
 
 
 def _account_of_contacts(contact_ids: Iterable[int], channel: str) -> dict[int, int]:
@@ -92,28 +114,33 @@ def _account_of_contacts(contact_ids: Iterable[int], channel: str) -> dict[int, 
     return out
 
 
-@finder("abandoned_checkout")
-def abandoned_checkouts(config: ScenarioConfig, now: datetime):
-    first, last = _hours(config, 0), _hours(config, -1)
+@finder("event:checkout_abandoned")
+def abandoned_checkouts(trigger: dict, occasion: Occasion):
+    """Idle `idle_hours`; still looked at for the flow's span after that (a day's grace)."""
+    now = occasion.now
+    first = timedelta(hours=trigger["idle_hours"])
+    last = first + timedelta(hours=occasion.span_hours)
     rows = list(CheckoutFact.objects.filter(
-        channel=config.channel, state__in=[CheckoutState.OPEN, CheckoutState.ABANDONED], line_count__gt=0,
+        channel=occasion.channel, state__in=[CheckoutState.OPEN, CheckoutState.ABANDONED], line_count__gt=0,
         contact__isnull=False, contact__erased_at__isnull=True, last_change__lte=now - first,
-        last_change__gte=now - last - timedelta(hours=24), total_gross__gte=config.params["min_total"],
+        last_change__gte=now - last - timedelta(hours=24), total_gross__gte=trigger.get("min_total") or 0,
     ).exclude(email="").values("token", "contact_id", "last_change", "lines", "total_gross", "currency"))
-    accounts = _account_of_contacts((r["contact_id"] for r in rows), config.channel)
+    accounts = _account_of_contacts((r["contact_id"] for r in rows), occasion.channel)
     for row in rows:
         yield Candidate(
             f"checkout:{row['token']}", row["last_change"], accounts.get(row["contact_id"]), [row["contact_id"]],
             {"checkout_token": row["token"], "lines": row["lines"][:20], "total": str(row["total_gross"]),
-             "currency": row["currency"]},
+             "currency": row["currency"]}, start_at=row["last_change"] + first,
         )
 
 
-@finder("browse_abandonment")
-def browse_abandonment(config: ScenarioConfig, now: datetime):
-    since = now - timedelta(hours=config.params["lookback_hours"])
-    last_views = (ProductView.objects.filter(channel=config.channel, contact__isnull=False, viewed_at__gte=since)
-                  .values("contact_id").annotate(last=Max("viewed_at")).filter(last__lte=now - _hours(config, 0)))
+@finder("event:product_viewed")
+def browse_abandonment(trigger: dict, occasion: Occasion):
+    now = occasion.now
+    idle = timedelta(hours=trigger["idle_hours"])
+    since = now - timedelta(hours=trigger.get("lookback_hours") or 48)
+    last_views = (ProductView.objects.filter(channel=occasion.channel, contact__isnull=False, viewed_at__gte=since)
+                  .values("contact_id").annotate(last=Max("viewed_at")).filter(last__lte=now - idle))
     last_by_contact = {r["contact_id"]: r["last"] for r in last_views}
     if not last_by_contact:
         return
@@ -128,26 +155,30 @@ def browse_abandonment(config: ScenarioConfig, now: datetime):
         label = sku or product_id
         if label not in products[contact_id] and len(products[contact_id]) < 5:
             products[contact_id].append(label)
-    accounts = _account_of_contacts(last_by_contact, config.channel)
-    zone = zoneinfo.ZoneInfo(config.shop.timezone)
+    accounts = _account_of_contacts(last_by_contact, occasion.channel)
+    zone = zoneinfo.ZoneInfo(occasion.shop.timezone)
     for contact_id, last in last_by_contact.items():
         if contact_id in ordered or contact_id in carted:
             continue
         yield Candidate(f"views:{contact_id}:{last.astimezone(zone).date()}", last, accounts.get(contact_id),
-                        [contact_id], {"items": [{"sku": p} for p in products[contact_id]]})
+                        [contact_id], {"items": [{"sku": p} for p in products[contact_id]]}, start_at=last + idle)
 
 
-@finder("registered_no_purchase")
-def registered_no_purchase(config: ScenarioConfig, now: datetime):
-    rows = (Contact.objects.filter(registered_at__lte=now - _hours(config, 0),
-                                   registered_at__gte=now - _hours(config, -1) - timedelta(hours=24),
+@finder("event:customer_registered")
+def registered(trigger: dict, occasion: Occasion):
+    """Registered since the flow's first wait (a day's grace past its span); a flow that stops on
+    an order does not start for a contact who has already ordered."""
+    now = occasion.now
+    rows = (Contact.objects.filter(registered_at__lte=now - timedelta(hours=occasion.wait_hours),
+                                   registered_at__gte=now - timedelta(hours=occasion.span_hours + 24),
                                    erased_at__isnull=True)
-            .exclude(email="").filter(~Exists(OrderFact.objects.filter(contact_id=OuterRef("pk"))))
+            .exclude(email="")
             # Contacts have no channel: whichever channel enrolls one first owns it.
-            .filter(~Exists(Enrollment.objects.filter(scenario="registered_no_purchase",
-                                                      trigger_ref=_registered_ref_expr())))
-            .values_list("id", "registered_at"))
-    for contact_id, registered_at in rows:
+            .filter(~Exists(Enrollment.objects.filter(scenario=occasion.flow_key,
+                                                      trigger_ref=_registered_ref_expr()))))
+    if "ordered" in occasion.exit_on:
+        rows = rows.filter(~Exists(OrderFact.objects.filter(contact_id=OuterRef("pk"))))
+    for contact_id, registered_at in rows.values_list("id", "registered_at"):
         yield Candidate(f"registered:{contact_id}", registered_at, None, [contact_id], {})
 
 
@@ -158,12 +189,13 @@ def _registered_ref_expr():
     return Concat(Value("registered:"), Cast(OuterRef("pk"), CharField()))
 
 
-@finder("reorder_reminder")
-def reorder_reminder(config: ScenarioConfig, now: datetime):
-    today = _local_today(config, now)
-    horizon = today + timedelta(days=config.params["lead_days"])
-    due = (AccountSkuRhythm.objects.filter(account__channel=config.channel, next_reorder_on__gte=today - timedelta(days=7),
-                                          next_reorder_on__lte=horizon)
+@finder("metric:reorder_due")
+def reorder_reminder(trigger: dict, occasion: Occasion):
+    now = occasion.now
+    today = _local_today(occasion)
+    horizon = today + timedelta(days=trigger["lead_days"])
+    due = (AccountSkuRhythm.objects.filter(account__channel=occasion.channel,
+                                          next_reorder_on__gte=today - timedelta(days=7), next_reorder_on__lte=horizon)
            .order_by("account_id", "next_reorder_on").values_list("account_id", "sku", "next_reorder_on"))
     items: dict[int, list[dict]] = defaultdict(list)
     for account_id, sku, on in due:
@@ -195,69 +227,71 @@ METRIC_FIELDS = ("account_id", "last_purchase_at", "first_purchase_at", "overdue
                  "rfm_rank", "clv", "stage", "monetary")
 
 
-@finder("churn_risk")
-def churn_risk(config: ScenarioConfig, now: datetime):
-    rows = list(_metrics(config).filter(churn_risk=True).exclude(stage__in=["lost", "prospect"]).values(*METRIC_FIELDS))
-    top = config.params["call_top_rfm_rank"]
-    for c in _account_candidates(config, rows, lambda r: f"churn:{r['account_id']}:{r['last_purchase_at']}",
-                                 lambda r: now, _metric_context):
-        c.call_eligible = c.context.get("rfm_rank") is not None and c.context["rfm_rank"] <= top
-        yield c
+def metric_entries(rows, prefix: str, occasion: Occasion, anchor: Callable | None = None, context=_metric_context):
+    """Accounts (metric rows) with buyers, once per `prefix`, account and last purchase."""
+    yield from _account_candidates(rows, lambda r: f"{prefix}:{r['account_id']}:{r['last_purchase_at']}",
+                                   anchor or (lambda r: occasion.now), context)
 
 
-@finder("high_intent")
-def high_intent(config: ScenarioConfig, now: datetime):
-    since = now - timedelta(hours=config.params["window_hours"])
+@finder("metric:churn_risk")
+def churn_risk(trigger: dict, occasion: Occasion):
+    rows = _metrics(occasion).filter(churn_risk=True).exclude(stage__in=["lost", "prospect"]).values(*METRIC_FIELDS)
+    yield from metric_entries(rows, "churn", occasion)
+
+
+@finder("insight:high_intent")
+def high_intent(trigger: dict, occasion: Occasion):
+    since = occasion.now - timedelta(hours=trigger["window_hours"])
     active = AccountContact.objects.filter(account_id=OuterRef("account_id")).filter(
         Exists(CheckoutFact.objects.filter(contact_id=OuterRef("contact_id"), last_change__gte=since))
         | Exists(ProductView.objects.filter(contact_id=OuterRef("contact_id"), viewed_at__gte=since)))
-    rows = (_metrics(config).filter(Q(stage__in=["dormant", "lost"]) | Q(rfm_rank__lte=config.params["top_rfm_rank"]))
+    rows = (_metrics(occasion).filter(Q(stage__in=["dormant", "lost"]) | Q(rfm_rank__lte=trigger["top_rfm_rank"]))
             .filter(Exists(active)).values(*METRIC_FIELDS))
-    day = _local_today(config, now)
+    day = _local_today(occasion)
     for row in rows:
-        yield Candidate(f"intent:{row['account_id']}:{day}", now, row["account_id"], [], _metric_context(row))
+        yield Candidate(f"intent:{row['account_id']}:{day}", occasion.now, row["account_id"], [],
+                        _metric_context(row))
 
 
-@finder("winback")
-def winback(config: ScenarioConfig, now: datetime):
-    shop = config.shop
-    rows = _metrics(config).filter(stage="dormant", recency_days__lte=shop.dormant_after_days + 30).values(*METRIC_FIELDS)
-    yield from _account_candidates(config, rows, lambda r: f"winback:{r['account_id']}:{r['last_purchase_at']}",
-                                   lambda r: now, _metric_context)
+def winback(trigger: dict, occasion: Occasion):
+    """Turned dormant lately (within a month of the dormant bound): metric stage → dormant."""
+    rows = _metrics(occasion).filter(stage="dormant", recency_days__lte=occasion.shop.dormant_after_days + 30)
+    yield from metric_entries(rows.values(*METRIC_FIELDS), "winback", occasion)
 
 
-@finder("f2_followup")
-def f2_followup(config: ScenarioConfig, now: datetime):
-    today = _local_today(config, now)
-    delay_days = config.params["delays_hours"][0] / 24
-    rows = _metrics(config).filter(frequency=1, stage="new",
-                                   first_purchase_at__lte=today - timedelta(days=delay_days),
-                                   first_purchase_at__gte=today - timedelta(days=delay_days + 2)).values(*METRIC_FIELDS)
-    yield from _account_candidates(config, rows, lambda r: f"f2:{r['account_id']}:{r['first_purchase_at']}",
-                                   lambda r: _day_at(r["first_purchase_at"], config), _metric_context)
+def first_order(trigger: dict, occasion: Occasion):
+    """A new account's first purchase, found once the flow's first wait has passed since it."""
+    today = _local_today(occasion)
+    wait_days = occasion.wait_hours / 24
+    rows = _metrics(occasion).filter(frequency=1, stage="new",
+                                     first_purchase_at__lte=today - timedelta(days=wait_days),
+                                     first_purchase_at__gte=today - timedelta(days=wait_days + 2)).values(*METRIC_FIELDS)
+    yield from _account_candidates(rows, lambda r: f"f2:{r['account_id']}:{r['first_purchase_at']}",
+                                   lambda r: _day_at(r["first_purchase_at"], occasion), _metric_context)
 
 
-@finder("cross_sell")
-def cross_sell(config: ScenarioConfig, now: datetime):
-    insight = ChannelInsight.objects.filter(channel=config.channel, kind="transitions").first()
+@finder("insight:cross_sell")
+def cross_sell(trigger: dict, occasion: Occasion):
+    insight = ChannelInsight.objects.filter(channel=occasion.channel, kind="transitions").first()
     pairs: dict[str, list[str]] = defaultdict(list)
     for t in (insight.data if insight else []):
-        if t["lift"] >= config.params["min_lift"]:
+        if t["lift"] >= trigger["min_lift"]:
             pairs[t["from_sku"]].append(t["to_sku"])
     if not pairs:
         return
-    today = _local_today(config, now)
-    delay_days = config.params["delays_hours"][0] / 24
-    recent = {r["account_id"]: r for r in _metrics(config).filter(
+    today = _local_today(occasion)
+    delay_days = trigger["after_days"]
+    recent = {r["account_id"]: r for r in _metrics(occasion).filter(
         last_purchase_at__lte=today - timedelta(days=delay_days),
         last_purchase_at__gte=today - timedelta(days=delay_days + 2)).values(*METRIC_FIELDS)}
     bought: dict[int, set[str]] = defaultdict(set)
     last_skus: dict[int, set[str]] = defaultdict(set)
+    zone = zoneinfo.ZoneInfo(occasion.shop.timezone)
     for account_id, sku, created in (OrderLineFact.objects.filter(order__account_id__in=list(recent),
                                                                   order__counts_as_purchase=True)
                                      .values_list("order__account_id", "sku", "order__created_at")):
         bought[account_id].add(sku)
-        if created.astimezone(zoneinfo.ZoneInfo(config.shop.timezone)).date() == recent[account_id]["last_purchase_at"]:
+        if created.astimezone(zone).date() == recent[account_id]["last_purchase_at"]:
             last_skus[account_id].add(sku)
     offers = {}
     for account_id, skus in last_skus.items():
@@ -270,18 +304,24 @@ def cross_sell(config: ScenarioConfig, now: datetime):
     for offer in offers.values():
         offer["items"][0]["name"] = names.get(offer["items"][0]["sku"], offer["items"][0]["sku"])
     rows = [recent[a] for a in offers]
-    yield from _account_candidates(
-        config, rows, lambda r: f"xsell:{r['account_id']}:{r['last_purchase_at']}",
-        lambda r: _day_at(r["last_purchase_at"], config), lambda r: {**_metric_context(r), **offers[r["account_id"]]})
+    for c in metric_entries(rows, "xsell", occasion, lambda r: _day_at(r["last_purchase_at"], occasion),
+                            lambda r: {**_metric_context(r), **offers[r["account_id"]]}):
+        c.start_at = c.anchor_at + timedelta(days=delay_days)
+        yield c
 
 
-def segment_entries(config: ScenarioConfig, now: datetime):
-    """Accounts in the scenario's saved segment; once per segment, account and last purchase."""
-    segment = SavedSegment.objects.filter(pk=config.params.get("segment_id"), channel=config.channel).first()
+def segment_members(segment_id: int | None, channel: str):
+    """The metric rows of a saved segment's accounts now, or None if the segment is gone."""
+    segment = SavedSegment.objects.filter(pk=segment_id, channel=channel).first()
     if segment is None:
+        return None
+    return filter_accounts({**clean_filter(segment.filter), "channel": channel})
+
+
+def segment_entries(segment_id: int | None, occasion: Occasion):
+    """Accounts in a saved segment (a ready scenario's `segment_id`); once per segment, account
+    and last purchase."""
+    members = segment_members(segment_id, occasion.channel)
+    if members is None:
         return
-    spec = {**clean_filter(segment.filter), "channel": config.channel}
-    rows = filter_accounts(spec).values(*METRIC_FIELDS)
-    yield from _account_candidates(
-        config, rows, lambda r: f"segment:{segment.pk}:{r['account_id']}:{r['last_purchase_at']}",
-        lambda r: now, _metric_context)
+    yield from metric_entries(members.values(*METRIC_FIELDS), f"segment:{segment_id}", occasion)

@@ -9,12 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 from graphene import relay
 
-from .. import db
+from .. import conf, db
 from ..auth import Scope
 from ..automation import report as report_query
 from ..automation import sender_identity
 from ..automation import settings as scenario_settings
 from ..automation.catalog import SCENARIOS
+from ..automation.flows import scenarios as scenario_flows
 from ..engine import experiments
 from ..models import Alert, AlertKind, AlertState, OutboxMessage, SavedSegment, ScenarioSetting
 from ..queries.errors import InputError
@@ -366,6 +367,8 @@ def _update_scenario(who, channel: str, key: str, data) -> None:
             row.enabled = data["enabled"]
         row.updated_by = who.email or who.label
         row.save()
+        # the scenario is its template flow: this publishes the flow's next version
+        scenario_flows.publish_setting(row, conf.channel_settings(channel).default_language, by=row.updated_by)
 
 
 class _AlertMutation(graphene.Mutation):

@@ -34,5 +34,5 @@ from .automation import (  # noqa: F401
     ScenarioSetting,
 )
 from .flows import (  # noqa: F401
-    AccountTag, Flow, FlowKind, FlowState, FlowStepRun, FlowVersion, EnrollmentState,
+    AccountTag, Flow, FlowKind, FlowSegmentMember, FlowState, FlowStepRun, FlowVersion, EnrollmentState,
 )

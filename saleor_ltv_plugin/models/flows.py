@@ -93,4 +93,16 @@ class AccountTag(models.Model):
         indexes = [models.Index(fields=["tag", "account"], name="ltv_account_tag_by_tag")]
 
 
+class FlowSegmentMember(models.Model):
+    """The accounts a segment-triggered flow saw in its segment at its last entry scan: the
+    next scan's difference is who entered and who left (a saved segment is a filter, not a list)."""
+
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="segment_members")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, db_constraint=False, related_name="+")
+    since = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["flow", "account"], name="ltv_flow_segment_member_unique")]
+
+
 DUE_STEPS = Q(state=EnrollmentState.ACTIVE, next_at__isnull=False)

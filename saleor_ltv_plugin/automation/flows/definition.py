@@ -62,7 +62,9 @@ EVENTS = {  # trigger kind "event": what happened, and what the event's own para
     "customer_registered": {},
 }
 METRIC_TRIGGERS = {  # trigger kind "metric": a metric crossing
-    "stage": {"to": Field("choice", True, choices=("new", "active", "at_risk", "dormant", "lost"))},
+    # to a lifecycle stage (engine/lifecycle.STAGES); "active": new or repeat buyers; "at_risk": churn risk
+    "stage": {"to": Field("choice", True, choices=("new", "active", "at_risk", "dormant", "lost", "prospect",
+                                                    "first_repeat", "repeat", "loyal"))},
     "churn_risk": {},
     "reorder_due": {"lead_days": Field("int", True, 0, 60)},
     "p_alive_below": {"value": Field("number", True, 0, 1)},
@@ -86,6 +88,12 @@ TRIGGERS: dict[str, dict[str, Field]] = {
     "broadcast": {"segment_id": Field("segment", True), "send_at": Field("text")},
 }
 SUBKINDS = {"event": EVENTS, "metric": METRIC_TRIGGERS, "insight": INSIGHT_TRIGGERS}
+# Any trigger may also start the flow for the accounts in a saved segment (a ready scenario's
+# `segment_id` parameter: in addition to the trigger, not a filter — that is `entry.segment_id`).
+ALSO_SEGMENT = {"also_segment_id": Field("segment")}
+# never: once per account per flow; after_days: again N days after the last entry;
+# each_trigger: once per situation (this cart, this due date, this lapse) — the ready scenarios'.
+REENTRY_MODES = ("never", "after_days", "each_trigger")
 
 EXITS = ("ordered", "checkout_completed", "checkout_started", "left_segment", "unsubscribed")
 BUYER_CHANNELS = (DeliveryKind.EMAIL.value, DeliveryKind.LINE.value)
@@ -157,7 +165,7 @@ class Definition:
         return list(self.steps).index(step_id)
 
     def segment_ids(self) -> set[int]:
-        found = {self.trigger.get("segment_id"), self.entry.get("segment_id")}
+        found = {self.trigger.get("segment_id"), self.trigger.get("also_segment_id"), self.entry.get("segment_id")}
         for step in self.steps.values():
             if step.condition and step.condition.get("kind") == "in_segment":
                 found.add(step.condition.get("segment_id"))
@@ -220,7 +228,7 @@ def _trigger_problems(trigger, segment_exists) -> list[Problem]:
     kind = trigger.get("kind")
     if kind not in TRIGGERS:
         return [Problem("trigger.kind", f"unknown trigger {kind!r}; use one of {', '.join(TRIGGERS)}", "unknown")]
-    specs = dict(TRIGGERS[kind])
+    specs = {**TRIGGERS[kind], **ALSO_SEGMENT}
     if kind in SUBKINDS:
         sub_name = next(iter(specs))
         sub = trigger.get(sub_name)
@@ -378,8 +386,8 @@ def parse(raw: Any, *, segment_exists: SegmentExists | None = None,
     if "left_segment" in exit_on and not (raw.get("trigger") or {}).get("segment_id") and not entry.get("segment_id"):
         problems.append(Problem("exit_on", "left_segment needs a segment trigger or an entry segment", "invalid"))
     reentry = raw.get("reentry") or {"mode": "never"}
-    if not isinstance(reentry, dict) or reentry.get("mode") not in ("never", "after_days"):
-        problems.append(Problem("reentry.mode", "must be never or after_days", "unknown"))
+    if not isinstance(reentry, dict) or reentry.get("mode") not in REENTRY_MODES:
+        problems.append(Problem("reentry.mode", f"must be one of {', '.join(REENTRY_MODES)}", "unknown"))
     elif reentry["mode"] == "after_days":
         problem = _field_problem(Field("int", True, 1, 3650), reentry.get("days"), "reentry.days", None)
         problems += [problem] if problem else []

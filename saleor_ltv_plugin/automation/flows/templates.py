@@ -8,6 +8,8 @@ replaces it with a document of its own.
 
 from __future__ import annotations
 
+import copy
+
 from ...models import DeliveryKind
 from ..catalog import SCENARIOS
 from .definition import Definition, parse
@@ -15,16 +17,17 @@ from .definition import Definition, parse
 STAFF_NOTICES = (DeliveryKind.STAFF_ALERT, DeliveryKind.STAFF_EMAIL, DeliveryKind.STAFF_WEBHOOK)
 
 
-def _mails(key: str, delays_hours: list[float], first_at_trigger: float = 0) -> list[dict]:
+def _mails(key: str, delays_hours: list[float], first_at_trigger: float = 0, copy: dict | None = None) -> list[dict]:
     """One send per delay (hours after the anchor), with delays between; the trigger fires at
-    `first_at_trigger` hours after the anchor (an abandoned cart is found once it is idle)."""
+    `first_at_trigger` hours after the anchor (an abandoned cart is found once it is idle).
+    A shop's copy overrides ride on the content reference."""
     steps, clock = [], first_at_trigger
     for index, hours in enumerate(delays_hours):
         if hours > clock:
             steps.append({"id": f"d{index}", "kind": "delay", "hours": hours - clock})
             clock = hours
-        steps.append({"id": str(index), "kind": "send", "channel": DeliveryKind.EMAIL.value,
-                      "content": {"template": key, "step": index}})
+        content = {"template": key, "step": index, **({"copy": copy} if copy else {})}
+        steps.append({"id": str(index), "kind": "send", "channel": DeliveryKind.EMAIL.value, "content": content})
     return steps
 
 
@@ -41,75 +44,78 @@ def _staff(kinds) -> list[dict]:
     return [{"id": kind.value, "kind": "staff", "channel": kind.value} for kind in kinds]
 
 
-def _delays(key: str) -> list[float]:
-    return list(SCENARIOS[key].params["delays_hours"].default)
-
-
-def _defaults(key: str, name: str):
-    return SCENARIOS[key].params[name].default
-
-
-def _document(trigger: dict, steps: list[dict], exit_on=("ordered",), **extra) -> dict:
-    return {"trigger": trigger, "exit_on": list(exit_on), "reentry": {"mode": "never"}, "start": steps[0]["id"],
+def _document(p: dict, trigger: dict, steps: list[dict], exit_on=("ordered",), reentry="each_trigger",
+              **extra) -> dict:
+    """`p`: the scenario's parameters (catalog defaults ← the shop's); the common ones land here."""
+    if p.get("segment_id"):
+        trigger = {**trigger, "also_segment_id": p["segment_id"]}
+    if p.get("holdout_percent") is not None:
+        extra["holdout_percent"] = p["holdout_percent"]
+    return {"trigger": trigger, "exit_on": list(exit_on), "reentry": {"mode": reentry}, "start": steps[0]["id"],
             "steps": _chain(steps), **extra}
 
 
-def _churn() -> dict:
-    delays = _delays("churn_risk")
-    call_after = _defaults("churn_risk", "call_after_hours")
-    steps = _staff(STAFF_NOTICES) + _mails("churn_risk", delays)
+def _churn(p: dict) -> dict:
+    delays, call_after = p["delays_hours"], p["call_after_hours"]
+    steps = _staff(STAFF_NOTICES) + _mails("churn_risk", delays, copy=p.get("copy"))
     steps.append({"id": "d_call", "kind": "delay", "hours": max(call_after - delays[-1], 0)})
     steps = _chain(steps)
     steps.append({"id": "top_account", "kind": "split", "yes": DeliveryKind.CALL_TASK.value, "no": "end",
-                  "condition": {"kind": "metric", "metric": "rfm_rank", "op": "<=",
-                                "value": _defaults("churn_risk", "call_top_rfm_rank")}})
+                  "condition": {"kind": "metric", "metric": "rfm_rank", "op": "<=", "value": p["call_top_rfm_rank"]}})
     steps[-2]["next"] = "top_account"
     steps.append({"id": DeliveryKind.CALL_TASK.value, "kind": "staff", "channel": DeliveryKind.CALL_TASK.value,
                   "next": None})
     steps.append({"id": "end", "kind": "exit"})
-    return _document({"kind": "metric", "metric": "churn_risk"}, steps)
+    return _document(p, {"kind": "metric", "metric": "churn_risk"}, steps)
 
 
-def _raw_templates() -> dict[str, dict]:
-    return {
-        "abandoned_checkout": _document(
-            {"kind": "event", "event": "checkout_abandoned", "idle_hours": _delays("abandoned_checkout")[0],
-             "min_total": _defaults("abandoned_checkout", "min_total")},
-            _mails("abandoned_checkout", _delays("abandoned_checkout"), _delays("abandoned_checkout")[0]),
-            exit_on=("ordered", "checkout_completed")),
-        "browse_abandonment": _document(
-            {"kind": "event", "event": "product_viewed", "idle_hours": _delays("browse_abandonment")[0],
-             "lookback_hours": _defaults("browse_abandonment", "lookback_hours")},
-            _mails("browse_abandonment", _delays("browse_abandonment"), _delays("browse_abandonment")[0]),
-            exit_on=("ordered", "checkout_started")),
-        "registered_no_purchase": _document(
-            {"kind": "event", "event": "customer_registered"}, _mails("registered_no_purchase",
-                                                                      _delays("registered_no_purchase"))),
-        "reorder_reminder": _document(
-            {"kind": "metric", "metric": "reorder_due", "lead_days": _defaults("reorder_reminder", "lead_days")},
-            _mails("reorder_reminder", _delays("reorder_reminder"))),
-        "churn_risk": _churn(),
-        "high_intent": _document(
-            {"kind": "insight", "insight": "high_intent", "window_hours": _defaults("high_intent", "window_hours"),
-             "top_rfm_rank": _defaults("high_intent", "top_rfm_rank")},
-            _staff(STAFF_NOTICES), exit_on=(), holdout_percent=0),
-        "winback": _document({"kind": "metric", "metric": "stage", "to": "dormant"},
-                             _mails("winback", _delays("winback"))),
-        "f2_followup": _document({"kind": "event", "event": "order_placed", "nth": 1},
-                                 _mails("f2_followup", _delays("f2_followup"))),
-        "cross_sell": _document(
-            {"kind": "insight", "insight": "cross_sell", "min_lift": _defaults("cross_sell", "min_lift"),
-             "after_days": _delays("cross_sell")[0] / 24}, _mails("cross_sell", [0])),
-    }
+def _idle_mails(key: str, p: dict) -> list[dict]:
+    """Mails of a scenario whose trigger waits its first delay (the cart or view is idle by then)."""
+    return _mails(key, p["delays_hours"], p["delays_hours"][0], p.get("copy"))
 
 
-def template(key: str) -> dict:
-    """A fresh copy of a template's document (the caller may edit it)."""
-    return _raw_templates()[key]
+BUILDERS = {
+    "abandoned_checkout": lambda p: _document(
+        p, {"kind": "event", "event": "checkout_abandoned", "idle_hours": p["delays_hours"][0],
+            "min_total": p["min_total"]},
+        _idle_mails("abandoned_checkout", p), exit_on=("ordered", "checkout_completed")),
+    "browse_abandonment": lambda p: _document(
+        p, {"kind": "event", "event": "product_viewed", "idle_hours": p["delays_hours"][0],
+            "lookback_hours": p["lookback_hours"]},
+        _idle_mails("browse_abandonment", p), exit_on=("ordered", "checkout_started")),
+    "registered_no_purchase": lambda p: _document(
+        p, {"kind": "event", "event": "customer_registered"},
+        _mails("registered_no_purchase", p["delays_hours"], copy=p.get("copy")), reentry="never"),
+    "reorder_reminder": lambda p: _document(
+        p, {"kind": "metric", "metric": "reorder_due", "lead_days": p["lead_days"]},
+        _mails("reorder_reminder", p["delays_hours"], copy=p.get("copy"))),
+    "churn_risk": _churn,
+    "high_intent": lambda p: _document(
+        {**p, "holdout_percent": None},  # a staff alert has nothing to hold out
+        {"kind": "insight", "insight": "high_intent", "window_hours": p["window_hours"],
+         "top_rfm_rank": p["top_rfm_rank"]}, _staff(STAFF_NOTICES), exit_on=(), holdout_percent=0),
+    "winback": lambda p: _document(p, {"kind": "metric", "metric": "stage", "to": "dormant"},
+                                   _mails("winback", p["delays_hours"], copy=p.get("copy"))),
+    "f2_followup": lambda p: _document(p, {"kind": "event", "event": "order_placed", "nth": 1},
+                                       _mails("f2_followup", p["delays_hours"], copy=p.get("copy")), reentry="never"),
+    # the trigger waits the first delay (days after the purchase); later delays are steps
+    "cross_sell": lambda p: _document(
+        p, {"kind": "insight", "insight": "cross_sell", "min_lift": p["min_lift"],
+            "after_days": p["delays_hours"][0] / 24},
+        _mails("cross_sell", [h - p["delays_hours"][0] for h in p["delays_hours"]], copy=p.get("copy"))),
+}
 
 
-def parsed(key: str) -> Definition:
-    definition, problems = parse(template(key))
+def template(key: str, params: dict | None = None) -> dict:
+    """A fresh copy of a template's document (the caller may edit it), with a shop's scenario
+    parameters (automation/settings.validate_params) applied over the catalog's defaults."""
+    merged = {name: param.default for name, param in SCENARIOS[key].params.items()}
+    merged.update(params or {})
+    return copy.deepcopy(BUILDERS[key](merged))
+
+
+def parsed(key: str, params: dict | None = None) -> Definition:
+    definition, problems = parse(template(key, params))
     if problems:  # a template is code: tests/automation/flows keeps every one valid
         raise ValueError(f"template {key}: {problems}")
     return definition

@@ -1,0 +1,238 @@
+"""The trigger kinds beyond the ready scenarios' own finders (automation/triggers.py).
+
+Each registers in the same FINDERS by trigger signature and yields Candidates; references
+name the situation (`stage:loyal:12:2026-05-01`, `date:contact.birthday:c7:2026-06-01`), so two
+scans of one moment find the same ones and a new situation a new one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from datetime import datetime, timedelta
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from ...models import AccountContact, AccountMetrics, Contact, FlowSegmentMember
+from ..triggers import (
+    METRIC_FIELDS,
+    Occasion,
+    _account_candidates,
+    _account_of_contacts,
+    _day_at,
+    _local_today,
+    _metric_context,
+    _metrics,
+    finder,
+    first_order,
+    metric_entries,
+    segment_members,
+    winback,
+)
+from ..enroll import Candidate
+
+# Triggers the data cannot answer yet: publishing refuses them with this reason.
+UNAVAILABLE = {
+    "event:order_fulfilled": "orders carry no fulfilment or shipping date yet (OrderFact has none); "
+                             "this trigger works once shipments are captured",
+}
+ACTIVE_STAGES = ("new", "first_repeat", "repeat", "loyal")
+ANNUAL_BY_DEFAULT = ("contact.birthday", "contact.registered_at", "account.first_purchase_at")
+CHUNK = 10000
+
+
+@finder("event:order_placed")
+def order_placed(trigger: dict, occasion: Occasion):
+    """An account's purchase (its `nth`, if given), found once the flow's first wait has passed;
+    dated by the purchase day (the metrics keep days)."""
+    if trigger.get("nth") == 1:
+        yield from first_order(trigger, occasion)  # the f2 follow-up's finder: also stage "new"
+        return
+    nth = trigger.get("nth")
+    today = _local_today(occasion)
+    wait_days = occasion.wait_hours / 24
+    rows = _metrics(occasion).filter(last_purchase_at__lte=today - timedelta(days=wait_days),
+                                     last_purchase_at__gte=today - timedelta(days=wait_days + 2))
+    if nth:
+        rows = rows.filter(frequency=nth)
+    yield from metric_entries(rows.values(*METRIC_FIELDS), f"order{nth or ''}", occasion,
+                              lambda r: _day_at(r["last_purchase_at"], occasion))
+
+
+@finder("metric:stage")
+def stage(trigger: dict, occasion: Occasion):
+    """In the stage now: once per account, stage and last purchase (a new purchase and a new
+    lapse is a new situation). Dormant keeps the win-back scenario's window and references."""
+    to = trigger["to"]
+    if to == "dormant":
+        yield from winback(trigger, occasion)
+        return
+    rows = _metrics(occasion)
+    if to == "at_risk":
+        rows = rows.filter(churn_risk=True).exclude(stage__in=["lost", "prospect"])
+    else:
+        rows = rows.filter(stage__in=ACTIVE_STAGES if to == "active" else [to])
+    yield from metric_entries(rows.values(*METRIC_FIELDS), f"stage:{to}", occasion)
+
+
+@finder("metric:p_alive_below")
+def p_alive_below(trigger: dict, occasion: Occasion):
+    rows = _metrics(occasion).filter(p_alive__lt=trigger["value"]).values(*METRIC_FIELDS)
+    yield from metric_entries(rows, "palive", occasion)
+
+
+@finder("segment")
+def segment(trigger: dict, occasion: Occasion):
+    """Entering or leaving a saved segment: today's members against the ones this flow saw at its
+    last scan (FlowSegmentMember, rewritten here). The first scan's members all enter; nobody
+    has left yet. Runs inside the entry's transaction, which holds the flow's row."""
+    members = segment_members(trigger["segment_id"], occasion.channel)
+    if members is None:
+        return
+    now_ids = set(members.values_list("account_id", flat=True))
+    seen = FlowSegmentMember.objects.filter(flow_id=occasion.flow_id)
+    before = set(seen.values_list("account_id", flat=True))
+    entered, left = now_ids - before, before - now_ids
+    FlowSegmentMember.objects.bulk_create(
+        [FlowSegmentMember(flow_id=occasion.flow_id, account_id=a, since=occasion.now) for a in entered],
+        batch_size=CHUNK, ignore_conflicts=True)
+    gone = sorted(left)
+    for start in range(0, len(gone), CHUNK):
+        seen.filter(account_id__in=gone[start:start + CHUNK]).delete()
+    chosen = sorted(entered if trigger["on"] == "enter" else left)
+    day = _local_today(occasion)
+    ref = f"segment_{trigger['on']}:{trigger['segment_id']}"
+    for start in range(0, len(chosen), CHUNK):
+        rows = AccountMetrics.objects.filter(account_id__in=chosen[start:start + CHUNK]).values(*METRIC_FIELDS)
+        yield from _account_candidates(rows, lambda r: f"{ref}:{r['account_id']}:{day}",
+                                       lambda r: occasion.now, _metric_context)
+
+
+def _segment_at(trigger: dict, occasion: Occasion, ref, at: datetime):
+    members = segment_members(trigger["segment_id"], occasion.channel)
+    if members is None:
+        return
+    yield from _account_candidates(members.values(*METRIC_FIELDS), ref, lambda r: at, _metric_context)
+
+
+@finder("schedule")
+def schedule(trigger: dict, occasion: Occasion):
+    """The segment's members on day N of each month, the first step at `hour` shop time."""
+    today = _local_today(occasion)
+    if today.day != trigger["day_of_month"]:
+        return
+    at = _day_at(today, occasion, trigger.get("hour") or 0)
+    yield from _segment_at(trigger, occasion, lambda r: f"schedule:{r['account_id']}:{today:%Y-%m}", at)
+
+
+def send_time(trigger: dict, occasion: Occasion) -> datetime | None:
+    raw = trigger.get("send_at")
+    if not raw:
+        return occasion.published_at
+    try:
+        at = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return at if at.tzinfo else at.replace(tzinfo=zoneinfo.ZoneInfo(occasion.shop.timezone))
+
+
+BROADCAST_GRACE = timedelta(hours=24)  # a broadcast not entered by then (scans stopped) is not sent late
+
+
+@finder("broadcast")
+def broadcast(trigger: dict, occasion: Occasion):
+    """The segment's members as they are at `send_at` (or at publishing), once: a later scan
+    finds entries already made and adds nobody who joined the segment since."""
+    at = send_time(trigger, occasion)
+    if at is None or not at <= occasion.now <= at + BROADCAST_GRACE:
+        return
+    from ...models import Enrollment
+
+    if Enrollment.objects.filter(flow_id=occasion.flow_id).exists():
+        return
+    yield from _segment_at(trigger, occasion, lambda r: f"broadcast:{r['account_id']}", at)
+
+
+# ---- dates on the contact or account --------------------------------------------------------------------
+
+def _occurrence_days(trigger: dict, occasion: Occasion) -> tuple[dt.date, dt.date]:
+    """(the date that fires today, today): a date `offset_days` before today fires today."""
+    today = _local_today(occasion)
+    return today - timedelta(days=trigger.get("offset_days") or 0), today
+
+
+def _matches(value: dt.date | None, day: dt.date, annual: bool) -> bool:
+    if value is None:
+        return False
+    if not annual:
+        return value == day
+    if value.year >= day.year:
+        return False  # the date itself is no anniversary
+    if (value.month, value.day) == (2, 29) and not _is_leap(day.year):
+        return (day.month, day.day) == (2, 28)
+    return (value.month, value.day) == (day.month, day.day)
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def _day_filter(name: str, day: dt.date, annual: bool) -> Q:
+    """A database pre-filter for `_matches` (which has the last word)."""
+    if not annual:
+        return Q(**{name: day})
+    q = Q(**{f"{name}__month": day.month, f"{name}__day": day.day})
+    if (day.month, day.day) == (2, 28) and not _is_leap(day.year):
+        q |= Q(**{f"{name}__month": 2, f"{name}__day": 29})
+    return q
+
+
+@finder("date")
+def date_trigger(trigger: dict, occasion: Occasion):
+    """A date on the contact (birthday, registration, a metadata key holding an ISO date) or the
+    account (first / last purchase), `offset_days` later, yearly when `annual`; the first step
+    runs at `hour` shop time (10:00 when not given)."""
+    field = trigger["field"]
+    annual = trigger.get("annual", field in ANNUAL_BY_DEFAULT)
+    day, today = _occurrence_days(trigger, occasion)
+    at = _day_at(today, occasion, trigger.get("hour") if trigger.get("hour") is not None else 10)
+    if field.startswith("account."):
+        name = field.split(".", 1)[1]
+        rows = [r for r in _metrics(occasion).filter(_day_filter(name, day, annual)).values(*METRIC_FIELDS)
+                if _matches(r[name], day, annual)]
+        yield from _account_candidates(rows, lambda r: f"date:{field}:a{r['account_id']}:{today}",
+                                       lambda r: at, _metric_context)
+        return
+    contact_ids = _contacts_with_date(field, day, annual, occasion)
+    accounts = _account_of_contacts(contact_ids, occasion.channel)
+    for contact_id in contact_ids:
+        yield Candidate(f"date:{field}:c{contact_id}:{today}", at, accounts.get(contact_id), [contact_id],
+                        {"date": day.isoformat()})
+
+
+def _contacts_with_date(field: str, day: dt.date, annual: bool, occasion: Occasion):
+    """Contacts of this channel's accounts, or of none yet (a member who never bought)."""
+    contacts = Contact.objects.filter(erased_at__isnull=True).exclude(email="").filter(
+        Exists(AccountContact.objects.filter(contact_id=OuterRef("pk"), account__channel=occasion.channel))
+        | ~Exists(AccountContact.objects.filter(contact_id=OuterRef("pk"))))
+    if field == "contact.birthday":
+        found = [(c, v) for c, v in contacts.filter(_day_filter("birthday", day, annual))
+                 .values_list("id", "birthday")]
+    elif field == "contact.registered_at":
+        zone = zoneinfo.ZoneInfo(occasion.shop.timezone)
+        with timezone.override(zone):
+            rows = contacts.filter(_day_filter("registered_at__date", day, annual)).values_list("id", "registered_at")
+            found = [(c, v.astimezone(zone).date()) for c, v in rows]
+    else:
+        key = field.split(":", 1)[1]
+        found = [(c, _iso_day((meta or {}).get(key)))
+                 for c, meta in contacts.filter(metadata__has_key=key).values_list("id", "metadata")]
+    return [c for c, value in found if _matches(value, day, annual)]
+
+
+def _iso_day(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
