@@ -442,3 +442,9 @@ export function insertToken(text: string, start: number, end: number, key: strin
   const token = `{${key}}`;
   return { text: text.slice(0, start) + token + text.slice(end), cursor: start + token.length };
 }
+
+/** The step with its own parameters replaced (graph keys, name and content kept). */
+export function withParams(step: Step, params: Record<string, unknown>): Step {
+  const graph = Object.fromEntries(Object.entries(step).filter(([k]) => GRAPH_KEYS.has(k)));
+  return { ...params, ...graph } as Step;
+}
