@@ -15,6 +15,7 @@ from ..automation import report as report_query
 from ..automation import sender_identity
 from ..automation import settings as scenario_settings
 from ..automation.catalog import SCENARIOS
+from ..engine import experiments
 from ..models import Alert, AlertKind, AlertState, OutboxMessage, SavedSegment, ScenarioSetting
 from ..queries.errors import InputError
 from .core import CountableConnection, LtvError, errors_from, resolve_connection
@@ -160,6 +161,18 @@ class LtvMessage(graphene.ObjectType):
         return root.contact.email if root.contact_id and root.contact else None
 
 
+class LtvIncrementalVerdict(graphene.Enum):
+    TOO_SMALL = experiments.Verdict.TOO_SMALL.value
+    INCONCLUSIVE = experiments.Verdict.INCONCLUSIVE.value
+    POSITIVE = experiments.Verdict.POSITIVE.value
+    NEGATIVE = experiments.Verdict.NEGATIVE.value
+
+    @property
+    def description(self):
+        verdict = experiments.Verdict(self.value)
+        return f"{report_query.verdict_text(verdict, 'en')} / {report_query.verdict_text(verdict, 'ja')}"
+
+
 class LtvScenarioFigures(graphene.ObjectType):
     scenario = graphene.String(required=True)
     enrolled = graphene.Int(required=True)
@@ -176,9 +189,21 @@ class LtvScenarioFigures(graphene.ObjectType):
     treated_revenue_per_enrollment = graphene.Float()
     holdout_revenue_per_enrollment = graphene.Float()
     incremental_revenue = graphene.Float(description="Null without a holdout group to compare with.")
+    incremental_revenue_low = graphene.Float(
+        description="Lower end of incrementalRevenue's 95% interval (Welch); null under 2 per group.")
+    incremental_revenue_high = graphene.Float(description="Upper end of incrementalRevenue's 95% interval.")
+    incremental_verdict = graphene.Field(
+        LtvIncrementalVerdict, required=True,
+        description="What the holdout comparison can tell: too small, inconclusive, positive or negative.")
+    incremental_verdict_text = graphene.String(required=True, language=_language_arg(),
+                                               description="The verdict in words, for display.")
     cost = graphene.Float(required=True, description="The tool cost's share, by sent mail.")
     roas = graphene.Float(description="Attributed revenue ÷ cost.")
     incremental_roas = graphene.Float(description="Incremental revenue ÷ cost.")
+
+    @staticmethod
+    def resolve_incremental_verdict_text(root, info, language="en"):
+        return report_query.verdict_text(experiments.Verdict(root.incremental_verdict), language)
 
 
 class LtvScenarioReport(graphene.ObjectType):
@@ -202,7 +227,9 @@ def _figures(f: report_query.ScenarioFigures) -> LtvScenarioFigures:
         attributed_orders=f.attributed_orders, attributed_revenue=float(f.attributed_revenue),
         treated_revenue_per_enrollment=num(f.treated_revenue_per_enrollment),
         holdout_revenue_per_enrollment=num(f.holdout_revenue_per_enrollment),
-        incremental_revenue=num(f.incremental_revenue), cost=float(f.cost), roas=f.roas,
+        incremental_revenue=num(f.incremental_revenue), incremental_revenue_low=num(f.incremental_revenue_low),
+        incremental_revenue_high=num(f.incremental_revenue_high), incremental_verdict=f.incremental_verdict.value,
+        cost=float(f.cost), roas=f.roas,
         incremental_roas=f.incremental_roas)
 
 

@@ -3,17 +3,17 @@
 import graphene
 from graphene import relay
 
-from . import automation, membership, mutations, setup, storefront
+from . import automation, flows, membership, mutations, setup, storefront
 from .staff import StaffQueries
 from .types import LtvAccount, LtvSavedSegment
 
 
 class Query(StaffQueries, storefront.StorefrontQueries, mutations.AdminQueries, automation.AutomationQueries,
-            setup.SetupQueries, graphene.ObjectType):
+            flows.FlowQueries, setup.SetupQueries, graphene.ObjectType):
     node = relay.Node.Field()
 
 
-class Mutation(graphene.ObjectType):
+class Mutation(flows.FlowMutations, graphene.ObjectType):
     ltv_saved_segment_create = mutations.LtvSavedSegmentCreate.Field()
     ltv_saved_segment_update = mutations.LtvSavedSegmentUpdate.Field()
     ltv_saved_segment_delete = mutations.LtvSavedSegmentDelete.Field()
@@ -30,4 +30,4 @@ class Mutation(graphene.ObjectType):
     ltv_setup_test_mail = setup.LtvSetupTestMail.Field()
 
 
-schema = graphene.Schema(query=Query, mutation=Mutation, types=[LtvAccount, LtvSavedSegment, automation.LtvAlert])
+schema = graphene.Schema(query=Query, mutation=Mutation, types=[LtvAccount, LtvSavedSegment, automation.LtvAlert, flows.LtvFlow])

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from graphene import relay
+from scipy import stats
 
 from saleor_ltv_plugin.ingest.orders import upsert_orders
 from saleor_ltv_plugin.models import Account, Alert, Enrollment, OutboxMessage, SavedSegment, ScenarioSetting
@@ -123,7 +124,9 @@ def test_the_alert_inbox_lists_by_priority_and_staff_work_it(gql, key_for):
 REPORT = """query($since: Date, $until: Date) { ltvScenarioReport(channel: "default-channel", since: $since,
   until: $until) { currency toolCost attributionWindowDays total { sent attributedRevenue }
   scenarios { scenario enrolled holdout sent opened clicked openRate clickRate attributedOrders attributedRevenue
-  treatedRevenuePerEnrollment holdoutRevenuePerEnrollment incrementalRevenue cost roas incrementalRoas skipped } } }"""
+  treatedRevenuePerEnrollment holdoutRevenuePerEnrollment incrementalRevenue incrementalRevenueLow
+  incrementalRevenueHigh incrementalVerdict ja: incrementalVerdictText(language: "ja")
+  en: incrementalVerdictText cost roas incrementalRoas skipped } } }"""
 
 
 def test_the_report_credits_orders_in_the_window_after_a_send_and_compares_with_the_holdout(gql, key_for, settings):
@@ -165,6 +168,12 @@ def test_the_report_credits_orders_in_the_window_after_a_send_and_compares_with_
     assert (winback["enrolled"], winback["holdout"]) == (4, 2)
     assert winback["treatedRevenuePerEnrollment"] == 5500.0 and winback["holdoutRevenuePerEnrollment"] == 2750.0
     assert winback["incrementalRevenue"] == (5500.0 - 2750.0) * 2
+    # Two per group: Welch's interval (scipy's, times the 2 treated) and "too small to tell".
+    ci = stats.ttest_ind([11000, 0], [5500, 0], equal_var=False).confidence_interval(0.95)
+    assert winback["incrementalRevenueLow"] == pytest.approx(ci.low * 2, abs=0.01)
+    assert winback["incrementalRevenueHigh"] == pytest.approx(ci.high * 2, abs=0.01)
+    assert winback["incrementalVerdict"] == "TOO_SMALL"
+    assert winback["en"].startswith("too small to tell") and "少なすぎて判定できません" in winback["ja"]
     cost = (Decimal(30000) * 30 / Decimal("30.4375")).quantize(Decimal("0.001"))
     assert data["toolCost"] == float(cost) and winback["cost"] == float(cost)  # all mail is this scenario's
     assert winback["roas"] == pytest.approx(11000 / float(cost))
@@ -263,3 +272,11 @@ def test_scenario_texts_come_in_japanese_and_english(gql, key_for):
             assert set(ENGLISH_WORD.findall(ja_text)) <= KEPT, (ja_s["key"], ja_text)
             assert en_text and not JAPANESE.search(en_text), (en_s["key"], en_text)
         assert [p["name"] for p in ja_s["params"]] == [p["name"] for p in en_s["params"]]
+
+
+def test_the_verdict_enum_describes_each_value_in_english_and_japanese(gql, key_for):
+    query = '{ __type(name: "LtvIncrementalVerdict") { enumValues { name description } } }'
+    values = {v["name"]: v["description"] for v in gql(query, {}, key_for())["data"]["__type"]["enumValues"]}
+    assert set(values) == {"TOO_SMALL", "INCONCLUSIVE", "POSITIVE", "NEGATIVE"}
+    assert values["TOO_SMALL"].startswith("too small to tell") and "判定できません" in values["TOO_SMALL"]
+    assert all(" / " in text for text in values.values())

@@ -211,7 +211,7 @@ class Command(BaseCommand):
     def _automation(self, shop, progress) -> None:
         if not self.automation_days:
             return
-        from ...automation.report import scenario_report
+        from ...automation.report import describe_incremental, scenario_report
         from ...demo.automation import simulate
 
         if not os.environ.get("LTV_TOOL_COST_PER_MONTH"):
@@ -233,5 +233,6 @@ class Command(BaseCommand):
             if f.sent or f.enrolled:
                 self.stdout.write(
                     f"  {f.scenario:<24} sent {f.sent:>5}  opened {f.opened:>5}  clicked {f.clicked:>4}  "
-                    f"attributed {_money(f.attributed_revenue):>10}  incremental {_money(f.incremental_revenue):>10}  "
-                    f"ROAS {'—' if f.roas is None else f'{f.roas:.2f}'}\n")
+                    f"attributed {_money(f.attributed_revenue):>10}  "
+                    f"ROAS {'—' if f.roas is None else f'{f.roas:.2f}'}\n"
+                    f"  {'':<24} incremental: {describe_incremental(f)}\n")
