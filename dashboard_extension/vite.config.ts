@@ -12,6 +12,8 @@ export default defineConfig({
     sourcemap: false,
     chunkSizeWarningLimit: 1200,
   },
+  // The flow pages' queries are checked against the schema the plugin serves (src/flowApi.test.ts).
+  server: { fs: { allow: [".", "../saleor_ltv_plugin/graphql"] } },
   test: { environment: "jsdom", include: ["src/**/*.test.{ts,tsx}"] },
 });
 

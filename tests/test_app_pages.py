@@ -66,6 +66,42 @@ def test_the_dashboards_labels_are_the_engines():
         assert set(labels[kind]["en"]) == set(order), kind
 
 
+
+def test_the_flow_editors_labels_cover_the_vocabulary():
+    """Every word of automation/flows/definition.py's vocabulary the editor shows has a ja and an en label
+    in labels.json's `flow` family (a term added to the vocabulary without labels fails here)."""
+    import json
+    import re
+    from pathlib import Path
+
+    from saleor_ltv_plugin.automation.flows import definition as d
+
+    labels = json.loads((Path(__file__).resolve().parents[1] / "dashboard_extension/src/labels.json").read_text())["flow"]
+    families = {"trigger": d.TRIGGERS, "event": d.EVENTS, "metric": d.METRIC_TRIGGERS, "insight": d.INSIGHT_TRIGGERS,
+                "step": d.STEPS, "condition": d.CONDITIONS, "update": d.UPDATES}
+    wanted = {f"{family}.{name}" for family, names in families.items() for name in names}
+    wanted |= {f"exit.{name}" for name in d.EXITS} | {f"date.{name}" for name in d.DATE_FIELDS}
+    specs = [spec for table in (d.TRIGGERS, d.EVENTS, d.METRIC_TRIGGERS, d.INSIGHT_TRIGGERS, d.STEPS, d.CONDITIONS,
+                                d.UPDATES) for fields in table.values() for spec in fields.items()]
+    wanted |= {f"field.{name}" for name, _ in specs}
+    # A choice is worded by its own family (event, metric …) or as a shared value; operators read as they are.
+    own = {"event": "event", "insight": "insight", "action": "update"}
+    for name, spec in specs:
+        for choice in spec.choices:
+            if re.fullmatch(r"[<>=!]+", choice):
+                continue
+            family = own.get(name)
+            key = f"{family}.{choice}" if family else f"value.{choice}"
+            if name == "metric" and f"metric.{choice}" in labels["en"]:
+                key = f"metric.{choice}"
+            wanted.add(key)
+    for lang in ("ja", "en"):
+        assert not sorted(wanted - set(labels[lang])), (lang, sorted(wanted - set(labels[lang])))
+    assert set(labels["ja"]) == set(labels["en"])
+    for key, text in labels["ja"].items():
+        assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", text) or text.isupper() or text in ("CLV",), (key, text)
+
+
 def test_the_committed_build_is_the_sources_build():
     """bin/browser rebuilds before the tests: a diff here means sources changed without a rebuild."""
     import shutil

@@ -8,6 +8,9 @@ import { type Key, langOf, translate } from "./i18n";
 import { AccountPage } from "./pages/Account";
 import { Accounts } from "./pages/Accounts";
 import { Alerts } from "./pages/Alerts";
+import { FlowEditor } from "./pages/FlowEditor";
+import { FlowReport } from "./pages/FlowReport";
+import { Flows } from "./pages/Flows";
 import { Overview } from "./pages/Overview";
 import { Recompute } from "./pages/Recompute";
 import { PrintCalls, printToken } from "./pages/Print";
@@ -16,7 +19,7 @@ import { Setup } from "./pages/Setup";
 import { Widget } from "./pages/Widget";
 import { navigate, type Route, useRoute, withQuery } from "./router";
 
-const PAGES: Key[] = ["overview", "accounts", "alerts", "scenarios", "recompute", "setup"];
+const PAGES: Key[] = ["overview", "accounts", "alerts", "scenarios", "flows", "recompute", "setup"];
 const CHANNELS = `query { ltvChannels { channel currencies accounts } }`;
 
 export function App() {
@@ -115,6 +118,11 @@ function Page({ route }: { route: Route }) {
       return <Alerts route={route} />;
     case "scenarios":
       return <Scenarios />;
+    case "flows":
+      // flows, flows/<id> (the editor), flows/<id>/report
+      if (!rest.length) return <Flows route={route} />;
+      return rest[rest.length - 1] === "report" && rest.length > 1
+        ? <FlowReport id={rest.slice(0, -1).join("/")} /> : <FlowEditor id={rest.join("/")} />;
     case "recompute":
       return <Recompute />;
     case "setup":

@@ -1,0 +1,130 @@
+"""The flow pages in real Chromium: a flow built from the churn template without any JSON — a
+delay and a mail with a text block added, a problem shown on the step it names, fixed, published —
+and the mail's preview at phone width showing the subject the API renders."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+
+from .test_pages import CHANNEL, VISIBLE_TEXT, english_left
+
+pytestmark = pytest.mark.slow
+
+FLOW = """query($id: ID!) { ltvFlow(id: $id) { state draft problems { field code step } liveVersion { number definition } } }"""
+PREVIEW = """query($id: ID!, $step: String!) { ltvFlowPreview(id: $id, stepId: $step, language: "en") { subject html } }"""
+
+
+def _opened_step(app) -> str:
+    """The id of the step whose form is open (a step just added opens its form)."""
+    card = app.locator("[data-testid=step]:has([data-testid=step-form])")
+    card.wait_for()
+    return card.get_attribute("data-step")
+
+
+def _flow_id(harness) -> str:
+    """The flow's id from the editor's address (the app pushes flows/<id> once the flow exists)."""
+    deadline = time.monotonic() + 60
+    while not (found := re.search(r"/app/flows/([^/?]+)", harness.frame.url)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert found, harness.frame.url
+    return found.group(1)
+
+
+def test_a_flow_from_the_churn_template_is_built_checked_published_and_previewed(harness):
+    harness.open("flows", channel=CHANNEL)
+    app = harness.app
+    app.get_by_test_id("flows-table").wait_for()
+    app.get_by_test_id("new-flow").click()
+    app.get_by_test_id("new-flow-template").select_option("churn_risk")
+    name = f"Churn, our copy {time.time_ns() % 10**6}"
+    app.get_by_test_id("new-flow-name").fill(name)
+    app.get_by_test_id("dialog-confirm").click()
+    app.get_by_test_id("flow-steps").wait_for()
+    flow_id = _flow_id(harness)
+    template = json.loads(harness.server.api(FLOW, {"id": flow_id})["ltvFlow"]["draft"])
+    # The template's steps are all drawn, each once (splits in their branch columns).
+    app.locator("[data-testid=step]").first.wait_for()
+    drawn = app.locator("[data-testid=step]").evaluate_all("els => els.map(e => e.dataset.step)")
+    assert sorted(drawn) == sorted(s["id"] for s in template["steps"])
+    assert app.locator('[data-testid=branches] [data-branch=yes] [data-testid=step]').count() >= 1
+
+    # A delay of two days at the start, then a mail after it with one text block (merge field picked).
+    app.locator("[data-testid=add-step][data-at=start]").select_option("delay")
+    delay = _opened_step(app)
+    app.locator(f"[data-step={delay}] [data-testid=field-hours]").fill("48")
+    app.locator(f'[data-testid=add-step][data-at="{delay}.next"]').select_option("send")
+    send = _opened_step(app)
+    step = app.locator(f"[data-step={send}]")
+    step.get_by_test_id("add-block").select_option("text")
+    text = step.get_by_test_id("block-text")
+    text.fill("Thank you for your orders, ")
+    text.press("End")
+    step.locator("[data-testid=block] [data-testid=merge-field]").select_option("company")
+    assert text.input_value() == "Thank you for your orders, {company}"
+
+    # Saved without a subject: the problem is shown on that step, naming the field.
+    app.get_by_test_id("save-draft").click()
+    problem = step.locator("[data-testid=step-problems] li[data-code=required]")
+    problem.wait_for()
+    assert problem.get_attribute("data-field").endswith(".subject")
+    stored = harness.server.api(FLOW, {"id": flow_id})["ltvFlow"]
+    assert any(p["step"] == send and p["field"].endswith("subject") for p in stored["problems"]), stored["problems"]
+    harness.shot("flow-editor-problem")
+
+    step.get_by_test_id("content-subject").fill("Still ordering with us, {company}?")
+    app.get_by_test_id("publish").click()
+    app.locator("[data-testid=flow-state][data-state=LIVE]").wait_for()
+    assert step.locator("[data-testid=step-problems]").count() == 0
+    live = harness.server.api(FLOW, {"id": flow_id})["ltvFlow"]
+    assert live["state"] == "LIVE" and live["liveVersion"]["number"] == 1
+    definition = json.loads(live["liveVersion"]["definition"])
+    steps = {s["id"]: s for s in definition["steps"]}
+    assert definition["start"] == delay and steps[delay]["hours"] == 48 and steps[delay]["next"] == send
+    assert steps[send]["next"] == template["start"]  # the template's first step follows the new mail
+    assert steps[send]["content"]["en"]["blocks"] == [{"kind": "text", "text": "Thank you for your orders, {company}"}]
+
+    # The preview at phone width: the subject the API renders for the default account, in a 375 px frame.
+    expected = harness.server.api(PREVIEW, {"id": flow_id, "step": send})["ltvFlowPreview"]
+    if not step.get_by_test_id("content-editor").is_visible():
+        step.get_by_test_id("step-toggle").click()
+    step.get_by_test_id("preview-phone").click()
+    subject = step.get_by_test_id("preview-subject")
+    subject.wait_for()
+    assert subject.inner_text() == expected["subject"]
+    frame = step.get_by_test_id("preview-frame")
+    assert frame.get_attribute("sandbox") == ""  # no scripts, no same-origin access from the mail
+    assert round(frame.bounding_box()["width"]) == 375
+    body = step.frame_locator("[data-testid=preview-frame]").locator("body")
+    assert "Thank you for your orders" in body.inner_text()
+    harness.shot("flow-editor-preview-phone")
+
+    # Back in the list the flow is live; pausing it is one click and the API agrees.
+    app.get_by_test_id("back").click()
+    row = app.locator(f'[data-testid=flows-table] tr:has-text("{name}")')
+    row.locator("[data-testid=pause-flow]").click()
+    app.locator(f'[data-testid=flows-table] tr[data-state=PAUSED]:has-text("{name}")').wait_for()
+    assert harness.server.api(FLOW, {"id": flow_id})["ltvFlow"]["state"] == "PAUSED"
+
+
+def test_the_flow_pages_in_japanese_show_no_english(harness):
+    created = harness.server.api("""mutation { ltvFlowCreate(channel: "default-channel",
+      input: {name: "離脱防止", templateKey: "churn_risk"}) { flow { id draft } errors { field message } } }""")
+    flow = created["ltvFlowCreate"]["flow"]
+    step_ids = {s["id"] for s in json.loads(flow["draft"])["steps"]}
+    names = harness.server.sql("SELECT name FROM saleor_ltv_plugin_flow UNION SELECT name FROM saleor_ltv_plugin_savedsegment")
+    data_words = {w for value in [*step_ids, *(n for (n,) in names), CHANNEL] for w in re.findall(r"[A-Za-z]{4,}", value)}
+    found = {}
+    for path, ready in (("flows", "flows-table"), (f"flows/{flow['id']}", "flow-steps"),
+                        (f"flows/{flow['id']}/report", "report-stats")):
+        harness.open(path, locale="ja", channel=CHANNEL)
+        harness.app.get_by_test_id(ready).first.wait_for()
+        harness.app.locator("[data-testid=loading]").first.wait_for(state="detached")
+        left = english_left(harness.frame.evaluate(VISIBLE_TEXT), data_words)
+        if left:
+            found[path] = left
+            harness.shot(f"english-left-{path.replace('/', '-')}")
+    assert not found, found
