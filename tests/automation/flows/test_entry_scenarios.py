@@ -28,7 +28,7 @@ from .world import CHANNEL, accounts, live_flow, mail_flow
 
 NOW = datetime(2026, 6, 1, 3, 0, tzinfo=timezone.utc)
 APP = "saleor_ltv_plugin"
-BEFORE, AFTER = (APP, "0023_flow_segment_members"), (APP, "0024_scenarios_become_flows")
+BEFORE, AFTER = (APP, "0021_flow_segment_members"), (APP, "0022_scenarios_become_flows")
 
 
 @pytest.mark.django_db(transaction=True)

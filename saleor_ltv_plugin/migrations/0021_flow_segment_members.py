@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('saleor_ltv_plugin', '0019_flows'),
+        ('saleor_ltv_plugin', '0020_import_jobs'),
     ]
 
     operations = [

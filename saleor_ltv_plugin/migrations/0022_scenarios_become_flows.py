@@ -38,5 +38,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("saleor_ltv_plugin", "0023_flow_segment_members")]
+    dependencies = [("saleor_ltv_plugin", "0021_flow_segment_members")]
     operations = [migrations.RunPython(forwards, backwards)]
