@@ -33,6 +33,11 @@ BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=1),
         "options": {"expires": 120},
     },
+    "ltv-run-flows": {
+        "task": "saleor_ltv_plugin.run_flows",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 120},
+    },
     "ltv-dispatch-outbox": {
         "task": "saleor_ltv_plugin.dispatch_outbox",
         "schedule": timedelta(seconds=15),

@@ -55,7 +55,8 @@ def claim(limit: int, now: datetime) -> list[OutboxMessage]:
         if ids:
             OutboxMessage.objects.filter(id__in=ids).update(
                 status=MessageStatus.SENDING, lease_until=now + lease(), attempts=F("attempts") + 1)
-    return list(OutboxMessage.objects.filter(id__in=ids).select_related("enrollment", "contact", "account")
+    return list(OutboxMessage.objects.filter(id__in=ids).select_related("enrollment", "contact", "account",
+                                                                  "enrollment__flow", "enrollment__flow_version")
                 .order_by("due_at", "id"))
 
 

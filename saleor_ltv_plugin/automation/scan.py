@@ -1,5 +1,6 @@
 """The trigger scan, now the flow entry: the ready scenarios' settings published as their
-template flows, then every live flow entered (automation/flows/entry.py)."""
+template flows, then every live flow entered (automation/flows/entry.py). The flow runtime
+(flows/runtime.py, its own beat task) moves the entered enrollments step by step."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from .flows import interim, scenarios
+from .flows import scenarios
 from .flows.entry import enter
+from .flows.runtime import tick
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +21,5 @@ def scan(now: datetime | None = None, channel: str | None = None) -> dict[str, i
     now = now or timezone.now()
     scenarios.sync(channel)
     counts = enter(now=now, channel=channel)
-    if interim.runtime_missing():
-        interim.lay_out(now, channel)
+    tick(now=now)  # what entered runs its first steps now, not a beat later
     return counts

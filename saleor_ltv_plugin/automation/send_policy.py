@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Max, Q
 
 from ..addresses import address_problem
-from ..models import CheckoutFact, CheckoutState, ConsentState, ContactConsent, MessageStatus, OrderFact, OutboxMessage
+from ..models import (CheckoutFact, CheckoutState, ConsentState, ContactConsent, FlowState, MessageStatus, OrderFact,
+                      OutboxMessage)
 from . import catalog
 from . import settings as scenario_settings
 from .channels import base, registry
@@ -80,11 +81,17 @@ class SendPolicy:
             self.consents[contact_id][medium] = state
 
     def config(self, message: OutboxMessage) -> scenario_settings.ScenarioConfig:
-        return self.configs[message.channel][message.scenario]
+        configs = self.configs[message.channel]
+        if message.scenario not in configs:  # a flow of the shop's own: no ready scenario's parameters
+            configs[message.scenario] = scenario_settings.flow_config(message.channel, message.scenario)
+        return configs[message.scenario]
 
     def hold(self, message: OutboxMessage, channel: type[base.DeliveryChannel]) -> Hold | None:
         """None: send it now."""
-        if not self.config(message).enabled:
+        if message.enrollment.flow_version_id:
+            if message.enrollment.flow.state == FlowState.ARCHIVED:  # paused: what is queued still goes
+                return Hold("flow_archived")
+        elif not self.config(message).enabled:
             return Hold("scenario_disabled")
         reason = self.stop_reason(message, channel)
         if reason:
@@ -105,12 +112,16 @@ class SendPolicy:
             self.sent_this_week[message.contact_id] += 1
 
     def stop_reason(self, message: OutboxMessage, channel: type[base.DeliveryChannel]) -> str | None:
-        enrollment, stop_on = message.enrollment, catalog.SCENARIOS[message.scenario].stop_on
+        enrollment = message.enrollment
         if enrollment.stopped_at:
             return enrollment.stop_reason or "stopped"
         if not channel.rechecks_stop_conditions:
             return None
-        since = enrollment.anchor_at if message.scenario in ACTIVITY_ANCHORED else enrollment.created_at
+        if enrollment.flow_version_id:  # a flow's message: its version's exit conditions, counted from entry
+            stop_on, since = enrollment.flow_version.definition.get("exit_on", [catalog.ORDERED]), enrollment.created_at
+        else:
+            stop_on = catalog.SCENARIOS[message.scenario].stop_on
+            since = enrollment.anchor_at if message.scenario in ACTIVITY_ANCHORED else enrollment.created_at
         if catalog.ORDERED in stop_on:
             last = (self.last_order_by_account.get(message.account_id) if message.account_id
                     else self.last_order_by_contact.get(message.contact_id))

@@ -53,6 +53,12 @@ def load(channel: str) -> dict[str, ScenarioConfig]:
     return configs
 
 
+def flow_config(channel: str, key: str) -> ScenarioConfig:
+    """The config a flow the shop built itself sends under: the shop's settings, no parameters."""
+    blank = Scenario(key=key, title={}, description={}, trigger={})
+    return ScenarioConfig(blank, channel, True, {}, conf.channel_settings(channel))
+
+
 def validate_params(scenario: Scenario, raw: dict) -> tuple[dict, dict[str, str]]:
     """Clean a partial params dict; errors are keyed `params.<name>`."""
     clean: dict = {}

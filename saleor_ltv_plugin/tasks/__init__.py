@@ -11,6 +11,7 @@ from .ingest import (
 from .automation import (
     dispatch_outbox_task,
     release_outbox_leases_task,
+    run_flows_task,
     scan_scenarios_task,
     send_outbox_task,
 )
@@ -19,6 +20,7 @@ from .metrics import recompute_metrics_task
 __all__ = [
     "dispatch_outbox_task",
     "release_outbox_leases_task",
+    "run_flows_task",
     "scan_scenarios_task",
     "send_outbox_task",
     "recompute_metrics_task",

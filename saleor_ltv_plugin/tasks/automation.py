@@ -30,6 +30,26 @@ def scan_scenarios_task() -> dict:
     return counts
 
 
+@shared_task(name="saleor_ltv_plugin.run_flows", ignore_result=True, expires=120, acks_late=True)
+def run_flows_task(budget_seconds: float = 50) -> dict:
+    """The flow scheduler: due enrollments one step further (automation/flows/runtime.py).
+
+    Its own task, not a step of the scan: a tick is short locked batches that several workers
+    share (SKIP LOCKED), and a slow scan never holds flows back. What it queued goes out at once."""
+    from ..automation.flows.runtime import tick
+    from ..models import TaskHeartbeat
+
+    with db.writer():
+        counts = tick(budget_seconds=budget_seconds)
+        TaskHeartbeat.objects.update_or_create(task="run_flows", defaults={"beat_at": timezone.now()})
+    if counts.get("messages"):
+        try:
+            dispatch_outbox_task.delay()
+        except Exception:  # broker down: the beat's own dispatch entry picks the rows up later
+            logger.warning("ltv: could not queue the outbox dispatch", exc_info=True)
+    return counts
+
+
 @shared_task(name="saleor_ltv_plugin.dispatch_outbox", ignore_result=True, expires=60)
 def dispatch_outbox_task() -> int:
     """Start as many senders as the due rows need, up to LTV_OUTBOX_SENDERS (default 2).

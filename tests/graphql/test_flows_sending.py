@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from graphene import relay
 
-from saleor_ltv_plugin.automation.catalog import SCENARIOS
+from saleor_ltv_plugin.automation.content import template_content
 from saleor_ltv_plugin.ingest.orders import upsert_orders
 from saleor_ltv_plugin.models import Account, Enrollment, Flow, FlowVersion, OutboxMessage, SavedSegment
 from saleor_ltv_plugin.standalone import tokens
@@ -70,7 +70,7 @@ def test_a_ready_mail_previews_for_a_real_account_in_either_language(gql, admin,
     yamada = buyers["株式会社山田製作所"]
     ja = gql(PREVIEW, {"id": flow["id"], "step": "0", "account": account_id(yamada), "lang": "ja"},
              admin)["data"]["ltvFlowPreview"]
-    copy = SCENARIOS["winback"].copy
+    copy = template_content("winback", 0)  # the ready mail's own copy for its first step
     assert ja["language"] == "ja" and ja["subject"] == copy["ja"]["subject"]
     assert ja["account"] == account_id(yamada)
     assert "株式会社山田製作所" in ja["text"] and "株式会社山田製作所" in ja["html"]
@@ -118,7 +118,7 @@ def test_a_test_send_reaches_the_staff_user_only_through_smtp(gql, admin, buyers
     (mail_from, recipients), = sink.envelopes
     assert recipients == ["admin@shop.example"]
     message = sink.messages[0]
-    assert message["Subject"].strip() == "[TEST] " + SCENARIOS["winback"].copy["ja"]["subject"]
+    assert message["Subject"].strip() == "[TEST] " + template_content("winback", 0)["ja"]["subject"]
     assert message["To"] == "admin@shop.example" and "shop@ltv.example" in mail_from
     body = message.get_body(("plain",)).get_content()
     assert "株式会社山田製作所" in body

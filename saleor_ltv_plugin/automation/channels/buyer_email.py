@@ -16,4 +16,7 @@ class BuyerEmail(DeliveryChannel):
     two_phase = True
 
     def send(self, message, config, commit) -> Outcome:
-        return self.connections.get("mail", sender).send(render.buyer_email(message, config), commit)
+        from ..flows.content_ref import message_document
+
+        document = message_document(message, config.params.get("copy"))
+        return self.connections.get("mail", sender).send(render.buyer_email(message, config, document), commit)

@@ -161,8 +161,15 @@ class Definition:
     holdout_percent: int | None = None
 
     def step_index(self, step_id: str) -> int:
-        """A step's ordinal in the document: what the outbox's small `step` column stores."""
+        """A step's ordinal in the document."""
         return list(self.steps).index(step_id)
+
+    def message_number(self, step_id: str) -> int:
+        """What the outbox's small `step` column stores: the step's number among the steps of its
+        kind (send or staff), in document order — a ready scenario's mail 0, 1, 2 and staff steps
+        0 … as the scenarios numbered them."""
+        kind = self.steps[step_id].kind
+        return [s.id for s in self.steps.values() if s.kind == kind].index(step_id)
 
     def segment_ids(self) -> set[int]:
         found = {self.trigger.get("segment_id"), self.trigger.get("also_segment_id"), self.entry.get("segment_id")}

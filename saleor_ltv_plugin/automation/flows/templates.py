@@ -56,16 +56,30 @@ def _document(p: dict, trigger: dict, steps: list[dict], exit_on=("ordered",), r
 
 
 def _churn(p: dict) -> dict:
+    """Staff notices at once; the mails at their delays; at `call_after_hours` (wherever that falls
+    among the mails) a call task for top accounts — one timeline, as the scenario ran it."""
     delays, call_after = p["delays_hours"], p["call_after_hours"]
-    steps = _staff(STAFF_NOTICES) + _mails("churn_risk", delays, copy=p.get("copy"))
-    steps.append({"id": "d_call", "kind": "delay", "hours": max(call_after - delays[-1], 0)})
-    steps = _chain(steps)
-    steps.append({"id": "top_account", "kind": "split", "yes": DeliveryKind.CALL_TASK.value, "no": "end",
-                  "condition": {"kind": "metric", "metric": "rfm_rank", "op": "<=", "value": p["call_top_rfm_rank"]}})
-    steps[-2]["next"] = "top_account"
-    steps.append({"id": DeliveryKind.CALL_TASK.value, "kind": "staff", "channel": DeliveryKind.CALL_TASK.value,
-                  "next": None})
-    steps.append({"id": "end", "kind": "exit"})
+    mails = _mails("churn_risk", delays, copy=p.get("copy"))
+    call_check = {"id": "top_account", "kind": "split", "yes": DeliveryKind.CALL_TASK.value,
+                  "condition": {"kind": "metric", "metric": "rfm_rank", "op": "<=", "value": p["call_top_rfm_rank"]}}
+    call = {"id": DeliveryKind.CALL_TASK.value, "kind": "staff", "channel": DeliveryKind.CALL_TASK.value}
+    # the mails whose time is at or before the call go first; the call's delay counts from the last of them
+    before = [i for i, hours in enumerate(delays) if hours <= call_after]
+    cut = next(n for n, step in enumerate(mails) if step["id"] == str(before[-1])) + 1 if before else 0
+    clock = delays[before[-1]] if before else 0
+    head, tail = mails[:cut], mails[cut:]
+    if tail and tail[0]["kind"] == "delay":  # the next mail's wait now counts from the call
+        tail[0] = {**tail[0], "hours": max(delays[len(before)] - call_after, 0)}
+    wait = [{"id": "d_call", "kind": "delay", "hours": call_after - clock}] if call_after > clock else []
+    steps = _chain(_staff(STAFF_NOTICES) + head + wait) + [call_check, call] + _chain(tail)
+    after = tail[0]["id"] if tail else "end"
+    call_check["no"], call["next"] = after, (tail[0]["id"] if tail else None)
+    if not tail:
+        steps.append({"id": "end", "kind": "exit"})
+    if head or wait:
+        (head + wait)[-1]["next"] = "top_account"
+    else:
+        steps[len(STAFF_NOTICES) - 1]["next"] = "top_account"
     return _document(p, {"kind": "metric", "metric": "churn_risk"}, steps)
 
 

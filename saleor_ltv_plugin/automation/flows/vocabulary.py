@@ -7,7 +7,7 @@ Every field is {"type", "required", "min", "max", "choices"}; labels are the Das
 from __future__ import annotations
 
 from . import definition as d
-from .mail_content import MERGE_FIELDS
+from ..content import MERGE_FIELDS
 
 
 def _field(spec: d.Field) -> dict:
@@ -39,5 +39,5 @@ def vocabulary() -> dict:
         "reentry_modes": ["never", "after_days"],
         "limits": {"max_steps": d.MAX_STEPS, "max_delay_hours": d.MAX_DELAY_HOURS, "ab_variants": [2, 4],
                    "ab_weight": [1, 100], "holdout_percent": [0, 50], "reentry_days": [1, 3650]},
-        "merge_fields": [{"key": key, "label": label} for key, label in MERGE_FIELDS.items()],
+        "merge_fields": [{"key": key, "label": field.label} for key, field in MERGE_FIELDS.items()],
     }

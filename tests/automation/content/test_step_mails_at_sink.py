@@ -8,10 +8,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from saleor_ltv_plugin.automation import outbox
-from saleor_ltv_plugin.automation import settings as scenario_settings
 from saleor_ltv_plugin.automation.content import template_content
-from saleor_ltv_plugin.automation.enroll import Candidate, enroll
-from saleor_ltv_plugin.models import Account, AccountContact, Contact
+from saleor_ltv_plugin.automation.flows import runtime, scenarios
+from saleor_ltv_plugin.models import Account, AccountContact, Contact, Enrollment, Flow
 
 from ..conftest import CHANNEL, enable
 
@@ -37,10 +36,21 @@ def _churning_buyers():
 
 
 def _run_churn_flow(account, buyers) -> None:
-    config = scenario_settings.load(CHANNEL)["churn_risk"]
-    assert enroll(config, [Candidate("churn:1", T0, account.pk, [c.pk for c in buyers.values()],
-                                     {"last_purchase_at": "2025-04-18", "stage": "repeat"})], T0) == 1
+    """The account entered into the churn template flow as the trigger would enter it."""
+    scenarios.sync(CHANNEL)
+    flow = Flow.objects.get(channel=CHANNEL, key="churn_risk")
+    version = flow.live_version
+    Enrollment.objects.create(scenario="churn_risk", channel=CHANNEL, trigger_ref="churn:1", account=account,
+                              anchor_at=T0, context={"last_purchase_at": "2025-04-18", "stage": "repeat"},
+                              flow=flow, flow_version=version, position=version.definition["start"], next_at=T0,
+                              created_at=T0)
 
+
+def _send_weekly() -> None:
+    for day in (0, 1, 2):
+        moment = T0 + day * WEEK + timedelta(minutes=1)
+        runtime.tick(now=moment)
+        outbox.send_due(now=moment)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -48,8 +58,7 @@ def test_the_churn_mails_at_0_7_and_14_days_each_carry_their_steps_copy(sink, sh
     enable("churn_risk")
     account, buyers = _churning_buyers()
     _run_churn_flow(account, buyers)
-    for day in (0, 1, 2):
-        outbox.send_due(now=T0 + day * WEEK + timedelta(minutes=1))
+    _send_weekly()
     by_buyer = {lang: [m for m in sink.messages if m["To"].strip() == contact.email] for lang, contact in buyers.items()}
     for lang, mails in by_buyer.items():
         subjects = [m["Subject"].strip() for m in mails]
@@ -72,8 +81,7 @@ def test_the_shops_subject_override_applies_to_every_step(sink, shop_settings):
     enable("churn_risk", copy={"ja": {"subject": "ご無沙汰しております"}})
     account, buyers = _churning_buyers()
     _run_churn_flow(account, buyers)
-    for day in (0, 1, 2):
-        outbox.send_due(now=T0 + day * WEEK + timedelta(minutes=1))
+    _send_weekly()
     ja = [m for m in sink.messages if m["To"].strip() == buyers["ja"].email]
     assert [m["Subject"].strip() for m in ja] == ["ご無沙汰しております"] * 3
     assert len({_text(m).split("\n--\n")[0] for m in ja}) == 3  # the texts still differ

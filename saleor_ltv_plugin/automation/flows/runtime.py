@@ -1,0 +1,195 @@
+"""The flow scheduler's tick: move due enrollments through their pinned flow version, set-based.
+
+A tick claims a batch of due enrollments (``FOR UPDATE SKIP LOCKED`` on the ltv_enrollment_due
+index, so two workers never run the same one), checks their version's exit conditions, then
+groups them by (version, step) and runs each group's step in bulk, again and again until every
+enrollment waits on a delay, reached the end or left. Everything a batch writes — outbox rows,
+step runs, the enrollments' new positions — commits with the claim in one transaction: a worker
+killed mid-batch leaves nothing behind and the batch runs again, creating the same rows (their
+unique keys make the second insert a no-op).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections import Counter, defaultdict
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from ...models import Enrollment, EnrollmentState, FlowState, FlowStepRun, FlowVersion, OutboxMessage
+from . import conditions
+from .definition import parse
+from .steps import RUNNERS, Batch, Move, Plan, Walker
+
+logger = logging.getLogger(__name__)
+BATCH = 1000
+_PLANS: dict[tuple[int, str], Plan | None] = {}  # (version id, its definition's digest): parsed once per process
+
+
+def plans(version_ids) -> dict[int, Plan | None]:
+    """Parsed versions by id (None: a stored definition that no longer parses). The definitions are
+    read each time (one query) and parsed once: a cache keyed by id alone would outlive a test
+    database's rows, or a restored backup's."""
+    ids = set(version_ids)
+    found: dict[int, Plan | None] = {}
+    for version in FlowVersion.objects.filter(id__in=ids).select_related("flow"):
+        digest = hashlib.sha256(json.dumps(version.definition, sort_keys=True).encode()).hexdigest()
+        if (version.pk, digest) not in _PLANS:
+            definition, problems = parse(version.definition)
+            if problems:
+                logger.error("ltv flows: version %s of %s does not parse: %s", version.number, version.flow.key,
+                             problems)
+            _PLANS[(version.pk, digest)] = Plan.of(version.pk, version.flow.key, definition) if definition else None
+        found[version.pk] = _PLANS[(version.pk, digest)]
+    return {v: found.get(v) for v in ids}
+
+
+def due(now: datetime):
+    """Due enrollments of live flows (a paused flow's enrollments hold where they are)."""
+    return Enrollment.objects.filter(state=EnrollmentState.ACTIVE, next_at__isnull=False, next_at__lte=now,
+                                     flow_version__isnull=False, flow__state=FlowState.LIVE)
+
+
+def claim(now: datetime, limit: int) -> list[Enrollment]:
+    """Call inside a transaction: the rows stay locked until it ends."""
+    rows = due(now).order_by("next_at", "id")
+    if connection.features.has_select_for_update_skip_locked:
+        rows = rows.select_for_update(skip_locked=True, of=("self",))
+    return list(rows.only("id", "scenario", "channel", "trigger_ref", "account_id", "contact_id", "holdout",
+                          "variants", "position", "next_at", "flow_version_id")[:limit])
+
+
+def _walkers(rows: list[Enrollment]) -> list[tuple[Walker, int]]:
+    return [(Walker(r.id, r.scenario, r.channel, r.trigger_ref, r.account_id, r.contact_id, r.holdout,
+                    dict(r.variants or {}), r.position, r.next_at), r.flow_version_id) for r in rows]
+
+
+class _Outcome:
+    """Where each walker ends this tick: waiting (position, next_at), done, or exited with a reason."""
+
+    def __init__(self):
+        self.waiting: dict[int, tuple[Walker, datetime]] = {}
+        self.done: list[Walker] = []
+        self.exited: dict[int, tuple[Walker, str]] = {}
+
+
+def _visits(plan: Plan, step_id: str, walkers: list[Walker]) -> dict[int, int]:
+    """Visit numbers of a looping step: one more than the last recorded pass."""
+    if step_id not in plan.looping:
+        return {}
+    last = dict(FlowStepRun.objects.filter(enrollment_id__in=[w.id for w in walkers], step_id=step_id)
+                .values("enrollment_id").annotate(last=Max("visit")).values_list("enrollment_id", "last"))
+    return {w.id: last[w.id] + 1 for w in walkers if w.id in last}
+
+
+def _run(rows: list[Enrollment], now: datetime, counts: Counter) -> tuple[_Outcome, list[FlowStepRun], Batch]:
+    pairs = _walkers(rows)
+    by_version = plans([v for _, v in pairs])
+    result, runs, batch = _Outcome(), [], Batch(now)
+    version_of = {w.id: v for w, v in pairs}
+    active: list[Walker] = []
+    groups: dict[int, list[Walker]] = defaultdict(list)
+    for walker, version_id in pairs:
+        groups[version_id].append(walker)
+    for version_id, walkers in groups.items():  # exit conditions first, for the whole claimed batch
+        plan = by_version[version_id]
+        if plan is None:
+            result.exited.update({w.id: (w, "invalid_version") for w in walkers})
+            continue
+        definition = plan.definition
+        segment = definition.trigger.get("segment_id") or definition.entry.get("segment_id")
+        left = conditions.exits([w.id for w in walkers], definition.exit_on, segment, walkers[0].channel)
+        leaving: dict[str, list[Walker]] = defaultdict(list)
+        for w in walkers:
+            if w.id in left:
+                result.exited[w.id] = (w, left[w.id])
+                leaving[w.position].append(w)
+            else:
+                active.append(w)
+        for step_id, gone in leaving.items():  # the step it stood on records why it left there
+            visits = _visits(plan, step_id, gone)
+            runs.extend(FlowStepRun(enrollment_id=w.id, step_id=step_id, visit=visits.get(w.id, 0), branch="",
+                                    outcome=left[w.id], at=now) for w in gone)
+    while active:
+        by_step: dict[tuple[int, str], list[Walker]] = defaultdict(list)
+        for w in active:
+            by_step[(version_of[w.id], w.position)].append(w)
+        active = []
+        for (version_id, step_id), walkers in by_step.items():
+            plan = by_version[version_id]
+            step = plan.definition.steps.get(step_id)
+            if step is None:
+                result.exited.update({w.id: (w, "invalid_step") for w in walkers})
+                continue
+            visits = _visits(plan, step_id, walkers)
+            for w in walkers:
+                w.visits[step_id] = visits.get(w.id, 0)
+            moves = RUNNERS[step.kind](step, plan, walkers, batch)
+            counts[f"step:{step.kind}"] += len(walkers)
+            for w, move in zip(walkers, moves):
+                runs.append(FlowStepRun(enrollment_id=w.id, step_id=step_id, visit=w.visits[step_id],
+                                        branch=move.branch, outcome=move.outcome, at=now))
+                active.extend(_advance(w, move, result, step_id, now))
+    return result, runs, batch
+
+
+def _advance(walker: Walker, move: Move, result: _Outcome, step_id: str, now: datetime) -> list[Walker]:
+    """The walker again if it goes on this tick; otherwise it is filed as waiting or done.
+
+    A delay already over (an enrollment entered late, a tick that ran late) is walked through at
+    once — but each delay step at most once per tick, so a loop through a delay never spins."""
+    if move.end or move.next is None:
+        result.done.append(walker)
+        return []
+    walker.position = move.next
+    if move.wait_until is not None:
+        walker.due_at = move.wait_until
+        if move.wait_until > now or step_id in walker.delays_passed:
+            result.waiting[walker.id] = (walker, move.wait_until)
+            return []
+        walker.delays_passed.add(step_id)
+    return [walker]
+
+
+def _write(result: _Outcome, runs: list[FlowStepRun], batch: Batch, now: datetime) -> None:
+    OutboxMessage.objects.bulk_create(batch.messages, ignore_conflicts=True, batch_size=2000)
+    FlowStepRun.objects.bulk_create(runs, ignore_conflicts=True, batch_size=2000)
+    rows = []
+    for walker, wake in result.waiting.values():
+        rows.append(Enrollment(id=walker.id, state=EnrollmentState.ACTIVE, position=walker.position, next_at=wake,
+                               variants=walker.variants, stop_reason="", stopped_at=None))
+    for walker in result.done:
+        rows.append(Enrollment(id=walker.id, state=EnrollmentState.DONE, position=walker.position, next_at=None,
+                               variants=walker.variants, stop_reason="", stopped_at=None))
+    for walker, reason in result.exited.values():
+        # stopped_at also tells the send policy to drop any message of it still waiting in the outbox
+        rows.append(Enrollment(id=walker.id, state=EnrollmentState.EXITED, position=walker.position, next_at=None,
+                               variants=walker.variants, stop_reason=reason, stopped_at=now))
+    Enrollment.objects.bulk_update(rows, ["state", "position", "next_at", "variants", "stop_reason", "stopped_at"],
+                                   batch_size=1000)
+
+
+def tick(now: datetime | None = None, limit: int = BATCH, budget_seconds: float = 50) -> dict[str, int]:
+    """Run due enrollments batch by batch until none is due or the budget (seconds) is spent.
+
+    `now`: a fixed clock for tests. Returns counts: claimed, done, exited, waiting, step:<kind>."""
+    started, counts = time.monotonic(), Counter()
+    while time.monotonic() - started < budget_seconds:
+        moment = now or timezone.now()
+        with transaction.atomic():
+            rows = claim(moment, limit)
+            if not rows:
+                break
+            result, runs, batch = _run(rows, moment, counts)
+            _write(result, runs, batch, moment)
+        counts.update(claimed=len(rows), done=len(result.done), exited=len(result.exited),
+                      waiting=len(result.waiting), messages=len(batch.messages))
+        if len(rows) < limit:
+            break
+    return dict(counts)
