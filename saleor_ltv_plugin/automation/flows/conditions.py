@@ -89,6 +89,14 @@ def _unsubscribed() -> Q:
         Q(contact_id__isnull=True, account_id__isnull=False) & ~Exists(reachable))
 
 
+def _checkout_started() -> Q:
+    """A checkout since entry by its contact, or (account-wide) by any of the account's buyers."""
+    since = CheckoutFact.objects.filter(created_at__gt=OuterRef("created_at"))
+    buyers = AccountContact.objects.filter(account_id=OuterRef(OuterRef("account_id"))).values("contact_id")
+    return (Q(contact_id__isnull=False) & Exists(since.filter(contact_id=OuterRef("contact_id")))) | (
+        Q(contact_id__isnull=True, account_id__isnull=False) & Exists(since.filter(contact_id__in=buyers)))
+
+
 def exits(ids: list[int], exit_on: Iterable[str], segment_id: int | None, channel: str) -> dict[int, str]:
     """enrollment id → the first exit condition (in `exit_on`'s order) it meets."""
     found: dict[int, str] = {}
@@ -103,8 +111,7 @@ def exits(ids: list[int], exit_on: Iterable[str], segment_id: int | None, channe
             hit = set(_ids(remaining).annotate(token=KT("context__checkout_token"))
                       .filter(token__in=completed.values("token")).values_list("id", flat=True))
         elif reason == "checkout_started":
-            started = CheckoutFact.objects.filter(contact_id=OuterRef("contact_id"), created_at__gt=OuterRef("created_at"))
-            hit = _matching(remaining, Q(contact_id__isnull=False) & Exists(started))
+            hit = _matching(remaining, _checkout_started())
         elif reason == "left_segment":
             accounts = _segment_accounts(segment_id, channel) if segment_id else None
             hit = set(remaining) if segment_id and accounts is None else (
