@@ -3,7 +3,7 @@ appInstall mutation and by the ltv_install_app command — with the right mount 
 
 import pytest
 
-from saleor_ltv_plugin import app_manifest
+from saleor_ltv_plugin.hosts.saleor import manifest as app_manifest
 
 from . import saleor_env, storefront
 

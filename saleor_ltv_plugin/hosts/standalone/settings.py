@@ -27,7 +27,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
 ]
-ROOT_URLCONF = "saleor_ltv_plugin.standalone.urls"
+ROOT_URLCONF = "saleor_ltv_plugin.hosts.standalone.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
