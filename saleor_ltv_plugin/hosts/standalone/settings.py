@@ -56,6 +56,9 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE: dict = {}
 
+# Where the app's routes hang (conf.url_prefix); the default is the plugin's route inside Saleor.
+LTV_URL_PREFIX = os.environ.get("LTV_URL_PREFIX", "")
+
 LTV_PLUGIN = {
     "account_key": os.environ.get("LTV_ACCOUNT_KEY", "company"),
     "timezone": os.environ.get("LTV_TIMEZONE", "Asia/Tokyo"),
