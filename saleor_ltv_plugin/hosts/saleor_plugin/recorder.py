@@ -40,17 +40,32 @@ Event = tuple[str, str, dict | None]  # kind, object reference, payload
 class _Scope(threading.local):
     # Object keys recorded in this request or task; None outside any scope.
     seen: set[tuple[str, bool]] | None = None
+    in_request: bool = False
+    tasks: int = 0  # eager Celery tasks run inside a request (or a task): they join its scope
 
 
 _scope = _Scope()
 
 
 def begin(**_kwargs) -> None:
-    _scope.seen = set()
+    """A request: a fresh scope, always (requests never nest in a thread)."""
+    _scope.seen, _scope.in_request, _scope.tasks = set(), True, 0
 
 
 def end(**_kwargs) -> None:
-    _scope.seen = None
+    _scope.seen, _scope.in_request, _scope.tasks = None, False, 0
+
+
+def begin_task(**_kwargs) -> None:
+    if _scope.seen is None:
+        _scope.seen = set()
+    _scope.tasks += 1
+
+
+def end_task(**_kwargs) -> None:
+    _scope.tasks -= 1
+    if _scope.tasks <= 0 and not _scope.in_request:
+        end()
 
 
 def connect() -> None:
@@ -61,8 +76,8 @@ def connect() -> None:
         from celery.signals import task_postrun, task_prerun
     except ImportError:  # pragma: no cover — Saleor always ships Celery
         return
-    task_prerun.connect(begin, weak=False, dispatch_uid="ltv-capture-begin")
-    task_postrun.connect(end, weak=False, dispatch_uid="ltv-capture-end")
+    task_prerun.connect(begin_task, weak=False, dispatch_uid="ltv-capture-begin")
+    task_postrun.connect(end_task, weak=False, dispatch_uid="ltv-capture-end")
 
 
 def record(kind: str, ref: str, payload: dict | None = None) -> None:

@@ -97,3 +97,19 @@ def test_a_failing_write_never_raises(monkeypatch):
     recorder.record("order_updated", order_ref("f-1"))  # not remembered as done: it was never written
     request_finished.send(sender=None)
     assert rows() == [("order_updated", "order:f-1", {})]
+
+
+def test_a_task_is_a_scope_and_an_eager_task_joins_its_request():
+    recorder.begin_task()
+    recorder.record("order_updated", order_ref("t-1"))
+    recorder.record("order_paid", order_ref("t-1"))
+    recorder.end_task()
+    recorder.record("order_updated", order_ref("t-1"))  # after the task: no scope, it writes
+    request_started.send(sender=None)
+    recorder.record("order_created", order_ref("t-2"))
+    recorder.begin_task()  # Celery eager, inside the request
+    recorder.record("order_updated", order_ref("t-2"))
+    recorder.end_task()
+    recorder.record("order_paid", order_ref("t-2"))  # the request's scope outlives the task
+    request_finished.send(sender=None)
+    assert [ref for _, ref, _ in rows()] == ["order:t-1", "order:t-1", "order:t-2"]
