@@ -22,7 +22,7 @@ bench-hook-overhead:  ## checkoutComplete with the plugin active vs inactive, in
 	$${SALEOR_VENV:-/opt/saleor-venv}/bin/python -m pip install -q -e . && $${SALEOR_VENV:-/opt/saleor-venv}/bin/python bench/hook_overhead.py
 
 migrations:      ## regenerate the app's migrations after a model change
-	DJANGO_SETTINGS_MODULE=saleor_ltv_plugin.standalone.settings LTV_DEMO=1 LTV_DATA_DIR=/tmp .venv/bin/python -m django makemigrations saleor_ltv_plugin
+	DJANGO_SETTINGS_MODULE=saleor_ltv_plugin.hosts.standalone.settings LTV_DEMO=1 LTV_DATA_DIR=/tmp .venv/bin/python -m django makemigrations saleor_ltv_plugin
 
 clean:
 	rm -rf .venv .demo build *.egg-info

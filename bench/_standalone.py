@@ -18,7 +18,7 @@ def use_database(variable: str, default: str) -> str:
     # Set, not defaulted: a bench truncates the plugin's tables, so a DATABASE_URL (or a test
     # run's settings module) left in the shell must never point it at a shop's or a test's data.
     os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "saleor_ltv_plugin.standalone.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "saleor_ltv_plugin.hosts.standalone.settings"
     os.environ.setdefault("LTV_TIMEZONE", "Asia/Tokyo")
     os.environ.setdefault("DEBUG", "0")
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # a bench signs nothing it keeps

@@ -54,14 +54,14 @@ def main(argv=None) -> dict:
     from playwright.sync_api import sync_playwright
 
     from saleor_ltv_plugin.models import AccountMetrics
-    from saleor_ltv_plugin.standalone import tokens
+    from saleor_ltv_plugin.hosts.standalone import tokens
 
     accounts = AccountMetrics.objects.filter(channel=CHANNEL).count()
     token = tokens.mint("bench@example.com", ["MANAGE_USERS", "MANAGE_ORDERS"])
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "saleor_ltv_plugin.standalone.cli", "runserver",
+    server = subprocess.Popen([sys.executable, "-m", "saleor_ltv_plugin.hosts.standalone.cli", "runserver",
                                f"127.0.0.1:{port}", "--noreload"], env=os.environ.copy(),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"

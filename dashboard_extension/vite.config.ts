@@ -1,10 +1,10 @@
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vitest/config";
 
-// The plugin serves the build at /plugins/global/saleor.ltv/app/ (Saleor and standalone alike);
-// every page path gets index.html, so assets need absolute URLs.
+// Relative URLs: the app serves the build under its URL prefix (a setting) and names that place in
+// index.html's <base href> (app_pages.py), so one build works wherever it is mounted.
 export default defineConfig({
-  base: "/plugins/global/saleor.ltv/app/",
+  base: "./",
   plugins: [react(), onlyVariableFonts()],
   build: {
     outDir: "../saleor_ltv_plugin/static/saleor_ltv_plugin/dashboard",

@@ -1,7 +1,8 @@
 """Serve the built Dashboard extension (dashboard_extension/ → static/saleor_ltv_plugin/dashboard/).
 
 Every page path under app/ gets index.html (the app routes on the client); files under
-app/assets/ are content-hashed by the build, so they may be cached for a year.
+app/assets/ are content-hashed by the build, so they may be cached for a year. The build's URLs
+are relative: index.html gets a <base href> naming where it is served (the URL prefix setting).
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ import mimetypes
 from pathlib import Path
 
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.utils.html import escape
 from django.views.decorators.http import require_GET
+
+from . import conf
 
 BUILD = Path(__file__).resolve().parent / "static" / "saleor_ltv_plugin" / "dashboard"
 TYPES = {".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8",
@@ -37,7 +41,8 @@ def serve(request: HttpRequest, path: str = "") -> HttpResponse:
     index = BUILD / "index.html"
     if not index.is_file():
         return _not_built()
-    response = HttpResponse(index.read_bytes(), content_type=TYPES[".html"])
+    base = f'<head>\n    <base href="{escape(conf.url_prefix())}app/" />'
+    response = HttpResponse(index.read_text(encoding="utf-8").replace("<head>", base, 1), content_type=TYPES[".html"])
     # The page names the current hashed assets: always revalidate it.
     response["Cache-Control"] = "no-cache"
     response["X-Content-Type-Options"] = "nosniff"

@@ -20,15 +20,7 @@ class LTVConfig(AppConfig):
         if isinstance(schedule, dict):
             for name, entry in BEAT_SCHEDULE.items():
                 schedule.setdefault(name, entry)
-        if str(getattr(settings, "ROOT_URLCONF", "")).startswith("saleor_ltv_plugin.standalone"):
-            # Standalone: make our Celery app the current one in every process (web too), so
-            # .delay() from an API call honours CELERY_* settings instead of Celery's defaults.
-            from .standalone import celery  # noqa: F401
-            from .auth import set_token_resolver
-            from .standalone import tokens
+        from . import hosts
 
-            set_token_resolver(tokens.resolve)
-        if self.apps.is_installed("saleor.plugins"):
-            # Installs Saleor's settings provider and writer context in every process
-            # (web, worker, beat), not only where PluginsManager happens to load the plugin.
-            from . import plugin  # noqa: F401
+        # Once per process (web, worker, beat), not only where PluginsManager happens to load the plugin.
+        hosts.install(hosts.choose(settings, self.apps))

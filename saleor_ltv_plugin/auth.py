@@ -1,7 +1,7 @@
 """Who is calling, and what they may do: one principal for GraphQL and REST alike.
 
-Inside Saleor, plugin.py registers a resolver that verifies the request's Bearer JWT
-or app token with Saleor's own helpers. API keys (ours, hashed at rest) work in both
+The host installs a resolver (hosts.install): inside Saleor it verifies the request's
+Bearer JWT or app token with Saleor's own helpers. API keys (ours, hashed at rest) work in both
 modes; standalone, the ``api_key`` entry of settings.LTV_PLUGIN is a master key.
 """
 
@@ -109,13 +109,13 @@ def principal_from_permissions(kind: str, permissions, **fields) -> Principal:
 
 # --- resolvers -------------------------------------------------------------
 Resolver = Callable[[HttpRequest, str], "Principal | None"]
-_saleor_resolver: Resolver | None = None
+_host_resolver: Resolver | None = None
 
 
 def set_token_resolver(resolver: Resolver | None) -> None:
-    """plugin.py installs Saleor's token verification here."""
-    global _saleor_resolver
-    _saleor_resolver = resolver
+    """hosts.install puts the host's token verification here (Saleor's, inside Saleor)."""
+    global _host_resolver
+    _host_resolver = resolver
 
 
 def bearer_token(request: HttpRequest) -> str | None:
@@ -146,8 +146,8 @@ def _resolve(request: HttpRequest, token: str) -> Principal:
     master = _master_key()
     if master and hmac.compare_digest(token.encode(), master.encode()):
         return Principal(kind="api_key", scopes=ALL_SCOPES, label="settings api_key")
-    if _saleor_resolver is not None:
-        principal = _saleor_resolver(request, token)
+    if _host_resolver is not None:
+        principal = _host_resolver(request, token)
         if principal is not None:
             return principal
     raise AuthError("Invalid or expired token.")

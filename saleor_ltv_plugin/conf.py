@@ -1,6 +1,6 @@
 """The one place that reads settings: defaults, validation, per-channel overrides.
 
-Values come from Saleor's plugin configuration (plugin.py registers a provider)
+Values come from the host's settings provider (inside Saleor: its plugin configuration)
 or, standalone, from Django's ``settings.LTV_PLUGIN`` dict. Both have the same
 shape: global values plus ``channel_overrides`` = {channel slug: {name: value}}.
 """
@@ -450,7 +450,7 @@ _provider: Callable[[], dict[str, Any]] | None = None
 
 
 def set_provider(provider: Callable[[], dict[str, Any]] | None) -> None:
-    """plugin.py installs a provider reading Saleor's plugin configuration."""
+    """The host installs where settings come from (hosts.install); None = Django's LTV_PLUGIN."""
     global _provider
     _provider = provider
 
@@ -470,3 +470,27 @@ def get_settings() -> ShopSettings:
 
 def channel_settings(channel: str | None) -> ChannelSettings:
     return get_settings().for_channel(channel)
+
+
+# Where the app's URL map is mounted. Inside Saleor its plugin route decides (/plugins/global/<plugin
+# id>/); standalone the LTV_URL_PREFIX setting does, with the same default so clients work unchanged.
+DEFAULT_URL_PREFIX = "/plugins/global/saleor.ltv/"
+_url_prefix = DEFAULT_URL_PREFIX
+
+
+def clean_url_prefix(value: str) -> str:
+    """"/x/y/": one leading and one trailing slash; SettingsError naming LTV_URL_PREFIX otherwise."""
+    text = str(value or "").strip()
+    if not text.startswith("/") or "//" in text or any(c in text for c in "?#\\ "):
+        raise SettingsError({"LTV_URL_PREFIX": "must be a path such as /plugins/global/saleor.ltv/"})
+    return text.rstrip("/") + "/"
+
+
+def set_url_prefix(prefix: str) -> None:
+    global _url_prefix
+    _url_prefix = clean_url_prefix(prefix)
+
+
+def url_prefix() -> str:
+    """The path every route of the app hangs below, with both slashes ("/plugins/global/saleor.ltv/")."""
+    return _url_prefix

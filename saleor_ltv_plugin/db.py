@@ -1,8 +1,8 @@
 """Database access helpers shared by tasks and commands.
 
 Inside Saleor every write outside `allow_writer()` is flagged (and fails under
-its test settings); plugin.py installs Saleor's context manager here so the
-rest of the package never imports Saleor.
+its test settings); the Saleor plugin host installs Saleor's context manager
+here (hosts.install) so the rest of the package never imports Saleor.
 """
 
 from __future__ import annotations

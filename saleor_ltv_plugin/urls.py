@@ -1,4 +1,4 @@
-"""The plugin's own URL map, served under /plugins/global/saleor.ltv/ (and standalone)."""
+"""The app's URL map, mounted at conf.url_prefix() (inside Saleor, /plugins/global/saleor.ltv/)."""
 
 from django.urls import path
 
@@ -7,14 +7,14 @@ from .api import api, openapi_view
 from .automation import line_webhook
 from .automation import views as mail_views
 from .graphql.view import graphql_view
+from .hosts.saleor import views as saleor_views
 
 app_name = "saleor_ltv_plugin"
 
 urlpatterns = [
-    # Saleor passes the path after the plugin id, with its leading slash.
     path("health", views.health, name="health"),
-    path("app/manifest", views.manifest, name="app-manifest"),
-    path("app/register", views.app_register, name="app-register"),
+    path("app/manifest", saleor_views.manifest, name="app-manifest"),
+    path("app/register", saleor_views.app_register, name="app-register"),
     path("app/", app_pages.serve, name="app-page"),
     path("app/<path:path>", app_pages.serve, name="app-pages"),
     path("graphql/", graphql_view, name="graphql"),

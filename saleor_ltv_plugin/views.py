@@ -1,18 +1,15 @@
-"""HTTP endpoints of the plugin, and the router Saleor's plugin webhook calls."""
+"""HTTP endpoints every host serves (health); the Saleor hosts' own are under hosts/."""
 
 from __future__ import annotations
 
-import json
 import logging
 
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import Resolver404, resolve
+from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
-from . import __version__, app_manifest
+from . import __version__
 from .demo import progress as demo_progress
 from .models import (
     Account,
@@ -27,16 +24,6 @@ from .models import (
 )
 
 logger = logging.getLogger(__name__)
-URLCONF = "saleor_ltv_plugin.urls"
-
-
-def dispatch(request: HttpRequest, path: str | None) -> HttpResponse:
-    """Route /plugins/global/saleor.ltv/<path> to the plugin's URL map."""
-    try:
-        match = resolve("/" + (path or "").lstrip("/"), urlconf=URLCONF)
-    except Resolver404:
-        return JsonResponse({"error": {"code": "not_found", "message": f"no route {path!r}"}}, status=404)
-    return match.func(request, *match.args, **match.kwargs)
 
 
 @require_GET
@@ -78,24 +65,3 @@ def health(request: HttpRequest) -> JsonResponse:
         body["database"] = "unreachable"
         return JsonResponse(body, status=503)
     return JsonResponse(body)
-
-
-@require_GET
-def manifest(request: HttpRequest) -> JsonResponse:
-    """The Dashboard app manifest, with absolute URLs on the host Saleor was reached at."""
-    return JsonResponse(app_manifest.build(request.build_absolute_uri("/")))
-
-
-@csrf_exempt
-@require_POST
-def app_register(request: HttpRequest) -> JsonResponse:
-    """Saleor's install flow posts {"auth_token": …} here. The plugin calls Saleor in-process and
-    keeps no token; it only confirms, so the installation completes."""
-    try:
-        body = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        body = None
-    if not isinstance(body, dict) or not isinstance(body.get("auth_token"), str) or not body["auth_token"]:
-        return JsonResponse({"error": {"field": "auth_token", "message": "a JSON body with auth_token is required"}},
-                            status=400)
-    return JsonResponse({"success": True})

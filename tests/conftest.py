@@ -60,7 +60,7 @@ def as_customer():
             return auth.Principal(kind="customer", user_id=token.split(":", 1)[1])
         return None
 
-    previous = auth._saleor_resolver
+    previous = auth._host_resolver
     auth.set_token_resolver(resolver)
     yield lambda user_id: f"customer:{user_id}"
     auth.set_token_resolver(previous)

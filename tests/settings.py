@@ -16,7 +16,7 @@ SENDER = {"sender_name": "LTVテスト商店", "sender_email": "shop@ltv.example
           "public_url": "https://shop.ltv.example/plugins/global/saleor.ltv/"}
 os.environ.setdefault("LTV_PLUGIN_JSON", json.dumps(SENDER))
 
-from saleor_ltv_plugin.standalone.settings import *  # noqa: F403
+from saleor_ltv_plugin.hosts.standalone.settings import *  # noqa: F403
 
 DATABASES = {
     "default": dj_database_url.parse(

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from saleor_ltv_plugin import auth
-from saleor_ltv_plugin.standalone import tokens
+from saleor_ltv_plugin.hosts.standalone import tokens
 
 GRAPHQL = "/plugins/global/saleor.ltv/graphql/"
 

@@ -6,7 +6,7 @@ from django.test import RequestFactory
 
 from saleor_ltv_plugin import __version__
 from saleor_ltv_plugin.ingest.orders import upsert_order
-from saleor_ltv_plugin.views import dispatch
+from saleor_ltv_plugin.hosts.saleor_plugin.routes import dispatch
 
 from .conftest import make_order
 
@@ -68,7 +68,7 @@ def test_app_manifest_lists_the_dashboard_extensions(client):
     body = client.get("/plugins/global/saleor.ltv/app/manifest", HTTP_HOST="localhost:8000").json()
     # MANAGE_PLUGINS too: an extension token carries app ∩ user permissions, and switching scenarios needs it
     assert body["id"] == "saleor.ltv" and set(body["permissions"]) == {"MANAGE_USERS", "MANAGE_ORDERS", "MANAGE_PLUGINS"}
-    from saleor_ltv_plugin.app_manifest import PLUGIN_NAME  # plugin.py's PLUGIN_NAME
+    from saleor_ltv_plugin.hosts.saleor.manifest import PLUGIN_NAME  # plugin.py's PLUGIN_NAME
 
     assert body["name"] != PLUGIN_NAME  # an admin tells the app and the plugin apart
     assert all(re.search(r"[ぁ-んァ-ン一-龥]", n) and re.search(r"[A-Za-z]{4}", n)  # ja and en

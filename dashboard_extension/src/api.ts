@@ -1,6 +1,7 @@
 // GraphQL against the plugin's own endpoint, next to the app on the same origin.
-export const APP_BASE = "/plugins/global/saleor.ltv/app/";
-export const GRAPHQL_URL = "/plugins/global/saleor.ltv/graphql/";
+// Where the app is served, as the server names it in <base href> (app_pages.py): no prefix is built in.
+export const APP_BASE = new URL(".", document.baseURI).pathname;
+export const GRAPHQL_URL = new URL("../graphql/", document.baseURI).pathname;
 
 export class ApiError extends Error {
   constructor(message: string, readonly code: string, readonly permissions: string[] = [],

@@ -1,10 +1,11 @@
-"""The REST API (django-ninja): /plugins/global/saleor.ltv/api/v1/, OpenAPI at openapi.json."""
+"""The REST API (django-ninja): <URL prefix>api/v1/, OpenAPI at openapi.json."""
 
 import json
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 
+from .. import conf
 from . import accounts, errors, exports, flows, imports, orders, recompute
 from .security import Bearer
 
@@ -16,18 +17,17 @@ api = NinjaAPI(
     auth=Bearer(),
     urls_namespace="ltv-api-v1",
     # Served by openapi_view below: ninja finds its root by reversing a URL name, which fails
-    # inside Saleor, where the plugin's URL map is resolved on its own (views.dispatch).
+    # inside Saleor, where the plugin's URL map is resolved on its own (hosts/saleor_plugin/routes.py).
     openapi_url=None,
     docs_url=None,
 )
-PREFIX = "/plugins/global/saleor.ltv/api/v1/"
 errors.install(api)
 for module in (orders, imports, accounts, exports, recompute, flows):
     api.add_router("", module.router)
 
 
 def openapi_document() -> dict:
-    return api.get_openapi_schema(path_prefix=PREFIX)
+    return api.get_openapi_schema(path_prefix=conf.url_prefix() + "api/v1/")
 
 
 def openapi_view(request: HttpRequest) -> HttpResponse:

@@ -10,7 +10,6 @@ from django.core import signing
 from .. import conf
 
 UNSUBSCRIBE, OPEN, CLICK = "saleor_ltv_plugin.unsubscribe", "saleor_ltv_plugin.open", "saleor_ltv_plugin.click"
-ROUTE = "/plugins/global/saleor.ltv/"
 
 
 def base_url(shop: conf.ChannelSettings) -> str:
@@ -19,7 +18,7 @@ def base_url(shop: conf.ChannelSettings) -> str:
         return configured.rstrip("/") + "/"
     # Inside Saleor, PUBLIC_URL is where its API is reached; the plugin's routes hang below it.
     public = getattr(settings, "PUBLIC_URL", None) or "http://localhost:8000/"
-    return urljoin(public.rstrip("/") + "/", ROUTE.lstrip("/"))
+    return urljoin(public.rstrip("/") + "/", conf.url_prefix().lstrip("/"))
 
 
 def sign(payload, salt: str) -> str:

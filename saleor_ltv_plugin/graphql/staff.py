@@ -9,6 +9,8 @@ import graphene
 from graphene import relay
 
 from ..auth import Scope
+from ..conf import url_prefix
+from ..hosts.saleor.ids import pk_from_global_id
 from ..models import ChannelInsight, SavedSegment, SegmentSnapshot
 from ..queries import overview as overview_query
 from ..queries.accounts import clean_filter, clean_sort, filter_accounts
@@ -201,19 +203,10 @@ def _fields_of(cls, row: dict) -> dict:
 
 
 def _saleor_pk(value: str, type_name: str, field: str) -> str:
-    """Saleor's global ID ("User:42" in base64) or a bare pk, as the Dashboard passes either."""
-    from graphql_relay import from_global_id
-
     try:
-        kind, pk = from_global_id(value)
-    except Exception:  # not base64 / no colon: a bare pk
-        kind, pk = "", ""
-    if kind and kind != type_name:
-        raise InputError({field: f"is a {kind} id, expected a {type_name} id"})
-    pk = pk if kind else value
-    if not pk or len(pk) > 64:
-        raise InputError({field: "is not a Saleor id"})
-    return pk
+        return pk_from_global_id(value, type_name)
+    except ValueError as exc:
+        raise InputError({field: str(exc)}) from None
 
 
 def _clean(filter) -> dict:
@@ -347,7 +340,7 @@ class StaffQueries(graphene.ObjectType):
             spec = _clean(filter)
             base = "segments/export"
             query = export_query(spec)
-        prefix = "/plugins/global/saleor.ltv/api/v1/"
+        prefix = url_prefix() + "api/v1/"
         return LtvExport(
             row_count=filter_accounts(spec).count(),
             csv_url=prefix + base + "?" + urlencode({**query, "format": "csv"}, doseq=True),

@@ -1,7 +1,7 @@
 """The inbound-event log: record cheaply, apply later, retry what failed.
 
-A Saleor hook records a reference (kind + object id) with one INSERT and
-returns; `process_due` applies events in batches from a Celery task. Applying
+The host's capture (inside Saleor: its hooks) records a reference (kind +
+object id) with one INSERT and returns; `process_due` applies events in batches from a Celery task. Applying
 re-reads the object's current state, so replays in any order converge. A
 failed event is retried with exponential backoff and kept, with its error,
 after the last attempt ("dead") for an operator to look at.
@@ -25,21 +25,32 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
 BATCH = 500
 
-# source → applier(events of one object, newest last). Saleor's is registered lazily.
+# applier(events of one object, newest last). The host's capture records references (the object is
+# re-read when applied) and installs their applier; every other event carries its whole fact.
 Applier = Callable[[list[InboundEvent]], None]
-_appliers: dict[str, Applier] = {}
+_host_capture: tuple[str, Applier] | None = None
 
 
-def register_applier(source: str, applier: Applier) -> None:
-    _appliers[source] = applier
+def set_host_applier(source: str | None, applier: Applier | None) -> None:
+    """hosts.install: events of `source` (what the host's own capture records) go to `applier`."""
+    global _host_capture
+    _host_capture = (source, applier) if source and applier else None
 
 
 def record(source: str, kind: str, object_ref: str, payload: dict | None = None) -> InboundEvent:
-    """One INSERT. Callers inside Saleor wrap this in a savepoint and swallow errors."""
+    """One INSERT. A host's capture wraps this in a savepoint and swallows errors."""
     return InboundEvent.objects.create(
         source=source, kind=kind, object_ref=object_ref, payload=payload or {},
         next_attempt_at=timezone.now(),
     )
+
+
+def record_many(source: str, events: list[tuple[str, str, dict | None]]) -> None:
+    """(kind, object_ref, payload) of several objects in one INSERT."""
+    now = timezone.now()
+    InboundEvent.objects.bulk_create([
+        InboundEvent(source=source, kind=kind, object_ref=ref, payload=payload or {}, next_attempt_at=now)
+        for kind, ref, payload in events])
 
 
 def backoff(attempts: int) -> timedelta:
@@ -48,10 +59,9 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _applier_for(source: str) -> Applier:
-    if source not in _appliers and source == "saleor":
-        from . import saleor_mapping  # noqa: F401 — registers itself; needs Saleor installed
-
-    return _appliers.get(source, apply_payload_events)
+    if _host_capture is not None and source == _host_capture[0]:
+        return _host_capture[1]
+    return apply_payload_events
 
 
 def _claim(now: datetime, limit: int) -> list[InboundEvent]:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import shared_task
-from django.apps import apps
 
-from .. import conf, db
+from .. import conf, db, hosts
 from ..ingest import checkouts, inbox
 
 
@@ -32,14 +31,13 @@ def mark_abandoned_checkouts_task() -> int:
 
 @shared_task(name="saleor_ltv_plugin.reconcile_orders", ignore_result=True, expires=3600)
 def reconcile_orders_task(window_days: int | None = None) -> dict:
-    """Compare Saleor's orders with ours and repair differences (Saleor only)."""
-    if not apps.is_installed("saleor.order"):
-        return {"skipped": "not running inside Saleor"}
-    from ..ingest import saleor_sync
-
+    """Compare the host's orders with ours and repair differences (where the host can)."""
+    host = hosts.current()
+    if host is None or host.reconcile_orders is None:
+        return {"skipped": "this host has nothing to reconcile with"}
     days = window_days if window_days is not None else conf.get_settings().base.reconcile_window_days
     with db.writer():
-        return saleor_sync.reconcile_orders(timedelta(days=days))
+        return host.reconcile_orders(timedelta(days=days))
 
 
 @shared_task(name="saleor_ltv_plugin.purge_inbound_events", ignore_result=True)

@@ -17,7 +17,7 @@ import pytest
 from django.conf import settings
 
 from saleor_ltv_plugin.app_pages import BUILD
-from saleor_ltv_plugin.standalone import tokens
+from saleor_ltv_plugin.hosts.standalone import tokens
 
 from ..standalone_server import CLI, admin_sql, start_runserver
 
@@ -70,7 +70,7 @@ class DemoBuild:
         admin_sql(f'CREATE DATABASE "{self.name}"')
         self.data_dir = tempfile.mkdtemp(prefix="ltv-dash-")
         self.env = {**os.environ, "DATABASE_URL": self.database_url, "LTV_DATA_DIR": self.data_dir,
-                    "SECRET_KEY": settings.SECRET_KEY, "DJANGO_SETTINGS_MODULE": "saleor_ltv_plugin.standalone.settings",
+                    "SECRET_KEY": settings.SECRET_KEY, "DJANGO_SETTINGS_MODULE": "saleor_ltv_plugin.hosts.standalone.settings",
                     "CELERY_BROKER_URL": "", "DEBUG": "0"}
         self.log = Path(self.data_dir) / "demo.log"
         with open(self.log, "w") as log:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from saleor_ltv_plugin.standalone.harness import SANDBOX
+from saleor_ltv_plugin.hosts.standalone.harness import SANDBOX
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "saleor_ltv_plugin/templates/saleor_ltv_plugin/dashboard_harness.html"
 

@@ -13,7 +13,7 @@ from tests.standalone_server import CLI, free_port
 def test_the_harness_shows_the_demo_loading_then_ready(chromium, tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL", "DEBUG")}
-    env.update(LTV_DATA_DIR=str(tmp_path / "demo"), DJANGO_SETTINGS_MODULE="saleor_ltv_plugin.standalone.settings")
+    env.update(LTV_DATA_DIR=str(tmp_path / "demo"), DJANGO_SETTINGS_MODULE="saleor_ltv_plugin.hosts.standalone.settings")
     demo = subprocess.Popen([*CLI, "ltv_demo", "--companies", "300", "--automation-days", "5",
                              "--addr", f"127.0.0.1:{port}"], env=env, cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

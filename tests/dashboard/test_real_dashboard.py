@@ -9,8 +9,8 @@ import base64
 import re
 import time
 
-from saleor_ltv_plugin import app_manifest
-from saleor_ltv_plugin.standalone.harness import REFERRER_POLICY, SANDBOX
+from saleor_ltv_plugin.hosts.saleor import manifest as app_manifest
+from saleor_ltv_plugin.hosts.standalone.harness import REFERRER_POLICY, SANDBOX
 
 from .test_pages import CHANNEL, digits
 
@@ -196,7 +196,7 @@ def test_tokens_last_five_minutes_and_the_harness_refreshes_them(harness):
 
 
 def test_a_session_address_trades_for_access_tokens(harness):
-    from saleor_ltv_plugin.standalone import tokens
+    from saleor_ltv_plugin.hosts.standalone import tokens
 
     session = tokens.mint_session("staff@example.com", SUPERUSER)
     harness.page.goto(f"{harness.server.url}/dashboard/?page=overview#session={session}")

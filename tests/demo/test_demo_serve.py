@@ -16,7 +16,7 @@ from tests.standalone_server import CLI, HEALTH, free_port
 
 def _env(data_dir) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL", "DEBUG")}
-    return {**env, "LTV_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "saleor_ltv_plugin.standalone.settings"}
+    return {**env, "LTV_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "saleor_ltv_plugin.hosts.standalone.settings"}
 
 
 def _health(url: str) -> dict | None:

@@ -39,10 +39,10 @@ def test_each_company_becomes_exactly_one_account_with_all_its_orders():
 
 
 def test_the_demo_command_runs_standalone_on_sqlite(tmp_path):
-    env = {**os.environ, "LTV_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "saleor_ltv_plugin.standalone.settings"}
+    env = {**os.environ, "LTV_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "saleor_ltv_plugin.hosts.standalone.settings"}
     env.pop("DATABASE_URL", None)
     result = subprocess.run(
-        [sys.executable, "-m", "saleor_ltv_plugin.standalone.cli", "ltv_demo", "--no-serve", "--companies", "60",
+        [sys.executable, "-m", "saleor_ltv_plugin.hosts.standalone.cli", "ltv_demo", "--no-serve", "--companies", "60",
          "--end", "2026-11-01"],
         env=env, capture_output=True, text=True, timeout=300,
     )

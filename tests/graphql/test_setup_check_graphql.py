@@ -4,7 +4,7 @@ import pytest
 
 from saleor_ltv_plugin import setup_check
 from saleor_ltv_plugin.models import TaskHeartbeat
-from saleor_ltv_plugin.standalone import tokens
+from saleor_ltv_plugin.hosts.standalone import tokens
 from saleor_ltv_plugin.tasks import process_inbound_events_task
 
 from ..automation import smtp_sink

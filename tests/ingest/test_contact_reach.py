@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import pytest
 from django.test import Client
 
-from saleor_ltv_plugin.ingest import consents, saleor_mapping
+from saleor_ltv_plugin.hosts.saleor_plugin import mapping as saleor_mapping
+from saleor_ltv_plugin.ingest import consents
 from saleor_ltv_plugin.ingest.facts import CustomerData, CustomerRef, PostalAddress, to_jsonable
 from saleor_ltv_plugin.ingest.identity import erase_customer, upsert_customers
 from saleor_ltv_plugin.ingest.orders import upsert_order

@@ -3,7 +3,7 @@ appInstall mutation and by the ltv_install_app command — with the right mount 
 
 import pytest
 
-from saleor_ltv_plugin import app_manifest
+from saleor_ltv_plugin.hosts.saleor import manifest as app_manifest
 
 from . import saleor_env, storefront
 
@@ -67,6 +67,7 @@ def test_installed_pages_open_in_a_browser_with_the_dashboards_token(saleor_url,
     import json
     import os
     import subprocess
+    import urllib.parse
     import urllib.request
     from pathlib import Path
 
@@ -75,8 +76,11 @@ def test_installed_pages_open_in_a_browser_with_the_dashboards_token(saleor_url,
     page = urllib.request.urlopen(saleor_url + "/plugins/global/saleor.ltv/app/overview", timeout=30)
     assert page.headers["Content-Type"].startswith("text/html") and page.headers["Cache-Control"] == "no-cache"
     html = page.read().decode()
-    asset = html.split('src="', 1)[1].split('"', 1)[0]
-    script = urllib.request.urlopen(saleor_url + asset, timeout=30)
+    # The build's URLs are relative to the <base href> the app names (its URL prefix).
+    base = html.split('<base href="', 1)[1].split('"', 1)[0]
+    assert base == "/plugins/global/saleor.ltv/app/"
+    asset = urllib.parse.urljoin(saleor_url + base, html.split('src="', 1)[1].split('"', 1)[0])
+    script = urllib.request.urlopen(asset, timeout=30)
     assert script.headers["Content-Type"].startswith("text/javascript")
     assert "immutable" in script.headers["Cache-Control"]
     if not python.exists() or not Path(os.environ.get("LTV_CHROMIUM", "/usr/bin/chromium")).exists():

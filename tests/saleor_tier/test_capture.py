@@ -70,6 +70,24 @@ def test_cancel_and_refund_update_the_facts(saleor_url, staff, variants, db, uni
     assert refund_fact["amount"] == refund_fact["gross"] - Decimal(str(part)) and refund_fact["counts"] is True
 
 
+def test_a_checkout_complete_records_one_inbound_row_per_object(saleor_url, variants, db, unique):
+    """Saleor fires seven hooks for the order of one checkoutComplete; the capture keeps one row per
+    object of that request (the order, and its checkout), and applying it still gives the fact."""
+    order = storefront.complete_checkout(saleor_url, f"one-{unique}@example.com", f"One Row {unique}",
+                                         [(variants[0]["id"], 1)])
+    refs = [f"order:{order_uuid(order['id'])}", f"checkout:{order['checkout_token']}"]
+    # Rows of the checkoutComplete request: those received once Saleor had created the order (the
+    # checkout's earlier requests — create, delivery, payment — record their own).
+    counts = dict(db.execute(
+        "SELECT e.object_ref, count(*) FROM saleor_ltv_plugin_inboundevent e, order_order o "
+        "WHERE o.id = %s AND e.object_ref = ANY(%s) AND e.received_at >= o.created_at GROUP BY e.object_ref",
+        (order_uuid(order["id"]), refs)).fetchall())
+    assert counts.get(refs[0]) == 1, counts
+    assert counts.get(refs[1], 0) <= 1, counts
+    apply_events()
+    assert order_uuid(order["id"]) in order_facts(db, [order_uuid(order["id"])])
+
+
 @pytest.fixture(scope="module")
 def faulty_url(saleor_db):
     with saleor_env.running_server("saleor-faulty", LTV_FAULT_INJECTION="hooks") as url:

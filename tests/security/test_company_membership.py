@@ -178,7 +178,7 @@ def test_metadata_mode_trusts_private_metadata_only(settings, as_customer):
 
 
 def test_metadata_flag_is_read_from_saleor_private_metadata():
-    from saleor_ltv_plugin.ingest.saleor_mapping import company_confirmed_from_metadata
+    from saleor_ltv_plugin.hosts.saleor.rules import company_confirmed_from_metadata
 
     for value, expected in (("true", True), ("TRUE", True), ("1", True), ("false", False), ("", False),
                             ("yes please", False)):

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from saleor_ltv_plugin.standalone import tokens
+from saleor_ltv_plugin.hosts.standalone import tokens
 
 from ..standalone_server import CLI, admin_sql, start_runserver
 
@@ -83,7 +83,7 @@ def live(django_db_blocker):
     database_url = f"postgres://{db.get('USER') or 'postgres'}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{name}"
     data_dir = tempfile.mkdtemp(prefix="ltv-secgql-")
     env = {**os.environ, "DATABASE_URL": database_url, "LTV_DATA_DIR": data_dir, "SECRET_KEY": settings.SECRET_KEY,
-           "DJANGO_SETTINGS_MODULE": "saleor_ltv_plugin.standalone.settings", "CELERY_BROKER_URL": "", "DEBUG": "0"}
+           "DJANGO_SETTINGS_MODULE": "saleor_ltv_plugin.hosts.standalone.settings", "CELERY_BROKER_URL": "", "DEBUG": "0"}
     root = str(Path(__file__).resolve().parents[2])
     subprocess.run([*CLI, "migrate", "-v0"], env=env, check=True, capture_output=True, timeout=300, cwd=root)
     process, url = start_runserver(env, Path(data_dir) / "server.log", cwd=root)

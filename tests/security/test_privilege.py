@@ -12,7 +12,7 @@ from django.test import override_settings
 
 from saleor_ltv_plugin import auth
 from saleor_ltv_plugin.models import ApiKey, SavedSegment, ScenarioSetting
-from saleor_ltv_plugin.standalone import tokens
+from saleor_ltv_plugin.hosts.standalone import tokens
 
 from ..graphql.conftest import gql  # noqa: F401 — the GraphQL client fixture
 

@@ -23,16 +23,16 @@ from django.core import signing
 from saleor_ltv_plugin.auth import AuthError
 from saleor_ltv_plugin.automation import links
 from saleor_ltv_plugin.models import Contact
-from saleor_ltv_plugin.standalone import tokens
+from saleor_ltv_plugin.hosts.standalone import tokens
 
 PUBLISHED = "ltv-standalone-insecure-key-change-me"  # the old default, in every clone's history
 PREFIX = "/plugins/global/saleor.ltv/"
-CLI = [sys.executable, "-m", "saleor_ltv_plugin.standalone.cli"]
+CLI = [sys.executable, "-m", "saleor_ltv_plugin.hosts.standalone.cli"]
 
 
 def _standalone(args, tmp_path, **env):
     base = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "LTV_DEMO", "DATABASE_URL")}
-    base.update(DJANGO_SETTINGS_MODULE="saleor_ltv_plugin.standalone.settings", LTV_DATA_DIR=str(tmp_path), **env)
+    base.update(DJANGO_SETTINGS_MODULE="saleor_ltv_plugin.hosts.standalone.settings", LTV_DATA_DIR=str(tmp_path), **env)
     return subprocess.run(args, env=base, capture_output=True, text=True, timeout=120)
 
 
@@ -46,7 +46,7 @@ def test_standalone_refuses_to_start_without_a_secret(tmp_path, command):
 
 
 def test_the_celery_worker_refuses_too(tmp_path):
-    result = _standalone([sys.executable, "-c", "import saleor_ltv_plugin.standalone.celery as c; c.app.loader"
+    result = _standalone([sys.executable, "-c", "import saleor_ltv_plugin.hosts.standalone.celery as c; c.app.loader"
                           ".import_default_modules()"], tmp_path)
     assert result.returncode != 0 and "SECRET_KEY is not set" in result.stderr
 

@@ -15,9 +15,9 @@ from pathlib import Path
 from .net import free_port
 
 REPO = Path(__file__).resolve().parents[2]
-CLI = [sys.executable, "-m", "saleor_ltv_plugin.standalone.cli"]
+CLI = [sys.executable, "-m", "saleor_ltv_plugin.hosts.standalone.cli"]
 HEALTH = "/plugins/global/saleor.ltv/health"
-CELERY = [sys.executable, "-m", "celery", "-A", "saleor_ltv_plugin.standalone.celery"]
+CELERY = [sys.executable, "-m", "celery", "-A", "saleor_ltv_plugin.hosts.standalone.celery"]
 # Tests flush this Redis database: sessions running them side by side give each its own.
 BROKER = os.environ.get("LTV_TEST_BROKER_URL", "redis://127.0.0.1:6379/13")
 
@@ -109,7 +109,7 @@ def start_beat(log_dir: Path, name: str, env: dict[str, str]) -> subprocess.Pope
 
 def enqueue(task, queue: str, broker: str = BROKER, **kwargs):
     """Send one task to a queue through an explicit connection (the app's own may be eager)."""
-    from saleor_ltv_plugin.standalone.celery import app
+    from saleor_ltv_plugin.hosts.standalone.celery import app
 
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = False

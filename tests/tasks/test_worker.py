@@ -44,7 +44,7 @@ def test_a_worker_applies_recorded_events(worker, settings):
     for index in range(5):
         data = make_order(f"w-{index}", company=f"Worker Test {index}")
         inbox.record("rest", "order", f"order:{data.external_id}", to_jsonable(data))
-    from saleor_ltv_plugin.standalone.celery import app
+    from saleor_ltv_plugin.hosts.standalone.celery import app
 
     saved = app.conf.broker_url, app.conf.task_always_eager
     app.conf.broker_url = BROKER

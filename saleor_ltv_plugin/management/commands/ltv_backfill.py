@@ -25,24 +25,19 @@ class Command(BaseCommand):
             raise CommandError("ltv_backfill reads Saleor's tables: run it inside Saleor (manage.py).")
         if batch_size < 1:
             raise CommandError("--batch-size: must be at least 1")
-        from saleor.account.models import User  # noqa: F401 — only counts for the progress bar
-        from saleor.checkout.models import Checkout
-        from saleor.order.models import Order
-
-        from ...ingest import saleor_sync
+        from ...hosts.saleor_plugin import sync
 
         kinds = only or ["customers", "orders", "checkouts"]
         with db.writer():
             if "customers" in kinds:
-                self._run("customers", User.objects.filter(is_staff=False).count(),
-                          lambda cb: saleor_sync.backfill_customers(batch_size, cb))
+                self._run("customers", sync.count_customers(),
+                          lambda cb: sync.backfill_customers(batch_size, cb))
             if "orders" in kinds:
-                queryset = Order.objects.filter(number__gt=int(after)) if after else Order.objects
-                self._run("orders", queryset.count(),
-                          lambda cb: saleor_sync.backfill_orders(batch_size, after, cb))
+                self._run("orders", sync.count_orders(after),
+                          lambda cb: sync.backfill_orders(batch_size, after, cb))
             if "checkouts" in kinds:
-                self._run("checkouts", Checkout.objects.count(),
-                          lambda cb: saleor_sync.backfill_checkouts(batch_size, cb))
+                self._run("checkouts", sync.count_checkouts(),
+                          lambda cb: sync.backfill_checkouts(batch_size, cb))
 
     def _run(self, name, total, job):
         last = {"ref": None}

@@ -24,6 +24,7 @@ from django.db import connections
 from django.db.models import Count
 from django.utils import timezone
 
+from ... import conf
 from ...auth import ALL_SCOPES, new_api_key
 from ...demo import progress as demo_progress
 from ...demo.loader import load_shop
@@ -32,7 +33,6 @@ from ...models import AccountMetrics, ApiKey, OrderFact
 from ._progress import progress_bar
 
 ZONE = zoneinfo.ZoneInfo("Asia/Tokyo")
-PREFIX = "/plugins/global/saleor.ltv"
 SERVE_WITHIN_SECONDS = 60
 DEMO_SENDER = {"sender_name": "デモ商事株式会社（LTVデモ）", "sender_email": "info@demo-shop.example",
                "sender_postal_address": "〒100-0005 東京都千代田区丸の内1-1-1 デモビル5F"}  # issue 14: a newcomer's first page, on a 2-core machine
@@ -72,14 +72,14 @@ class Command(BaseCommand):
         self.automation_days, self.seed = automation_days, seed
         self.end = end or dt.datetime.now(ZONE).date() - dt.timedelta(days=automation_days)
         settings.LTV_PLUGIN.setdefault("graphiql", True)  # the demo is for exploring; DEBUG stays off
-        for name, value in {**DEMO_SENDER, "public_url": f"http://{addr}{PREFIX}/"}.items():
+        for name, value in {**DEMO_SENDER, "public_url": f"http://{addr}{conf.url_prefix()}"}.items():
             settings.LTV_PLUGIN.setdefault(name, value)  # so its buyer-mail scenarios can be switched on
         self.check()
         call_command("migrate", verbosity=0)
         raw_key, token = self._credentials()
         progress = demo_progress.start()
         server = None if no_serve else self._serve(host, port)
-        base = f"http://{addr}{PREFIX}"
+        base = f"http://{addr}{conf.url_prefix().rstrip('/')}"
         dashboard = f"http://{addr}/dashboard/?page=overview#session={token}"
         if server is not None:
             self.stdout.write(
@@ -168,7 +168,7 @@ class Command(BaseCommand):
     def _credentials(self) -> tuple[str, str]:
         # A fresh key per run (the raw value is never stored); earlier demo keys are revoked.
         from ...auth import SALEOR_PERMISSIONS
-        from ...standalone import tokens
+        from ...hosts.standalone import tokens
 
         ApiKey.objects.filter(name="demo", revoked_at__isnull=True).update(revoked_at=timezone.now())
         raw, _ = new_api_key("demo", sorted(ALL_SCOPES), created_by="ltv_demo")

@@ -14,7 +14,7 @@ class Command(BaseCommand):
         if not url.startswith(("http://", "https://")):
             raise CommandError("--url: must start with http:// or https://")
         try:
-            from ...plugin import install_dashboard_app
+            from ...hosts.saleor_plugin.install_app import install_dashboard_app
         except ImportError:
             raise CommandError("this command runs inside Saleor (saleor is not importable here)") from None
         ok, message = install_dashboard_app(url)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from saleor_ltv_plugin.ingest.saleor_mapping import consent_from_metadata
+from saleor_ltv_plugin.hosts.saleor.rules import consent_from_metadata
 
 
 @pytest.mark.parametrize("metadata, expected", [

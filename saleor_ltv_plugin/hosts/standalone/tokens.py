@@ -21,7 +21,7 @@ import time
 
 from django.conf import settings
 
-from ..auth import AuthError, Principal, principal_from_permissions
+from ...auth import AuthError, Principal, principal_from_permissions
 
 ISSUER = "saleor-ltv-standalone"
 TOKEN_TYPE = "thirdparty"  # Saleor's JWT_THIRDPARTY_ACCESS_TYPE
@@ -44,7 +44,7 @@ def _unb64(text: str) -> bytes:
 def mint(email: str, permissions, *, ttl_seconds: int = ACCESS_TTL, app_permissions=None) -> str:
     """An access token for a staff user `email` holding Saleor `permissions` (enum names), for an
     app granted `app_permissions` (default: what the manifest requests, as an install grants)."""
-    from ..app_manifest import PERMISSIONS
+    from ..saleor.manifest import PERMISSIONS
 
     now = int(time.time())
     user_permissions = sorted(set(permissions))
@@ -60,7 +60,7 @@ def mint(email: str, permissions, *, ttl_seconds: int = ACCESS_TTL, app_permissi
 
 def mint_session(email: str, permissions, *, ttl_seconds: int = 7 * 86400, app_permissions=None) -> str:
     """What the harness's address carries: it buys access tokens, it is no access token itself."""
-    from ..app_manifest import PERMISSIONS
+    from ..saleor.manifest import PERMISSIONS
 
     now = int(time.time())
     return _sign({"iat": now, "exp": now + ttl_seconds, "iss": ISSUER, "type": SESSION_TYPE, "email": email,

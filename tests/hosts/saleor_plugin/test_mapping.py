@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from saleor_ltv_plugin.automation.mail_items import mail_items, product_url
-from saleor_ltv_plugin.ingest import saleor_mapping
+from saleor_ltv_plugin.hosts.saleor_plugin import mapping as saleor_mapping
 from saleor_ltv_plugin.ingest.checkouts import upsert_checkout
 from saleor_ltv_plugin.ingest.orders import upsert_orders
 from saleor_ltv_plugin.models import CheckoutFact, OrderLineFact

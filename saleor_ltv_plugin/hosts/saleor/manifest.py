@@ -1,16 +1,15 @@
-"""The Saleor app manifest that brings the plugin's pages into the Dashboard.
+"""The Saleor app manifest that brings the app's pages into the Dashboard.
 
-An admin installs it once from /plugins/global/saleor.ltv/app/manifest (Apps → install from
-manifest, or the appInstall mutation). Mounts and targets are Saleor 3.23's; an extension's
+An admin installs it once from <URL prefix>app/manifest (Apps → install from manifest, or the
+appInstall mutation; inside Saleor the prefix is /plugins/global/saleor.ltv/). Mounts and targets are Saleor 3.23's; an extension's
 permissions must be a subset of the app's. The pages themselves are the dashboard issue's.
 """
 
 from __future__ import annotations
 
-from . import __version__
+from ... import __version__, conf
 
 APP_ID = "saleor.ltv"
-PREFIX = "/plugins/global/saleor.ltv"
 # MANAGE_PLUGINS: switching and editing scenarios and shop settings is plugin configuration in
 # Saleor's terms; an extension token carries app ∩ user permissions, so without it here not even
 # a superuser could switch a scenario inside the Dashboard.
@@ -26,8 +25,8 @@ EXPORT_LABEL = "LTVセグメントを書き出す / Export LTV segment"
 
 def build(origin: str) -> dict:
     """The manifest for a Saleor reachable at `origin` (scheme://host[:port])."""
-    root = origin.rstrip("/") + PREFIX
-    app_url = root + "/app/"
+    root = origin.rstrip("/") + conf.url_prefix()
+    app_url = root + "app/"
 
     def widget(label: str, mount: str, path: str, permission: str) -> dict:
         return {"label": label, "mount": mount, "target": "WIDGET", "permissions": [permission],
@@ -42,7 +41,7 @@ def build(origin: str) -> dict:
         "permissions": PERMISSIONS,
         "appUrl": app_url,
         # Saleor posts the app's token here on install; the plugin runs inside Saleor and needs none.
-        "tokenTargetUrl": root + "/app/register",
+        "tokenTargetUrl": root + "app/register",
         "extensions": [
             # Staff without MANAGE_PLUGINS still see the pages (read-only scenarios, saying what is missing).
             {"label": MENU_LABEL, "mount": "NAVIGATION_CUSTOMERS", "target": "APP_PAGE",

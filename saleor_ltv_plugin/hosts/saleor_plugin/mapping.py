@@ -1,4 +1,4 @@
-"""Saleor objects → facts. The only ingest module that imports Saleor (lazily).
+"""Saleor's ORM objects → facts, for the in-process host (imports Saleor lazily).
 
 Events from Saleor hooks carry only a reference ("order:<uuid>",
 "checkout:<token>", "user:<id>"); applying one re-reads the object's current
@@ -9,24 +9,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .. import conf, contact_data
-from ..models import InboundEvent, OrderFact, Source
-from . import checkouts, identity, inbox, orders, rekey
-from .facts import CheckoutData, CustomerData, CustomerRef, OrderData, OrderLineData, PostalAddress
+from ... import conf, contact_data
+from ...ingest import checkouts, identity, orders, rekey
+from ...ingest.facts import CheckoutData, CustomerData, CustomerRef, OrderData, OrderLineData, PostalAddress
+from ...models import InboundEvent, OrderFact, Source
+from ..saleor.rules import company_confirmed_from_metadata, consent_from_metadata, refunded_total
 
 DELETION_KINDS = frozenset({"customer_deleted", "account_deleted"})
-
-
-def order_ref(order_id) -> str:
-    return f"order:{order_id}"
-
-
-def checkout_ref(token) -> str:
-    return f"checkout:{token}"
-
-
-def user_ref(user_id) -> str:
-    return f"user:{user_id}"
 
 
 def _address_customer(address, user, email: str, language_code: str) -> CustomerRef:
@@ -84,15 +73,9 @@ def postal_address(address, department: str = "") -> PostalAddress | None:
 
 
 def refunded_amount(order) -> Decimal:
-    """Refunds through legacy payments and through transactions (Saleor keeps both)."""
-    total = Decimal(0)
-    for payment in order.payments.all():
-        for txn in payment.transactions.all():
-            if txn.kind == "refund" and txn.is_success:
-                total += txn.amount
-    for item in order.payment_transactions.all():
-        total += item.refunded_value or Decimal(0)
-    return total
+    return refunded_total(
+        ((txn.kind, txn.is_success, txn.amount) for payment in order.payments.all() for txn in payment.transactions.all()),
+        (item.refunded_value for item in order.payment_transactions.all()))
 
 
 # Mails show items at 64 px; 256 is one of Saleor's THUMBNAIL_SIZES and stays sharp on dense screens.
@@ -236,22 +219,6 @@ def customer_data(user) -> CustomerData:
     )
 
 
-def consent_from_metadata(metadata: dict) -> bool | None:
-    """The storefront records consent in the user's metadata (Saleor has no field for it)."""
-    value = str(metadata.get(conf.get_settings().base.consent_metadata_key, "")).strip().lower()
-    if value in ("true", "yes", "1", "granted", "opt_in", "opt-in"):
-        return True
-    if value in ("false", "no", "0", "revoked", "opt_out", "opt-out"):
-        return False
-    return None
-
-
-def company_confirmed_from_metadata(private_metadata: dict) -> bool:
-    """Private metadata only: Saleor lets buyers write their own public metadata."""
-    value = str(private_metadata.get(conf.get_settings().base.company_membership_metadata_key, ""))
-    return value.strip().lower() in ("true", "1", "yes")
-
-
 def apply_saleor_events(group: list[InboundEvent]) -> None:
     """Apply the events of one Saleor object by re-reading its current state."""
     kind, _, pk = group[-1].object_ref.partition(":")
@@ -297,5 +264,3 @@ def _apply_user(pk: str) -> None:
     if user is not None:
         rekey.rekey_orders_of(identity.upsert_customer(customer_data(user)))
 
-
-inbox.register_applier(Source.SALEOR, apply_saleor_events)

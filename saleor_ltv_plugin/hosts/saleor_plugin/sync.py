@@ -13,9 +13,28 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from ..models import OrderFact, Source
-from . import checkouts, identity, orders
-from .saleor_mapping import checkout_data, customer_data, order_data, order_queryset
+from ...ingest import checkouts, identity, orders
+from ...models import OrderFact, Source
+from .mapping import checkout_data, customer_data, order_data, order_queryset
+
+
+def count_customers() -> int:
+    """For the progress bar: what backfill_customers will walk."""
+    from saleor.account.models import User
+
+    return User.objects.filter(is_staff=False).count()
+
+
+def count_orders(after: str | None = None) -> int:
+    from saleor.order.models import Order
+
+    return (Order.objects.filter(number__gt=int(after)) if after else Order.objects).count()
+
+
+def count_checkouts() -> int:
+    from saleor.checkout.models import Checkout
+
+    return Checkout.objects.count()
 
 
 def _batches(queryset, key: str, batch_size: int, after=None) -> Iterator[list]:

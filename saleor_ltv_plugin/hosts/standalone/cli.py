@@ -10,7 +10,7 @@ SIGNS_NOTHING = {"ltv_export_schema", "ltv_export_openapi", "makemigrations", "h
 
 def main(argv: list[str] | None = None) -> None:
     args = list(argv if argv is not None else sys.argv[1:])
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saleor_ltv_plugin.standalone.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saleor_ltv_plugin.hosts.standalone.settings")
     if args[:1] == ["ltv_demo"]:
         os.environ.setdefault("LTV_DEMO", "1")  # the demo may make its own SECRET_KEY
     elif not args or args[0] in SIGNS_NOTHING:

@@ -27,7 +27,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
 ]
-ROOT_URLCONF = "saleor_ltv_plugin.standalone.urls"
+ROOT_URLCONF = "saleor_ltv_plugin.hosts.standalone.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -55,6 +55,9 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE: dict = {}
+
+# Where the app's routes hang (conf.url_prefix); the default is the plugin's route inside Saleor.
+LTV_URL_PREFIX = os.environ.get("LTV_URL_PREFIX", "")
 
 LTV_PLUGIN = {
     "account_key": os.environ.get("LTV_ACCOUNT_KEY", "company"),

@@ -15,10 +15,10 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from ..auth import AuthError
+from ... import conf
+from ...auth import AuthError
 from . import tokens
 
-APP_BASE = "/plugins/global/saleor.ltv/app/"
 # saleor-dashboard's AppIFrame.tsx (3.23): no allow-modals (alert/confirm/prompt/print are ignored),
 # no allow-top-navigation, no allow-popups-to-escape-sandbox.
 SANDBOX = "allow-same-origin allow-forms allow-scripts allow-downloads allow-popups"
@@ -29,7 +29,7 @@ REFERRER_POLICY = "origin-when-cross-origin"
 @require_GET
 def dashboard(request):
     response = render(request, "saleor_ltv_plugin/dashboard_harness.html", {
-        "app_base_json": json.dumps(APP_BASE), "sandbox_json": json.dumps(SANDBOX)})
+        "app_base_json": json.dumps(conf.url_prefix() + "app/"), "sandbox_json": json.dumps(SANDBOX)})
     response["Referrer-Policy"] = REFERRER_POLICY
     response["Cache-Control"] = "no-store"
     return response
