@@ -11,7 +11,7 @@ from graphene import relay
 from saleor_ltv_plugin import auth
 from saleor_ltv_plugin.automation.flows import service
 from saleor_ltv_plugin.models import Enrollment, FlowVersion
-from saleor_ltv_plugin.standalone import tokens
+from saleor_ltv_plugin.hosts.standalone import tokens
 
 from ..graphql.conftest import GraphQLClient
 

@@ -9,7 +9,7 @@ from graphene import relay
 
 from saleor_ltv_plugin.automation.flows import definition, templates
 from saleor_ltv_plugin.models import Flow, FlowVersion, SavedSegment
-from saleor_ltv_plugin.standalone import tokens
+from saleor_ltv_plugin.hosts.standalone import tokens
 
 pytestmark = pytest.mark.django_db
 CHANNEL = "default-channel"

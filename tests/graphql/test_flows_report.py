@@ -16,7 +16,7 @@ from saleor_ltv_plugin.automation.flows import service
 from saleor_ltv_plugin.ingest.orders import upsert_orders
 from saleor_ltv_plugin.models import (Account, AccountContact, Enrollment, FlowStepRun, OrderFact,
                                       OutboxMessage)
-from saleor_ltv_plugin.standalone import tokens
+from saleor_ltv_plugin.hosts.standalone import tokens
 
 from ..conftest import make_order
 

@@ -11,7 +11,7 @@ from graphene import relay
 from saleor_ltv_plugin.automation.content import template_content
 from saleor_ltv_plugin.ingest.orders import upsert_orders
 from saleor_ltv_plugin.models import Account, Enrollment, Flow, FlowVersion, OutboxMessage, SavedSegment
-from saleor_ltv_plugin.standalone import tokens
+from saleor_ltv_plugin.hosts.standalone import tokens
 
 from ..automation import smtp_sink
 from ..conftest import make_order
