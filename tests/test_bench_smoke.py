@@ -64,6 +64,12 @@ SMOKE = {
         ("--accounts", "500", "--messages", "30", "--rounds", "1"),
         keys=("accounts", "scan_first_s", "scan_steady_s", "enrolled", "outbox_rows", "messages"),
         positive=("send_rate_ours", "send_rate_bare", "send_ratio"), needs=frozenset({"postgres"})),
+    "flows.py": Smoke(  # the same --accounts as automation.py: it reuses that shop
+        ("--accounts", "500", "--rounds", "1"),
+        keys=("accounts", "entered", "entry_first_s", "first_tick_s", "first_tick_mails", "tick_steady_s",
+              "broadcast_s", "broadcast_mails"),
+        positive=("entry_ratio", "tick_ratio"), needs=frozenset({"postgres"}),
+        agrees=lambda r: r["entered"] == r["accounts"] and r["broadcast_mails"] > 0),
     "import.py": Smoke(
         ("--rows", "2000"),
         keys=("rows", "orders", "floor_seconds", "import_seconds", "stages", "again_unchanged", "targets_met"),

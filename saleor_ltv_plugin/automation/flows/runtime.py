@@ -171,8 +171,29 @@ def _write(result: _Outcome, runs: list[FlowStepRun], batch: Batch, now: datetim
         # stopped_at also tells the send policy to drop any message of it still waiting in the outbox
         rows.append(Enrollment(id=walker.id, state=EnrollmentState.EXITED, position=walker.position, next_at=None,
                                variants=walker.variants, stop_reason=reason, stopped_at=now))
-    Enrollment.objects.bulk_update(rows, ["state", "position", "next_at", "variants", "stop_reason", "stopped_at"],
-                                   batch_size=1000)
+    _update_enrollments(rows)
+
+
+FIELDS = ("state", "position", "next_at", "variants", "stop_reason", "stopped_at")
+CASTS = ("bigint", "varchar", "varchar", "timestamptz", "jsonb", "varchar", "timestamptz")
+
+
+def _update_enrollments(rows: list[Enrollment]) -> None:
+    """The walkers' new positions. On PostgreSQL one UPDATE … FROM (VALUES …) per 1,000 rows: Django's
+    bulk_update builds a CASE per row and column, 80 % of a tick's time at 100 k enrollments."""
+    if connection.vendor != "postgresql":
+        Enrollment.objects.bulk_update(rows, list(FIELDS), batch_size=1000)
+        return
+    table = Enrollment._meta.db_table
+    row_sql = "(" + ", ".join(f"%s::{cast}" for cast in CASTS) + ")"
+    assignments = ", ".join(f"{name} = v.{name}" for name in FIELDS)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 1000):
+            part = rows[start:start + 1000]
+            params = [value for e in part for value in (e.id, e.state, e.position, e.next_at,
+                                                          json.dumps(e.variants or {}), e.stop_reason, e.stopped_at)]
+            cursor.execute(f"UPDATE {table} AS e SET {assignments} FROM (VALUES {', '.join([row_sql] * len(part))}) "
+                           f"AS v(id, {', '.join(FIELDS)}) WHERE e.id = v.id", params)
 
 
 def tick(now: datetime | None = None, limit: int = BATCH, budget_seconds: float = 50) -> dict[str, int]:
