@@ -42,7 +42,6 @@ def _run_churn_flow(account, buyers) -> None:
                                      {"last_purchase_at": "2025-04-18", "stage": "repeat"})], T0) == 1
 
 
-
 @pytest.mark.django_db(transaction=True)
 def test_the_churn_mails_at_0_7_and_14_days_each_carry_their_steps_copy(sink, shop_settings):
     enable("churn_risk")
