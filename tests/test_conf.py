@@ -84,6 +84,6 @@ def test_the_plugin_page_takes_its_texts_from_conf():
     """plugin.py imports Saleor (its Saleor tier runs it); here: it builds CONFIG_STRUCTURE from conf alone."""
     from pathlib import Path
 
-    source = (Path(conf.__file__).parent / "plugin.py").read_text()
+    source = (Path(conf.__file__).parent / "hosts" / "saleor_plugin" / "plugin.py").read_text()
     assert "CONFIG_STRUCTURE = {name: _field(name) for name in conf.SETTING_NAMES}" in source
     assert '"label": conf.FIELD_LABEL[name], "help_text": conf.FIELD_HELP[name]' in source
