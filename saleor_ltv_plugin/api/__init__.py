@@ -5,14 +5,14 @@ import json
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 
-from . import accounts, errors, exports, imports, orders, recompute
+from . import accounts, errors, exports, flows, imports, orders, recompute
 from .security import Bearer
 
 api = NinjaAPI(
     title="saleor-ltv-plugin REST API",
     version="1",
     description="Order ingest from other sales channels, account metrics, segment exports and "
-    "recompute control. Same credentials as the plugin's GraphQL API.",
+    "recompute control, flows and their reports (read). Same credentials as the plugin's GraphQL API.",
     auth=Bearer(),
     urls_namespace="ltv-api-v1",
     # Served by openapi_view below: ninja finds its root by reversing a URL name, which fails
@@ -22,7 +22,7 @@ api = NinjaAPI(
 )
 PREFIX = "/plugins/global/saleor.ltv/api/v1/"
 errors.install(api)
-for module in (orders, imports, accounts, exports, recompute):
+for module in (orders, imports, accounts, exports, recompute, flows):
     api.add_router("", module.router)
 
 

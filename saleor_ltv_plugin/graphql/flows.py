@@ -7,11 +7,7 @@ types, the id decoding and the errors `{field message code}`.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import graphene
-from django.db.models import Count, Q
-from django.utils import timezone
 from graphene import relay
 
 from ..auth import Scope
@@ -19,9 +15,9 @@ from ..automation.catalog import SCENARIOS
 from ..automation.flows import report as flow_report
 from ..automation.flows import service, templates
 from ..automation.flows.vocabulary import vocabulary
-from ..models import Enrollment, EnrollmentState, Flow, FlowKind, FlowState
+from ..models import Flow, FlowKind, FlowState
 from ..queries.errors import InputError
-from .automation import MAX_REPORT_DAYS, _in_language, _language_arg
+from .automation import _in_language, _language_arg
 from .core import LtvError, errors_from
 from .permissions import require
 
@@ -122,8 +118,7 @@ class LtvFlow(graphene.ObjectType):
     @staticmethod
     def _counts(flow):
         if not hasattr(flow, "_ltv_counts"):
-            flow._ltv_counts = Enrollment.objects.filter(channel=flow.channel, scenario=flow.key).aggregate(
-                entered=Count("id"), active=Count("id", filter=Q(state=EnrollmentState.ACTIVE)))
+            flow._ltv_counts = flow_report.enrollment_counts(flow.channel, [flow.key])[flow.key]
         return flow._ltv_counts
 
     @staticmethod
@@ -228,17 +223,6 @@ class LtvFlowReport(graphene.ObjectType):
             verdict=effect.verdict.value)
 
 
-def report_range(since: dt.date | None, until: dt.date | None) -> tuple[dt.date, dt.date]:
-    """Defaults: the last 30 days; at most MAX_REPORT_DAYS."""
-    until = until or timezone.localdate()
-    since = since or until - dt.timedelta(days=29)
-    if since > until:
-        raise InputError({"since": "must not be after until"})
-    if (until - since).days > MAX_REPORT_DAYS:
-        raise InputError({"since": f"the range may span at most {MAX_REPORT_DAYS} days"})
-    return since, until
-
-
 class FlowQueries(graphene.ObjectType):
     ltv_flows = graphene.List(graphene.NonNull(LtvFlow), required=True, channel=graphene.String(required=True),
                               kind=LtvFlowKind(), state=LtvFlowState(), description="Newest change first.")
@@ -291,7 +275,7 @@ class FlowQueries(graphene.ObjectType):
     @staticmethod
     def resolve_ltv_flow_report(root, info, id, since=None, until=None):
         require(info, Scope.READ)
-        since, until = report_range(since, until)
+        since, until = flow_report.report_range(since, until)
         return LtvFlowReport.of(flow_report.flow_report(_flow(id), since, until))
 
 

@@ -16,10 +16,16 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Count, Q
+from django.utils import timezone
+
 from ... import conf
 from ...engine import experiments
 from ...models import DeliveryKind, Enrollment, EnrollmentState, Flow, FlowStepRun, OutboxMessage
+from ...queries.errors import InputError
 from .. import report as scenario_report
+
+MAX_REPORT_DAYS = 366
 
 
 @dataclass
@@ -67,6 +73,27 @@ class FlowReport:
     variants: list[VariantFigures] = field(default_factory=list)
     attributed_revenue: Decimal = Decimal(0)
     effect: scenario_report.HoldoutEffect = field(default_factory=scenario_report.HoldoutEffect)
+
+
+def report_range(since: dt.date | None, until: dt.date | None) -> tuple[dt.date, dt.date]:
+    """Defaults: the last 30 days; at most MAX_REPORT_DAYS."""
+    until = until or timezone.localdate()
+    since = since or until - dt.timedelta(days=29)
+    if since > until:
+        raise InputError({"since": "must not be after until"})
+    if (until - since).days > MAX_REPORT_DAYS:
+        raise InputError({"since": f"the range may span at most {MAX_REPORT_DAYS} days"})
+    return since, until
+
+
+def enrollment_counts(channel: str, keys: list[str]) -> dict[str, dict[str, int]]:
+    """Flow key → {"entered": all enrollments ever, "active": those moving through it now}."""
+    counts = {key: {"entered": 0, "active": 0} for key in keys}
+    rows = (Enrollment.objects.filter(channel=channel, scenario__in=keys).values("scenario")
+            .annotate(entered=Count("id"), active=Count("id", filter=Q(state=EnrollmentState.ACTIVE))))
+    for row in rows:
+        counts[row["scenario"]] = {"entered": row["entered"], "active": row["active"]}
+    return counts
 
 
 def _definition(flow: Flow) -> dict:
