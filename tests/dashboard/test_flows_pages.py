@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from .test_pages import CHANNEL, VISIBLE_TEXT, english_left
+from .test_pages import CHANNEL, assert_no_english
 
 pytestmark = pytest.mark.slow
 
@@ -117,14 +117,5 @@ def test_the_flow_pages_in_japanese_show_no_english(harness):
     step_ids = {s["id"] for s in json.loads(flow["draft"])["steps"]}
     names = harness.server.sql("SELECT name FROM saleor_ltv_plugin_flow UNION SELECT name FROM saleor_ltv_plugin_savedsegment")
     data_words = {w for value in [*step_ids, *(n for (n,) in names), CHANNEL] for w in re.findall(r"[A-Za-z]{4,}", value)}
-    found = {}
-    for path, ready in (("flows", "flows-table"), (f"flows/{flow['id']}", "flow-steps"),
-                        (f"flows/{flow['id']}/report", "report-stats")):
-        harness.open(path, locale="ja", channel=CHANNEL)
-        harness.app.get_by_test_id(ready).first.wait_for()
-        harness.app.locator("[data-testid=loading]").first.wait_for(state="detached")
-        left = english_left(harness.frame.evaluate(VISIBLE_TEXT), data_words)
-        if left:
-            found[path] = left
-            harness.shot(f"english-left-{path.replace('/', '-')}")
-    assert not found, found
+    assert_no_english(harness, [("flows", "flows-table"), (f"flows/{flow['id']}", "flow-steps"),
+                                (f"flows/{flow['id']}/report", "report-stats")], data_words)

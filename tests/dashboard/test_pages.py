@@ -285,10 +285,14 @@ def test_every_page_in_japanese_shows_no_english(harness):
     if user:
         pages.append(("widgets/customer", {"customerId": base64.b64encode(f"User:{user[0][0]}".encode()).decode()},
                       "account-panel"))
+    assert_no_english(harness, [(f"{path}?{'&'.join(f'{k}={v}' for k, v in query.items())}" if query else path, ready)
+                                for path, query, ready in pages], data_words)
+
+
+def assert_no_english(harness, pages: list[tuple[str, str]], data_words: set[str]) -> None:
+    """Each (path, test id to wait for) opened in Japanese shows no English beyond codes and the shop's data."""
     found = {}
-    for path, query, ready in pages:
-        if query:
-            path = f"{path}?{'&'.join(f'{k}={v}' for k, v in query.items())}"
+    for path, ready in pages:
         harness.open(path, locale="ja", channel=CHANNEL)
         harness.app.get_by_test_id(ready).first.wait_for()
         harness.app.locator("[data-testid=loading]").first.wait_for(state="detached")
