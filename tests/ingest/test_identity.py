@@ -102,11 +102,12 @@ def test_erasure_scrubs_the_buyers_inbound_event_payloads_and_keeps_the_rest(set
     inbox.drain()
     assert Contact.objects.filter(email="p@x.example").exists()
     others_before = {pk: text for pk, text in _log_texts().items() if pk in theirs}
-    erase = inbox.record("saleor", "customer_deleted", "user:5", {"user_id": "5", "email": "p@x.example"})
-    assert inbox.drain()["done"] == 1  # through the inbox, as Saleor's deletion arrives
+    # (Saleor's deletion reaches erase_customer through the plugin host's applier: the Saleor tier's
+    # test_customer_deletion_erases… drives that path; here the standalone host has no Saleor capture.)
+    erase_customer("5", "p@x.example")
 
     texts = _log_texts()
-    for pk in [*mine, erase.pk]:
+    for pk in mine:
         leaks = [p for p in PERSONAL if p.lower() in texts[pk].lower()]
         assert not leaks and '"Ua"' not in texts[pk], (leaks, texts[pk])  # "Ua": the LINE id
     assert {pk: texts[pk] for pk in theirs} == others_before  # the other buyer's trail is untouched
