@@ -271,7 +271,9 @@ def test_every_page_in_japanese_shows_no_english(harness):
     names = harness.server.sql("SELECT display_name FROM saleor_ltv_plugin_account")
     channels = harness.server.sql("SELECT DISTINCT channel FROM saleor_ltv_plugin_account")
     products = harness.server.sql("SELECT DISTINCT product_name FROM saleor_ltv_plugin_orderlinefact")
-    data_words = {w for (value,) in names + channels + products for w in re.findall(r"[A-Za-z]{4,}", value or "")}
+    people = harness.server.sql("SELECT first_name || ' ' || last_name FROM saleor_ltv_plugin_contact")  # buyers' names
+    data_words = {w for (value,) in names + channels + products + people
+                  for w in re.findall(r"[A-Za-z]{4,}", value or "")}
     (account,) = harness.server.sql(
         "SELECT account_id FROM saleor_ltv_plugin_outboxmessage WHERE account_id IS NOT NULL "
         "GROUP BY account_id ORDER BY COUNT(DISTINCT status) DESC, COUNT(*) DESC LIMIT 1")[0]

@@ -203,6 +203,8 @@ def tick(now: datetime | None = None, limit: int = BATCH, budget_seconds: float 
     started, counts = time.monotonic(), Counter()
     while time.monotonic() - started < budget_seconds:
         moment = now or timezone.now()
+        if not Enrollment.objects.filter(state=EnrollmentState.ACTIVE, next_at__lte=moment).exists():
+            break  # the steady state: one index probe, no transaction, no lock
         with transaction.atomic():
             rows = claim(moment, limit)
             if not rows:

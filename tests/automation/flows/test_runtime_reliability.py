@@ -2,33 +2,29 @@
 SIGKILLed mid-run: at the real SMTP sink every recipient got exactly the mails of its path, once."""
 
 import hashlib
-import json
 import time
-import uuid
 from collections import Counter, defaultdict
 
 import pytest
-import redis
-from django.utils import timezone
 
 from saleor_ltv_plugin.models import AccountTag, Enrollment, FlowStepRun, OutboxMessage
 from saleor_ltv_plugin.tasks import release_outbox_leases_task, run_flows_task, send_outbox_task
 
-from .. import smtp_sink
-from ..workers import BROKER, Worker, enqueue, stop_all, wait_for
+from ..test_reliability import PLUGIN, wire  # noqa: F401 — the same two-worker wire and sending identity
+from ..workers import enqueue, wait_for
 from .flowshop import CHANNEL, buyers, document, enroll, live_flow, send
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TOTAL = 10_000
-DOMAIN = "yamada-shop.example"
-PLUGIN = {"consent_mode": "opt_out", "quiet_hours_start": 0, "quiet_hours_end": 0, "holdout_percent": 0,
-          "sender_email": f"info@{DOMAIN}"}
 FLOW = document([
     {"id": "ab", "kind": "ab", "variants": [{"key": "A", "weight": 50, "next": "a"},
                                             {"key": "B", "weight": 50, "next": "b"}]},
     send("a", "c", ("reorder_reminder", 0)), send("b", "c", ("reorder_reminder", 1)),
     {"id": "c", "kind": "split", "condition": {"kind": "has_tag", "tag": "vip"}, "yes": "y", "no": "n"},
     send("y", None, ("reorder_reminder", 2)), {"id": "n", "kind": "exit"}], exit_on=["ordered"])
+
+
+DOMAIN = PLUGIN["sender_email"].split("@")[1]
 
 
 def expected_message_ids(accounts, contact_of, vip) -> dict[str, set[str]]:
@@ -44,27 +40,6 @@ def expected_message_ids(accounts, contact_of, vip) -> dict[str, set[str]]:
         path = ["a" if point < 50 else "b"] + (["y"] if a.pk in vip else [])
         out[contact_of[a.pk][1]] = {mid(a, step) for step in path}
     return out
-
-
-@pytest.fixture
-def wire(tmp_path):
-    controller, sink = smtp_sink.start()
-    redis.Redis.from_url(BROKER).flushdb()
-    queue = f"ltv-flow-{uuid.uuid4().hex[:8]}"
-    env = {"LTV_TEST_SMTP_PORT": str(controller.port), "LTV_TEST_LEASE_SECONDS": "5",
-           "LTV_TEST_PLUGIN_SETTINGS": json.dumps(PLUGIN)}
-    workers = []
-
-    def worker(name):
-        w = Worker(name, queue, tmp_path, dict(env)).start()
-        workers.append(w)
-        return w
-
-    yield queue, sink, worker
-    stop_all(workers)
-    controller.stop()
-    for w in workers:
-        print(f"--- {w.name}\n{w.tail()}")
 
 
 def test_ten_thousand_enrollments_split_and_ab_two_workers_one_killed_each_path_mailed_once(wire):
