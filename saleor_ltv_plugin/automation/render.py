@@ -83,7 +83,8 @@ def staff_summary(message: OutboxMessage, config: ScenarioConfig | None = None) 
     return {
         "event": message.scenario,
         "language": lang,
-        "title": staff_text.title(message.scenario, message.kind, name, lang),
+        "title": staff_text.title(message.scenario, message.kind, name, lang,
+                                  getattr(message.enrollment.flow, "name", "")),
         "reason_text": staff_text.reason(message.scenario, message.kind, context, lang),
         "account": {"id": account.pk if account else None, "name": name or "?",
                     "channel": message.channel, "currency": account.currency if account else None},

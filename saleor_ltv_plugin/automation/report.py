@@ -208,11 +208,20 @@ def holdout_effect(treated: list[Decimal], control: list[Decimal]) -> HoldoutEff
                          experiments.verdict(difference))
 
 
+class _Figures(dict):
+    """A flow of the shop's own is counted too (its mails compete for last touch and share the tool
+    cost) though the report lists the ready scenarios; ltvFlowReport reports each flow."""
+
+    def __missing__(self, key: str) -> ScenarioFigures:
+        self[key] = ScenarioFigures(key)
+        return self[key]
+
+
 def scenario_report(channel: str, since: dt.date, until: dt.date) -> Report:
     shop = conf.channel_settings(channel)
     window = dt.timedelta(days=shop.attribution_window_days)
     start, end = report_bounds(channel, since, until)
-    figures = {key: ScenarioFigures(key) for key in SCENARIOS}
+    figures = _Figures({key: ScenarioFigures(key) for key in SCENARIOS})
 
     mails = OutboxMessage.objects.filter(channel=channel, kind=DeliveryKind.EMAIL)
     for scenario, status, reason, n in (mails.filter(created_at__gte=start, created_at__lt=end)

@@ -59,10 +59,11 @@ def shop_language(code: str) -> str:
     return code if code in LANGUAGES else "en"
 
 
-def title(scenario: str, kind: str, account_name: str, lang: str) -> str:
-    """"離脱傾向フォロー: 鈴木工業株式会社"; a call task says so."""
+def title(scenario: str, kind: str, account_name: str, lang: str, flow_name: str = "") -> str:
+    """"離脱傾向フォロー: 鈴木工業株式会社"; a call task says so. A flow of the shop's own is named as
+    the shop named it."""
     words = TEXT[lang]
-    label = SCENARIOS[scenario].title[lang]
+    label = SCENARIOS[scenario].title[lang] if scenario in SCENARIOS else (flow_name or scenario)
     if kind == DeliveryKind.CALL_TASK:
         label = words["call_title"].format(scenario=label)
     return f"{label}: {account_name or words['unknown_account']}"
