@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-TEST = "tests/automation/test_reliability.py::test_ten_thousand_reminders_two_workers_one_killed_mid_run_none_lost"
+TEST = "tests/automation/test_reliability.py::test_thousands_of_reminders_two_workers_one_killed_mid_run_none_lost"
 
 
 def one_run(reminders: int, report: Path) -> tuple[dict | None, int]:

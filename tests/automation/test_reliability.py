@@ -83,7 +83,7 @@ def kill_run_figures(sink, killed_at: int, seconds: float) -> dict:
             "killed_at": killed_at, "seconds": round(seconds, 1)}
 
 
-def test_ten_thousand_reminders_two_workers_one_killed_mid_run_none_lost(wire):
+def test_thousands_of_reminders_two_workers_one_killed_mid_run_none_lost(wire):
     """bench/outbox_kill.py runs this N times (LTV_KILL_TEST_REPORT: where the figures go)."""
     queue, sink, worker = wire
     total = int(os.environ.get("LTV_KILL_TEST_REMINDERS", "10000"))

@@ -162,7 +162,11 @@ class Harness:
     def __init__(self, page, server: DemoServer):
         self.page, self.server = page, server
         self.errors: list[str] = []
+        self.story: list[str] = []  # what the page did, for a failed test's report
         page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("console", lambda m: self.story.append(f"console {m.type}: {m.text}"[:500]))
+        page.on("requestfailed", lambda r: self.story.append(f"request failed: {r.method} {r.url} {r.failure}"))
+        page.on("response", lambda r: r.status >= 400 and self.story.append(f"HTTP {r.status}: {r.request.method} {r.url}"))
 
     def open(self, path: str, token: str | None = None, locale: str = "en", theme: str = "light", **mount) -> None:
         from urllib.parse import urlencode
@@ -184,6 +188,24 @@ class Harness:
         path = ARTIFACTS / f"{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
         return path
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test's report carries what the frame showed, what the page logged and the
+    server's last lines: a timeout alone says nothing about why a page never drew."""
+    report = yield
+    harness = getattr(item, "funcargs", {}).get("harness")
+    if report.failed and call.when == "call" and harness is not None:
+        try:
+            shown = harness.frame.locator("body").inner_text(timeout=5_000)[:3000]
+        except Exception as e:  # noqa: BLE001 — the frame may be gone; say so instead
+            shown = f"(no frame text: {e})"
+        log = Path(DEMO_BUILD.data_dir) / "server.log" if DEMO_BUILD.process else None
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-40:]) if log and log.exists() else ""
+        report.sections.append(("browser", f"frame text:\n{shown}\n\npage story:\n" + "\n".join(harness.story[-60:])
+                                + f"\n\nserver log tail:\n{tail}"))
+    return report
 
 
 @pytest.fixture
