@@ -188,7 +188,7 @@ function Patterns() {
           return { key: `${w}:${h}`, label: `${days[w]} ${h}:00`, value: c.orders } as HeatCell;
         }));
         return <>
-          <Card title={`${t("weekdayHour")} (${t("shopTime")}: ${p.timezone})`} testId="analysis-hours"
+          <Card title={<>{t("weekdayHour")} ({t("shopTime")}: <code>{p.timezone}</code>)</>} testId="analysis-hours"
                 actions={<CsvButton path="analyses/buying-patterns" params={{ table: "hour_weekday" }} name="hours" />}>
             <Heatmap testId="hour-heatmap" rows={days} columns={hours} cells={cells} rowLabel={t("weekday")}
                      columnLabel={t("hourOfDay")} />
