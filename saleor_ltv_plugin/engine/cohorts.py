@@ -17,8 +17,9 @@ COLUMNS = ["cohort", "months_since", "cohort_accounts", "active_accounts", "rete
 
 
 def acquisition_source(orders: pd.DataFrame) -> pd.Series:
-    """Per account: the sales source of its first order."""
-    first = orders.sort_values("day", kind="stable").drop_duplicates("account_id")
+    """Per account: the sales source of its first order (by ``local_time`` where given, else ``day``)."""
+    first = orders.sort_values("local_time" if "local_time" in orders else "day", kind="stable")
+    first = first.drop_duplicates("account_id")
     return first.set_index("account_id")["sales_source"]
 
 

@@ -38,6 +38,10 @@ _LINES_PG = f"""
     FROM {LINES} l JOIN {ORDERS} o ON o.id = l.order_id
     WHERE o.counts_as_purchase AND o.channel = {{channel}} AND l.sku <> ''"""
 
+_ORDER_TIMES_PG = f"""
+    SELECT account_id, extract(epoch FROM (created_at AT TIME ZONE {{tz}}))::int8, amount::float8, sales_source
+    FROM {ORDERS} WHERE counts_as_purchase AND channel = {{channel}} AND currency = {{currency}}"""
+
 
 def _copy_frame(query: str, names: list[str], dtypes: dict) -> pd.DataFrame:
     buffer = io.BytesIO()
@@ -129,3 +133,27 @@ def _fetch_local(query: str, params: list, names: list[str], dtypes: dict, tz: s
     local = stamps.dt.tz_convert(tz).dt.tz_localize(None) if len(frame) else stamps
     frame["day"] = (local.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]") - EPOCH).astype(np.int64)
     return frame.astype({k: v for k, v in dtypes.items() if k != "day"})
+
+
+def load_order_times(channel: str, currency: str, tz: str) -> pd.DataFrame:
+    """Counted orders of one currency with their moment: account_id, local_time (datetime64[s],
+    shop time, naive), day (datetime64[D]), amount, sales_source. For the analyses by hour."""
+    names = ["account_id", "seconds", "amount", "sales_source"]
+    dtypes = {"account_id": np.int64, "seconds": np.int64, "amount": np.float64, "sales_source": "category"}
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        frame = _copy_frame(_postgres(_ORDER_TIMES_PG, channel, tz, currency=currency), names, dtypes)
+        local = pd.to_datetime(frame.pop("seconds"), unit="s")
+    else:
+        from ..models import OrderFact
+
+        rows = list(OrderFact.objects.filter(counts_as_purchase=True, channel=channel, currency=currency)
+                    .values_list("account_id", "created_at", "amount", "sales_source"))
+        frame = pd.DataFrame(rows, columns=["account_id", "created_at", "amount", "sales_source"])
+        stamps = pd.to_datetime(frame.pop("created_at"), utc=True)
+        local = stamps.dt.tz_convert(tz).dt.tz_localize(None) if len(frame) else stamps
+        frame["amount"] = frame["amount"].astype(np.float64)
+    frame["local_time"] = local.to_numpy().astype("datetime64[s]")
+    frame["day"] = frame["local_time"].to_numpy().astype("datetime64[D]")
+    frame["sales_source"] = frame["sales_source"].astype(str)
+    return frame

@@ -8,14 +8,13 @@ as the overview. Orders are the counted purchases; times are the channel's time 
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import numpy as np
 import pandas as pd
 
 from .. import conf
 from ..engine import buying_patterns, cohorts as cohort_engine, crosstab as crosstab_engine, rfmi as rfmi_engine
-from ..models import AccountContact, AccountMetrics, ChannelInsight, OrderFact, SalesSource
+from ..metrics import load
+from ..models import AccountContact, AccountMetrics, ChannelInsight, SalesSource
 from ..metrics.insights import MIN_TRANSITION_ACCOUNTS, records
 from .errors import InputError
 from .overview import main_currency
@@ -39,36 +38,34 @@ def _sales_source(value: str | None, field: str = "salesSource") -> str | None:
 
 def order_frame(channel: str, currency: str) -> pd.DataFrame:
     """Counted orders: account_id, local_time (shop time, naive), day (datetime64[D]), amount, sales_source."""
-    rows = list(OrderFact.objects.filter(counts_as_purchase=True, channel=channel, currency=currency)
-                .values_list("account_id", "created_at", "amount", "sales_source"))
-    frame = pd.DataFrame(rows, columns=["account_id", "created_at", "amount", "sales_source"])
-    tz = ZoneInfo(conf.channel_settings(channel).timezone)
-    stamps = pd.to_datetime(frame["created_at"], utc=True)
-    frame["local_time"] = stamps.dt.tz_convert(tz).dt.tz_localize(None) if len(frame) else stamps
-    frame["day"] = frame["local_time"].to_numpy().astype("datetime64[D]")
-    frame["amount"] = frame["amount"].astype(np.float64)
-    return frame.drop(columns="created_at")
+    return load.load_order_times(channel, currency, conf.channel_settings(channel).timezone)
 
 
-def account_frame(channel: str, currency: str) -> pd.DataFrame:
-    """Scored accounts with their metrics, acquisition source (first order's) and prefecture
-    (of the most recently seen contact with an address)."""
+def account_frame(channel: str, currency: str, extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Scored accounts with their metrics; `extra` may add the acquisition source (the first
+    order's) and the prefecture (of the most recently seen contact with an address)."""
     rows = list(AccountMetrics.objects.filter(channel=channel, currency=currency).values(
         "account_id", "stage", "cpm_cell", "rfm_segment", "r_score", "f_score", "m_score", "frequency",
         "tenure_days", "monetary"))
     frame = pd.DataFrame(rows, columns=["account_id", "stage", "cpm_cell", "rfm_segment", "r_score", "f_score",
                                         "m_score", "frequency", "tenure_days", "monetary"])
     frame["monetary"] = frame["monetary"].astype(np.float64)
-    sources = cohort_engine.acquisition_source(order_frame(channel, currency))
-    frame["sales_source"] = frame["account_id"].map(sources).fillna("")
+    if "sales_source" in extra:
+        sources = cohort_engine.acquisition_source(order_frame(channel, currency))
+        frame["sales_source"] = frame["account_id"].map(sources).fillna("")
+    if "prefecture" in extra:
+        frame["prefecture"] = _prefectures(channel, currency, frame["account_id"])
+    return frame
+
+
+def _prefectures(channel: str, currency: str, account_ids: pd.Series) -> list[str]:
     prefectures: dict[int, str] = {}
     for account_id, prefecture in (AccountContact.objects.filter(account__channel=channel, account__currency=currency)
                                    .exclude(contact__address_prefecture="")
                                    .order_by("account_id", "last_seen_at")
                                    .values_list("account_id", "contact__address_prefecture")):
         prefectures[account_id] = prefecture  # the last one seen wins
-    frame["prefecture"] = [prefectures.get(a, "") for a in frame["account_id"]]
-    return frame
+    return [prefectures.get(a, "") for a in account_ids]
 
 
 def cohorts(channel: str, currency: str | None = None, sales_source: str | None = None,
@@ -126,7 +123,7 @@ def crosstab(channel: str, x: str, y: str, measure: str = "accounts", currency: 
     if measure not in crosstab_engine.MEASURES:
         raise InputError({"measure": f"unknown measure {measure!r}; allowed: {', '.join(crosstab_engine.MEASURES)}"})
     currency = _currency(channel, currency)
-    table = crosstab_engine.crosstab(account_frame(channel, currency), x, y, measure)
+    table = crosstab_engine.crosstab(account_frame(channel, currency, (x, y)), x, y, measure)
     return {"currency": currency, "x": x, "y": y, "measure": measure, "cells": records(table)}
 
 
