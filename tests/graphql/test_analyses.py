@@ -233,3 +233,24 @@ def test_rest_csv_downloads_match_graphql(gql, key_for, scored_shop):
     same = client.get(REST + "crosstab", {"channel": CHANNEL, "x": "stage", "y": "stage"})
     assert same.status_code == 422 and same.json()["errors"][0]["field"] == "y"
     assert Client().get(REST + "rfmi", {"channel": CHANNEL}).status_code == 401
+
+
+def test_an_empty_channel_and_a_missing_permission(gql, key_for, scored_shop):
+    token = key_for()
+    empty = """{ c: ltvCohorts(channel: "nowhere") { cells { cohort } }
+      b: ltvBuyingPatterns(channel: "nowhere") { proposedBands hourWeekday { orders } priceBands { orders }
+         purchasesPerMonth { purchases } }
+      x: ltvCrosstab(channel: "nowhere", x: "sales_source", y: "prefecture") { cells { x } }
+      r: ltvRfmi(channel: "nowhere") { cells { accounts } } }"""
+    data = ok(gql(empty, {}, token))
+    assert data["c"]["cells"] == [] and data["x"]["cells"] == [] and data["r"]["cells"] == []
+    assert data["b"]["proposedBands"] == [0] and sum(c["orders"] for c in data["b"]["hourWeekday"]) == 0
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    csv_body = client.get(REST + "rfmi", {"channel": "nowhere", "format": "csv"})
+    assert csv_body.status_code == 200 and csv_body.content == b"\xef\xbb\xbf"
+    for bad in ({"bands": ["inf"]}, {"bands": ["nan"]}, {"bands": ["-5"]}):
+        answer = client.get(REST + "buying-patterns", {"channel": CHANNEL, **bad})
+        assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "bands", bad
+    assert client.get(REST + "cohorts", {"channel": CHANNEL, "months": 0}).status_code == 422
+    denied = gql(COHORTS, {}, None)
+    assert denied["errors"][0]["extensions"]["exception"]["code"] == "PermissionDenied"
