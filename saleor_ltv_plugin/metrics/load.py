@@ -39,8 +39,19 @@ _LINES_PG = f"""
     WHERE o.counts_as_purchase AND o.channel = {{channel}} AND l.sku <> ''"""
 
 _ORDER_TIMES_PG = f"""
-    SELECT account_id, extract(epoch FROM (created_at AT TIME ZONE {{tz}}))::int8, amount::float8, sales_source
+    SELECT account_id, extract(epoch FROM (created_at AT TIME ZONE {{tz}}))::int8, amount::float8,
+           coalesce(array_position({{sources}}::text[], sales_source::text), 0)::int2
     FROM {ORDERS} WHERE counts_as_purchase AND channel = {{channel}} AND currency = {{currency}}"""
+METRIC_COLUMNS = ["account_id", "stage", "cpm_cell", "rfm_segment", "r_score", "f_score", "m_score", "frequency",
+                  "tenure_days", "monetary"]
+_METRICS_PG = """
+    SELECT account_id, stage, cpm_cell, rfm_segment, coalesce(r_score, 0), coalesce(f_score, 0),
+           coalesce(m_score, 0), frequency, coalesce(tenure_days, 0), monetary::float8
+    FROM saleor_ltv_plugin_accountmetrics WHERE channel = {channel} AND currency = {currency}"""
+_ORDER_TIME_TUPLE = np.dtype([
+    ("fields", ">i2"), ("len_account", ">i4"), ("account_id", ">i8"), ("len_seconds", ">i4"), ("seconds", ">i8"),
+    ("len_amount", ">i4"), ("amount", ">f8"), ("len_source", ">i4"), ("source", ">i2"),
+])
 
 
 def _copy_frame(query: str, names: list[str], dtypes: dict) -> pd.DataFrame:
@@ -63,15 +74,8 @@ def _postgres(template: str, channel: str, tz: str, **values) -> str:
     return template.format(**literal)
 
 
-def _binary_purchases(channel: str, tz: str) -> pd.DataFrame:
-    """Binary COPY of fixed-width columns parsed by numpy in one call: no per-row Python, no text."""
-    from ..models import Account
-
-    currencies = sorted(Account.objects.filter(channel=channel).values_list("currency", flat=True).distinct())
-    parallel = pg_streams.load(channel, tz, currencies)
-    if parallel is not None:
-        return parallel
-    query = _postgres(_PURCHASES_PG, channel, tz, currencies=currencies or [""])
+def _binary_rows(query: str, row_type: np.dtype) -> np.ndarray:
+    """A binary COPY of fixed-width NOT NULL columns as one structured numpy array (no per-row Python)."""
     buffer = io.BytesIO()
     with connection.connection.cursor() as cursor, cursor.copy(
         f"COPY ({query}) TO STDOUT WITH (FORMAT binary)"
@@ -81,7 +85,19 @@ def _binary_purchases(channel: str, tz: str) -> pd.DataFrame:
     data = buffer.getbuffer()
     if bytes(data[:11]) != _BINARY_SIGNATURE or int.from_bytes(data[15:19], "big") != 0:
         raise ValueError("unexpected COPY BINARY header")
-    rows = np.frombuffer(data[19:len(data) - 2], dtype=_PURCHASE_TUPLE)
+    return np.frombuffer(data[19:len(data) - 2], dtype=row_type)
+
+
+def _binary_purchases(channel: str, tz: str) -> pd.DataFrame:
+    """Binary COPY of fixed-width columns parsed by numpy in one call: no per-row Python, no text."""
+    from ..models import Account
+
+    currencies = sorted(Account.objects.filter(channel=channel).values_list("currency", flat=True).distinct())
+    parallel = pg_streams.load(channel, tz, currencies)
+    if parallel is not None:
+        return parallel
+    query = _postgres(_PURCHASES_PG, channel, tz, currencies=currencies or [""])
+    rows = _binary_rows(query, _PURCHASE_TUPLE)
     labels = np.array(["", *currencies], dtype=object)
     return pd.DataFrame({
         "account_id": rows["account_id"].astype(np.int64),
@@ -138,12 +154,17 @@ def _fetch_local(query: str, params: list, names: list[str], dtypes: dict, tz: s
 def load_order_times(channel: str, currency: str, tz: str) -> pd.DataFrame:
     """Counted orders of one currency with their moment: account_id, local_time (datetime64[s],
     shop time, naive), day (datetime64[D]), amount, sales_source. For the analyses by hour."""
-    names = ["account_id", "seconds", "amount", "sales_source"]
-    dtypes = {"account_id": np.int64, "seconds": np.int64, "amount": np.float64, "sales_source": "category"}
     if connection.vendor == "postgresql":
+        from ..models import SalesSource
+
         connection.ensure_connection()
-        frame = _copy_frame(_postgres(_ORDER_TIMES_PG, channel, tz, currency=currency), names, dtypes)
-        local = pd.to_datetime(frame.pop("seconds"), unit="s")
+        sources = list(SalesSource.values)
+        rows = _binary_rows(_postgres(_ORDER_TIMES_PG, channel, tz, currency=currency, sources=sources),
+                            _ORDER_TIME_TUPLE)
+        frame = pd.DataFrame({"account_id": rows["account_id"].astype(np.int64),
+                              "amount": rows["amount"].astype(np.float64),
+                              "sales_source": np.array(["", *sources], dtype=object)[rows["source"].astype(np.int64)]})
+        local = pd.Series(rows["seconds"].astype(np.int64).astype("datetime64[s]"))
     else:
         from ..models import OrderFact
 
@@ -157,3 +178,19 @@ def load_order_times(channel: str, currency: str, tz: str) -> pd.DataFrame:
     frame["day"] = frame["local_time"].to_numpy().astype("datetime64[D]")
     frame["sales_source"] = frame["sales_source"].astype(str)
     return frame
+
+
+def load_account_metrics(channel: str, currency: str) -> pd.DataFrame:
+    """Scored accounts of one currency, the columns the analyses group by (METRIC_COLUMNS);
+    a missing score or tenure reads 0."""
+    dtypes = {"account_id": np.int64, "stage": str, "cpm_cell": str, "rfm_segment": str, "r_score": np.int64,
+              "f_score": np.int64, "m_score": np.int64, "frequency": np.int64, "tenure_days": np.int64,
+              "monetary": np.float64}
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        return _copy_frame(_postgres(_METRICS_PG, channel, "", currency=currency), METRIC_COLUMNS, dtypes)
+    from ..models import AccountMetrics
+
+    rows = AccountMetrics.objects.filter(channel=channel, currency=currency).values_list(*METRIC_COLUMNS)
+    frame = pd.DataFrame(list(rows), columns=METRIC_COLUMNS)
+    return frame.fillna({"r_score": 0, "f_score": 0, "m_score": 0, "tenure_days": 0}).astype(dtypes)

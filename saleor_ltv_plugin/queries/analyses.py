@@ -14,7 +14,7 @@ import pandas as pd
 from .. import conf
 from ..engine import buying_patterns, cohorts as cohort_engine, crosstab as crosstab_engine, rfmi as rfmi_engine
 from ..metrics import load
-from ..models import AccountContact, AccountMetrics, ChannelInsight, SalesSource
+from ..models import AccountContact, ChannelInsight, SalesSource
 from ..metrics.insights import MIN_TRANSITION_ACCOUNTS, records
 from .errors import InputError
 from .overview import main_currency
@@ -44,12 +44,7 @@ def order_frame(channel: str, currency: str) -> pd.DataFrame:
 def account_frame(channel: str, currency: str, extra: tuple[str, ...] = ()) -> pd.DataFrame:
     """Scored accounts with their metrics; `extra` may add the acquisition source (the first
     order's) and the prefecture (of the most recently seen contact with an address)."""
-    rows = list(AccountMetrics.objects.filter(channel=channel, currency=currency).values(
-        "account_id", "stage", "cpm_cell", "rfm_segment", "r_score", "f_score", "m_score", "frequency",
-        "tenure_days", "monetary"))
-    frame = pd.DataFrame(rows, columns=["account_id", "stage", "cpm_cell", "rfm_segment", "r_score", "f_score",
-                                        "m_score", "frequency", "tenure_days", "monetary"])
-    frame["monetary"] = frame["monetary"].astype(np.float64)
+    frame = load.load_account_metrics(channel, currency)
     if "sales_source" in extra:
         sources = cohort_engine.acquisition_source(order_frame(channel, currency))
         frame["sales_source"] = frame["account_id"].map(sources).fillna("")
