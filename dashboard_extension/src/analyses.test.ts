@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { cohortGrid, cohortParams, dimensionParam, parseBands, scoreByInterval } from "./pages/Analyses";
+import { cohortGrid, cohortParams, dimensionParam, orderValues, parseBands, scoreByInterval } from "./pages/Analyses";
 
 describe("the Analyses page's helpers", () => {
   it("opens a cohort as its first-purchase month", () => {
@@ -11,6 +11,11 @@ describe("the Analyses page's helpers", () => {
     expect(dimensionParam("cpm_cell", "excellent_active")).toEqual({ cpmCells: "EXCELLENT_ACTIVE" });
     expect(dimensionParam("r_score", "3")).toEqual({ r: "3" });
     expect(dimensionParam("prefecture", "東京都")).toBeNull();
+  });
+  it("orders a dimension's values as the shop reads them", () => {
+    expect(orderValues("stage", ["lost", "new", "loyal", "new"])).toEqual(["new", "loyal", "lost"]);
+    expect(orderValues("r_score", ["1", "5", "3"])).toEqual(["5", "3", "1"]);
+    expect(orderValues("prefecture", ["", "大阪府", "東京都"])).toEqual(["大阪府", "東京都", ""]);
   });
   it("reads band bounds typed with commas, 、 or spaces", () => {
     expect(parseBands("0, 5000、20000 50000")).toEqual([0, 5000, 20000, 50000]);

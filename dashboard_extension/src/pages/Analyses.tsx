@@ -9,7 +9,7 @@ import { Card, Guard } from "../components/ui";
 import { type HeatCell, Heatmap } from "../components/Heatmap";
 import { useApp, useQuery } from "../context";
 import { fmtInt, fmtMoney, fmtNum, fmtPct } from "../format";
-import { enumLabel, type Key, valueLabel } from "../i18n";
+import { enumLabel, type Key, ORDER, valueLabel } from "../i18n";
 import { navigate, type Route, withQuery } from "../router";
 
 export const TABS = ["cohorts", "patterns", "products", "crosstab", "rfmi"] as const;
@@ -347,6 +347,15 @@ function dimensionValue(lang: "en" | "ja", t: (k: Key) => string, dimension: str
   return value;
 }
 
+/** A dimension's values in the shop's order: stages and cells as the overview lists them, scores 5 → 1. */
+export function orderValues(dimension: string, values: string[]): string[] {
+  const known = { stage: ORDER.stage, cpm_cell: ORDER.cpm, rfm_segment: ORDER.rfm }[dimension as "stage"];
+  const rank = (v: string) => (known ? (known.indexOf(v) + 1 || known.length + 1) : 0);
+  const unique = [...new Set(values)];
+  if (dimension.endsWith("_score")) return unique.sort((a, b) => Number(b) - Number(a));
+  return unique.sort((a, b) => (a === "") !== (b === "") ? (a === "" ? 1 : -1) : rank(a) - rank(b) || a.localeCompare(b));
+}
+
 function Crosstab() {
   const { t, lang, channel } = useApp();
   const [x, setX] = useState<Dimension>("stage");
@@ -367,8 +376,8 @@ function Crosstab() {
       <Guard state={state} isEmpty={(d) => d.ltvCrosstab.cells.length === 0} emptyText={t("empty")}>
         {(d) => {
           const c = d.ltvCrosstab;
-          const xs = [...new Set(c.cells.map((v) => v.x))].sort();
-          const ys = [...new Set(c.cells.map((v) => v.y))].sort();
+          const xs = orderValues(x, c.cells.map((v) => v.x));
+          const ys = orderValues(y, c.cells.map((v) => v.y));
           const by = new Map(c.cells.map((v) => [`${v.x}|${v.y}`, v]));
           const text = (v: number) => measure === "accounts" ? fmtInt(lang, v)
             : measure === "orders_per_account" ? fmtNum(lang, v) : fmtMoney(lang, v, c.currency);
