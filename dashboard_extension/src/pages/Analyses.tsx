@@ -262,8 +262,8 @@ function Products() {
       <thead><tr><th>{t("fromSku")}</th><th>{t("toSku")}</th><th className="num">{t("accountsN")}</th>
         <th className="num">{t("confidence")}</th><th className="num">{t("lift")}</th></tr></thead>
       <tbody>{rows.map((m) => (
-        <tr key={`${m.fromSku}>${m.toSku}`} className="ltv-link" data-from={m.fromSku} data-to={m.toSku}
-            onClick={() => open({ sku: m.fromSku })}>
+        // Not a link: "bought B right after A" is beyond the account list's filter today.
+        <tr key={`${m.fromSku}>${m.toSku}`} data-from={m.fromSku} data-to={m.toSku}>
           <td>{m.fromSku}</td><td>{m.toSku}</td><td className="num" data-field="accounts">{fmtInt(lang, m.accounts)}</td>
           <td className="num">{fmtPct(lang, m.confidence)}</td><td className="num">{fmtNum(lang, m.lift)}</td>
         </tr>))}</tbody>
