@@ -28,6 +28,8 @@ from .spreadsheet_encoding import CHARSET, reencode
 router = Router(tags=["analyses"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
 Format = Literal["json", "csv"]
+Dimension = Literal[analyses.DIMENSIONS]  # type: ignore[valid-type]
+Measure = Literal[analyses.MEASURES]  # type: ignore[valid-type]
 
 
 def _cell(value):
@@ -87,7 +89,7 @@ def products(request: HttpRequest, channel: str, min_accounts: int = 3,
 
 
 @router.get("analyses/crosstab", response={200: None, **ERRORS}, summary="Cross tabulation")
-def crosstab(request: HttpRequest, channel: str, x: str, y: str, measure: str = "accounts",
+def crosstab(request: HttpRequest, channel: str, x: Dimension, y: Dimension, measure: Measure = "accounts",
              currency: Optional[str] = None, format: Format = "json", encoding: CsvEncoding = "utf-8-sig"):
     """Two of stage, cpm_cell, rfm_segment, r_score, f_score, m_score, sales_source, prefecture ×
     accounts, revenue, aov or orders_per_account."""

@@ -21,6 +21,7 @@ from .overview import main_currency
 
 MAX_COHORT_MONTHS = 120
 DIMENSIONS = ("stage", "cpm_cell", "rfm_segment", "r_score", "f_score", "m_score", "sales_source", "prefecture")
+MEASURES = crosstab_engine.MEASURES
 PRODUCT_TABLES = ("product_repeat", "product_repeat_by_product", "transitions", "repurchases", "dropoff")
 
 
