@@ -33,6 +33,8 @@ def cohort_table(orders: pd.DataFrame, *, as_of=None, acquired_via: str | None =
     * ``revenue`` what the cohort spent that month; ``revenue_per_account`` ÷ cohort_accounts;
     * ``cumulative_ltv`` revenue per account summed from month 0 to this one.
     """
+    if as_of is None and len(orders):  # the shop's last order month, also for one source's accounts
+        as_of = orders["day"].max()
     if acquired_via is not None and len(orders):
         source = acquisition_source(orders)
         orders = orders[orders["account_id"].map(source).to_numpy() == acquired_via]
@@ -44,7 +46,7 @@ def cohort_table(orders: pd.DataFrame, *, as_of=None, acquired_via: str | None =
                           "amount": pd.to_numeric(orders["amount"], errors="coerce").fillna(0.0).to_numpy()})
     frame["cohort"] = frame.groupby("account_id")["month"].transform("min")
     frame["months_since"] = frame["month"] - frame["cohort"]
-    last = (int(np.datetime64(as_of, "M").astype(np.int64)) if as_of is not None else int(month.max()))
+    last = int(np.datetime64(as_of, "M").astype(np.int64))
     frame = frame[(frame["months_since"] <= max_months) & (frame["month"] <= last)]
     sizes = frame.drop_duplicates("account_id").groupby("cohort").size()
     active = frame.drop_duplicates(["account_id", "month"]).groupby(["cohort", "months_since"]).size()

@@ -26,6 +26,7 @@ def test_cohorts_fill_empty_months_and_follow_the_acquisition_source():
     assert jan.loc[2, "retention"] == 0.5 and jan.loc[3, "cumulative_ltv"] == pytest.approx((1500 + 500) / 2)
     rakuten = cohorts.cohort_table(SHOP, acquired_via="rakuten")
     assert set(rakuten.cohort) == {"2024-01"} and rakuten.iloc[0]["revenue"] == 500  # b's own-shop order too
+    assert rakuten.months_since.max() == 2  # up to the shop's last month (March), not b's
     assert cohorts.cohort_table(SHOP.iloc[0:0]).empty
 
 
