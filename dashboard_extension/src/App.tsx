@@ -6,6 +6,7 @@ import { Guard, Loading } from "./components/ui";
 import { AppContext, type AppContextValue, type Channel, useApp, useQuery } from "./context";
 import { type Key, langOf, translate } from "./i18n";
 import { AccountPage } from "./pages/Account";
+import { Analyses } from "./pages/Analyses";
 import { Accounts } from "./pages/Accounts";
 import { Alerts } from "./pages/Alerts";
 import { FlowEditor } from "./pages/FlowEditor";
@@ -19,7 +20,7 @@ import { Setup } from "./pages/Setup";
 import { Widget } from "./pages/Widget";
 import { navigate, type Route, useRoute, withQuery } from "./router";
 
-const PAGES: Key[] = ["overview", "accounts", "alerts", "scenarios", "flows", "recompute", "setup"];
+const PAGES: Key[] = ["overview", "analyses", "accounts", "alerts", "scenarios", "flows", "recompute", "setup"];
 const CHANNELS = `query { ltvChannels { channel currencies accounts } }`;
 
 export function App() {
@@ -114,6 +115,8 @@ function Page({ route }: { route: Route }) {
   switch (section) {
     case "accounts":
       return rest.length ? <AccountPage id={rest.join("/")} /> : <Accounts route={route} />;
+    case "analyses":
+      return <Analyses route={route} />;
     case "alerts":
       return <Alerts route={route} />;
     case "scenarios":

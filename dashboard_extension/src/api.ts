@@ -2,6 +2,7 @@
 // Where the app is served, as the server names it in <base href> (app_pages.py): no prefix is built in.
 export const APP_BASE = new URL(".", document.baseURI).pathname;
 export const GRAPHQL_URL = new URL("../graphql/", document.baseURI).pathname;
+export const REST_URL = new URL("../api/v1/", document.baseURI).pathname;
 
 export class ApiError extends Error {
   constructor(message: string, readonly code: string, readonly permissions: string[] = [],

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 
 from .. import conf
-from . import accounts, errors, exports, flows, imports, orders, recompute
+from . import accounts, analyses, errors, exports, flows, imports, orders, recompute
 from .security import Bearer
 
 api = NinjaAPI(
@@ -22,7 +22,7 @@ api = NinjaAPI(
     docs_url=None,
 )
 errors.install(api)
-for module in (orders, imports, accounts, exports, recompute, flows):
+for module in (orders, imports, accounts, exports, analyses, recompute, flows):
     api.add_router("", module.router)
 
 

@@ -23,7 +23,7 @@ from .. import db, signals
 from ..ingest.formats import FileProblem, MappingProblem, read_orders
 from ..ingest.orders import store_orders_unscored
 from ..models import ColumnMapping, ImportFilePart, ImportJob, ImportJobAccount, ImportState, OrderFact
-from ..queries.spreadsheet import FORMULA_STARTS, TEXT_MARK
+from ..queries.spreadsheet import inert_value as _inert
 from .file_import import context, validate
 from .spreadsheet_encoding import encode_sjis
 
@@ -163,7 +163,3 @@ def error_report(job: ImportJob, encoding: str) -> bytes:
                          _inert(error.get("message", ""))])
     text = buffer.getvalue()
     return encode_sjis(text) if encoding == "shift_jis" else "\ufeff".encode() + text.encode()
-
-
-def _inert(value: str) -> str:
-    return TEXT_MARK + value if value and value[0] in FORMULA_STARTS else value

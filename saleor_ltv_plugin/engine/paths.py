@@ -35,7 +35,7 @@ def _with_occasion_index(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-PRODUCT_REPEAT_COLUMNS = ["sku", "buyers", "repeat_buyers", "repeat_rate", "revenue",
+PRODUCT_REPEAT_COLUMNS = ["sku", "buyers", "repeat_buyers", "repeat_rate", "days_to_repurchase", "revenue",
                           "repeat_revenue", "first_buyers", "first_buyers_returned", "return_rate"]
 
 
@@ -44,6 +44,8 @@ def product_repeat(lines: pd.DataFrame, as_of=None, *, tz: str | None = None) ->
 
     * ``buyers`` accounts that bought it; ``repeat_buyers`` those who bought it on
       2+ days; ``repeat_rate`` = repeat_buyers ÷ buyers;
+    * ``days_to_repurchase`` median over repeat buyers of the days from their first
+      to their second day with this SKU (NaN without repeat buyers);
     * ``revenue`` its line revenue; ``repeat_revenue`` the part bought after each
       account's first day with this SKU (NaN without an ``amount`` column);
     * ``first_buyers`` accounts whose first purchase occasion included it;
@@ -58,7 +60,12 @@ def product_repeat(lines: pd.DataFrame, as_of=None, *, tz: str | None = None) ->
     frame["repeat_amount"] = np.where(frame["day"] > first_day, frame["amount"], 0.0)
     per_pair = frame.groupby(["account_id", "sku"]).agg(days=("day", "nunique"))
     per_pair["again"] = per_pair["days"] > 1
+    days = frame[["account_id", "sku", "day"]].drop_duplicates().sort_values(["account_id", "sku", "day"])
+    by_pair = days.groupby(["account_id", "sku"])["day"]
+    second = (by_pair.cumcount() == 1).to_numpy()  # the pair's second day with the SKU
+    gaps = pd.Series(by_pair.diff().to_numpy()[second], index=days["sku"].to_numpy()[second], dtype=np.float64)
     per_sku = per_pair.groupby("sku").agg(buyers=("days", "size"), repeat_buyers=("again", "sum"))
+    per_sku["days_to_repurchase"] = gaps.groupby(level=0).median()
     money = frame.groupby("sku")[["amount", "repeat_amount"]].sum(min_count=1)
     occasions = frame.groupby("account_id")["occasion"].max()
     entry = frame.loc[frame["occasion"] == 1, ["account_id", "sku"]].drop_duplicates()
@@ -81,20 +88,8 @@ TRANSITION_COLUMNS = ["from_sku", "to_sku", "accounts", "from_accounts", "confid
                       "base_rate", "lift"]
 
 
-def next_product_transitions(
-    lines: pd.DataFrame, as_of=None, *, min_accounts: int = 1, tz: str | None = None
-) -> pd.DataFrame:
-    """A→B: accounts that bought B on the occasion right after one with A (買い回り).
-
-    * ``accounts``: accounts with at least one A-occasion followed by a B-occasion;
-    * ``from_accounts``: accounts with an A-occasion that has a next occasion;
-    * ``confidence`` = accounts ÷ from_accounts;
-    * ``base_rate``: share of accounts with any next occasion that bought B on
-      some non-first occasion; ``lift`` = confidence ÷ base_rate (> 1: A leads to B
-      more than B's usual pull). Accounts are counted once per pair.
-
-    Pairs with fewer than ``min_accounts`` are dropped; sorted by lift, then accounts.
-    """
+def _occasion_pairs(lines: pd.DataFrame, as_of, tz, min_accounts: int) -> pd.DataFrame:
+    """Every (A, B) pair of SKUs on an occasion and the account's next one, A = B included."""
     frame = _line_frame(lines, as_of, tz)
     if frame.empty:
         return pd.DataFrame(columns=TRANSITION_COLUMNS)
@@ -121,6 +116,35 @@ def next_product_transitions(
     out = out.sort_values(["lift", "accounts", "from_sku", "to_sku"],
                           ascending=[False, False, True, True], ignore_index=True)
     return out[TRANSITION_COLUMNS]
+
+
+def next_product_transitions(
+    lines: pd.DataFrame, as_of=None, *, min_accounts: int = 1, tz: str | None = None
+) -> pd.DataFrame:
+    """A→B with B ≠ A: accounts that bought B on the occasion right after one with A (買い回り).
+    A→A (buying the same SKU again) is :func:`repurchase_transitions`, kept apart because a
+    staple's repurchase would otherwise top every list.
+
+    * ``accounts``: accounts with at least one A-occasion followed by a B-occasion (the support);
+    * ``from_accounts``: accounts with an A-occasion that has a next occasion;
+    * ``confidence`` = accounts ÷ from_accounts;
+    * ``base_rate``: share of accounts with any next occasion that bought B on
+      some non-first occasion; ``lift`` = confidence ÷ base_rate (> 1: A leads to B
+      more than B's usual pull). Accounts are counted once per pair.
+
+    Pairs with fewer than ``min_accounts`` are dropped; sorted by lift, then accounts.
+    """
+    pairs = _occasion_pairs(lines, as_of, tz, min_accounts)
+    return pairs[pairs["from_sku"] != pairs["to_sku"]].reset_index(drop=True)
+
+
+def repurchase_transitions(
+    lines: pd.DataFrame, as_of=None, *, min_accounts: int = 1, tz: str | None = None
+) -> pd.DataFrame:
+    """A→A: the same SKU on an occasion and the account's next one; columns and measures as
+    :func:`next_product_transitions`, sorted by lift, then accounts."""
+    pairs = _occasion_pairs(lines, as_of, tz, min_accounts)
+    return pairs[pairs["from_sku"] == pairs["to_sku"]].reset_index(drop=True)
 
 
 def purchase_dropoff(summary: pd.DataFrame, max_occasion: int = 10) -> pd.DataFrame:

@@ -3,12 +3,12 @@
 import graphene
 from graphene import relay
 
-from . import automation, flows, membership, mutations, setup, storefront
+from . import analyses, automation, flows, membership, mutations, setup, storefront
 from .staff import StaffQueries
 from .types import LtvAccount, LtvSavedSegment
 
 
-class Query(StaffQueries, storefront.StorefrontQueries, mutations.AdminQueries, automation.AutomationQueries,
+class Query(StaffQueries, analyses.AnalysisQueries, storefront.StorefrontQueries, mutations.AdminQueries, automation.AutomationQueries,
             flows.FlowQueries, setup.SetupQueries, graphene.ObjectType):
     node = relay.Node.Field()
 

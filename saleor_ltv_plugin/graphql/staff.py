@@ -11,8 +11,9 @@ from graphene import relay
 from ..auth import Scope
 from ..conf import url_prefix
 from ..hosts.saleor.ids import pk_from_global_id
-from ..models import ChannelInsight, SavedSegment, SegmentSnapshot
+from ..models import SavedSegment, SegmentSnapshot
 from ..queries import overview as overview_query
+from ..queries.analyses import products as product_analyses
 from ..queries.accounts import clean_filter, clean_sort, filter_accounts
 from ..queries.errors import InputError
 from .core import resolve_connection
@@ -150,14 +151,24 @@ class LtvSnapshotPoint(graphene.ObjectType):
     revenue = graphene.Float(required=True)
 
 
-class LtvProductRepeat(graphene.ObjectType):
-    sku = graphene.String(required=True)
+class _RepeatFields:
     buyers = graphene.Int(required=True)
     repeat_buyers = graphene.Int(required=True)
     repeat_rate = graphene.Float(required=True)
+    days_to_repurchase = graphene.Float(description="Median days from a buyer's first to second day with it.")
+    revenue = graphene.Float(description="Line revenue (gross).")
+    repeat_revenue = graphene.Float(description="Revenue after each buyer's first day with it.")
     first_buyers = graphene.Int(required=True)
     first_buyers_returned = graphene.Int(required=True)
     return_rate = graphene.Float(description="Of accounts whose first purchase had it, share that came back.")
+
+
+class LtvProductRepeat(_RepeatFields, graphene.ObjectType):
+    sku = graphene.String(required=True)
+
+
+class LtvProductRepeatByProduct(_RepeatFields, graphene.ObjectType):
+    product = graphene.String(required=True, description="Product name (its variants' SKUs together).")
 
 
 class LtvProductTransition(graphene.ObjectType):
@@ -182,7 +193,11 @@ class LtvProductInsights(graphene.ObjectType):
     channel = graphene.String(required=True)
     computed_at = graphene.DateTime()
     product_repeat = graphene.List(graphene.NonNull(LtvProductRepeat), required=True)
-    transitions = graphene.List(graphene.NonNull(LtvProductTransition), required=True)
+    product_repeat_by_product = graphene.List(graphene.NonNull(LtvProductRepeatByProduct), required=True)
+    transitions = graphene.List(graphene.NonNull(LtvProductTransition), required=True,
+                                description="A→B with B ≠ A, by lift; A→A is in repurchases.")
+    repurchases = graphene.List(graphene.NonNull(LtvProductTransition), required=True,
+                                description="A→A: the same SKU on the next purchase occasion.")
     dropoff = graphene.List(graphene.NonNull(LtvDropoff), required=True)
 
 
@@ -232,6 +247,7 @@ class StaffQueries(graphene.ObjectType):
     ltv_product_insights = graphene.Field(
         LtvProductInsights, channel=graphene.String(required=True),
         first=graphene.Int(default_value=50, description="Rows per list, at most 200."),
+        min_accounts=graphene.Int(default_value=3, description="Minimum support of a transition (accounts), ≥ 1."),
     )
     ltv_saved_segments = relay.ConnectionField(LtvSavedSegmentCountableConnection, channel=graphene.String())
     ltv_segment_export = graphene.Field(
@@ -300,23 +316,13 @@ class StaffQueries(graphene.ObjectType):
         ]
 
     @staticmethod
-    def resolve_ltv_product_insights(root, info, channel, first=50):
+    def resolve_ltv_product_insights(root, info, channel, first=50, min_accounts=3):
         require(info, Scope.READ)
-        if not (0 <= first <= 200):
-            raise InputError({"first": "must be between 0 and 200"})
-        stored = {i.kind: i for i in ChannelInsight.objects.filter(channel=channel)}
-
-        def rows(kind, cls):
-            data = stored[kind].data if kind in stored else []
-            return [cls(**_fields_of(cls, row)) for row in data[:first]]
-
-        return LtvProductInsights(
-            channel=channel,
-            computed_at=max((i.computed_at for i in stored.values()), default=None),
-            product_repeat=rows("product_repeat", LtvProductRepeat),
-            transitions=rows("transitions", LtvProductTransition),
-            dropoff=rows("dropoff", LtvDropoff),
-        )
+        tables = product_analyses(channel, min_accounts=min_accounts, first=first)
+        types = {"product_repeat": LtvProductRepeat, "product_repeat_by_product": LtvProductRepeatByProduct,
+                 "transitions": LtvProductTransition, "repurchases": LtvProductTransition, "dropoff": LtvDropoff}
+        return LtvProductInsights(channel=channel, computed_at=tables["computed_at"], **{
+            kind: [cls(**_fields_of(cls, row)) for row in tables[kind]] for kind, cls in types.items()})
 
     @staticmethod
     def resolve_ltv_saved_segments(root, info, channel=None, **kwargs):

@@ -1,6 +1,7 @@
 """Shop-level analyses stored at each recompute, so the APIs read them instead of
 re-scanning every order per request: revenue by month (new vs repeat), product
-repeat rates, A→B transitions and the Nth-purchase drop-off; and each saved
+repeat rates (by SKU and by product), A→B transitions (A→A apart, as repurchase) and the
+Nth-purchase drop-off; and each saved
 segment's size for the day."""
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from ..engine import paths
 from ..models import ChannelInsight, SavedSegment, SavedSegmentCount
 
 TOP_PRODUCTS = 200
-TOP_TRANSITIONS = 200
-MIN_TRANSITION_ACCOUNTS = 3
+TOP_TRANSITIONS = 1000  # the best-supported pairs; the APIs filter them by a minimum support
+MIN_TRANSITION_ACCOUNTS = 3  # the APIs' default minimum support
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
+def records(frame: pd.DataFrame) -> list[dict]:
     frame = frame.replace([np.inf, -np.inf], np.nan).astype(object).where(frame.notna(), None)
     out = []
     for row in frame.to_dict("records"):
@@ -27,16 +28,31 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return out
 
 
+def _by_product(lines: pd.DataFrame) -> pd.DataFrame:
+    """The lines keyed by product name instead of SKU (variants of one product together)."""
+    if "product" not in lines:
+        return lines.iloc[0:0]
+    named = lines[lines["product"].astype(str) != ""]
+    return named.assign(sku=named["product"].astype(str))
+
+
+def _best_supported(pairs: pd.DataFrame) -> pd.DataFrame:
+    """The TOP_TRANSITIONS pairs most accounts made, kept in the lift order they came in."""
+    keep = pairs.sort_values("accounts", ascending=False, kind="stable").head(TOP_TRANSITIONS).index
+    return pairs.loc[pairs.index.isin(keep)]
+
+
 def analyses(orders: pd.DataFrame, lines: pd.DataFrame, summary: pd.DataFrame) -> dict[str, list[dict]]:
     revenue = paths.new_vs_repeat_revenue(orders)
     revenue["month"] = pd.to_datetime(revenue["month"]).dt.strftime("%Y-%m")
     return {
-        "revenue_by_month": _records(revenue),
-        "product_repeat": _records(paths.product_repeat(lines).head(TOP_PRODUCTS)),
-        "transitions": _records(
-            paths.next_product_transitions(lines, min_accounts=MIN_TRANSITION_ACCOUNTS).head(TOP_TRANSITIONS)
-        ),
-        "dropoff": _records(paths.purchase_dropoff(summary)),
+        "revenue_by_month": records(revenue),
+        "product_repeat": records(paths.product_repeat(lines).head(TOP_PRODUCTS)),
+        "product_repeat_by_product": records(
+            paths.product_repeat(_by_product(lines)).head(TOP_PRODUCTS).rename(columns={"sku": "product"})),
+        "transitions": records(_best_supported(paths.next_product_transitions(lines))),
+        "repurchases": records(_best_supported(paths.repurchase_transitions(lines))),
+        "dropoff": records(paths.purchase_dropoff(summary)),
     }
 
 

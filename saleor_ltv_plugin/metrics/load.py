@@ -33,9 +33,25 @@ _PURCHASE_TUPLE = np.dtype([
 ])
 _BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 _LINES_PG = f"""
-    SELECT o.account_id, l.sku, ((o.created_at AT TIME ZONE {{tz}})::date - DATE '1970-01-01') AS day, l.quantity
+    SELECT o.account_id, l.sku, ((o.created_at AT TIME ZONE {{tz}})::date - DATE '1970-01-01') AS day, l.quantity,
+           l.amount::float8, l.product_name
     FROM {LINES} l JOIN {ORDERS} o ON o.id = l.order_id
     WHERE o.counts_as_purchase AND o.channel = {{channel}} AND l.sku <> ''"""
+
+_ORDER_TIMES_PG = f"""
+    SELECT account_id, extract(epoch FROM (created_at AT TIME ZONE {{tz}}))::int8, amount::float8,
+           coalesce(array_position({{sources}}::text[], sales_source::text), 0)::int2
+    FROM {ORDERS} WHERE counts_as_purchase AND channel = {{channel}} AND currency = {{currency}}"""
+METRIC_COLUMNS = ["account_id", "stage", "cpm_cell", "rfm_segment", "r_score", "f_score", "m_score", "frequency",
+                  "tenure_days", "monetary"]
+_METRICS_PG = """
+    SELECT account_id, stage, cpm_cell, rfm_segment, coalesce(r_score, 0), coalesce(f_score, 0),
+           coalesce(m_score, 0), frequency, coalesce(tenure_days, 0), monetary::float8
+    FROM saleor_ltv_plugin_accountmetrics WHERE channel = {channel} AND currency = {currency}"""
+_ORDER_TIME_TUPLE = np.dtype([
+    ("fields", ">i2"), ("len_account", ">i4"), ("account_id", ">i8"), ("len_seconds", ">i4"), ("seconds", ">i8"),
+    ("len_amount", ">i4"), ("amount", ">f8"), ("len_source", ">i4"), ("source", ">i2"),
+])
 
 
 def _copy_frame(query: str, names: list[str], dtypes: dict) -> pd.DataFrame:
@@ -58,15 +74,8 @@ def _postgres(template: str, channel: str, tz: str, **values) -> str:
     return template.format(**literal)
 
 
-def _binary_purchases(channel: str, tz: str) -> pd.DataFrame:
-    """Binary COPY of fixed-width columns parsed by numpy in one call: no per-row Python, no text."""
-    from ..models import Account
-
-    currencies = sorted(Account.objects.filter(channel=channel).values_list("currency", flat=True).distinct())
-    parallel = pg_streams.load(channel, tz, currencies)
-    if parallel is not None:
-        return parallel
-    query = _postgres(_PURCHASES_PG, channel, tz, currencies=currencies or [""])
+def _binary_rows(query: str, row_type: np.dtype) -> np.ndarray:
+    """A binary COPY of fixed-width NOT NULL columns as one structured numpy array (no per-row Python)."""
     buffer = io.BytesIO()
     with connection.connection.cursor() as cursor, cursor.copy(
         f"COPY ({query}) TO STDOUT WITH (FORMAT binary)"
@@ -76,7 +85,19 @@ def _binary_purchases(channel: str, tz: str) -> pd.DataFrame:
     data = buffer.getbuffer()
     if bytes(data[:11]) != _BINARY_SIGNATURE or int.from_bytes(data[15:19], "big") != 0:
         raise ValueError("unexpected COPY BINARY header")
-    rows = np.frombuffer(data[19:len(data) - 2], dtype=_PURCHASE_TUPLE)
+    return np.frombuffer(data[19:len(data) - 2], dtype=row_type)
+
+
+def _binary_purchases(channel: str, tz: str) -> pd.DataFrame:
+    """Binary COPY of fixed-width columns parsed by numpy in one call: no per-row Python, no text."""
+    from ..models import Account
+
+    currencies = sorted(Account.objects.filter(channel=channel).values_list("currency", flat=True).distinct())
+    parallel = pg_streams.load(channel, tz, currencies)
+    if parallel is not None:
+        return parallel
+    query = _postgres(_PURCHASES_PG, channel, tz, currencies=currencies or [""])
+    rows = _binary_rows(query, _PURCHASE_TUPLE)
     labels = np.array(["", *currencies], dtype=object)
     return pd.DataFrame({
         "account_id": rows["account_id"].astype(np.int64),
@@ -105,14 +126,16 @@ def load_purchases(channel: str, tz: str) -> pd.DataFrame:
 
 
 def load_lines(channel: str, tz: str) -> pd.DataFrame:
-    """Lines of counted orders with a SKU: account_id, sku, created_at (datetime64[D]), quantity."""
-    names = ["account_id", "sku", "day", "quantity"]
-    dtypes = {"account_id": np.int64, "sku": "category", "day": np.int64, "quantity": np.int64}
+    """Lines of counted orders with a SKU: account_id, sku, created_at (datetime64[D]), quantity,
+    amount (line gross), product (its product name)."""
+    names = ["account_id", "sku", "day", "quantity", "amount", "product"]
+    dtypes = {"account_id": np.int64, "sku": "category", "day": np.int64, "quantity": np.int64,
+              "amount": np.float64, "product": "category"}
     if connection.vendor == "postgresql":
         connection.ensure_connection()
         return _with_dates(_copy_frame(_postgres(_LINES_PG, channel, tz), names, dtypes))
     return _with_dates(_fetch_local(
-        f"SELECT o.account_id, l.sku, o.created_at, l.quantity FROM {LINES} l JOIN {ORDERS} o "
+        f"SELECT o.account_id, l.sku, o.created_at, l.quantity, l.amount, l.product_name FROM {LINES} l JOIN {ORDERS} o "
         "ON o.id = l.order_id WHERE o.counts_as_purchase AND o.channel = %s AND l.sku <> ''",
         [channel], names, dtypes, tz))
 
@@ -126,3 +149,48 @@ def _fetch_local(query: str, params: list, names: list[str], dtypes: dict, tz: s
     local = stamps.dt.tz_convert(tz).dt.tz_localize(None) if len(frame) else stamps
     frame["day"] = (local.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]") - EPOCH).astype(np.int64)
     return frame.astype({k: v for k, v in dtypes.items() if k != "day"})
+
+
+def load_order_times(channel: str, currency: str, tz: str) -> pd.DataFrame:
+    """Counted orders of one currency with their moment: account_id, local_time (datetime64[s],
+    shop time, naive), day (datetime64[D]), amount, sales_source. For the analyses by hour."""
+    if connection.vendor == "postgresql":
+        from ..models import SalesSource
+
+        connection.ensure_connection()
+        sources = list(SalesSource.values)
+        rows = _binary_rows(_postgres(_ORDER_TIMES_PG, channel, tz, currency=currency, sources=sources),
+                            _ORDER_TIME_TUPLE)
+        frame = pd.DataFrame({"account_id": rows["account_id"].astype(np.int64),
+                              "amount": rows["amount"].astype(np.float64),
+                              "sales_source": np.array(["", *sources], dtype=object)[rows["source"].astype(np.int64)]})
+        local = pd.Series(rows["seconds"].astype(np.int64).astype("datetime64[s]"))
+    else:
+        from ..models import OrderFact
+
+        rows = list(OrderFact.objects.filter(counts_as_purchase=True, channel=channel, currency=currency)
+                    .values_list("account_id", "created_at", "amount", "sales_source"))
+        frame = pd.DataFrame(rows, columns=["account_id", "created_at", "amount", "sales_source"])
+        stamps = pd.to_datetime(frame.pop("created_at"), utc=True)
+        local = stamps.dt.tz_convert(tz).dt.tz_localize(None) if len(frame) else stamps
+        frame["amount"] = frame["amount"].astype(np.float64)
+    frame["local_time"] = local.to_numpy().astype("datetime64[s]")
+    frame["day"] = frame["local_time"].to_numpy().astype("datetime64[D]")
+    frame["sales_source"] = frame["sales_source"].astype(str)
+    return frame
+
+
+def load_account_metrics(channel: str, currency: str) -> pd.DataFrame:
+    """Scored accounts of one currency, the columns the analyses group by (METRIC_COLUMNS);
+    a missing score or tenure reads 0."""
+    dtypes = {"account_id": np.int64, "stage": str, "cpm_cell": str, "rfm_segment": str, "r_score": np.int64,
+              "f_score": np.int64, "m_score": np.int64, "frequency": np.int64, "tenure_days": np.int64,
+              "monetary": np.float64}
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        return _copy_frame(_postgres(_METRICS_PG, channel, "", currency=currency), METRIC_COLUMNS, dtypes)
+    from ..models import AccountMetrics
+
+    rows = AccountMetrics.objects.filter(channel=channel, currency=currency).values_list(*METRIC_COLUMNS)
+    frame = pd.DataFrame(list(rows), columns=METRIC_COLUMNS)
+    return frame.fillna({"r_score": 0, "f_score": 0, "m_score": 0, "tenure_days": 0}).astype(dtypes)

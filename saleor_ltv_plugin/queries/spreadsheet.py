@@ -25,3 +25,8 @@ def inert_text(field: str) -> Case:
         When(In(Ord(F(field)), [ord(c) for c in FORMULA_STARTS]), then=Concat(Value(TEXT_MARK), F(field))),
         default=F(field), output_field=CharField(),
     )
+
+
+def inert_value(value: str) -> str:
+    """The same rule applied in Python, for text that does not come from a column."""
+    return TEXT_MARK + value if value and value[0] in FORMULA_STARTS else value

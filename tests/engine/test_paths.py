@@ -8,6 +8,7 @@ from saleor_ltv_plugin.engine.paths import (
     new_vs_repeat_revenue,
     next_product_transitions,
     product_repeat,
+    repurchase_transitions,
     purchase_dropoff,
 )
 from saleor_ltv_plugin.engine.summary import summarize_orders
@@ -43,6 +44,16 @@ def test_product_repeat():
     cap = table.loc["CAP"]
     assert cap.repeat_buyers == 0  # two lines on one day are one occasion
     assert list(product_repeat(SHOP)["sku"]) == ["TSHIRT", "BOOTS", "CAP"]
+    assert tshirt.days_to_repurchase == 60 and np.isnan(boots.days_to_repurchase)  # a: 1 Jan → 1 Mar
+
+
+def test_transitions_leave_repurchases_apart():
+    shop = lines(("a", "X", "2024-01-01", 1), ("a", "X", "2024-02-01", 1), ("a", "Y", "2024-02-01", 1),
+                 ("b", "X", "2024-01-01", 1), ("b", "X", "2024-03-01", 1))
+    moves = next_product_transitions(shop)
+    assert list(zip(moves.from_sku, moves.to_sku)) == [("X", "Y")]
+    again = repurchase_transitions(shop)
+    assert list(zip(again.from_sku, again.to_sku, again.accounts)) == [("X", "X", 2)]
 
 
 def test_transitions_with_lift():

@@ -138,7 +138,7 @@ def test_copy_loader_equals_the_orm(shop):
     days = frame.groupby("account_id")["created_at"].max()
     assert all(days[a].date() == row["last"] for a, row in expected.iterrows())
     lines = load.load_lines("default-channel", "Asia/Tokyo")
-    assert set(lines.columns) == {"account_id", "sku", "created_at", "quantity"} and len(lines) > len(frame)
+    assert set(lines.columns) == {"account_id", "sku", "created_at", "quantity", "amount", "product"} and len(lines) > len(frame)
 
 
 def test_the_command_reports_each_channel(shop, capsys):

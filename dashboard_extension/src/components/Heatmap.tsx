@@ -1,7 +1,8 @@
 // A grid of cells shaded by their value; a cell is a button that opens the filtered account list.
 import { Box, Text } from "@saleor/macaw-ui";
 
-export interface HeatCell { key: string; label: string; value: number; detail?: string }
+/** `text` is shown instead of the value (a share, an amount); `data-value` keeps the raw value. */
+export interface HeatCell { key: string; label: string; value: number; detail?: string; text?: string }
 
 export function shade(value: number, max: number): number {
   if (max <= 0 || value <= 0) return 0;
@@ -9,7 +10,7 @@ export function shade(value: number, max: number): number {
 }
 
 export function Heatmap({ rows, columns, cells, onSelect, testId, rowLabel, columnLabel }: {
-  rows: string[]; columns: string[]; cells: (HeatCell | null)[][]; onSelect: (cell: HeatCell) => void;
+  rows: string[]; columns: string[]; cells: (HeatCell | null)[][]; onSelect?: (cell: HeatCell) => void;
   testId: string; rowLabel?: string; columnLabel?: string }) {
   const max = Math.max(0, ...cells.flat().map((c) => c?.value ?? 0));
   return (
@@ -32,11 +33,12 @@ export function Heatmap({ rows, columns, cells, onSelect, testId, rowLabel, colu
                 return (
                   <td key={c}>
                     <button type="button" className="ltv-heat-cell" data-cell={cell.key} data-value={cell.value}
+                            disabled={!onSelect}
                             title={`${cell.label}${cell.detail ? " — " + cell.detail : ""}`}
                             style={{ background: `rgba(56, 104, 220, ${0.08 + alpha * 0.82})`,
                                      color: alpha > 0.55 ? "#fff" : "inherit" }}
-                            onClick={() => onSelect(cell)}>
-                      <span className="ltv-heat-count">{cell.value.toLocaleString()}</span>
+                            onClick={() => onSelect?.(cell)}>
+                      <span className="ltv-heat-count">{cell.text ?? cell.value.toLocaleString()}</span>
                       {cell.detail && <span className="ltv-heat-detail">{cell.detail}</span>}
                     </button>
                   </td>

@@ -44,6 +44,12 @@ export function filterFromQuery(q: URLSearchParams, channel: string): Record<str
   for (const [param, field] of Object.entries(lists)) if (q.getAll(param).length) f[field] = q.getAll(param);
   if (q.get("r")) f.rScore = { gte: num(q, "r"), lte: num(q, "r") };
   if (q.get("f")) f.fScore = { gte: num(q, "f"), lte: num(q, "f") };
+  if (q.get("m")) f.mScore = { gte: num(q, "m"), lte: num(q, "m") };
+  const orders = range(num(q, "ordersMin"), num(q, "ordersMax"));
+  if (orders) f.frequency = orders;
+  const first = range(q.get("firstFrom") || undefined, q.get("firstTo") || undefined);
+  if (first) f.firstPurchaseAt = first;
+  if (q.get("sku")) f.sku = q.get("sku");
   const pAlive = range(num(q, "pAliveMin"), num(q, "pAliveMax"));
   if (pAlive) f.pAlive = pAlive;
   const overdue = range(num(q, "overdueMin"), num(q, "overdueMax"));

@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+
+import { cohortGrid, cohortParams, dimensionParam, orderValues, parseBands, scoreByInterval } from "./pages/Analyses";
+
+describe("the Analyses page's helpers", () => {
+  it("opens a cohort as its first-purchase month", () => {
+    expect(cohortParams("2024-02")).toEqual({ firstFrom: "2024-02-01", firstTo: "2024-02-29" });
+    expect(cohortParams("2025-12")).toEqual({ firstFrom: "2025-12-01", firstTo: "2025-12-31" });
+  });
+  it("says a dimension value in the account list's words, or not at all", () => {
+    expect(dimensionParam("cpm_cell", "excellent_active")).toEqual({ cpmCells: "EXCELLENT_ACTIVE" });
+    expect(dimensionParam("r_score", "3")).toEqual({ r: "3" });
+    expect(dimensionParam("prefecture", "東京都")).toBeNull();
+  });
+  it("orders a dimension's values as the shop reads them", () => {
+    expect(orderValues("stage", ["lost", "new", "loyal", "new"])).toEqual(["new", "loyal", "lost"]);
+    expect(orderValues("r_score", ["1", "5", "3"])).toEqual(["5", "3", "1"]);
+    expect(orderValues("prefecture", ["", "大阪府", "東京都"])).toEqual(["大阪府", "東京都", ""]);
+  });
+  it("reads band bounds typed with commas, 、 or spaces", () => {
+    expect(parseBands("0, 5000、20000 50000")).toEqual([0, 5000, 20000, 50000]);
+    expect(parseBands("0, five")).toBeNull();
+  });
+  it("lays cohorts newest first and sums RFMi cells per score and I", () => {
+    const cells = [
+      { cohort: "2024-01", monthsSince: 0, cohortAccounts: 2, activeAccounts: 2, retention: 1, revenuePerAccount: 5, cumulativeLtv: 5 },
+      { cohort: "2024-01", monthsSince: 1, cohortAccounts: 2, activeAccounts: 1, retention: 0.5, revenuePerAccount: 3, cumulativeLtv: 8 },
+      { cohort: "2024-02", monthsSince: 0, cohortAccounts: 1, activeAccounts: 1, retention: 1, revenuePerAccount: 4, cumulativeLtv: 4 },
+    ];
+    const grid = cohortGrid(cells, "cumulativeLtv", (c) => String(c.cumulativeLtv));
+    expect(grid.rows).toEqual(["2024-02", "2024-01"]);
+    expect(grid.cells[1][1]?.value).toBe(8);
+    expect(grid.cells[0][1]).toBeNull();
+    const rfmi = scoreByInterval([
+      { rScore: 5, fScore: 1, mScore: 1, iScore: 0, accounts: 3, revenue: 1 },
+      { rScore: 5, fScore: 2, mScore: 1, iScore: 0, accounts: 2, revenue: 1 },
+    ], "rScore");
+    expect(rfmi[0][0].value).toBe(5);
+  });
+});
