@@ -246,7 +246,11 @@ class FlowQueries(graphene.ObjectType):
             flows = flows.filter(kind=kind)
         if state is not None:
             flows = flows.filter(state=state)
-        return list(flows.order_by("-updated_at", "-id")[:500])
+        flows = list(flows.order_by("-updated_at", "-id")[:500])
+        counts = flow_report.enrollment_counts(channel, [f.key for f in flows])  # one query for the list
+        for flow in flows:
+            flow._ltv_counts = counts[flow.key]
+        return flows
 
     @staticmethod
     def resolve_ltv_flow(root, info, id):

@@ -248,3 +248,16 @@ def test_templates_and_vocabulary_are_data_for_the_editor(gql, key_for):
         definition.METRIC_TRIGGERS["stage"]["to"].choices)
     assert {f["key"] for f in vocabulary["merge_fields"]} >= {"company", "name", "last_order_date"}
     assert all(set(f["label"]) == {"ja", "en"} for f in vocabulary["merge_fields"])
+
+
+def test_the_flow_list_counts_every_flows_enrollments_in_one_query(gql, admin, django_assert_max_num_queries):
+    from tests.automation.flows.flowshop import buyers, enroll, live_flow
+
+    accounts = buyers(6)
+    for n, key in enumerate(("first_flow", "second_flow", "third_flow")):
+        enroll(live_flow({"start": "x", "steps": [{"id": "x", "kind": "exit"}]}, key=key), accounts[:n * 2 + 1])
+    query = """query($c: String!) { ltvFlows(channel: $c) { key entered active } }"""
+    with django_assert_max_num_queries(4) as captured:  # flows with their live versions, the counts
+        listed = gql(query, {"c": CHANNEL}, admin)["data"]["ltvFlows"]
+    assert {f["key"]: (f["entered"], f["active"]) for f in listed} == {
+        "first_flow": (1, 1), "second_flow": (3, 3), "third_flow": (5, 5)}, captured
