@@ -25,3 +25,8 @@ def inert_text(field: str) -> Case:
         When(In(Ord(F(field)), [ord(c) for c in FORMULA_STARTS]), then=Concat(Value(TEXT_MARK), F(field))),
         default=F(field), output_field=CharField(),
     )
+
+
+def inert(value: str) -> str:
+    """The same rule in Python, for CSV written row by row (refused-row reports, print jobs)."""
+    return TEXT_MARK + value if value and value[0] in FORMULA_STARTS else value
