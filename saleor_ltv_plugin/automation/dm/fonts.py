@@ -2,7 +2,7 @@
 machine keeps it. `LTV_DM_FONT` (a Django setting or an environment variable) names another
 TrueType file; otherwise the usual Debian paths, then fontconfig (`fc-list :lang=ja`).
 
-reportlab embeds TrueType outlines only (.ttf, .ttc), not the CFF ones of most .otf files.
+reportlab embeds TrueType outlines only (.ttf), not the CFF ones of .otf files or Noto CJK's .ttc.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def _from_fontconfig() -> list[str]:
         return []
     files = sorted({line.split(":")[0].strip() for line in out.splitlines() if line.strip()})
     # Gothic (sans) first: labels read better in it; proportional faces (…p.ttf) last
-    return sorted((f for f in files if f.lower().endswith((".ttf", ".ttc"))),
+    return sorted((f for f in files if f.lower().endswith(".ttf")),
                   key=lambda f: ("goth" not in f.lower() and "ipag" not in f.lower(), f))
 
 
@@ -62,7 +62,10 @@ def _register(path: str) -> str:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    pdfmetrics.registerFont(TTFont(FONT_NAME, path, subfontIndex=0) if path.endswith(".ttc") else TTFont(FONT_NAME, path))
+    try:
+        pdfmetrics.registerFont(TTFont(FONT_NAME, path))
+    except Exception as exc:  # reportlab's TTFError: CFF outlines, a broken file
+        raise FontMissing(f"{path} cannot be embedded ({exc}); {HOW_TO_INSTALL}") from exc
     return FONT_NAME
 
 
