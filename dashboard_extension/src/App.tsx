@@ -8,6 +8,7 @@ import { type Key, langOf, translate } from "./i18n";
 import { AccountPage } from "./pages/Account";
 import { Accounts } from "./pages/Accounts";
 import { Alerts } from "./pages/Alerts";
+import { DmJobs } from "./pages/DmJobs";
 import { FlowEditor } from "./pages/FlowEditor";
 import { FlowReport } from "./pages/FlowReport";
 import { Flows } from "./pages/Flows";
@@ -19,7 +20,7 @@ import { Setup } from "./pages/Setup";
 import { Widget } from "./pages/Widget";
 import { navigate, type Route, useRoute, withQuery } from "./router";
 
-const PAGES: Key[] = ["overview", "accounts", "alerts", "scenarios", "flows", "recompute", "setup"];
+const PAGES: Key[] = ["overview", "accounts", "alerts", "dm", "scenarios", "flows", "recompute", "setup"];
 const CHANNELS = `query { ltvChannels { channel currencies accounts } }`;
 
 export function App() {
@@ -116,6 +117,8 @@ function Page({ route }: { route: Route }) {
       return rest.length ? <AccountPage id={rest.join("/")} /> : <Accounts route={route} />;
     case "alerts":
       return <Alerts route={route} />;
+    case "dm":
+      return <DmJobs />;
     case "scenarios":
       return <Scenarios />;
     case "flows":

@@ -174,6 +174,20 @@ const en = {
   flowName: "Flow name",
   openReport: "Report",
   broadcastContent: "Content of the broadcast",
+  dm: "Postal DM", dmJobs: "DM print jobs", dmLetters: "Letters", dmPostedAt: "Posted",
+  dmHelp: "A flow's postal DM step collects its letters here. Close a job to fix its list, print the labels and letters or send the CSV to a mailing house, then mark it posted: its letters count as sent from the posting day, and orders after it are credited to them.",
+  dmNone: "No print jobs yet: a flow's postal DM step starts one.",
+  dmClose: "Close the list", dmMarkPosted: "Mark posted", dmCancel: "Cancel the job",
+  dmCsvUtf8: "CSV (UTF-8)", dmCsvSjis: "CSV (Shift_JIS)", dmLabels: "Labels (PDF)", dmLettersPdf: "Letters (PDF)",
+  dmPostedOn: "Posting day (empty: now)", dmPostedHelp: "The letters count as sent from this day.",
+  dmDone_close: "Job closed", dmDone_posted: "Marked posted", dmDone_cancel: "Job cancelled",
+  dmSkipped: "Not batched (address incomplete or post refused)", dmMissing: "Missing",
+  dmState_open: "Collecting letters", dmState_closed: "Closed, ready to print", dmState_posted: "Posted",
+  dmState_cancelled: "Cancelled",
+  dmReason_no_postal_address: "Incomplete address", dmReason_no_consent: "Refused post",
+  dmReason_print_job_cancelled: "Its print job was cancelled", dmReason_no_letter: "No letter",
+  dmMissing_postal_code: "Postal code", dmMissing_prefecture: "Prefecture", dmMissing_city: "City",
+  dmMissing_line1: "Street and number", dmMissing_addressee: "Name or company",
 };
 export type Key = keyof typeof en;
 
@@ -348,6 +362,19 @@ const ja: Record<Key, string> = {
   flowName: "フロー名",
   openReport: "レポート",
   broadcastContent: "配信内容",
+  dm: "郵送DM", dmJobs: "DM印刷ジョブ", dmLetters: "通数", dmPostedAt: "投函",
+  dmHelp: "フローの郵送DMステップの宛先がここに集まります。ジョブを締めて宛名を確定し、宛名ラベルと手紙を印刷するかCSVを発送代行会社へ渡して、投函したら「投函済みにする」を押してください。投函日から送付済みとして数え、その後の注文をDMの成果として計測します。",
+  dmNone: "印刷ジョブはまだありません。フローの郵送DMステップで作成されます。",
+  dmClose: "締める", dmMarkPosted: "投函済みにする", dmCancel: "ジョブを取り消す",
+  dmCsvUtf8: "CSV（UTF-8）", dmCsvSjis: "CSV（Shift_JIS）", dmLabels: "宛名ラベル（PDF）", dmLettersPdf: "手紙（PDF）",
+  dmPostedOn: "投函日（空欄：今）", dmPostedHelp: "この日から送付済みとして数えます。",
+  dmDone_close: "ジョブを締めました", dmDone_posted: "投函済みにしました", dmDone_cancel: "ジョブを取り消しました",
+  dmSkipped: "DM対象外（住所不備・郵送拒否）", dmMissing: "不足項目",
+  dmState_open: "受付中", dmState_closed: "締め済み（印刷待ち）", dmState_posted: "投函済み", dmState_cancelled: "取消",
+  dmReason_no_postal_address: "住所が不完全", dmReason_no_consent: "郵送DMの拒否",
+  dmReason_print_job_cancelled: "印刷ジョブが取り消されました", dmReason_no_letter: "手紙の内容がありません",
+  dmMissing_postal_code: "郵便番号", dmMissing_prefecture: "都道府県", dmMissing_city: "市区町村",
+  dmMissing_line1: "町名・番地", dmMissing_addressee: "宛名（氏名・会社名）",
 };
 
 export const MESSAGES: Record<Lang, Record<Key, string>> = { en, ja };

@@ -194,7 +194,8 @@ SHOP_TEMPLATES: dict[str, ShopTemplate] = {
                            "届く頃に上位顧客には架電タスクを作ります。",
                      "en": "Three mails to an account at churn risk; with no open, click or order after any of them "
                            "a postal DM (a print job), and once it has arrived a call task for top accounts."},
-        defaults={"mail_gap_hours": 168, "dm_wait_hours": 168,
+        # a letter posted in Japan arrives in one to three days
+        defaults={"mail_gap_hours": 168, "dm_wait_hours": 72,
                   "call_top_rfm_rank": SCENARIOS["churn_risk"].params["call_top_rfm_rank"].default,
                   "holdout_percent": None},
         build=_escalation),
