@@ -206,12 +206,17 @@ def job_letters(request: HttpRequest, job_id: int):
     return _pdf(_job(job_id), "letters")
 
 
+def _change(request: HttpRequest, job_id: int, change, **options):
+    """alerts:write: the job exists (else 404), then the change (a refused state is a 422)."""
+    need(request, Scope.ALERTS)
+    _job(job_id)
+    return Status(200, _detail(change(job_id, _by(request), **options)))
+
+
 @router.post("print-jobs/{job_id}/close", response={200: PrintJobDetailOut, **ERRORS},
              summary="Fix an open job's list (later letters start a new job)")
 def close_job(request: HttpRequest, job_id: int):
-    need(request, Scope.ALERTS)
-    _job(job_id)
-    return Status(200, _detail(jobs.close(job_id, _by(request))))
+    return _change(request, job_id, jobs.close)
 
 
 @router.post("print-jobs/{job_id}/posted", response={200: PrintJobDetailOut, **ERRORS},
@@ -219,14 +224,10 @@ def close_job(request: HttpRequest, job_id: int):
 def post_job(request: HttpRequest, job_id: int, payload: PostedIn):
     """`posted_on` (a shop day, not in the future, not before the job was closed): its letters count
     as sent from the start of that day — attribution counts orders from then; today or empty: now."""
-    need(request, Scope.ALERTS)
-    _job(job_id)
-    return Status(200, _detail(jobs.mark_posted(job_id, _by(request), payload.posted_on)))
+    return _change(request, job_id, jobs.mark_posted, posted_on=payload.posted_on)
 
 
 @router.post("print-jobs/{job_id}/cancel", response={200: PrintJobDetailOut, **ERRORS},
              summary="Not posted after all: its letters are skipped")
 def cancel_job(request: HttpRequest, job_id: int):
-    need(request, Scope.ALERTS)
-    _job(job_id)
-    return Status(200, _detail(jobs.cancel(job_id, _by(request))))
+    return _change(request, job_id, jobs.cancel)
