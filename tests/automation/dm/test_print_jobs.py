@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from saleor_ltv_plugin.automation import outbox
 from saleor_ltv_plugin.automation.dm import jobs
 from saleor_ltv_plugin.automation.flows import runtime
+from saleor_ltv_plugin.ingest.identity import erase_customer
 from saleor_ltv_plugin.models import OutboxMessage, PrintJob, PrintJobItem
 
 from ..conftest import shop_settings  # noqa: F401 — fixture
@@ -60,6 +61,9 @@ def test_letters_wait_in_an_open_job_and_an_incomplete_address_is_skipped_with_i
     OutboxMessage.objects.filter(pk=message.pk).update(status="pending", due_at=timezone.now() - timedelta(seconds=1))
     assert outbox.send_due() == {"awaiting": 1}
     assert PrintJobItem.objects.count() == 3
+    # erasure takes the buyer's letter (address, name) with it
+    erase_customer(None, accounts[0].contacts.get().email)
+    assert PrintJobItem.objects.count() == 2 and not PrintJobItem.objects.filter(account=accounts[0]).exists()
 
 
 def _rows(data: bytes, encoding: str) -> list[list[str]]:
