@@ -12,13 +12,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ... import conf
-from ...models import MessageStatus, OutboxMessage, PrintJob, PrintJobItem, PrintJobState
+from ...models import DeliveryKind, MessageStatus, OutboxMessage, PrintJob, PrintJobItem, PrintJobState
 from ...queries.errors import InputError
 from .. import render
 from . import letter
-
-ADDRESS_FIELDS = ("postal_code", "prefecture", "city", "line1", "line2", "company", "department", "person")
-
 
 def _open_job(channel: str, scenario: str, step_id: str) -> PrintJob:
     found = PrintJob.objects.filter(channel=channel, scenario=scenario, step_id=step_id,
@@ -94,10 +91,10 @@ def posted_moment(job: PrintJob, posted_on: dt.date | None, now: dt.datetime) ->
     if posted_on is None or posted_on == today:
         return now
     if posted_on > today:
-        raise InputError({"postedOn": "must not be in the future (投函日に未来の日付は指定できません)"}, code="out_of_range")
+        raise InputError({"posted_on": "must not be in the future (投函日に未来の日付は指定できません)"}, code="out_of_range")
     moment = dt.datetime.combine(posted_on, dt.time(), zone)
     if job.closed_at and moment < job.closed_at.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0):
-        raise InputError({"postedOn": "must not be before the job was closed (締め日より前の投函日は指定できません)"},
+        raise InputError({"posted_on": "must not be before the job was closed (締め日より前の投函日は指定できません)"},
                          code="out_of_range")
     return max(moment, job.closed_at or moment)
 
@@ -134,7 +131,5 @@ def items(job: PrintJob) -> list[PrintJobItem]:
 
 def skipped(channel: str, limit: int = 200):
     """Recent DM rows the send policy skipped, newest first, with the contact to name and fix."""
-    from ...models import DeliveryKind
-
     return (OutboxMessage.objects.filter(channel=channel, kind=DeliveryKind.POSTAL_DM, status=MessageStatus.SKIPPED)
             .select_related("contact", "account").order_by("-created_at", "-id")[:limit])

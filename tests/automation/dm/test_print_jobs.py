@@ -133,7 +133,7 @@ def test_staff_close_then_mark_posted_and_the_letters_are_sent_from_then(batched
     assert closed.status_code == 200 and closed.json()["state"] == "closed"
     future = (timezone.now() + timedelta(days=2)).date().isoformat()
     refused = worker.post(BASE + f"print-jobs/{job.pk}/posted", {"posted_on": future}, content_type="application/json")
-    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "postedOn"
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "posted_on"
     bad = worker.post(BASE + f"print-jobs/{job.pk}/posted", {"posted_on": "yesterday"}, content_type="application/json")
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "posted_on"
     before = timezone.now()
