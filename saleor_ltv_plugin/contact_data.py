@@ -97,3 +97,18 @@ def parse_birthday(value: str | date | None, today: date | None = None) -> date 
     if not date(1900, 1, 1) <= day <= (today or date.today()):
         raise ContactDataError("must lie between 1900-01-01 and today (1900年1月1日から今日までの日付にしてください)")
     return day
+
+
+# What a 宛名 label cannot be printed without: 〒, 都道府県 (Japan), 市区町村, 番地, and someone to address.
+POSTAL_FIELDS = ("postal_code", "prefecture", "city", "line1", "addressee")
+
+
+def missing_postal_fields(contact) -> list[str]:
+    """The parts of a contact's postal address a letter cannot go without ("addressee": neither a
+    person nor a company to write on it); [] when it is complete."""
+    japan = (contact.address_country or "JP").upper() == "JP"
+    present = {"postal_code": contact.address_postal_code, "prefecture": contact.address_prefecture if japan else "-",
+               "city": contact.address_city, "line1": contact.address_line1,
+               "addressee": contact.address_person or contact.address_company or contact.company_name
+               or contact.last_name}
+    return [name for name in POSTAL_FIELDS if not str(present[name] or "").strip()]

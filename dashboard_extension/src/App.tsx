@@ -9,6 +9,7 @@ import { AccountPage } from "./pages/Account";
 import { Analyses } from "./pages/Analyses";
 import { Accounts } from "./pages/Accounts";
 import { Alerts } from "./pages/Alerts";
+import { DmJobs } from "./pages/DmJobs";
 import { FlowEditor } from "./pages/FlowEditor";
 import { FlowReport } from "./pages/FlowReport";
 import { Flows } from "./pages/Flows";
@@ -20,7 +21,7 @@ import { Setup } from "./pages/Setup";
 import { Widget } from "./pages/Widget";
 import { navigate, type Route, useRoute, withQuery } from "./router";
 
-const PAGES: Key[] = ["overview", "analyses", "accounts", "alerts", "scenarios", "flows", "recompute", "setup"];
+const PAGES: Key[] = ["overview", "analyses", "accounts", "alerts", "dm", "scenarios", "flows", "recompute", "setup"];
 const CHANNELS = `query { ltvChannels { channel currencies accounts } }`;
 
 export function App() {
@@ -119,6 +120,8 @@ function Page({ route }: { route: Route }) {
       return <Analyses route={route} />;
     case "alerts":
       return <Alerts route={route} />;
+    case "dm":
+      return <DmJobs />;
     case "scenarios":
       return <Scenarios />;
     case "flows":

@@ -61,3 +61,19 @@ export async function download(token: string | undefined, url: string, filename:
   setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
   return blob.size;
 }
+
+/** A REST call (the endpoints GraphQL does not mirror: print jobs); 4xx → ApiError with the fields at fault. */
+export async function rest<T>(token: string | undefined, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const response = await fetch(REST_URL + path, {
+    method: body === undefined ? "GET" : "POST", signal,
+    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = await response.json().catch(() => undefined);
+  if (!response.ok) {
+    const errors: { field?: string; message: string; code?: string }[] = data?.errors ?? [];
+    const code = response.status === 403 ? "PermissionDenied" : errors[0]?.code ?? `HTTP_${response.status}`;
+    throw new ApiError(data?.detail ?? `HTTP ${response.status}`, code, [], errors);
+  }
+  return data as T;
+}

@@ -1,7 +1,7 @@
 // What every page needs: the token, the language, the chosen channel.
 import { createContext, useCallback, useContext, useEffect, useRef, useState } from "react";
 
-import { ApiError, gql } from "./api";
+import { ApiError, gql, rest } from "./api";
 import { type Key, type Lang, translate } from "./i18n";
 
 export interface Channel { channel: string; currencies: string[]; accounts: number }
@@ -32,12 +32,11 @@ export interface QueryState<T> {
   reload: () => void;
 }
 
-/** Run a query whenever its variables change; the last answer wins, earlier ones are aborted. */
-export function useQuery<T>(query: string, variables: Record<string, unknown>, skip = false): QueryState<T> {
+/** Run a fetch whenever its key changes; the last answer wins, earlier ones are aborted. */
+function useFetch<T>(key: string, run: (token: string, signal: AbortSignal) => Promise<T>, skip: boolean): QueryState<T> {
   const { token } = useApp();
   const [state, setState] = useState<{ data?: T; error?: ApiError; loading: boolean }>({ loading: !skip });
   const [tick, setTick] = useState(0);
-  const key = JSON.stringify(variables);
   const controller = useRef<AbortController>();
   useEffect(() => {
     if (skip || !token) return;
@@ -45,7 +44,7 @@ export function useQuery<T>(query: string, variables: Record<string, unknown>, s
     const ctl = new AbortController();
     controller.current = ctl;
     setState((s) => ({ data: s.data, loading: true }));
-    gql<T>(token, query, variables, ctl.signal)
+    run(token, ctl.signal)
       .then((data) => !ctl.signal.aborted && setState({ data, loading: false }))
       .catch((error) => {
         if (ctl.signal.aborted || error.name === "AbortError") return;
@@ -53,9 +52,19 @@ export function useQuery<T>(query: string, variables: Record<string, unknown>, s
       });
     return () => ctl.abort();
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [query, key, token, skip, tick]);
+  }, [key, token, skip, tick]);
   const reload = useCallback(() => setTick((n) => n + 1), []);
   return { ...state, reload };
+}
+
+/** Run a query whenever its variables change; the last answer wins, earlier ones are aborted. */
+export function useQuery<T>(query: string, variables: Record<string, unknown>, skip = false): QueryState<T> {
+  return useFetch(query + JSON.stringify(variables), (token, signal) => gql<T>(token, query, variables, signal), skip);
+}
+
+/** GET a REST path (`print-jobs?channel=…`) whenever it changes. */
+export function useRest<T>(path: string, skip = false): QueryState<T> {
+  return useFetch(path, (token, signal) => rest<T>(token, path, undefined, signal), skip);
 }
 
 /** A mutation: returns its payload, throws ApiError for top-level errors and for errors[] in the payload. */

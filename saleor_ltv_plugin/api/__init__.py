@@ -6,14 +6,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 
 from .. import conf
-from . import accounts, analyses, errors, exports, flows, imports, orders, recompute
+from . import accounts, analyses, errors, exports, flows, imports, orders, print_jobs, recompute
 from .security import Bearer
 
 api = NinjaAPI(
     title="saleor-ltv-plugin REST API",
     version="1",
     description="Order ingest from other sales channels, account metrics, segment exports and "
-    "recompute control, flows and their reports (read). Same credentials as the plugin's GraphQL API.",
+    "recompute control, flows and their reports (read), postal DM print jobs. Same credentials as the plugin's GraphQL API.",
     auth=Bearer(),
     urls_namespace="ltv-api-v1",
     # Served by openapi_view below: ninja finds its root by reversing a URL name, which fails
@@ -22,7 +22,7 @@ api = NinjaAPI(
     docs_url=None,
 )
 errors.install(api)
-for module in (orders, imports, accounts, exports, analyses, recompute, flows):
+for module in (orders, imports, accounts, exports, analyses, recompute, flows, print_jobs):
     api.add_router("", module.router)
 
 

@@ -19,7 +19,7 @@ from ninja import Query, Router
 
 from ..auth import Scope
 from ..queries import analyses
-from ..queries.spreadsheet import inert_value
+from ..queries.spreadsheet import inert
 from .exports import CsvEncoding
 from .schemas import ErrorOut
 from .security import need
@@ -34,7 +34,7 @@ Measure = Literal[analyses.MEASURES]  # type: ignore[valid-type]
 
 def _cell(value):
     if isinstance(value, str):
-        return inert_value(value)
+        return inert(value)
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return "" if value is None else value

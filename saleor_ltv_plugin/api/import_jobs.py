@@ -9,9 +9,7 @@ sweeper hands to the next worker, which skips what is already in — nothing los
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import logging
 from datetime import datetime, timedelta
 
@@ -23,9 +21,8 @@ from .. import db, signals
 from ..ingest.formats import FileProblem, MappingProblem, read_orders
 from ..ingest.orders import store_orders_unscored
 from ..models import ColumnMapping, ImportFilePart, ImportJob, ImportJobAccount, ImportState, OrderFact
-from ..queries.spreadsheet import inert_value as _inert
 from .file_import import context, validate
-from .spreadsheet_encoding import encode_sjis
+from .spreadsheet_encoding import csv_bytes
 
 logger = logging.getLogger(__name__)
 PART_BYTES = 8 * 2**20
@@ -155,11 +152,7 @@ REPORT_HEADER = {"en": ["line", "field", "reason"], "ja": ["行", "項目", "理
 
 def error_report(job: ImportJob, encoding: str) -> bytes:
     """The refused rows for a spreadsheet: line, field and the reason in Japanese and English."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["行 / line", "項目 / field", "理由", "reason"])
-    for error in job.errors:
-        writer.writerow([error.get("row") or "", _inert(error.get("field", "")), _inert(error.get("message_ja", "")),
-                         _inert(error.get("message", ""))])
-    text = buffer.getvalue()
-    return encode_sjis(text) if encoding == "shift_jis" else "\ufeff".encode() + text.encode()
+    rows = [["行 / line", "項目 / field", "理由", "reason"]]
+    rows += [[str(error.get("row") or ""), error.get("field", ""), error.get("message_ja", ""), error.get("message", "")]
+             for error in job.errors]
+    return csv_bytes(rows, encoding)

@@ -56,3 +56,18 @@ def reencode(chunks: Iterable[bytes], encoding: str) -> Iterator[bytes]:
     tail = decoder.decode(b"", final=True)
     if tail:
         yield encode_sjis(tail)
+
+
+def csv_bytes(rows: Iterable[Iterable[str]], encoding: str) -> bytes:
+    """A whole CSV of text cells for a spreadsheet: every cell made inert, CRLF rows, in `encoding`."""
+    import csv
+    import io
+
+    from ..queries.spreadsheet import inert
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([inert(cell) if isinstance(cell, str) else cell for cell in row])
+    text = buffer.getvalue()
+    return encode_sjis(text) if encoding == "shift_jis" else codecs.BOM_UTF8 + text.encode()

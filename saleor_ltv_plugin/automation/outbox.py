@@ -27,7 +27,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..models import MessageStatus, OutboxMessage
-from .channels import DEAD, LOST_LEASE, RETRY, SENT, SKIPPED, UNCONFIRMED, Outcome, registry
+from .channels import AWAITING, DEAD, LOST_LEASE, RETRY, SENT, SKIPPED, UNCONFIRMED, Outcome, registry
 from .channels.base import Connections, DeliveryChannel
 from .send_policy import SendPolicy
 
@@ -108,6 +108,8 @@ def _record(message: OutboxMessage, outcome: Outcome, now: datetime) -> str:
         logger.warning("ltv outbox: message %s was accepted after another worker took it; its copy carries "
                        "the same Message-ID", message.pk)
         return LOST_LEASE
+    if outcome.status == AWAITING:  # taken for staff to finish (a print job): no lease, no resend
+        return AWAITING if _mine(message).update(status=MessageStatus.AWAITING, lease_until=None) == 1 else LOST_LEASE
     if outcome.status == UNCONFIRMED:  # stays committing: the sweeper resends it once the lease runs out
         _mine(message, (MessageStatus.COMMITTING,)).update(last_error=outcome.detail[:500])
         return UNCONFIRMED

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Max, Q
 
 from ..addresses import address_problem
+from ..contact_data import missing_postal_fields
 from ..models import (CheckoutFact, CheckoutState, ConsentState, ContactConsent, FlowState, MessageStatus, OrderFact,
                       OutboxMessage)
 from . import catalog
@@ -43,7 +44,7 @@ def _has(contact, need: str) -> bool:
     if need == base.LINE_ID:
         return bool(contact.line_user_id)
     if need == base.POSTAL_ADDRESS:
-        return bool(contact.address_postal_code and contact.address_line1)
+        return not missing_postal_fields(contact)
     raise ValueError(f"unknown contact need {need!r}")
 
 
@@ -145,7 +146,8 @@ class SendPolicy:
         if base.EMAIL in channel.needs and address_problem(contact.email):  # stored before ingest checked
             return "invalid_address"
         if channel.consent_key:
-            reason = self.consent_block(contact, channel.consent_key, shop.consent_mode)
+            mode = "opt_out" if channel.consent_until_revoked else shop.consent_mode
+            reason = self.consent_block(contact, channel.consent_key, mode)
             if reason:
                 return reason
         cap = shop.frequency_cap_per_week

@@ -45,6 +45,7 @@ def simulate(end: dt.date, channel: str = "default-channel", days: int = 28, see
     zone = zoneinfo.ZoneInfo("Asia/Tokyo")
     for key in SCENARIOS:
         ScenarioSetting.objects.update_or_create(channel=channel, scenario=key, defaults={"enabled": True})
+    _escalation(channel)
     _consent(rng)
     pending: dict[dt.date, list[OrderData]] = defaultdict(list)
     counter = 0
@@ -66,6 +67,21 @@ def simulate(end: dt.date, channel: str = "default-channel", days: int = 28, see
     sent = OutboxMessage.objects.filter(channel=channel, status="sent")
     return {"sent": sent.filter(kind="email").count(), "alerts": sent.exclude(kind="email").count(),
             "simulated_orders": counter}
+
+
+def _escalation(channel: str) -> None:
+    """The shop's own churn escalation (mail ×3 → DM → call), live beside the ready scenarios: its
+    DM letters collect in a print job the Dashboard's DM page closes and marks posted."""
+    from ..auth import ALL_SCOPES, Principal
+    from ..automation.flows import service, templates
+    from ..models import Flow
+
+    if Flow.objects.filter(channel=channel, template_key=templates.ESCALATION).exists():
+        return
+    demo = Principal(kind="staff", email="demo@ltv.example", scopes=ALL_SCOPES)
+    title = templates.title(templates.ESCALATION)["ja"]
+    service.publish(service.create(channel, demo, title, key="churn_escalation",
+                                   template_key=templates.ESCALATION).pk, demo)
 
 
 def _consent(rng) -> None:

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..ingest import checkouts, identity, orders
-from ..ingest.facts import CheckoutData, CustomerData, CustomerRef, OrderData, OrderLineData
+from ..contact_data import normalise_phone, normalise_postal_code
+from ..ingest import checkouts, consents, identity, orders
+from ..ingest.facts import CheckoutData, CustomerData, CustomerRef, OrderData, OrderLineData, PostalAddress
 from ..models import Source
 
 BATCH = 2000
 
 
-def _customer(order_or_checkout, contacts_by_email) -> CustomerRef:
+def reach_fields(reach) -> dict:
+    """A buyer's phone and address as ingest takes them, normalised as every source's are."""
+    if reach is None:
+        return {}
+    address = PostalAddress(postal_code=normalise_postal_code(reach.postal_code), country="JP",
+                            prefecture=reach.prefecture, city=reach.city, line1=reach.line1, line2=reach.line2,
+                            company=reach.company, department=reach.department, person=reach.person)
+    return {"phone": normalise_phone(reach.phone), "address": address}
+
+
+def _customer(order_or_checkout, contacts_by_email, reach_by_email) -> CustomerRef:
     contact = contacts_by_email.get(order_or_checkout.email)
     return CustomerRef(
         user_id=order_or_checkout.user_id if hasattr(order_or_checkout, "user_id") else None,
@@ -20,10 +31,11 @@ def _customer(order_or_checkout, contacts_by_email) -> CustomerRef:
         last_name=getattr(contact, "last_name", "") or "",
         company_name=getattr(order_or_checkout, "company_name", "") or "",
         language_code=getattr(order_or_checkout, "language_code", "") or "",
+        **reach_by_email.get(order_or_checkout.email, {}),  # the billing address and its phone
     )
 
 
-def order_data(order, contacts_by_email) -> OrderData:
+def order_data(order, contacts_by_email, reach_by_email=None) -> OrderData:
     return OrderData(
         source=Source.DEMO,
         external_id=order.external_id,
@@ -34,7 +46,7 @@ def order_data(order, contacts_by_email) -> OrderData:
         total_gross=order.total_gross,
         total_net=order.total_net,
         refunded_amount=order.refunded_amount,
-        customer=_customer(order, contacts_by_email),
+        customer=_customer(order, contacts_by_email, reach_by_email or {}),
         lines=tuple(
             OrderLineData(
                 line_ref=str(index),
@@ -57,13 +69,15 @@ def order_data(order, contacts_by_email) -> OrderData:
 def load_shop(shop, progress: Callable[[int], None] | None = None) -> dict[str, int]:
     """Customers, then orders in batches, then open checkouts. Idempotent."""
     contacts_by_email = {c.email: c for c in shop.contacts}
+    reach_by_email = {email: reach_fields(r) for email, r in shop.reach.items()}
     registered = [
         CustomerData(
             source=Source.DEMO,
             customer=CustomerRef(
                 user_id=contact.user_id, email=contact.email, first_name=contact.first_name,
                 last_name=contact.last_name, company_name=contact.company_name,
-                language_code=contact.language_code,
+                language_code=contact.language_code, **reach_by_email.get(contact.email, {}),
+                line_user_id=shop.reach[contact.email].line_user_id if contact.email in shop.reach else "",
             ),
             registered_at=contact.registered_at,
         )
@@ -74,7 +88,7 @@ def load_shop(shop, progress: Callable[[int], None] | None = None) -> dict[str, 
         identity.upsert_customers(registered[start : start + BATCH])
     for start in range(0, len(shop.orders), BATCH):
         chunk = shop.orders[start : start + BATCH]
-        orders.upsert_orders([order_data(order, contacts_by_email) for order in chunk])
+        orders.upsert_orders([order_data(order, contacts_by_email, reach_by_email) for order in chunk])
         if progress:
             progress(len(chunk))
     for checkout in shop.checkouts:
@@ -85,9 +99,14 @@ def load_shop(shop, progress: Callable[[int], None] | None = None) -> dict[str, 
                 channel=checkout.channel,
                 currency=checkout.currency,
                 last_change=checkout.last_change,
-                customer=_customer(checkout, contacts_by_email),
+                customer=_customer(checkout, contacts_by_email, reach_by_email),
                 total_gross=checkout.total_gross,
                 lines=tuple(checkout.lines),
             )
         )
-    return {"contacts": len(shop.contacts), "orders": len(shop.orders), "checkouts": len(shop.checkouts)}
+    followers = [(shop.reach[c.email].line_user_id, c.registered_at) for c in shop.contacts
+                 if c.user_id and c.email in shop.reach and shop.reach[c.email].line_user_id]
+    for line_user_id, at in followers:  # they follow the shop's LINE account: LINE consent, as the webhook gives
+        consents.line_follow(line_user_id, True, at)
+    return {"contacts": len(shop.contacts), "orders": len(shop.orders), "checkouts": len(shop.checkouts),
+            "line_followers": len(followers)}

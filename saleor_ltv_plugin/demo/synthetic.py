@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import gc
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
@@ -50,6 +50,7 @@ from .synthetic_data import (
     CATALOGUE, EN_FORMS, GIVEN_NAMES, KANA_ROOTS, LEGAL_FORM_SHARES, LEGAL_FORMS, MODIFIERS, ROOTS,
     SURNAMES, TRADES,
 )
+from .synthetic_reach import ContactReach, reach
 
 JST = timezone(timedelta(hours=9))  # Japan has no daylight saving time
 PATTERNS = ("one_off", "steady", "growing", "seasonal", "churning", "new", "prospect")
@@ -160,6 +161,7 @@ class SyntheticShop:
     orders: list[SyntheticOrder]  # sorted by created_at
     checkouts: list[SyntheticCheckout]
     products: list[SyntheticProduct]
+    reach: dict[str, ContactReach] = field(default_factory=dict)  # e-mail → phone, address, LINE id
 
 
 # --------------------------------------------------------------------------- catalogue
@@ -459,7 +461,8 @@ def _generate(n_companies: int, years: int, seed: int, end: date, channel: str, 
     ]
     checkouts = _abandoned_checkouts(b, companies, contacts, count=max(5, n_companies // 200))
     return SyntheticShop(
-        companies=companies, contacts=contacts, orders=orders, checkouts=checkouts, products=b.products
+        companies=companies, contacts=contacts, orders=orders, checkouts=checkouts, products=b.products,
+        reach=reach(companies, contacts, seed),
     )
 
 

@@ -11,7 +11,6 @@ import graphene
 from graphene import relay
 
 from ..auth import Scope
-from ..automation.catalog import SCENARIOS
 from ..automation.flows import report as flow_report
 from ..automation.flows import service, templates
 from ..automation.flows.vocabulary import vocabulary
@@ -138,11 +137,11 @@ class LtvFlowTemplate(graphene.ObjectType):
 
     @staticmethod
     def resolve_title(key, info, language="en"):
-        return _in_language(SCENARIOS[key].title, language)
+        return _in_language(templates.title(key), language)
 
     @staticmethod
     def resolve_description(key, info, language="en"):
-        return _in_language(SCENARIOS[key].description, language)
+        return _in_language(templates.description(key), language)
 
     @staticmethod
     def resolve_key(key, info):

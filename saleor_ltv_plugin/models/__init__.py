@@ -33,6 +33,7 @@ from .automation import (  # noqa: F401
     OutboxMessage,
     ScenarioSetting,
 )
+from .print_jobs import PrintJob, PrintJobItem, PrintJobState  # noqa: F401
 from .flows import (  # noqa: F401
     AccountTag, Flow, FlowKind, FlowSegmentMember, FlowState, FlowStepRun, FlowVersion, EnrollmentState,
 )

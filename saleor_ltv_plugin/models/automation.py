@@ -70,6 +70,9 @@ class MessageStatus(models.TextChoices):
     # Handed to the receiver (the final dot is on its way), no acceptance yet: not sent.
     COMMITTING = "committing", "Handed over, waiting for the server's acceptance"
     SENT = "sent", "Sent (the server accepted it)"
+    # Taken by a channel that finishes outside the plugin (a postal DM's print job): sent once
+    # staff confirm it (the job was posted), never resent by the sweeper.
+    AWAITING = "awaiting", "Handed to staff, sent once they confirm it"
     SKIPPED = "skipped", "Skipped at send time"
     FAILED = "failed", "Failed, will retry"
     DEAD = "dead", "Gave up"
@@ -89,6 +92,7 @@ class DeliveryKind(models.TextChoices):
     CALL_TASK = "call_task", "Call task on the staff call list"
     STAFF_ALERT = "staff_alert", "Alert in the staff inbox"
     LINE = "line", "LINE message to the buyer"
+    POSTAL_DM = "postal_dm", "Postal DM (a letter in a print job)"
 
 
 class OutboxMessage(models.Model):

@@ -27,6 +27,6 @@ def inert_text(field: str) -> Case:
     )
 
 
-def inert_value(value: str) -> str:
-    """The same rule applied in Python, for text that does not come from a column."""
+def inert(value: str) -> str:
+    """The same rule in Python, for CSV written row by row (refused-row reports, print jobs)."""
     return TEXT_MARK + value if value and value[0] in FORMULA_STARTS else value

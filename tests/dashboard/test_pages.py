@@ -240,7 +240,7 @@ def test_japanese_and_dark_theme_follow_the_dashboard(harness):
 
 # Words a Japanese page may show as they are: codes and names, not English.
 ALLOWED_WORDS = {"SKU", "RFM", "RFMi", "CPM", "CSV", "LTV", "CLV", "ROAS", "Saleor", "Webhook", "URL", "JPY", "USD",
-                 "SMTP", "Celery"}  # the setup checklist names the systems it checks
+                 "SMTP", "Celery", "Shift"}  # the setup checklist names the systems it checks; Shift_JIS
 VISIBLE_TEXT = """() => {
   const out = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -283,7 +283,8 @@ def test_every_page_in_japanese_shows_no_english(harness):
     pages = [("overview", {}, "stat-accounts"), ("accounts", {}, "accounts-table"),
              (f"accounts/{account_gid}", {}, "messages"),
              ("alerts", {}, "alert-list"), ("alerts", {"view": "calls"}, "alert-list"),
-             ("scenarios", {}, "scenario-churn_risk"), ("recompute", {}, "runs-table"), ("setup", {}, "setup-table"),
+             ("dm", {}, "dm-jobs"), ("scenarios", {}, "scenario-churn_risk"), ("recompute", {}, "runs-table"),
+             ("setup", {}, "setup-table"),
              ("analyses", {}, "cohort-heatmap"), ("analyses", {"tab": "patterns"}, "hour-heatmap"),
              ("analyses", {"tab": "products"}, "product-table"), ("analyses", {"tab": "crosstab"}, "crosstab-heatmap"),
              ("analyses", {"tab": "rfmi"}, "interval-table")]

@@ -51,8 +51,9 @@ def test_the_demo_command_runs_standalone_on_sqlite(tmp_path):
     with sqlite3.connect(tmp_path / "ltv-standalone.sqlite3") as db:
         orders = db.execute("SELECT count(*) FROM saleor_ltv_plugin_orderfact "
                             "WHERE external_id NOT LIKE 'sim-%'").fetchone()[0]
+        # the report lists the ready scenarios; the demo's own escalation flow mails beside them
         sent = db.execute("SELECT count(*) FROM saleor_ltv_plugin_outboxmessage WHERE status = 'sent' "
-                          "AND kind = 'email'").fetchone()[0]
+                          "AND kind = 'email' AND scenario <> 'churn_escalation'").fetchone()[0]
     shop = generate_shop(n_companies=60)
     assert orders == len(shop.orders) > 0
     # Four weeks of scenarios were played forward: mail went out, the report says so.

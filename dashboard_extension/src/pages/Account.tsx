@@ -43,13 +43,16 @@ export interface Message { scenario: string; kind: string; step: number; status:
   toEmail: string | null; dueAt: string; sentAt: string | null; openedAt: string | null; clickedAt: string | null }
 
 const TITLES = `query Titles($channel: String!, $language: String) {
-  ltvScenarios(channel: $channel) { key title(language: $language) } }`;
+  ltvScenarios(channel: $channel) { key title(language: $language) } ltvFlows(channel: $channel) { key name } }`;
 
 /** Scenario key → its title in the reader's language (the key until they arrive). */
 function useScenarioTitles(channel: string): Map<string, string> {
   const { lang } = useApp();
-  const state = useQuery<{ ltvScenarios: { key: string; title: string }[] }>(TITLES, { channel, language: lang });
-  return new Map(state.data?.ltvScenarios.map((s) => [s.key, s.title]) ?? []);
+  const state = useQuery<{ ltvScenarios: { key: string; title: string }[]; ltvFlows: { key: string; name: string }[] }>(
+    TITLES, { channel, language: lang });
+  // a flow of the shop's own by its name; a ready scenario by its title in the reader's language
+  return new Map([...(state.data?.ltvFlows.map((f) => [f.key, f.name] as const) ?? []),
+                  ...(state.data?.ltvScenarios.map((s) => [s.key, s.title] as const) ?? [])]);
 }
 
 const day = (iso: string) => new Date(iso.length === 10 ? iso + "T00:00:00Z" : iso).getTime();

@@ -7,12 +7,14 @@ ours (its lease ran out and another worker took it). A two-phase channel (SMTP) 
 the last moment it can still take the message back (the row becomes `committing`) and returns
 SENT only on the receiver's acceptance; the outbox then marks the row sent. A one-phase
 channel (webhook, alert) calls it after the receiver accepted, and it marks the row sent
-itself (`committed=True`).
+itself (`committed=True`). A channel that finishes outside the plugin (a postal DM's print job)
+answers AWAITING: the row waits, never resent, until staff confirm (print_jobs.mark_posted).
 """
 
 from dataclasses import dataclass
 
 SENT, RETRY, DEAD, LOST_LEASE, UNCONFIRMED, SKIPPED = "sent", "retry", "dead", "lost_lease", "unconfirmed", "skipped"
+AWAITING = "awaiting"
 
 
 @dataclass(frozen=True)

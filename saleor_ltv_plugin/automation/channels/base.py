@@ -60,7 +60,9 @@ class DeliveryChannel:
     `two_phase`: the channel can take a message back until it calls `commit` (SMTP's final
     dot); False: `commit` comes after the receiver accepted, and marks the row sent.
     `rechecks_stop_conditions`: False for staff notices, which are about the moment they were
-    raised, not about whether the buyer ordered since.
+    raised, not about whether the buyer ordered since. `consent_until_revoked`: the medium needs
+    no opt-in whatever the shop's consent mode (a letter to a customer's address); a buyer's
+    refusal still stops it.
     """
 
     kind: ClassVar[str]
@@ -69,6 +71,7 @@ class DeliveryChannel:
     limits: ClassVar[SendLimits] = BUYER_LIMITS
     two_phase: ClassVar[bool] = False
     rechecks_stop_conditions: ClassVar[bool] = True
+    consent_until_revoked: ClassVar[bool] = False
 
     def __init__(self, connections: Connections):
         self.connections = connections

@@ -52,11 +52,12 @@ def _load() -> None:
     _loaded = True
     from .buyer_email import BuyerEmail
     from .line import LinePush
+    from .postal_dm import PostalDM
     from .staff_alert import CallTask, StaffAlert
     from .staff_email import StaffEmail
     from .staff_webhook import StaffWebhook
 
-    for channel in (BuyerEmail, LinePush, StaffEmail, StaffWebhook, StaffAlert, CallTask):
+    for channel in (BuyerEmail, LinePush, PostalDM, StaffEmail, StaffWebhook, StaffAlert, CallTask):
         register(channel)
     for point in entry_points(group=ENTRY_POINT_GROUP):
         try:
@@ -83,3 +84,8 @@ def get(kind: str) -> type[DeliveryChannel]:
 def kinds() -> list[str]:
     _load()
     return sorted(_channels)
+
+
+def buyer_kinds() -> list[str]:
+    """The media that reach a buyer (they need contact data): their sends are touches reports attribute."""
+    return [kind for kind in kinds() if _channels[kind].needs]

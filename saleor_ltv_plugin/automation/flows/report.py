@@ -24,6 +24,7 @@ from ...engine import experiments
 from ...models import DeliveryKind, Enrollment, EnrollmentState, Flow, FlowStepRun, OutboxMessage
 from ...queries.errors import InputError
 from .. import report as scenario_report
+from ..channels import registry
 
 MAX_REPORT_DAYS = 366
 
@@ -168,7 +169,8 @@ def _attributed(flow, start, end, window, by_account, by_contact) -> list[tuple[
     """[((enrollment id, variant), amount)] for purchases whose last touch is this flow's mail."""
     touches = defaultdict(list)
     units = {("a", k) for k in by_account} | {("c", k) for k in by_contact}
-    rows = (OutboxMessage.objects.filter(channel=flow.channel, kind=DeliveryKind.EMAIL, status="sent",
+    # every buyer medium is a touch: a posted DM counts from the day its print job was posted
+    rows = (OutboxMessage.objects.filter(channel=flow.channel, kind__in=registry.buyer_kinds(), status="sent",
                                          sent_at__gte=start, sent_at__lt=end)
             .values_list("scenario", "enrollment_id", "variant", "account_id", "contact_id", "sent_at", "clicked_at"))
     for scenario, enrollment_id, variant, account_id, contact_id, sent_at, clicked_at in rows:

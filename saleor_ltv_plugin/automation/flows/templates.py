@@ -1,4 +1,5 @@
-"""The nine ready scenarios (catalog.py) as flow templates: definitions a shop starts from.
+"""The nine ready scenarios (catalog.py) as flow templates, and templates of the shop's own
+(the churn escalation): definitions a shop starts from.
 
 Step ids keep the outbox's idempotency keys of the scenarios: buyer mails are "0", "1", "2"
 (their index), staff steps are named by their delivery kind. A send step's content
@@ -9,6 +10,8 @@ replaces it with a document of its own.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
+from typing import Callable
 
 from ...models import DeliveryKind
 from ..catalog import SCENARIOS
@@ -120,9 +123,99 @@ BUILDERS = {
 }
 
 
+# ---- templates that are no ready scenario: a shop creates a flow from them -------------------------------
+
+ESCALATION = "churn_escalation"
+# The letter of the escalation's DM step (a content document, merge fields as in mail).
+ESCALATION_LETTER = {
+    "ja": {"subject": "平素のお引き立てに御礼申し上げます", "preheader": "", "blocks": [
+        {"kind": "text", "text": "{name|ご担当者}様\n\n拝啓　時下ますますご清栄のこととお慶び申し上げます。"
+                                 "平素は{shop_name}をご利用いただき、誠にありがとうございます。"},
+        {"kind": "text", "text": "しばらくご注文をいただいておりませんので、お手紙にてご案内を差し上げました。"
+                                 "いつもの商品の在庫や、ご注文方法についてご不明な点がございましたら、"
+                                 "お気軽に担当までご連絡ください。"},
+        {"kind": "products", "source": "trigger", "max_count": 10, "show_total": False},
+        {"kind": "coupon", "code": "{coupon}", "label": "ご注文時にお使いいただけるクーポンコード"},
+        {"kind": "button", "label": "ご注文はこちら", "target": "shop"},
+        {"kind": "text", "text": "今後とも変わらぬお引き立てのほど、よろしくお願い申し上げます。\n敬具"}]},
+    "en": {"subject": "Thank you for your business", "preheader": "", "blocks": [
+        {"kind": "text", "text": "Dear {name|customer},\n\nthank you for buying from {shop_name}. We have not had "
+                                 "an order from you for a while, so we are writing to ask whether we can help."},
+        {"kind": "products", "source": "trigger", "max_count": 10, "show_total": False},
+        {"kind": "coupon", "code": "{coupon}", "label": "A coupon code for your next order"},
+        {"kind": "button", "label": "Order online", "target": "shop"},
+        {"kind": "text", "text": "With kind regards"}]},
+}
+
+
+@dataclass(frozen=True)
+class ShopTemplate:
+    """A template with no ready scenario behind it: its texts and parameters are its own."""
+
+    title: dict[str, str]
+    description: dict[str, str]
+    defaults: dict
+    build: Callable[[dict], dict]
+
+
+def _no_response_check(n: int, then: str) -> list[dict]:
+    """After a mail's wait: an open or a click of any of the enrollment's mails is a response (an
+    order already ended the flow: `ordered` is checked before every step)."""
+    return [{"id": f"opened_{n}", "kind": "split", "condition": {"kind": "opened"}, "yes": "responded",
+             "no": f"clicked_{n}"},
+            {"id": f"clicked_{n}", "kind": "split", "condition": {"kind": "clicked"}, "yes": "responded",
+             "no": then}]
+
+
+def _escalation(p: dict) -> dict:
+    """うちでのこづち's escalation: mail ×3 with no open, click or order → a postal DM (a print job)
+    → once the letter had time to arrive, a call task for top accounts."""
+    steps: list[dict] = []
+    for n in range(3):
+        steps += [{"id": str(n), "kind": "send", "channel": DeliveryKind.EMAIL.value,
+                   "content": {"template": "churn_risk", "step": n}, "next": f"wait_{n}"},
+                  {"id": f"wait_{n}", "kind": "delay", "hours": p["mail_gap_hours"], "next": f"opened_{n}"},
+                  *_no_response_check(n, str(n + 1) if n < 2 else DeliveryKind.POSTAL_DM.value)]
+    steps += [{"id": DeliveryKind.POSTAL_DM.value, "kind": "send", "channel": DeliveryKind.POSTAL_DM.value,
+               "content": copy.deepcopy(ESCALATION_LETTER), "next": "wait_dm"},
+              {"id": "wait_dm", "kind": "delay", "hours": p["dm_wait_hours"], "next": "top_account"},
+              {"id": "top_account", "kind": "split", "yes": DeliveryKind.CALL_TASK.value, "no": "end",
+               "condition": {"kind": "metric", "metric": "rfm_rank", "op": "<=", "value": p["call_top_rfm_rank"]}},
+              {"id": DeliveryKind.CALL_TASK.value, "kind": "staff", "channel": DeliveryKind.CALL_TASK.value,
+               "next": None},
+              {"id": "responded", "kind": "exit"}, {"id": "end", "kind": "exit"}]
+    return _document(p, {"kind": "metric", "metric": "churn_risk"}, steps)
+
+
+SHOP_TEMPLATES: dict[str, ShopTemplate] = {
+    ESCALATION: ShopTemplate(
+        title={"ja": "離脱防止エスカレーション（メール3回→DM→架電）", "en": "Churn escalation (mail ×3 → DM → call)"},
+        description={"ja": "離脱傾向の顧客へメールを3回。どのメールも開封・クリック・注文がなければ郵送DM（印刷ジョブ）を送り、"
+                           "届く頃に上位顧客には架電タスクを作ります。",
+                     "en": "Three mails to an account at churn risk; with no open, click or order after any of them "
+                           "a postal DM (a print job), and once it has arrived a call task for top accounts."},
+        # a letter posted in Japan arrives in one to three days
+        defaults={"mail_gap_hours": 168, "dm_wait_hours": 72,
+                  "call_top_rfm_rank": SCENARIOS["churn_risk"].params["call_top_rfm_rank"].default,
+                  "holdout_percent": None},
+        build=_escalation),
+}
+
+
+def title(key: str) -> dict[str, str]:
+    return SHOP_TEMPLATES[key].title if key in SHOP_TEMPLATES else SCENARIOS[key].title
+
+
+def description(key: str) -> dict[str, str]:
+    return SHOP_TEMPLATES[key].description if key in SHOP_TEMPLATES else SCENARIOS[key].description
+
+
 def template(key: str, params: dict | None = None) -> dict:
     """A fresh copy of a template's document (the caller may edit it), with a shop's scenario
     parameters (automation/settings.validate_params) applied over the catalog's defaults."""
+    if key in SHOP_TEMPLATES:
+        shop_template = SHOP_TEMPLATES[key]
+        return copy.deepcopy(shop_template.build({**shop_template.defaults, **(params or {})}))
     merged = {name: param.default for name, param in SCENARIOS[key].params.items()}
     merged.update(params or {})
     return copy.deepcopy(BUILDERS[key](merged))
@@ -135,4 +228,4 @@ def parsed(key: str, params: dict | None = None) -> Definition:
     return definition
 
 
-TEMPLATE_KEYS = tuple(SCENARIOS)
+TEMPLATE_KEYS = (*SCENARIOS, *SHOP_TEMPLATES)
