@@ -99,6 +99,21 @@ class LTVPlugin(BasePlugin):
     checkout_updated = _checkout_event("checkout_updated")
     checkout_fully_paid = _checkout_event("checkout_fully_paid")
 
+    # A fulfilment is re-read with its order: one reference for the order, whichever hook fires.
+    def _fulfillment_event(kind: str):  # noqa: N805
+        def hook(self, fulfillment, *args, previous_value=None, **kwargs):
+            self._record(kind, order_ref(getattr(fulfillment, "order_id", "")))
+            return previous_value
+
+        hook.__name__ = kind
+        return hook
+
+    order_fulfilled = _order_event("order_fulfilled")
+    fulfillment_created = _fulfillment_event("fulfillment_created")
+    fulfillment_approved = _fulfillment_event("fulfillment_approved")
+    fulfillment_canceled = _fulfillment_event("fulfillment_canceled")
+    tracking_number_updated = _fulfillment_event("tracking_number_updated")
+
     def order_bulk_created(self, orders, previous_value, *args, **kwargs):
         try:
             refs = [order_ref(o.pk) for o in orders]
@@ -155,7 +170,7 @@ class LTVPlugin(BasePlugin):
             payload = {}
         self._record(kind, user_ref(payload.get("user_id", "")), payload)
 
-    del _order_event, _checkout_event
+    del _order_event, _checkout_event, _fulfillment_event
 
     # --- HTTP ----------------------------------------------------------
     def webhook(self, request, path, previous_value, *args, **kwargs):
