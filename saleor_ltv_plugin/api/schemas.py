@@ -392,6 +392,7 @@ AccountFilterQuery = create_model(
     currency=(Optional[Text], Field(None)),
     search=(Optional[Text], Field(None, description="Name or contact e-mail, contains.")),
     sku=(Optional[Text], Field(None, description="Accounts that bought this SKU.")),
+    acquisition_source=(Optional[Text], Field(None, description="Accounts whose first order came from this utm_source.")),
     stages=(Optional[list[Literal[STAGES]]], Field(None)),
     cpm_cells=(Optional[list[Literal[CELLS]]], Field(None)),
     rfm_segments=(Optional[list[Literal[SEGMENTS]]], Field(None)),
