@@ -4,6 +4,15 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+# Accounts stored before this migration: their first order's sales source and date (no order had
+# campaign tags yet). The same rule as ingest/acquisition.py: the earliest purchase, else the earliest order.
+FIRST_ORDER = """(SELECT o.{column} FROM saleor_ltv_plugin_orderfact o WHERE o.account_id = saleor_ltv_plugin_account.id
+                 ORDER BY o.counts_as_purchase DESC, o.created_at, o.id LIMIT 1)"""
+BACKFILL = (f"UPDATE saleor_ltv_plugin_account SET acquisition_sales_source = "
+            f"COALESCE({FIRST_ORDER.format(column='sales_source')}, ''), "
+            f"acquired_at = {FIRST_ORDER.format(column='created_at')}")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -91,4 +100,5 @@ class Migration(migrations.Migration):
             model_name='shipmentfact',
             constraint=models.UniqueConstraint(fields=('order', 'shipment_ref'), name='ltv_shipment_unique_ref'),
         ),
+        migrations.RunSQL(BACKFILL, migrations.RunSQL.noop),
     ]
