@@ -244,7 +244,7 @@ SETTING_TEXT: dict[str, dict[str, tuple[str, str]]] = {
     },
     "utm_source_metadata_key": {
         "label": ("流入元のメタデータキー", "Acquisition source metadata key"),
-        "help": ("注文（またはチェックアウト）のメタデータで流入元（広告・参照元。例：google、newsletter）を持つキー。"
+        "help": ("注文（またはチェックアウト）のメタデータで流入元（広告・参照元。例：`google`、`newsletter`）を持つキー。"
                  "ストアフロントがチェックアウトに書き込み、Saleor が注文に写します。顧客の初回注文の値が、その顧客の流入元です。",
                  "Order (or checkout) metadata key holding where the buyer came from (an ad or referrer, e.g. google, "
                  "newsletter); the storefront writes it on the checkout and Saleor copies it to the order. An "
@@ -252,7 +252,7 @@ SETTING_TEXT: dict[str, dict[str, tuple[str, str]]] = {
     },
     "utm_medium_metadata_key": {
         "label": ("流入メディアのメタデータキー", "Acquisition medium metadata key"),
-        "help": ("注文（またはチェックアウト）のメタデータで流入メディア（例：cpc、email）を持つキー。",
+        "help": ("注文（またはチェックアウト）のメタデータで流入メディア（例：`cpc`、`email`）を持つキー。",
                  "Order (or checkout) metadata key holding the medium (e.g. cpc, email)."),
     },
     "utm_campaign_metadata_key": {
