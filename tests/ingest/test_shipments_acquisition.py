@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from saleor_ltv_plugin import conf
 from saleor_ltv_plugin.api.file_import import context, import_file
 from saleor_ltv_plugin.ingest.facts import Acquisition, CustomerRef, OrderData
 from saleor_ltv_plugin.ingest.formats import read_orders
@@ -84,3 +85,19 @@ def test_each_account_takes_its_first_orders_source_whatever_the_arrival_order()
     got = {a.key: (a.acquisition_source, a.acquisition_voucher, a.acquisition_sales_source, a.acquired_at)
            for a in Account.objects.all()}
     assert got == expected
+
+
+def test_the_native_format_reads_acquisition_and_shipping_columns():
+    text = ("external_id,created_at,total_gross,email,acquisition_source,utm_medium,voucher_code,shipped_at,"
+            "tracking_number\n"
+            "N-1,2024/04/01 10:00,1200,a@native.example,ｇｏｏｇｌｅ,cpc,SPRING,2024/04/02,１２３-４５６\n"
+            "N-2,2024/04/01 11:00,1200,b@native.example,,,,,\n")
+    read = read_orders(text.encode("cp932"), context("default-channel"))
+    assert read.format == "native" and not read.parsed.problems
+    first, second = (o.data for o in read.parsed.orders)
+    assert first["acquisition"] == {"utm_source": "google", "utm_medium": "cpc", "utm_campaign": "",
+                                    "voucher_code": "SPRING"}
+    assert first["shipments"][0]["tracking_number"] == "123-456"
+    shop_zone = ZoneInfo(conf.channel_settings("default-channel").timezone)  # our CSV: the shop's time
+    assert first["shipments"][0]["shipped_at"] == datetime(2024, 4, 2, tzinfo=shop_zone)
+    assert "acquisition" not in second and "shipments" not in second

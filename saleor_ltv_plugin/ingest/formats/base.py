@@ -250,7 +250,7 @@ def _order(fmt: OrderFormat, key: str, rows: list[tuple[int, dict]], ctx: Contex
             t, ctx.tz, ctx.date_format), first.get("shipped_at")), "tracking_number": clean(first.get("tracking_number")),
             "carrier": text(first.get("carrier"))}]
     if any(clean(first.get(name)) for name in ACQUISITION_FIELDS):
-        data["acquisition"] = {name: text(first.get(name)) for name in ACQUISITION_FIELDS}
+        data["acquisition"] = {name: clean(first.get(name)) for name in ACQUISITION_FIELDS}  # tags: NFKC
     return ParsedOrder(line, line_rows, data, raw)
 
 
