@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 from ..ingest import checkouts, identity, orders
-from ..ingest.facts import CheckoutData, CustomerData, CustomerRef, OrderData, OrderLineData
+from ..ingest.facts import Acquisition, CheckoutData, CustomerData, CustomerRef, OrderData, OrderLineData
 from ..models import Source
 
 BATCH = 2000
@@ -21,6 +22,15 @@ def _customer(order_or_checkout, contacts_by_email) -> CustomerRef:
         company_name=getattr(order_or_checkout, "company_name", "") or "",
         language_code=getattr(order_or_checkout, "language_code", "") or "",
     )
+
+
+# Where demo buyers came from (utm_source, utm_medium), one per buyer, "" for a direct visit.
+SOURCES = (("google", "cpc"), ("yahoo", "cpc"), ("newsletter", "email"), ("instagram", "social"), ("", ""))
+
+
+def acquisition(email: str) -> Acquisition:
+    source, medium = SOURCES[hashlib.sha256(email.encode()).digest()[0] % len(SOURCES)]
+    return Acquisition(utm_source=source, utm_medium=medium)
 
 
 def order_data(order, contacts_by_email) -> OrderData:
@@ -50,6 +60,7 @@ def order_data(order, contacts_by_email) -> OrderData:
         ),
         checkout_token=order.checkout_token or "",
         source_updated_at=order.created_at,
+        acquisition=acquisition(order.email),
         raw={"demo": True},
     )
 
