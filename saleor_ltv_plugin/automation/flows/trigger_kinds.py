@@ -34,7 +34,9 @@ from ..enroll import Candidate
 
 # Triggers the data cannot answer yet: publishing refuses them with this reason.
 UNAVAILABLE: dict[str, str] = {}
-SHIPMENT_GRACE = timedelta(hours=24)  # a parcel captured later than this after its wait gets no 発送完了 mail
+# A parcel captured later than this after its wait gets no 発送完了 mail; two days, because a file's
+# shipping date without a time reads as 00:00 of its day and is often imported the next day.
+SHIPMENT_GRACE = timedelta(days=2)
 ACTIVE_STAGES = ("new", "first_repeat", "repeat", "loyal")
 ANNUAL_BY_DEFAULT = ("contact.birthday", "contact.registered_at", "account.first_purchase_at")
 CHUNK = 10000
@@ -61,7 +63,7 @@ def order_placed(trigger: dict, occasion: Occasion):
 @finder("event:order_fulfilled")
 def order_fulfilled(trigger: dict, occasion: Occasion):
     """A parcel sent (ShipmentFact), once per shipment, to the buyer who placed the order, once the
-    flow's first wait has passed (a day's grace: a shipment imported days late is not mailed about).
+    flow's first wait has passed (SHIPMENT_GRACE: a shipment imported days late is not mailed about).
     The context carries the order number, tracking number, carrier and the lines it carried."""
     latest = occasion.now - timedelta(hours=occasion.wait_hours)
     rows = list(ShipmentFact.objects.filter(
