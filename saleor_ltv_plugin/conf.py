@@ -65,6 +65,10 @@ class ChannelSettings:
     line_user_id_metadata_key: str = "ltv_line_user_id"
     birthday_metadata_key: str = "birthday"
     department_metadata_key: str = "department"
+    # where a buyer came from: the order's metadata keys (Saleor copies the checkout's metadata to its order)
+    utm_source_metadata_key: str = "utm_source"
+    utm_medium_metadata_key: str = "utm_medium"
+    utm_campaign_metadata_key: str = "utm_campaign"
     default_language: str = "ja"
     quiet_hours_start: int = 21
     quiet_hours_end: int = 8
@@ -237,6 +241,24 @@ SETTING_TEXT: dict[str, dict[str, tuple[str, str]]] = {
                  "（Saleor の住所には部署の項目がありません）。",
                  "Saleor address or user metadata key holding the buyer's department, printed on postal DM labels "
                  "(Saleor's address has no department field)."),
+    },
+    "utm_source_metadata_key": {
+        "label": ("流入元のメタデータキー", "Acquisition source metadata key"),
+        "help": ("注文（またはチェックアウト）のメタデータで流入元（広告・参照元。例：`google`、`newsletter`）を持つキー。"
+                 "ストアフロントがチェックアウトに書き込み、Saleor が注文に写します。顧客の初回注文の値が、その顧客の流入元です。",
+                 "Order (or checkout) metadata key holding where the buyer came from (an ad or referrer, e.g. google, "
+                 "newsletter); the storefront writes it on the checkout and Saleor copies it to the order. An "
+                 "account's first order's value is the account's acquisition source."),
+    },
+    "utm_medium_metadata_key": {
+        "label": ("流入メディアのメタデータキー", "Acquisition medium metadata key"),
+        "help": ("注文（またはチェックアウト）のメタデータで流入メディア（例：`cpc`、`email`）を持つキー。",
+                 "Order (or checkout) metadata key holding the medium (e.g. cpc, email)."),
+    },
+    "utm_campaign_metadata_key": {
+        "label": ("キャンペーンのメタデータキー", "Acquisition campaign metadata key"),
+        "help": ("注文（またはチェックアウト）のメタデータでキャンペーン名を持つキー。",
+                 "Order (or checkout) metadata key holding the campaign name."),
     },
     "default_language": {
         "label": ("ショップの言語", "Shop language"),

@@ -22,8 +22,22 @@ def account_out(account: Account) -> dict:
     return {
         "id": account.pk, "name": account.display_name or account.key, "channel": account.channel,
         "currency": account.currency, "key_kind": account.key_kind, "erased": account.erased,
+        "acquisition": acquisition_out(account),
         "metrics": None if metrics is None else metrics,
     }
+
+
+def acquisition_out(account: Account) -> dict:
+    return {"source": account.acquisition_source, "medium": account.acquisition_medium,
+            "campaign": account.acquisition_campaign, "voucher_code": account.acquisition_voucher,
+            "sales_source": account.acquisition_sales_source, "acquired_at": account.acquired_at}
+
+
+def order_out(order: OrderFact) -> dict:
+    return {**{name: getattr(order, name) for name in (
+        "source", "external_id", "number", "created_at", "status", "total_gross", "amount", "counts_as_purchase")},
+        "shipments": [{"ref": s.shipment_ref, "shipped_at": s.shipped_at, "tracking_number": s.tracking_number,
+                       "carrier": s.carrier} for s in order.shipments.all()]}
 
 
 @router.get("accounts", response={200: AccountPageOut, **ERRORS}, summary="List scored accounts")
@@ -55,5 +69,6 @@ def get_account(request: HttpRequest, account_id: int):
         **account_out(account),
         "contacts": contacts,
         "sku_rhythms": list(AccountSkuRhythm.objects.filter(account=account).order_by("next_reorder_on", "sku")[:500]),
-        "orders": list(OrderFact.objects.filter(account=account).order_by("-created_at", "-id")[:50]),
+        "orders": [order_out(order) for order in OrderFact.objects.filter(account=account)
+                   .prefetch_related("shipments").order_by("-created_at", "-id")[:50]],
     })

@@ -241,7 +241,8 @@ def save_mapping(request: HttpRequest, payload: MappingIn):
     names to fields: external_id, created_at (or created_date + created_time) and total_gross
     are required; the others are number, status, refunded_amount, shipping, currency, email,
     company_name, first_name, last_name, full_name, phone, customer_key, user_id, sales_source,
-    sku, product_name, quantity, unit_price, line_amount."""
+    shipped_at, tracking_number, carrier (the order's shipment), utm_source, utm_medium, utm_campaign,
+    voucher_code (where the buyer came from), sku, product_name, quantity, unit_price, line_amount."""
     principal = need(request, Scope.INGEST)
     try:
         columns = check_columns(payload.columns)

@@ -9,7 +9,9 @@ from pydantic import ValidationError
 
 from .. import db
 from ..auth import Scope
-from ..ingest.facts import CustomerRef, OrderData, OrderLineData, PostalAddress
+from ..ingest.facts import (
+    Acquisition, CustomerRef, OrderData, OrderLineData, PostalAddress, ShipmentData, ShipmentLine,
+)
 from ..ingest.orders import OrderCounts, store_orders
 from . import csv_import_log
 from .body import ORDERS_BODY_LIMIT, body_limit, declared_limit
@@ -53,6 +55,11 @@ def to_order_data(order: OrderIn, source: str = "rest") -> OrderData:
                              address=PostalAddress(**c.address.model_dump()) if c.address else None,
                              external_key=c.external_key),
         lines=lines, source_updated_at=order.source_updated_at or order.created_at,
+        acquisition=Acquisition(**order.acquisition.model_dump()) if order.acquisition else Acquisition(),
+        shipments=None if order.shipments is None else tuple(
+            ShipmentData(ref=s.ref or str(position), shipped_at=s.shipped_at, tracking_number=s.tracking_number,
+                         carrier=s.carrier, lines=tuple(ShipmentLine(**line.model_dump()) for line in s.lines))
+            for position, s in enumerate(order.shipments, start=1)),
     )
 
 

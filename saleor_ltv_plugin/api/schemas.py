@@ -154,6 +154,34 @@ class LineIn(Input):
         return value
 
 
+class ShipmentLineIn(Input):
+    line_ref: Annotated[str, Field(max_length=64)] = Field("", description="The order line it carried, if known.")
+    sku: Text = ""
+    quantity: Annotated[int, Field(ge=1, le=1_000_000)]
+
+
+class ShipmentIn(Input):
+    ref: Optional[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        None, description="Your id for the parcel (defaults to its position): sending it again updates it.")
+    shipped_at: OrderTime = Field(..., description="When it left (発送日), with a time zone.")
+    tracking_number: Annotated[str, Field(max_length=255)] = Field("", description="お問い合わせ番号 / 伝票番号.")
+    carrier: Annotated[str, Field(max_length=128)] = Field("", description="配送会社, e.g. ヤマト運輸.")
+    lines: Annotated[list[ShipmentLineIn], Field(max_length=MAX_LINES)] = Field(
+        [], description="What it carried; empty: the whole order.")
+
+
+class AcquisitionIn(Input):
+    """Where the buyer came from for this order (an account's first order's values are its own)."""
+
+    utm_source: Text = ""
+    utm_medium: Text = ""
+    utm_campaign: Text = ""
+    voucher_code: Text = Field("", description="The coupon or voucher code used.")
+
+
+SHIPPED_BEFORE_ORDER = dt.timedelta(days=1)  # a shipping date without a time reads as 00:00 of its day
+
+
 class OrderIn(Input):
     external_id: Annotated[str, Field(min_length=1, max_length=64)] = Field(
         ..., description="Your id for the order: sending it again updates the same order.")
@@ -172,6 +200,22 @@ class OrderIn(Input):
     lines: Annotated[list[LineIn], Field(max_length=MAX_LINES)] = []
     source_updated_at: Optional[OrderTime] = Field(
         None, description="The source's last change: an older version never overwrites a newer one.")
+    acquisition: Optional[AcquisitionIn] = None
+    shipments: Optional[Annotated[list[ShipmentIn], Field(max_length=MAX_LINES)]] = Field(
+        None, description="The order's parcels sent so far (flows trigger on 発送完了). Omitted: the stored ones "
+                          "stay; a list replaces them.")
+
+    @field_validator("shipments")
+    @classmethod
+    def _shipped_after_ordering(cls, value, info: ValidationInfo):
+        created = info.data.get("created_at")
+        for shipment in value or ():
+            if created is not None and shipment.shipped_at < created - SHIPPED_BEFORE_ORDER:
+                raise ValueError("shipped_at must not be before the order's created_at")
+        refs = [s.ref for s in value or () if s.ref]
+        if len(refs) != len(set(refs)):
+            raise ValueError("two shipments have the same ref")
+        return value
 
 
 class OrderBatchIn(Input):
@@ -237,6 +281,17 @@ class MetricsOut(Schema):
     computed_at: dt.datetime
 
 
+class AcquisitionOut(Schema):
+    """The account's first order's campaign tags, voucher and sales source ('' where it had none)."""
+
+    source: str = Field(..., description="utm_source")
+    medium: str = Field(..., description="utm_medium")
+    campaign: str = Field(..., description="utm_campaign")
+    voucher_code: str
+    sales_source: str
+    acquired_at: Optional[dt.datetime] = Field(..., description="When the first order was placed.")
+
+
 class AccountOut(Schema):
     id: int
     name: str
@@ -244,6 +299,7 @@ class AccountOut(Schema):
     currency: str
     key_kind: str
     erased: bool
+    acquisition: AcquisitionOut
     metrics: Optional[MetricsOut]
 
 
@@ -274,6 +330,13 @@ class SkuRhythmOut(Schema):
     next_reorder_on: Optional[dt.date]
 
 
+class ShipmentOut(Schema):
+    ref: str
+    shipped_at: dt.datetime
+    tracking_number: str
+    carrier: str
+
+
 class OrderOut(Schema):
     source: str
     external_id: str
@@ -283,6 +346,7 @@ class OrderOut(Schema):
     total_gross: Decimal
     amount: Decimal
     counts_as_purchase: bool
+    shipments: list[ShipmentOut] = []
 
 
 class AccountDetailOut(AccountOut):
@@ -328,6 +392,7 @@ AccountFilterQuery = create_model(
     currency=(Optional[Text], Field(None)),
     search=(Optional[Text], Field(None, description="Name or contact e-mail, contains.")),
     sku=(Optional[Text], Field(None, description="Accounts that bought this SKU.")),
+    acquisition_source=(Optional[Text], Field(None, description="Accounts whose first order came from this utm_source.")),
     stages=(Optional[list[Literal[STAGES]]], Field(None)),
     cpm_cells=(Optional[list[Literal[CELLS]]], Field(None)),
     rfm_segments=(Optional[list[Literal[SEGMENTS]]], Field(None)),

@@ -280,6 +280,42 @@ SCENARIOS: dict[str, Scenario] = {s.key: s for s in [
         },),
     ),
     Scenario(
+        key="shipping_followup",
+        title={"ja": "発送完了フォロー", "en": "Shipping follow-up"},
+        description={"ja": "注文の商品を発送したとき（Saleor のフルフィルメント、取込ファイルの発送日）：注文した購入者へ"
+                     "お問い合わせ番号と商品を載せた発送完了のメール、届いた頃に使い心地と次のご注文を伺うメール。",
+                     "en": "When an order's parcel is sent (a Saleor fulfilment, an imported file's shipping date): "
+                     "a shipping notice with the tracking number and the items to the buyer who ordered, then a "
+                     "note once it has arrived asking how it went and inviting the next order."},
+        trigger={"ja": "発送（発送日）", "en": "a parcel shipped (its shipping date)"},
+        stop_on=(),
+        params={"delays_hours": _delays([0, 120]), "segment_id": _SEGMENT},
+        copy=(
+            {"ja": {"subject": "ご注文の商品を発送いたしました（ご注文番号 {order_number}）",
+                    "preheader": "お問い合わせ番号：{tracking_number}",
+                    "intro": "{name}様\nいつもご利用いただき、誠にありがとうございます。{shop_name}でございます。\n"
+                             "ご注文（ご注文番号 {order_number}）の商品を{shipped_date}に発送いたしました。\n"
+                             "配送会社：{carrier}\nお問い合わせ番号：{tracking_number}",
+                    "cta": "ショップを見る"},
+             "en": {"subject": "Your order {order_number} has shipped",
+                    "preheader": "Tracking number: {tracking_number}",
+                    "intro": "{name}, your order {order_number} left us on {shipped_date}.\n"
+                             "Carrier: {carrier}\nTracking number: {tracking_number}",
+                    "cta": "Visit the shop"}},
+            {"ja": {"subject": "お届けした商品はいかがでしょうか",
+                    "preheader": "追加のご注文や数量のご相談も承ります。",
+                    "intro": "{name}様\nお世話になっております。{shop_name}でございます。\n"
+                             "先日お届けした商品はお手元に届きましたでしょうか。お使いになってお気づきの点や、"
+                             "追加・定期のご注文のご相談がございましたら、このメールにお気軽にご返信ください。",
+                    "cta": "次のご注文へ", "coupon_label": "次回のご注文にご利用いただけるクーポンコード"},
+             "en": {"subject": "Has your order arrived well?",
+                    "preheader": "Need more, or a regular delivery? Just reply.",
+                    "intro": "{name}, we hope your order arrived safely. Anything to tell us about it, or need more "
+                             "or a regular delivery? Simply reply to this mail.",
+                    "cta": "Order again", "coupon_label": "A coupon code for your next order"}},
+        ),
+    ),
+    Scenario(
         key="cross_sell",
         title={"ja": "クロスセル", "en": "Cross-sell"},
         description={"ja": "A→Bの購入遷移が強い商品Aを買った顧客へ、まだ買っていない次の商品Bを案内します。",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 from ..contact_data import normalise_phone, normalise_postal_code
 from ..ingest import checkouts, consents, identity, orders
-from ..ingest.facts import CheckoutData, CustomerData, CustomerRef, OrderData, OrderLineData, PostalAddress
+from ..ingest.facts import (Acquisition, CheckoutData, CustomerData, CustomerRef, OrderData, OrderLineData,
+                            PostalAddress)
 from ..models import Source
 
 BATCH = 2000
@@ -33,6 +35,15 @@ def _customer(order_or_checkout, contacts_by_email, reach_by_email) -> CustomerR
         language_code=getattr(order_or_checkout, "language_code", "") or "",
         **reach_by_email.get(order_or_checkout.email, {}),  # the billing address and its phone
     )
+
+
+# Where demo buyers came from (utm_source, utm_medium), one per buyer, "" for a direct visit.
+SOURCES = (("google", "cpc"), ("yahoo", "cpc"), ("newsletter", "email"), ("instagram", "social"), ("", ""))
+
+
+def acquisition(email: str) -> Acquisition:
+    source, medium = SOURCES[hashlib.sha256(email.encode()).digest()[0] % len(SOURCES)]
+    return Acquisition(utm_source=source, utm_medium=medium)
 
 
 def order_data(order, contacts_by_email, reach_by_email=None) -> OrderData:
@@ -62,6 +73,7 @@ def order_data(order, contacts_by_email, reach_by_email=None) -> OrderData:
         ),
         checkout_token=order.checkout_token or "",
         source_updated_at=order.created_at,
+        acquisition=acquisition(order.email),
         raw={"demo": True},
     )
 

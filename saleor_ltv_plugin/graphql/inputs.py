@@ -25,6 +25,7 @@ class LtvAccountFilterInput(graphene.InputObjectType):
     currency = graphene.String()
     search = graphene.String(description="Company / account name or a contact's e-mail, contains.")
     sku = graphene.String(description="Accounts that bought this SKU.")
+    acquisition_source = graphene.String(description="Accounts whose first order came from this utm_source.")
     stages = graphene.List(graphene.NonNull(LtvStage))
     cpm_cells = graphene.List(graphene.NonNull(LtvCpmCell))
     rfm_segments = graphene.List(graphene.NonNull(LtvRfmSegment))

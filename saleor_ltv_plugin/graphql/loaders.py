@@ -11,7 +11,7 @@ from django.db.models.functions import RowNumber
 from promise import Promise
 from promise.dataloader import DataLoader
 
-from ..models import AccountContact, AccountSkuRhythm, OrderFact, OrderLineFact
+from ..models import AccountContact, AccountSkuRhythm, OrderFact, OrderLineFact, ShipmentFact
 
 
 def loader(info, cls) -> DataLoader:
@@ -79,9 +79,18 @@ class ProductNameBySku(DataLoader):
         return Promise.resolve([names.get(s, "") for s in skus])
 
 
+def _by_order(model, order_ids, *order_by):
+    by_order = defaultdict(list)
+    for row in model.objects.filter(Q(order_id__in=order_ids)).order_by("order_id", *order_by):
+        by_order[row.order_id].append(row)
+    return Promise.resolve([by_order.get(k, []) for k in order_ids])
+
+
 class LinesByOrder(DataLoader):
     def batch_load_fn(self, order_ids):
-        by_order = defaultdict(list)
-        for line in OrderLineFact.objects.filter(Q(order_id__in=order_ids)).order_by("order_id", "id"):
-            by_order[line.order_id].append(line)
-        return Promise.resolve([by_order.get(k, []) for k in order_ids])
+        return _by_order(OrderLineFact, order_ids, "id")
+
+
+class ShipmentsByOrder(DataLoader):
+    def batch_load_fn(self, order_ids):
+        return _by_order(ShipmentFact, order_ids, "shipped_at", "id")

@@ -97,6 +97,14 @@ class LtvPredictionModel(graphene.ObjectType):
                    scores=scores, computed_at=entry.get("computed_at"))
 
 
+class LtvAcquisitionSource(graphene.ObjectType):
+    source = graphene.String(required=True, description="The first order's utm_source; empty: none recorded.")
+    accounts = graphene.Int(required=True)
+    revenue = graphene.Float(required=True, description="Their spend so far, net of refunds.")
+    average_revenue = graphene.Float(required=True, description="Realised LTV: revenue per account.")
+    average_clv = graphene.Float(description="Predicted CLV per scored account; null before the model scores them.")
+
+
 class LtvOverview(graphene.ObjectType):
     channel = graphene.String(required=True)
     currency = graphene.String(required=True)
@@ -112,6 +120,15 @@ class LtvOverview(graphene.ObjectType):
     computed_at = graphene.DateTime(description="When the monthly figures were last recomputed.")
     prediction_model = graphene.Field(
         LtvPredictionModel, description="The model behind P(alive) and CLV; null before the first recompute.")
+    acquisition_sources = graphene.List(
+        graphene.NonNull(LtvAcquisitionSource), required=True,
+        description="LTV by where accounts came from (their first order's utm_source), largest revenue first.")
+
+    @staticmethod
+    def resolve_acquisition_sources(root, info):
+        return [LtvAcquisitionSource(source=r.source, accounts=r.accounts, revenue=r.revenue,
+                                     average_revenue=r.average_revenue, average_clv=r.average_clv)
+                for r in root.acquisition_sources]
 
     @staticmethod
     def resolve_prediction_model(root, info):

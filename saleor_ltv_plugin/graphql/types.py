@@ -133,6 +133,24 @@ class LtvOrderLine(graphene.ObjectType):
     amount = graphene.Float(required=True)
 
 
+class LtvShipment(graphene.ObjectType):
+    ref = graphene.String(required=True, source="shipment_ref", description="The source's fulfilment id.")
+    shipped_at = graphene.DateTime(required=True)
+    tracking_number = graphene.String(required=True)
+    carrier = graphene.String(required=True)
+
+
+class LtvAcquisition(graphene.ObjectType):
+    """Where an account came from: its first order's campaign tags, voucher and sales source ('' when none)."""
+
+    source = graphene.String(required=True, source="acquisition_source", description="utm_source")
+    medium = graphene.String(required=True, source="acquisition_medium", description="utm_medium")
+    campaign = graphene.String(required=True, source="acquisition_campaign", description="utm_campaign")
+    voucher_code = graphene.String(required=True, source="acquisition_voucher")
+    sales_source = graphene.String(required=True, source="acquisition_sales_source")
+    acquired_at = graphene.DateTime(description="When the first order was placed.")
+
+
 class LtvOrder(graphene.ObjectType):
     external_id = graphene.String(required=True)
     number = graphene.String(required=True)
@@ -143,10 +161,15 @@ class LtvOrder(graphene.ObjectType):
     total = money_field("total_gross", True, description="Gross total.")
     net_amount = money_field("amount", True, description="Gross minus refunds: what counts as spend.")
     lines = graphene.List(graphene.NonNull(LtvOrderLine), required=True)
+    shipments = graphene.List(graphene.NonNull(LtvShipment), required=True, description="Parcels sent (発送).")
 
     @staticmethod
     def resolve_lines(root, info):
         return loaders.loader(info, loaders.LinesByOrder).load(root.pk)
+
+    @staticmethod
+    def resolve_shipments(root, info):
+        return loaders.loader(info, loaders.ShipmentsByOrder).load(root.pk)
 
 
 class LtvAccountMetrics(graphene.ObjectType):
@@ -194,6 +217,7 @@ class LtvAccount(graphene.ObjectType):
     currency = graphene.String(required=True)
     key_kind = graphene.String(required=True, description="company, metadata, user or email.")
     erased = graphene.Boolean(required=True, description="Its person was erased: the key is an anonymous hash.")
+    acquisition = graphene.Field(LtvAcquisition, required=True)
     metrics = graphene.Field(LtvAccountMetrics, description="Null until the first recompute scores it.")
     contacts = graphene.List(graphene.NonNull(LtvContact), required=True)
     unconfirmed_contacts = graphene.Int(
@@ -221,6 +245,10 @@ class LtvAccount(graphene.ObjectType):
     @staticmethod
     def resolve_name(root, info):
         return root.display_name or root.key
+
+    @staticmethod
+    def resolve_acquisition(root, info):
+        return root
 
     @staticmethod
     def resolve_metrics(root, info):

@@ -72,6 +72,34 @@ class OrderLineData:
 
 
 @dataclass(frozen=True)
+class ShipmentLine:
+    line_ref: str = ""  # the order line's reference, where the source says which line
+    sku: str = ""
+    quantity: int = 0
+
+
+@dataclass(frozen=True)
+class ShipmentData:
+    """A parcel sent: when, with which tracking number, carrying which lines (none: the whole order)."""
+
+    ref: str
+    shipped_at: datetime
+    tracking_number: str = ""
+    carrier: str = ""
+    lines: tuple[ShipmentLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class Acquisition:
+    """How the buyer found the shop for this order: campaign tags and the voucher code used."""
+
+    utm_source: str = ""
+    utm_medium: str = ""
+    utm_campaign: str = ""
+    voucher_code: str = ""
+
+
+@dataclass(frozen=True)
 class OrderData:
     source: str
     external_id: str
@@ -89,6 +117,9 @@ class OrderData:
     checkout_token: str = ""
     source_updated_at: datetime | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    acquisition: Acquisition = Acquisition()
+    # None: the source does not say (the stored shipments stay); () : it says none were sent.
+    shipments: tuple[ShipmentData, ...] | None = None
 
     @property
     def amount(self) -> Decimal:

@@ -25,8 +25,10 @@ from django.utils import timezone
 from .. import conf, signals
 from ..models import Account, AccountContact, CheckoutFact, CheckoutState, OrderFact, OrderLineFact
 from .account_keys import AccountKey, resolve_account_key
+from .acquisition import refresh_acquisition
 from .bulk_sql import bulk_set
 from .facts import OrderData
+from .shipments import sync_shipments
 from .identity import (
     anonymous_account_key,
     contact_lookup,
@@ -38,7 +40,8 @@ from .identity import (
 ORDER_FIELDS = (
     "number", "sales_source", "account_id", "contact_id", "channel", "currency", "created_at", "status",
     "total_gross", "total_net", "refunded_amount", "amount", "counts_as_purchase",
-    "billing_company_name", "checkout_token", "source_updated_at", "raw",
+    "billing_company_name", "checkout_token", "utm_source", "utm_medium", "utm_campaign", "voucher_code",
+    "source_updated_at", "raw",
 )
 LINE_FIELDS = ("variant_id", "product_id", "sku", "product_name", "quantity", "unit_price", "amount",
                "variant_name", "product_slug", "image_url")
@@ -189,9 +192,10 @@ def _upsert_chunk(chunk: Sequence[OrderData]) -> tuple[OrderCounts, set[int]]:
             changed.append(existing)
     if changed:
         bulk_set(OrderFact, changed, [*ORDER_FIELDS, "updated_at"])
-    relined = _sync_lines(current)
+    relined = _sync_lines(current) | sync_shipments(current)
     _link_contacts(current, rows, stored)
     _complete_checkouts(current.values())
+    refresh_acquisition(touched)
     updated = len(({order.pk for order in changed} | relined) - {stored[ident].pk for ident in created})
     return OrderCounts(len(created), updated, len(latest) - len(created) - updated), touched
 
@@ -238,6 +242,10 @@ def _order_row(data: OrderData, contact, is_erased: bool) -> OrderFact:
         counts_as_purchase=data.counts_as_purchase,
         billing_company_name=data.customer.company_name[:256],
         checkout_token=data.checkout_token,
+        utm_source=data.acquisition.utm_source[:255],
+        utm_medium=data.acquisition.utm_medium[:255],
+        utm_campaign=data.acquisition.utm_campaign[:255],
+        voucher_code=data.acquisition.voucher_code[:255],
         source_updated_at=data.source_updated_at,
         raw={} if is_erased else data.raw,
     )

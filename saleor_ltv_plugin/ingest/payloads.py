@@ -6,7 +6,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from .facts import CheckoutData, CustomerData, CustomerRef, OrderData, OrderLineData, PostalAddress, to_jsonable
+from .facts import (
+    Acquisition, CheckoutData, CustomerData, CustomerRef, OrderData, OrderLineData, PostalAddress, ShipmentData,
+    ShipmentLine, to_jsonable,
+)
 
 
 def _dt(value: Any) -> datetime | None:
@@ -62,6 +65,11 @@ def order_from_json(data: dict) -> OrderData:
         checkout_token=data.get("checkout_token") or "",
         source_updated_at=_dt(data.get("source_updated_at")),
         raw=data.get("raw") or {},
+        acquisition=Acquisition(**(data.get("acquisition") or {})),
+        shipments=None if data.get("shipments") is None else tuple(
+            ShipmentData(ref=s["ref"], shipped_at=_dt(s["shipped_at"]), tracking_number=s.get("tracking_number") or "",
+                         carrier=s.get("carrier") or "", lines=tuple(ShipmentLine(**line) for line in s.get("lines") or ()))
+            for s in data["shipments"]),
     )
 
 

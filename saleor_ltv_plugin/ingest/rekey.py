@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef
 
 from ..models import Account, AccountContact, OrderFact
 from .account_keys import AccountKey
+from .acquisition import refresh_acquisition
 from .orders import _ensure_accounts, account_ident, account_key
 
 
@@ -55,12 +56,14 @@ def _rekey_batch(batch: list[OrderFact]) -> int:
     if not wanted:
         return 0
     accounts = _ensure_accounts(set(wanted.values()))
+    before = {order.pk: order.account_id for order in batch}
     changed = []
     for order in batch:
         if order.pk in wanted:
             order.account_id = accounts[account_ident(*wanted[order.pk])].pk
             changed.append(order)
     OrderFact.objects.bulk_update(changed, ["account_id"])
+    refresh_acquisition({before[o.pk] for o in changed} | {o.account_id for o in changed})
     links = {}
     for order in changed:
         if order.contact_id is None:

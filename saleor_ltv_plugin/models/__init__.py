@@ -16,6 +16,7 @@ from .facts import (  # noqa: F401
     OrderLineFact,
     ProductView,
     SalesSource,
+    ShipmentFact,
     Source,
 )
 from .imports import ColumnMapping, ImportFilePart, ImportJob, ImportJobAccount, ImportState  # noqa: F401

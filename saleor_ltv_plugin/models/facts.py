@@ -48,6 +48,15 @@ class Account(models.Model):
     key = models.CharField(max_length=255, help_text="Normalised key for key_kind.")
     display_name = models.CharField(max_length=255, blank=True, default="")
     erased = models.BooleanField(default=False)
+    # Where the account came from: its first order's campaign tags, voucher and sales source
+    # (ingest/acquisition.py keeps them; an earlier order arriving later replaces them).
+    acquisition_source = models.CharField(max_length=255, blank=True, default="", db_default="",
+                                          help_text="utm_source of the first order ('' when it had none).")
+    acquisition_medium = models.CharField(max_length=255, blank=True, default="", db_default="")
+    acquisition_campaign = models.CharField(max_length=255, blank=True, default="", db_default="")
+    acquisition_voucher = models.CharField(max_length=255, blank=True, default="", db_default="")
+    acquisition_sales_source = models.CharField(max_length=32, blank=True, default="", db_default="")
+    acquired_at = models.DateTimeField(null=True, blank=True, help_text="When the first order was placed.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -57,7 +66,8 @@ class Account(models.Model):
                 fields=["channel", "currency", "key_kind", "key"], name="ltv_account_unique_key"
             )
         ]
-        indexes = [models.Index(fields=["channel", "currency"], name="ltv_account_channel")]
+        indexes = [models.Index(fields=["channel", "currency"], name="ltv_account_channel"),
+                   models.Index(fields=["channel", "acquisition_source"], name="ltv_account_acquisition")]
 
     def __str__(self):
         return f"{self.display_name or self.key} ({self.channel}, {self.currency})"
@@ -195,6 +205,11 @@ class OrderFact(models.Model):
     counts_as_purchase = models.BooleanField()
     billing_company_name = models.CharField(max_length=256, blank=True, default="")
     checkout_token = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    # Campaign tags (Saleor: the order's metadata, copied from the checkout's) and the voucher used.
+    utm_source = models.CharField(max_length=255, blank=True, default="", db_default="")
+    utm_medium = models.CharField(max_length=255, blank=True, default="", db_default="")
+    utm_campaign = models.CharField(max_length=255, blank=True, default="", db_default="")
+    voucher_code = models.CharField(max_length=255, blank=True, default="", db_default="")
     source_updated_at = models.DateTimeField(null=True, blank=True)
     raw = models.JSONField(default=dict, blank=True)
     ingested_at = models.DateTimeField(auto_now_add=True)
@@ -234,6 +249,24 @@ class OrderLineFact(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "line_ref"], name="ltv_orderline_unique_ref")
         ]
+
+
+class ShipmentFact(models.Model):
+    """One parcel of an order sent on its way (Saleor: a fulfilment; a file: its 発送日 column)."""
+
+    order = models.ForeignKey(OrderFact, on_delete=models.CASCADE, related_name="shipments")
+    shipment_ref = models.CharField(max_length=64, help_text="The source's fulfilment id, or '1' for a file's one.")
+    shipped_at = models.DateTimeField()
+    tracking_number = models.CharField(max_length=255, blank=True, default="")
+    carrier = models.CharField(max_length=128, blank=True, default="")
+    lines = models.JSONField(default=list, blank=True,
+                             help_text="What it carried: [{line_ref, sku, quantity}]; [] = the whole order.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["order", "shipment_ref"], name="ltv_shipment_unique_ref")]
+        indexes = [models.Index(fields=["shipped_at"], name="ltv_shipment_shipped_at")]
 
 
 class CheckoutState(models.TextChoices):

@@ -38,7 +38,7 @@ RANGES = {
     "first_purchase_at": ("first_purchase_at", _DATE),
 }
 CHOICES = {"stages": ("stage", STAGES), "cpm_cells": ("cpm_cell", CELLS), "rfm_segments": ("rfm_segment", SEGMENTS)}
-TEXT = ("channel", "currency", "search", "sku")
+TEXT = ("channel", "currency", "search", "sku", "acquisition_source")
 FILTER_FIELDS = (*TEXT, *CHOICES, *RANGES, "churn_risk")
 
 # Sort keys: name → model field. Ties break on the account id, in the same direction.
@@ -173,6 +173,8 @@ def filter_accounts(spec: dict, queryset: QuerySet | None = None) -> QuerySet:
                 )
             )
         )
+    if spec.get("acquisition_source"):  # the first order's utm_source (ingest/acquisition.py)
+        qs = qs.filter(account__acquisition_source=spec["acquisition_source"])
     if spec.get("sku"):
         qs = qs.filter(
             Exists(

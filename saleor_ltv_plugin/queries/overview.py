@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Avg, Count, Q, Sum
 
 from ..engine.cpm import CELL_LABELS_JA, CELLS
 from ..engine.lifecycle import STAGE_LABELS_JA, STAGES
@@ -30,6 +30,21 @@ class Bucket:
 
 
 @dataclass
+class AcquisitionRow:
+    """LTV of the accounts whose first order came from one utm_source ('' : none recorded)."""
+
+    source: str
+    accounts: int
+    revenue: float
+    average_clv: float | None  # predicted, null where no account was scored by the model
+
+    @property
+    def average_revenue(self) -> float:
+        """Realised LTV: spend so far per account."""
+        return self.revenue / self.accounts if self.accounts else 0.0
+
+
+@dataclass
 class Overview:
     channel: str
     currency: str
@@ -44,6 +59,7 @@ class Overview:
     revenue_by_month: list[dict] = field(default_factory=list)
     computed_at: dt.datetime | None = None
     prediction_model: dict | None = None  # the latest recompute's report entry (engine/model_choice)
+    acquisition_sources: list[AcquisitionRow] = field(default_factory=list)  # by revenue, largest first
 
     @property
     def f2_conversion_rate(self) -> float | None:
@@ -124,7 +140,17 @@ def overview(channel: str, currency: str | None = None, since: dt.date | None = 
         out.revenue_by_month = months_rows[-months:]
         out.computed_at = insight.computed_at
     out.prediction_model = latest_prediction_model(channel)
+    out.acquisition_sources = by_acquisition_source(channel, currency)
     return out
+
+
+def by_acquisition_source(channel: str, currency: str) -> list[AcquisitionRow]:
+    rows = (AccountMetrics.objects.filter(channel=channel, currency=currency)
+            .values("account__acquisition_source")
+            .annotate(n=Count("pk"), revenue=Sum("monetary"), clv=Avg("clv")).order_by())
+    out = [AcquisitionRow(r["account__acquisition_source"], r["n"], float(r["revenue"] or 0),
+                          float(r["clv"]) if r["clv"] is not None else None) for r in rows]
+    return sorted(out, key=lambda r: (-r.revenue, r.source))
 
 
 def _add_then(channel: str, currency: str, since: dt.date, tables: dict) -> None:

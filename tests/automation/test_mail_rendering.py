@@ -64,6 +64,9 @@ def _contexts(currency_of: str) -> dict[str, dict]:
         "winback": dict(METRICS),
         "f2_followup": {**METRICS, "stage": "new", "rfm_rank": 5},
         "cross_sell": {**METRICS, "from_sku": "SUP-0187", "items": [{"sku": "SUP-0733", "name": "SUP-0733"}]},
+        "shipping_followup": {"order_number": "10001", "shipped_at": "2025-04-20T09:00:00+09:00",
+                              "tracking_number": "1234-5678-9012", "carrier": "ヤマト運輸", "currency": currency_of,
+                              "lines": [{**line, "amount": ""} for line in lines[:2]]},
     }
 
 
@@ -119,7 +122,7 @@ def _render_all(shop) -> list[tuple[str, str, str, str, dict, str]]:
 
 
 def test_every_ready_scenario_has_a_buyer_mail_rendered_here():
-    assert len(SCENARIOS) == 9 and len(BUYER_MAIL) == 8  # high_intent only alerts staff
+    assert len(SCENARIOS) == 10 and len(BUYER_MAIL) == 9  # high_intent only alerts staff
 
 
 @pytest.mark.parametrize("amount, currency, shown", [

@@ -52,8 +52,10 @@ def purchasable_variants(url: str, count: int = 3) -> list[dict]:
     return variants[:count]
 
 
-def complete_checkout(url: str, email: str, company: str, lines: list[tuple[str, int]]) -> dict:
-    """checkoutCreate → checkoutDeliveryMethodUpdate → checkoutPaymentCreate (dummy) → checkoutComplete."""
+def complete_checkout(url: str, email: str, company: str, lines: list[tuple[str, int]],
+                      metadata: dict[str, str] | None = None) -> dict:
+    """checkoutCreate → checkoutDeliveryMethodUpdate → checkoutPaymentCreate (dummy) → checkoutComplete
+    (with `metadata` written on the checkout, as a storefront writes its campaign tags)."""
     address = {**ADDRESS, "companyName": company}
     created = gql(url, """mutation($i:CheckoutCreateInput!){checkoutCreate(input:$i){
         checkout{id token shippingMethods{id}} errors{field code message}}}""",
@@ -66,9 +68,10 @@ def complete_checkout(url: str, email: str, company: str, lines: list[tuple[str,
     gql(url, """mutation($id:ID!,$i:PaymentInput!){checkoutPaymentCreate(id:$id,input:$i){
         payment{id} errors{field code message}}}""",
         {"id": created["id"], "i": {"gateway": "mirumee.payments.dummy", "token": "charged", "amount": total}})
-    done = gql(url, """mutation($id:ID!){checkoutComplete(id:$id){order{id number status
-        total{gross{amount currency}} lines{productSku quantity totalPrice{gross{amount}}}}
-        errors{field code message}}}""", {"id": created["id"]})
+    done = gql(url, """mutation($id:ID!,$m:[MetadataInput!]){checkoutComplete(id:$id,metadata:$m){order{id number
+        status total{gross{amount currency}} lines{productSku quantity totalPrice{gross{amount}}}}
+        errors{field code message}}}""",
+        {"id": created["id"], "m": [{"key": k, "value": v} for k, v in (metadata or {}).items()]})
     order = done["checkoutComplete"]["order"]
     order["checkout_token"] = created["token"]
     return order

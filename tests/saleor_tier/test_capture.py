@@ -88,6 +88,45 @@ def test_a_checkout_complete_records_one_inbound_row_per_object(saleor_url, vari
     assert order_uuid(order["id"]) in order_facts(db, [order_uuid(order["id"])])
 
 
+def test_a_fulfilment_and_the_checkouts_campaign_tags_reach_the_facts(saleor_url, staff, variants, db, unique):
+    """A staff orderFulfill (order_fulfilled, fulfillment_created, order_updated: one inbound row)
+    gives the order its shipment with the tracking number; a tracking update reaches it too; the
+    checkout's utm tags, copied by Saleor to the order, are the new account's acquisition."""
+    order = storefront.complete_checkout(saleor_url, f"ship-{unique}@example.com", f"Ship {unique}",
+                                         [(variants[0]["id"], 2)],
+                                         metadata={"utm_source": "google", "utm_campaign": f"c-{unique}"})
+    order_id = order_uuid(order["id"])
+    lines = storefront.gql(saleor_url, "query($id:ID!){order(id:$id){lines{id quantity allocations{"
+                           "warehouse{id}}}}}", {"id": order["id"]}, staff)["order"]["lines"]
+    done = storefront.gql(saleor_url, """mutation($o:ID!,$i:OrderFulfillInput!){orderFulfill(order:$o,input:$i){
+        fulfillments{id} errors{field code message}}}""", {"o": order["id"], "i": {
+        "notifyCustomer": False, "trackingNumber": f"TRK-{unique}",
+        "lines": [{"orderLineId": line["id"], "stocks": [
+            {"quantity": line["quantity"], "warehouse": line["allocations"][0]["warehouse"]["id"]}]} for line in lines]}},
+        staff)["orderFulfill"]
+    assert not done["errors"], done["errors"]
+    rows = db.execute("SELECT count(*) FROM saleor_ltv_plugin_inboundevent e, order_fulfillment f "
+                      "WHERE f.order_id = %s AND e.object_ref = %s AND e.received_at >= f.created_at",
+                      (order_id, f"order:{order_id}")).fetchone()[0]
+    assert rows == 1
+    apply_events()
+
+    def shipment():
+        return db.execute(
+            "SELECT s.tracking_number, s.shipped_at, s.lines, a.acquisition_source, a.acquisition_campaign "
+            "FROM saleor_ltv_plugin_shipmentfact s JOIN saleor_ltv_plugin_orderfact o ON o.id = s.order_id "
+            "JOIN saleor_ltv_plugin_account a ON a.id = o.account_id WHERE o.external_id = %s", (order_id,)).fetchall()
+
+    ((tracking, shipped_at, shipped, source, campaign),) = shipment()
+    assert (tracking, source, campaign) == (f"TRK-{unique}", "google", f"c-{unique}")
+    assert shipped_at is not None and [line["quantity"] for line in shipped] == [2]
+    storefront.gql(saleor_url, """mutation($id:ID!,$i:FulfillmentUpdateTrackingInput!){
+        orderFulfillmentUpdateTracking(id:$id,input:$i){errors{field message}}}""",
+        {"id": done["fulfillments"][0]["id"], "i": {"trackingNumber": f"NEW-{unique}", "notifyCustomer": False}}, staff)
+    apply_events()
+    assert shipment()[0][0] == f"NEW-{unique}"
+
+
 @pytest.fixture(scope="module")
 def faulty_url(saleor_db):
     with saleor_env.running_server("saleor-faulty", LTV_FAULT_INJECTION="hooks") as url:

@@ -81,6 +81,10 @@ def merge_values(contact, account, context: dict, shop: conf.ChannelSettings, cu
         "shop_name": shop.sender_name,
         "coupon": str(context.get("coupon") or ""),
         "cart_total": format_money(context["total"], currency) if context.get("total") not in (None, "") else "",
+        "order_number": str(context.get("order_number") or ""),
+        "shipped_date": lambda lang: format_date(context.get("shipped_at"), lang),
+        "tracking_number": str(context.get("tracking_number") or ""),
+        "carrier": str(context.get("carrier") or ""),
     }
 
 

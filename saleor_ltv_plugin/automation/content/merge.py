@@ -38,6 +38,12 @@ FIELDS: dict[str, MergeField] = {f.key: f for f in [
     MergeField("coupon", {"ja": "クーポンコード", "en": "Coupon code"},
                {"ja": "（クーポンコードは別途ご案内します）", "en": "(coupon code to follow)"}),
     MergeField("cart_total", {"ja": "カート合計", "en": "Cart total"}, {"ja": "カートの商品", "en": "your cart"}),
+    # a shipment's (the 発送完了 trigger's); empty elsewhere
+    MergeField("order_number", {"ja": "注文番号", "en": "Order number"}, {"ja": "ご注文", "en": "your order"}),
+    MergeField("shipped_date", {"ja": "発送日", "en": "Shipping date"}, {"ja": "本日", "en": "today"}),
+    MergeField("tracking_number", {"ja": "お問い合わせ番号", "en": "Tracking number"},
+               {"ja": "（お問い合わせ番号は配送会社からご案内します）", "en": "(sent by the carrier)"}),
+    MergeField("carrier", {"ja": "配送会社", "en": "Carrier"}, {"ja": "配送会社", "en": "the carrier"}),
 ]}
 
 

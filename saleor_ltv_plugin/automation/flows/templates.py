@@ -1,5 +1,5 @@
-"""The nine ready scenarios (catalog.py) as flow templates, and templates of the shop's own
-(the churn escalation): definitions a shop starts from.
+"""The ready scenarios (catalog.py) as flow templates, and templates of the shop's own (the churn
+escalation): definitions a shop starts from.
 
 Step ids keep the outbox's idempotency keys of the scenarios: buyer mails are "0", "1", "2"
 (their index), staff steps are named by their delivery kind. A send step's content
@@ -115,6 +115,10 @@ BUILDERS = {
                                    _mails("winback", p["delays_hours"], copy=p.get("copy"))),
     "f2_followup": lambda p: _document(p, {"kind": "event", "event": "order_placed", "nth": 1},
                                        _mails("f2_followup", p["delays_hours"], copy=p.get("copy")), reentry="never"),
+    # a 発送完了 mail per parcel, whatever the buyer ordered since
+    "shipping_followup": lambda p: _document(p, {"kind": "event", "event": "order_fulfilled"},
+                                             _mails("shipping_followup", p["delays_hours"], copy=p.get("copy")),
+                                             exit_on=()),
     # the trigger waits the first delay (days after the purchase); later delays are steps
     "cross_sell": lambda p: _document(
         p, {"kind": "insight", "insight": "cross_sell", "min_lift": p["min_lift"],

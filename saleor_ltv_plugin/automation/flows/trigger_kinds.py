@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from ...models import AccountContact, AccountMetrics, Contact, FlowSegmentMember
+from ...models import AccountContact, AccountMetrics, Contact, FlowSegmentMember, OrderLineFact, ShipmentFact
 from ..triggers import (
     METRIC_FIELDS,
     Occasion,
@@ -33,10 +33,10 @@ from ..triggers import (
 from ..enroll import Candidate
 
 # Triggers the data cannot answer yet: publishing refuses them with this reason.
-UNAVAILABLE = {
-    "event:order_fulfilled": "orders carry no fulfilment or shipping date yet (OrderFact has none); "
-                             "this trigger works once shipments are captured",
-}
+UNAVAILABLE: dict[str, str] = {}
+# A parcel captured later than this after its wait gets no 発送完了 mail; two days, because a file's
+# shipping date without a time reads as 00:00 of its day and is often imported the next day.
+SHIPMENT_GRACE = timedelta(days=2)
 ACTIVE_STAGES = ("new", "first_repeat", "repeat", "loyal")
 ANNUAL_BY_DEFAULT = ("contact.birthday", "contact.registered_at", "account.first_purchase_at")
 CHUNK = 10000
@@ -58,6 +58,55 @@ def order_placed(trigger: dict, occasion: Occasion):
         rows = rows.filter(frequency=nth)
     yield from metric_entries(rows.values(*METRIC_FIELDS), f"order{nth or ''}", occasion,
                               lambda r: _day_at(r["last_purchase_at"], occasion))
+
+
+@finder("event:order_fulfilled")
+def order_fulfilled(trigger: dict, occasion: Occasion):
+    """A parcel sent (ShipmentFact), once per shipment, to the buyer who placed the order, once the
+    flow's first wait has passed (SHIPMENT_GRACE: a shipment imported days late is not mailed about).
+    The context carries the order number, tracking number, carrier and the lines it carried."""
+    latest = occasion.now - timedelta(hours=occasion.wait_hours)
+    rows = list(ShipmentFact.objects.filter(
+        order__channel=occasion.channel, order__counts_as_purchase=True, order__contact__isnull=False,
+        order__contact__erased_at__isnull=True, shipped_at__lte=latest, shipped_at__gte=latest - SHIPMENT_GRACE,
+    ).exclude(order__contact__email="").values(
+        "order_id", "shipment_ref", "shipped_at", "tracking_number", "carrier", "lines", "order__number",
+        "order__external_id", "order__account_id", "order__contact_id", "order__currency"))
+    lines = _order_lines({row["order_id"] for row in rows})
+    for row in rows:
+        yield Candidate(
+            f"shipment:{row['order_id']}:{row['shipment_ref']}", row["shipped_at"], row["order__account_id"],
+            [row["order__contact_id"]],
+            {"order_number": row["order__number"] or row["order__external_id"], "shipped_at": row["shipped_at"].isoformat(),
+             "tracking_number": row["tracking_number"], "carrier": row["carrier"], "currency": row["order__currency"],
+             "lines": _shipped_lines(lines.get(row["order_id"], []), row["lines"])})
+
+
+def _order_lines(order_ids: set[int]) -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = {}
+    for line in (OrderLineFact.objects.filter(order_id__in=list(order_ids)).order_by("order_id", "id")
+                 .values("order_id", "line_ref", "sku", "product_name", "variant_name", "product_slug", "image_url",
+                         "quantity", "unit_price", "amount")):
+        out.setdefault(line.pop("order_id"), []).append(
+            {**line, "unit_price": str(line["unit_price"]), "amount": str(line["amount"])})
+    return out
+
+
+def _shipped_lines(order_lines: list[dict], shipped: list[dict]) -> list[dict]:
+    """The order lines a parcel carried, at the quantity it carried (all of them when it names none)."""
+    if not shipped:
+        return order_lines[:20]
+    by_ref = {line["line_ref"]: line for line in order_lines}
+    by_sku = {line["sku"]: line for line in order_lines if line["sku"]}
+    out = []
+    for item in shipped[:20]:
+        line = by_ref.get(item.get("line_ref") or "") or by_sku.get(item.get("sku") or "")
+        quantity = item.get("quantity") or (line or {}).get("quantity")
+        if line is None:
+            out.append({"sku": item.get("sku") or "", "quantity": quantity})
+        else:
+            out.append({**line, "quantity": quantity, "amount": ""})  # the line's total was for all of it
+    return out
 
 
 @finder("metric:stage")

@@ -11,7 +11,10 @@ from decimal import Decimal
 
 from ... import conf, contact_data
 from ...ingest import checkouts, identity, orders, rekey
-from ...ingest.facts import CheckoutData, CustomerData, CustomerRef, OrderData, OrderLineData, PostalAddress
+from ...ingest.facts import (
+    Acquisition, CheckoutData, CustomerData, CustomerRef, OrderData, OrderLineData, PostalAddress, ShipmentData,
+    ShipmentLine,
+)
 from ...models import InboundEvent, OrderFact, Source
 from ..saleor.rules import company_confirmed_from_metadata, consent_from_metadata, refunded_total
 
@@ -135,6 +138,35 @@ def _order_line(line) -> OrderLineData:
     )
 
 
+FULFILLED = "fulfilled"  # saleor.order.FulfillmentStatus: the others are returns, refunds, cancelled or unapproved
+
+
+def shipments(order) -> tuple[ShipmentData, ...]:
+    """The order's fulfilments that went out; a fulfilment is dated by its creation (Saleor keeps no
+    shipping date), its lines by the order lines they carried."""
+    skus = {line.pk: line.product_sku or "" for line in order.lines.all()}
+    return tuple(
+        ShipmentData(ref=str(fulfillment.pk), shipped_at=fulfillment.created_at,
+                     tracking_number=fulfillment.tracking_number or "",
+                     lines=tuple(ShipmentLine(line_ref=str(line.order_line_id), sku=skus.get(line.order_line_id, ""),
+                                              quantity=line.quantity) for line in fulfillment.lines.all()))
+        for fulfillment in order.fulfillments.all() if fulfillment.status == FULFILLED)
+
+
+def acquisition(order) -> Acquisition:
+    """Campaign tags from the order's metadata (Saleor copied the checkout's there), the voucher code used."""
+    settings = conf.channel_settings(order.channel.slug)
+    metadata = order.metadata or {}
+
+    def tag(key: str) -> str:
+        return str(metadata.get(key) or "").strip()[:255]
+
+    return Acquisition(utm_source=tag(settings.utm_source_metadata_key),
+                       utm_medium=tag(settings.utm_medium_metadata_key),
+                       utm_campaign=tag(settings.utm_campaign_metadata_key),
+                       voucher_code=(order.voucher_code or "")[:255])
+
+
 def order_data(order) -> OrderData:
     lines = tuple(_order_line(line) for line in order.lines.all())
     return OrderData(
@@ -152,6 +184,8 @@ def order_data(order) -> OrderData:
         lines=lines,
         checkout_token=str(order.checkout_token or ""),
         source_updated_at=order.updated_at,
+        acquisition=acquisition(order),
+        shipments=shipments(order),
         raw={
             "id": str(order.pk),
             "number": order.number,
@@ -166,7 +200,8 @@ def order_queryset():
     from saleor.order.models import Order
 
     return Order.objects.select_related("channel", "billing_address", "user").prefetch_related(
-        "lines__variant__product__media", "lines__variant__media", "payments__transactions", "payment_transactions"
+        "lines__variant__product__media", "lines__variant__media", "payments__transactions", "payment_transactions",
+        "fulfillments__lines",
     )
 
 

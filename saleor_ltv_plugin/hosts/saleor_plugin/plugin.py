@@ -39,6 +39,29 @@ def _field(name: str) -> dict:
     return {"type": _KINDS.get(name, _STRING), "label": conf.FIELD_LABEL[name], "help_text": conf.FIELD_HELP[name]}
 
 
+def _hook(kind: str, ref):
+    """A hook method recording `ref(the hook's object)` under `kind` (Saleor passes previous_value by name)."""
+    def hook(self, obj, previous_value=None, *args, **kwargs):
+        self._record(kind, ref(obj))
+        return previous_value
+
+    hook.__name__ = kind
+    return hook
+
+
+def _order_event(kind: str):
+    return _hook(kind, lambda order: order_ref(getattr(order, "pk", "")))
+
+
+def _checkout_event(kind: str):
+    return _hook(kind, lambda checkout: checkout_ref(getattr(checkout, "token", "")))
+
+
+def _fulfillment_event(kind: str):
+    # A fulfilment is re-read with its order: one reference for the order, whichever hook fires.
+    return _hook(kind, lambda fulfillment: order_ref(getattr(fulfillment, "order_id", "")))
+
+
 class LTVPlugin(BasePlugin):
     PLUGIN_ID = PLUGIN_ID
     PLUGIN_NAME = manifest.PLUGIN_NAME  # not the app's name (manifest.APP_NAME)
@@ -70,22 +93,6 @@ class LTVPlugin(BasePlugin):
     def _record(self, kind: str, ref: str, payload: dict | None = None) -> None:
         recorder.record(kind, ref, payload)
 
-    def _order_event(kind: str):  # noqa: N805 — builds methods at class creation
-        def hook(self, order, previous_value, *args, **kwargs):
-            self._record(kind, order_ref(getattr(order, "pk", "")))
-            return previous_value
-
-        hook.__name__ = kind
-        return hook
-
-    def _checkout_event(kind: str):  # noqa: N805
-        def hook(self, checkout, previous_value, *args, **kwargs):
-            self._record(kind, checkout_ref(getattr(checkout, "token", "")))
-            return previous_value
-
-        hook.__name__ = kind
-        return hook
-
     order_created = _order_event("order_created")
     order_confirmed = _order_event("order_confirmed")
     order_fully_paid = _order_event("order_fully_paid")
@@ -95,9 +102,14 @@ class LTVPlugin(BasePlugin):
     order_expired = _order_event("order_expired")
     order_refunded = _order_event("order_refunded")
     order_fully_refunded = _order_event("order_fully_refunded")
+    order_fulfilled = _order_event("order_fulfilled")
     checkout_created = _checkout_event("checkout_created")
     checkout_updated = _checkout_event("checkout_updated")
     checkout_fully_paid = _checkout_event("checkout_fully_paid")
+    fulfillment_created = _fulfillment_event("fulfillment_created")
+    fulfillment_approved = _fulfillment_event("fulfillment_approved")
+    fulfillment_canceled = _fulfillment_event("fulfillment_canceled")
+    tracking_number_updated = _fulfillment_event("tracking_number_updated")
 
     def order_bulk_created(self, orders, previous_value, *args, **kwargs):
         try:
@@ -154,8 +166,6 @@ class LTVPlugin(BasePlugin):
         except Exception:  # noqa: BLE001
             payload = {}
         self._record(kind, user_ref(payload.get("user_id", "")), payload)
-
-    del _order_event, _checkout_event
 
     # --- HTTP ----------------------------------------------------------
     def webhook(self, request, path, previous_value, *args, **kwargs):

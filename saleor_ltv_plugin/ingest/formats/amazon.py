@@ -4,7 +4,8 @@ Columns as Amazon's order reports attributes page names them (order-id or amazon
 purchase-date in ISO 8601 with offset, buyer-email, sku, quantity-purchased, item-price …).
 item-price is the line's total; the order total is the lines plus shipping-price. The buyer's
 address is Amazon's per-buyer relay (…@marketplace.amazon.co.jp): it keys the buyer and is
-kept in raw only (Amazon forbids marketing mail to it).
+kept in raw only (Amazon forbids marketing mail to it). The Fulfilled Shipments report has the
+same columns plus shipment-date, carrier and tracking-number: the order's shipment.
 """
 
 from .base import OrderFormat, hashed_key
@@ -31,6 +32,9 @@ FORMAT = OrderFormat(
         "buyer-phone-number": "phone", "currency": "currency", "sku": "sku", "product-name": "product_name",
         "quantity-purchased": "quantity", "quantity": "quantity", "item-price": "line_amount",
         "shipping-price": "shipping", "bill-company": "company_name",
+        # the Amazon Fulfilled Shipments report's columns
+        "shipment-date": "shipped_at", "tracking-number": "tracking_number", "carrier": "carrier",
+        "quantity-shipped": "quantity",
     },
     status=_status, customer_key=_buyer, masked_email=True, total_from_lines=True, timezone="Asia/Tokyo",
 )

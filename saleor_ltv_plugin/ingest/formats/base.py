@@ -7,8 +7,9 @@ so files and REST JSON are validated and stored by the same code.
 
 Canonical fields — order: external_id, number, created_at (or created_date + created_time),
 status, total_gross, refunded_amount, shipping, currency, email, company_name, first_name,
-last_name, full_name, phone, customer_key, sales_source; line: sku, product_name, quantity,
-unit_price, line_amount.
+last_name, full_name, phone, customer_key, sales_source, shipped_at, tracking_number, carrier,
+utm_source, utm_medium, utm_campaign, voucher_code; line: sku, product_name, quantity, unit_price,
+line_amount. A shipping date makes the order's one shipment; an empty one leaves what is stored.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from zoneinfo import ZoneInfo
 from .text import Table
 from .values import ValueProblem, clean, parse_amount, parse_datetime, parse_quantity
 
+ACQUISITION_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "voucher_code")
 ORDER_FIELDS = ("external_id", "number", "created_at", "created_date", "created_time", "status", "total_gross",
                 "refunded_amount", "shipping", "currency", "channel", "email", "company_name", "first_name",
-                "last_name", "full_name", "phone", "customer_key", "user_id", "sales_source")
+                "last_name", "full_name", "phone", "customer_key", "user_id", "sales_source",
+                "shipped_at", "tracking_number", "carrier", *ACQUISITION_FIELDS)
 LINE_FIELDS = ("sku", "product_name", "quantity", "unit_price", "line_amount")
 FIELDS = ORDER_FIELDS + LINE_FIELDS
 # Field names in Japanese, for the error messages a shop reads.
@@ -33,7 +36,10 @@ FIELD_JA = {"external_id": "注文番号", "number": "注文番号(表示用)", 
             "shipping": "送料", "currency": "通貨", "channel": "チャネル", "email": "メールアドレス",
             "company_name": "会社名", "first_name": "名", "last_name": "姓", "full_name": "氏名", "phone": "電話番号",
             "customer_key": "顧客ID", "user_id": "ユーザーID", "sales_source": "販売経路", "sku": "商品番号", "product_name": "商品名",
-            "quantity": "数量", "unit_price": "単価", "line_amount": "小計", "row": "行", "file": "ファイル"}
+            "quantity": "数量", "unit_price": "単価", "line_amount": "小計", "row": "行", "file": "ファイル",
+            "shipped_at": "発送日", "tracking_number": "お問い合わせ番号", "carrier": "配送会社",
+            "utm_source": "流入元(utm_source)", "utm_medium": "流入メディア(utm_medium)",
+            "utm_campaign": "キャンペーン(utm_campaign)", "voucher_code": "クーポンコード"}
 
 
 @dataclass(frozen=True)
@@ -239,6 +245,12 @@ def _order(fmt: OrderFormat, key: str, rows: list[tuple[int, dict]], ctx: Contex
                      "user_id": clean(first.get("user_id")) or None},
         "lines": lines,
     }
+    if clean(first.get("shipped_at")):
+        data["shipments"] = [{"ref": "1", "shipped_at": _value(line, "shipped_at", lambda t: parse_datetime(
+            t, ctx.tz, ctx.date_format), first.get("shipped_at")), "tracking_number": clean(first.get("tracking_number")),
+            "carrier": text(first.get("carrier"))}]
+    if any(clean(first.get(name)) for name in ACQUISITION_FIELDS):
+        data["acquisition"] = {name: clean(first.get(name)) for name in ACQUISITION_FIELDS}  # tags: NFKC
     return ParsedOrder(line, line_rows, data, raw)
 
 

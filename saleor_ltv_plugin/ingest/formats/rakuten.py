@@ -2,7 +2,8 @@
 
 Columns as the RMS download templates name them; 注文日時 or 注文日 + 注文時間 (older files).
 Buyers' addresses are per-order relays (…@fw.rakuten.ne.jp): a buyer is keyed by name and
-telephone number, as RMS-fed CRM tools match them, and the relay is kept in raw only.
+telephone number, as RMS-fed CRM tools match them, and the relay is kept in raw only. 発送日,
+お荷物伝票番号 and 配送会社 (filled once the shop reported the shipment) make the order's shipment.
 """
 
 from .base import OrderFormat, cancelled_when, hashed_key
@@ -26,6 +27,7 @@ FORMAT = OrderFormat(
         "注文者名字": "last_name", "注文者名前": "first_name", "注文者メールアドレス": "email",
         "メールアドレス": "email", "注文者電話番号": "phone", "注文者会社名": "company_name",
         "商品番号": "sku", "商品管理番号": "sku", "商品名": "product_name", "単価": "unit_price", "個数": "quantity",
+        "発送日": "shipped_at", "お荷物伝票番号": "tracking_number", "配送会社": "carrier",
     },
     status=cancelled_when("キャンセル", "cancel"), customer_key=_buyer, masked_email=True, timezone="Asia/Tokyo",
 )

@@ -3,7 +3,8 @@ row per item, as its download template writes them when both are chosen (OrderId
 
 Field names as the order API and its CSV name them: OrderId, OrderTime, OrderStatus,
 BillLastName, BillFirstName, BillMailAddress, BillPhoneNumber, TotalPrice; ItemId, Title,
-UnitPrice, Quantity. A buyer is keyed by name and telephone number; the address (often a
+UnitPrice, Quantity; ShipDate (発送日), ShipInvoiceNumber1 (伝票番号) and ShipCompanyCode make the
+order's shipment. A buyer is keyed by name and telephone number; the address (often a
 relay) is kept in raw only.
 """
 
@@ -24,6 +25,7 @@ FORMAT = OrderFormat(
         "BillLastName": "last_name", "BillFirstName": "first_name", "BillMailAddress": "email",
         "BillPhoneNumber": "phone", "BillCompanyName": "company_name", "ItemId": "sku", "SubCode": "sku",
         "Title": "product_name", "UnitPrice": "unit_price", "Quantity": "quantity", "ShipCharge": "shipping",
+        "ShipDate": "shipped_at", "ShipInvoiceNumber1": "tracking_number", "ShipCompanyCode": "carrier",
     },
     # OrderStatus 4 is キャンセル in Yahoo's order API.
     status=cancelled_when("キャンセル", codes=("4",)), customer_key=_buyer, masked_email=True, timezone="Asia/Tokyo",

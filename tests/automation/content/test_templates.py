@@ -28,7 +28,8 @@ def test_every_ready_mail_step_is_a_valid_document_in_both_languages(key, step):
 
 def test_each_step_of_a_multi_step_scenario_has_its_own_copy_and_the_last_makes_the_offer():
     multi = [key for key in BUYER_MAIL if len(SCENARIOS[key].params["delays_hours"].default) > 1]
-    assert set(multi) == {"abandoned_checkout", "registered_no_purchase", "churn_risk", "winback"}
+    assert set(multi) == {"abandoned_checkout", "registered_no_purchase", "churn_risk", "winback",
+                          "shipping_followup"}
     for key in multi:
         steps = len(SCENARIOS[key].params["delays_hours"].default)
         docs = [template_content(key, step) for step in range(steps)]

@@ -127,6 +127,9 @@ class Order:  # saleor.order.models.Order, the fields the mapping reads
     charge_status: str = "full"
     payments: Related = field(default_factory=Related)
     payment_transactions: Related = field(default_factory=Related)
+    metadata: dict = field(default_factory=dict)  # the checkout's, copied by checkoutComplete
+    voucher_code: str | None = None
+    fulfillments: Related = field(default_factory=Related)
 
 
 @pytest.fixture(autouse=True)
