@@ -37,7 +37,8 @@ def run_schemathesis(url: str, token: str, *extra: str, examples: int = EXAMPLES
     assert ST.exists(), f"{ST} is missing: run bin/fuzz-venv"
     command = [str(ST), "run", url, "-H", f"Authorization: Bearer {token}", "--max-examples", str(examples),
                "--checks", "all", "--seed", "20261123", *extra,
-               "--workers", "2"]  # one generates cases while the other waits on the server
+               "--workers", "2",  # one generates cases while the other waits on the server
+               "--request-timeout", "60"]  # a recompute runs inside its request here (eager Celery)
     done = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=tempfile.gettempdir())
     generated = re.search(r"(\d+) generated", done.stdout)
     return done.returncode, done.stdout[-6000:] + done.stderr[-2000:], int(generated.group(1)) if generated else 0
