@@ -89,6 +89,7 @@ class DeliveryKind(models.TextChoices):
     CALL_TASK = "call_task", "Call task on the staff call list"
     STAFF_ALERT = "staff_alert", "Alert in the staff inbox"
     LINE = "line", "LINE message to the buyer"
+    SMS = "sms", "SMS to the buyer"
 
 
 class OutboxMessage(models.Model):
@@ -111,6 +112,12 @@ class OutboxMessage(models.Model):
     skip_reason = models.CharField(max_length=32, blank=True, default="")
     last_error = models.TextField(blank=True, default="")
     subject = models.CharField(max_length=500, blank=True, default="")
+    # What the provider said about it (SMS): its id for the message, what it bills, what became of it.
+    provider_ref = models.CharField(max_length=64, blank=True, default="", db_default="",
+                                    help_text="The provider's id for the accepted message (Twilio's SM… sid).")
+    segments = models.PositiveSmallIntegerField(null=True, blank=True, help_text="SMS segments it went out as.")
+    delivery_status = models.CharField(max_length=16, blank=True, default="", db_default="",
+                                       help_text="The provider's delivery report: sent, delivered, undelivered …")
     opened_at = models.DateTimeField(null=True, blank=True)
     clicked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -52,11 +52,12 @@ def _load() -> None:
     _loaded = True
     from .buyer_email import BuyerEmail
     from .line import LinePush
+    from .sms import SmsMessage
     from .staff_alert import CallTask, StaffAlert
     from .staff_email import StaffEmail
     from .staff_webhook import StaffWebhook
 
-    for channel in (BuyerEmail, LinePush, StaffEmail, StaffWebhook, StaffAlert, CallTask):
+    for channel in (BuyerEmail, LinePush, SmsMessage, StaffEmail, StaffWebhook, StaffAlert, CallTask):
         register(channel)
     for point in entry_points(group=ENTRY_POINT_GROUP):
         try:

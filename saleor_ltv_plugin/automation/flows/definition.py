@@ -96,7 +96,7 @@ ALSO_SEGMENT = {"also_segment_id": Field("segment")}
 REENTRY_MODES = ("never", "after_days", "each_trigger")
 
 EXITS = ("ordered", "checkout_completed", "checkout_started", "left_segment", "unsubscribed")
-BUYER_CHANNELS = (DeliveryKind.EMAIL.value, DeliveryKind.LINE.value)
+BUYER_CHANNELS = (DeliveryKind.EMAIL.value, DeliveryKind.LINE.value, DeliveryKind.SMS.value)
 STAFF_CHANNELS = (DeliveryKind.STAFF_ALERT.value, DeliveryKind.STAFF_EMAIL.value, DeliveryKind.STAFF_WEBHOOK.value,
                   DeliveryKind.CALL_TASK.value)
 CONDITIONS: dict[str, dict[str, Field]] = {
