@@ -8,8 +8,9 @@ http(s) URL: 21609); a recipient that texted STOP gets 21610. 201 answers the Me
 (sid SM…, status queued, or accepted through a Messaging Service, num_segments, date_created in
 RFC 2822 …); errors are {code, message, more_info, status}. `GET …/Messages.json` with To / From /
 PageSize filters lists them newest first. `fail_next` scripts 429 (code 20429, Retry-After) and
-500 (20500); `answer_delay` holds each 201 after the message is taken, so a killed client
-leaves one Twilio has and we never heard of. Webhooks: `status_callback()` and `inbound()` build
+500 (20500); `answer_delay` holds each 201 after the message is taken, and `hold_from(n)` holds
+every 201 from the n-th message on until `release()`, so a client killed meanwhile leaves a text
+Twilio has and the client never heard of. Webhooks: `status_callback()` and `inbound()` build
 the form and the X-Twilio-Signature Twilio would send (HMAC-SHA1 of URL + sorted name/value
 pairs, base64, keyed with the Auth Token), written here from Twilio's description.
 """
@@ -67,6 +68,9 @@ class FakeTwilio:
         self.unsubscribed: set[str] = set()  # numbers that texted STOP to our sender
         self.requests: Counter[str] = Counter()  # create, list
         self.failures: list[tuple[int, dict]] = []
+        self.held = 0  # answers waiting for release()
+        self._hold_from: int | None = None
+        self._released = threading.Event()
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -85,6 +89,12 @@ class FakeTwilio:
 
     def fail_next(self, status: int, times: int = 1, **headers) -> None:
         self.failures.extend([(status, headers)] * times)
+
+    def hold_from(self, count: int) -> None:
+        self._hold_from = count
+
+    def release(self) -> None:
+        self._released.set()
 
     def status_callback(self, sid: str, status: str, error_code: str | None = None) -> tuple[str, dict, str]:
         """(the URL, the form, X-Twilio-Signature) of the report Twilio posts to the message's StatusCallback."""
@@ -155,6 +165,12 @@ class FakeTwilio:
 
             def _reply(self, status: int, body: dict, **headers) -> None:
                 data = json.dumps(body).encode()
+                try:
+                    self._send(status, data, headers)
+                except (BrokenPipeError, ConnectionResetError):  # the client was killed while we held it
+                    pass
+
+            def _send(self, status: int, data: bytes, headers: dict) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
@@ -198,8 +214,13 @@ class FakeTwilio:
                             form = {k: v[0] for k, v in parse_qs(raw.decode(), keep_blank_values=True).items()}
                             answer = fake._create(form)
                             delay = fake.answer_delay if answer[0] == 201 else 0.0
+                    hold = (answer[0] == 201 and fake._hold_from is not None
+                            and len(fake.messages) >= fake._hold_from and not fake._released.is_set())
+                    fake.held += hold
                 if delay:
                     time.sleep(delay)  # taken, not yet answered: the window a kill can fall in
+                if hold:
+                    fake._released.wait(30)
                 self._reply(*answer, **headers)
 
         return Handler
