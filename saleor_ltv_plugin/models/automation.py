@@ -165,3 +165,29 @@ class Alert(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["channel", "state", "kind", "-created_at"], name="ltv_alert_inbox")]
+
+
+class CallOutcomeKind(models.TextChoices):
+    REACHED = "reached", "Reached"
+    NO_ANSWER = "no_answer", "No answer"
+    CALLBACK = "callback", "Call back on a date"
+    LOST = "lost", "Lost"
+    ORDERED = "ordered", "Ordered"
+
+
+class CallOutcome(models.Model):
+    """What came of one call on a call task, recorded by staff; the latest one of an enrollment is what
+    its flow's call-outcome split reads."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="call_outcomes")
+    enrollment = models.ForeignKey(Enrollment, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="call_outcomes", help_text="The flow enrollment that asked for the call.")
+    outcome = models.CharField(max_length=16, choices=CallOutcomeKind.choices)
+    callback_on = models.DateField(null=True, blank=True, help_text="outcome callback: the day to call again.")
+    note = models.TextField(blank=True, default="")
+    recorded_by = models.CharField(max_length=254)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["enrollment", "-recorded_at"], name="ltv_call_outcome_enrollment"),
+                   models.Index(fields=["alert", "-recorded_at"], name="ltv_call_outcome_alert")]

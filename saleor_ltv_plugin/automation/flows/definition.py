@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from ...models import DeliveryKind
+from ...models import CallOutcomeKind, DeliveryKind
 
 MAX_STEPS = 60
 MAX_DELAY_HOURS = 24 * 366
@@ -109,6 +109,8 @@ CONDITIONS: dict[str, dict[str, Field]] = {
                                                          "recency_days", "stage", "cpm_cell", "rfm_segment")),
                "op": Field("choice", True, choices=("<", "<=", "=", "!=", ">=", ">")), "value": Field("any", True)},
     "has_tag": {"tag": Field("text", True)},
+    # the outcome staff recorded for this enrollment's call task, the latest one (no call yet: "no")
+    "call_outcome": {"outcome": Field("choice", True, choices=tuple(CallOutcomeKind.values))},
 }
 UPDATES: dict[str, dict[str, Field]] = {
     "add_tag": {"tag": Field("text", True)},
