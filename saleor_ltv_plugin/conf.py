@@ -354,7 +354,7 @@ SETTING_TEXT: dict[str, dict[str, tuple[str, str]]] = {
                  "characters); may stay empty when a Messaging Service SID is set."),
     },
     "twilio_messaging_service_sid": {
-        "label": ("Twilio Messaging Service SID", "Twilio Messaging Service SID"),
+        "label": ("Twilio Messaging Service の SID", "Twilio Messaging Service SID"),
         "help": ("送信元の代わりに使う Messaging Service（MG で始まる34文字）。設定すると送信元より優先します。",
                  "A Messaging Service (MG and 32 hex digits) to send through instead of From; it wins over From."),
     },

@@ -10,7 +10,7 @@ accepted it). A row reads as sent only after the server's acceptance. A worker l
 ``committing`` may or may not have delivered it: once its lease runs out the sweeper
 (``release_expired``, run by the beat and at the start of every send run) sends it again
 with the same identity (the e-mail's Message-ID, LINE's retry key) — at-least-once, and a copy
-the receiver can fold. One-phase channels go from sending straight to sent.
+the receiver can fold; an SMS first asks Twilio whether it has the text (channels/sms.py). One-phase channels go from sending straight to sent.
 """
 
 from __future__ import annotations

@@ -14,9 +14,10 @@ from __future__ import annotations
 import base64
 import hmac
 import json
-import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from .loopback_fake import LoopbackFake
 
 
 def sign(channel_secret: str, body: bytes) -> str:
@@ -24,32 +25,13 @@ def sign(channel_secret: str, body: bytes) -> str:
     return base64.b64encode(hmac.digest(channel_secret.encode(), body, "sha256")).decode()
 
 
-class FakeLine:
+class FakeLine(LoopbackFake):
     def __init__(self, token: str = "test-access-token"):
         self.token = token
         self.delivered: list[dict] = []  # {"to", "messages", "retry_key"} in arrival order
         self.accepted: dict[str, str] = {}  # retry key → request id
         self.requests = 0
-        self.failures: list[tuple[int, dict]] = []  # (status, headers) answered before anything else
-        self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def start(self) -> "FakeLine":
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def fail_next(self, status: int, times: int = 1, **headers) -> None:
-        self.failures.extend([(status, headers)] * times)
-
+        super().__init__()
 
     def _handler(self):
         fake = self

@@ -29,7 +29,9 @@ import uuid
 from collections import Counter
 from datetime import datetime, timezone
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from .loopback_fake import LoopbackFake
 from urllib.parse import parse_qs, urlsplit
 
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
@@ -59,7 +61,7 @@ def _error(code: int, message: str, status: int) -> tuple[int, dict]:
                     "status": status}
 
 
-class FakeTwilio:
+class FakeTwilio(LoopbackFake):
     def __init__(self, account_sid: str = "AC" + "0123456789abcdef" * 2, auth_token: str = "test-auth-token",
                  answer_delay: float = 0.0):
         self.account_sid, self.auth_token, self.answer_delay = account_sid, auth_token, answer_delay
@@ -67,28 +69,10 @@ class FakeTwilio:
         self.callbacks: dict[str, str] = {}  # sid → StatusCallback
         self.unsubscribed: set[str] = set()  # numbers that texted STOP to our sender
         self.requests: Counter[str] = Counter()  # create, list
-        self.failures: list[tuple[int, dict]] = []
         self.held = 0  # answers waiting for release()
         self._hold_from: int | None = None
         self._released = threading.Event()
-        self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def start(self) -> "FakeTwilio":
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def fail_next(self, status: int, times: int = 1, **headers) -> None:
-        self.failures.extend([(status, headers)] * times)
+        super().__init__()
 
     def hold_from(self, count: int) -> None:
         self._hold_from = count
