@@ -15,9 +15,8 @@ import base64
 import hmac
 import json
 import uuid
-from http.server import BaseHTTPRequestHandler
 
-from .loopback_fake import LoopbackFake
+from .loopback_fake import JsonHandler, LoopbackFake
 
 
 def sign(channel_secret: str, body: bytes) -> str:
@@ -36,20 +35,9 @@ class FakeLine(LoopbackFake):
     def _handler(self):
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _reply(self, status: int, body: dict, **headers) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("X-Line-Request-Id", str(uuid.uuid4()))
-                for name, value in headers.items():
-                    self.send_header(name.replace("_", "-"), value)
-                self.end_headers()
-                self.wfile.write(data)
+        class Handler(JsonHandler):
+            def extra_headers(self):
+                return {"X-Line-Request-Id": str(uuid.uuid4())}
 
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))

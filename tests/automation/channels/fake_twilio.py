@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import math
 import re
 import threading
@@ -29,10 +28,9 @@ import uuid
 from collections import Counter
 from datetime import datetime, timezone
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler
-
-from .loopback_fake import LoopbackFake
 from urllib.parse import parse_qs, urlsplit
+
+from .loopback_fake import JsonHandler, LoopbackFake
 
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 GSM = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
@@ -143,26 +141,9 @@ class FakeTwilio(LoopbackFake):
     def _handler(self):
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _reply(self, status: int, body: dict, **headers) -> None:
-                data = json.dumps(body).encode()
-                try:
-                    self._send(status, data, headers)
-                except (BrokenPipeError, ConnectionResetError):  # the client was killed while we held it
-                    pass
-
-            def _send(self, status: int, data: bytes, headers: dict) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("Twilio-Request-Id", "RQ" + uuid.uuid4().hex)
-                for name, value in headers.items():
-                    self.send_header(name.replace("_", "-"), value)
-                self.end_headers()
-                self.wfile.write(data)
+        class Handler(JsonHandler):
+            def extra_headers(self):
+                return {"Twilio-Request-Id": "RQ" + uuid.uuid4().hex}
 
             def _authorised(self, path: str) -> tuple[int, dict] | None:
                 expected = "Basic " + base64.b64encode(f"{fake.account_sid}:{fake.auth_token}".encode()).decode()

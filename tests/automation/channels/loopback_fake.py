@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import threading
-from http.server import ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class LoopbackFake:
@@ -32,3 +33,27 @@ class LoopbackFake:
 
     def _handler(self):
         raise NotImplementedError
+
+
+class JsonHandler(BaseHTTPRequestHandler):
+    """Answers JSON; `extra_headers()` adds the provider's own (its request id). A client gone meanwhile
+    (killed while the fake held its answer) is no error of the fake's."""
+
+    def log_message(self, *args):
+        pass
+
+    def extra_headers(self) -> dict[str, str]:
+        return {}
+
+    def _reply(self, status: int, body: dict, **headers) -> None:
+        data = json.dumps(body).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in {**self.extra_headers(), **headers}.items():
+                self.send_header(name.replace("_", "-"), value)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
