@@ -195,6 +195,9 @@ class LtvMessage(graphene.ObjectType):
     sent_at = graphene.DateTime()
     opened_at = graphene.DateTime()
     clicked_at = graphene.DateTime()
+    segments = graphene.Int(description="SMS: the segments it went out as (what the provider bills).")
+    delivery_status = graphene.String(required=True, description="SMS: the provider's last delivery report "
+                                      "(queued, sent, delivered, undelivered, failed); empty without one.")
 
     @staticmethod
     def resolve_to_email(root, info):
