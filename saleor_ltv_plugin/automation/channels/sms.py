@@ -6,8 +6,8 @@ So the row is two-phase: it becomes `committing` (fenced by its attempt) *before
 only one worker can be past that point, and every attempt after the first asks Twilio first:
 it lists the messages to that number and looks for this row's short tracked link (it names the
 row, with a MAC), which every text of ours carries. Found: the row is marked sent with that sid,
-nothing is posted. Not found: it is posted. Twilio lists a message from its acceptance on; the
-resend only comes once the lost worker's lease ran out (minutes), so the check sees it.
+nothing is posted. Not found: it is posted. This relies on a created message being in Twilio's
+list from then on; the resend only comes once the lost worker's lease ran out (minutes).
 
 Segments are counted before sending (sms_segments.py); items are dropped from the end until the
 text fits `sms_max_segments`, and a text that still does not fit is skipped as `too_long`.
