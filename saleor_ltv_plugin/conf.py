@@ -22,7 +22,11 @@ COMPANY_MEMBERSHIP_RULES = ("confirmed_only", "email_domain", "metadata", "open"
 # Values that end up in a mail header (From, List-Unsubscribe …) or a link in one.
 HEADER_BOUND = ("sender_name", "sender_email", "staff_alert_emails", "public_url", "shop_url",
                 "checkout_url_template", "product_url_template", "staff_webhook_url",
-                "line_channel_access_token", "line_api_url")
+                "line_channel_access_token", "line_api_url", "twilio_account_sid", "twilio_auth_token",
+                "twilio_from", "twilio_messaging_service_sid", "twilio_api_url")
+_ACCOUNT_SID, _SERVICE_SID = re.compile(r"^AC[0-9a-f]{32}$"), re.compile(r"^MG[0-9a-f]{32}$")
+# E.164, or an alphanumeric sender ID (letters, digits and spaces, at least one letter, at most 11)
+_SMS_SENDER = re.compile(r"^(\+[1-9][0-9]{7,14}|(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11})$")
 # What a product link template may contain: each is filled from the item (see automation/mail_items.py).
 PRODUCT_URL_PLACEHOLDERS = ("slug", "sku")
 
@@ -83,6 +87,14 @@ class ChannelSettings:
     line_channel_access_token: str = ""
     line_channel_secret: str = ""
     line_api_url: str = "https://api.line.me"
+    # SMS: the provider adapter and its account (Twilio Programmable Messaging)
+    sms_provider: str = "twilio"
+    sms_max_segments: int = 4
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from: str = ""
+    twilio_messaging_service_sid: str = ""
+    twilio_api_url: str = "https://api.twilio.com"
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -331,6 +343,48 @@ SETTING_TEXT: dict[str, dict[str, tuple[str, str]]] = {
         "help": ("通常は https://api.line.me。テスト用サーバーのときだけ変更します。",
                  "https://api.line.me; another only for a test server."),
     },
+    "sms_provider": {
+        "label": ("SMSの配信事業者", "SMS provider"),
+        "help": ("SMSを送る事業者のアダプター：twilio。",
+                 "The SMS provider adapter: 'twilio'."),
+    },
+    "sms_max_segments": {
+        "label": ("SMS 1通の最大セグメント数", "SMS: most segments per message"),
+        "help": ("1通のSMSはこのセグメント数まで（1〜10）。日本語は1セグメント70文字（分割時67文字）、英数字は160文字"
+                 "（分割時153文字）。超える分は商品を省き、それでも収まらなければ too_long として送りません。",
+                 "An SMS may take at most this many segments (1-10): 70 characters each for Japanese text (67 when "
+                 "split), 160 for GSM-7 (153 when split). Items are dropped to fit; a text that still does not fit "
+                 "is skipped as too_long."),
+    },
+    "twilio_account_sid": {
+        "label": ("Twilio アカウントSID", "Twilio Account SID"),
+        "help": ("Twilio コンソールのアカウントSID（AC で始まる34文字）。空のときSMSは not_configured として送りません。",
+                 "The Account SID from the Twilio console (AC and 32 hex digits); empty: SMS are skipped as "
+                 "not_configured."),
+    },
+    "twilio_auth_token": {
+        "label": ("Twilio 認証トークン", "Twilio Auth Token"),
+        "help": ("API の Basic 認証と、配信状況・受信の Webhook の X-Twilio-Signature の検証に使います。",
+                 "Authenticates API calls (HTTP Basic) and verifies X-Twilio-Signature on the delivery-status and "
+                 "inbound webhooks."),
+    },
+    "twilio_from": {
+        "label": ("SMSの送信元", "SMS sender (From)"),
+        "help": ("送信元の電話番号（E.164、例：+15005550006）か英数字の送信者ID（11文字以内）。"
+                 "Messaging Service SID を設定したときは空欄にできます。",
+                 "The sending number (E.164, e.g. +15005550006) or an alphanumeric sender ID (up to 11 "
+                 "characters); may stay empty when a Messaging Service SID is set."),
+    },
+    "twilio_messaging_service_sid": {
+        "label": ("Twilio Messaging Service の SID", "Twilio Messaging Service SID"),
+        "help": ("送信元の代わりに使う Messaging Service（MG で始まる34文字）。設定すると送信元より優先します。",
+                 "A Messaging Service (MG and 32 hex digits) to send through instead of From; it wins over From."),
+    },
+    "twilio_api_url": {
+        "label": ("Twilio API のURL", "Twilio API URL"),
+        "help": ("通常は https://api.twilio.com。テスト用サーバーのときだけ変更します。",
+                 "https://api.twilio.com; another only for a test server."),
+    },
     "channel_overrides": {
         "label": ("チャネルごとの設定（JSON）", "Per-channel overrides (JSON)"),
         "help": ('チャネルごとに違う設定。例：{"default-channel": {"account_key": "user", "timezone": "Asia/Tokyo"}}。'
@@ -349,7 +403,8 @@ def both_languages(texts: tuple[str, str]) -> str:
 FIELD_HELP = {name: both_languages(text["help"]) for name, text in SETTING_TEXT.items()}
 FIELD_LABEL = {name: both_languages(text["label"]) for name, text in SETTING_TEXT.items()}
 
-CHOICES = {"account_key": ACCOUNT_KEY_RULES, "company_membership": COMPANY_MEMBERSHIP_RULES, "consent_mode": ("opt_in", "opt_out"), "default_language": ("ja", "en")}
+SMS_PROVIDERS = ("twilio",)
+CHOICES = {"sms_provider": SMS_PROVIDERS, "account_key": ACCOUNT_KEY_RULES, "company_membership": COMPANY_MEMBERSHIP_RULES, "consent_mode": ("opt_in", "opt_out"), "default_language": ("ja", "en")}
 
 
 
@@ -396,7 +451,16 @@ def _validate(values: dict[str, Any], prefix: str = "") -> tuple[dict[str, Any],
             errors[prefix + name] = "must be an hour from 0 to 23"
     if clean.get("holdout_percent", 0) > 50:
         errors[prefix + "holdout_percent"] = "must be at most 50"
-    for name in ("public_url", "staff_webhook_url", "shop_url", "product_url_template", "line_api_url"):
+    if not 1 <= clean.get("sms_max_segments", 1) <= 10:
+        errors[prefix + "sms_max_segments"] = "must be from 1 to 10"
+    for name, pattern, form in (("twilio_account_sid", _ACCOUNT_SID, "AC and 32 hex digits"),
+                                ("twilio_messaging_service_sid", _SERVICE_SID, "MG and 32 hex digits"),
+                                ("twilio_from", _SMS_SENDER, "an E.164 number (+15005550006) or up to 11 letters "
+                                                             "and digits with a letter")):
+        if clean.get(name) and not pattern.match(clean[name]):
+            errors[prefix + name] = f"must be {form}"
+    for name in ("public_url", "staff_webhook_url", "shop_url", "product_url_template", "line_api_url",
+                 "twilio_api_url"):
         if clean.get(name) and not clean[name].startswith(("https://", "http://")):
             errors[prefix + name] = "must be an http(s) URL"
     unknown = set(re.findall(r"\{(\w*)\}", clean.get("product_url_template", ""))) - set(PRODUCT_URL_PLACEHOLDERS)

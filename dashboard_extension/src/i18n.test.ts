@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { fmtDateTime } from "./format";
 import { MESSAGES, valueLabel } from "./i18n";
 import labels from "./labels.json";
-import { alertReason } from "./pages/Alerts";
+import { alertReason, OUTCOMES } from "./pages/Alerts";
 import { SORTS } from "./pages/Accounts";
 
 const JAPANESE = /[\u3040-\u30ff\u4e00-\u9fff]/;
@@ -39,8 +39,10 @@ describe("values the API sends", () => {
       ...SORTS.map((s) => ["sort_", s] as [string, string]),
       ...["pending", "sending", "committing", "sent", "skipped", "failed", "dead"].map((s) => ["status_", s] as [string, string]),
       ...["no_address", "invalid_address", "unsubscribed", "no_consent", "frequency_cap", "scenario_disabled",
-        "not_configured", "ordered", "checkout_completed", "checkout_started"].map((s) => ["skip_", s] as [string, string]),
+        "not_configured", "ordered", "checkout_completed", "checkout_started", "no_phone", "invalid_phone",
+        "too_long"].map((s) => ["skip_", s] as [string, string]),
       ...["email", "staff_alert", "staff_email", "staff_webhook", "call_task"].map((s) => ["channel_", s] as [string, string]),
+      ...OUTCOMES.map((s) => ["outcome_", s] as [string, string]),
       ...["running", "done", "failed"].map((s) => ["run_", s] as [string, string]),
       ...["TOO_SMALL", "INCONCLUSIVE", "POSITIVE", "NEGATIVE"].map((s) => ["verdict_", s] as [string, string]),
     ];

@@ -10,7 +10,7 @@ accepted it). A row reads as sent only after the server's acceptance. A worker l
 ``committing`` may or may not have delivered it: once its lease runs out the sweeper
 (``release_expired``, run by the beat and at the start of every send run) sends it again
 with the same identity (the e-mail's Message-ID, LINE's retry key) — at-least-once, and a copy
-the receiver can fold. One-phase channels go from sending straight to sent.
+the receiver can fold; an SMS first asks Twilio whether it has the text (channels/sms.py). One-phase channels go from sending straight to sent.
 """
 
 from __future__ import annotations
@@ -78,10 +78,13 @@ def _hand_over(message: OutboxMessage, now: datetime) -> bool:
     return _mine(message).update(status=MessageStatus.COMMITTING, lease_until=lease_until) == 1
 
 
-def _accepted(message: OutboxMessage, now: datetime) -> bool:
+def _accepted(message: OutboxMessage, now: datetime, outcome: Outcome) -> bool:
     # Still ours, or swept back to pending and not claimed since (attempts unchanged).
+    receipt = {"provider_ref": outcome.provider_ref[:64]} if outcome.provider_ref else {}
+    if outcome.segments is not None:
+        receipt["segments"] = outcome.segments
     return _mine(message, (MessageStatus.COMMITTING, MessageStatus.PENDING)).update(
-        status=MessageStatus.SENT, sent_at=now, lease_until=None) == 1
+        status=MessageStatus.SENT, sent_at=now, lease_until=None, **receipt) == 1
 
 
 def _skip(message: OutboxMessage, reason: str, now: datetime, stop: bool = False) -> None:
@@ -103,7 +106,7 @@ def _record(message: OutboxMessage, outcome: Outcome, now: datetime) -> str:
         _skip(message, outcome.detail, now)
         return SKIPPED
     if outcome.status == SENT:
-        if outcome.committed or _accepted(message, now):
+        if outcome.committed or _accepted(message, now, outcome):
             return SENT
         logger.warning("ltv outbox: message %s was accepted after another worker took it; its copy carries "
                        "the same Message-ID", message.pk)

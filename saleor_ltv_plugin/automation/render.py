@@ -42,11 +42,12 @@ def _name(contact, lang: str) -> str:
     return content_context.person_name(contact, lang) or merge.FIELDS["name"].default[lang]
 
 
-def _cta_target(message: OutboxMessage, config: ScenarioConfig) -> str:
+def cta_target(message: OutboxMessage, shop) -> str:
+    """Where a message's main link leads: the buyer's cart, else the shop (`shop`: its ChannelSettings)."""
     token = message.enrollment.context.get("checkout_token")
-    if token and config.shop.checkout_url_template:
-        return config.shop.checkout_url_template.replace("{token}", token)
-    return config.shop.shop_url or links.base_url(config.shop)
+    if token and shop.checkout_url_template:
+        return shop.checkout_url_template.replace("{token}", token)
+    return shop.shop_url or links.base_url(shop)
 
 
 def buyer_email(message: OutboxMessage, config: ScenarioConfig,

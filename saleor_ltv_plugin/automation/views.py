@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from .. import conf
 from ..models import Contact, OutboxMessage
-from . import links
+from . import links, render
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
@@ -54,15 +55,36 @@ def opened(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
+def _invalid_link() -> HttpResponse:
+    return HttpResponse("This link is not valid.", status=400, content_type="text/plain; charset=utf-8")
+
+
 @require_GET
 def clicked(request: HttpRequest, token: str) -> HttpResponse:
     try:
         message_id, target = links.unsign(token, links.CLICK)
         message_id = int(message_id)
     except (signing.BadSignature, TypeError, ValueError):
-        return HttpResponse("This link is not valid.", status=400, content_type="text/plain; charset=utf-8")
+        return _invalid_link()
     if not isinstance(target, str) or not target.startswith(("https://", "http://")):
-        return HttpResponse("This link is not valid.", status=400, content_type="text/plain; charset=utf-8")
+        return _invalid_link()
+    return _follow(message_id, target)
+
+
+@require_GET
+def short_clicked(request: HttpRequest, code: str, mac: str) -> HttpResponse:
+    """An SMS's short link: the row it names leads where its main link leads."""
+    try:
+        message_id = links.short_click_row(code, mac)
+    except ValueError:
+        message_id = None
+    message = OutboxMessage.objects.select_related("enrollment").filter(pk=message_id).first() if message_id else None
+    if message is None:
+        return _invalid_link()
+    return _follow(message.pk, render.cta_target(message, conf.channel_settings(message.channel)))
+
+
+def _follow(message_id: int, target: str) -> HttpResponse:
     now = timezone.now()
     OutboxMessage.objects.filter(pk=message_id, clicked_at__isnull=True).update(clicked_at=now)
     # A click proves the open even when images were blocked.

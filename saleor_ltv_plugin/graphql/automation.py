@@ -11,13 +11,14 @@ from graphene import relay
 
 from .. import conf, db
 from ..auth import Scope
+from ..automation import calls
 from ..automation import report as report_query
 from ..automation import sender_identity
 from ..automation import settings as scenario_settings
 from ..automation.catalog import SCENARIOS
 from ..automation.flows import scenarios as scenario_flows
 from ..engine import experiments
-from ..models import Alert, AlertKind, AlertState, OutboxMessage, SavedSegment, ScenarioSetting
+from ..models import Alert, AlertKind, AlertState, CallOutcomeKind, OutboxMessage, SavedSegment, ScenarioSetting
 from ..queries.errors import InputError
 from .core import CountableConnection, LtvError, errors_from, resolve_connection
 from .permissions import require
@@ -111,6 +112,33 @@ class LtvAutomationSettings(graphene.ObjectType):
     staff_webhook_configured = graphene.Boolean(required=True)
 
 
+class LtvCallOutcomeKind(graphene.Enum):
+    REACHED = CallOutcomeKind.REACHED.value
+    NO_ANSWER = CallOutcomeKind.NO_ANSWER.value
+    CALLBACK = CallOutcomeKind.CALLBACK.value
+    LOST = CallOutcomeKind.LOST.value
+    ORDERED = CallOutcomeKind.ORDERED.value
+
+    @property
+    def description(self):
+        ja, en = calls.LABELS[CallOutcomeKind(self.value)]
+        return f"{en} / {ja}"
+
+
+class LtvCallOutcome(graphene.ObjectType):
+    """One call's outcome on a call task, newest first."""
+
+    outcome = graphene.Field(LtvCallOutcomeKind, required=True)
+    callback_on = graphene.Date(description="outcome CALLBACK: the day to call again.")
+    note = graphene.String(required=True)
+    recorded_by = graphene.String(required=True)
+    recorded_at = graphene.DateTime(required=True)
+
+
+def _outcomes(alert) -> list:
+    return sorted(alert.call_outcomes.all(), key=lambda row: (row.recorded_at, row.pk), reverse=True)
+
+
 class LtvAlert(graphene.ObjectType):
     kind = graphene.String(required=True, description="churn_risk, high_intent or call.")
     channel = graphene.String(required=True)
@@ -124,6 +152,9 @@ class LtvAlert(graphene.ObjectType):
     created_at = graphene.DateTime(required=True)
     acknowledged_at = graphene.DateTime()
     closed_at = graphene.DateTime()
+    call_outcomes = graphene.List(graphene.NonNull(LtvCallOutcome), required=True,
+                                  description="What came of each call on a call task, newest first.")
+    last_call_outcome = graphene.Field(LtvCallOutcome)
 
     class Meta:
         interfaces = (relay.Node,)
@@ -132,6 +163,14 @@ class LtvAlert(graphene.ObjectType):
     def get_node(cls, info, id):
         require(info, Scope.READ)
         return Alert.objects.select_related("account").filter(pk=id).first()
+
+    @staticmethod
+    def resolve_call_outcomes(root, info):
+        return _outcomes(root)
+
+    @staticmethod
+    def resolve_last_call_outcome(root, info):
+        return next(iter(_outcomes(root)), None)
 
     @classmethod
     def is_type_of(cls, root, info):
@@ -156,6 +195,9 @@ class LtvMessage(graphene.ObjectType):
     sent_at = graphene.DateTime()
     opened_at = graphene.DateTime()
     clicked_at = graphene.DateTime()
+    segments = graphene.Int(description="SMS: the segments it went out as (what the provider bills).")
+    delivery_status = graphene.String(required=True, description="SMS: the provider's last delivery report "
+                                      "(queued, sent, delivered, undelivered, failed); empty without one.")
 
     @staticmethod
     def resolve_to_email(root, info):
@@ -266,7 +308,7 @@ class AutomationQueries(graphene.ObjectType):
     @staticmethod
     def resolve_ltv_alerts(root, info, channel=None, state=None, kind=None, assignee=None, **kwargs):
         require(info, Scope.READ)
-        qs = Alert.objects.select_related("account")
+        qs = Alert.objects.select_related("account").prefetch_related("call_outcomes")
         if state is not None and state not in AlertState.values:
             raise InputError({"state": f"must be one of {', '.join(AlertState.values)}"})
         if kind is not None and kind not in AlertKind.values:
@@ -448,3 +490,19 @@ class LtvAlertReopen(_AlertMutation):
     def change(alert, who):
         alert.state, alert.closed_at = AlertState.OPEN, None
 
+
+
+class LtvCallOutcomeRecord(_AlertMutation):
+    """Record what came of a call on a call task (alerts:write): reached, lost and ordered close it, no answer
+    and a callback keep it on the call list. The flow that asked for the call can branch on it."""
+
+    class Arguments:
+        id = graphene.ID(required=True, description="The call task (an LtvAlert of kind call).")
+        outcome = LtvCallOutcomeKind(required=True)
+        callback_on = graphene.Date(description="Required with CALLBACK: the day to call again (today or later).")
+        note = graphene.String(description="What was said (at most 5000 characters).")
+
+    @staticmethod
+    def change(alert, who, outcome, callback_on=None, note=None):
+        value = getattr(outcome, "value", outcome)
+        calls.record(alert, value, who.email or who.label, callback_on, note)

@@ -26,6 +26,7 @@ class Mutation(flows.FlowMutations, graphene.ObjectType):
     ltv_alert_acknowledge = automation.LtvAlertAcknowledge.Field()
     ltv_alert_close = automation.LtvAlertClose.Field()
     ltv_alert_reopen = automation.LtvAlertReopen.Field()
+    ltv_call_outcome_record = automation.LtvCallOutcomeRecord.Field()
     ltv_contact_membership_set = membership.LtvContactMembershipSet.Field()
     ltv_setup_test_mail = setup.LtvSetupTestMail.Field()
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from ..models import ConsentState, Contact, ContactConsent
 
 LINE = "line"  # the LINE channel's consent_key
+SMS = "sms"  # the SMS channel's
 
 
 @transaction.atomic
@@ -40,4 +41,12 @@ def line_follow(line_user_id: str, followed: bool, at: datetime) -> int:
     changed = 0
     for contact in Contact.objects.filter(line_user_id=line_user_id, erased_at__isnull=True):
         changed += record(contact, LINE, followed, "line_follow" if followed else "line_unfollow", at)
+    return changed
+
+
+def sms_reply(phone: str, granted: bool, source: str, at: datetime) -> int:
+    """A STOP (or START) texted from `phone` sets SMS consent of every contact with that number (E.164)."""
+    changed = 0
+    for contact in Contact.objects.filter(phone=phone, erased_at__isnull=True).exclude(phone=""):
+        changed += record(contact, SMS, granted, source, at)
     return changed

@@ -28,6 +28,8 @@ from .automation import (  # noqa: F401
     Alert,
     AlertKind,
     AlertState,
+    CallOutcome,
+    CallOutcomeKind,
     DeliveryKind,
     Enrollment,
     MessageStatus,

@@ -93,6 +93,7 @@ class DeliveryKind(models.TextChoices):
     STAFF_ALERT = "staff_alert", "Alert in the staff inbox"
     LINE = "line", "LINE message to the buyer"
     POSTAL_DM = "postal_dm", "Postal DM (a letter in a print job)"
+    SMS = "sms", "SMS to the buyer"
 
 
 class OutboxMessage(models.Model):
@@ -115,6 +116,12 @@ class OutboxMessage(models.Model):
     skip_reason = models.CharField(max_length=32, blank=True, default="")
     last_error = models.TextField(blank=True, default="")
     subject = models.CharField(max_length=500, blank=True, default="")
+    # What the provider said about it (SMS): its id for the message, what it bills, what became of it.
+    provider_ref = models.CharField(max_length=64, blank=True, default="", db_default="",
+                                    help_text="The provider's id for the accepted message (Twilio's SM… sid).")
+    segments = models.PositiveSmallIntegerField(null=True, blank=True, help_text="SMS segments it went out as.")
+    delivery_status = models.CharField(max_length=16, blank=True, default="", db_default="",
+                                       help_text="The provider's delivery report: sent, delivered, undelivered …")
     opened_at = models.DateTimeField(null=True, blank=True)
     clicked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -162,3 +169,29 @@ class Alert(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["channel", "state", "kind", "-created_at"], name="ltv_alert_inbox")]
+
+
+class CallOutcomeKind(models.TextChoices):
+    REACHED = "reached", "Reached"
+    NO_ANSWER = "no_answer", "No answer"
+    CALLBACK = "callback", "Call back on a date"
+    LOST = "lost", "Lost"
+    ORDERED = "ordered", "Ordered"
+
+
+class CallOutcome(models.Model):
+    """What came of one call on a call task, recorded by staff; the latest one of an enrollment is what
+    its flow's call-outcome split reads."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="call_outcomes")
+    enrollment = models.ForeignKey(Enrollment, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="call_outcomes", help_text="The flow enrollment that asked for the call.")
+    outcome = models.CharField(max_length=16, choices=CallOutcomeKind.choices)
+    callback_on = models.DateField(null=True, blank=True, help_text="outcome callback: the day to call again.")
+    note = models.TextField(blank=True, default="")
+    recorded_by = models.CharField(max_length=254)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["enrollment", "-recorded_at"], name="ltv_call_outcome_enrollment"),
+                   models.Index(fields=["alert", "-recorded_at"], name="ltv_call_outcome_alert")]

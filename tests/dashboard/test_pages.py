@@ -9,6 +9,7 @@ import re
 import time
 
 import pytest
+from graphql_relay import from_global_id
 
 pytestmark = pytest.mark.slow
 
@@ -161,17 +162,43 @@ def test_acknowledging_an_alert_moves_it_out_of_the_open_inbox(harness):
     app.get_by_text(f"— {open_before - 1}").first.wait_for()
     app.locator('[data-testid=alert-states] [data-value=acknowledged]').click()
     app.locator(f'[data-alert="{alert_id}"][data-state=acknowledged]').wait_for()
-    from graphql_relay import from_global_id
-
     pk = from_global_id(alert_id)[1]
     assert harness.server.sql("SELECT state FROM saleor_ltv_plugin_alert WHERE id = %s", (pk,)) == [("acknowledged",)]
     harness.shot("alerts")
+    # The demo's buyers have no phone numbers yet: give the call list's buyers some (E.164, as ingest stores them).
+    harness.server.sql("""UPDATE saleor_ltv_plugin_contact SET phone = '+8131234' || lpad(mod(id, 10000)::text, 4, '0')
+      WHERE id IN (SELECT ac.contact_id FROM saleor_ltv_plugin_accountcontact ac JOIN saleor_ltv_plugin_alert a
+                   ON a.account_id = ac.account_id WHERE a.kind = 'call')""")
     app.get_by_test_id("view-calls").click()
     calls = harness.server.sql("SELECT count(*) FROM saleor_ltv_plugin_alert WHERE kind = 'call' AND state = 'open'")[0][0]
     assert calls > 0
     app.locator('[data-testid=alert-list]').get_by_text(f"— {calls}").wait_for()
-    assert app.locator("[data-testid=alerts-table] tbody tr[data-state=open]").count() == min(calls, 25)
+    rows = app.locator("[data-testid=alerts-table] tbody tr[data-state=open]")
+    assert rows.count() == min(calls, 25)
     harness.shot("call-list")
+    # The call: the buyer's number as a tap-to-call link, the account's latest orders, then the outcome.
+    call = rows.first
+    call_id = call.get_attribute("data-alert")
+    call_pk = from_global_id(call_id)[1]
+    phones = {p for (p,) in harness.server.sql(
+        """SELECT c.phone FROM saleor_ltv_plugin_contact c JOIN saleor_ltv_plugin_accountcontact ac ON ac.contact_id = c.id
+           JOIN saleor_ltv_plugin_alert a ON a.account_id = ac.account_id WHERE a.id = %s""", (call_pk,))}
+    links = call.get_by_test_id("tel-link")
+    assert {links.nth(i).get_attribute("href") for i in range(links.count())} == {f"tel:{p}" for p in phones}
+    orders = harness.server.sql("""SELECT count(*) FROM saleor_ltv_plugin_orderfact o JOIN saleor_ltv_plugin_alert a
+                                   ON a.account_id = o.account_id WHERE a.id = %s""", (call_pk,))[0][0]
+    assert call.get_by_test_id("call-orders").locator("div").count() == min(orders, 3)
+    call.locator("[data-action=outcome]").click()
+    dialog = app.get_by_test_id("outcome-dialog")
+    dialog.get_by_test_id("outcome-select").select_option("callback")
+    dialog.get_by_test_id("callback-input").fill("2099-04-01")
+    dialog.get_by_test_id("outcome-note").fill("来週また電話")
+    dialog.get_by_test_id("dialog-confirm").click()
+    app.locator(f'[data-alert="{call_id}"]').wait_for(state="detached")  # acknowledged: off the open list
+    app.locator('[data-testid=alert-states] [data-value=acknowledged]').click()
+    app.locator(f'[data-alert="{call_id}"] [data-testid=call-outcome]').get_by_text("Call back").wait_for()
+    assert harness.server.sql("""SELECT outcome, callback_on::text, note, recorded_by <> '' FROM
+        saleor_ltv_plugin_calloutcome WHERE alert_id = %s""", (call_pk,)) == [("callback", "2099-04-01", "来週また電話", True)]
 
 
 def test_scenarios_page_reports_the_api_figures_and_switches_a_scenario(harness):

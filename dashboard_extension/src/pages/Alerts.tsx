@@ -5,17 +5,20 @@ import type { ApiError } from "../api";
 import { notify, openNewTab } from "../bridge";
 import { Card, Dialog, ErrorBox, Guard, Pager } from "../components/ui";
 import { useApp, useMutation, useQuery } from "../context";
-import { fmtDate, fmtInt, fmtNum } from "../format";
+import { fmtDate, fmtInt, fmtMoney, fmtNum } from "../format";
 import { fill, type Key, type Lang, translate } from "../i18n";
 import { navigate, type Route, withQuery } from "../router";
 import { printUrl } from "./Print";
 
 const PAGE = 25;
-const QUERY = `query Alerts($channel: String, $state: String, $kind: String, $first: Int, $after: String) {
+const QUERY = `query Alerts($channel: String, $state: String, $kind: String, $first: Int, $after: String,
+    $calls: Boolean!) {
   ltvAlerts(channel: $channel, state: $state, kind: $kind, first: $first, after: $after) {
     totalCount pageInfo { hasNextPage endCursor }
     edges { node { id kind state priority reason data assignee note createdAt account { id name
-      contacts { email lastName firstName } } } }
+      contacts { email lastName firstName phone }
+      orders(first: 3) @include(if: $calls) { number createdAt total { amount currency } } }
+      lastCallOutcome @include(if: $calls) { outcome callbackOn note recordedBy recordedAt } } }
   }
 }`;
 const MUTATIONS = {
@@ -23,13 +26,22 @@ const MUTATIONS = {
   close: `mutation($id: ID!, $note: String) { ltvAlertClose(id: $id, note: $note) { alert { id state } errors { field message code } } }`,
   reopen: `mutation($id: ID!) { ltvAlertReopen(id: $id) { alert { id state } errors { field message code } } }`,
   assign: `mutation($id: ID!, $assignee: String) { ltvAlertAssign(id: $id, assignee: $assignee) { alert { id assignee } errors { field message code } } }`,
+  outcome: `mutation($id: ID!, $outcome: LtvCallOutcomeKind!, $callbackOn: Date, $note: String) {
+    ltvCallOutcomeRecord(id: $id, outcome: $outcome, callbackOn: $callbackOn, note: $note) {
+      alert { id state } errors { field message code } } }`,
 };
 const PAYLOAD = { acknowledge: "ltvAlertAcknowledge", close: "ltvAlertClose", reopen: "ltvAlertReopen",
-                  assign: "ltvAlertAssign" } as const;
+                  assign: "ltvAlertAssign", outcome: "ltvCallOutcomeRecord" } as const;
+export const OUTCOMES = ["reached", "no_answer", "callback", "lost", "ordered"] as const;
+type Outcome = (typeof OUTCOMES)[number];
 
+interface Contact { email: string; lastName: string; firstName: string; phone: string }
+interface CallOutcome { outcome: string; callbackOn: string | null; note: string; recordedBy: string; recordedAt: string }
 interface Alert { id: string; kind: string; state: string; priority: number; reason: string; data: string;
-  assignee: string; note: string; createdAt: string;
-  account: { id: string; name: string; contacts: { email: string; lastName: string; firstName: string }[] } }
+  assignee: string; note: string; createdAt: string; lastCallOutcome?: CallOutcome | null;
+  account: { id: string; name: string; contacts: Contact[];
+    orders?: { number: string; createdAt: string; total: { amount: number; currency: string } }[] } }
+interface Recording { alert: Alert; outcome: Outcome; callbackOn: string; note: string }
 interface Data { ltvAlerts: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null };
   edges: { node: Alert }[] } }
 
@@ -89,23 +101,32 @@ export function AlertList({ channel, state, kind, after, calls, onNext, onFirst,
   onFirst: () => void; printing?: boolean; onReady?: () => void }) {
   const { t, lang } = useApp();
   const mutate = useMutation();
-  const query = useQuery<Data>(QUERY, { channel, state, kind: kind || null, first: printing ? 100 : PAGE, after },
-                               !channel);
+  const query = useQuery<Data>(QUERY, { channel, state, kind: kind || null, first: printing ? 100 : PAGE, after,
+                                       calls }, !channel);
   const [error, setError] = useState<ApiError>();
   // An in-page dialog, not window.prompt(): the Dashboard's sandbox ignores prompt().
   const [assigning, setAssigning] = useState<{ alert: Alert; value: string }>();
+  const [recording, setRecording] = useState<Recording>();
   useEffect(() => { if (query.data) onReady?.(); }, [query.data]); // eslint-disable-line react-hooks/exhaustive-deps
-  const act = async (action: keyof typeof MUTATIONS, alert: Alert, assignee?: string) => {
+  const act = async (action: keyof typeof MUTATIONS, alert: Alert, assignee?: string, call?: Recording) => {
     setError(undefined);
     if (action === "assign" && assignee === undefined) {
       setAssigning({ alert, value: alert.assignee });
       return;
     }
-    const variables: Record<string, unknown> = action === "assign" ? { id: alert.id, assignee } : { id: alert.id };
+    if (action === "outcome" && call === undefined) {
+      setRecording({ alert, outcome: "reached", callbackOn: "", note: "" });
+      return;
+    }
+    const variables: Record<string, unknown> = action === "assign" ? { id: alert.id, assignee }
+      : action === "outcome" && call ? { id: alert.id, outcome: call.outcome.toUpperCase(),
+                                         callbackOn: call.outcome === "callback" ? call.callbackOn || null : null,
+                                         note: call.note }
+      : { id: alert.id };
     try {
       await mutate(MUTATIONS[action], variables, PAYLOAD[action]);
       notify("success", t(action === "assign" ? "assign" : action === "acknowledge" ? "acknowledged"
-        : action === "close" ? "closed" : "open"), alert.account.name);
+        : action === "close" ? "closed" : action === "outcome" ? "outcomeRecorded" : "open"), alert.account.name);
       query.reload();
     } catch (e) {
       setError(e as ApiError);
@@ -126,14 +147,36 @@ export function AlertList({ channel, state, kind, after, calls, onNext, onFirst,
                    onChange={(e) => setAssigning({ ...assigning, value: e.target.value })} />
           </label>
         </Dialog>)}
+      {recording && (
+        <Dialog title={`${t("recordOutcome")} — ${recording.alert.account.name}`} testId="outcome-dialog"
+                onCancel={() => setRecording(undefined)}
+                onConfirm={() => { const call = recording; setRecording(undefined); act("outcome", call.alert, undefined, call); }}>
+          <label className="ltv-field">{t("outcome")}
+            <select value={recording.outcome} data-testid="outcome-select" autoFocus
+                    onChange={(e) => setRecording({ ...recording, outcome: e.target.value as Outcome })}>
+              {OUTCOMES.map((o) => <option key={o} value={o}>{t(`outcome_${o}` as Key)}</option>)}
+            </select>
+          </label>
+          {recording.outcome === "callback" && (
+            <label className="ltv-field">{t("callbackOn")}
+              <input type="date" value={recording.callbackOn} data-testid="callback-input" required
+                     onChange={(e) => setRecording({ ...recording, callbackOn: e.target.value })} />
+            </label>)}
+          <label className="ltv-field">{t("callNote")}
+            <textarea value={recording.note} data-testid="outcome-note" rows={3} maxLength={5000}
+                      onChange={(e) => setRecording({ ...recording, note: e.target.value })} />
+          </label>
+        </Dialog>)}
       <Guard state={query} isEmpty={(d) => d.ltvAlerts.edges.length === 0}>
         {(d) => (
           <>
             <table className="ltv-table" data-testid="alerts-table">
               <thead><tr>
-                <th className="num">{t("priority")}</th><th>{t("account")}</th>{!calls && <th>{t("kind")}</th>}
+                <th className="num">{t("priority")}</th><th>{calls ? t("company") : t("account")}</th>
+                {!calls && <th>{t("kind")}</th>}{calls && <th>{t("buyer")}</th>}
                 <th>{t("reason")}</th><th className="num">{t("clv")}</th><th className="num">{t("overdue")}</th>
-                {calls && <th>{t("contactEmails")}</th>}<th>{t("assignee")}</th><th>{t("created")}</th>
+                {calls && <><th>{t("recentOrders")}</th><th>{t("lastOutcome")}</th></>}
+                <th>{t("assignee")}</th><th>{t("created")}</th>
                 {!printing && <th className="ltv-noprint" />}
               </tr></thead>
               <tbody>
@@ -146,13 +189,22 @@ export function AlertList({ channel, state, kind, after, calls, onNext, onFirst,
                       <td><a href="#" onClick={(e) => { e.preventDefault(); navigate(`accounts/${encodeURIComponent(a.account.id)}`); }}>
                         {a.account.name}</a></td>
                       {!calls && <td>{t(a.kind as Key)}</td>}
+                      {calls && <td data-testid="call-buyers">{a.account.contacts.map((c) => <CallContact key={c.email} contact={c} />)}</td>}
                       <td title={a.reason}>{alertReason(lang, a.kind, data)}</td>
                       <td className="num">{fmtInt(lang, data.clv)}</td>
                       <td className="num">{fmtNum(lang, data.overdue_ratio, 2)}</td>
-                      {calls && <td>{a.account.contacts.map((c) => c.email).join(", ")}</td>}
+                      {calls && <td data-testid="call-orders">{(a.account.orders ?? []).map((o) => (
+                        <div key={o.number}>{fmtDate(lang, o.createdAt)} · {fmtMoney(lang, o.total.amount, o.total.currency)}</div>))}</td>}
+                      {calls && <td data-testid="call-outcome">{a.lastCallOutcome ? <>
+                        {t(`outcome_${a.lastCallOutcome.outcome.toLowerCase()}` as Key)}
+                        {a.lastCallOutcome.callbackOn && ` (${fmtDate(lang, a.lastCallOutcome.callbackOn)})`}
+                        <div className="ltv-note">{a.lastCallOutcome.recordedBy} · {fmtDate(lang, a.lastCallOutcome.recordedAt)}</div>
+                      </> : "—"}</td>}
                       <td>{a.assignee}</td><td>{fmtDate(lang, a.createdAt)}</td>
                       {!printing && <td className="ltv-noprint">
                         <Box display="flex" gap={1}>
+                          {calls && <Button size="small" variant="primary" onClick={() => act("outcome", a)}
+                                            data-action="outcome">{t("recordOutcome")}</Button>}
                           <Button size="small" variant="tertiary" onClick={() => act("assign", a)} data-action="assign">{t("assign")}</Button>
                           {a.state === "open" && <Button size="small" variant="secondary" onClick={() => act("acknowledge", a)}
                                                          data-action="acknowledge">{t("acknowledge")}</Button>}
@@ -173,5 +225,18 @@ export function AlertList({ channel, state, kind, after, calls, onNext, onFirst,
         )}
       </Guard>
     </Card>
+  );
+}
+
+/** A buyer to call: name and a tap-to-call link (tel: with the E.164 number), or the e-mail when no phone is known. */
+function CallContact({ contact }: { contact: Contact }) {
+  const { t } = useApp();
+  const name = [contact.lastName, contact.firstName].filter(Boolean).join(" ") || contact.email;
+  return (
+    <div>
+      {name}{" "}
+      {contact.phone ? <a href={`tel:${contact.phone}`} data-testid="tel-link">{contact.phone}</a>
+        : <span className="ltv-note">{t("noPhone")}</span>}
+    </div>
   );
 }

@@ -23,3 +23,5 @@ class Outcome:
     detail: str = ""  # for SKIPPED: the skip reason (at most 32 characters), e.g. "not_configured"
     committed: bool = False  # the row was already marked sent (one-phase `commit`, staff alert)
     retry_after: float | None = None  # RETRY: the receiver asked for at least this many seconds (Retry-After)
+    provider_ref: str = ""  # SENT: the receiver's id for the message, kept on the row (at most 64 characters)
+    segments: int | None = None  # SENT: the SMS segments it went out as

@@ -9,19 +9,16 @@ and a 409 with `X-Line-Accepted-Request-Id` counts as sent. 429 and 5xx are retr
 
 from __future__ import annotations
 
-import http.client
 import json
 import uuid
-from urllib.parse import urlsplit
 
 from ...models import DeliveryKind
-from .. import links, render
-from ..mail_items import mail_items
 from . import DEAD, LOST_LEASE, RETRY, SENT, SKIPPED, Outcome
 from .base import LINE_ID, DeliveryChannel, SendLimits
+from .buyer_text import plain_text
+from .http_call import NoAnswer, Unsent, call
 
 PUSH_PATH = "/v2/bot/message/push"
-TIMEOUT_SECONDS = 10
 MAX_TEXT = 5000  # a text message's limit in the Messaging API reference
 RETRY_KEY_NAMESPACE = uuid.UUID("6f1d3c52-6a8e-4f4e-9a53-3c0a3b7c2d10")
 
@@ -33,23 +30,7 @@ def retry_key(idempotency_key: str) -> str:
 
 def text(message, config) -> str:
     """The scenario's copy as one text message: greeting, the items, and the tracked link."""
-    contact, context = message.contact, message.enrollment.context
-    lang = render.language(contact, config)
-    copy = config.copy_for(lang, message.step)
-    base = links.base_url(config.shop)
-    target = render._cta_target(message, config)
-    currency = context.get("currency") or (message.account.currency if message.account else "")
-    lines = [copy["intro"].replace("{name}", render._name(contact, lang)), ""]
-    lines += [f"・{item['name']}" for item in mail_items(context, message.channel, currency, target) if item.get("name")]
-    lines += ["", f"{copy['cta']}: {links.click_url(base, message.pk, target)}"]
-    return "\n".join(lines).strip()[:MAX_TEXT]
-
-
-def _retry_after(response: http.client.HTTPResponse) -> float | None:
-    try:
-        return max(float(response.getheader("Retry-After") or ""), 0.0)
-    except ValueError:
-        return None
+    return plain_text(message, config).join()[:MAX_TEXT]
 
 
 class LinePush(DeliveryChannel):
@@ -67,24 +48,17 @@ class LinePush(DeliveryChannel):
                           ensure_ascii=False).encode()
         headers = {"Authorization": f"Bearer {shop.line_channel_access_token}",
                    "Content-Type": "application/json", "X-Line-Retry-Key": retry_key(message.idempotency_key)}
-        url = urlsplit(shop.line_api_url)
-        connection_class = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
-        connection = connection_class(url.hostname, url.port, timeout=TIMEOUT_SECONDS)
         try:
-            connection.request("POST", url.path.rstrip("/") + PUSH_PATH, body=body, headers=headers)
-            response = connection.getresponse()
-            detail = response.read(2000).decode(errors="replace")
-        except (OSError, http.client.HTTPException) as exc:
-            return Outcome(RETRY, f"{type(exc).__name__}: {exc}")
-        finally:
-            connection.close()
-        status = response.status
-        accepted = status == 200 or (status == 409 and response.getheader("X-Line-Accepted-Request-Id"))
+            response = call(shop.line_api_url, "POST", PUSH_PATH, body, headers)
+        except (Unsent, NoAnswer) as exc:
+            return Outcome(RETRY, str(exc))
+        status, detail = response.status, response.body[:2000].decode(errors="replace")
+        accepted = status == 200 or (status == 409 and response.header("X-Line-Accepted-Request-Id"))
         if accepted:
             if not commit():
                 return Outcome(LOST_LEASE)
-            request_id = response.getheader("X-Line-Accepted-Request-Id") or response.getheader("X-Line-Request-Id")
+            request_id = response.header("X-Line-Accepted-Request-Id") or response.header("X-Line-Request-Id")
             return Outcome(SENT, f"HTTP {status} request {request_id}", committed=True)
         if status == 429 or status >= 500:
-            return Outcome(RETRY, f"HTTP {status}: {detail}", retry_after=_retry_after(response))
+            return Outcome(RETRY, f"HTTP {status}: {detail}", retry_after=response.retry_after())
         return Outcome(DEAD, f"HTTP {status}: {detail}")

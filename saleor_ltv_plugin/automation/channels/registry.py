@@ -53,11 +53,12 @@ def _load() -> None:
     from .buyer_email import BuyerEmail
     from .line import LinePush
     from .postal_dm import PostalDM
+    from .sms import SmsMessage
     from .staff_alert import CallTask, StaffAlert
     from .staff_email import StaffEmail
     from .staff_webhook import StaffWebhook
 
-    for channel in (BuyerEmail, LinePush, PostalDM, StaffEmail, StaffWebhook, StaffAlert, CallTask):
+    for channel in (BuyerEmail, LinePush, SmsMessage, PostalDM, StaffEmail, StaffWebhook, StaffAlert, CallTask):
         register(channel)
     for point in entry_points(group=ENTRY_POINT_GROUP):
         try:

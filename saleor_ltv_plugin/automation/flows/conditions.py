@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.fields.json import KT
 
-from ...models import (AccountContact, AccountMetrics, AccountTag, CheckoutFact, CheckoutState, ConsentState, Contact,
-                       Enrollment, OrderFact, OutboxMessage, SavedSegment)
+from ...models import (AccountContact, AccountMetrics, AccountTag, CallOutcome, CheckoutFact, CheckoutState,
+                       ConsentState, Contact, Enrollment, OrderFact, OutboxMessage, SavedSegment)
 from ...queries.accounts import clean_filter, filter_accounts
 
 OPS = {"<": "lt", "<=": "lte", "=": "exact", "!=": "exact", ">=": "gte", ">": "gt"}
@@ -59,6 +59,12 @@ def _metric(ids, metric: str, op: str, value) -> set[int]:
     return _matching(ids, ~condition & Q(account_id__isnull=False) if op == "!=" else condition)
 
 
+def _last_call_outcome(ids, outcome: str) -> set[int]:
+    latest = CallOutcome.objects.filter(enrollment_id=OuterRef("id")).order_by("-recorded_at", "-id")
+    return set(_ids(ids).annotate(last_call=Subquery(latest.values("outcome")[:1]))
+               .filter(last_call=outcome).values_list("id", flat=True))
+
+
 def split(ids: list[int], condition: dict, channel: str) -> set[int]:
     """The enrollments (of `ids`) that take a split's "yes" branch."""
     kind = condition["kind"]
@@ -74,6 +80,8 @@ def split(ids: list[int], condition: dict, channel: str) -> set[int]:
         return _metric(ids, condition["metric"], condition["op"], condition["value"])
     if kind == "has_tag":
         return _matching(ids, Q(account_id__in=AccountTag.objects.filter(tag=condition["tag"]).values("account_id")))
+    if kind == "call_outcome":
+        return _last_call_outcome(ids, condition["outcome"])
     raise ValueError(f"unknown condition {kind!r}")  # definition.parse refuses it before it gets here
 
 

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from ...models import DeliveryKind
+from ...models import CallOutcomeKind, DeliveryKind
 
 MAX_STEPS = 60
 MAX_DELAY_HOURS = 24 * 366
@@ -96,7 +96,8 @@ ALSO_SEGMENT = {"also_segment_id": Field("segment")}
 REENTRY_MODES = ("never", "after_days", "each_trigger")
 
 EXITS = ("ordered", "checkout_completed", "checkout_started", "left_segment", "unsubscribed")
-BUYER_CHANNELS = (DeliveryKind.EMAIL.value, DeliveryKind.LINE.value, DeliveryKind.POSTAL_DM.value)
+BUYER_CHANNELS = (DeliveryKind.EMAIL.value, DeliveryKind.LINE.value, DeliveryKind.SMS.value,
+                  DeliveryKind.POSTAL_DM.value)
 STAFF_CHANNELS = (DeliveryKind.STAFF_ALERT.value, DeliveryKind.STAFF_EMAIL.value, DeliveryKind.STAFF_WEBHOOK.value,
                   DeliveryKind.CALL_TASK.value)
 CONDITIONS: dict[str, dict[str, Field]] = {
@@ -109,6 +110,8 @@ CONDITIONS: dict[str, dict[str, Field]] = {
                                                          "recency_days", "stage", "cpm_cell", "rfm_segment")),
                "op": Field("choice", True, choices=("<", "<=", "=", "!=", ">=", ">")), "value": Field("any", True)},
     "has_tag": {"tag": Field("text", True)},
+    # the outcome staff recorded for this enrollment's call task, the latest one (no call yet: "no")
+    "call_outcome": {"outcome": Field("choice", True, choices=tuple(CallOutcomeKind.values))},
 }
 UPDATES: dict[str, dict[str, Field]] = {
     "add_tag": {"tag": Field("text", True)},

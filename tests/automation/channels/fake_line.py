@@ -14,9 +14,9 @@ from __future__ import annotations
 import base64
 import hmac
 import json
-import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .loopback_fake import JsonHandler, LoopbackFake
 
 
 def sign(channel_secret: str, body: bytes) -> str:
@@ -24,50 +24,20 @@ def sign(channel_secret: str, body: bytes) -> str:
     return base64.b64encode(hmac.digest(channel_secret.encode(), body, "sha256")).decode()
 
 
-class FakeLine:
+class FakeLine(LoopbackFake):
     def __init__(self, token: str = "test-access-token"):
         self.token = token
         self.delivered: list[dict] = []  # {"to", "messages", "retry_key"} in arrival order
         self.accepted: dict[str, str] = {}  # retry key → request id
         self.requests = 0
-        self.failures: list[tuple[int, dict]] = []  # (status, headers) answered before anything else
-        self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def start(self) -> "FakeLine":
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def fail_next(self, status: int, times: int = 1, **headers) -> None:
-        self.failures.extend([(status, headers)] * times)
-
+        super().__init__()
 
     def _handler(self):
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _reply(self, status: int, body: dict, **headers) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("X-Line-Request-Id", str(uuid.uuid4()))
-                for name, value in headers.items():
-                    self.send_header(name.replace("_", "-"), value)
-                self.end_headers()
-                self.wfile.write(data)
+        class Handler(JsonHandler):
+            def extra_headers(self):
+                return {"X-Line-Request-Id": str(uuid.uuid4())}
 
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))

@@ -59,7 +59,7 @@ def test_ten_thousand_enrollments_split_and_ab_two_workers_one_killed_each_path_
         enqueue(run_flows_task, queue, budget_seconds=120)
     for _ in range(4):
         enqueue(send_outbox_task, queue, budget_seconds=120)
-    assert wait_for(lambda: sink.count() >= mails // 5, 240), "the workers did not get going"
+    assert wait_for(lambda: sink.count() >= mails // 5, 420), "the workers did not get going"  # ~16 mails/s on a loaded 2-core machine
     first.kill()
     killed_at = sink.count()
     worker("w1-restarted")
