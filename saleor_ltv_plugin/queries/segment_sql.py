@@ -68,7 +68,8 @@ def _leaf(name: str, value, clock: _Clock) -> Q:  # noqa: C901 — one branch pe
         return Q(churn_risk=value)
     if name == "search":
         return (Q(account__display_name__icontains=value) | Q(account__key__icontains=value.lower())
-                | Exists(_contacts().filter(contact__email__icontains=value)))
+                | Exists(AccountContact.objects.filter(account_id=OuterRef("account_id"),
+                                                      contact__email__icontains=value)))
     if name == "sku":
         return _bought({"sku": value}, clock)
     if name == "bought":
