@@ -15,11 +15,12 @@ import { Overview } from "./pages/Overview";
 import { Recompute } from "./pages/Recompute";
 import { PrintCalls, printToken } from "./pages/Print";
 import { Scenarios } from "./pages/Scenarios";
+import { SegmentBuilder, Segments } from "./pages/Segments";
 import { Setup } from "./pages/Setup";
 import { Widget } from "./pages/Widget";
 import { navigate, type Route, useRoute, withQuery } from "./router";
 
-const PAGES: Key[] = ["overview", "accounts", "alerts", "scenarios", "flows", "recompute", "setup"];
+const PAGES: Key[] = ["overview", "accounts", "segments", "alerts", "scenarios", "flows", "recompute", "setup"];
 const CHANNELS = `query { ltvChannels { channel currencies accounts } }`;
 
 export function App() {
@@ -114,6 +115,8 @@ function Page({ route }: { route: Route }) {
   switch (section) {
     case "accounts":
       return rest.length ? <AccountPage id={rest.join("/")} /> : <Accounts route={route} />;
+    case "segments":
+      return rest.length ? <SegmentBuilder id={rest.join("/")} /> : <Segments />;
     case "alerts":
       return <Alerts route={route} />;
     case "scenarios":
