@@ -346,16 +346,23 @@ def _bought(value: Any, path: str, check: _Check):
         if days is None:
             return None
         out["within_days"] = days
-    if value.get("never") is not None:
-        if not isinstance(value["never"], bool):
-            check.fail(f"{path}.never", "must be true or false", "true か false で指定してください")
-            return None
-        if value["never"] and "min_times" in out:
-            check.fail(f"{path}.never", "never cannot be combined with min_times", "never と min_times は同時に指定できません")
-            return None
-        if value["never"]:
-            out["never"] = True
-    return out
+    never = _flag(value, "never", path, check)
+    if never is None:
+        return None
+    if never and "min_times" in out:
+        check.fail(f"{path}.never", "never cannot be combined with min_times", "never と min_times は同時に指定できません")
+        return None
+    return {**out, "never": True} if never else out
+
+
+def _flag(value: dict, key: str, path: str, check: _Check) -> bool | None:
+    """An optional true/false field (absent: false); None when it is something else."""
+    if value.get(key) is None:
+        return False
+    if not isinstance(value[key], bool):
+        check.fail(f"{path}.{key}", "must be true or false", "true か false で指定してください")
+        return None
+    return value[key]
 
 
 def _viewed(value: Any, path: str, check: _Check):
@@ -371,16 +378,11 @@ def _viewed(value: Any, path: str, check: _Check):
         check.fail(f"{path}.within_days", "required", "必須です")
         return None
     days = _whole(value["within_days"], 1, MAX_DAYS, f"{path}.within_days", check)
-    if days is None:
+    not_bought = _flag(value, "not_bought", path, check)
+    if days is None or not_bought is None:
         return None
     out["within_days"] = days
-    if value.get("not_bought") is not None:
-        if not isinstance(value["not_bought"], bool):
-            check.fail(f"{path}.not_bought", "must be true or false", "true か false で指定してください")
-            return None
-        if value["not_bought"]:
-            out["not_bought"] = True
-    return out
+    return {**out, "not_bought": True} if not_bought else out
 
 
 def _consent(value: Any, path: str, check: _Check):
