@@ -21,7 +21,7 @@ COUNT = "query($f: LtvAccountFilterInput) { ltvAccountCount(filter: $f) }"
 SEGMENTS = """query { ltvSavedSegments(channel: "default-channel", first: 100) { edges { node {
   id name accountsCount filter history { day accounts } } } } }"""
 # Every second contact in 関東 (the demo writes no addresses): set here, put back at the end.
-PLACE = "UPDATE saleor_ltv_plugin_contact SET address_prefecture = %s WHERE id % 2 = 0"
+PLACE = "UPDATE saleor_ltv_plugin_contact SET address_prefecture = %s WHERE id %% 2 = 0"
 LAPSING_SKU = """SELECT l.sku FROM saleor_ltv_plugin_orderlinefact l JOIN saleor_ltv_plugin_orderfact o ON o.id = l.order_id
   WHERE o.counts_as_purchase AND o.channel = %s GROUP BY l.sku
   ORDER BY count(DISTINCT o.account_id) FILTER (WHERE o.created_at >= now() - interval '365 days')
@@ -106,4 +106,6 @@ def test_the_issues_segment_is_built_counted_saved_charted_and_exported(harness)
                           data_words)
     finally:
         server.sql(PLACE, ("",))
+        server.sql("DELETE FROM saleor_ltv_plugin_savedsegmentcount WHERE segment_id IN "
+                   "(SELECT id FROM saleor_ltv_plugin_savedsegment WHERE name = %s)", (name,))
         server.sql("DELETE FROM saleor_ltv_plugin_savedsegment WHERE name = %s", (name,))

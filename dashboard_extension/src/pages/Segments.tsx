@@ -197,10 +197,11 @@ function RowEditor({ row, onChange, onRemove }: { row: Row; onChange: (r: Row) =
     <label className="ltv-field">{t(label)}
       <input type={type} value={row.v[key] ?? ""} data-testid={`cond-${key}`} onChange={(e) => set(key, e.target.value)} />
     </label>);
-  const select = (key: string, values: readonly string[], label: (v: string) => string, title: Key) => (
+  // `blank`: nothing chosen yet; without it the first value is the default (as rowNode reads it).
+  const select = (key: string, values: readonly string[], label: (v: string) => string, title: Key, blank = true) => (
     <label className="ltv-field">{t(title)}
       <select value={row.v[key] ?? ""} data-testid={`cond-${key}`} onChange={(e) => set(key, e.target.value)}>
-        <option value="">—</option>
+        {blank && <option value="">—</option>}
         {values.map((v) => <option key={v} value={v}>{label(v)}</option>)}
       </select>
     </label>);
@@ -215,18 +216,18 @@ function RowEditor({ row, onChange, onRemove }: { row: Row; onChange: (r: Row) =
       </label>
       <Negate value={row.negate} onChange={(negate) => onChange({ ...row, negate })} />
       {row.type === "bought" && <>
-        {select("by", ["sku", "product"], label("by_"), "itemKind")}{input("item", "item")}
+        {select("by", ["sku", "product"], label("by_"), "itemKind", false)}{input("item", "item")}
         {input("withinDays", "withinDays", "number")}{input("minTimes", "minTimes", "number")}
         {input("since", "from", "date")}{input("until", "to", "date")}</>}
       {row.type === "viewed" && <>
-        {select("by", ["product", "sku"], label("by_"), "itemKind")}{input("item", "item")}
+        {select("by", ["product", "sku"], label("by_"), "itemKind", false)}{input("item", "item")}
         {input("withinDays", "withinDays", "number")}
         <label className="ltv-check"><input type="checkbox" checked={row.v.notBought === "1"} data-testid="cond-notBought"
           onChange={(e) => set("notBought", e.target.checked ? "1" : "")} /> {t("notBought")}</label></>}
       {row.type === "stage" && select("values", ORDER.stage, (v) => enumLabel(lang, "stage", v), "stage")}
       {row.type === "region" && select("value", REGIONS, label("region_"), "region")}
       {row.type === "consent" && <>
-        {select("medium", MEDIA, label("medium_"), "medium")}
+        {select("medium", MEDIA, label("medium_"), "medium", false)}
         {select("states", ["granted", "unknown", "revoked", "granted,unknown"],
           (v) => t(`consentStates_${v.replace(",", "_")}` as Key), "consent")}</>}
       {row.type === "metric" && <>
