@@ -5,7 +5,7 @@
 Fills accounts and orders through COPY (bench/recompute.py's fill), adds two lines per order over
 200 SKUs, a contact per account with a prefecture and consent, and a tag on one account in ten, then
 recomputes. Round by round, interleaved, it runs what `ltvAccounts(first: 100)` runs (the page
-query sorted by spend, and its COUNT) for
+query sorted by spend through queries/pagination.py, and its COUNT beside it) for
   * the segment: channel ∧ stage ∈ {repeat, loyal, first_repeat, dormant} ∧ bought SKU-0007 in the last
     365 days ∧ not bought it in the last 90 ∧ in 関東 ∧ not tagged "dm-ng" (with the channel: 6 nodes,
     5 conditions beyond it);
@@ -100,28 +100,29 @@ def main(argv=None) -> dict:
     prepare(args.accounts)
     from saleor_ltv_plugin.models import AccountMetrics
     from saleor_ltv_plugin.queries.accounts import clean_filter, clean_sort, filter_accounts
+    from saleor_ltv_plugin.queries.pagination import paginate
 
     keys = clean_sort("monetary", "desc")
-    order = [f"-{field}" if desc else field for field, desc in keys]
 
     def orm(spec: dict) -> tuple[float, int]:
-        """The list's page (one row more than a page, as the pager asks) and its count."""
+        """What the list runs: the page (nulls last, keyset order, as the index is built) and its count."""
         started = time.perf_counter()
         qs = filter_accounts(clean_filter(spec), now=BENCH_NOW).select_related("account")
-        list(qs.order_by(*order)[:101])
-        total = qs.count()
+        page = paginate(qs, keys, first=100, with_count=True)
+        total = page.total_count()
         return time.perf_counter() - started, total
 
-    segment, bare = {"segment": [], "bare": []}, {"channel": CHANNEL}
+    specs = {"segment": SEGMENT, "bare": {"channel": CHANNEL}}
+    samples: dict[str, list[float]] = {name: [] for name in specs}
     totals = {}
-    orm(SEGMENT), orm(bare)  # warm the caches
+    for spec in specs.values():  # warm the caches
+        orm(spec)
     for _ in range(args.rounds):
-        seconds, totals["segment"] = orm(SEGMENT)
-        segment["segment"].append(seconds)
-        seconds, totals["bare"] = orm(bare)
-        segment["bare"].append(seconds)
-    p95 = {k: percentile(v, 0.95) for k, v in segment.items()}
-    p50 = {k: percentile(v, 0.5) for k, v in segment.items()}
+        for name, spec in specs.items():
+            seconds, totals[name] = orm(spec)
+            samples[name].append(seconds)
+    p95 = {k: percentile(v, 0.95) for k, v in samples.items()}
+    p50 = {k: percentile(v, 0.5) for k, v in samples.items()}
     result = {
         "accounts": AccountMetrics.objects.filter(channel=CHANNEL).count(),
         "segment_conditions": 5, "segment_matches": totals["segment"], "bare_matches": totals["bare"],
