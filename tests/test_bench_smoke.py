@@ -86,6 +86,11 @@ SMOKE = {
         ("--accounts", "1000", "--rounds", "1"),
         keys=("accounts", "overview_drawn_p50_ms", "overview_api_p50_ms", "met"),
         positive=("ratio_page_to_api_p50",), needs=frozenset({"postgres", "chromium"})),
+    "segments.py": Smoke(
+        ("--accounts", "1000", "--rounds", "3"),
+        keys=("accounts", "segment_matches", "bare_matches", "segment_p95_ms", "bare_p95_ms"),
+        positive=("ratio_p95", "segment_p50_ms", "bare_p50_ms"), needs=frozenset({"postgres"}),
+        agrees=lambda r: r["bare_matches"] == r["accounts"] >= 900 and r["segment_matches"] < r["accounts"]),
     "flows_preview.py": Smoke(
         ("--companies", "60", "--previews", "40"),
         keys=("previews", "accounts", "preview_ms_p50", "preview_ms_p95", "render_ms_p95", "bare_ms_p95",
@@ -126,7 +131,7 @@ def bench_databases():
     names = {variable: f"{base}_bench_{stem}" for variable, stem in (
         ("LTV_BENCH_DATABASE", "recompute"), ("LTV_BENCH_API_DATABASE", "api"),
         ("LTV_BENCH_AUTOMATION_DATABASE", "automation"), ("LTV_BENCH_IMPORT_DATABASE", "import"),
-        ("LTV_BENCH_FLOWS_PREVIEW_DATABASE", "flows_preview"))}
+        ("LTV_BENCH_FLOWS_PREVIEW_DATABASE", "flows_preview"), ("LTV_BENCH_SEGMENTS_DATABASE", "segments"))}
     yield names
     for name in names.values():
         admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

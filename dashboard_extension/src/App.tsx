@@ -17,11 +17,12 @@ import { Overview } from "./pages/Overview";
 import { Recompute } from "./pages/Recompute";
 import { PrintCalls, printToken } from "./pages/Print";
 import { Scenarios } from "./pages/Scenarios";
+import { SegmentBuilder, Segments } from "./pages/Segments";
 import { Setup } from "./pages/Setup";
 import { Widget } from "./pages/Widget";
 import { navigate, type Route, useRoute, withQuery } from "./router";
 
-const PAGES: Key[] = ["overview", "analyses", "accounts", "alerts", "dm", "scenarios", "flows", "recompute", "setup"];
+const PAGES: Key[] = ["overview", "analyses", "accounts", "segments", "alerts", "dm", "scenarios", "flows", "recompute", "setup"];
 const CHANNELS = `query { ltvChannels { channel currencies accounts } }`;
 
 export function App() {
@@ -118,6 +119,8 @@ function Page({ route }: { route: Route }) {
       return rest.length ? <AccountPage id={rest.join("/")} /> : <Accounts route={route} />;
     case "analyses":
       return <Analyses route={route} />;
+    case "segments":
+      return rest.length ? <SegmentBuilder id={rest.join("/")} /> : <Segments />;
     case "alerts":
       return <Alerts route={route} />;
     case "dm":

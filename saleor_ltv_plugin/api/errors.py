@@ -14,6 +14,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from ..auth import AuthError
 from ..queries.accounts import RANGES
+from ..queries.segment_spec import FLAT_FIELDS
 from ..queries.errors import InputError
 from .body import BodyTooLarge
 
@@ -47,8 +48,11 @@ def _location(loc) -> str:
 
 
 def _query_name(field: str) -> str:
-    # The shared filter spec names "filter.p_alive.gte"; REST callers sent p_alive_gte.
+    # The shared filter spec names "filter.p_alive.gte"; REST callers sent p_alive_gte. Paths
+    # into the JSON `filter` parameter (filter.any[2].bought.sku) stay as they are.
     parts = field.split(".")
+    if parts[0] == "filter" and len(parts) > 1 and parts[1] not in FLAT_FIELDS:
+        return field
     if parts[0] == "filter" and len(parts) == 2 and parts[1] in RANGES:
         return f"{parts[1]}_gte"  # the range as a whole: gte above lte
     if parts[0] == "filter" and len(parts) > 1:
@@ -65,7 +69,8 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(InputError)
     def bad_input(request: HttpRequest, exc: InputError):
-        errors = [{"field": _query_name(k), "message": v, "code": exc.code} for k, v in exc.errors.items()]
+        errors = [{"field": _query_name(k), "message": v, "code": exc.code,
+                   **({"message_ja": exc.ja[k]} if k in exc.ja else {})} for k, v in exc.errors.items()]
         return api.create_response(request, body("The request is invalid.", errors), status=422)
 
     @api.exception_handler(AuthError)

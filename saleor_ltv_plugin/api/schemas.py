@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Annotated, Literal, Optional
 
@@ -25,6 +26,8 @@ from ..engine.lifecycle import STAGES
 from ..engine.rfm import SEGMENTS
 from ..models.facts import SalesSource
 from ..queries.accounts import RANGES, SORT_FIELDS
+from ..queries.errors import InputError
+from ..queries.segment_spec import merge_spec
 from ..queries.pagination import MAX_PAGE
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=17, decimal_places=3)]
@@ -32,6 +35,7 @@ MONEY_LIMIT = Decimal(10) ** 14  # what Money admits: 17 digits, 3 of them decim
 Text = Annotated[str, Field(max_length=255)]
 SalesSourceName = Literal[tuple(SalesSource.values)]  # type: ignore[valid-type]
 MAX_BATCH = 5000
+MAX_FILTER_JSON = 20_000  # characters of a `filter` parameter; the tree's own bounds come after
 MAX_LINES = 1000
 EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)
 FUTURE_SLACK = dt.timedelta(days=1)  # clocks and time zones of other systems may run ahead
@@ -248,6 +252,7 @@ class ErrorItem(Schema):
     field: str
     message: str
     code: str
+    message_ja: Optional[str] = Field(None, description="The message in Japanese, where there is one.")
 
 
 class ErrorOut(Schema):
@@ -397,6 +402,10 @@ AccountFilterQuery = create_model(
     cpm_cells=(Optional[list[Literal[CELLS]]], Field(None)),
     rfm_segments=(Optional[list[Literal[SEGMENTS]]], Field(None)),
     churn_risk=(Optional[bool], Field(None)),
+    filter=(Optional[Annotated[str, Field(max_length=MAX_FILTER_JSON)]], Field(None, description=(
+        "More of the filter as JSON in the filter language (the form a saved segment stores): groups "
+        "all / any / not, bought, viewed, tags, sales_sources, languages, prefectures, regions, consent "
+        "and every field above; ANDed with the other parameters, a field given in both is refused."))),
     **_range_fields(),
 )
 
@@ -409,8 +418,9 @@ class PageQuery(Input):
 
 
 def filter_spec(query) -> dict:
-    """The query parameters as the shared filter spec (ranges as {gte, lte})."""
+    """The query parameters as the shared filter spec (ranges as {gte, lte}), the JSON `filter` merged in."""
     raw = query.dict(exclude_none=True)
+    text = raw.pop("filter", None)
     spec: dict = {}
     for key, value in raw.items():
         for side in ("_gte", "_lte"):
@@ -420,4 +430,10 @@ def filter_spec(query) -> dict:
                 break
         else:
             spec[key] = value
-    return spec
+    if text is None:
+        return spec
+    try:
+        extra = json.loads(text)
+    except ValueError:
+        raise InputError({"filter": "must be JSON"}, ja={"filter": "JSON で指定してください"}) from None
+    return merge_spec(spec, extra, "filter")

@@ -24,11 +24,13 @@ class LtvErrorCode(graphene.Enum):
 class LtvError(graphene.ObjectType):
     field = graphene.String(description="The input field at fault (null: the request as a whole).")
     message = graphene.String(required=True)
+    message_ja = graphene.String(description="The message in Japanese, where there is one (the filter language's).")
     code = graphene.Field(LtvErrorCode, required=True)
 
 
 def errors_from(exc: InputError) -> list[LtvError]:
-    return [LtvError(field=_camel_path(k), message=v, code=exc.code) for k, v in exc.errors.items()]
+    return [LtvError(field=_camel_path(k), message=v, message_ja=exc.ja.get(k), code=exc.code)
+            for k, v in exc.errors.items()]
 
 
 def _camel(name: str) -> str:

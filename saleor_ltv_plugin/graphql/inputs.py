@@ -2,6 +2,8 @@
 
 import graphene
 
+from ..queries.segment_spec import merge_spec
+
 from .enums import LtvAccountSortField, LtvCpmCell, LtvRfmSegment, LtvStage, OrderDirection
 
 
@@ -39,10 +41,20 @@ class LtvAccountFilterInput(graphene.InputObjectType):
     clv = graphene.Field(FloatRangeInput)
     p_alive = graphene.Field(FloatRangeInput)
     overdue_ratio = graphene.Field(FloatRangeInput)
+    tenure_days = graphene.Field(IntRangeInput)
+    average_order_value = graphene.Field(FloatRangeInput)
+    expected_purchases = graphene.Field(FloatRangeInput)
+    typical_interval_days = graphene.Field(FloatRangeInput)
     next_purchase_on = graphene.Field(DateRangeInput, description="Predicted next purchase window.")
     last_purchase_at = graphene.Field(DateRangeInput)
     first_purchase_at = graphene.Field(DateRangeInput)
     churn_risk = graphene.Boolean()
+    spec = graphene.JSONString(description=(
+        "More of the filter in the filter language's JSON, the form a saved segment stores (snake_case "
+        "names, lowercase values): the fields above, groups all: [node], any: [node], not: node, and "
+        "bought {sku|product, min_times, since, until, within_days, never}, viewed {sku|product, within_days, "
+        "not_bought}, tags, sales_sources, languages, prefectures, regions, consent {medium, states}. "
+        "ANDed with the fields above; a field given in both is refused."))
 
 
 class LtvAccountSortingInput(graphene.InputObjectType):
@@ -51,14 +63,18 @@ class LtvAccountSortingInput(graphene.InputObjectType):
 
 
 def filter_dict(value) -> dict:
-    """A graphene input (nested InputObjectTypes, enums) as the plain spec dict."""
+    """A graphene input (nested InputObjectTypes, enums, the JSON `spec`) as the plain filter dict."""
     if value is None:
         return {}
     out = {}
+    spec = None
     for key, item in dict(value).items():
         if item is None:
+            continue
+        if key == "spec":
+            spec = item
             continue
         if isinstance(item, dict):
             item = {k: v for k, v in dict(item).items() if v is not None}
         out[key] = item
-    return out
+    return out if spec is None else merge_spec(out, spec, "filter.spec")

@@ -47,7 +47,7 @@ class LtvSavedSegmentInput(graphene.InputObjectType):
 
 
 def _apply(segment: SavedSegment, data) -> None:
-    errors = {}
+    errors, ja = {}, {}
     for name, limit in (("name", 100), ("channel", 128), ("description", 500)):
         value = data.get(name)
         if value is None:
@@ -62,12 +62,13 @@ def _apply(segment: SavedSegment, data) -> None:
         try:
             spec = clean_filter(filter_dict(data["filter"]))
         except InputError as exc:
-            errors.update({f"input.{k}": v for k, v in exc.errors.items()})
+            errors.update(exc.prefixed("input.").errors)
+            ja.update(exc.prefixed("input.").ja)
         else:
             spec.pop("channel", None)  # the segment's own channel applies
             segment.filter = spec
     if errors:
-        raise InputError(errors, code="required" if set(errors.values()) == {"required"} else "invalid")
+        raise InputError(errors, code="required" if set(errors.values()) == {"required"} else "invalid", ja=ja)
 
 
 class _SegmentMutation(graphene.Mutation):
@@ -119,6 +120,23 @@ class LtvSavedSegmentUpdate(_SegmentMutation):
                               "switch them to another segment first"}, code="in_use")
         segment.save()
         return segment
+
+
+class LtvSavedSegmentDuplicate(_SegmentMutation):
+    """A copy of a saved segment (same channel and filter) under a new name, to edit apart."""
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        name = graphene.String(required=True)
+
+    @staticmethod
+    def perform(who, id, name):
+        original = _segment(id)
+        copy = SavedSegment(created_by=who.email or who.label, channel=original.channel,
+                            description=original.description, filter=original.filter)
+        _apply(copy, {"name": name})
+        copy.save()
+        return copy
 
 
 class LtvSavedSegmentDelete(_SegmentMutation):

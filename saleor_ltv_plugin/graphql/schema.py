@@ -16,6 +16,7 @@ class Query(StaffQueries, analyses.AnalysisQueries, storefront.StorefrontQueries
 class Mutation(flows.FlowMutations, graphene.ObjectType):
     ltv_saved_segment_create = mutations.LtvSavedSegmentCreate.Field()
     ltv_saved_segment_update = mutations.LtvSavedSegmentUpdate.Field()
+    ltv_saved_segment_duplicate = mutations.LtvSavedSegmentDuplicate.Field()
     ltv_saved_segment_delete = mutations.LtvSavedSegmentDelete.Field()
     ltv_recompute_trigger = mutations.LtvRecomputeTrigger.Field()
     ltv_api_key_create = mutations.LtvApiKeyCreate.Field()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from urllib.parse import urlencode
 
 import graphene
@@ -16,6 +17,7 @@ from ..queries import overview as overview_query
 from ..queries.analyses import products as product_analyses
 from ..queries.accounts import clean_filter, clean_sort, filter_accounts
 from ..queries.errors import InputError
+from ..queries.segment_spec import FLAT_FIELDS
 from .core import resolve_connection
 from .enums import LtvSegmentDimension
 from .inputs import LtvAccountFilterInput, LtvAccountSortingInput, filter_dict
@@ -255,6 +257,9 @@ class StaffQueries(graphene.ObjectType):
         LtvAccountCountableConnection, filter=LtvAccountFilterInput(), sort_by=LtvAccountSortingInput(),
         description="Scored accounts; default sort: spend, descending. At most 100 per page.",
     )
+    ltv_account_count = graphene.Int(
+        required=True, filter=LtvAccountFilterInput(),
+        description="How many accounts a filter holds now (the segment builder's live count).")
     ltv_account = graphene.Field(LtvAccount, id=graphene.ID(required=True))
     ltv_segment_history = graphene.List(
         graphene.NonNull(LtvSnapshotPoint), required=True,
@@ -309,6 +314,11 @@ class StaffQueries(graphene.ObjectType):
         keys = clean_sort(sort_by.field if sort_by else None, sort_by.direction if sort_by else None)
         qs = filter_accounts(spec).select_related("account")
         return resolve_connection(info.return_type.graphene_type, qs, keys, kwargs, info, node=lambda m: m.account)
+
+    @staticmethod
+    def resolve_ltv_account_count(root, info, filter=None):
+        require(info, Scope.READ)
+        return filter_accounts(_clean(filter)).count()
 
     @staticmethod
     def resolve_ltv_account(root, info, id):
@@ -372,14 +382,20 @@ class StaffQueries(graphene.ObjectType):
 
 
 def export_query(spec: dict) -> dict:
-    """The REST export's query parameters for a filter spec (ranges as <name>_gte / <name>_lte)."""
+    """The REST export's query parameters for a filter spec (ranges as <name>_gte / <name>_lte;
+    groups and the other conditions of the filter language as JSON in `filter`)."""
     query: dict = {}
+    extra: dict = {}
     for name, value in spec.items():
-        if isinstance(value, dict):
+        if name not in FLAT_FIELDS:
+            extra[name] = value
+        elif isinstance(value, dict):
             for side, bound in value.items():
                 query[f"{name}_{side}"] = bound
         elif isinstance(value, bool):
             query[name] = "true" if value else "false"
         else:
             query[name] = value
+    if extra:
+        query["filter"] = json.dumps(extra, ensure_ascii=False, separators=(",", ":"))
     return query

@@ -70,7 +70,8 @@ def format_error(error) -> dict:
     if isinstance(original, PermissionDenied):
         out["extensions"] = _error("", "PermissionDenied", requiredPermissions=original.permissions)["extensions"]
     elif isinstance(original, InputError):
-        fields = [{"field": k, "message": v, "code": original.code.upper()} for k, v in original.errors.items()]
+        fields = [{"field": k, "message": v, "code": original.code.upper(),
+                   **({"messageJa": original.ja[k]} if k in original.ja else {})} for k, v in original.errors.items()]
         out["extensions"] = _error("", "GraphQLError", "BAD_USER_INPUT", fields=fields)["extensions"]
     elif isinstance(original, GraphQLSyntaxError):
         out["extensions"] = _error("", "GraphQLSyntaxError")["extensions"]

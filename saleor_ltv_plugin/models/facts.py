@@ -249,6 +249,8 @@ class OrderLineFact(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "line_ref"], name="ltv_orderline_unique_ref")
         ]
+        # Segments' "bought product P at least N times" groups every line of P (the SKU has its own index).
+        indexes = [models.Index(fields=["product_id"], name="ltv_orderline_product")]
 
 
 class ShipmentFact(models.Model):
