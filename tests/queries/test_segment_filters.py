@@ -54,6 +54,7 @@ def shop(scored_shop, django_db_blocker):
             contact.erased_at = NOW
         Contact.objects.bulk_update(contacts, ["address_prefecture", "marketing_consent", "unsubscribed_at",
                                                "language_code", "erased_at"])
+        ContactConsent.objects.filter(medium="line").delete()  # the demo's own LINE followers: drawn anew here
         ContactConsent.objects.bulk_create([
             ContactConsent(contact=c, medium="line", state=rng.choice(["granted", "revoked", "unknown"]),
                            source="test", updated_at=NOW) for c in contacts if rng.random() < 0.4])
