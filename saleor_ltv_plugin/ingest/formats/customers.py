@@ -2,7 +2,8 @@
 
 Columns by their English or Japanese names (会社名, 部署, 氏名, メールアドレス, 電話番号, 郵便番号,
 都道府県, 住所, 誕生日, 登録日, メール配信 …); every other column is a free attribute (業種, 地域,
-価格グループ …) kept on the contact. Consent cells read 可/不可, 希望する/希望しない, ○/×, yes/no, 1/0;
+価格グループ …) kept on the contact. A row is keyed by its e-mail; 顧客ID keys a row without one
+(namespaced like an order file's customer key) and is kept as an attribute otherwise. Consent cells read 可/不可, 希望する/希望しない, ○/×, yes/no, 1/0;
 an empty cell says nothing (the stored consent stays).
 """
 
@@ -104,7 +105,12 @@ def _record(cells: dict, attributes: dict, tz: ZoneInfo, namespace: str, source:
     if not (last or first) and cells.get("full_name"):
         last, _, first = clean(cells["full_name"]).replace("\u3000", " ").partition(" ")
     customer_id = clean(cells.get("customer_id"))
-    if customer_id and ":" not in customer_id:
+    if customer_id and cells.get("email"):
+        # The shop's own list: the buyer is the one its carts and mails know by e-mail; the id stays as
+        # an attribute (an id keys only buyers without an e-mail, as a mall's masked ones).
+        attributes = {**attributes, "顧客ID": customer_id}
+        customer_id = ""
+    elif customer_id and ":" not in customer_id:
         customer_id = f"{namespace}:{customer_id}"
     when = {name: _cell(name, lambda v: parse_datetime(v, tz), cells[name])
             for name in ("registered_at", "consent_at", "birthday") if cells.get(name)}
