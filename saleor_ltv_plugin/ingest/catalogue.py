@@ -7,26 +7,16 @@ carries only a SKU. Storing the same list again changes nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 from django.db import transaction
 from django.utils import timezone
 
 from ..models import CatalogueProduct
+from .orders import OrderCounts as ProductCounts  # the same three counts, per product (by SKU)
 from .facts import ProductData
 
 FIELDS = ("name", "category", "price", "currency", "image_url", "product_url", "source")
-
-
-@dataclass(frozen=True)
-class ProductCounts:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-    @property
-    def written(self) -> int:
-        return self.created + self.updated
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ is stored whole or not at all. Storing the same list again changes nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,20 +20,10 @@ from ..models import AccountContact, AccountTag
 from . import consents
 from .facts import CustomerData
 from .identity import _load_contacts, contact_lookup, upsert_customers_changed
+from .orders import OrderCounts as CustomerCounts  # the same three counts, per customer
 from .orders import account_ident, account_key, ensure_accounts
 
 TAG_SOURCE = "import"
-
-
-@dataclass(frozen=True)
-class CustomerCounts:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-    @property
-    def written(self) -> int:
-        return self.created + self.updated
 
 
 @transaction.atomic
