@@ -70,6 +70,13 @@ class CustomerRecordIn(CustomerIn):
                              "(メールアドレス・ユーザーID・顧客IDのいずれかが必要です)")
         return self
 
+    @field_validator("attributes")
+    @classmethod
+    def _no_nul_in_attributes(cls, value: dict[str, str]) -> dict[str, str]:
+        if any("\x00" in text for pair in value.items() for text in pair):
+            raise ValueError("must not contain NUL characters")
+        return value
+
     @field_validator("consents")
     @classmethod
     def _one_per_medium(cls, value: list[ConsentIn]) -> list[ConsentIn]:
