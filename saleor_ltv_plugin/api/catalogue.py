@@ -117,22 +117,28 @@ def import_products(request: HttpRequest, file: UploadedFile = File(...)):
     if too_large:
         return too_large
     try:
-        records, rows, problems = read_products(file.read())
+        records, good, errors = read_list(file.read())
     except FileProblem as problem:
         return _file_refused(problem)
-    good, errors = [], [p.as_dict() for p in problems]
-    for line, data in rows:
-        try:
-            good.append(_fact(ProductIn.model_validate(data), "import"))
-        except ValidationError as exc:
-            errors.extend(pydantic_errors(exc, line, names=FIELD_JA))
     if errors:
-        errors.sort(key=lambda e: e["row"])
         bad = len({e["row"] for e in errors})
         return _refused(f"{bad} row(s) cannot be imported; nothing was stored",
                         f"取り込めない行が {bad} 行あります。何も保存していません", errors)
     return Status(200, {**_stored(good), "encoding": records.encoding, "delimiter": records.delimiter,
                         "rows_read": len(records.rows) + len(records.ragged), "columns": records.fields})
+
+
+def read_list(data: bytes):
+    """(the file read, ProductData of the good rows, errors of the bad ones in line order); raises
+    FileProblem when the file as a whole cannot be read. Shared by this endpoint and import jobs."""
+    records, rows, problems = read_products(data)
+    good, errors = [], [p.as_dict() for p in problems]
+    for line, row in rows:
+        try:
+            good.append(_fact(ProductIn.model_validate(row), "import"))
+        except ValidationError as exc:
+            errors.extend(pydantic_errors(exc, line, names=FIELD_JA))
+    return records, good, sorted(errors, key=lambda e: e["row"])
 
 
 @router.get("products/{sku}", response={200: ProductOut, **ERRORS}, summary="One catalogue product")

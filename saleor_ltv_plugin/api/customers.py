@@ -4,7 +4,8 @@ Both validate every record first and store all or nothing, in one transaction, t
 ingest/customers.py; refusals name the record (its position, or its line in the file), the
 field and the reason in English and Japanese. Storing the same list again changes nothing.
 A file is read at once (not an import job): customer lists are a few hundred thousand rows at
-most, and the same 50 MiB limit as `imports/orders` applies.
+most, and the same 50 MiB limit as `imports/orders` applies; `POST imports` with `kind=customers`
+takes the same file as a job (up to 200 MiB).
 """
 
 from __future__ import annotations
@@ -209,12 +210,9 @@ def import_customers(request: HttpRequest, file: UploadedFile = File(...),
     if too_large:
         return too_large
     try:
-        records, rows, problems = read_customers(file.read(), context(channel, currency).tz, id_namespace,
-                                                 consent_source, timezone.now())
+        records, good, errors = read_list(file.read(), channel, currency, id_namespace, consent_source)
     except FileProblem as problem:
         return _file_refused(problem)
-    good, errors = _validate(rows, "import")
-    errors = sorted([p.as_dict() for p in problems] + errors, key=lambda e: e["row"])
     if errors:
         bad = len({e["row"] for e in errors})
         return _refused(f"{bad} row(s) cannot be imported; nothing was stored",
@@ -224,3 +222,12 @@ def import_customers(request: HttpRequest, file: UploadedFile = File(...),
                         "delimiter": records.delimiter, "rows_read": len(records.rows) + len(records.ragged),
                         "columns": records.fields,
                         "attributes": [c for c in records.header if c and c not in known]})
+
+
+def read_list(data: bytes, channel: str, currency: str, id_namespace: str = "other", consent_source: str = "import"):
+    """(the file read, CustomerData of the good rows, errors of the bad ones in line order); raises
+    FileProblem when the file as a whole cannot be read. Shared by this endpoint and import jobs."""
+    records, rows, problems = read_customers(data, context(channel, currency).tz, id_namespace, consent_source,
+                                             timezone.now())
+    good, errors = _validate(rows, "import")
+    return records, good, sorted([p.as_dict() for p in problems] + errors, key=lambda e: e["row"])

@@ -204,3 +204,24 @@ def test_catalogue_urls_must_be_web_addresses_and_bad_prices_are_refused(api):
     assert CatalogueProduct.objects.count() == 0
     ok = post_json(api, "products", {"products": [{"sku": "A", "name": "商品A", "price": "1000", "currency": "JPY"}]})
     assert ok.status_code == 200 and ok.json()["created"] == 1
+
+
+def test_lists_go_through_import_jobs_with_a_kind(api):
+    def submit(name, kind, data=None):
+        data = data if data is not None else (FIXTURES / name).read_bytes()
+        response = api.post(BASE + "imports", {"file": SimpleUploadedFile(name, data), "kind": kind})
+        assert response.status_code == 202, response.content
+        return response.json()  # tests run tasks eagerly: the job is done on return
+
+    job = submit("customers_ja.sjis.csv", "customers")
+    assert (job["kind"], job["state"], job["format"], job["encoding"], job["orders_total"], job["created"]) == (
+        "customers", "finished", "customers", "cp932", 3, 3)
+    assert Contact.objects.get(email="taro@yamada-seisakusho.example").marketing_consent == "granted"
+    again = submit("customers_ja.utf8.csv", "customers")
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 3)
+    products = submit("products_ja.utf8.csv", "products")
+    assert (products["state"], products["created"], CatalogueProduct.objects.count()) == ("finished", 3, 3)
+    bad = submit("bad.csv", "customers", "メールアドレス,電話番号\nx@buyer.example,12\n".encode("cp932"))
+    assert (bad["state"], bad["rows_refused"], bad["errors"][0]["field"]) == ("refused", 1, "phone")
+    assert bad["errors"][0]["message_ja"].startswith("電話番号")
+    assert submit("orders.csv", "products", "注文番号\n1\n".encode())["state"] == "refused"
