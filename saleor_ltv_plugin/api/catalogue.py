@@ -22,7 +22,7 @@ from ..models import CatalogueProduct
 from .body import ORDERS_BODY_LIMIT, body_limit, declared_limit
 from .errors import NotFound
 from .file_import import pydantic_errors
-from .imports import BODY_LIMIT, ERRORS, _file_refused, _refused, _too_large
+from .imports import BODY_LIMIT, ERRORS, _file_refused, _too_large, rows_refused
 from .schemas import MAX_BATCH, Input
 from .security import need
 
@@ -121,11 +121,9 @@ def import_products(request: HttpRequest, file: UploadedFile = File(...)):
     except FileProblem as problem:
         return _file_refused(problem)
     if errors:
-        bad = len({e["row"] for e in errors})
-        return _refused(f"{bad} row(s) cannot be imported; nothing was stored",
-                        f"取り込めない行が {bad} 行あります。何も保存していません", errors)
+        return rows_refused(errors)
     return Status(200, {**_stored(good), "encoding": records.encoding, "delimiter": records.delimiter,
-                        "rows_read": len(records.rows) + len(records.ragged), "columns": records.fields})
+                        "rows_read": records.rows_read, "columns": records.fields})
 
 
 def read_list(data: bytes):

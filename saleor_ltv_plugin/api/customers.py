@@ -29,7 +29,7 @@ from ..ingest.formats.customers import FIELD_JA, MEDIA, read_customers
 from ..models import SalesSource
 from .body import ORDERS_BODY_LIMIT, BodyTooLarge, declared_limit, read_body
 from .file_import import context, pydantic_errors
-from .imports import BODY_LIMIT, ERRORS, RowErrorOut, _file_refused, _refused, _too_large
+from .imports import BODY_LIMIT, ERRORS, _file_refused, _refused, _too_large, rows_refused
 from .schemas import MAX_BATCH, CustomerIn, Input
 from .security import need
 
@@ -214,12 +214,10 @@ def import_customers(request: HttpRequest, file: UploadedFile = File(...),
     except FileProblem as problem:
         return _file_refused(problem)
     if errors:
-        bad = len({e["row"] for e in errors})
-        return _refused(f"{bad} row(s) cannot be imported; nothing was stored",
-                        f"取り込めない行が {bad} 行あります。何も保存していません", errors)
+        return rows_refused(errors)
     known = set(records.fields.values())
     return Status(200, {**_stored(good, channel, currency), "encoding": records.encoding,
-                        "delimiter": records.delimiter, "rows_read": len(records.rows) + len(records.ragged),
+                        "delimiter": records.delimiter, "rows_read": records.rows_read,
                         "columns": records.fields,
                         "attributes": [c for c in records.header if c and c not in known]})
 

@@ -141,7 +141,7 @@ def _run_list(job: ImportJob, kind: str) -> str:
         return ImportState.REFUSED
     refused = len({e["row"] for e in errors})
     header = dict(format=kind, encoding=records.encoding, delimiter=records.delimiter,
-                  rows_read=len(records.rows) + len(records.ragged), orders_total=len(good), rows_refused=refused,
+                  rows_read=records.rows_read, orders_total=len(good), rows_refused=refused,
                   errors=errors[:MAX_ERRORS_KEPT])
     if errors:
         _end(job, ImportState.REFUSED, error=f"{refused} row(s) cannot be imported; nothing was stored", **header)

@@ -107,6 +107,13 @@ def _refused(en: str, ja: str, errors: list[dict]):
     return Status(422, {"detail": en, "detail_ja": ja, "errors": errors})
 
 
+def rows_refused(errors: list[dict]):
+    """A list refused whole for its bad rows (customers, products): every one named, nothing stored."""
+    bad = len({e["row"] for e in errors})
+    return _refused(f"{bad} row(s) cannot be imported; nothing was stored",
+                    f"取り込めない行が {bad} 行あります。何も保存していません", errors)
+
+
 def _file_refused(problem: FileProblem):
     return _refused(str(problem), problem.ja,
                     [{"row": problem.line, "field": "file", "message": problem.en, "message_ja": problem.ja}])

@@ -26,6 +26,10 @@ class Records:
     rows: list[tuple[int, dict[str, str], dict[str, str]]] = field(default_factory=list)  # (line, fields, extra)
     ragged: list[int] = field(default_factory=list)
 
+    @property
+    def rows_read(self) -> int:
+        return len(self.rows) + len(self.ragged)
+
 
 def _key(name: str) -> str:
     return clean(name).casefold().replace(" ", "").replace("_", "").replace("-", "")
