@@ -153,12 +153,29 @@ def _stored(batch, channel: str, currency: str) -> dict:
             "unchanged": counts.unchanged, "written": counts.written}
 
 
+def _inlined(schema: dict) -> dict:
+    """A model's JSON schema with its $defs written in place: the body is documented by hand (the view
+    validates it itself, to name records in Japanese too), and "#/$defs/…" would not resolve there."""
+    defs = schema.pop("$defs", {})
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return walk(defs[node["$ref"].rsplit("/", 1)[-1]])
+            return {key: walk(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [walk(value) for value in node]
+        return node
+
+    return walk(schema)
+
+
 BATCH_DOC = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
     "type": "object", "required": ["customers"], "properties": {
         "channel": {"type": "string", "default": "default-channel"},
         "currency": {"type": "string", "default": "JPY", "pattern": "^[A-Z]{3}$"},
         "customers": {"type": "array", "minItems": 1, "maxItems": MAX_BATCH,
-                      "items": CustomerRecordIn.model_json_schema()}}}}}}}
+                      "items": _inlined(CustomerRecordIn.model_json_schema())}}}}}}}
 
 
 @router.post("customers", response={200: CustomersOut, **ERRORS}, openapi_extra=BATCH_DOC,
