@@ -64,6 +64,13 @@ class CustomerRecordIn(CustomerIn):
                           Field(max_length=50)] = Field(
         default_factory=dict, description="Free attributes kept on the contact (業種, 地域, 価格グループ …).")
 
+    @field_validator("registered_at")
+    @classmethod
+    def _aware(cls, value):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("must carry a time zone, e.g. 2024-04-01T10:00:00+09:00")
+        return value
+
     @model_validator(mode="after")
     def _someone(self):
         if not (self.external_key.strip() or self.email.strip() or self.user_id):

@@ -19,7 +19,7 @@ from django.utils import timezone
 from ..models import AccountContact, AccountTag
 from . import consents
 from .facts import CustomerData
-from .identity import _load_contacts, contact_lookup, upsert_customers_changed
+from .identity import load_contacts, contact_lookup, upsert_customers_changed
 from .orders import OrderCounts as CustomerCounts  # the same three counts, per customer
 from .orders import account_ident, account_key, ensure_accounts
 
@@ -30,7 +30,7 @@ TAG_SOURCE = "import"
 def store_customers(batch: Sequence[CustomerData], channel: str, currency: str) -> CustomerCounts:
     """`channel`/`currency`: the accounts the tags go on. Returns what this call changed, per customer."""
     keys = [contact_lookup(data.customer) for data in batch]
-    found = _load_contacts({key: None for key in keys if key})
+    found = load_contacts({key: None for key in keys if key})
     existed = set(found)
     batch = [_with_stored_metadata(data, found.get(key)) for data, key in zip(batch, keys)]
     contacts, changed = upsert_customers_changed(batch)

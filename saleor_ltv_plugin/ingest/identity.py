@@ -133,12 +133,12 @@ def upsert_contacts(refs: Iterable[CustomerRef]) -> dict[tuple[str | None, str],
             wanted.setdefault(key, ref)
     if not wanted:
         return {}
-    found = _load_contacts(wanted)
+    found = load_contacts(wanted)
     # Sorted by key, so concurrent batches take the unique-index locks in one order.
     missing = [ref for key, ref in sorted(wanted.items(), key=_sort_key) if key not in found]
     if missing:
         Contact.objects.bulk_create([_new_contact(ref) for ref in missing], ignore_conflicts=True)
-        found = _load_contacts(wanted)
+        found = load_contacts(wanted)
     changed = []
     for key, contact in found.items():
         ref = wanted[key]
@@ -171,7 +171,7 @@ def _sort_key(item) -> tuple[str, str]:
     return (user_id or "", email)
 
 
-def _load_contacts(wanted) -> dict[tuple[str | None, str], Contact]:
+def load_contacts(wanted) -> dict[tuple[str | None, str], Contact]:
     user_ids = [user for user, _ in wanted if user and not user.startswith(EXTERNAL)]
     external = [user[len(EXTERNAL):] for user, _ in wanted if user and user.startswith(EXTERNAL)]
     emails = [email for user, email in wanted if not user]

@@ -164,7 +164,8 @@ def test_a_json_batch_is_all_or_nothing_and_names_the_record(api, key_for):
     for body in ("not json", b"\xff\xfe", json.dumps([good]), json.dumps({"customers": []}),
                  json.dumps({"customers": [{**good, "attributes": {"業種": "a\x00b"}}]}),
                  json.dumps({"customers": [{**good, "consents": [{"medium": "email", "granted": True,
-                                                                  "at": "2024-01-01T00:00:00"}]}]})):
+                                                                  "at": "2024-01-01T00:00:00"}]}]}),
+                 json.dumps({"customers": [{**good, "registered_at": "2024-01-01T00:00:00"}]})):
         assert api.post(BASE + "customers", body, content_type="application/json").status_code == 422
     reader = Client(HTTP_AUTHORIZATION=f"Bearer {key_for(Scope.READ.value)}")
     assert post_json(reader, "customers", {"customers": [good]}).status_code == 403
