@@ -6,13 +6,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 
 from .. import conf
-from . import accounts, analyses, errors, exports, flows, imports, orders, print_jobs, recompute
+from . import (accounts, analyses, catalogue, customers, errors, exports, flows, imports, orders, print_jobs,
+               recompute)
 from .security import Bearer
 
 api = NinjaAPI(
     title="saleor-ltv-plugin REST API",
     version="1",
-    description="Order ingest from other sales channels, account metrics, segment exports and "
+    description="Order, customer and catalogue ingest from other sales channels, account metrics, segment exports and "
     "recompute control, flows and their reports (read), postal DM print jobs. Same credentials as the plugin's GraphQL API.",
     auth=Bearer(),
     urls_namespace="ltv-api-v1",
@@ -22,7 +23,7 @@ api = NinjaAPI(
     docs_url=None,
 )
 errors.install(api)
-for module in (orders, imports, accounts, exports, analyses, recompute, flows, print_jobs):
+for module in (orders, imports, customers, catalogue, accounts, exports, analyses, recompute, flows, print_jobs):
     api.add_router("", module.router)
 
 

@@ -27,7 +27,11 @@ _JA = {"missing": "必須です", "greater_than_equal": "0 以上の値が必要
        "string_too_short": "空にできません", "string_pattern_mismatch": "形式が違います",
        "less_than_equal": "大きすぎます", "decimal_max_digits": "桁数が多すぎます",
        "decimal_max_places": "小数の桁数が多すぎます", "literal_error": "使えない値です",
-       "too_long": "多すぎます", "int_parsing": "整数として読めません"}
+       "too_long": "多すぎます", "int_parsing": "整数として読めません",
+       "url_parsing": "URL として読めません", "url_scheme": "http または https の URL が必要です",
+       "datetime_from_date_parsing": "日時として読めません", "date_from_datetime_parsing": "日付として読めません",
+       "bool_parsing": "真偽値(true/false)が必要です", "dict_type": "オブジェクトが必要です",
+       "list_type": "配列が必要です", "string_type": "文字列が必要です", "decimal_parsing": "数値として読めません"}
 
 
 @dataclass
@@ -48,16 +52,19 @@ def context(channel: str, currency: str = "JPY") -> Context:
     return Context(channel=channel, currency=currency, tz=ZoneInfo(conf.channel_settings(channel).timezone))
 
 
-def _pydantic_errors(exc: ValidationError, first_line: int, line_rows: list[int]) -> list[dict]:
+def pydantic_errors(exc: ValidationError, first_line: int, line_rows: list[int] = (),
+                    names: dict[str, str] = FIELD_JA) -> list[dict]:
+    """A refused row's errors: line, field and the reason in English and Japanese (`names`: fields in Japanese)."""
     errors = []
     for error in exc.errors():
         loc, row = [str(p) for p in error["loc"]], first_line
-        if loc[:1] == ["lines"] and len(loc) > 1 and loc[1].isdigit():
+        if loc[:1] == ["lines"] and len(loc) > 1 and loc[1].isdigit() and line_rows:
             row, loc = line_rows[int(loc[1])], loc[2:]
+        loc = [p for p in loc if not p.isdigit()]  # list positions (consents.0.medium) say nothing to a shop
         name = loc[-1] if loc else "row"
         reason = _JA.get(error["type"], f"値が不正です({error['msg']})")
         errors.append({"row": row, "field": name, "message": error["msg"],
-                       "message_ja": f"{FIELD_JA.get(name, name)}: {reason}"})
+                       "message_ja": f"{names.get(name, name)}: {reason}"})
     return errors
 
 
@@ -68,7 +75,7 @@ def validate(read: FileRead, source: str = "csv"):
         try:
             valid = OrderIn.model_validate(order.data)
         except ValidationError as exc:
-            errors.extend(_pydantic_errors(exc, order.line, order.lines))
+            errors.extend(pydantic_errors(exc, order.line, order.lines))
             continue
         good.append(dataclasses.replace(to_order_data(valid, source=source), raw=order.raw))
     errors.sort(key=lambda e: e["row"])

@@ -1,4 +1,4 @@
-"""Order files imported as jobs: uploaded (bytes kept in the database), then read, validated and
+"""Order files (and customer lists and catalogues, `kind`) imported as jobs: uploaded (bytes kept in the database), then read, validated and
 stored by a Celery worker in committed chunks, the touched accounts re-scored once at the end.
 
 A job is claimed under a lease; ``attempts`` is its fencing token. Each chunk commits together
@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from .. import db, signals
 from ..ingest.formats import FileProblem, MappingProblem, read_orders
+from ..ingest.catalogue import store_products
+from ..ingest.customers import store_customers
 from ..ingest.orders import store_orders_unscored
 from ..models import ColumnMapping, ImportFilePart, ImportJob, ImportJobAccount, ImportState, OrderFact
 from .file_import import context, validate
@@ -83,6 +85,8 @@ def run(job_id: int) -> str:
 
 def _run(job: ImportJob) -> str:
     options = job.options
+    if options.get("kind", "orders") != "orders":
+        return _run_list(job, options["kind"])
     mapping = ColumnMapping.objects.filter(name=options["mapping"]).first() if options.get("mapping") else None
     if options.get("mapping") and mapping is None:
         _end(job, ImportState.REFUSED, error=f"no saved column mapping named {options['mapping']!r}")
@@ -114,6 +118,40 @@ def _run(job: ImportJob) -> str:
         with db.writer():
             signals.orders_changed.send(sender=OrderFact, account_ids=set(touched))
     _end(job, ImportState.FINISHED, accounts_rescored=len(touched))
+    return ImportState.FINISHED
+
+
+def _run_list(job: ImportJob, kind: str) -> str:
+    """A customer list or a product catalogue: validated whole, then stored in one transaction — they
+    are small next to order files, and storing one again changes nothing, so a lost worker's
+    successor simply does it again."""
+    from . import catalogue, customers  # they import this module's router neighbours
+
+    options = job.options
+    channel, currency = options.get("channel", "default-channel"), options.get("currency", "JPY")
+    try:
+        if kind == "customers":
+            records, good, errors = customers.read_list(_file(job), channel, currency,
+                                                        options.get("id_namespace") or "other")
+        else:
+            records, good, errors = catalogue.read_list(_file(job))
+    except FileProblem as problem:
+        _end(job, ImportState.REFUSED, error=str(problem), errors=[
+            {"row": problem.line, "field": "file", "message": problem.en, "message_ja": problem.ja}])
+        return ImportState.REFUSED
+    refused = len({e["row"] for e in errors})
+    header = dict(format=kind, encoding=records.encoding, delimiter=records.delimiter,
+                  rows_read=records.rows_read, orders_total=len(good), rows_refused=refused,
+                  errors=errors[:MAX_ERRORS_KEPT])
+    if errors:
+        _end(job, ImportState.REFUSED, error=f"{refused} row(s) cannot be imported; nothing was stored", **header)
+        return ImportState.REFUSED
+    with db.writer(), transaction.atomic():
+        if not _mine(job).select_for_update().exists():
+            raise LostLease
+        counts = (store_customers(good, channel, currency) if kind == "customers" else store_products(good))
+    _end(job, ImportState.FINISHED, orders_done=len(good), created=counts.created, updated=counts.updated,
+         unchanged=counts.unchanged, **header)
     return ImportState.FINISHED
 
 

@@ -37,6 +37,7 @@ JOB_BODY_LIMIT = MAX_JOB_FILE_BYTES + 64 * 1024
 ERRORS_SHOWN = 100
 FormatName = Literal[tuple(FORMATS)]  # type: ignore[valid-type]
 PREVIEW_ORDERS = 10
+JOB_KINDS = ("orders", "customers", "products")
 
 
 class RowErrorOut(Schema):
@@ -104,6 +105,13 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 413: Error
 
 def _refused(en: str, ja: str, errors: list[dict]):
     return Status(422, {"detail": en, "detail_ja": ja, "errors": errors})
+
+
+def rows_refused(errors: list[dict]):
+    """A list refused whole for its bad rows (customers, products): every one named, nothing stored."""
+    bad = len({e["row"] for e in errors})
+    return _refused(f"{bad} row(s) cannot be imported; nothing was stored",
+                    f"取り込めない行が {bad} 行あります。何も保存していません", errors)
 
 
 def _file_refused(problem: FileProblem):
@@ -283,6 +291,7 @@ def delete_mapping(request: HttpRequest, name: str):
 
 class JobOut(Schema):
     id: int
+    kind: str = Field("orders", description="orders, customers or products (for a list, the order counts count records).")
     state: Literal[tuple(ImportState.values)]  # type: ignore[valid-type]
     file_name: str
     file_bytes: int
@@ -313,9 +322,9 @@ def _job_out(job: ImportJob, request: HttpRequest) -> dict:
     same = (ImportJob.objects.filter(file_sha256=job.file_sha256, pk__lt=job.pk).exclude(file_sha256="")
             .order_by("-pk").values_list("pk", flat=True).first())
     fields = {name: getattr(job, name) for name in JobOut.model_fields
-              if name not in ("progress", "errors", "error_report_url", "same_file_as")}
+              if name not in ("kind", "progress", "errors", "error_report_url", "same_file_as")}
     report = request.build_absolute_uri(request.path.rstrip("/").rsplit("/imports", 1)[0] + f"/imports/{job.pk}/errors")
-    return {**fields, "progress": round(import_jobs.progress(job), 4), "errors": job.errors[:ERRORS_SHOWN],
+    return {**fields, "kind": job.options.get("kind", "orders"), "progress": round(import_jobs.progress(job), 4), "errors": job.errors[:ERRORS_SHOWN],
             "error_report_url": report, "same_file_as": same}
 
 
@@ -330,8 +339,13 @@ def _job(job_id: int) -> ImportJob:
 @declared_limit(JOB_BODY_LIMIT)
 def create_job(request: HttpRequest, file: UploadedFile = File(...), format: Optional[FormatName] = Form(None),
                mapping: Optional[str] = Form(None), channel: str = Form("default-channel", max_length=128),
-               currency: str = Form("JPY", pattern=r"^[A-Z]{3}$"), partial: bool = Form(False)):
-    """The same files and rules as `imports/orders`, up to 200 MiB, read by a worker: answers at
+               currency: str = Form("JPY", pattern=r"^[A-Z]{3}$"), partial: bool = Form(False),
+               kind: Literal[JOB_KINDS] = Form("orders", description="orders, customers (a customer list as "  # type: ignore[valid-type]
+                                                "`customers/import` reads it) or products (a catalogue)."),
+               id_namespace: Literal[tuple(SalesSource.values)] = Form(  # type: ignore[valid-type]
+                   "other", description="customers: the prefix of bare 顧客ID values.")):
+    """The same files and rules as `imports/orders` (or, with `kind`, `customers/import` and
+    `products/import`: all or nothing, counts per record), up to 200 MiB, read by a worker: answers at
     once with the job; `GET imports/{id}` shows its state and progress. All-or-nothing per order;
     by default one bad row refuses the file (nothing stored), `partial=true` stores the other
     orders. A worker lost mid-file is replaced and the job goes on where it stopped. Uploading
@@ -341,7 +355,8 @@ def create_job(request: HttpRequest, file: UploadedFile = File(...), format: Opt
     if too_large:
         return too_large
     _mapping(mapping)  # an unknown mapping is refused now, not by the worker
-    options = {"format": format, "mapping": mapping, "channel": channel, "currency": currency, "partial": partial}
+    options = {"format": format, "mapping": mapping, "channel": channel, "currency": currency, "partial": partial,
+               "kind": kind, "id_namespace": id_namespace}
     job = import_jobs.create(file.read(), caller=principal.label or principal.kind, file_name=file.name or "",
                              options=options)
     from ..tasks.ingest import run_import_task

@@ -4,7 +4,7 @@ Checkout lines carry `product_name`, `unit_price`, a line `amount` and (from Sal
 name, the product's slug and an image; reorder and cross-sell items carry a SKU (and sometimes a
 name); browse items only a SKU. Whatever is missing is filled from the shop's latest order line for
 that SKU in the channel, so a name and a picture show wherever the shop ever had one, and the SKU
-only where it never did. An item links to its product page when the channel has a
+only where it never did; the shop's catalogue (ingest/catalogue.py) fills in what no order line had. An item links to its product page when the channel has a
 `product_url_template` ({slug}, {sku}) and the item has what it needs, else to the cart or the shop.
 """
 
@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from django.db.models import Max
 
+from ..ingest.catalogue import catalogue_facts
 from ..models import OrderLineFact
 from .money import format_money
 
@@ -31,9 +32,24 @@ def product_facts(skus, channel: str | None = None) -> dict[str, dict]:
     latest = lines.values("sku").annotate(last=Max("id")).values_list("last", flat=True)
     rows = OrderLineFact.objects.filter(id__in=list(latest)).values_list(
         "sku", "product_name", "unit_price", "order__currency", "variant_name", "product_slug", "image_url")
-    return {sku: {"name": name, "unit_price": price, "currency": currency, "variant_name": variant,
-                  "slug": slug, "image_url": image}
-            for sku, name, price, currency, variant, slug, image in rows}
+    facts = {sku: {"name": name, "unit_price": price, "currency": currency, "variant_name": variant,
+                   "slug": slug, "image_url": image}
+             for sku, name, price, currency, variant, slug, image in rows}
+    return _with_catalogue(facts, skus)
+
+
+def _with_catalogue(facts: dict[str, dict], skus) -> dict[str, dict]:
+    """The catalogue fills in what no order line had: a name, a picture, a price, the product page."""
+    catalogue = catalogue_facts(skus)
+    for sku, entry in catalogue.items():
+        fact = facts.setdefault(sku, {"name": "", "unit_price": None, "currency": "", "variant_name": "",
+                                      "slug": "", "image_url": ""})
+        fact["name"] = fact["name"] or entry["name"]
+        fact["image_url"] = fact["image_url"] or entry["image_url"]
+        fact["url"] = entry["url"]
+        if fact["unit_price"] is None and entry["unit_price"] is not None and entry["currency"]:
+            fact["unit_price"], fact["currency"] = entry["unit_price"], entry["currency"]
+    return facts
 
 
 def product_url(template: str, slug: str, sku: str) -> str:
@@ -87,7 +103,7 @@ def mail_items(context: dict, channel: str, currency: str, fallback_url: str,
             "unit_price": format_money(unit, money) if unit is not None else "",
             "line_total": format_money(total, money) if total is not None and quantity and quantity > 1 else "",
             "image_url": item.get("image_url") or item.get("thumbnail_url") or fact.get("image_url") or "",
-            "url": (item.get("url") or item.get("product_url")
+            "url": (item.get("url") or item.get("product_url") or fact.get("url")
                     or product_url(product_url_template, item.get("product_slug") or fact.get("slug") or "", sku)
                     or fallback_url),
             "due_on": item.get("due_on") or "", "recent_price": recent_price,

@@ -11,7 +11,7 @@ from django.db.models.functions import RowNumber
 from promise import Promise
 from promise.dataloader import DataLoader
 
-from ..models import AccountContact, AccountSkuRhythm, OrderFact, OrderLineFact, ShipmentFact
+from ..models import AccountContact, AccountSkuRhythm, CatalogueProduct, OrderFact, OrderLineFact, ShipmentFact
 
 
 def loader(info, cls) -> DataLoader:
@@ -76,6 +76,9 @@ class ProductNameBySku(DataLoader):
             OrderLineFact.objects.filter(sku__in=skus).exclude(product_name="")
             .values("sku").annotate(name=Max("product_name")).values_list("sku", "name")
         )
+        missing = [s for s in skus if s not in names]
+        if missing:  # a SKU no order line named: the shop's catalogue may
+            names.update(CatalogueProduct.objects.filter(sku__in=missing).values_list("sku", "name"))
         return Promise.resolve([names.get(s, "") for s in skus])
 
 

@@ -147,12 +147,42 @@ class CheckoutData:
 
 
 @dataclass(frozen=True)
+class MediumConsent:
+    """Consent for one medium (email, sms, line, postal), where it came from and when the source says."""
+
+    medium: str
+    granted: bool
+    source: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class CustomerData:
     source: str
     customer: CustomerRef
     is_active: bool = True
     registered_at: datetime | None = None
     marketing_consent: bool | None = None
+    # When and from where the e-mail consent above was given (None: now, as a Saleor event means).
+    consent_at: datetime | None = None
+    consent_source: str = ""
+    # A customer list's other media, its tags (AccountTag) for the account it buys for.
+    consents: tuple[MediumConsent, ...] = ()
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProductData:
+    """A catalogue entry: what a mail or a table shows for a SKU."""
+
+    sku: str
+    name: str
+    category: str = ""
+    price: Decimal | None = None
+    currency: str = ""
+    image_url: str = ""
+    product_url: str = ""
+    source: str = "import"
 
 
 def to_jsonable(value: Any) -> Any:

@@ -133,12 +133,12 @@ def upsert_contacts(refs: Iterable[CustomerRef]) -> dict[tuple[str | None, str],
             wanted.setdefault(key, ref)
     if not wanted:
         return {}
-    found = _load_contacts(wanted)
+    found = load_contacts(wanted)
     # Sorted by key, so concurrent batches take the unique-index locks in one order.
     missing = [ref for key, ref in sorted(wanted.items(), key=_sort_key) if key not in found]
     if missing:
         Contact.objects.bulk_create([_new_contact(ref) for ref in missing], ignore_conflicts=True)
-        found = _load_contacts(wanted)
+        found = load_contacts(wanted)
     changed = []
     for key, contact in found.items():
         ref = wanted[key]
@@ -171,7 +171,7 @@ def _sort_key(item) -> tuple[str, str]:
     return (user_id or "", email)
 
 
-def _load_contacts(wanted) -> dict[tuple[str | None, str], Contact]:
+def load_contacts(wanted) -> dict[tuple[str | None, str], Contact]:
     user_ids = [user for user, _ in wanted if user and not user.startswith(EXTERNAL)]
     external = [user[len(EXTERNAL):] for user, _ in wanted if user and user.startswith(EXTERNAL)]
     emails = [email for user, email in wanted if not user]
@@ -199,9 +199,14 @@ def upsert_customer(data: CustomerData) -> Contact | None:
     return upsert_customers([data]).get(contact_lookup(ref) or (None, ""))
 
 
-@transaction.atomic
 def upsert_customers(batch: Sequence[CustomerData]) -> dict[tuple[str | None, str], Contact]:
     """A customer event carries the user's current profile: it overrides order snapshots."""
+    return upsert_customers_changed(batch)[0]
+
+
+@transaction.atomic
+def upsert_customers_changed(batch: Sequence[CustomerData]) -> tuple[dict[tuple[str | None, str], Contact], set[int]]:
+    """upsert_customers, and the pks of the contacts whose stored profile changed."""
     erased = erased_among(data.customer for data in batch)
     live = [d for d in batch if not erased.intersection(identity_hashes(d.customer))]
     contacts = upsert_contacts(d.customer for d in live)
@@ -211,7 +216,7 @@ def upsert_customers(batch: Sequence[CustomerData]) -> dict[tuple[str | None, st
         if contact is not None and _apply_profile(contact, data):
             changed[contact.pk] = contact
     fields = ["email", "metadata", "company_confirmed", "registered_at", "marketing_consent", "consent_updated_at",
-              *PROFILE_FIELDS, *REACH_FIELDS]
+              "consent_source", *PROFILE_FIELDS, *REACH_FIELDS]
     try:
         with transaction.atomic():
             Contact.objects.bulk_update(list(changed.values()), fields, batch_size=500)
@@ -224,12 +229,13 @@ def upsert_customers(batch: Sequence[CustomerData]) -> dict[tuple[str | None, st
             except IntegrityError:
                 contact.email = Contact.objects.values_list("email", flat=True).get(pk=contact.pk)
                 contact.save(update_fields=fields)
-    return contacts
+    return contacts, set(changed)
 
 
 def _apply_profile(contact: Contact, data: CustomerData) -> bool:
     ref = data.customer
     before = (contact.email, contact.metadata, contact.company_confirmed, contact.registered_at, contact.marketing_consent,
+              contact.consent_source,
               *(getattr(contact, name) for name in (*PROFILE_FIELDS, *REACH_FIELDS)))
     contact.email = normalise_email(ref.email) or contact.email
     for name in PROFILE_FIELDS:
@@ -242,11 +248,16 @@ def _apply_profile(contact: Contact, data: CustomerData) -> bool:
         contact.registered_at = data.registered_at
     if data.marketing_consent is not None:
         state = ConsentState.GRANTED if data.marketing_consent else ConsentState.REVOKED
-        if contact.marketing_consent != state:
+        at = data.consent_at or timezone.now()
+        newer = contact.consent_updated_at is None or contact.consent_updated_at <= at  # the latest word wins
+        if newer and (contact.marketing_consent, contact.consent_source) != (state, data.consent_source[:32] or
+                                                                              contact.consent_source):
             contact.marketing_consent = state
-            contact.consent_updated_at = timezone.now()
+            contact.consent_updated_at = at
+            contact.consent_source = data.consent_source[:32] or contact.consent_source
     _fill_reach(contact, ref, replace=True)
     after = (contact.email, contact.metadata, contact.company_confirmed, contact.registered_at, contact.marketing_consent,
+             contact.consent_source,
              *(getattr(contact, name) for name in (*PROFILE_FIELDS, *REACH_FIELDS)))
     return before != after
 

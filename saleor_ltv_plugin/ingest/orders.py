@@ -373,3 +373,8 @@ def _complete_checkouts(orders) -> None:
             changed.append(checkout)
     if changed:
         CheckoutFact.objects.bulk_update(changed, ["state", "completed_order_id", "updated_at"])
+
+
+def ensure_accounts(wanted: set[tuple[str, str, AccountKey]]) -> dict[tuple[str, str, str, str], Account]:
+    """Accounts for (channel, currency, key), created when missing (a customer list's prospects too)."""
+    return _ensure_accounts(wanted)

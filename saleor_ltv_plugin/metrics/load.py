@@ -20,6 +20,7 @@ from . import pg_streams
 
 ORDERS = "saleor_ltv_plugin_orderfact"
 LINES = "saleor_ltv_plugin_orderlinefact"
+CATALOGUE = "saleor_ltv_plugin_catalogueproduct"  # names a line that carries only its SKU
 EPOCH = np.datetime64("1970-01-01", "D")
 
 _PURCHASES_PG = f"""
@@ -34,8 +35,8 @@ _PURCHASE_TUPLE = np.dtype([
 _BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 _LINES_PG = f"""
     SELECT o.account_id, l.sku, ((o.created_at AT TIME ZONE {{tz}})::date - DATE '1970-01-01') AS day, l.quantity,
-           l.amount::float8, l.product_name
-    FROM {LINES} l JOIN {ORDERS} o ON o.id = l.order_id
+           l.amount::float8, coalesce(nullif(l.product_name, ''), c.name, '')
+    FROM {LINES} l JOIN {ORDERS} o ON o.id = l.order_id LEFT JOIN {CATALOGUE} c ON c.sku = l.sku
     WHERE o.counts_as_purchase AND o.channel = {{channel}} AND l.sku <> ''"""
 
 _ORDER_TIMES_PG = f"""
@@ -127,7 +128,7 @@ def load_purchases(channel: str, tz: str) -> pd.DataFrame:
 
 def load_lines(channel: str, tz: str) -> pd.DataFrame:
     """Lines of counted orders with a SKU: account_id, sku, created_at (datetime64[D]), quantity,
-    amount (line gross), product (its product name)."""
+    amount (line gross), product (its product name, else the catalogue's)."""
     names = ["account_id", "sku", "day", "quantity", "amount", "product"]
     dtypes = {"account_id": np.int64, "sku": "category", "day": np.int64, "quantity": np.int64,
               "amount": np.float64, "product": "category"}
@@ -135,8 +136,8 @@ def load_lines(channel: str, tz: str) -> pd.DataFrame:
         connection.ensure_connection()
         return _with_dates(_copy_frame(_postgres(_LINES_PG, channel, tz), names, dtypes))
     return _with_dates(_fetch_local(
-        f"SELECT o.account_id, l.sku, o.created_at, l.quantity, l.amount, l.product_name FROM {LINES} l JOIN {ORDERS} o "
-        "ON o.id = l.order_id WHERE o.counts_as_purchase AND o.channel = %s AND l.sku <> ''",
+        f"SELECT o.account_id, l.sku, o.created_at, l.quantity, l.amount, coalesce(nullif(l.product_name, ''), c.name, '') "
+        f"FROM {LINES} l JOIN {ORDERS} o ON o.id = l.order_id LEFT JOIN {CATALOGUE} c ON c.sku = l.sku WHERE o.counts_as_purchase AND o.channel = %s AND l.sku <> ''",
         [channel], names, dtypes, tz))
 
 

@@ -4,6 +4,7 @@ from .facts import (  # noqa: F401
     Account,
     AccountContact,
     AccountKeyKind,
+    CatalogueProduct,
     CheckoutFact,
     CheckoutState,
     ConsentState,

@@ -100,6 +100,8 @@ class Contact(models.Model):
         max_length=16, choices=ConsentState.choices, default=ConsentState.UNKNOWN
     )
     consent_updated_at = models.DateTimeField(null=True, blank=True)
+    consent_source = models.CharField(max_length=32, blank=True, default="", db_default="",
+                                      help_text="Where the e-mail consent came from: import, rest, saleor, staff …")
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     registered_at = models.DateTimeField(null=True, blank=True)
     # What channels other than e-mail need (contact_data.py normalises them on the way in). db_default:
@@ -228,6 +230,25 @@ class OrderFact(models.Model):
                 name="ltv_order_purchases",
             ),
         ]
+
+
+class CatalogueProduct(models.Model):
+    """A product as the shop's catalogue names it: what mails and tables show where an order line
+    or a cart has only the SKU (standalone shops and malls; inside Saleor, Saleor's own data)."""
+
+    sku = models.CharField(max_length=255, unique=True)
+    name = models.CharField(max_length=386)
+    category = models.CharField(max_length=255, blank=True, default="", db_index=True,
+                                help_text="The shop's category path, e.g. 文具/コピー用紙 (for analyses and segments).")
+    price = models.DecimalField(max_digits=20, decimal_places=3, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True, default="")
+    image_url = models.CharField(max_length=2048, blank=True, default="")
+    product_url = models.CharField(max_length=2048, blank=True, default="")
+    source = models.CharField(max_length=32, default="import", help_text="import, rest …")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.sku} {self.name}"
 
 
 class OrderLineFact(models.Model):
