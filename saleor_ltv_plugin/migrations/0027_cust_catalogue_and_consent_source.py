@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('saleor_ltv_plugin', '0025_sms_channel_and_calls'),
+        ('saleor_ltv_plugin', '0026_seg_line_product_index'),
     ]
 
     operations = [
