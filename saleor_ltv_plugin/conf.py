@@ -24,6 +24,8 @@ HEADER_BOUND = ("sender_name", "sender_email", "staff_alert_emails", "public_url
                 "checkout_url_template", "product_url_template", "staff_webhook_url",
                 "line_channel_access_token", "line_api_url", "twilio_account_sid", "twilio_auth_token",
                 "twilio_from", "twilio_messaging_service_sid", "twilio_api_url")
+# Credentials: a page may say whether they are set, never show them.
+SECRET_SETTINGS = ("staff_webhook_secret", "line_channel_access_token", "line_channel_secret", "twilio_auth_token")
 _ACCOUNT_SID, _SERVICE_SID = re.compile(r"^AC[0-9a-f]{32}$"), re.compile(r"^MG[0-9a-f]{32}$")
 # E.164, or an alphanumeric sender ID (letters, digits and spaces, at least one letter, at most 11)
 _SMS_SENDER = re.compile(r"^(\+[1-9][0-9]{7,14}|(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11})$")

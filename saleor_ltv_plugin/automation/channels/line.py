@@ -14,7 +14,7 @@ import uuid
 
 from ...models import DeliveryKind
 from . import DEAD, LOST_LEASE, RETRY, SENT, SKIPPED, Outcome
-from .base import LINE_ID, DeliveryChannel, SendLimits
+from .base import LINE_ID, TEST_TEXT, DeliveryChannel, SendLimits, TestAnswer
 from .buyer_text import plain_text
 from .http_call import NoAnswer, Unsent, call
 
@@ -33,23 +33,52 @@ def text(message, config) -> str:
     return plain_text(message, config).join()[:MAX_TEXT]
 
 
+def push(shop, to: str, messages: list[dict], key: str):
+    """One push to LINE; raises Unsent / NoAnswer (http_call) when no answer came back."""
+    body = json.dumps({"to": to, "messages": messages}, ensure_ascii=False).encode()
+    headers = {"Authorization": f"Bearer {shop.line_channel_access_token}",
+               "Content-Type": "application/json", "X-Line-Retry-Key": key}
+    return call(shop.line_api_url, "POST", PUSH_PATH, body, headers)
+
+
+def error_message(body: bytes) -> str:
+    """LINE's own words from an error answer ({"message", "details": [{"message", "property"}]})."""
+    try:
+        data = json.loads(body or b"{}")
+    except ValueError:
+        return body[:500].decode(errors="replace")
+    if not isinstance(data, dict):
+        return str(data)[:500]
+    details = [f"{d.get('property')}: {d.get('message')}" for d in data.get("details") or [] if isinstance(d, dict)]
+    return "; ".join([str(data.get("message") or "")] + details)[:500]
+
+
 class LinePush(DeliveryChannel):
     kind = DeliveryKind.LINE
     needs = (LINE_ID,)
     consent_key = "line"  # a follow of the official account grants it, an unfollow revokes it
     limits = SendLimits(per_second=2000)  # the push endpoint's documented rate limit
+    required_settings = ("line_channel_access_token", "line_channel_secret")
+    optional_settings = ("line_api_url",)
+    test_recipient = LINE_ID
+
+    @classmethod
+    def send_test(cls, shop, to: str) -> TestAnswer:
+        try:
+            response = push(shop, to, [{"type": "text", "text": TEST_TEXT}], str(uuid.uuid4()))
+        except (Unsent, NoAnswer) as exc:
+            return TestAnswer(False, "unreachable", str(exc))
+        if response.status == 200:
+            return TestAnswer(True, "200", f"request {response.header('X-Line-Request-Id') or ''}".strip())
+        return TestAnswer(False, str(response.status), error_message(response.body))
 
     def send(self, message, config, commit) -> Outcome:
         shop = config.shop
         if not shop.line_channel_access_token:
             return Outcome(SKIPPED, "not_configured")
-        body = json.dumps({"to": message.contact.line_user_id,
-                           "messages": [{"type": "text", "text": text(message, config)}]},
-                          ensure_ascii=False).encode()
-        headers = {"Authorization": f"Bearer {shop.line_channel_access_token}",
-                   "Content-Type": "application/json", "X-Line-Retry-Key": retry_key(message.idempotency_key)}
         try:
-            response = call(shop.line_api_url, "POST", PUSH_PATH, body, headers)
+            response = push(shop, message.contact.line_user_id, [{"type": "text", "text": text(message, config)}],
+                            retry_key(message.idempotency_key))
         except (Unsent, NoAnswer) as exc:
             return Outcome(RETRY, str(exc))
         status, detail = response.status, response.body[:2000].decode(errors="replace")
