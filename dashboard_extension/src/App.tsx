@@ -17,11 +17,12 @@ import { Overview } from "./pages/Overview";
 import { Recompute } from "./pages/Recompute";
 import { PrintCalls, printToken } from "./pages/Print";
 import { Scenarios } from "./pages/Scenarios";
+import { DeliveryChannels } from "./pages/DeliveryChannels";
 import { Setup } from "./pages/Setup";
 import { Widget } from "./pages/Widget";
 import { navigate, type Route, useRoute, withQuery } from "./router";
 
-const PAGES: Key[] = ["overview", "analyses", "accounts", "alerts", "dm", "scenarios", "flows", "recompute", "setup"];
+const PAGES: Key[] = ["overview", "analyses", "accounts", "alerts", "dm", "scenarios", "flows", "recompute", "setup", "delivery"];
 const CHANNELS = `query { ltvChannels { channel currencies accounts } }`;
 
 export function App() {
@@ -133,6 +134,8 @@ function Page({ route }: { route: Route }) {
       return <Recompute />;
     case "setup":
       return <Setup />;
+    case "delivery":
+      return <DeliveryChannels />;
     default:
       return <Overview />;
   }

@@ -6,7 +6,7 @@ from ...models import DeliveryKind
 from django.core.mail import EmailMessage
 
 from .. import render, sender_identity
-from . import SENT, Outcome
+from . import RETRY, SENT, Outcome
 from .base import EMAIL, TEST_TEXT, Connections, DeliveryChannel, TestAnswer
 from .email import sender
 
@@ -37,7 +37,9 @@ class BuyerEmail(DeliveryChannel):
         code, _, text = outcome.detail.partition(" ")
         if outcome.status == SENT:
             return TestAnswer(True, code if code.isdigit() else "sent", text or outcome.detail)
-        return TestAnswer(False, code if code.isdigit() else outcome.status, outcome.detail)
+        if code.isdigit():  # the mail server's reply code
+            return TestAnswer(False, code, outcome.detail)
+        return TestAnswer(False, "unreachable" if outcome.status == RETRY else outcome.status, outcome.detail)
 
     def send(self, message, config, commit) -> Outcome:
         from ..flows.content_ref import message_document
