@@ -33,6 +33,25 @@ def text(message, config) -> str:
     return plain_text(message, config).join()[:MAX_TEXT]
 
 
+def messages(message, config) -> list[dict]:
+    """A flow step's content document as a Flex message (its text fallback in `altText`); a ready
+    scenario's copy, or a document that shows nothing, as one text message."""
+    from ..content import context as content_context
+    from ..content.flex_part import message as flex_message
+    from ..content.rendering import resolve
+    from ..flows.content_ref import message_document
+    from ..render import language
+
+    document = message_document(message, config.params.get("copy"))
+    if document is not None:
+        lang, _, _, blocks, _ = resolve(document, language(message.contact, config),
+                                        content_context.for_message(message, config))
+        flex = flex_message(blocks, lang)
+        if flex is not None:
+            return [flex]
+    return [{"type": "text", "text": text(message, config)}]
+
+
 def push(shop, to: str, messages: list[dict], key: str):
     """One push to LINE; raises Unsent / NoAnswer (http_call) when no answer came back."""
     body = json.dumps({"to": to, "messages": messages}, ensure_ascii=False).encode()
@@ -77,7 +96,7 @@ class LinePush(DeliveryChannel):
         if not shop.line_channel_access_token:
             return Outcome(SKIPPED, "not_configured")
         try:
-            response = push(shop, message.contact.line_user_id, [{"type": "text", "text": text(message, config)}],
+            response = push(shop, message.contact.line_user_id, messages(message, config),
                             retry_key(message.idempotency_key))
         except (Unsent, NoAnswer) as exc:
             return Outcome(RETRY, str(exc))

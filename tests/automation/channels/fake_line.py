@@ -2,7 +2,9 @@
 
 Implemented: POST /v2/bot/message/push with `Authorization: Bearer <channel access token>`
 (401 otherwise); a JSON body with `to` (a user id) and 1–5 `messages` of type text with 1–5000
-characters (400 with LINE's {"message", "details"} otherwise); `X-Line-Retry-Key`, which must be
+characters (400 with LINE's {"message", "details"} otherwise) or of type flex, checked against the reference's
+limits (altText 1–400, a bubble ≤ 30 KB, a carousel ≤ 12 bubbles and ≤ 50 KB, box layouts, HTTPS images
+≤ 2000 characters, uri actions ≤ 1000 with a button label of 1–40: `message_problems`); `X-Line-Retry-Key`, which must be
 a UUID (400), and a key already accepted answers 409 with `X-Line-Accepted-Request-Id` and
 delivers nothing; every answer carries `X-Line-Request-Id`. Tests script failures with
 `fail_next` (429 with Retry-After, 500 …). Webhook requests are signed with `sign()`: base64
@@ -22,6 +24,83 @@ from .loopback_fake import JsonHandler, LoopbackFake
 def sign(channel_secret: str, body: bytes) -> str:
     """X-Line-Signature as LINE computes it: base64(HMAC-SHA256(key=channel secret, message=body))."""
     return base64.b64encode(hmac.digest(channel_secret.encode(), body, "sha256")).decode()
+
+
+# The Messaging API reference's limits for Flex messages (altText at its older, stricter 400).
+MAX_ALT_TEXT, MAX_BUBBLE_BYTES, MAX_CAROUSEL_BYTES, MAX_BUBBLES = 400, 30_000, 50_000, 12
+MAX_URI, MAX_IMAGE_URL, MAX_LABEL = 1000, 2000, 40
+URI_SCHEMES = ("http://", "https://", "line://", "tel:")
+COMPONENTS = {"box", "text", "image", "button", "separator", "filler", "icon", "span", "video"}
+
+
+def _size(value) -> int:
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def _component_problems(component, where: str) -> list[dict]:
+    if not isinstance(component, dict) or component.get("type") not in COMPONENTS:
+        return [{"message": "Invalid component type", "property": f"{where}.type"}]
+    kind, problems = component["type"], []
+    if kind == "box":
+        if component.get("layout") not in ("vertical", "horizontal", "baseline"):
+            problems.append({"message": "Must be one of vertical, horizontal, baseline", "property": f"{where}.layout"})
+        for index, child in enumerate(component.get("contents") or []):
+            problems += _component_problems(child, f"{where}.contents[{index}]")
+    if kind == "text" and not (isinstance(component.get("text"), str) and component["text"]):
+        problems.append({"message": "Must be specified", "property": f"{where}.text"})
+    if kind == "image":
+        url = component.get("url") or ""
+        if not (url.startswith("https://") and len(url) <= MAX_IMAGE_URL):
+            problems.append({"message": "Must be an HTTPS URL of at most 2000 characters", "property": f"{where}.url"})
+    action = component.get("action")
+    if kind == "button" and action is None:
+        problems.append({"message": "Must be specified", "property": f"{where}.action"})
+    if action is not None:
+        if action.get("type") != "uri" or not str(action.get("uri") or "").startswith(URI_SCHEMES) \
+                or len(action.get("uri") or "") > MAX_URI:
+            problems.append({"message": "Invalid uri action", "property": f"{where}.action.uri"})
+        if kind == "button" and not 1 <= len(action.get("label") or "") <= MAX_LABEL:
+            problems.append({"message": "Length must be between 1 and 40", "property": f"{where}.action.label"})
+    return problems
+
+
+def _bubble_problems(bubble, where: str) -> list[dict]:
+    if not isinstance(bubble, dict) or bubble.get("type") != "bubble":
+        return [{"message": "Must be bubble", "property": f"{where}.type"}]
+    problems = []
+    if _size(bubble) > MAX_BUBBLE_BYTES:
+        problems.append({"message": "The bubble is too large (max 30 KB)", "property": where})
+    for block in ("header", "hero", "body", "footer"):
+        if block in bubble:
+            problems += _component_problems(bubble[block], f"{where}.{block}")
+    return problems
+
+
+def message_problems(item, where: str) -> list[dict]:
+    """What LINE's validation would refuse in one message object (text or flex), as its `details`."""
+    if not isinstance(item, dict):
+        return [{"message": "Invalid message", "property": where}]
+    if item.get("type") == "text":
+        if not 1 <= len(item.get("text") or "") <= 5000:
+            return [{"message": "Length must be between 1 and 5000", "property": f"{where}.text"}]
+        return []
+    if item.get("type") != "flex":
+        return [{"message": "Invalid message type", "property": f"{where}.type"}]
+    problems = []
+    if not 1 <= len(item.get("altText") or "") <= MAX_ALT_TEXT:
+        problems.append({"message": "Length must be between 1 and 400", "property": f"{where}.altText"})
+    contents = item.get("contents")
+    if isinstance(contents, dict) and contents.get("type") == "carousel":
+        bubbles = contents.get("contents") or []
+        if not 1 <= len(bubbles) <= MAX_BUBBLES:
+            problems.append({"message": "Size must be between 1 and 12", "property": f"{where}.contents.contents"})
+        if _size(contents) > MAX_CAROUSEL_BYTES:
+            problems.append({"message": "The carousel is too large (max 50 KB)", "property": f"{where}.contents"})
+        for index, bubble in enumerate(bubbles):
+            problems += _bubble_problems(bubble, f"{where}.contents.contents[{index}]")
+    else:
+        problems += _bubble_problems(contents, f"{where}.contents")
+    return problems
 
 
 class FakeLine(LoopbackFake):
@@ -73,9 +152,7 @@ class FakeLine(LoopbackFake):
                         if not (isinstance(messages, list) and 1 <= len(messages) <= 5):
                             problems.append({"message": "Size must be between 1 and 5", "property": "messages"})
                         for index, item in enumerate(messages if isinstance(messages, list) else []):
-                            if item.get("type") != "text" or not 1 <= len(item.get("text") or "") <= 5000:
-                                problems.append({"message": "Length must be between 1 and 5000",
-                                                 "property": f"messages[{index}].text"})
+                            problems += message_problems(item, f"messages[{index}]")
                     except (ValueError, KeyError, TypeError, AttributeError):
                         return self._reply(400, {"message": "The request body has 1 error(s)"})
                     if problems:
