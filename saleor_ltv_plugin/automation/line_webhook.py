@@ -1,4 +1,6 @@
-"""LINE's webhook: follow and unfollow events set the buyer's LINE consent.
+"""LINE's webhook: follow and unfollow events set the buyer's LINE consent (and are kept for a LINE user
+no contact carries yet); an `accountLink` event links the LINE user to the contact its nonce names
+(line_link.py).
 
 Every request is verified first: `X-Line-Signature` is the base64 HMAC-SHA256 of the raw body
 keyed with the channel secret (Messaging API reference, "Signature validation"); anything else
@@ -20,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from .. import conf, contact_data, db
 from ..ingest import consents
+from . import line_link
 
 MAX_BODY = 1024 * 1024  # LINE sends batches of events; far below this
 
@@ -57,7 +60,7 @@ def receive(request: HttpRequest, channel: str | None = None) -> JsonResponse:
 
 
 def _apply(event) -> int:
-    if not isinstance(event, dict) or event.get("type") not in ("follow", "unfollow"):
+    if not isinstance(event, dict) or event.get("type") not in ("follow", "unfollow", "accountLink"):
         return 0  # messages, postbacks …: not ours to handle
     source = event.get("source") or {}
     try:
@@ -67,4 +70,10 @@ def _apply(event) -> int:
         return 0
     if not user_id:
         return 0
-    return consents.line_follow(user_id, event["type"] == "follow", at)
+    if event["type"] == "accountLink":
+        result = event.get("link") or {}
+        contact_id = line_link.contact_for(str(result.get("nonce") or "")) if result.get("result") == "ok" else None
+        return int(contact_id is not None and line_link.link(contact_id, user_id, "account_link", at))
+    followed = event["type"] == "follow"
+    line_link.remember(user_id, followed, at)
+    return consents.line_follow(user_id, followed, at)

@@ -3,7 +3,7 @@
 import graphene
 from graphene import relay
 
-from . import analyses, automation, channel_setup, flows, membership, mutations, setup, storefront
+from . import analyses, automation, channel_setup, line_link, flows, membership, mutations, setup, storefront
 from .staff import StaffQueries
 from .types import LtvAccount, LtvSavedSegment
 
@@ -30,6 +30,7 @@ class Mutation(flows.FlowMutations, graphene.ObjectType):
     ltv_contact_membership_set = membership.LtvContactMembershipSet.Field()
     ltv_setup_test_mail = setup.LtvSetupTestMail.Field()
     ltv_delivery_channel_test = channel_setup.LtvDeliveryChannelTest.Field()
+    ltv_line_account_link_start = line_link.LtvLineAccountLinkStart.Field()
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation, types=[LtvAccount, LtvSavedSegment, automation.LtvAlert, flows.LtvFlow])

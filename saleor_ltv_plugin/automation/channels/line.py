@@ -19,6 +19,7 @@ from .buyer_text import plain_text
 from .http_call import NoAnswer, Unsent, call
 
 PUSH_PATH = "/v2/bot/message/push"
+LINK_TOKEN_PATH = "/v2/bot/user/{user_id}/linkToken"
 MAX_TEXT = 5000  # a text message's limit in the Messaging API reference
 RETRY_KEY_NAMESPACE = uuid.UUID("6f1d3c52-6a8e-4f4e-9a53-3c0a3b7c2d10")
 
@@ -58,6 +59,23 @@ def push(shop, to: str, messages: list[dict], key: str):
     headers = {"Authorization": f"Bearer {shop.line_channel_access_token}",
                "Content-Type": "application/json", "X-Line-Retry-Key": key}
     return call(shop.line_api_url, "POST", PUSH_PATH, body, headers)
+
+
+def issue_link_token(shop, user_id: str) -> str:
+    """A link token for the account-link flow (line_link.py); raises Unsent / NoAnswer, or LinkTokenRefused."""
+    answer = call(shop.line_api_url, "POST", LINK_TOKEN_PATH.format(user_id=user_id), b"",
+                  {"Authorization": f"Bearer {shop.line_channel_access_token}"})
+    try:
+        token = json.loads(answer.body or b"{}").get("linkToken") if answer.status == 200 else None
+    except (ValueError, AttributeError):
+        token = None
+    if not isinstance(token, str) or not token:
+        raise LinkTokenRefused(f"HTTP {answer.status}: {error_message(answer.body)}")
+    return token
+
+
+class LinkTokenRefused(Exception):
+    pass
 
 
 def error_message(body: bytes) -> str:

@@ -7,7 +7,9 @@ limits (altText 1–400, a bubble ≤ 30 KB, a carousel ≤ 12 bubbles and ≤ 5
 ≤ 2000 characters, uri actions ≤ 1000 with a button label of 1–40: `message_problems`); `X-Line-Retry-Key`, which must be
 a UUID (400), and a key already accepted answers 409 with `X-Line-Accepted-Request-Id` and
 delivers nothing; every answer carries `X-Line-Request-Id`. Tests script failures with
-`fail_next` (429 with Retry-After, 500 …). Webhook requests are signed with `sign()`: base64
+`fail_next` (429 with Retry-After, 500 …). The account-link flow: POST /v2/bot/user/{userId}/linkToken
+issues a one-time link token, and `account_link(url)` plays LINE's accountLink endpoint, answering with
+the signed `accountLink` webhook event (the nonce passed through, result "failed" for an unknown token). Webhook requests are signed with `sign()`: base64
 HMAC-SHA256 of the body with the channel secret, as LINE signs `X-Line-Signature`.
 """
 
@@ -16,7 +18,10 @@ from __future__ import annotations
 import base64
 import hmac
 import json
+import re
+import time
 import uuid
+from urllib.parse import parse_qs, urlsplit
 
 from .loopback_fake import JsonHandler, LoopbackFake
 
@@ -26,6 +31,7 @@ def sign(channel_secret: str, body: bytes) -> str:
     return base64.b64encode(hmac.digest(channel_secret.encode(), body, "sha256")).decode()
 
 
+LINK_TOKEN_PATH = re.compile(r"^/v2/bot/user/(U[0-9a-f]{32})/linkToken$")
 # The Messaging API reference's limits for Flex messages (altText at its older, stricter 400).
 MAX_ALT_TEXT, MAX_BUBBLE_BYTES, MAX_CAROUSEL_BYTES, MAX_BUBBLES = 400, 30_000, 50_000, 12
 MAX_URI, MAX_IMAGE_URL, MAX_LABEL = 1000, 2000, 40
@@ -109,7 +115,22 @@ class FakeLine(LoopbackFake):
         self.delivered: list[dict] = []  # {"to", "messages", "retry_key"} in arrival order
         self.accepted: dict[str, str] = {}  # retry key → request id
         self.requests = 0
+        self.link_tokens: dict[str, str] = {}  # issued link token → the LINE user it was issued for
         super().__init__()
+
+    def account_link(self, url: str, channel_secret: str) -> tuple[bytes, str]:
+        """What LINE does when the user opens the accountLink `url` (access.line.me/dialog/bot/accountLink
+        ?linkToken=…&nonce=…): the signed webhook body of the `accountLink` event for the user the token was
+        issued to — result "failed" for a token LINE never issued — and its X-Line-Signature."""
+        query = parse_qs(urlsplit(url).query)
+        token, nonce = query.get("linkToken", [""])[0], query.get("nonce", [""])[0]
+        user_id = self.link_tokens.pop(token, None)  # a link token is used once
+        event = {"type": "accountLink", "mode": "active", "timestamp": int(time.time() * 1000),
+                 "source": {"type": "user", "userId": user_id or "U" + "f" * 32}, "webhookEventId": str(uuid.uuid4()),
+                 "deliveryContext": {"isRedelivery": False}, "replyToken": "r",
+                 "link": {"result": "ok" if user_id else "failed", "nonce": nonce}}
+        body = json.dumps({"destination": "U" + "0" * 32, "events": [event]}).encode()
+        return body, sign(channel_secret, body)
 
     def _handler(self):
         fake = self
@@ -122,12 +143,17 @@ class FakeLine(LoopbackFake):
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with fake.lock:
                     fake.requests += 1
-                    if self.path != "/v2/bot/message/push":
-                        return self._reply(404, {"message": "Not found"})
                     if self.headers.get("Authorization") != f"Bearer {fake.token}":
                         return self._reply(401, {"message": "Authentication failed due to the following reason: "
                                                             "invalid token. Confirm that the access token in the "
                                                             "authorization header is valid."})
+                    issued = LINK_TOKEN_PATH.match(self.path)
+                    if issued:
+                        token = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+                        fake.link_tokens[token] = issued.group(1)
+                        return self._reply(200, {"linkToken": token})
+                    if self.path != "/v2/bot/message/push":
+                        return self._reply(404, {"message": "Not found"})
                     if fake.failures:
                         status, headers = fake.failures.pop(0)
                         return self._reply(status, {"message": "The API rate limit has been exceeded. Try again later."
