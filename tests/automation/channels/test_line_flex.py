@@ -15,8 +15,8 @@ from saleor_ltv_plugin.models import Contact, DeliveryKind, Enrollment, OutboxMe
 
 from ..conftest import CHANNEL
 from ..flows.world import live_flow
-from .fake_line import FakeLine, message_problems
-from .test_line import LINE_ID, SECRET
+from .fake_line import message_problems
+from .test_line import LINE_ID
 
 pytestmark = pytest.mark.django_db
 DOCUMENT = {"ja": {"subject": "件名", "preheader": "", "blocks": [
@@ -26,17 +26,14 @@ DOCUMENT = {"ja": {"subject": "件名", "preheader": "", "blocks": [
     {"kind": "button", "label": "カートを見る", "target": "shop"}]}}
 
 
-@pytest.fixture(scope="module")
-def fake():
-    server = FakeLine().start()
-    yield server
-    server.stop()
+@pytest.fixture
+def flex_shop(line_settings, settings):
+    settings.LTV_PLUGIN = {**line_settings, "consent_mode": "opt_out"}
 
 
 @pytest.fixture
-def flex_shop(fake, shop_settings, settings):
-    settings.LTV_PLUGIN = {**shop_settings, "line_channel_access_token": fake.token, "line_channel_secret": SECRET,
-                           "line_api_url": fake.url, "consent_mode": "opt_out"}
+def fake(line_fake):
+    return line_fake
 
 
 def flow_message(items) -> OutboxMessage:

@@ -14,26 +14,22 @@ from saleor_ltv_plugin.automation.channels import line
 from saleor_ltv_plugin.models import Contact, ContactConsent, LineFollower
 
 from ...graphql.conftest import GraphQLClient
-from .fake_line import FakeLine
-from .test_line import LINE_ID, SECRET, WEBHOOK, follow, webhook
+from .conftest import LINE_SECRET as SECRET
+from .test_line import LINE_ID, WEBHOOK, follow, webhook
 
 pytestmark = pytest.mark.django_db
 START = """mutation($t: String!) { ltvLineAccountLinkStart(linkToken: $t) { redirectUrl errors { field code } } }"""
 FOLLOWED_AT = datetime(2026, 11, 30, 9, 0, tzinfo=tz.utc)
 
 
-@pytest.fixture(scope="module")
-def fake():
-    server = FakeLine().start()
-    yield server
-    server.stop()
+@pytest.fixture
+def shop(line_settings):
+    return conf.channel_settings(None)
 
 
 @pytest.fixture
-def shop(fake, shop_settings, settings):
-    settings.LTV_PLUGIN = {**shop_settings, "consent_mode": "opt_in", "line_channel_access_token": fake.token,
-                           "line_channel_secret": SECRET, "line_api_url": fake.url}
-    return conf.channel_settings(None)
+def fake(line_fake):
+    return line_fake
 
 
 def post_signed(body: bytes, signature: str):
