@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('event_at', models.DateTimeField(help_text="The follow or unfollow event's time (LINE's timestamp).")),
                 ('linked_at', models.DateTimeField(blank=True, null=True)),
                 ('link_source', models.CharField(blank=True, default='', help_text="account_link (LINE's flow), or what else linked it.", max_length=32)),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='line_followers', to='saleor_ltv_plugin.contact')),
+                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='line_followers', to='saleor_ltv_plugin.contact')),
             ],
             options={
                 'indexes': [models.Index(fields=['contact'], name='saleor_ltv__contact_a00836_idx')],

@@ -11,6 +11,7 @@ from django.core import signing
 from saleor_ltv_plugin import conf
 from saleor_ltv_plugin.automation import line_link
 from saleor_ltv_plugin.automation.channels import line
+from saleor_ltv_plugin.ingest.identity import erase_customer
 from saleor_ltv_plugin.models import Contact, ContactConsent, LineFollower
 
 from ...graphql.conftest import GraphQLClient
@@ -62,6 +63,8 @@ def test_an_unlinked_follower_is_kept_and_linked_through_lines_account_link_flow
     # the token was used once: LINE answers "failed" for it the second time, and nothing changes
     again, signature = fake.account_link(start["redirectUrl"], SECRET)
     assert post_signed(again, signature).json() == {"changed": 0}
+    assert erase_customer(contact.saleor_user_id, contact.email) == 1  # erasure forgets the LINE id too
+    assert not LineFollower.objects.filter(line_user_id=LINE_ID).exists()
 
 
 def test_forged_expired_or_failed_links_and_a_taken_line_id_link_nothing(shop, fake, as_customer):
