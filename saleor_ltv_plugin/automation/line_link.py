@@ -12,7 +12,9 @@ owns the LINE account, so nobody can link their LINE to someone else's contact.
 
 from __future__ import annotations
 
+import logging
 import secrets
+import uuid
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -23,6 +25,9 @@ from django.utils import timezone
 from ..ingest import consents
 from ..models import Contact, LineFollower
 
+logger = logging.getLogger(__name__)
+INVITE = {"ja": "LINEとショップのアカウントを連携すると、ご注文に合わせたお知らせをLINEでお届けします。こちらから連携してください: {url}",
+          "en": "Link your LINE to your shop account to get notices about your orders here: {url}"}
 NONCE_SALT = "saleor_ltv_plugin.line.account_link"
 NONCE_MAX_AGE = 600  # seconds: LINE's link token lives 10 minutes too
 ACCOUNT_LINK_ENDPOINT = "https://access.line.me/dialog/bot/accountLink"
@@ -46,6 +51,33 @@ def account_link_url(link_token: str, nonce: str) -> str:
     return f"{ACCOUNT_LINK_ENDPOINT}?{urlencode({'linkToken': link_token, 'nonce': nonce})}"
 
 
+def unlinked(line_user_id: str) -> bool:
+    return not Contact.objects.filter(line_user_id=line_user_id, erased_at__isnull=True).exists()
+
+
+def invite(shop, line_user_id: str) -> bool:
+    """Steps 1–4 of LINE's flow: a link token for the user, and the shop's linking page with it pushed to
+    them. Nothing when the shop has no linking page (`line_account_link_url`) or no LINE account; a
+    failure is logged, never raised (the follow itself is already kept)."""
+    from .channels import line
+
+    if not (shop.line_account_link_url and shop.line_channel_access_token):
+        return False
+    try:
+        token = line.issue_link_token(shop, line_user_id)
+        separator = "&" if "?" in shop.line_account_link_url else "?"
+        url = f"{shop.line_account_link_url}{separator}{urlencode({'linkToken': token})}"
+        text = INVITE.get(shop.default_language, INVITE["en"]).format(url=url)
+        answer = line.push(shop, line_user_id, [{"type": "text", "text": text}],
+                           str(uuid.uuid5(line.RETRY_KEY_NAMESPACE, f"invite:{line_user_id}:{token}")))
+    except (line.Unsent, line.NoAnswer, line.LinkTokenRefused) as exc:
+        logger.warning("ltv line: cannot invite %s to link: %s", line_user_id, exc)
+        return False
+    if answer.status != 200:
+        logger.warning("ltv line: the link invitation to %s got HTTP %s", line_user_id, answer.status)
+    return answer.status == 200
+
+
 def remember(line_user_id: str, following: bool, at: datetime) -> bool:
     """Keep the latest follow state of a LINE user, linked or not; False for an older event."""
     with transaction.atomic():
@@ -53,8 +85,8 @@ def remember(line_user_id: str, following: bool, at: datetime) -> bool:
             line_user_id=line_user_id, defaults={"following": following, "event_at": at})
         if created:
             return True
-        if follower.event_at > at:
-            return False
+        if follower.event_at > at or (follower.event_at == at and follower.following == following):
+            return False  # an older event, or LINE's redelivery of this one
         follower.following, follower.event_at = following, at
         follower.save(update_fields=["following", "event_at"])
     return True

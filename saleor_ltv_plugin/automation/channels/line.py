@@ -96,7 +96,7 @@ class LinePush(DeliveryChannel):
     consent_key = "line"  # a follow of the official account grants it, an unfollow revokes it
     limits = SendLimits(per_second=2000)  # the push endpoint's documented rate limit
     required_settings = ("line_channel_access_token", "line_channel_secret")
-    optional_settings = ("line_api_url",)
+    optional_settings = ("line_account_link_url", "line_api_url")
     test_recipient = LINE_ID
 
     @classmethod

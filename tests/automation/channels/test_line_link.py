@@ -4,6 +4,7 @@ accountLink event) links that user to the logged-in buyer and grants the LINE co
 a forged, expired or failed link, or a LINE id another contact holds, links nothing."""
 
 from datetime import datetime, timezone as tz
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core import signing
@@ -43,12 +44,22 @@ def buyer(user_id="VXNlcjo0Mg==", email="hanako@kansai.example") -> Contact:
     return Contact.objects.create(email=email, first_name="花子", last_name="山田", saleor_user_id=user_id)
 
 
-def test_an_unlinked_follower_is_kept_and_linked_through_lines_account_link_flow(shop, fake, as_customer):
+def test_an_unlinked_follower_is_kept_and_linked_through_lines_account_link_flow(line_settings, settings, fake,
+                                                                                   as_customer):
+    settings.LTV_PLUGIN = {**line_settings, "line_account_link_url": "https://shop.example/line-link?from=line"}
+    pushed = len(fake.delivered)
     assert webhook([follow(at=FOLLOWED_AT)]).json() == {"changed": 0}  # nobody carries the id yet
+    assert webhook([follow(at=FOLLOWED_AT)]).json() == {"changed": 0}  # LINE's redelivery: no second invitation
     kept = LineFollower.objects.get(line_user_id=LINE_ID)
     assert kept.following and kept.event_at == FOLLOWED_AT and kept.contact is None
-    contact = buyer()
-    link_token = line.issue_link_token(shop, LINE_ID)  # the bot's step 1–2
+    # steps 1–4: a link token issued for that user and the shop's linking page with it pushed to them
+    (invitation,) = fake.delivered[pushed:]
+    assert invitation["to"] == LINE_ID
+    page = invitation["messages"][0]["text"].rsplit(": ", 1)[1]
+    assert page.startswith("https://shop.example/line-link?from=line&linkToken=")
+    link_token = parse_qs(urlsplit(page).query)["linkToken"][0]
+    assert fake.link_tokens == {link_token: LINE_ID}
+    contact = buyer()  # the buyer opens the page and logs in on the storefront
     body = GraphQLClient()(START, {"t": link_token}, token=as_customer(contact.saleor_user_id))
     start = body["data"]["ltvLineAccountLinkStart"]
     assert start["errors"] == [] and start["redirectUrl"].startswith(line_link.ACCOUNT_LINK_ENDPOINT + "?linkToken=")
