@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 
-from .test_pages import CHANNEL
+from .test_pages import CHANNEL, VISIBLE_TEXT, english_left
+
+# provider and product names the Japanese labels keep as they are
+NAMES = {"LINE", "Messaging", "Twilio", "Service", "Webhook", "default", "channel"}  # and the channel slug
 
 
 def test_the_page_shows_each_channels_state_and_answers_a_test_mail(harness):
@@ -27,6 +30,7 @@ def test_the_page_shows_each_channels_state_and_answers_a_test_mail(harness):
     assert "毎秒2000件" in line.locator("[data-field=limits]").inner_text()
     assert line.get_by_test_id("send-test-line").is_disabled()
     assert "事前の同意は不要" in table.locator("tr[data-kind=postal_dm] [data-field=consent]").inner_text()
+    assert english_left(harness.frame.evaluate(VISIBLE_TEXT), NAMES) == []  # the page in Japanese only
     email = table.locator("tr[data-kind=email]")
     assert email.get_attribute("data-configured") == "true"
     email.get_by_test_id("send-test-email").click()
