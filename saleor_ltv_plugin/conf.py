@@ -22,8 +22,10 @@ COMPANY_MEMBERSHIP_RULES = ("confirmed_only", "email_domain", "metadata", "open"
 # Values that end up in a mail header (From, List-Unsubscribe …) or a link in one.
 HEADER_BOUND = ("sender_name", "sender_email", "staff_alert_emails", "public_url", "shop_url",
                 "checkout_url_template", "product_url_template", "staff_webhook_url",
-                "line_channel_access_token", "line_api_url", "twilio_account_sid", "twilio_auth_token",
-                "twilio_from", "twilio_messaging_service_sid", "twilio_api_url")
+                "line_channel_access_token", "line_api_url", "line_account_link_url", "twilio_account_sid",
+                "twilio_auth_token", "twilio_from", "twilio_messaging_service_sid", "twilio_api_url")
+# Credentials: a page may say whether they are set, never show them.
+SECRET_SETTINGS = ("staff_webhook_secret", "line_channel_access_token", "line_channel_secret", "twilio_auth_token")
 _ACCOUNT_SID, _SERVICE_SID = re.compile(r"^AC[0-9a-f]{32}$"), re.compile(r"^MG[0-9a-f]{32}$")
 # E.164, or an alphanumeric sender ID (letters, digits and spaces, at least one letter, at most 11)
 _SMS_SENDER = re.compile(r"^(\+[1-9][0-9]{7,14}|(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11})$")
@@ -87,6 +89,7 @@ class ChannelSettings:
     line_channel_access_token: str = ""
     line_channel_secret: str = ""
     line_api_url: str = "https://api.line.me"
+    line_account_link_url: str = ""  # the storefront's LINE linking page (LINE's account-link flow)
     # SMS: the provider adapter and its account (Twilio Programmable Messaging)
     sms_provider: str = "twilio"
     sms_max_segments: int = 4
@@ -343,6 +346,14 @@ SETTING_TEXT: dict[str, dict[str, tuple[str, str]]] = {
         "help": ("通常は https://api.line.me。テスト用サーバーのときだけ変更します。",
                  "https://api.line.me; another only for a test server."),
     },
+    "line_account_link_url": {
+        "label": ("LINE連携ページのURL", "LINE account-link page URL"),
+        "help": ("ストアフロントのLINE連携ページ。未連携の方が友だち追加すると、`linkToken` を付けたこのURLをLINEで送ります。"
+                 "ページはログイン後に `ltvLineAccountLinkStart` を呼び、返された `redirectUrl` へ移動します。空欄のときは送りません。",
+                 "The storefront's LINE linking page. A LINE user who follows the account before being linked gets "
+                 "this URL with a linkToken on LINE; the page calls ltvLineAccountLinkStart after login and "
+                 "redirects to the redirectUrl it returns. Empty: nothing is sent."),
+    },
     "sms_provider": {
         "label": ("SMSの配信事業者", "SMS provider"),
         "help": ("SMSを送る事業者のアダプター：twilio。",
@@ -460,7 +471,7 @@ def _validate(values: dict[str, Any], prefix: str = "") -> tuple[dict[str, Any],
         if clean.get(name) and not pattern.match(clean[name]):
             errors[prefix + name] = f"must be {form}"
     for name in ("public_url", "staff_webhook_url", "shop_url", "product_url_template", "line_api_url",
-                 "twilio_api_url"):
+                 "line_account_link_url", "twilio_api_url"):
         if clean.get(name) and not clean[name].startswith(("https://", "http://")):
             errors[prefix + name] = "must be an http(s) URL"
     unknown = set(re.findall(r"\{(\w*)\}", clean.get("product_url_template", ""))) - set(PRODUCT_URL_PLACEHOLDERS)

@@ -18,11 +18,13 @@ import { Recompute } from "./pages/Recompute";
 import { PrintCalls, printToken } from "./pages/Print";
 import { Scenarios } from "./pages/Scenarios";
 import { SegmentBuilder, Segments } from "./pages/Segments";
+import { DeliveryChannels } from "./pages/DeliveryChannels";
 import { Setup } from "./pages/Setup";
 import { Widget } from "./pages/Widget";
 import { navigate, type Route, useRoute, withQuery } from "./router";
 
-const PAGES: Key[] = ["overview", "analyses", "accounts", "segments", "alerts", "dm", "scenarios", "flows", "recompute", "setup"];
+const PAGES: Key[] = ["overview", "analyses", "accounts", "segments", "alerts", "dm", "scenarios", "flows", "recompute", "setup",
+                     "delivery"];
 const CHANNELS = `query { ltvChannels { channel currencies accounts } }`;
 
 export function App() {
@@ -136,6 +138,8 @@ function Page({ route }: { route: Route }) {
       return <Recompute />;
     case "setup":
       return <Setup />;
+    case "delivery":
+      return <DeliveryChannels />;
     default:
       return <Overview />;
   }

@@ -1,4 +1,6 @@
-"""LINE's webhook: follow and unfollow events set the buyer's LINE consent.
+"""LINE's webhook: follow and unfollow events set the buyer's LINE consent (and are kept for a LINE user
+no contact carries yet); an `accountLink` event links the LINE user to the contact its nonce names
+(line_link.py).
 
 Every request is verified first: `X-Line-Signature` is the base64 HMAC-SHA256 of the raw body
 keyed with the channel secret (Messaging API reference, "Signature validation"); anything else
@@ -20,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from .. import conf, contact_data, db
 from ..ingest import consents
+from . import line_link
 
 MAX_BODY = 1024 * 1024  # LINE sends batches of events; far below this
 
@@ -49,22 +52,36 @@ def receive(request: HttpRequest, channel: str | None = None) -> JsonResponse:
         assert isinstance(events, list)
     except (ValueError, KeyError, TypeError, AssertionError):
         return _error("invalid", "body must be a JSON object with an events list", 400)
-    changed = 0
+    changed, invites = 0, []
     with db.writer():
         for event in events:
-            changed += _apply(event)
+            done, invite = _apply(event)
+            changed += done
+            if invite:
+                invites.append(invite)
+    shop = conf.channel_settings(channel)
+    for user_id in dict.fromkeys(invites):  # after the follows are stored: LINE's calls may be slow
+        line_link.invite(shop, user_id)
     return JsonResponse({"changed": changed})
 
 
-def _apply(event) -> int:
-    if not isinstance(event, dict) or event.get("type") not in ("follow", "unfollow"):
-        return 0  # messages, postbacks …: not ours to handle
+def _apply(event) -> tuple[int, str | None]:
+    """(contacts changed, the LINE user to invite to link: a follower no contact carries)."""
+    if not isinstance(event, dict) or event.get("type") not in ("follow", "unfollow", "accountLink"):
+        return 0, None  # messages, postbacks …: not ours to handle
     source = event.get("source") or {}
     try:
         user_id = contact_data.normalise_line_user_id(str(source.get("userId", "")))
         at = datetime.fromtimestamp(int(event["timestamp"]) / 1000, tz=timezone.utc)
     except (contact_data.ContactDataError, KeyError, TypeError, ValueError, OverflowError):
-        return 0
+        return 0, None
     if not user_id:
-        return 0
-    return consents.line_follow(user_id, event["type"] == "follow", at)
+        return 0, None
+    if event["type"] == "accountLink":
+        result = event.get("link") or {}
+        contact_id = line_link.contact_for(str(result.get("nonce") or "")) if result.get("result") == "ok" else None
+        return int(contact_id is not None and line_link.link(contact_id, user_id, "account_link", at)), None
+    followed = event["type"] == "follow"
+    newer = line_link.remember(user_id, followed, at)
+    invite = user_id if followed and newer and line_link.unlinked(user_id) else None
+    return consents.line_follow(user_id, followed, at), invite

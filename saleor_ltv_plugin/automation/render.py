@@ -26,8 +26,12 @@ def language(contact, config: ScenarioConfig) -> str:
 
 
 def sender(config: ScenarioConfig) -> str:
-    address = config.shop.sender_email or settings.DEFAULT_FROM_EMAIL
-    name = config.shop.sender_name
+    return from_header(config.shop)
+
+
+def from_header(shop) -> str:
+    address = shop.sender_email or settings.DEFAULT_FROM_EMAIL
+    name = shop.sender_name
     # quoted, so a name holding quotes, commas or brackets stays one display name
     return f'"{quote(name)}" <{address}>' if name else address
 

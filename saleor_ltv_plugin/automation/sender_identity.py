@@ -31,6 +31,10 @@ def _effective(shop: conf.ChannelSettings, name: str) -> str:
 
 def missing(channel: str) -> dict[str, str]:
     """Setting name → why it is needed, for each one still empty (both languages)."""
-    shop = conf.channel_settings(channel)
+    return missing_for(conf.channel_settings(channel))
+
+
+def missing_for(shop: conf.ChannelSettings) -> dict[str, str]:
+    """`missing` for settings already read."""
     return {name: f"required before buyer mail can be switched on (特定電子メール法): {en} / {ja}を設定してください"
             for name, (ja, en) in REQUIRED.items() if not _effective(shop, name)}

@@ -19,6 +19,7 @@ class LtvErrorCode(graphene.Enum):
     OUT_OF_SCOPE_PERMISSION = "out_of_scope_permission"  # Saleor's name: beyond what the caller holds
     IN_USE = "in_use"
     SENDER_INCOMPLETE = "sender_incomplete"  # buyer mail needs the sender block and a public URL
+    NOT_CONFIGURED = "not_configured"  # a delivery channel's required settings are empty
 
 
 class LtvError(graphene.ObjectType):

@@ -41,3 +41,4 @@ from .print_jobs import PrintJob, PrintJobItem, PrintJobState  # noqa: F401
 from .flows import (  # noqa: F401
     AccountTag, Flow, FlowKind, FlowSegmentMember, FlowState, FlowStepRun, FlowVersion, EnrollmentState,
 )
+from .line import LineFollower  # noqa: F401

@@ -30,6 +30,17 @@ class SendLimits:
     per_second: float | None = None  # the provider's rate limit, when it has one (None: none known)
 
 
+@dataclass(frozen=True)
+class TestAnswer:
+    """What the provider said to a connection test: accepted, or its error code and its own message."""
+
+    ok: bool
+    code: str  # the provider's status or error code ("200", "21211", "535"), or "unreachable"
+    message: str  # the provider's words (or our reason when nothing reached it)
+
+
+TEST_TEXT = "LTV: テストメッセージです。/ This is a test message."
+
 BUYER_LIMITS = SendLimits()
 STAFF_LIMITS = SendLimits(weekly_cap=False, quiet_hours=False)
 
@@ -72,6 +83,23 @@ class DeliveryChannel:
     two_phase: ClassVar[bool] = False
     rechecks_stop_conditions: ClassVar[bool] = True
     consent_until_revoked: ClassVar[bool] = False
+
+    # What the channel cannot send without among the shop's settings (conf.ChannelSettings names).
+    required_settings: ClassVar[tuple[str, ...]] = ()
+    optional_settings: ClassVar[tuple[str, ...]] = ()  # read when set (a test server's URL, a signing secret)
+    # Whom a connection test goes to (EMAIL: the staff user's own address; LINE_ID, PHONE: one they give);
+    # None: the channel has no provider to test (an alert in the inbox, a print job).
+    test_recipient: ClassVar[str | None] = None
+
+    @classmethod
+    def missing_settings(cls, shop) -> list[str]:
+        """The required settings still empty for `shop` (a conf.ChannelSettings)."""
+        return [name for name in cls.required_settings if not str(getattr(shop, name, "") or "").strip()]
+
+    @classmethod
+    def send_test(cls, shop, to: str) -> "TestAnswer":
+        """Send one short test message to `to` through this channel's provider code, now, not via the outbox."""
+        raise NotImplementedError
 
     def __init__(self, connections: Connections):
         self.connections = connections

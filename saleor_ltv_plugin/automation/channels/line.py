@@ -14,11 +14,12 @@ import uuid
 
 from ...models import DeliveryKind
 from . import DEAD, LOST_LEASE, RETRY, SENT, SKIPPED, Outcome
-from .base import LINE_ID, DeliveryChannel, SendLimits
+from .base import LINE_ID, TEST_TEXT, DeliveryChannel, SendLimits, TestAnswer
 from .buyer_text import plain_text
 from .http_call import NoAnswer, Unsent, call
 
 PUSH_PATH = "/v2/bot/message/push"
+LINK_TOKEN_PATH = "/v2/bot/user/{user_id}/linkToken"
 MAX_TEXT = 5000  # a text message's limit in the Messaging API reference
 RETRY_KEY_NAMESPACE = uuid.UUID("6f1d3c52-6a8e-4f4e-9a53-3c0a3b7c2d10")
 
@@ -33,23 +34,88 @@ def text(message, config) -> str:
     return plain_text(message, config).join()[:MAX_TEXT]
 
 
+def messages(message, config) -> list[dict]:
+    """A flow step's content document as a Flex message (its text fallback in `altText`); a ready
+    scenario's copy, or a document that shows nothing, as one text message."""
+    from ..content import context as content_context
+    from ..content.flex_part import message as flex_message
+    from ..content.rendering import resolve
+    from ..flows.content_ref import message_document
+    from ..render import language
+
+    document = message_document(message, config.params.get("copy"))
+    if document is not None:
+        lang, _, _, blocks, _ = resolve(document, language(message.contact, config),
+                                        content_context.for_message(message, config))
+        flex = flex_message(blocks, lang)
+        if flex is not None:
+            return [flex]
+    return [{"type": "text", "text": text(message, config)}]
+
+
+def push(shop, to: str, messages: list[dict], key: str):
+    """One push to LINE; raises Unsent / NoAnswer (http_call) when no answer came back."""
+    body = json.dumps({"to": to, "messages": messages}, ensure_ascii=False).encode()
+    headers = {"Authorization": f"Bearer {shop.line_channel_access_token}",
+               "Content-Type": "application/json", "X-Line-Retry-Key": key}
+    return call(shop.line_api_url, "POST", PUSH_PATH, body, headers)
+
+
+def issue_link_token(shop, user_id: str) -> str:
+    """A link token for the account-link flow (line_link.py); raises Unsent / NoAnswer, or LinkTokenRefused."""
+    answer = call(shop.line_api_url, "POST", LINK_TOKEN_PATH.format(user_id=user_id), b"",
+                  {"Authorization": f"Bearer {shop.line_channel_access_token}"})
+    try:
+        token = json.loads(answer.body or b"{}").get("linkToken") if answer.status == 200 else None
+    except (ValueError, AttributeError):
+        token = None
+    if not isinstance(token, str) or not token:
+        raise LinkTokenRefused(f"HTTP {answer.status}: {error_message(answer.body)}")
+    return token
+
+
+class LinkTokenRefused(Exception):
+    pass
+
+
+def error_message(body: bytes) -> str:
+    """LINE's own words from an error answer ({"message", "details": [{"message", "property"}]})."""
+    try:
+        data = json.loads(body or b"{}")
+    except ValueError:
+        return body[:500].decode(errors="replace")
+    if not isinstance(data, dict):
+        return str(data)[:500]
+    details = [f"{d.get('property')}: {d.get('message')}" for d in data.get("details") or [] if isinstance(d, dict)]
+    return "; ".join([str(data.get("message") or "")] + details)[:500]
+
+
 class LinePush(DeliveryChannel):
     kind = DeliveryKind.LINE
     needs = (LINE_ID,)
     consent_key = "line"  # a follow of the official account grants it, an unfollow revokes it
     limits = SendLimits(per_second=2000)  # the push endpoint's documented rate limit
+    required_settings = ("line_channel_access_token", "line_channel_secret")
+    optional_settings = ("line_account_link_url", "line_api_url")
+    test_recipient = LINE_ID
+
+    @classmethod
+    def send_test(cls, shop, to: str) -> TestAnswer:
+        try:
+            response = push(shop, to, [{"type": "text", "text": TEST_TEXT}], str(uuid.uuid4()))
+        except (Unsent, NoAnswer) as exc:
+            return TestAnswer(False, "unreachable", str(exc))
+        if response.status == 200:
+            return TestAnswer(True, "200", f"request {response.header('X-Line-Request-Id') or ''}".strip())
+        return TestAnswer(False, str(response.status), error_message(response.body))
 
     def send(self, message, config, commit) -> Outcome:
         shop = config.shop
         if not shop.line_channel_access_token:
             return Outcome(SKIPPED, "not_configured")
-        body = json.dumps({"to": message.contact.line_user_id,
-                           "messages": [{"type": "text", "text": text(message, config)}]},
-                          ensure_ascii=False).encode()
-        headers = {"Authorization": f"Bearer {shop.line_channel_access_token}",
-                   "Content-Type": "application/json", "X-Line-Retry-Key": retry_key(message.idempotency_key)}
         try:
-            response = call(shop.line_api_url, "POST", PUSH_PATH, body, headers)
+            response = push(shop, message.contact.line_user_id, messages(message, config),
+                            retry_key(message.idempotency_key))
         except (Unsent, NoAnswer) as exc:
             return Outcome(RETRY, str(exc))
         status, detail = response.status, response.body[:2000].decode(errors="replace")

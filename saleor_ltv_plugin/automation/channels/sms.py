@@ -24,7 +24,7 @@ from ...ingest import consents
 from ...models import DeliveryKind
 from .. import links
 from . import DEAD, LOST_LEASE, RETRY, SENT, SKIPPED, UNCONFIRMED, Outcome, twilio
-from .base import PHONE, DeliveryChannel
+from .base import PHONE, TEST_TEXT, DeliveryChannel, TestAnswer
 from .buyer_text import plain_text
 from .http_call import NoAnswer, Unsent
 from .sms_segments import count
@@ -58,6 +58,26 @@ class SmsMessage(DeliveryChannel):
     needs = (PHONE,)
     consent_key = CONSENT  # a STOP reply (or Twilio's 21610) revokes it, START restores it
     two_phase = True  # the hand-over comes before the POST: see the module's docstring
+    required_settings = ("twilio_account_sid", "twilio_auth_token", "twilio_from")
+    optional_settings = ("twilio_messaging_service_sid", "sms_provider", "sms_max_segments", "twilio_api_url")
+    test_recipient = PHONE
+
+    @classmethod
+    def missing_settings(cls, shop) -> list[str]:
+        missing = super().missing_settings(shop)
+        if shop.twilio_messaging_service_sid:  # a Messaging Service sends instead of From
+            missing = [name for name in missing if name != "twilio_from"]
+        return missing
+
+    @classmethod
+    def send_test(cls, shop, to: str) -> TestAnswer:
+        try:
+            reply = twilio.send(shop, to, TEST_TEXT)
+        except (Unsent, NoAnswer) as exc:
+            return TestAnswer(False, "unreachable", str(exc))
+        if reply.outcome == "accepted":
+            return TestAnswer(True, reply.detail or "queued", f"{reply.sid} ({reply.segments or 1} segment)")
+        return TestAnswer(False, str(reply.code or ""), reply.detail)
 
     def send(self, message, config, commit) -> Outcome:
         shop = config.shop

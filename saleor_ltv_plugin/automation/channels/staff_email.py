@@ -14,6 +14,7 @@ class StaffEmail(DeliveryChannel):
     limits = STAFF_LIMITS
     two_phase = True
     rechecks_stop_conditions = False
+    required_settings = ("staff_alert_emails",)
 
     def send(self, message, config, commit) -> Outcome:
         recipients = [a.strip() for a in config.shop.staff_alert_emails.split(",") if a.strip()]

@@ -12,6 +12,8 @@ class StaffWebhook(DeliveryChannel):
     kind = DeliveryKind.STAFF_WEBHOOK
     limits = STAFF_LIMITS
     rechecks_stop_conditions = False
+    required_settings = ("staff_webhook_url",)
+    optional_settings = ("staff_webhook_secret",)
 
     def send(self, message, config, commit) -> Outcome:
         shop = config.shop

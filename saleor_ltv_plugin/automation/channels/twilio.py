@@ -66,9 +66,10 @@ def _sender(shop) -> dict:
     return {"From": shop.twilio_from}
 
 
-def send(shop, to: str, body: str, status_callback: str) -> Reply:
+def send(shop, to: str, body: str, status_callback: str = "") -> Reply:
     """Raises Unsent (nothing reached Twilio) or NoAnswer (it may have the message)."""
-    form = urlencode({"To": to, **_sender(shop), "Body": body, "StatusCallback": status_callback}).encode()
+    fields = {"To": to, **_sender(shop), "Body": body, **({"StatusCallback": status_callback} if status_callback else {})}
+    form = urlencode(fields).encode()
     answer = call(shop.twilio_api_url, "POST", _messages_path(shop), form,
                   {**_headers(shop), "Content-Type": "application/x-www-form-urlencoded"})
     data = _json(answer)

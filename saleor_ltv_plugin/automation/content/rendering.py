@@ -36,6 +36,15 @@ class Resolved:
 
 
 def render(doc: Document | dict, language: str, context: RenderContext) -> Rendered:
+    lang, subject, preheader, blocks, note = resolve(doc, language, context)
+    return Rendered(lang, subject, preheader,
+                    html_part.document(lang, subject, preheader, blocks, note, context),
+                    text_part.document(lang, blocks, note, context))
+
+
+def resolve(doc: Document | dict, language: str, context: RenderContext):
+    """(the language rendered, subject, preheader, the resolved blocks, the footer's note): what any
+    layout (mail's HTML and text, LINE's Flex message) is built from."""
     if isinstance(doc, dict):
         doc = from_json(doc)
     lang, content = doc.for_language(language)
@@ -43,10 +52,7 @@ def render(doc: Document | dict, language: str, context: RenderContext) -> Rende
     preheader = merge.fill(content.preheader, context.values, lang, one_line=True).strip()
     footer = next((b for b in content.blocks if b.kind == "footer"), Footer())
     blocks = [r for b in content.blocks if b.kind != "footer" for r in _resolve(b, context, lang)]
-    note = merge.fill(footer.note, context.values, lang)
-    return Rendered(lang, subject, preheader,
-                    html_part.document(lang, subject, preheader, blocks, note, context),
-                    text_part.document(lang, blocks, note, context))
+    return lang, subject, preheader, blocks, merge.fill(footer.note, context.values, lang)
 
 
 def _resolve(block, context: RenderContext, lang: str):

@@ -26,7 +26,7 @@ def _items(block, lang: str) -> str:
     return "\n".join(lines)
 
 
-def _block(block, lang: str) -> str:
+def block_text(block, lang: str) -> str:
     if block.kind in ("heading", "text"):
         return block.text.strip()
     if block.kind == "products":
@@ -49,7 +49,7 @@ def sender_block(lang: str, context) -> str:
 
 
 def document(lang: str, blocks, note: str, context) -> str:
-    parts = [text for text in (_block(b, lang) for b in blocks) if text]
+    parts = [text for text in (block_text(b, lang) for b in blocks) if text]
     if note.strip():
         parts.append(note.strip())
     return "\n\n".join(parts) + "\n\n--\n" + sender_block(lang, context) + "\n"
