@@ -61,6 +61,7 @@ print(json.dumps([str(o.pk) for o in orders]))
 
 
 def test_backfill_imports_every_saleor_order_and_is_safe_to_rerun(saleor_db, db):
+    db.execute("DELETE FROM saleor_ltv_plugin_shipmentfact")
     db.execute("DELETE FROM saleor_ltv_plugin_orderlinefact")
     db.execute("DELETE FROM saleor_ltv_plugin_orderfact")
     saleor_env.django_admin("ltv_backfill", "--batch-size", "7")
@@ -79,6 +80,7 @@ def test_backfill_imports_every_saleor_order_and_is_safe_to_rerun(saleor_db, db)
 def test_backfill_resumes_after_an_order_number(saleor_db, db):
     numbers = [row[0] for row in db.execute("SELECT number FROM order_order ORDER BY number")]
     middle = numbers[len(numbers) // 2]
+    db.execute("DELETE FROM saleor_ltv_plugin_shipmentfact")
     db.execute("DELETE FROM saleor_ltv_plugin_orderlinefact")
     db.execute("DELETE FROM saleor_ltv_plugin_orderfact")
     out = saleor_env.django_admin("ltv_backfill", "--only", "orders", "--after", str(middle))
