@@ -8,6 +8,7 @@ standalone demo's SQLite) get bulk_create, whose count includes rows a conflict 
 
 from __future__ import annotations
 
+import enum
 import json
 
 from django.db import connection, models, transaction
@@ -49,13 +50,11 @@ def insert_new(model: type[models.Model], fields: list[str], rows: list[tuple]) 
     return inserted
 
 
-def insert_objects(objs: list[models.Model]) -> int:
-    """Unsaved model instances (built elsewhere), inserted as :func:`insert_new` does."""
-    if not objs:
-        return 0
-    model = type(objs[0])
-    fields = [f.attname for f in columns_of(model)]
-    if not counts_exactly():
-        model.objects.bulk_create(objs, ignore_conflicts=True, batch_size=2000)
-        return len(objs)
-    return insert_new(model, fields, [tuple(getattr(o, name) for name in fields) for o in objs])
+def insert_dicts(model: type[models.Model], rows: list[dict]) -> int:
+    """Rows as {attribute name: value}; a field a row leaves out takes its default (read once per call)."""
+    defaults = {}
+    for f in columns_of(model):
+        value = f.get_default()
+        defaults[f.attname] = value.value if isinstance(value, enum.Enum) else value
+    fields = list(defaults)
+    return insert_new(model, fields, [tuple(row.get(name, defaults[name]) for name in fields) for row in rows])

@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from ...models import Enrollment, EnrollmentState, FlowState, FlowStepRun, FlowVersion
+from ...models import Enrollment, EnrollmentState, FlowState, FlowStepRun, FlowVersion, OutboxMessage
 from . import bulk, conditions
 from .definition import parse
 from .steps import RUNNERS, Batch, Move, Plan, Walker
@@ -163,7 +163,7 @@ RUN_FIELDS = ["enrollment_id", "step_id", "visit", "branch", "outcome", "at"]
 
 
 def _write(result: _Outcome, runs: list[tuple], batch: Batch, now: datetime) -> None:
-    bulk.insert_objects(batch.messages)
+    bulk.insert_dicts(OutboxMessage, batch.messages)
     bulk.insert_new(FlowStepRun, RUN_FIELDS, runs)
     active, done, exited = EnrollmentState.ACTIVE.value, EnrollmentState.DONE.value, EnrollmentState.EXITED.value
     rows = [(w.id, active, w.position, wake, w.variants, "", None) for w, wake in result.waiting.values()]
