@@ -2,10 +2,11 @@
 
 An enrollment starts at the definition's `start` step, due at `next_at` (the trigger's moment:
 an abandoned cart's idle time, a date's hour, now); the runtime (flows/runtime.py) moves it on
-from there. Entry is set-based — a few queries per flow, bulk inserts in chunks — and
-idempotent: an enrollment's (flow key, channel, trigger reference) is unique, so two scans of
-the same moment create each once; the flow's row is locked for its entry, so two scans of one
-flow run one after the other (segment membership snapshots stay consistent).
+from there. Entry is set-based — a few queries per flow, one bulk insert (flows/bulk.py: COPY
+and INSERT … ON CONFLICT DO NOTHING on PostgreSQL) — and idempotent: an enrollment's (flow key,
+channel, trigger reference) is unique, so two scans of the same moment create each once; the
+flow's row is locked for its entry, so two scans of one flow run one after the other (segment
+membership snapshots stay consistent).
 """
 
 from __future__ import annotations
