@@ -41,8 +41,8 @@ def insert_new(model: type[models.Model], fields: list[str], rows: list[tuple]) 
             for row in rows:
                 if json_at:
                     row = list(row)
-                    for i in json_at:
-                        row[i] = json.dumps(row[i], cls=by_name[fields[i]].encoder)
+                    for i in json_at:  # most are empty (an enrollment's variants): skip the encoder
+                        row[i] = "{}" if row[i] == {} else json.dumps(row[i], cls=by_name[fields[i]].encoder)
                 copy.write_row(row)
         cursor.execute(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM "{stage}" ON CONFLICT DO NOTHING')
         inserted = cursor.rowcount

@@ -140,9 +140,12 @@ def segment(trigger: dict, occasion: Occasion):
     members = segment_members(trigger["segment_id"], occasion.channel)
     if members is None:
         return
-    # Set-based: the differences are subqueries, so 100 k members never travel as id lists.
+    # Set-based: the differences are anti-joins (NOT EXISTS; a NOT IN over 100 k ids can fall out of
+    # work_mem into a per-row subplan), so the members never travel as id lists.
     seen = FlowSegmentMember.objects.filter(flow_id=occasion.flow_id)
-    entered = members.exclude(account_id__in=seen.values("account_id")).order_by("account_id")
+    was_seen = Exists(seen.filter(account_id=OuterRef("account_id")))
+    is_member = Exists(members.filter(account_id=OuterRef("account_id")))
+    entered = members.filter(~was_seen).order_by("account_id")
     if trigger["on"] == "enter":
         buyers = buyers_of(entered.values("account_id"))  # before the snapshot below changes `entered`
         chosen = list(entered.values(*METRIC_FIELDS))
@@ -150,10 +153,9 @@ def segment(trigger: dict, occasion: Occasion):
     else:
         buyers = None
         entered_ids = list(entered.values_list("account_id", flat=True))
-        chosen = list(AccountMetrics.objects.filter(account_id__in=seen.values("account_id"))
-                      .exclude(account_id__in=members.values("account_id")).order_by("account_id")
+        chosen = list(AccountMetrics.objects.filter(was_seen).filter(~is_member).order_by("account_id")
                       .values(*METRIC_FIELDS))
-    seen.exclude(account_id__in=members.values("account_id")).delete()
+    seen.filter(~is_member).delete()
     bulk.insert_new(FlowSegmentMember, ["flow_id", "account_id", "since"],
                     [(occasion.flow_id, a, occasion.now) for a in entered_ids])
     day = _local_today(occasion)
