@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Iterable
 
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 
 from ..models import (
     AccountContact,
@@ -81,21 +81,29 @@ def _local_today(occasion: Occasion) -> dt.date:
     return occasion.now.astimezone(zoneinfo.ZoneInfo(occasion.shop.timezone)).date()
 
 
-def buyers_of(account_ids: Iterable[int]) -> dict[int, list[int]]:
-    """Each account's reachable buyers (an e-mail, not erased), in a stable order."""
-    ids = list(account_ids)
+def buyers_of(account_ids: Iterable[int] | QuerySet) -> dict[int, list[int]]:
+    """Each account's reachable buyers (an e-mail, not erased), in a stable order. A queryset of
+    account ids is read as a subquery: one query, however many accounts."""
+    links = AccountContact.objects.filter(contact__erased_at__isnull=True).exclude(contact__email="")
+    if isinstance(account_ids, QuerySet):
+        parts = [links.filter(account_id__in=account_ids)]
+    else:
+        ids = list(account_ids)
+        parts = [links.filter(account_id__in=ids[start:start + 10000]) for start in range(0, len(ids), 10000)]
     out: dict[int, list[int]] = defaultdict(list)
-    for start in range(0, len(ids), 10000):
-        rows = (AccountContact.objects.filter(account_id__in=ids[start:start + 10000], contact__erased_at__isnull=True)
-                .exclude(contact__email="").order_by("account_id", "contact_id").values_list("account_id", "contact_id"))
-        for account_id, contact_id in rows:
+    for part in parts:
+        for account_id, contact_id in part.order_by("account_id", "contact_id").values_list("account_id", "contact_id"):
             out[account_id].append(contact_id)
     return out
 
 
-def _account_candidates(rows, ref: Callable, anchor: Callable, context: Callable):
+def _account_candidates(rows, ref: Callable, anchor: Callable, context: Callable, buyers: dict | None = None):
+    """Candidates of metric rows (a list, or a values() queryset) whose account has a buyer."""
+    if buyers is None and isinstance(rows, QuerySet) and not rows.query.is_sliced:
+        buyers = buyers_of(rows.values("account_id"))
     rows = list(rows)
-    buyers = buyers_of(r["account_id"] for r in rows)
+    if buyers is None:
+        buyers = buyers_of(r["account_id"] for r in rows)
     for row in rows:
         if buyers.get(row["account_id"]):
             yield Candidate(ref(row), anchor(row), row["account_id"], buyers[row["account_id"]], context(row))

@@ -2,10 +2,11 @@
 
 An enrollment starts at the definition's `start` step, due at `next_at` (the trigger's moment:
 an abandoned cart's idle time, a date's hour, now); the runtime (flows/runtime.py) moves it on
-from there. Entry is set-based — a few queries per flow, bulk inserts in chunks — and
-idempotent: an enrollment's (flow key, channel, trigger reference) is unique, so two scans of
-the same moment create each once; the flow's row is locked for its entry, so two scans of one
-flow run one after the other (segment membership snapshots stay consistent).
+from there. Entry is set-based — a few queries per flow, one bulk insert (flows/bulk.py: COPY
+and INSERT … ON CONFLICT DO NOTHING on PostgreSQL) — and idempotent: an enrollment's (flow key,
+channel, trigger reference) is unique, so two scans of the same moment create each once; the
+flow's row is locked for its entry, so two scans of one flow run one after the other (segment
+membership snapshots stay consistent).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ... import conf
 from ...models import Enrollment, EnrollmentState, Flow, FlowState
 from ..enroll import Candidate, in_holdout
 from ..triggers import FINDERS, Occasion, segment_entries, segment_members, signature
-from . import trigger_kinds
+from . import bulk, trigger_kinds
 from .definition import Definition, parse
 
 logger = logging.getLogger(__name__)
@@ -129,26 +130,31 @@ def _unit(account_id: int | None, contact_id: int | None) -> str:
     return f"a{account_id}" if account_id else f"c{contact_id or 0}"
 
 
+ENROLLMENT_FIELDS = ["scenario", "channel", "trigger_ref", "account_id", "contact_id", "anchor_at", "holdout",
+                     "context", "created_at", "flow_id", "flow_version_id", "state", "position", "next_at",
+                     "stop_reason", "variants"]
+
+
 def _create(flow: Flow, definition: Definition, candidates: list[Candidate], now: datetime, shop) -> int:
+    """Insert the candidates' enrollments; a reference already entered is skipped (the unique key)."""
     if not candidates:
         return 0
     known = set()
-    refs = [c.trigger_ref for c in candidates]
-    for start in range(0, len(refs), CHUNK):
-        known.update(Enrollment.objects.filter(scenario=flow.key, channel=flow.channel,
-                                               trigger_ref__in=refs[start:start + CHUNK])
-                     .values_list("trigger_ref", flat=True))
-    percent = definition.holdout_percent if definition.holdout_percent is not None else shop.holdout_percent
+    if not bulk.counts_exactly():  # the count must leave out references already entered
+        refs = [c.trigger_ref for c in candidates]
+        for start in range(0, len(refs), CHUNK):
+            known.update(Enrollment.objects.filter(scenario=flow.key, channel=flow.channel,
+                                                   trigger_ref__in=refs[start:start + CHUNK])
+                         .values_list("trigger_ref", flat=True))
+    percent = int(definition.holdout_percent if definition.holdout_percent is not None else shop.holdout_percent)
     rows = []
     for c in candidates:
         if c.trigger_ref in known:
             continue
         contact_id = c.contact_ids[0] if c.contact_ids else None
-        rows.append(Enrollment(
-            scenario=flow.key, channel=flow.channel, trigger_ref=c.trigger_ref, account_id=c.account_id,
-            contact_id=contact_id if len(c.contact_ids) == 1 else None, anchor_at=c.anchor_at,
-            holdout=in_holdout(flow.key, _unit(c.account_id, contact_id), int(percent)), context=c.context,
-            created_at=now, flow_id=flow.pk, flow_version_id=flow.live_version_id, state=EnrollmentState.ACTIVE,
-            position=definition.start, next_at=c.start_at or c.anchor_at))
-    Enrollment.objects.bulk_create(rows, ignore_conflicts=True, batch_size=CHUNK)
-    return len(rows)
+        rows.append((flow.key, flow.channel, c.trigger_ref, c.account_id,
+                     contact_id if len(c.contact_ids) == 1 else None, c.anchor_at,
+                     in_holdout(flow.key, _unit(c.account_id, contact_id), percent), c.context, now, flow.pk,
+                     flow.live_version_id, EnrollmentState.ACTIVE.value, definition.start, c.start_at or c.anchor_at,
+                     "", {}))
+    return bulk.insert_new(Enrollment, ENROLLMENT_FIELDS, rows)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ... import conf
-from ...models import AccountTag, DeliveryKind, OutboxMessage
+from ...models import AccountTag, DeliveryKind
 from ..enroll import STAFF_STEP_BASE, STALE_AFTER
 from ..triggers import buyers_of
 from . import conditions
@@ -53,7 +53,7 @@ class Batch:
     """What the tick writes once per claimed batch; tags are written as they come (a later split reads them)."""
 
     now: datetime
-    messages: list = field(default_factory=list)
+    messages: list = field(default_factory=list)  # outbox rows as {OutboxMessage field: value}
     _buyers: dict = field(default_factory=dict)
 
     def buyers(self, walkers: list[Walker]) -> dict[int, list[int]]:
@@ -145,7 +145,7 @@ def send(step: Step, plan: Plan, walkers: list[Walker], batch: Batch) -> list[Mo
         contacts = [w.contact_id] if w.contact_id else buyers.get(w.account_id, [])
         variant = plan.variant(w, step)
         for contact_id in contacts:
-            batch.messages.append(OutboxMessage(
+            batch.messages.append(dict(
                 idempotency_key=_key(w, step, contact_id), enrollment_id=w.id, scenario=w.scenario,
                 channel=w.channel, step=index, step_id=step.id, variant=variant, kind=step.params["channel"],
                 account_id=w.account_id, contact_id=contact_id, due_at=batch.now, created_at=batch.now))
@@ -160,7 +160,7 @@ def staff(step: Step, plan: Plan, walkers: list[Walker], batch: Batch) -> list[M
         if w.holdout and kind == DeliveryKind.CALL_TASK:  # a call is a treatment; a notice is not
             moves.append(Move(next=step.next, outcome="holdout"))
             continue
-        batch.messages.append(OutboxMessage(
+        batch.messages.append(dict(
             idempotency_key=_key(w, step), enrollment_id=w.id, scenario=w.scenario, channel=w.channel,
             step=STAFF_STEP_BASE + plan.definition.message_number(step.id), step_id=step.id,
             variant=plan.variant(w, step), kind=kind, account_id=w.account_id,

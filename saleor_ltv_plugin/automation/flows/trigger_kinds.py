@@ -24,6 +24,7 @@ from ..triggers import (
     _local_today,
     _metric_context,
     _metrics,
+    buyers_of,
     finder,
     first_order,
     metric_entries,
@@ -31,6 +32,7 @@ from ..triggers import (
     winback,
 )
 from ..enroll import Candidate
+from . import bulk
 
 # Triggers the data cannot answer yet: publishing refuses them with this reason.
 UNAVAILABLE: dict[str, str] = {}
@@ -39,7 +41,6 @@ UNAVAILABLE: dict[str, str] = {}
 SHIPMENT_GRACE = timedelta(days=2)
 ACTIVE_STAGES = ("new", "first_repeat", "repeat", "loyal")
 ANNUAL_BY_DEFAULT = ("contact.birthday", "contact.registered_at", "account.first_purchase_at")
-CHUNK = 10000
 
 
 @finder("event:order_placed")
@@ -139,23 +140,28 @@ def segment(trigger: dict, occasion: Occasion):
     members = segment_members(trigger["segment_id"], occasion.channel)
     if members is None:
         return
-    now_ids = set(members.values_list("account_id", flat=True))
+    # Set-based: the differences are anti-joins (NOT EXISTS; a NOT IN over 100 k ids can fall out of
+    # work_mem into a per-row subplan), so the members never travel as id lists.
     seen = FlowSegmentMember.objects.filter(flow_id=occasion.flow_id)
-    before = set(seen.values_list("account_id", flat=True))
-    entered, left = now_ids - before, before - now_ids
-    FlowSegmentMember.objects.bulk_create(
-        [FlowSegmentMember(flow_id=occasion.flow_id, account_id=a, since=occasion.now) for a in entered],
-        batch_size=CHUNK, ignore_conflicts=True)
-    gone = sorted(left)
-    for start in range(0, len(gone), CHUNK):
-        seen.filter(account_id__in=gone[start:start + CHUNK]).delete()
-    chosen = sorted(entered if trigger["on"] == "enter" else left)
+    was_seen = Exists(seen.filter(account_id=OuterRef("account_id")))
+    is_member = Exists(members.filter(account_id=OuterRef("account_id")))
+    entered = members.filter(~was_seen).order_by("account_id")
+    if trigger["on"] == "enter":
+        buyers = buyers_of(entered.values("account_id"))  # before the snapshot below changes `entered`
+        chosen = list(entered.values(*METRIC_FIELDS))
+        entered_ids = [r["account_id"] for r in chosen]
+    else:
+        buyers = None
+        entered_ids = list(entered.values_list("account_id", flat=True))
+        chosen = list(AccountMetrics.objects.filter(was_seen).filter(~is_member).order_by("account_id")
+                      .values(*METRIC_FIELDS))
+    seen.filter(~is_member).delete()
+    bulk.insert_new(FlowSegmentMember, ["flow_id", "account_id", "since"],
+                    [(occasion.flow_id, a, occasion.now) for a in entered_ids])
     day = _local_today(occasion)
     ref = f"segment_{trigger['on']}:{trigger['segment_id']}"
-    for start in range(0, len(chosen), CHUNK):
-        rows = AccountMetrics.objects.filter(account_id__in=chosen[start:start + CHUNK]).values(*METRIC_FIELDS)
-        yield from _account_candidates(rows, lambda r: f"{ref}:{r['account_id']}:{day}",
-                                       lambda r: occasion.now, _metric_context)
+    yield from _account_candidates(chosen, lambda r: f"{ref}:{r['account_id']}:{day}",
+                                   lambda r: occasion.now, _metric_context, buyers)
 
 
 def _segment_at(trigger: dict, occasion: Occasion, ref, at: datetime):
