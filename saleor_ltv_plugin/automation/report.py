@@ -47,6 +47,9 @@ VERDICT_TEXTS = {
 }
 
 NO_HOLDOUT_TEXT = {"en": "no holdout group to compare with", "ja": "対照群がないため増分は出せません"}
+# The total is told only when every scenario in it can be: its own groups may be large enough.
+PART_TOO_SMALL_TEXT = {"en": "too small to tell: a scenario in it is too small to tell",
+                       "ja": "判定できません（含まれるシナリオに件数が少なすぎるものがあります）"}
 
 
 def verdict_text(verdict: experiments.Verdict, language: str = "en") -> str:
@@ -135,6 +138,9 @@ def describe_incremental(f: ScenarioFigures, language: str = "en") -> str:
     if f.incremental_revenue is None:
         return NO_HOLDOUT_TEXT.get(language) or NO_HOLDOUT_TEXT["en"]
     words = verdict_text(f.incremental_verdict, language)
+    if (f.incremental_verdict is experiments.Verdict.TOO_SMALL
+            and min(f.enrolled - f.holdout, f.holdout) >= experiments.MIN_PER_ARM):
+        words = PART_TOO_SMALL_TEXT.get(language) or PART_TOO_SMALL_TEXT["en"]
     if f.incremental_verdict is experiments.Verdict.TOO_SMALL:
         counts = {"ja": f"配信 {f.enrolled - f.holdout} 件・対照 {f.holdout} 件",
                   "en": f"{f.enrolled - f.holdout} treated, {f.holdout} held out"}

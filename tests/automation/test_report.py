@@ -105,3 +105,7 @@ def test_the_printed_read_out_says_in_words_when_it_cannot_tell(settings):
     assert f"{winback.incremental_revenue_low:+,.0f}" in told and verdict_text(winback.incremental_verdict) in told
     cross_sell = next(f for f in report.scenarios if f.scenario == "cross_sell")
     assert describe_incremental(cross_sell) == "no holdout group to compare with"
+    # The total's own groups (140 treated, 44 held out) are large enough: what it lacks is churn's.
+    total = describe_incremental(report.total)
+    assert total.startswith("too small to tell: a scenario in it") and "140 treated, 44 held out" in total
+    assert "needs at least" not in total and "含まれるシナリオ" in describe_incremental(report.total, "ja")

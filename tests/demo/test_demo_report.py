@@ -22,3 +22,5 @@ def test_the_printed_report_never_shows_a_bare_incremental_figure(tmp_path):
         assert told or words, line
     # The demo's holdout (10 % of a few dozen enrollments) is too small: the total says so.
     assert "too small to tell" in lines[-1]
+    # What a newcomer reads: the demo's progress and report, not the flow scheduler's log lines.
+    assert "ltv flow entry" not in result.stdout + result.stderr

@@ -219,9 +219,17 @@ class Command(BaseCommand):
         end = max(o.created_at for o in shop.orders).astimezone(ZONE).date()
         started = time.monotonic()
         progress.begin("scenarios", self.automation_days, "days")
-        with progress_bar(self.automation_days, "days", "scenarios") as bar:
-            figures = simulate(end, days=self.automation_days, seed=self.seed,
-                               progress=lambda day: (bar.update(1), progress.advance(1), self._tick(progress)))
+        # The flow scheduler logs its entries for a worker's log; 28 simulated days of them would bury
+        # the demo's own progress lines.
+        entry_log = logging.getLogger("saleor_ltv_plugin.automation.flows.entry")
+        level = entry_log.level
+        entry_log.setLevel(logging.WARNING)
+        try:
+            with progress_bar(self.automation_days, "days", "scenarios") as bar:
+                figures = simulate(end, days=self.automation_days, seed=self.seed,
+                                   progress=lambda day: (bar.update(1), progress.advance(1), self._tick(progress)))
+        finally:
+            entry_log.setLevel(level)
         self.stdout.write(
             f"played {self.automation_days} days of scenarios after {end} in {time.monotonic() - started:.1f} s "
             f"(simulated buyers): {figures['sent']} mails, {figures['alerts']} staff alerts and call tasks\n")
