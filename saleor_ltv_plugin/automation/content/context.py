@@ -6,6 +6,7 @@ a preview (preview.py); the renderer never touches the database.
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Callable
@@ -65,6 +66,17 @@ def format_date(value, lang: str) -> str:
         f"{MONTHS[value.month - 1]} {value.day}, {value.year}"
 
 
+def shop_day(value, timezone: str):
+    """An ISO moment as the shop's calendar day (a parcel sent at 01:00 JST is not yesterday's)."""
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    except ValueError:
+        return value
+    if isinstance(moment, datetime) and moment.tzinfo is not None:
+        return moment.astimezone(zoneinfo.ZoneInfo(timezone)).date()
+    return moment
+
+
 def merge_values(contact, account, context: dict, shop: conf.ChannelSettings, currency: str,
                  last_order_on: Callable[[], object] = lambda: None) -> dict:
     """`last_order_on` is asked only when a mail shows {last_order_date} and the trigger stored none."""
@@ -82,7 +94,7 @@ def merge_values(contact, account, context: dict, shop: conf.ChannelSettings, cu
         "coupon": str(context.get("coupon") or ""),
         "cart_total": format_money(context["total"], currency) if context.get("total") not in (None, "") else "",
         "order_number": str(context.get("order_number") or ""),
-        "shipped_date": lambda lang: format_date(context.get("shipped_at"), lang),
+        "shipped_date": lambda lang: format_date(shop_day(context.get("shipped_at"), shop.timezone), lang),
         "tracking_number": str(context.get("tracking_number") or ""),
         "carrier": str(context.get("carrier") or ""),
     }
