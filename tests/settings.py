@@ -23,6 +23,11 @@ DATABASES = {
         os.environ.get("LTV_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ltv")
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # The App host's backend everywhere: outside a shop it only sets search_path to public, and the
+    # app-mode tests enter shops' schemas in the same run.
+    DATABASES["default"]["ENGINE"] = "saleor_ltv_plugin.tenancy"
+INSTALLED_APPS = [*INSTALLED_APPS, "saleor_ltv_plugin.hosts.saleor_app"]  # noqa: F405
 CELERY_TASK_ALWAYS_EAGER = True
 LTV_PLUGIN = {"account_key": "company", "timezone": "Asia/Tokyo", **SENDER,
               **json.loads(os.environ.get("LTV_TEST_PLUGIN_SETTINGS", "{}"))}

@@ -122,7 +122,7 @@ def bench_databases():
     """Environment variables naming each bench's database (None off PostgreSQL); the databases
     are dropped afterwards."""
     db = settings.DATABASES["default"]
-    if "postgresql" not in db["ENGINE"]:
+    if "sqlite" in db["ENGINE"]:
         yield None
         return
     # As pytest-django names the test database (whether or not it is made yet): never a bench's own

@@ -22,6 +22,7 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
+from .. import tenancy
 from ..ingest import consents
 from ..models import Contact, LineFollower
 
@@ -35,13 +36,13 @@ ACCOUNT_LINK_ENDPOINT = "https://access.line.me/dialog/bot/accountLink"
 
 def nonce_for(contact_id: int) -> str:
     """A fresh signed nonce naming the contact (the random part makes each one unpredictable)."""
-    return signing.dumps({"c": contact_id, "r": secrets.token_urlsafe(12)}, salt=NONCE_SALT)
+    return signing.dumps({"c": contact_id, "r": secrets.token_urlsafe(12)}, salt=tenancy.salt(NONCE_SALT))
 
 
 def contact_for(nonce: str) -> int | None:
     """The contact a nonce we signed names; None when it is not ours, altered or expired."""
     try:
-        value = signing.loads(nonce, salt=NONCE_SALT, max_age=NONCE_MAX_AGE)
+        value = signing.loads(nonce, salt=tenancy.salt(NONCE_SALT), max_age=NONCE_MAX_AGE)
     except signing.BadSignature:  # SignatureExpired is one
         return None
     return value.get("c") if isinstance(value, dict) and isinstance(value.get("c"), int) else None

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core import signing
 from django.utils.crypto import salted_hmac
 
-from .. import conf
+from .. import conf, tenancy
 
 UNSUBSCRIBE, OPEN, CLICK = "saleor_ltv_plugin.unsubscribe", "saleor_ltv_plugin.open", "saleor_ltv_plugin.click"
 SHORT_CLICK = "saleor_ltv_plugin.short_click"
@@ -20,20 +20,21 @@ SHORT_CODE = re.compile(r"/t/s/([0-9a-z]+)\.([A-Za-z0-9_-]{11})")
 
 def base_url(shop: conf.ChannelSettings) -> str:
     configured = shop.public_url
-    if configured:
+    if configured and not tenancy.current():
         return configured.rstrip("/") + "/"
-    # Inside Saleor, PUBLIC_URL is where its API is reached; the plugin's routes hang below it.
+    # Inside Saleor, PUBLIC_URL is where its API is reached; the plugin's routes hang below it. An
+    # App deployment serving many shops: its own PUBLIC_URL, and below the prefix the shop's path.
     public = getattr(settings, "PUBLIC_URL", None) or "http://localhost:8000/"
-    return urljoin(public.rstrip("/") + "/", conf.url_prefix().lstrip("/"))
+    return urljoin(public.rstrip("/") + "/", conf.url_prefix().lstrip("/") + tenancy.url_path())
 
 
 def sign(payload, salt: str) -> str:
-    return signing.dumps(payload, salt=salt, compress=True)
+    return signing.dumps(payload, salt=tenancy.salt(salt), compress=True)
 
 
 def unsign(token: str, salt: str):
-    """Raises signing.BadSignature for anything we did not sign."""
-    return signing.loads(token, salt=salt)
+    """Raises signing.BadSignature for anything we did not sign (for this shop)."""
+    return signing.loads(token, salt=tenancy.salt(salt))
 
 
 def unsubscribe_url(base: str, contact_id: int, message_id: int | None = None) -> str:
@@ -49,7 +50,7 @@ def click_url(base: str, message_id: int, target: str) -> str:
 
 
 def _short_mac(message_id: int) -> str:
-    digest = salted_hmac(SHORT_CLICK, str(message_id), algorithm="sha256").digest()
+    digest = salted_hmac(tenancy.salt(SHORT_CLICK), str(message_id), algorithm="sha256").digest()
     return base64.urlsafe_b64encode(digest[:8]).decode().rstrip("=")  # 64 bits in 11 characters
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from .. import auth, conf, db
 
-NAMES = ("saleor_plugin", "standalone")
+NAMES = ("saleor_plugin", "saleor_app", "standalone")
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,15 @@ or a connection that fails), and the caller falls back to one COPY.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
 from django.db import connection
+
+from .. import tenancy
 
 logger = logging.getLogger(__name__)
 ORDERS = "saleor_ltv_plugin_orderfact"
@@ -48,7 +51,8 @@ def load(channel: str, tz: str, currencies: list[str], streams: int = STREAMS) -
         return None
     try:
         with ThreadPoolExecutor(1) as pool:  # its own event loop, whatever runs in this thread
-            buffers = pool.submit(_run, _fetch(channel, currencies, streams)).result()
+            # (the context goes along: the streams read the schema of the tenant entered, tenancy)
+            buffers = pool.submit(contextvars.copy_context().run, _run, _fetch(channel, currencies, streams)).result()
     except Exception:  # noqa: BLE001 - any failure here only costs speed: fall back
         logger.warning("ltv: parallel load unavailable, using one COPY", exc_info=True)
         return None
@@ -173,4 +177,6 @@ def _connect_params() -> dict:
     }
     if options.get("sslmode"):
         params["ssl"] = options["sslmode"]
+    if tenancy.search_path():
+        params["server_settings"] = {"search_path": tenancy.search_path()}
     return {key: value for key, value in params.items() if value is not None}

@@ -7,6 +7,7 @@ cut points and model parameters, without a refit.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import math
 import time
@@ -122,8 +123,9 @@ def recompute_channel(channel: str, now: datetime | None = None) -> dict:
         # PostgreSQL stores AccountMetrics (COPY, index builds: server work) from its own
         # connection while this thread computes the shop analyses; inside a transaction
         # (tests) another connection could not see its rows, so it runs here.
-        writing = pool.submit(_own_connection, _write_metrics, frame, channel, computed_at) \
-            if _can_write_beside() else None
+        # (In this context: the thread works for the tenant this task entered, tenancy.)
+        writing = pool.submit(contextvars.copy_context().run, _own_connection, _write_metrics, frame,
+                              channel, computed_at) if _can_write_beside() else None
         if writing is None:
             seconds["write"] = _write_metrics(frame, channel, computed_at)
         lines = load.load_lines(channel, settings.timezone)

@@ -8,6 +8,7 @@ another connection would not see this one's uncommitted rows.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -31,4 +32,5 @@ def start_count(queryset: QuerySet) -> Callable[[], int]:
     """A callable returning the count; the work has already started where it can."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return queryset.count
-    return _pool.submit(_count, queryset).result
+    # The thread works for the tenant this request entered (tenancy): the context goes with it.
+    return _pool.submit(contextvars.copy_context().run, _count, queryset).result

@@ -43,7 +43,7 @@ def _missing() -> str | None:
 
 def _database_url() -> str:
     db = settings.DATABASES["default"]
-    if "postgresql" not in db["ENGINE"]:
+    if "sqlite" in db["ENGINE"]:
         pytest.skip("the Dashboard browser tests serve the demo from PostgreSQL")
     # As pytest-django names the test database, whether or not it is made yet (the build may
     # start before it is).
@@ -62,7 +62,7 @@ class DemoBuild:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        if self.process is not None or _missing() or "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        if self.process is not None or _missing() or "sqlite" in settings.DATABASES["default"]["ENGINE"]:
             return
         self.database_url = _database_url()
         self.name = self.database_url.rsplit("/", 1)[1]

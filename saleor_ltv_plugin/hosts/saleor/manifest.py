@@ -23,8 +23,8 @@ WIDGET_LABEL = "LTV 顧客分析 / LTV account"
 EXPORT_LABEL = "LTVセグメントを書き出す / Export LTV segment"
 
 
-def build(origin: str) -> dict:
-    """The manifest for a Saleor reachable at `origin` (scheme://host[:port])."""
+def build(origin: str, *, app_id: str = APP_ID, permissions: list[str] = PERMISSIONS) -> dict:
+    """The manifest for an app reachable at `origin` (scheme://host[:port]): inside Saleor, Saleor's."""
     root = origin.rstrip("/") + conf.url_prefix()
     app_url = root + "app/"
 
@@ -33,12 +33,12 @@ def build(origin: str) -> dict:
                 "url": app_url + path, "options": {"widgetTarget": {"method": "GET"}}}
 
     return {
-        "id": APP_ID,
+        "id": app_id,
         "name": APP_NAME,
         "version": __version__,
         "about": "Lifecycle, RFM and CPM of every buying account, purchase rhythm and reorder dates, "
         "churn-risk alerts and retention scenarios.",
-        "permissions": PERMISSIONS,
+        "permissions": permissions,
         "appUrl": app_url,
         # Saleor posts the app's token here on install; the plugin runs inside Saleor and needs none.
         "tokenTargetUrl": root + "app/register",

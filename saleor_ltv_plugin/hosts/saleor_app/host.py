@@ -1,0 +1,25 @@
+"""The App host: Saleor's Dashboard and storefront tokens checked against each shop's own keys,
+the events the webhooks record applied from their payloads, each shop in its own schema."""
+
+from __future__ import annotations
+
+from ... import conf
+from ...ingest import inbox
+from ...models import Source
+from .. import Host
+
+
+def _no_host_token(request, token):
+    return None  # Saleor's tokens were resolved by routing.ShopMiddleware before the view ran
+
+
+def build(django_settings) -> Host:
+    from ...tenancy import celery as tenant_tasks
+    from . import celery  # noqa: F401 — our Celery app becomes the current one in every process
+
+    if django_settings.DATABASES["default"]["ENGINE"] != "saleor_ltv_plugin.tenancy":
+        raise conf.SettingsError({"DATABASES": "the App host needs ENGINE saleor_ltv_plugin.tenancy (PostgreSQL)"})
+    tenant_tasks.connect()
+    return Host(name="saleor_app", token_resolver=_no_host_token,
+                url_prefix=getattr(django_settings, "LTV_URL_PREFIX", "") or conf.DEFAULT_URL_PREFIX,
+                capture_source=Source.SALEOR, inbox_applier=inbox.apply_payload_events)

@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+from ... import conf
+from . import register, views, webhooks
+
+PREFIX = conf.url_prefix().lstrip("/")
+
+urlpatterns = [
+    path(PREFIX + "app/manifest", views.manifest, name="app-manifest"),
+    path(PREFIX + "app/register", register.register, name="app-register"),
+    path(PREFIX + "app/webhooks/<str:route>", webhooks.receive, name="app-webhook"),
+    path(PREFIX, include("saleor_ltv_plugin.urls")),
+]

@@ -1,0 +1,101 @@
+"""Saleor's webhooks: verify, record, 200 — well inside Saleor's 18 s, and in milliseconds here.
+
+The installation is found by the Saleor-Api-Url header, the body's JWS checked against that
+installation's keys (refetched once, from its own Saleor, on an unknown key id) and the body's
+`recipient` against its app id, so a signed body from one installation replayed to another's
+route is refused. What the body says becomes inbox events in the shop's schema; the inbox
+applies them as it applies the plugin's (idempotent, newest `updatedAt` wins), so Saleor's
+duplicates and reorderings are harmless and lost deliveries are reconcile's (sync.py).
+
+Answers: 4xx where a retry cannot help (Saleor does not retry them: a stranger, a forgery, an
+event this route does not take); 503 only when our own storage or the shop's JWKS fails, so
+Saleor retries (up to 5 times over ~5 minutes).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from decimal import Decimal
+
+from django.db import DatabaseError, transaction
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from ... import tenancy
+from ...ingest import inbox
+from ...models import Source
+from . import api_url, jws, payloads, subscriptions
+from .models import Installation
+
+logger = logging.getLogger(__name__)
+
+
+def _answer(status: int, code: str, message: str = "") -> JsonResponse:
+    return JsonResponse({"success": status < 300, "code": code, "message": message}, status=status)
+
+
+def _installation(request: HttpRequest) -> Installation | None:
+    try:
+        url = api_url.normalise(request.headers.get("Saleor-Api-Url", ""))
+    except api_url.NotAllowed:
+        return None
+    return Installation.objects.active().filter(saleor_api_url=url).first()
+
+
+@csrf_exempt
+def receive(request: HttpRequest, route: str) -> JsonResponse:
+    if request.method != "POST":
+        return _answer(405, "METHOD_NOT_ALLOWED", "POST only")
+    accepted = subscriptions.EVENTS_BY_ROUTE.get(route)
+    event = request.headers.get("Saleor-Event", "").lower()
+    signature = request.headers.get("Saleor-Signature", "")
+    if accepted is None:
+        return _answer(404, "UNKNOWN_ROUTE")
+    if not event or not signature or not request.headers.get("Saleor-Api-Url"):
+        return _answer(400, "MISSING_HEADER", "Saleor-Api-Url, Saleor-Event and Saleor-Signature are required")
+    if event not in accepted:
+        return _answer(400, "WRONG_EVENT", f"this route takes {', '.join(sorted(accepted))}, not {event}")
+    installation = _installation(request)
+    if installation is None:
+        return _answer(401, "NOT_REGISTERED", "no installation for this Saleor-Api-Url")
+    raw = request.body
+    try:
+        jws.verify_webhook(installation, raw, signature)
+    except jws.SignatureError as exc:
+        logger.warning("ltv app: refused a %s webhook for %s: %s", event, installation.saleor_api_url, exc)
+        return _answer(401, "SIGNATURE_VERIFICATION_FAILED", str(exc))
+    except jws.JwksUnavailable as exc:
+        return _answer(503, "JWKS_NOT_AVAILABLE", str(exc))
+    try:
+        body = json.loads(raw, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError):
+        return _answer(400, "INVALID_BODY", "the body is not JSON")
+    if not isinstance(body, dict):
+        return _answer(400, "INVALID_BODY", "the body is not a JSON object")
+    recipient = (body.get("recipient") or {}).get("id") if isinstance(body.get("recipient"), dict) else None
+    if recipient is not None and recipient != installation.app_id:
+        return _answer(401, "WRONG_RECIPIENT", "the body was addressed to another app")
+    if event == "app_deleted":
+        return _uninstalled(installation, body)
+    events = payloads.inbox_events(event, body)
+    if events:
+        try:
+            with tenancy.enter(installation.schema), transaction.atomic():
+                inbox.record_many(Source.SALEOR, events)
+        except DatabaseError:
+            logger.exception("ltv app: could not record a %s webhook for %s", event, installation.schema)
+            return _answer(503, "STORAGE_FAILED", "try again")
+    return _answer(200, "RECORDED", f"{len(events)} event(s)")
+
+
+def _uninstalled(installation: Installation, body: dict) -> JsonResponse:
+    app = (body.get("app") or {}).get("id") if isinstance(body.get("app"), dict) else None
+    if app is not None and app != installation.app_id:
+        return _answer(401, "WRONG_RECIPIENT", "another app was deleted")
+    # The token dies with the app; the shop's data stays for a re-install (same API URL, same schema).
+    installation.token, installation.removed_at = "", timezone.now()
+    installation.save(update_fields=["token_sealed", "removed_at", "updated_at"])
+    logger.info("ltv app: uninstalled from %s", installation.saleor_api_url)
+    return _answer(200, "UNINSTALLED")
