@@ -175,15 +175,20 @@ def prepare_database() -> None:
     key = template_key()
     if _template_built_from() != key:
         build_template(key)
+    copy_database(DB_NAME)
+
+
+def copy_database(name: str) -> None:
+    """A fresh copy of the template under `name` (prepare_database first)."""
     with connect("postgres") as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}" TEMPLATE "{TEMPLATE_NAME}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_NAME}"')
 
 
 @contextmanager
-def running_server(name: str, **extra: str):
-    """uvicorn serving saleor.asgi on a free loopback port; yields its base URL."""
-    port = free_port()
+def running_server(name: str, port: int | None = None, **extra: str):
+    """uvicorn serving saleor.asgi on a (free) loopback port; yields its base URL."""
+    port = port or free_port()
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     log = open(LOG_DIR / f"{name}.log", "w")
     process = subprocess.Popen(

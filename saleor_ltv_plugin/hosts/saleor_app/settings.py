@@ -18,6 +18,10 @@ from ..standalone.settings import DATABASES, INSTALLED_APPS, MIDDLEWARE
 from .schedule import beat_schedule
 
 LTV_HOST = "saleor_app"
+if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("DATABASE_URL: the App host keeps each shop in a PostgreSQL schema; set postgres://…")
 INSTALLED_APPS = [*INSTALLED_APPS, "saleor_ltv_plugin.hosts.saleor_app"]
 MIDDLEWARE = [*MIDDLEWARE, "saleor_ltv_plugin.hosts.saleor_app.routing.ShopMiddleware"]
 ROOT_URLCONF = "saleor_ltv_plugin.hosts.saleor_app.urls"

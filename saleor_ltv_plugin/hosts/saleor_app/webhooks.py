@@ -18,6 +18,8 @@ import json
 import logging
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
@@ -26,6 +28,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ... import tenancy
 from ...ingest import inbox
 from ...models import Source
+from ...tasks import process_inbound_events_task
 from . import api_url, jws, payloads, subscriptions
 from .models import Installation
 
@@ -87,7 +90,21 @@ def receive(request: HttpRequest, route: str) -> JsonResponse:
         except DatabaseError:
             logger.exception("ltv app: could not record a %s webhook for %s", event, installation.schema)
             return _answer(503, "STORAGE_FAILED", "try again")
+        _apply_soon(installation.schema)
     return _answer(200, "RECORDED", f"{len(events)} event(s)")
+
+
+def _apply_soon(schema: str) -> None:
+    """Ask a worker to apply the shop's inbox now rather than at the beat's next sweep (≤ 10 s
+    later): at most once a second per shop and process. Never inline (eager Celery: tests, dev) and
+    never failing the delivery, which is recorded already."""
+    if settings.CELERY_TASK_ALWAYS_EAGER or not cache.add(f"ltv-apply-soon:{schema}", 1, timeout=1):
+        return
+    try:
+        with tenancy.enter(schema):
+            process_inbound_events_task.apply_async(expires=60)
+    except Exception:  # noqa: BLE001 — the broker being down only costs the beat's delay
+        logger.warning("ltv app: could not ask a worker to apply %s's inbox", schema, exc_info=True)
 
 
 def _uninstalled(installation: Installation, body: dict) -> JsonResponse:

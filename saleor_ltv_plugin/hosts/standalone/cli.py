@@ -1,4 +1,4 @@
-"""`saleor-ltv` command: Django's manage.py for standalone mode."""
+"""`saleor-ltv` command: Django's manage.py for standalone mode, and the App host's processes."""
 
 import os
 import secrets
@@ -8,9 +8,40 @@ import sys
 SIGNS_NOTHING = {"ltv_export_schema", "ltv_export_openapi", "makemigrations", "help", "--help", "version"}
 
 
+APP_SETTINGS = "saleor_ltv_plugin.hosts.saleor_app.settings"
+APP_COMMANDS = {"serve", "worker", "beat"}  # the App host's processes (README: "As a Saleor App")
+
+
+def _run_app(command: str, args: list[str]) -> None:
+    """serve: migrate, then uvicorn (WEB_CONCURRENCY processes); worker and beat: Celery's own."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", APP_SETTINGS)
+    if command == "serve":
+        import argparse
+
+        parser = argparse.ArgumentParser(prog="saleor-ltv serve")
+        parser.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+        parser.add_argument("--no-migrate", action="store_true")
+        options = parser.parse_args(args)
+        if not options.no_migrate:
+            from django.core.management import execute_from_command_line
+
+            execute_from_command_line(["saleor-ltv", "ltv_migrate_shops"])
+        os.execvp(sys.executable, [sys.executable, "-m", "uvicorn", "saleor_ltv_plugin.hosts.saleor_app.asgi:application",
+                                   "--host", options.host, "--port", str(options.port), "--workers", str(options.workers),
+                                   "--proxy-headers", "--no-server-header"])
+    os.execvp(sys.executable, [sys.executable, "-m", "celery", "-A", "saleor_ltv_plugin.hosts.saleor_app.celery",
+                               command, *args])
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(argv if argv is not None else sys.argv[1:])
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saleor_ltv_plugin.hosts.standalone.settings")
+    if args[:1] and args[0] in APP_COMMANDS:
+        _run_app(args[0], args[1:])
+    # LTV_HOST=saleor_app: every other command (ltv_shop, ltv_migrate_shops …) in the App host's settings.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", APP_SETTINGS if os.environ.get("LTV_HOST") == "saleor_app"
+                          else "saleor_ltv_plugin.hosts.standalone.settings")
     if args[:1] == ["ltv_demo"]:
         os.environ.setdefault("LTV_DEMO", "1")  # the demo may make its own SECRET_KEY
     elif not args or args[0] in SIGNS_NOTHING:
