@@ -6,6 +6,7 @@ from . import register, views, webhooks
 PREFIX = conf.url_prefix().lstrip("/")
 
 urlpatterns = [
+    path(PREFIX + "health", views.health, name="app-health"),
     path(PREFIX + "app/manifest", views.manifest, name="app-manifest"),
     path(PREFIX + "app/register", register.register, name="app-register"),
     path(PREFIX + "app/webhooks/<str:route>", webhooks.receive, name="app-webhook"),
