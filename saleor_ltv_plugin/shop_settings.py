@@ -32,23 +32,24 @@ from .models.settings import DOCUMENT_ID
 CACHE_SECONDS = 5.0
 OVERRIDES = "channel_overrides"
 
-# The Settings page's sections, in order; every name of conf.SETTING_NAMES is in exactly one.
+# The Settings page's sections, in order (ltvShopSettings.groups); every name of conf.SETTING_NAMES is in
+# exactly one.
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("accounts", ("account_key", "account_metadata_key", "company_membership", "company_membership_metadata_key",
-                  "merge_same_day_orders", "timezone")),
-    ("thresholds", ("new_customer_days", "dormant_after_days", "lost_after_days", "loyal_min_repeats",
-                    "abandoned_checkout_minutes", "reconcile_window_days")),
     ("sender", ("sender_name", "sender_email", "sender_postal_address", "default_language")),
     ("links", ("public_url", "shop_url", "checkout_url_template", "product_url_template")),
     ("sending_rules", ("consent_mode", "consent_metadata_key", "quiet_hours_start", "quiet_hours_end",
                        "frequency_cap_per_week")),
-    ("measurement", ("attribution_window_days", "holdout_percent", "tool_cost_per_month",
-                     "utm_source_metadata_key", "utm_medium_metadata_key", "utm_campaign_metadata_key")),
-    ("contact_data", ("line_user_id_metadata_key", "birthday_metadata_key", "department_metadata_key")),
     ("staff_alerts", ("staff_alert_emails", "staff_webhook_url", "staff_webhook_secret")),
     ("line", ("line_channel_access_token", "line_channel_secret", "line_api_url", "line_account_link_url")),
     ("sms", ("sms_provider", "sms_max_segments", "twilio_account_sid", "twilio_auth_token", "twilio_from",
              "twilio_messaging_service_sid", "twilio_api_url")),
+    ("accounts", ("account_key", "account_metadata_key", "company_membership", "company_membership_metadata_key",
+                  "merge_same_day_orders", "timezone")),
+    ("thresholds", ("new_customer_days", "dormant_after_days", "lost_after_days", "loyal_min_repeats",
+                    "abandoned_checkout_minutes", "reconcile_window_days")),
+    ("measurement", ("attribution_window_days", "holdout_percent", "tool_cost_per_month",
+                     "utm_source_metadata_key", "utm_medium_metadata_key", "utm_campaign_metadata_key")),
+    ("contact_data", ("line_user_id_metadata_key", "birthday_metadata_key", "department_metadata_key")),
     ("channels", (OVERRIDES,)),
 )
 GROUP_OF = {name: group for group, names in GROUPS for name in names}

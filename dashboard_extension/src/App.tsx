@@ -18,13 +18,14 @@ import { Recompute } from "./pages/Recompute";
 import { PrintCalls, printToken } from "./pages/Print";
 import { Scenarios } from "./pages/Scenarios";
 import { SegmentBuilder, Segments } from "./pages/Segments";
+import { Settings } from "./pages/Settings";
 import { DeliveryChannels } from "./pages/DeliveryChannels";
 import { Setup } from "./pages/Setup";
 import { Widget } from "./pages/Widget";
 import { navigate, type Route, useRoute, withQuery } from "./router";
 
 const PAGES: Key[] = ["overview", "analyses", "accounts", "segments", "alerts", "dm", "scenarios", "flows", "recompute", "setup",
-                     "delivery"];
+                     "delivery", "settings"];
 const CHANNELS = `query { ltvChannels { channel currencies accounts } }`;
 
 export function App() {
@@ -140,6 +141,8 @@ function Page({ route }: { route: Route }) {
       return <Setup />;
     case "delivery":
       return <DeliveryChannels />;
+    case "settings":
+      return <Settings />;
     default:
       return <Overview />;
   }

@@ -69,6 +69,8 @@ class LtvShopSettings(graphene.ObjectType):
                            "saleor_app, standalone.")
     updated_at = graphene.DateTime()
     updated_by = graphene.String()
+    groups = graphene.List(graphene.NonNull(graphene.String), required=True,
+                           description="The settings' sections (each setting's `group`), in the page's order.")
     settings = graphene.List(graphene.NonNull(LtvShopSetting), required=True)
     channel_overrides = graphene.JSONString(required=True, description="{channel slug: {name: value}}, each "
                                             'secret as "" (sent back so, it keeps the stored one).')
@@ -90,6 +92,10 @@ class LtvShopSettings(graphene.ObjectType):
     @staticmethod
     def resolve_host(reading, info):
         return getattr(hosts.current(), "name", "none")
+
+    @staticmethod
+    def resolve_groups(reading, info):
+        return [group for group, _ in shop_settings.GROUPS]
 
     @staticmethod
     def resolve_settings(reading, info):
