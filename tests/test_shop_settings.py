@@ -12,17 +12,6 @@ from saleor_ltv_plugin.models import SettingsChange, SettingsDocument
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def stored_host():
-    """A host that reads the stored settings, as the external App's does (the standalone seams otherwise)."""
-    previous = hosts.current()
-    hosts.install(dataclasses.replace(previous, name="saleor_app", settings_provider=shop_settings.stored_settings))
-    shop_settings.forget_cached()
-    yield
-    hosts.install(previous)
-    shop_settings.use_tenant(None)
-
-
 def test_every_setting_is_in_exactly_one_group_and_has_both_languages():
     grouped = [name for _, names in shop_settings.GROUPS for name in names]
     assert sorted(grouped) == sorted(conf.SETTING_NAMES) and len(grouped) == len(set(grouped))

@@ -20,15 +20,6 @@ UPDATE = """mutation($input: JSONString!) { ltvShopSettingsUpdate(input: $input)
 ADMIN, STAFF = ["MANAGE_PLUGINS", "MANAGE_USERS"], ["MANAGE_USERS", "MANAGE_ORDERS"]
 
 
-@pytest.fixture
-def stored_host():
-    previous = hosts.current()
-    hosts.install(dataclasses.replace(previous, name="saleor_app", settings_provider=shop_settings.stored_settings))
-    shop_settings.forget_cached()
-    yield
-    hosts.install(previous)
-
-
 def update(gql, changes, permissions=ADMIN):
     body = gql(UPDATE, {"input": json.dumps(changes)}, token=tokens.mint("admin@shop.example", permissions))
     return body.get("errors") or body["data"]["ltvShopSettingsUpdate"]
@@ -51,6 +42,10 @@ def test_each_setting_comes_with_its_kind_default_and_both_languages(gql, stored
     page = body["data"]["ltvShopSettings"]
     assert page["editable"] and page["editedIn"] is None and page["host"] == "saleor_app"
     assert page["canEdit"] is False  # MANAGE_USERS and MANAGE_ORDERS read; only MANAGE_PLUGINS writes
+    plugins_only = gql(QUERY, token=tokens.mint("admin@shop.example", ["MANAGE_PLUGINS"]))["data"]["ltvShopSettings"]
+    assert plugins_only["canEdit"] is True  # who may edit them may read them
+    denied = gql(QUERY, token=auth.new_api_key("importer", [auth.Scope.INGEST.value])[0])
+    assert denied["errors"][0]["extensions"]["exception"]["code"] == "PermissionDenied"
 
 
 def test_a_save_is_read_back_with_who_and_which_names_but_never_a_secret(gql, stored_host):
