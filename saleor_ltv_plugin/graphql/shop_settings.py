@@ -7,7 +7,7 @@ import graphene
 from .. import conf, hosts, shop_settings
 from ..auth import Scope
 from .automation import _in_language, _language_arg
-from .channel_setup import LANGUAGES
+from .channel_setup import setting_text
 from .core import LtvError
 from .permissions import principal, require
 
@@ -19,11 +19,6 @@ class LtvSettingKind(graphene.Enum):
     STRING = "string"
     SECRET = "secret"
     JSON = "json"
-
-
-def _text(name: str, part: str, language: str) -> str:
-    text = conf.SETTING_TEXT.get(name, {}).get(part)
-    return text[LANGUAGES.get(language, 1)] if text else name
 
 
 class LtvShopSetting(graphene.ObjectType):
@@ -43,11 +38,11 @@ class LtvShopSetting(graphene.ObjectType):
 
     @staticmethod
     def resolve_label(row, info, language="en"):
-        return _text(row.name, "label", language)
+        return setting_text(row.name, language)
 
     @staticmethod
     def resolve_help(row, info, language="en"):
-        return _text(row.name, "help", language)
+        return setting_text(row.name, language, "help")
 
 
 class LtvSettingsChange(graphene.ObjectType):
