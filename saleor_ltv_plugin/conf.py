@@ -552,17 +552,25 @@ def set_provider(provider: Callable[[], dict[str, Any]] | None) -> None:
     _provider = provider
 
 
+def raw_settings() -> dict[str, Any]:
+    """What the host's provider (or Django's LTV_PLUGIN) holds, before validation; may hold more
+    than settings (standalone's `api_key`), so show only SETTING_NAMES from it."""
+    if _provider is not None:
+        return dict(_provider() or {})
+    from django.conf import settings as django_settings
+
+    return dict(getattr(django_settings, "LTV_PLUGIN", {}))
+
+
 def get_settings() -> ShopSettings:
     if _provider is not None:
         try:
-            return build_settings(_provider())
+            return build_settings(raw_settings())
         except SettingsError:
             # Saved configuration is validated on save; a stale bad value must
             # not stop ingestion, so fall back to defaults here.
             return ShopSettings(base=ChannelSettings(), per_channel={})
-    from django.conf import settings as django_settings
-
-    return build_settings(getattr(django_settings, "LTV_PLUGIN", {}))
+    return build_settings(raw_settings())
 
 
 def channel_settings(channel: str | None) -> ChannelSettings:

@@ -64,3 +64,19 @@ def as_customer():
     auth.set_token_resolver(resolver)
     yield lambda user_id: f"customer:{user_id}"
     auth.set_token_resolver(previous)
+
+
+@pytest.fixture
+def stored_host(db):
+    """A host that reads the settings stored in the database, as the external App's does (the
+    standalone host's other seams)."""
+    import dataclasses
+
+    from saleor_ltv_plugin import hosts, shop_settings
+
+    previous = hosts.current()
+    hosts.install(dataclasses.replace(previous, name="saleor_app", settings_provider=shop_settings.stored_settings))
+    shop_settings.forget_cached()
+    yield
+    hosts.install(previous)
+    shop_settings.use_tenant(None)

@@ -18,13 +18,15 @@ import { Recompute } from "./pages/Recompute";
 import { PrintCalls, printToken } from "./pages/Print";
 import { Scenarios } from "./pages/Scenarios";
 import { SegmentBuilder, Segments } from "./pages/Segments";
+import { Settings } from "./pages/Settings";
 import { DeliveryChannels } from "./pages/DeliveryChannels";
 import { Setup } from "./pages/Setup";
 import { Widget } from "./pages/Widget";
 import { navigate, type Route, useRoute, withQuery } from "./router";
 
 const PAGES: Key[] = ["overview", "analyses", "accounts", "segments", "alerts", "dm", "scenarios", "flows", "recompute", "setup",
-                     "delivery"];
+                     "delivery", "settings"];
+const SHOP_WIDE = ["settings"];
 const CHANNELS = `query { ltvChannels { channel currencies accounts } }`;
 
 export function App() {
@@ -76,16 +78,19 @@ function Channels({ route }: { route: Route }) {
   const channel = app.channel || channels[0]?.channel || "";
   const value = useMemo(() => ({ ...app, channel, channels }), [app, channel, channels]);
   const widget = route.path.startsWith("widgets/");
+  const pages = (
+    <Box display="flex" flexDirection="column" gap={4}>
+      <Nav route={route} />
+      <Page route={route} />
+    </Box>
+  );
+  // The shop's settings are no channel's: they are set before the first order arrives, and by
+  // admins who may hold MANAGE_PLUGINS alone (which reads no channel).
+  if (SHOP_WIDE.includes(route.path.split("/")[0])) return <AppContext.Provider value={value}>{pages}</AppContext.Provider>;
   return (
     <AppContext.Provider value={value}>
       <Guard state={state} isEmpty={(d) => d.ltvChannels.length === 0 && !widget} emptyText={app.t("noData")}>
-        {() => widget ? <Widget route={route} kind={route.path.endsWith("order") ? "order" : "customer"} />
-          : (
-            <Box display="flex" flexDirection="column" gap={4}>
-              <Nav route={route} />
-              <Page route={route} />
-            </Box>
-          )}
+        {() => widget ? <Widget route={route} kind={route.path.endsWith("order") ? "order" : "customer"} /> : pages}
       </Guard>
     </AppContext.Provider>
   );
@@ -140,6 +145,8 @@ function Page({ route }: { route: Route }) {
       return <Setup />;
     case "delivery":
       return <DeliveryChannels />;
+    case "settings":
+      return <Settings />;
     default:
       return <Overview />;
   }

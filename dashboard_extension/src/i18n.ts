@@ -309,6 +309,17 @@ const en = {
   dmReason_print_job_cancelled: "Its print job was cancelled", dmReason_no_letter: "No letter",
   dmMissing_postal_code: "Postal code", dmMissing_prefecture: "Prefecture", dmMissing_city: "City",
   dmMissing_line1: "Street and number", dmMissing_addressee: "Name or company",
+  settingsTitle: "Shop settings", settingsIntro: "The settings every analysis, scenario and message reads. Each is checked when you save: nothing is saved while any field is wrong.",
+  settingsElsewhere: "These settings are edited elsewhere: this page shows the values in force.",
+  settingsUpdatedBy: "Last saved by {who} on {when}", settingsChanged: "{n} settings changed",
+  settingsPending: "{n} unsaved changes", settingsRecentChanges: "Recent changes",
+  secretKeep: "Set: leave blank to keep it", secretClear: "Clear it on save",
+  overrideSecretsKept: "Secrets set in the overrides (shown as \"\"; kept unless you remove their line)",
+  settingsGroup_sender: "Sender", settingsGroup_links: "Links", settingsGroup_sending_rules: "Consent and sending rules",
+  settingsGroup_staff_alerts: "Staff alerts", settingsGroup_line: "LINE", settingsGroup_sms: "SMS",
+  settingsGroup_accounts: "Accounts", settingsGroup_thresholds: "Lifecycle thresholds",
+  settingsGroup_measurement: "Measurement and acquisition", settingsGroup_contact_data: "Contact data keys",
+  settingsGroup_channels: "Per-channel overrides",
 };
 export type Key = keyof typeof en;
 
@@ -617,6 +628,17 @@ const ja: Record<Key, string> = {
   dmReason_print_job_cancelled: "印刷ジョブが取り消されました", dmReason_no_letter: "手紙の内容がありません",
   dmMissing_postal_code: "郵便番号", dmMissing_prefecture: "都道府県", dmMissing_city: "市区町村",
   dmMissing_line1: "町名・番地", dmMissing_addressee: "宛名（氏名・会社名）",
+  settingsTitle: "ショップ設定", settingsIntro: "分析・シナリオ・配信が読む設定です。保存時にすべて検査し、誤りが1つでもあれば何も保存しません。",
+  settingsElsewhere: "この設定は別の場所で編集します。このページには現在有効な値を表示しています。",
+  settingsUpdatedBy: "最終保存：{who}（{when}）", settingsChanged: "{n} 件の設定を変更しました",
+  settingsPending: "未保存の変更 {n} 件", settingsRecentChanges: "最近の変更",
+  secretKeep: "設定済み：空欄のままなら変更しません", secretClear: "保存時に消去する",
+  overrideSecretsKept: "チャネルごとの設定で設定済みの秘密の値（\"\" と表示。その行を消さない限り保持）",
+  settingsGroup_sender: "送信者", settingsGroup_links: "リンク", settingsGroup_sending_rules: "同意と送信ルール",
+  settingsGroup_staff_alerts: "スタッフ通知", settingsGroup_line: "LINE", settingsGroup_sms: "SMS",
+  settingsGroup_accounts: "顧客の単位", settingsGroup_thresholds: "ライフサイクルのしきい値",
+  settingsGroup_measurement: "成果計測と流入元", settingsGroup_contact_data: "連絡先データのキー",
+  settingsGroup_channels: "チャネルごとの設定",
 };
 
 export const MESSAGES: Record<Lang, Record<Key, string>> = { en, ja };

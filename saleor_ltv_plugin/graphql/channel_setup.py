@@ -13,8 +13,9 @@ from .permissions import require
 LANGUAGES = {"ja": 0, "en": 1}  # the order of conf.SETTING_TEXT's pairs
 
 
-def _label(name: str, language: str) -> str:
-    text = conf.SETTING_TEXT.get(name, {}).get("label")
+def setting_text(name: str, language: str, part: str = "label") -> str:
+    """A setting's label (or help) in `language` (conf.SETTING_TEXT); its name where it has none."""
+    text = conf.SETTING_TEXT.get(name, {}).get(part)
     return text[LANGUAGES.get(language, 1)] if text else name
 
 
@@ -27,7 +28,7 @@ class LtvChannelSetting(graphene.ObjectType):
 
     @staticmethod
     def resolve_label(row, info, language="en"):
-        return _label(row.name, language)
+        return setting_text(row.name, language)
 
 
 class LtvSendLimits(graphene.ObjectType):

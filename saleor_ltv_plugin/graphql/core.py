@@ -20,6 +20,7 @@ class LtvErrorCode(graphene.Enum):
     IN_USE = "in_use"
     SENDER_INCOMPLETE = "sender_incomplete"  # buyer mail needs the sender block and a public URL
     NOT_CONFIGURED = "not_configured"  # a delivery channel's required settings are empty
+    SETTINGS_ELSEWHERE = "settings_elsewhere"  # the host reads its settings elsewhere (Saleor's Plugins page …)
 
 
 class LtvError(graphene.ObjectType):

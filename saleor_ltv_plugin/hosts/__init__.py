@@ -32,6 +32,9 @@ class Host:
     url_prefix: str
     token_resolver: auth.Resolver | None = None  # Saleor's JWTs and app tokens; API keys work everywhere
     settings_provider: Callable[[], dict[str, Any]] | None = None  # None: Django's LTV_PLUGIN
+    # Where an admin edits this host's settings ({"ja": …, "en": …}), for the Dashboard's Settings
+    # page to say so; unused where the provider is the stored one that page edits (shop_settings.py).
+    settings_home: dict[str, str] | None = None
     # The events this host's own capture records (source, applier); other sources carry their facts.
     capture_source: str | None = None
     inbox_applier: Callable[[list], None] | None = None

@@ -42,3 +42,4 @@ from .flows import (  # noqa: F401
     AccountTag, Flow, FlowKind, FlowSegmentMember, FlowState, FlowStepRun, FlowVersion, EnrollmentState,
 )
 from .line import LineFollower  # noqa: F401
+from .settings import SettingsChange, SettingsDocument  # noqa: F401

@@ -6,7 +6,12 @@ import dataclasses
 import time
 
 from ... import conf
+from ..saleor.manifest import PLUGIN_NAME
 from . import PLUGIN_ID
+
+# Where an admin edits them (the external App's Settings page says so instead of editing them).
+SETTINGS_HOME = {"ja": f"Saleor ダッシュボードの「設定」→「プラグイン」→「{PLUGIN_NAME}」で編集します。",
+                 "en": f"Edited in the Saleor Dashboard under Configuration → Plugins → {PLUGIN_NAME}."}
 
 _defaults = conf.ChannelSettings()
 

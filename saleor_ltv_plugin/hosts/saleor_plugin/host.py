@@ -9,7 +9,7 @@ from ...models import Source
 from .. import Host
 from . import URL_PREFIX, recorder
 from .auth import saleor_principal
-from .config import saved_configuration
+from .config import SETTINGS_HOME, saved_configuration
 from .mapping import apply_saleor_events
 from .sync import reconcile_orders
 
@@ -17,6 +17,6 @@ from .sync import reconcile_orders
 def build(django_settings) -> Host:
     recorder.connect()
     return Host(name="saleor_plugin", url_prefix=URL_PREFIX, token_resolver=saleor_principal,
-                settings_provider=saved_configuration, capture_source=Source.SALEOR,
+                settings_provider=saved_configuration, settings_home=SETTINGS_HOME, capture_source=Source.SALEOR,
                 inbox_applier=apply_saleor_events, writer=allow_writer,
                 reconcile_orders=reconcile_orders)
