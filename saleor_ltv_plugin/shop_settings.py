@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import dataclass, fields
-from importlib import import_module
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import conf, db, hosts
+from . import conf, db, hosts, tenancy
 from .models import SettingsChange, SettingsDocument
 from .models.settings import DOCUMENT_ID
 
@@ -58,34 +57,12 @@ CHANNEL_NAMES = tuple(f.name for f in fields(conf.ChannelSettings))
 
 
 # --- reading: the provider ----------------------------------------------------------------------
-# The App serves many shops from one process; the cache is per shop. Until the App host's tenancy
-# module exists, a shop is its database name; `use_tenant` points the key at the current tenant.
-TENANCY_MODULE = "saleor_ltv_plugin.tenancy"
-_tenant: Callable[[], Hashable] | None = None
+# The App serves many shops from one process: the cache is per shop (tenancy), and per database.
 _cache: dict[Hashable, tuple[float, dict[str, Any]]] = {}
 
 
-def use_tenant(current: Callable[[], Hashable] | None) -> None:
-    """Key the cache by `current()` (the tenant being served) too; None: look for TENANCY_MODULE."""
-    global _tenant
-    _tenant = current
-
-
-def _current_tenant() -> Hashable:
-    global _tenant
-    if _tenant is None:
-        try:
-            module = import_module(TENANCY_MODULE)
-        except ModuleNotFoundError as exc:
-            if exc.name != TENANCY_MODULE:
-                raise
-            module = None
-        _tenant = getattr(module, "current", lambda: None)
-    return _tenant()
-
-
 def _cache_key() -> Hashable:
-    return (connection.settings_dict["NAME"], _current_tenant())
+    return (connection.settings_dict["NAME"], tenancy.current())
 
 
 def stored_settings() -> dict[str, Any]:

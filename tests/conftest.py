@@ -79,4 +79,3 @@ def stored_host(db):
     shop_settings.forget_cached()
     yield
     hosts.install(previous)
-    shop_settings.use_tenant(None)

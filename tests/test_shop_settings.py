@@ -87,16 +87,16 @@ def test_secrets_are_write_only_blank_keeps_them_null_clears_them(stored_host):
     assert conf.get_settings().base.staff_webhook_secret == "hook-secret-2"
 
 
-def test_the_cache_is_per_shop_and_forgotten_on_write(stored_host):
+def test_the_cache_is_per_shop_and_forgotten_on_write(stored_host, monkeypatch):
     assert shop_settings.stored_settings() == {}
     SettingsDocument.objects.create(values={"sender_name": "behind the cache's back"})
     assert shop_settings.stored_settings() == {}  # cached: a read is not a query per call
     shop_settings.update({"sender_name": "Saved"}, by="a")
     assert shop_settings.stored_settings() == {"sender_name": "Saved"}  # at once, not after CACHE_SECONDS
     SettingsDocument.objects.update(values={"sender_name": "Another process"})
-    shop_settings.use_tenant(lambda: "shop-b")  # another tenant has an entry of its own
+    monkeypatch.setattr(shop_settings.tenancy, "current", lambda: "ltv_shop_b")  # another shop: its own entry
     assert shop_settings.stored_settings() == {"sender_name": "Another process"}
-    assert ((connection.settings_dict["NAME"], "shop-b") in shop_settings._cache)
+    assert ((connection.settings_dict["NAME"], "ltv_shop_b") in shop_settings._cache)
 
 
 def test_the_cache_expires(stored_host, monkeypatch):

@@ -38,8 +38,8 @@ def app_mode(django_db_setup, django_db_blocker):
     overrides.enable()
     hosts.install(app_host.build(settings))
     yield
-    hosts.install(hosts.choose(settings, apps))
     overrides.disable()
+    hosts.install(hosts.choose(settings, apps))
 
 
 @pytest.fixture(scope="module")
