@@ -3,7 +3,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from .... import tenancy
+from ..... import tenancy
 from ...models import Installation
 
 

@@ -4,7 +4,7 @@ a recompute, a backfill. `saleor-ltv ltv_shop --list`; `saleor-ltv ltv_shop <sch
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from .... import tenancy
+from ..... import tenancy
 from ...models import Installation
 
 
