@@ -80,20 +80,6 @@ def saleor_without_plugin(name: str, broker_db: int):
         _stop(worker)
 
 
-@dataclass
-class App:
-    url: str
-    env: dict
-    port: int
-
-    @property
-    def manifest_url(self) -> str:
-        return self.url + PREFIX + "app/manifest"
-
-    def db(self):
-        return saleor_env.connect(APP_DB)
-
-
 class AppDeployment:
     """`saleor-ltv serve` and `saleor-ltv worker -B`, as the README runs them."""
 
@@ -107,6 +93,13 @@ class AppDeployment:
                     "DJANGO_SETTINGS_MODULE": "saleor_ltv_plugin.hosts.saleor_app.settings"}
         self.web: subprocess.Popen | None = None
         self.worker: subprocess.Popen | None = None
+
+    @property
+    def manifest_url(self) -> str:
+        return self.url + PREFIX + "app/manifest"
+
+    def db(self):
+        return saleor_env.connect(APP_DB)
 
     def _cli(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "saleor_ltv_plugin.hosts.standalone.cli", *args]
