@@ -54,9 +54,12 @@ def quietly(normalise, value):
 
 
 def customer_ref(address: SaleorAddress | None, user: SaleorUser | None, email: str,
-                 language_code: str) -> CustomerRef:
-    """The buyer of an order or checkout (`address`: its billing address), or a customer (their default one)."""
-    settings = conf.get_settings().base
+                 language_code: str, shop: conf.ShopSettings | None = None) -> CustomerRef:
+    """The buyer of an order or checkout (`address`: its billing address), or a customer (their default one).
+
+    `shop`: the settings, read once by a caller mapping many objects (they are rebuilt on every read)."""
+    shop = shop or conf.get_settings()
+    settings = shop.base
     metadata = dict(user.metadata) if user is not None else {}
     private = dict(user.private_metadata) if user is not None else {}
     return CustomerRef(
@@ -69,7 +72,7 @@ def customer_ref(address: SaleorAddress | None, user: SaleorUser | None, email: 
         metadata=metadata,
         company_confirmed=company_confirmed_from_metadata(private) if user is not None else None,
         phone=quietly(contact_data.normalise_phone, str(getattr(address, "phone", "") or "")),
-        address=postal_address(address, metadata.get(settings.department_metadata_key, "")),
+        address=postal_address(address, metadata.get(settings.department_metadata_key, ""), shop),
         # Private metadata only: a buyer could write someone else's LINE id into their public metadata.
         line_user_id=quietly(contact_data.normalise_line_user_id,
                              str(private.get(settings.line_user_id_metadata_key, ""))),
@@ -77,14 +80,15 @@ def customer_ref(address: SaleorAddress | None, user: SaleorUser | None, email: 
     )
 
 
-def postal_address(address: SaleorAddress | None, department: str = "") -> PostalAddress | None:
+def postal_address(address: SaleorAddress | None, department: str = "",
+                   shop: conf.ShopSettings | None = None) -> PostalAddress | None:
     """The lines of a 宛名 label; the department may sit in the address's own metadata."""
     if address is None:
         return None
     country = address.country or ""
     first, last = address.first_name or "", address.last_name or ""
     person = f"{last} {first}" if country in ("JP", "") else f"{first} {last}"  # 姓 名 on a Japanese label
-    key = conf.get_settings().base.department_metadata_key
+    key = (shop or conf.get_settings()).base.department_metadata_key
     department = (address.metadata or {}).get(key, department)
     result = PostalAddress(
         postal_code=quietly(lambda code: contact_data.normalise_postal_code(code, country or "JP"),
@@ -101,9 +105,10 @@ def postal_address(address: SaleorAddress | None, department: str = "") -> Posta
     return result if result else None
 
 
-def acquisition(channel: str, metadata: dict, voucher_code: str | None) -> Acquisition:
+def acquisition(channel: str, metadata: dict, voucher_code: str | None,
+                shop: conf.ShopSettings | None = None) -> Acquisition:
     """Campaign tags from the order's metadata (Saleor copied the checkout's there), the voucher code used."""
-    settings = conf.channel_settings(channel)
+    settings = (shop or conf.get_settings()).for_channel(channel)
 
     def tag(key: str) -> str:
         return str(metadata.get(key) or "").strip()[:255]

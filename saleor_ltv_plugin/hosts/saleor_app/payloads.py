@@ -20,6 +20,7 @@ import json
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from ... import conf
 from ...ingest.facts import (
     CheckoutData, CustomerData, OrderData, OrderLineData, ShipmentData, ShipmentLine, to_jsonable,
 )
@@ -235,7 +236,9 @@ def order_status(enum_name: str) -> str:
     return _ORDER_STATUS.get(enum_name, enum_name.lower())
 
 
-def order_data(node: dict) -> OrderData:
+def order_data(node: dict, shop: conf.ShopSettings | None = None) -> OrderData:
+    """`shop`: the settings, for a caller mapping a page of orders (read here when not given)."""
+    shop = shop or conf.get_settings()
     pk = pk_from_global_id(node["id"], "Order")
     channel = node["channel"]["slug"]
     status = order_status(node["status"])
@@ -256,11 +259,11 @@ def order_data(node: dict) -> OrderData:
         total_net=_amount(node["total"]["net"]),
         refunded_amount=refunds,
         customer=customer_ref(_address(node.get("billingAddress")), _user(node.get("user")),
-                              node.get("userEmail") or "", _language(node.get("languageCodeEnum"))),
+                              node.get("userEmail") or "", _language(node.get("languageCodeEnum")), shop),
         lines=lines,
         checkout_token=pk_from_global_id(node["checkoutId"], "Checkout") if node.get("checkoutId") else "",
         source_updated_at=_dt(node.get("updatedAt")),
-        acquisition=customers.acquisition(channel, _metadata(node.get("metadata")), node.get("voucherCode")),
+        acquisition=customers.acquisition(channel, _metadata(node.get("metadata")), node.get("voucherCode"), shop),
         shipments=_shipments(node, lines),
         raw={"id": pk, "number": int(node["number"]), "status": status,
              "origin": (node.get("origin") or "").lower(), "charge_status": (node.get("chargeStatus") or "").lower()},
@@ -283,7 +286,7 @@ def _checkout_line(node: dict) -> dict:
     }
 
 
-def checkout_data(node: dict) -> CheckoutData:
+def checkout_data(node: dict, shop: conf.ShopSettings | None = None) -> CheckoutData:
     lines = tuple(_checkout_line(line) for line in node.get("lines") or ())
     total = node.get("totalPrice") or {}
     return CheckoutData(
@@ -293,18 +296,18 @@ def checkout_data(node: dict) -> CheckoutData:
         currency=((total.get("gross") or {}).get("currency")) or node["channel"].get("currencyCode") or "",
         last_change=_dt(node["updatedAt"]),
         customer=customer_ref(_address(node.get("billingAddress")), _user(node.get("user")),
-                              node.get("email") or "", _language(node.get("languageCode"))),
+                              node.get("email") or "", _language(node.get("languageCode")), shop),
         total_gross=_amount(total.get("gross")) or sum((Decimal(line["amount"]) for line in lines), Decimal(0)),
         lines=lines,
     )
 
 
-def customer_data(node: dict) -> CustomerData:
+def customer_data(node: dict, shop: conf.ShopSettings | None = None) -> CustomerData:
     user = _user(node)
     return CustomerData(
         source=Source.SALEOR,
         customer=customer_ref(_address(node.get("defaultBillingAddress")), user, node.get("email") or "",
-                              _language(node.get("languageCode"))),
+                              _language(node.get("languageCode")), shop),
         is_active=bool(node.get("isActive", True)),
         registered_at=_dt(node.get("dateJoined")),
         marketing_consent=consent_from_metadata(user.metadata),

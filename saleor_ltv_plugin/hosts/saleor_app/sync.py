@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from ... import conf, signals
 from ...ingest import checkouts, identity, inbox, orders
 from ...ingest.facts import CheckoutData, CustomerData, OrderData
 from ...models import InboundEvent, OrderFact, Source
@@ -80,19 +81,24 @@ def _queue_refetch(object_type: str, refs: list[dict], errors: list) -> int:
     return len(refs)
 
 
-def _write_orders(nodes: list[dict]) -> int:
-    return orders.upsert_orders([payloads.order_data(node) for node in nodes])
+def _write_orders(nodes: list[dict], touched: set[int]) -> int:
+    shop = conf.get_settings()  # once a page: they are rebuilt on every read
+    counts, accounts = orders.store_orders_unscored([payloads.order_data(node, shop) for node in nodes])
+    touched |= accounts
+    return counts.written
 
 
-def _write_customers(nodes: list[dict]) -> int:
-    live = [payloads.customer_data(node) for node in nodes if not node.get("isStaff")]
+def _write_customers(nodes: list[dict], touched: set[int]) -> int:
+    shop = conf.get_settings()
+    live = [payloads.customer_data(node, shop) for node in nodes if not node.get("isStaff")]
     identity.upsert_customers(live)
     return len(live)
 
 
-def _write_checkouts(nodes: list[dict]) -> int:
+def _write_checkouts(nodes: list[dict], touched: set[int]) -> int:
+    shop = conf.get_settings()
     for node in nodes:
-        checkouts.upsert_checkout(payloads.checkout_data(node))
+        checkouts.upsert_checkout(payloads.checkout_data(node, shop))
     return len(nodes)
 
 
@@ -106,16 +112,23 @@ _STAGE = {
 
 def _walk(client: SaleorClient, stage: str, variables: dict, after: str | None, counts: dict,
           on_page: Callable[[Page], None] | None = None) -> None:
+    """Write every page of one stage, a transaction each; the accounts its orders touched are re-scored once,
+    when the stage ends (as a file import does: ingest/batch.py), not once per page."""
     query, field, object_type, write = _STAGE[stage]
-    for page in _pages(client, query, field, variables, after):
-        with transaction.atomic():
-            if page.nodes is None:
-                counts["refetch_queued"] += _queue_refetch(object_type, page.refs, page.errors)
-            else:
-                counts[f"{stage}_written"] += write(page.nodes)
-        counts[stage] += len(page.refs)
-        if on_page:
-            on_page(page)
+    touched: set[int] = set()
+    try:
+        for page in _pages(client, query, field, variables, after):
+            with transaction.atomic():
+                if page.nodes is None:
+                    counts["refetch_queued"] += _queue_refetch(object_type, page.refs, page.errors)
+                else:
+                    counts[f"{stage}_written"] += write(page.nodes, touched)
+            counts[stage] += len(page.refs)
+            if on_page:
+                on_page(page)
+    finally:  # what was committed is re-scored, even when the walk stops half-way
+        if touched:
+            signals.orders_changed.send(sender=OrderFact, account_ids=touched)
 
 
 # --- backfill -------------------------------------------------------------------------------------------------
