@@ -9,7 +9,7 @@ Each function prints one JSON line, the tests' answer.
 from __future__ import annotations
 
 import json
-from dataclasses import fields, is_dataclass
+from dataclasses import fields, is_dataclass, replace
 
 
 def _say(value) -> None:
@@ -123,12 +123,17 @@ def compare(nodes_file: str) -> None:
         diffs += _diff(f"user {pk} (GraphQL)", plugin, payloads.customer_data(node))
         diffs += _diff(f"user {pk} (webhook)", plugin, customer_data_from_json(payload))
         compared.append(f"user:{pk}")
-    _say({"diffs": diffs, "compared": compared, "webhooks": webhook_events})
+    # the comparison can fail: one changed field is one difference
+    sanity = _diff("sanity", plugin, replace(plugin, is_active=not plugin.is_active))
+    _say({"diffs": diffs, "compared": compared, "webhooks": webhook_events, "sanity": len(sanity)})
 
 
 def backfill(api_url: str, token: str, watched: list[str]) -> None:
-    """The App's order backfill through Saleor's API into this Saleor's plugin tables, twice: what it saw
-    and wrote, and whether the `watched` orders' facts (written before by the plugin) were left as they were."""
+    """The App's order backfill through Saleor's API into this Saleor's plugin tables: first of the orders
+    updated since the `watched` ones were placed (facts the plugin wrote before: are they left as they
+    were?), then of all orders (populatedb's among them), twice."""
+    from datetime import timedelta
+
     from saleor.order.models import Order
 
     from saleor_ltv_plugin.hosts.saleor_app import sync
@@ -141,13 +146,16 @@ def backfill(api_url: str, token: str, watched: list[str]) -> None:
 
     before = stamps()
     client = SaleorClient(api_url, token)
-    checkpoints: list[dict] = []
-    first = sync.backfill(client, stages=("orders",), on_checkpoint=checkpoints.append)
+    since = min(Order.objects.filter(pk__in=watched).values_list("created_at", flat=True)) - timedelta(minutes=1)
+    recent = sync.backfill(client, since=since, stages=("orders",))
     after = stamps()
-    second = sync.backfill(client, stages=("orders",))
+    checkpoints: list[dict] = []
+    full = sync.backfill(client, stages=("orders",), on_checkpoint=checkpoints.append)
+    again = sync.backfill(client, stages=("orders",))
     orders = Order.objects.non_draft()
     numbers = [str(number) for number in orders.values_list("number", flat=True)]
-    _say({"first": first, "second": second, "checkpoints": len(checkpoints), "saleor_orders": len(numbers),
+    _say({"recent": recent, "full": full, "again": again, "checkpoints": len(checkpoints),
+          "saleor_orders": len(numbers), "recent_orders": orders.filter(updated_at__gte=since).count(),
           "facts": OrderFact.objects.filter(source=Source.SALEOR, number__in=numbers).count(),
           "sample_orders_without_origin": orders.filter(origin="").count(),
           "watched_before": len(before), "watched_changed": sum(after.get(k) != v for k, v in before.items())})
