@@ -159,3 +159,34 @@ def backfill(api_url: str, token: str, watched: list[str]) -> None:
           "facts": OrderFact.objects.filter(source=Source.SALEOR, number__in=numbers).count(),
           "sample_orders_without_origin": orders.filter(origin="").count(),
           "watched_before": len(before), "watched_changed": sum(after.get(k) != v for k, v in before.items())})
+
+
+def _truncate_facts() -> None:
+    from tests.support.scored_shop import truncate_plugin_tables
+
+    truncate_plugin_tables()
+
+
+def bench_backfill(api_url: str, token: str, after_number: int) -> None:
+    """bench/app_backfill.py, inside Saleor's process: the App's backfill of the orders numbered past
+    `after_number`, through Saleor's API into empty plugin tables, timed; then the plugin's ORM backfill
+    of the same orders into empty tables again, timed."""
+    import time
+
+    from saleor_ltv_plugin.hosts.saleor_app import sync
+    from saleor_ltv_plugin.hosts.saleor_app.client import SaleorClient
+    from saleor_ltv_plugin.hosts.saleor_plugin import sync as plugin_sync
+    from saleor_ltv_plugin.models import OrderFact
+
+    _truncate_facts()
+    client = SaleorClient(api_url, token)
+    started = time.perf_counter()
+    app = sync.backfill(client, resume={"stage": "orders", "number": str(after_number)}, stages=("orders",))
+    app_seconds = time.perf_counter() - started
+    app_facts = OrderFact.objects.count()
+    _truncate_facts()
+    started = time.perf_counter()
+    plugin_orders = plugin_sync.backfill_orders(after=str(after_number))
+    plugin_seconds = time.perf_counter() - started
+    _say({"app": app, "app_seconds": app_seconds, "app_facts": app_facts, "plugin_orders": plugin_orders,
+          "plugin_seconds": plugin_seconds, "plugin_facts": OrderFact.objects.count()})

@@ -70,7 +70,7 @@ def customer_ref(address: SaleorAddress | None, user: SaleorUser | None, email: 
         company_name=(address.company_name if address else "") or "",
         language_code=language_code or "",
         metadata=metadata,
-        company_confirmed=company_confirmed_from_metadata(private) if user is not None else None,
+        company_confirmed=company_confirmed_from_metadata(private, shop) if user is not None else None,
         phone=quietly(contact_data.normalise_phone, str(getattr(address, "phone", "") or "")),
         address=postal_address(address, metadata.get(settings.department_metadata_key, ""), shop),
         # Private metadata only: a buyer could write someone else's LINE id into their public metadata.

@@ -287,6 +287,7 @@ def _checkout_line(node: dict) -> dict:
 
 
 def checkout_data(node: dict, shop: conf.ShopSettings | None = None) -> CheckoutData:
+    shop = shop or conf.get_settings()
     lines = tuple(_checkout_line(line) for line in node.get("lines") or ())
     total = node.get("totalPrice") or {}
     return CheckoutData(
@@ -303,6 +304,7 @@ def checkout_data(node: dict, shop: conf.ShopSettings | None = None) -> Checkout
 
 
 def customer_data(node: dict, shop: conf.ShopSettings | None = None) -> CustomerData:
+    shop = shop or conf.get_settings()
     user = _user(node)
     return CustomerData(
         source=Source.SALEOR,
@@ -310,5 +312,5 @@ def customer_data(node: dict, shop: conf.ShopSettings | None = None) -> Customer
                               _language(node.get("languageCode")), shop),
         is_active=bool(node.get("isActive", True)),
         registered_at=_dt(node.get("dateJoined")),
-        marketing_consent=consent_from_metadata(user.metadata),
+        marketing_consent=consent_from_metadata(user.metadata, shop),
     )

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -51,20 +52,33 @@ class Page:
         self.nodes, self.refs, self.end_cursor, self.has_next, self.errors = nodes, refs, end_cursor, has_next, errors
 
 
+def _page(client: SaleorClient, query: str, field: str, variables: dict, after: str | None) -> Page:
+    data, errors = client.execute_partial(query, {"first": PAGE, "after": after, **variables})
+    full, refs = data.get(field), data.get("refs")
+    listing = full if full is not None else refs
+    if listing is None:  # not even the ids resolved: nothing to walk on with
+        raise GraphQLError(errors or [{"message": f"{field}: no page"}], data)
+    info = listing["pageInfo"]
+    nodes = [edge["node"] for edge in full["edges"]] if full is not None else None
+    ref_nodes = [edge["node"] for edge in refs["edges"]] if refs is not None else nodes
+    return Page(nodes, ref_nodes, info["endCursor"], info["hasNextPage"], errors)
+
+
 def _pages(client: SaleorClient, query: str, field: str, variables: dict, after: str | None = None) -> Iterator[Page]:
-    while True:
-        data, errors = client.execute_partial(query, {"first": PAGE, "after": after, **variables})
-        full, refs = data.get(field), data.get("refs")
-        listing = full if full is not None else refs
-        if listing is None:  # not even the ids resolved: nothing to walk on with
-            raise GraphQLError(errors or [{"message": f"{field}: no page"}], data)
-        info = listing["pageInfo"]
-        nodes = [edge["node"] for edge in full["edges"]] if full is not None else None
-        ref_nodes = [edge["node"] for edge in refs["edges"]] if refs is not None else nodes
-        yield Page(nodes, ref_nodes, info["endCursor"], info["hasNextPage"], errors)
-        if not info["hasNextPage"] or not info["endCursor"]:
-            return
-        after = info["endCursor"]
+    """The pages of one walk. The next page is fetched while the caller writes this one (Saleor's time and
+    ours overlap: a backfill takes about as long as the fetching alone); only HTTP runs in that thread."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ltv-saleor-page") as prefetch:
+        upcoming = prefetch.submit(_page, client, query, field, variables, after)
+        while upcoming is not None:
+            page = upcoming.result()
+            more = page.has_next and page.end_cursor
+            upcoming = prefetch.submit(_page, client, query, field, variables, page.end_cursor) if more else None
+            try:
+                yield page
+            except GeneratorExit:
+                if upcoming is not None:
+                    upcoming.cancel()
+                raise
 
 
 def _iso(moment: datetime) -> str:
