@@ -91,38 +91,31 @@ def compare(nodes_file: str) -> None:
     from saleor_ltv_plugin.hosts.saleor_plugin import mapping
     from saleor_ltv_plugin.ingest.payloads import checkout_from_json, customer_data_from_json, order_from_json
 
+    checkouts = (Checkout.objects.select_related("channel", "billing_address", "user")
+                 .prefetch_related("lines__variant__product__media", "lines__variant__media"))
+    kinds = {  # nodes key → (load by key, plugin's mapping, App's mapping, webhook event, its query, JSON → fact)
+        "orders": (lambda pk: mapping.order_queryset().get(pk=pk), mapping.order_data, payloads.order_data,
+                   "order_updated", subscriptions.ORDERS, order_from_json),
+        "checkouts": (lambda token: checkouts.get(token=token), mapping.checkout_data, payloads.checkout_data,
+                      "checkout_updated", subscriptions.CHECKOUTS, checkout_from_json),
+        "users": (lambda pk: User.objects.select_related("default_billing_address").get(pk=pk),
+                  mapping.customer_data, payloads.customer_data, "customer_updated", subscriptions.CUSTOMERS,
+                  customer_data_from_json),
+    }
     with open(nodes_file, encoding="utf-8") as handle:
         given = payloads.parse_body(handle.read())
     app = App.objects.get(pk=given["app"])
     diffs, compared, webhook_events = [], [], {}
-    for pk, node in given["orders"].items():
-        order = mapping.order_queryset().get(pk=pk)
-        plugin = mapping.order_data(order)
-        body = payloads.parse_body(_webhook_body("order_updated", order, subscriptions.ORDERS, app))
-        [(kind, ref, payload)] = payloads.events_from_webhook("order_updated", body)
-        webhook_events[ref] = {"kind": kind, "recipient": body["recipient"]["id"], "errors": body.get("errors")}
-        diffs += _diff(f"order {order.number} (GraphQL)", plugin, payloads.order_data(node))
-        diffs += _diff(f"order {order.number} (webhook)", plugin, order_from_json(payload))
-        compared.append(f"order:{pk}")
-    for token, node in given["checkouts"].items():
-        checkout = (Checkout.objects.select_related("channel", "billing_address", "user")
-                    .prefetch_related("lines__variant__product__media", "lines__variant__media").get(token=token))
-        plugin = mapping.checkout_data(checkout)
-        body = payloads.parse_body(_webhook_body("checkout_updated", checkout, subscriptions.CHECKOUTS, app))
-        [(kind, ref, payload)] = payloads.events_from_webhook("checkout_updated", body)
-        webhook_events[ref] = {"kind": kind, "recipient": body["recipient"]["id"], "errors": body.get("errors")}
-        diffs += _diff(f"checkout {token} (GraphQL)", plugin, payloads.checkout_data(node))
-        diffs += _diff(f"checkout {token} (webhook)", plugin, checkout_from_json(payload))
-        compared.append(f"checkout:{token}")
-    for pk, node in given["users"].items():
-        user = User.objects.select_related("default_billing_address").get(pk=pk)
-        plugin = mapping.customer_data(user)
-        body = payloads.parse_body(_webhook_body("customer_updated", user, subscriptions.CUSTOMERS, app))
-        [(kind, ref, payload)] = payloads.events_from_webhook("customer_updated", body)
-        webhook_events[ref] = {"kind": kind, "recipient": body["recipient"]["id"], "errors": body.get("errors")}
-        diffs += _diff(f"user {pk} (GraphQL)", plugin, payloads.customer_data(node))
-        diffs += _diff(f"user {pk} (webhook)", plugin, customer_data_from_json(payload))
-        compared.append(f"user:{pk}")
+    for key, (load, plugin_mapping, app_mapping, event, query, from_json) in kinds.items():
+        for pk, node in given[key].items():
+            obj = load(pk)
+            plugin = plugin_mapping(obj)
+            body = payloads.parse_body(_webhook_body(event, obj, query, app))
+            [(kind, ref, payload)] = payloads.events_from_webhook(event, body)
+            webhook_events[ref] = {"kind": kind, "recipient": body["recipient"]["id"], "errors": body.get("errors")}
+            diffs += _diff(f"{key} {pk} (GraphQL)", plugin, app_mapping(node))
+            diffs += _diff(f"{key} {pk} (webhook)", plugin, from_json(payload))
+            compared.append(ref)
     # the comparison can fail: one changed field is one difference
     sanity = _diff("sanity", plugin, replace(plugin, is_active=not plugin.is_active))
     _say({"diffs": diffs, "compared": compared, "webhooks": webhook_events, "sanity": len(sanity)})

@@ -140,34 +140,24 @@ def path_for_event(event: str) -> str | None:
 # Backfill and reconcile read the same fragments. Orders sort on NUMBER: it never changes, so cursors stay
 # stable while orders are updated during the walk. `refs` repeats the page with ids only, for the same
 # reason as `ref` above: one unreadable order nulls the whole page, and refs still moves the cursor on.
-ORDERS_PAGE = "\n".join((
-    """query LtvOrders($first: Int!, $after: String, $where: OrderWhereInput) {
-  refs: orders(first: $first, after: $after, sortBy: {field: NUMBER, direction: ASC}, where: $where) {
-    pageInfo { hasNextPage endCursor } edges { node { id number updatedAt } }
-  }
-  orders(first: $first, after: $after, sortBy: {field: NUMBER, direction: ASC}, where: $where) {
-    pageInfo { hasNextPage endCursor } edges { node { ...LtvOrder } }
-  }
-}""", ORDER, BUYER, ADDRESS, VARIANT))
-CUSTOMERS_PAGE = "\n".join((
-    """query LtvCustomers($first: Int!, $after: String, $where: CustomerWhereInput) {
-  refs: customers(first: $first, after: $after, sortBy: {field: CREATED_AT, direction: ASC}, where: $where) {
-    pageInfo { hasNextPage endCursor } edges { node { id email isStaff } }
-  }
-  customers(first: $first, after: $after, sortBy: {field: CREATED_AT, direction: ASC}, where: $where) {
-    pageInfo { hasNextPage endCursor } edges { node { ...LtvUser isStaff } }
-  }
-}""", USER, BUYER, ADDRESS))
+def _page_query(name: str, field: str, sort: str, argument: str, argument_type: str, ref_fields: str,
+                selection: str, fragments: tuple[str, ...]) -> str:
+    """A connection query asked twice in one request: `refs` (ids only) and the full nodes."""
+    args = f"first: $first, after: $after, sortBy: {{field: {sort}, direction: ASC}}, {argument}: ${argument}"
+    return "\n".join((
+        f"query {name}($first: Int!, $after: String, ${argument}: {argument_type}) {{\n"
+        f"  refs: {field}({args}) {{ pageInfo {{ hasNextPage endCursor }} edges {{ node {{ {ref_fields} }} }} }}\n"
+        f"  {field}({args}) {{ pageInfo {{ hasNextPage endCursor }} edges {{ node {{ {selection} }} }} }}\n}}",
+        *fragments))
+
+
+ORDERS_PAGE = _page_query("LtvOrders", "orders", "NUMBER", "where", "OrderWhereInput", "id number updatedAt",
+                          "...LtvOrder", (ORDER, BUYER, ADDRESS, VARIANT))
+CUSTOMERS_PAGE = _page_query("LtvCustomers", "customers", "CREATED_AT", "where", "CustomerWhereInput",
+                             "id email isStaff", "...LtvUser isStaff", (USER, BUYER, ADDRESS))
 # checkouts have `filter` (no `where`) in 3.23, and its updatedAt is a Date range
-CHECKOUTS_PAGE = "\n".join((
-    """query LtvCheckouts($first: Int!, $after: String, $filter: CheckoutFilterInput) {
-  refs: checkouts(first: $first, after: $after, sortBy: {field: CREATION_DATE, direction: ASC}, filter: $filter) {
-    pageInfo { hasNextPage endCursor } edges { node { id token updatedAt } }
-  }
-  checkouts(first: $first, after: $after, sortBy: {field: CREATION_DATE, direction: ASC}, filter: $filter) {
-    pageInfo { hasNextPage endCursor } edges { node { ...LtvCheckout } }
-  }
-}""", CHECKOUT, BUYER, ADDRESS, VARIANT))
+CHECKOUTS_PAGE = _page_query("LtvCheckouts", "checkouts", "CREATION_DATE", "filter", "CheckoutFilterInput",
+                             "id token updatedAt", "...LtvCheckout", (CHECKOUT, BUYER, ADDRESS, VARIANT))
 # one object by its global id: what a refetch event resolves
 ORDER_BY_ID = "\n".join(("query LtvOrder($id: ID!) { order(id: $id) { ...LtvOrder } }", ORDER, BUYER, ADDRESS, VARIANT))
 CHECKOUT_BY_ID = "\n".join(("query LtvCheckout($id: ID!) { checkout(id: $id) { ...LtvCheckout } }",
