@@ -99,6 +99,7 @@ SMOKE = {
 }
 # Benches whose smoke run lives in another tier: the file must name the script.
 ELSEWHERE = {"hook_overhead.py": "tests/saleor_tier/test_bench_hook_overhead.py",
+             "app_backfill.py": "tests/saleor_tier/test_bench_app_backfill.py",
              # a loop over the kill test, which every suite run runs once (a nested pytest here
              # would share the outer run's test database)
              "outbox_kill.py": "tests/automation/test_reliability.py"}

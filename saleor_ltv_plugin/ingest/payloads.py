@@ -27,6 +27,7 @@ def customer_from_json(data: dict) -> CustomerRef:
         company_name=data.get("company_name") or "",
         language_code=data.get("language_code") or "",
         metadata=dict(data.get("metadata") or {}),
+        company_confirmed=data.get("company_confirmed"),
         phone=data.get("phone") or "",
         address=PostalAddress(**data["address"]) if data.get("address") else None,
         line_user_id=data.get("line_user_id") or "",
@@ -56,6 +57,9 @@ def order_from_json(data: dict) -> OrderData:
                 product_name=line.get("product_name") or "",
                 product_id=line.get("product_id") or "",
                 variant_id=line.get("variant_id") or "",
+                variant_name=line.get("variant_name") or "",
+                product_slug=line.get("product_slug") or "",
+                image_url=line.get("image_url") or "",
             )
             for line in data.get("lines") or ()
         ),

@@ -52,15 +52,24 @@ def purchasable_variants(url: str, count: int = 3) -> list[dict]:
     return variants[:count]
 
 
-def complete_checkout(url: str, email: str, company: str, lines: list[tuple[str, int]],
-                      metadata: dict[str, str] | None = None) -> dict:
-    """checkoutCreate → checkoutDeliveryMethodUpdate → checkoutPaymentCreate (dummy) → checkoutComplete
-    (with `metadata` written on the checkout, as a storefront writes its campaign tags)."""
+def create_checkout(url: str, email: str, company: str, lines: list[tuple[str, int]], token: str | None = None,
+                    language: str | None = None) -> dict:
+    """checkoutCreate, as a guest (or the customer whose `token` it is), in `language` (LanguageCodeEnum)."""
     address = {**ADDRESS, "companyName": company}
-    created = gql(url, """mutation($i:CheckoutCreateInput!){checkoutCreate(input:$i){
+    extra = {"languageCode": language} if language else {}
+    return gql(url, """mutation($i:CheckoutCreateInput!){checkoutCreate(input:$i){
         checkout{id token shippingMethods{id}} errors{field code message}}}""",
         {"i": {"channel": CHANNEL, "email": email, "shippingAddress": address, "billingAddress": address,
-               "lines": [{"variantId": v, "quantity": q} for v, q in lines]}})["checkoutCreate"]["checkout"]
+               "lines": [{"variantId": v, "quantity": q} for v, q in lines], **extra}},
+        token=token)["checkoutCreate"]["checkout"]
+
+
+def complete_checkout(url: str, email: str, company: str, lines: list[tuple[str, int]],
+                      metadata: dict[str, str] | None = None, token: str | None = None,
+                      language: str | None = None) -> dict:
+    """checkoutCreate → checkoutDeliveryMethodUpdate → checkoutPaymentCreate (dummy) → checkoutComplete
+    (with `metadata` written on the checkout, as a storefront writes its campaign tags)."""
+    created = create_checkout(url, email, company, lines, token, language)
     delivered = gql(url, """mutation($id:ID!,$m:ID!){checkoutDeliveryMethodUpdate(id:$id,deliveryMethodId:$m){
         checkout{totalPrice{gross{amount currency}}} errors{field code message}}}""",
         {"id": created["id"], "m": created["shippingMethods"][0]["id"]})

@@ -19,9 +19,9 @@ def refunded_total(payment_refunds: Iterable[tuple[str, bool, Decimal]],
     return total + sum((value or Decimal(0) for value in transaction_refunds), Decimal(0))
 
 
-def consent_from_metadata(metadata: dict) -> bool | None:
+def consent_from_metadata(metadata: dict, shop: conf.ShopSettings | None = None) -> bool | None:
     """The storefront records consent in the user's metadata (Saleor has no field for it)."""
-    value = str(metadata.get(conf.get_settings().base.consent_metadata_key, "")).strip().lower()
+    value = str(metadata.get((shop or conf.get_settings()).base.consent_metadata_key, "")).strip().lower()
     if value in _YES:
         return True
     if value in _NO:
@@ -29,7 +29,7 @@ def consent_from_metadata(metadata: dict) -> bool | None:
     return None
 
 
-def company_confirmed_from_metadata(private_metadata: dict) -> bool:
-    """Private metadata only: Saleor lets buyers write their own public metadata."""
-    value = str(private_metadata.get(conf.get_settings().base.company_membership_metadata_key, ""))
+def company_confirmed_from_metadata(private_metadata: dict, shop: conf.ShopSettings | None = None) -> bool:
+    """Private metadata only: Saleor lets buyers write their own public metadata (`shop`: settings already read)."""
+    value = str(private_metadata.get((shop or conf.get_settings()).base.company_membership_metadata_key, ""))
     return value.strip().lower() in ("true", "1", "yes")

@@ -9,70 +9,46 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ... import conf, contact_data
 from ...ingest import checkouts, identity, orders, rekey
 from ...ingest.facts import (
     Acquisition, CheckoutData, CustomerData, CustomerRef, OrderData, OrderLineData, PostalAddress, ShipmentData,
     ShipmentLine,
 )
 from ...models import InboundEvent, OrderFact, Source
-from ..saleor.rules import company_confirmed_from_metadata, consent_from_metadata, refunded_total
+from ..saleor import customers
+from ..saleor.customers import SaleorAddress, SaleorUser, customer_ref
+from ..saleor.rules import consent_from_metadata, refunded_total
 
 DELETION_KINDS = frozenset({"customer_deleted", "account_deleted"})
 
 
+def _address(address) -> SaleorAddress | None:
+    if address is None:
+        return None
+    return SaleorAddress(
+        first_name=address.first_name or "", last_name=address.last_name or "",
+        company_name=address.company_name or "", phone=str(getattr(address, "phone", "") or ""),
+        postal_code=address.postal_code or "", country=str(getattr(address.country, "code", address.country) or ""),
+        country_area=address.country_area or "", city=address.city or "", city_area=address.city_area or "",
+        street_address_1=address.street_address_1 or "", street_address_2=address.street_address_2 or "",
+        metadata=dict(getattr(address, "metadata", None) or {}))
+
+
+def _user(user) -> SaleorUser | None:
+    if user is None:
+        return None
+    return SaleorUser(pk=str(user.pk), email=user.email or "", first_name=user.first_name or "",
+                      last_name=user.last_name or "", metadata=dict(user.metadata or {}),
+                      private_metadata=dict(user.private_metadata or {}))
+
+
 def _address_customer(address, user, email: str, language_code: str) -> CustomerRef:
-    settings = conf.get_settings().base
-    metadata = dict(user.metadata or {}) if user is not None else {}
-    private = dict(user.private_metadata or {}) if user is not None else {}
-    return CustomerRef(
-        user_id=str(user.pk) if user is not None else None,
-        email=email or (user.email if user is not None else ""),
-        first_name=(address.first_name if address else "") or (user.first_name if user else ""),
-        last_name=(address.last_name if address else "") or (user.last_name if user else ""),
-        company_name=(address.company_name if address else "") or "",
-        language_code=language_code or "",
-        metadata=metadata,
-        company_confirmed=company_confirmed_from_metadata(private) if user is not None else None,
-        phone=_quietly(contact_data.normalise_phone, str(getattr(address, "phone", "") or "")),
-        address=postal_address(address, metadata.get(settings.department_metadata_key, "")),
-        # Private metadata only: a buyer could write someone else's LINE id into their public metadata.
-        line_user_id=_quietly(contact_data.normalise_line_user_id,
-                              str(private.get(settings.line_user_id_metadata_key, ""))),
-        birthday=_quietly(contact_data.parse_birthday, metadata.get(settings.birthday_metadata_key)) or None,
-    )
-
-
-def _quietly(normalise, value):
-    """A value Saleor accepted but we cannot use is dropped: an order is never refused for it."""
-    try:
-        return normalise(value)
-    except (contact_data.ContactDataError, TypeError):
-        return ""
+    return customer_ref(_address(address), _user(user), email, language_code)
 
 
 def postal_address(address, department: str = "") -> PostalAddress | None:
-    """Saleor's Address → the lines of a 宛名 label; the department may sit in the address's own metadata."""
-    if address is None:
-        return None
-    country = str(getattr(address.country, "code", address.country) or "")
-    first, last = address.first_name or "", address.last_name or ""
-    person = f"{last} {first}" if country in ("JP", "") else f"{first} {last}"  # 姓 名 on a Japanese label
-    key = conf.get_settings().base.department_metadata_key
-    department = (getattr(address, "metadata", None) or {}).get(key, department)
-    result = PostalAddress(
-        postal_code=_quietly(lambda code: contact_data.normalise_postal_code(code, country or "JP"),
-                             address.postal_code or ""),
-        country=country,
-        prefecture=address.country_area or "",
-        city=" ".join(part for part in (address.city, address.city_area) if part),
-        line1=address.street_address_1 or "",
-        line2=address.street_address_2 or "",
-        company=address.company_name or "",
-        department=str(department or "")[:256],
-        person=person.strip(),
-    )
-    return result if result else None
+    """Saleor's Address → the lines of a 宛名 label (hosts/saleor/customers.py)."""
+    return customers.postal_address(_address(address), department)
 
 
 def refunded_amount(order) -> Decimal:
@@ -154,17 +130,7 @@ def shipments(order) -> tuple[ShipmentData, ...]:
 
 
 def acquisition(order) -> Acquisition:
-    """Campaign tags from the order's metadata (Saleor copied the checkout's there), the voucher code used."""
-    settings = conf.channel_settings(order.channel.slug)
-    metadata = order.metadata or {}
-
-    def tag(key: str) -> str:
-        return str(metadata.get(key) or "").strip()[:255]
-
-    return Acquisition(utm_source=tag(settings.utm_source_metadata_key),
-                       utm_medium=tag(settings.utm_medium_metadata_key),
-                       utm_campaign=tag(settings.utm_campaign_metadata_key),
-                       voucher_code=(order.voucher_code or "")[:255])
+    return customers.acquisition(order.channel.slug, order.metadata or {}, order.voucher_code)
 
 
 def order_data(order) -> OrderData:
@@ -206,24 +172,20 @@ def order_queryset():
 
 
 def _checkout_line(line) -> dict:
-    """A checkout line as the abandoned-cart mail lists it.
-
-    Saleor computes line and checkout totals lazily (a new checkout holds 0 until its prices are first
-    fetched); until then the line's unit price is its listing price, undiscounted.
-    """
+    """A checkout line as the abandoned-cart mail lists it (customers.checkout_line_prices: before Saleor
+    first prices a checkout, the listing price)."""
     variant = line.variant if line.variant_id else None
     quantity = line.quantity
-    total = line.total_price_gross_amount or Decimal(0)
-    unit = (total / quantity).quantize(Decimal("0.001")) if total and quantity else (
-        line.undiscounted_unit_price_amount or Decimal(0))
+    unit, amount = customers.checkout_line_prices(line.total_price_gross_amount, quantity,
+                                                  line.undiscounted_unit_price_amount)
     return {
         "sku": (variant.sku or "") if variant is not None else "",
         "variant_id": str(line.variant_id or ""),
         "product_name": variant.product.name if variant is not None and variant.product_id else "",
         **_product_fields(variant),
         "quantity": quantity,
-        "unit_price": str(unit),
-        "amount": str(total or unit * quantity),
+        "unit_price": unit,
+        "amount": amount,
     }
 
 
