@@ -1,10 +1,10 @@
 """The App host: Saleor's Dashboard and storefront tokens checked against each shop's own keys,
-the events the webhooks record applied from their payloads, each shop in its own schema."""
+the events the webhooks record applied from their payloads (an object Saleor could not put in a
+payload re-read through the shop's API), reconcile through that API, each shop in its own schema."""
 
 from __future__ import annotations
 
 from ... import conf
-from ...ingest import inbox
 from ...models import Source
 from .. import Host
 
@@ -20,9 +20,11 @@ def build(django_settings) -> Host:
     if django_settings.DATABASES["default"]["ENGINE"] != "saleor_ltv_plugin.tenancy":
         raise conf.SettingsError({"DATABASES": "the App host needs ENGINE saleor_ltv_plugin.tenancy (PostgreSQL)"})
     from ...shop_settings import stored_settings
+    from . import shops, sync
 
     tenant_tasks.connect()
     # Each shop's settings live in its own schema, edited on the Dashboard's Settings page.
     return Host(name="saleor_app", token_resolver=_no_host_token, settings_provider=stored_settings,
                 url_prefix=getattr(django_settings, "LTV_URL_PREFIX", "") or conf.DEFAULT_URL_PREFIX,
-                capture_source=Source.SALEOR, inbox_applier=inbox.apply_payload_events)
+                capture_source=Source.SALEOR, inbox_applier=sync.make_applier(shops.current_client),
+                reconcile_orders=lambda window: sync.reconcile_orders(shops.current_client(), window))

@@ -15,14 +15,15 @@ from saleor_ltv_plugin.automation import links
 from saleor_ltv_plugin.hosts.saleor_app.models import Installation
 from saleor_ltv_plugin.ingest.orders import upsert_orders
 from saleor_ltv_plugin.metrics.recompute import recompute
-from saleor_ltv_plugin.models import InboundEvent
+from saleor_ltv_plugin.ingest import inbox
+from saleor_ltv_plugin.models import InboundEvent, OrderFact
 
 from ...support.facts import make_order
 from ...support.fake_saleor import FakeSaleor
+from . import bodies
 from .conftest import PREFIX, register
 
 pytestmark = pytest.mark.django_db
-ORDER_ID = "T3JkZXI6MDE5MmQ2NGMtNWE3Mi03YjI4LWJmNTYtN2M3ZTk4ZDFkMDAx"
 
 
 def webhook(client, saleor, body: dict, event="order_created", route="orders", signature=None, raw=None):
@@ -32,9 +33,8 @@ def webhook(client, saleor, body: dict, event="order_created", route="orders", s
 
 
 def order_body(saleor, recipient=None):
-    return {"__typename": "OrderCreated", "issuedAt": "2026-12-02T10:00:00+00:00", "version": "3.23.28",
-            "recipient": {"id": recipient or saleor.app_id}, "ref": {"id": ORDER_ID, "updatedAt": "2026-12-02T09:59:59+00:00"},
-            "order": {"id": ORDER_ID, "number": "1001", "updatedAt": "2026-12-02T09:59:59+00:00"}}
+    """An OrderCreated delivery as Saleor 3.23 sends it (bodies.py), addressed to `saleor`'s app."""
+    return {**bodies.order_event("OrderCreated", bodies.order()), "recipient": {"id": recipient or saleor.app_id}}
 
 
 def inbound_in(installation) -> int:
@@ -97,13 +97,20 @@ def test_a_signed_webhook_is_recorded_in_its_own_shop_only(shops):
     answer = webhook(Client(), saleor, order_body(saleor))
     assert answer.status_code == 200, answer.content
     assert inbound_in(mine) == before_mine + 1 and inbound_in(other) == before_other
+    with tenancy.enter(mine.schema):
+        inbox.drain()
+        fact = OrderFact.objects.get(source="saleor")
+        assert (fact.external_id, fact.number, str(fact.total_gross)) == (bodies.ORDER_PK, "1001", "5960.000")
+    with tenancy.enter(other.schema):
+        assert not OrderFact.objects.exists()
 
 
 def test_a_tampered_body_a_foreign_key_and_a_stranger_are_refused(shops):
     saleor, mine = shops["a"]
     before = inbound_in(mine)
     raw = json.dumps(order_body(saleor)).encode()
-    tampered = webhook(Client(), saleor, {}, raw=raw.replace(b"1001", b"9999"), signature=saleor.sign_body(raw))
+    assert b"5960" in raw  # the order's total, which a forger would change
+    tampered = webhook(Client(), saleor, {}, raw=raw.replace(b"5960", b"59"), signature=saleor.sign_body(raw))
     assert tampered.status_code == 401 and tampered.json()["code"] == "SIGNATURE_VERIFICATION_FAILED"
     other_saleor, _ = shops["b"]  # b's Saleor signs a body claiming to come from a's
     forged = webhook(Client(), saleor, {}, raw=raw, signature=other_saleor.sign_body(raw, kid=saleor.kid))
