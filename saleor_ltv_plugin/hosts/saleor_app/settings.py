@@ -33,3 +33,5 @@ LTV_APP_ALLOWED_SALEOR_URLS = os.environ.get("LTV_APP_ALLOWED_SALEOR_URLS", "")
 USE_X_FORWARDED_HOST = os.environ.get("USE_X_FORWARDED_HOST", "0") == "1"
 # Every periodic task once per shop (tasks.py); the shared schedule keeps its names and periods.
 CELERY_BEAT_SCHEDULE = beat_schedule(BEAT_SCHEDULE)
+# A failed request's traceback in the server's log (Saleor only shows the delivery's status).
+LOGGING["loggers"]["django.request"] = {"handlers": ["console"], "level": "ERROR", "propagate": False}  # noqa: F405

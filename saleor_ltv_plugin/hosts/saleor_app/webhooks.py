@@ -79,19 +79,19 @@ def receive(request: HttpRequest, route: str) -> JsonResponse:
     if event == "app_deleted":
         return _uninstalled(installation, body)
     try:
-        events = payloads.events_from_webhook(event, body)
+        # In the shop's schema: the mapping reads the shop's settings (account key, consent, …).
+        with tenancy.enter(installation.schema), transaction.atomic():
+            events = payloads.events_from_webhook(event, body)
+            inbox.record_many(Source.SALEOR, events)
     except payloads.PayloadError as exc:
         # Signed by the shop's Saleor, so not a forgery: a shape we do not read. A retry would bring
         # the same bytes; reconcile reads the object over the API instead.
         logger.warning("ltv app: a %s webhook for %s not understood: %s", event, installation.schema, exc)
         return _answer(200, "NOT_UNDERSTOOD", str(exc))
+    except DatabaseError:
+        logger.exception("ltv app: could not record a %s webhook for %s", event, installation.schema)
+        return _answer(503, "STORAGE_FAILED", "try again")
     if events:
-        try:
-            with tenancy.enter(installation.schema), transaction.atomic():
-                inbox.record_many(Source.SALEOR, events)
-        except DatabaseError:
-            logger.exception("ltv app: could not record a %s webhook for %s", event, installation.schema)
-            return _answer(503, "STORAGE_FAILED", "try again")
         _apply_soon(installation.schema)
     return _answer(200, "RECORDED", f"{len(events)} event(s)")
 
