@@ -1,7 +1,7 @@
 """Backfill speed of the external App: orders/s through its GraphQL client against a local Saleor.
 
-Run in Saleor's venv (`python bench/app_backfill.py --orders 100000`). It places one real order through
-Saleor's API, copies it in SQL to `--orders` orders (each with its own buyer e-mail), installs an App with
+Run in Saleor's venv (`make bench-app-backfill`, or `python bench/app_backfill.py --orders 100000`). It
+places one real order through Saleor's API, copies it in SQL to `--orders` orders (each with its own buyer e-mail), installs an App with
 a token, then times over the same orders in one run:
   read     the walk alone: every page of 100 fetched with the App's query, nothing mapped or written
            (what Saleor itself costs: the floor for any GraphQL backfill);

@@ -145,9 +145,13 @@ def backfill(api_url: str, token: str, watched: list[str]) -> None:
     checkpoints: list[dict] = []
     full = sync.backfill(client, stages=("orders",), on_checkpoint=checkpoints.append)
     again = sync.backfill(client, stages=("orders",))
+    # every stage with `since` and the hourly reconcile: Saleor accepts each filter the walks send
+    everything_since = sync.backfill(client, since=since)
+    reconciled = sync.reconcile(client, timedelta(days=1))
     orders = Order.objects.non_draft()
     numbers = [str(number) for number in orders.values_list("number", flat=True)]
     _say({"recent": recent, "full": full, "again": again, "checkpoints": len(checkpoints),
+          "everything_since": everything_since, "reconciled": reconciled,
           "saleor_orders": len(numbers), "recent_orders": orders.filter(updated_at__gte=since).count(),
           "facts": OrderFact.objects.filter(source=Source.SALEOR, number__in=numbers).count(),
           "sample_orders_without_origin": orders.filter(origin="").count(),

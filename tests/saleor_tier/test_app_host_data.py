@@ -123,3 +123,11 @@ def test_backfill_through_the_app_token_finds_the_plugins_facts_unchanged(saleor
     assert (full["refetch_queued"] > 0) == (answer["sample_orders_without_origin"] > 0)
     assert answer["facts"] >= answer["saleor_orders"] - full["refetch_queued"]
     assert again["orders_written"] == 0
+    since = answer["everything_since"]
+    assert since["orders"] == answer["recent_orders"] and since["customers"] >= 1 and since["checkouts"] >= 2
+    reconciled = answer["reconciled"]
+    # all stored by now but populatedb's unreadable ones (placed within the day when the template was built,
+    # or older and out of the window): those are stale, and queued as refetches again
+    assert reconciled["orders"]["checked"] >= 4
+    assert reconciled["orders"]["stale"] == reconciled["orders"]["refetch_queued"] <= answer["sample_orders_without_origin"]
+    assert reconciled["customers"]["customers_written"] >= 1 and reconciled["checkouts"]["checkouts"] >= 2
