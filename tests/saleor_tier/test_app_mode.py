@@ -139,16 +139,26 @@ def test_a_second_saleor_installs_the_same_deployment_and_each_sees_only_its_own
 
 
 def test_a_forged_or_replayed_body_is_refused(saleors, app):
+    """A body that a's Saleor signed, sent as b's: not b's signature. One a's Saleor signed for another
+    app of a's (the recipient says so), replayed to us: refused too."""
     a, b = saleors["a"], saleors["b"]
-    body = json.dumps({"__typename": "OrderCreated", "recipient": {"id": our_app(b)["id"]},
-                       "order": None, "ref": {"id": "T3JkZXI6eA==", "updatedAt": "2026-12-02T00:00:00+00:00"}}).encode()
-    signed_by_a = jwt.api_jws.encode(body, a.private_key_pem, algorithm="RS256",
-                                     headers={"kid": "x", "crit": ["b64"]}, is_payload_detached=True)
-    for api_url, signature in ((b.api_url, signed_by_a), (a.api_url, signed_by_a)):
-        answer = requests.post(app.url + app_env.PREFIX + "app/webhooks/orders", data=body, timeout=10, headers={
+
+    def kid(saleor):
+        return requests.get(saleor.url + "/.well-known/jwks.json", timeout=10).json()["keys"][0]["kid"]
+
+    def delivery(api_url: str, key_id: str, recipient: str):
+        body = json.dumps({"__typename": "OrderCreated", "recipient": {"id": recipient}, "order": None,
+                           "ref": {"id": "T3JkZXI6eA==", "updatedAt": "2026-12-02T00:00:00+00:00"}}).encode()
+        signature = jwt.api_jws.encode(body, a.private_key_pem, algorithm="RS256",
+                                       headers={"kid": key_id, "crit": ["b64"]}, is_payload_detached=True)
+        return requests.post(app.url + app_env.PREFIX + "app/webhooks/orders", data=body, timeout=10, headers={
             "Content-Type": "application/json", "Saleor-Api-Url": api_url, "Saleor-Event": "order_created",
             "Saleor-Signature": signature})
-        assert answer.status_code == 401, (api_url, answer.text)  # b: not b's key; a: a's body names b's app
+
+    as_b = delivery(b.api_url, kid(b), our_app(b)["id"])
+    assert as_b.status_code == 401 and as_b.json()["code"] == "SIGNATURE_VERIFICATION_FAILED", as_b.text
+    other_app = delivery(a.api_url, kid(a), "QXBwOjk5OQ==")  # App:999 of a's Saleor
+    assert other_app.status_code == 401 and other_app.json()["code"] == "WRONG_RECIPIENT", other_app.text
 
 
 @pytest.mark.slow

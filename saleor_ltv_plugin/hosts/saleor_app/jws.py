@@ -68,7 +68,9 @@ def _with_key(installation, kid: str | None, check):
             pass  # the key may have been replaced under the same id: refetch below
     fetched = installation.jwks_fetched_at
     if fetched is not None and timezone.now() - fetched < REFETCH_AFTER:
-        raise SignatureError("unknown key id or bad signature")
+        if key is None:  # perhaps a key the shop's Saleor has just rotated in: let Saleor retry later
+            raise JwksUnavailable("a key id this shop's key set does not hold; its keys were fetched under a minute ago")
+        raise SignatureError("bad signature")
     installation.jwks = fetch_jwks(installation.saleor_api_url)
     installation.jwks_fetched_at = timezone.now()
     installation.save(update_fields=["jwks", "jwks_fetched_at", "updated_at"])
