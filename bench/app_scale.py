@@ -14,7 +14,15 @@ processes of the App's Celery app (`celery -A saleor_ltv_plugin.hosts.saleor_app
 `for_each_shop` for recompute_metrics, scan_scenarios and run_flows, which sends each once per
 shop with the shop in its header — and times from the send to the last shop's last stamp (its
 RecomputeRun's finished_at and its two TaskHeartbeats, all written by the workers in the shop's
-own schema). Worker counts alternate order round by round; medians are reported.
+own schema). Worker counts alternate order round by round; medians are reported. The worker
+processes start once (their start-up is not the night's) and a night with fewer of them has the
+others stop consuming.
+
+The scans' fan-outs are sent before the recompute's. One queue is FIFO: sent after it, each shop's
+scan waits behind every shop's recompute and, with one worker and 50 shops, outlives its 120 s
+`expires` and is discarded. So it goes in production, where beat sends all three at once: the
+minute tasks (scan, flows, outbox dispatch) of every shop wait the whole night behind the
+recomputes; a queue of their own for the nightly tasks would keep them moving.
 
 Shop schemas are copies of one migrated template (pg_dump of its structure and django_migrations
 rows, the schema name swapped): about 1 s a shop instead of ~5 s of migrating. Every run checks
@@ -54,9 +62,11 @@ BROKER = os.environ.get("LTV_BENCH_BROKER_URL", "redis://127.0.0.1:6379/15")
 TEMPLATE = "ltv_bench_template"
 CHANNEL = recompute_bench.CHANNEL
 ORDERS_PER_ACCOUNT = 10
-NIGHT = ("saleor_ltv_plugin.recompute_metrics", "saleor_ltv_plugin.scan_scenarios", "saleor_ltv_plugin.run_flows")
+# The scans first: FIFO behind every shop's recompute they would expire (docstring).
+NIGHT = ("saleor_ltv_plugin.scan_scenarios", "saleor_ltv_plugin.run_flows", "saleor_ltv_plugin.recompute_metrics")
 HEARTBEATS = ("scan_scenarios", "run_flows")
 CELERY_APP = "saleor_ltv_plugin.hosts.saleor_app.celery"
+TASK_FAILED = re.compile(r"Task [\w.]+\[[\w-]+\] raised|Discarding revoked task|ERROR/")
 TASK_DONE = re.compile(r"Task (?P<name>[\w.]+)\[[\w-]+\] succeeded in (?P<seconds>[\d.]+)s")
 # Imported before the pool forks, as in a worker that has run a night before: the first task of
 # a fresh process would otherwise pay pandas' and scipy's imports inside the timed night.
@@ -291,6 +301,10 @@ class Workers:
             done.append(busy)
         return done
 
+    def errors(self) -> list[str]:
+        """Lines of failed, expired or erroring tasks in any worker's log."""
+        return [line for log in self.logs for line in log.read_text().splitlines() if TASK_FAILED.search(line)]
+
     def tails(self) -> str:
         return "\n".join(f"--- {log.name}\n{log.read_text()[-3000:]}" for log in self.logs)
 
@@ -389,6 +403,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--rounds", type=int, default=3, help="nights per worker count, interleaved")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds one night may take")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # the workers are stopped on the way out
     counts = [int(c) for c in args.workers.split(",")]
     env = app_environment()
     recompute_bench.ensure_database()
@@ -426,6 +441,7 @@ def main(argv=None) -> dict:
                     print(f"round {round_ + 1}: {count} worker(s) {night['seconds']:.1f} s, task seconds per "
                           f"worker {night['task_seconds_per_worker']}, isolation ok {checked['isolation_ok']}",
                           flush=True)
+            errors = workers.errors()
         finally:
             workers.stop()
     medians = {c: statistics.median(n["seconds"] for n in nights[c]) for c in counts}
@@ -439,7 +455,7 @@ def main(argv=None) -> dict:
         "ratio": round(medians[last] / medians[first], 3),
         "seconds_per_shop": {str(c): round(medians[c] / args.shops, 3) for c in counts},
         "task_seconds_per_worker": {str(c): nights[c][-1]["task_seconds_per_worker"] for c in counts},
-        "schemas": figures, **isolation,
+        "task_errors": len(errors), "task_error_lines": errors[:5], "schemas": figures, **isolation,
     }
     print(json.dumps(result))
     return result
