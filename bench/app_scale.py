@@ -238,14 +238,30 @@ def prepare_shops(shops: int, accounts: int) -> dict:
         n_accounts = shop_accounts(i, accounts)
         n_orders = n_accounts * ORDERS_PER_ACCOUNT
         with tenancy.enter(name):
-            if Account.objects.count() == n_accounts and abs(OrderFact.objects.count() - n_orders) <= n_orders * 0.05:
-                continue
-            print(f"filling {name}: ~{n_orders:,} orders for {n_accounts:,} accounts …", flush=True)
-            recompute_bench.fill(n_orders, n_accounts, seed=1000 + i)
-            filled += 1
+            if Account.objects.count() != n_accounts or abs(OrderFact.objects.count() - n_orders) > n_orders * 0.05:
+                print(f"filling {name}: ~{n_orders:,} orders for {n_accounts:,} accounts …", flush=True)
+                recompute_bench.fill(n_orders, n_accounts, seed=1000 + i)
+                filled += 1
+            anchor_to_yesterday()
     connection.close()
     figures.update(filled=filled, fill_s=round(time.perf_counter() - started, 1))
     return figures
+
+
+def anchor_to_yesterday() -> None:
+    """Move the shop's orders by whole days so its history ends yesterday, as a live shop's does.
+    (The generator's calendar ends on 2025-12-31: against today every account would be a year
+    lapsed, and the model fits would search their bounds instead of converging.)"""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT (now() AT TIME ZONE 'Asia/Tokyo')::date - 1 "
+                       "- max((created_at AT TIME ZONE 'Asia/Tokyo')::date) FROM saleor_ltv_plugin_orderfact")
+        days = cursor.fetchone()[0]
+        if days:
+            cursor.execute("UPDATE saleor_ltv_plugin_orderfact SET created_at = created_at + make_interval(days => %s)",
+                           [days])
+            cursor.execute("VACUUM ANALYZE saleor_ltv_plugin_orderfact")
 
 
 # -- one night -------------------------------------------------------------------------------------
