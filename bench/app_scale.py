@@ -18,11 +18,12 @@ own schema). Worker counts alternate order round by round; medians are reported.
 processes start once (their start-up is not the night's) and a night with fewer of them has the
 others stop consuming.
 
-The scans' fan-outs are sent before the recompute's. One queue is FIFO: sent after it, each shop's
-scan waits behind every shop's recompute and, with one worker and 50 shops, outlives its 120 s
-`expires` and is discarded. So it goes in production, where beat sends all three at once: the
-minute tasks (scan, flows, outbox dispatch) of every shop wait the whole night behind the
-recomputes; a queue of their own for the nightly tasks would keep them moving.
+The scans' and flow ticks' fan-outs go first, the recompute's once every shop's scan and tick have
+run. Sent together, on the one queue the minute tasks of a shop can land behind every shop's
+recompute and outlive their 120 s `expires` (seen here: 10 shops, one worker, every run_flows
+discarded). So it goes in production, where beat sends them all together: every shop's scans,
+flow ticks and outbox dispatches wait out the night's recomputes, then expire; the nightly task
+on a queue of its own (a worker per queue, or one consuming both in turn) would keep them moving.
 
 Shop schemas are copies of one migrated template (pg_dump of its structure and django_migrations
 rows, the schema name swapped): about 1 s a shop instead of ~5 s of migrating. Every run checks
@@ -62,8 +63,9 @@ BROKER = os.environ.get("LTV_BENCH_BROKER_URL", "redis://127.0.0.1:6379/15")
 TEMPLATE = "ltv_bench_template"
 CHANNEL = recompute_bench.CHANNEL
 ORDERS_PER_ACCOUNT = 10
-# The scans first: FIFO behind every shop's recompute they would expire (docstring).
-NIGHT = ("saleor_ltv_plugin.scan_scenarios", "saleor_ltv_plugin.run_flows", "saleor_ltv_plugin.recompute_metrics")
+# Sent in two steps, the second when the first is done everywhere: on one queue, behind every shop's
+# recompute, the minute tasks would outlive their `expires` (120 s) and be discarded (docstring).
+NIGHT = (("saleor_ltv_plugin.scan_scenarios", "saleor_ltv_plugin.run_flows"), ("saleor_ltv_plugin.recompute_metrics",))
 HEARTBEATS = ("scan_scenarios", "run_flows")
 CELERY_APP = "saleor_ltv_plugin.hosts.saleor_app.celery"
 TASK_FAILED = re.compile(r"Task [\w.]+\[[\w-]+\] raised|Discarding revoked task|ERROR/")
@@ -353,7 +355,7 @@ def night_stamps(names: list[str], since: datetime) -> list[tuple]:
 
 
 def run_night(workers: Workers, count: int, names: list[str], timeout: float) -> dict:
-    """Seconds from sending the night's fan-outs to the last shop's last stamp, `count` workers on."""
+    """Seconds from sending the night's first fan-out to the last shop's last stamp, `count` workers on."""
     import redis
 
     from saleor_ltv_plugin.hosts.saleor_app.celery import app
@@ -361,21 +363,25 @@ def run_night(workers: Workers, count: int, names: list[str], timeout: float) ->
     broker = redis.Redis.from_url(BROKER)
     workers.use(app, count)
     since = datetime.now(timezone.utc)
-    for task in NIGHT:  # what beat sends: each entry once, fanned out per shop by a worker
-        app.send_task(FAN_OUT, args=[task])
     deadline = time.monotonic() + timeout
-    while True:
-        stamps = night_stamps(names, since)
-        failed = [row[0] for row in stamps if row[1] == "failed"]
-        if failed:
-            raise RuntimeError(f"recompute failed in {failed}:\n{workers.tails()}")
-        if all(row[1] == "done" and all(row[3:]) for row in stamps):
-            break
-        workers.check_alive()
-        if time.monotonic() > deadline:
-            waiting = [row[0] for row in stamps if not (row[1] == "done" and all(row[3:]))]
-            raise RuntimeError(f"{len(waiting)} shops unfinished after {timeout} s: {waiting[:5]}\n{workers.tails()}")
-        time.sleep(0.2)
+    scanned = lambda row: all(row[3:])  # noqa: E731 — both heartbeats of the shop written tonight
+    recomputed = lambda row: row[1] == "done"  # noqa: E731
+    for tasks, done in zip(NIGHT, (scanned, recomputed)):
+        for task in tasks:  # what beat sends: each entry once, fanned out per shop by a worker
+            app.send_task(FAN_OUT, args=[task])
+        while True:
+            stamps = night_stamps(names, since)
+            failed = [row[0] for row in stamps if row[1] == "failed"]
+            if failed:
+                raise RuntimeError(f"recompute failed in {failed}:\n{workers.tails()}")
+            if all(done(row) for row in stamps):
+                break
+            workers.check_alive()
+            if time.monotonic() > deadline:
+                waiting = [row[0] for row in stamps if not done(row)]
+                raise RuntimeError(f"{len(waiting)} shops unfinished after {timeout} s ({tasks}): {waiting[:5]}\n"
+                                   f"{workers.tails()}")
+            time.sleep(0.2)
     end = max(max(row[2], *row[3:]) for row in stamps)
     while broker.llen("celery") and time.monotonic() < deadline:  # the scans' outbox dispatches
         time.sleep(0.2)
