@@ -354,6 +354,13 @@ def night_stamps(names: list[str], since: datetime) -> list[tuple]:
         return cursor.fetchall()
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine so far (Linux /proc/stat; others' work included)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
 def run_night(workers: Workers, count: int, names: list[str], timeout: float) -> dict:
     """Seconds from sending the night's first fan-out to the last shop's last stamp, `count` workers on."""
     import redis
@@ -362,7 +369,7 @@ def run_night(workers: Workers, count: int, names: list[str], timeout: float) ->
 
     broker = redis.Redis.from_url(BROKER)
     workers.use(app, count)
-    since = datetime.now(timezone.utc)
+    since, ticks = datetime.now(timezone.utc), cpu_ticks()
     deadline = time.monotonic() + timeout
     scanned = lambda row: all(row[3:])  # noqa: E731 — both heartbeats of the shop written tonight
     recomputed = lambda row: row[1] == "done"  # noqa: E731
@@ -383,11 +390,12 @@ def run_night(workers: Workers, count: int, names: list[str], timeout: float) ->
                                    f"{workers.tails()}")
             time.sleep(0.2)
     end = max(max(row[2], *row[3:]) for row in stamps)
+    busy, total = (now - before for now, before in zip(cpu_ticks(), ticks))
     while broker.llen("celery") and time.monotonic() < deadline:  # the scans' outbox dispatches
         time.sleep(0.2)
     time.sleep(1)  # the last dispatches' log lines
     return {"seconds": (end - since).total_seconds(), "task_seconds_per_worker": workers.tasks_done(count),
-            "since": since}
+            "since": since, "machine_cpu_busy": round(busy / max(total, 1), 2)}
 
 
 def check_isolation(names: list[str], since: datetime) -> dict:
@@ -460,7 +468,8 @@ def main(argv=None) -> dict:
                     if not checked["isolation_ok"]:
                         isolation = checked
                     nights[count].append(night)
-                    print(f"round {round_ + 1}: {count} worker(s) {night['seconds']:.1f} s, task seconds per "
+                    print(f"round {round_ + 1}: {count} worker(s) {night['seconds']:.1f} s (machine CPU "
+                          f"{night['machine_cpu_busy']:.0%} busy), task seconds per "
                           f"worker {night['task_seconds_per_worker']}, isolation ok {checked['isolation_ok']}",
                           flush=True)
             errors = workers.errors()
@@ -477,6 +486,8 @@ def main(argv=None) -> dict:
         "ratio": round(medians[last] / medians[first], 3),
         "seconds_per_shop": {str(c): round(medians[c] / args.shops, 3) for c in counts},
         "task_seconds_per_worker": {str(c): nights[c][-1]["task_seconds_per_worker"] for c in counts},
+        # Both cores' share busy during each night (this run's and anything else on the machine)
+        "machine_cpu_busy": {str(c): statistics.median(n["machine_cpu_busy"] for n in nights[c]) for c in counts},
         "task_errors": len(errors), "task_error_lines": errors[:5], "schemas": figures, **isolation,
     }
     print(json.dumps(result))
