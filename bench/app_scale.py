@@ -159,10 +159,11 @@ def copy_schemas(names: list[str]) -> None:
     structure = _dump("--schema-only", "-n", TEMPLATE)
     migrations = _dump("--data-only", "--inserts", "-t", f"{TEMPLATE}.django_migrations")
     # Every name in the dump is schema-qualified; the template's name is nowhere else in it.
-    with psycopg.connect(f"postgres://postgres@127.0.0.1:5432/{DB}") as conn:  # one transaction
-        for name in names:
+    with psycopg.connect(f"postgres://postgres@127.0.0.1:5432/{DB}") as conn:
+        for name in names:  # a transaction each (fifty at once outgrow the lock table)
             conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
             conn.execute((structure + "\n" + migrations).replace(TEMPLATE, name))
+            conn.commit()
     template = {row[1]: row for row in describe(TEMPLATE)["indexes"]}
     for name in names:
         _index_as_migrated(name, template)
