@@ -16,11 +16,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pytest
+import redis
 from django.conf import settings
 
 from .bench_smoke import ROOT, check, run, scripts
 from .dashboard.conftest import _missing as dashboard_missing
 from .standalone_server import admin_sql
+from .support.processes import BROKER
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ class Smoke:
     args: tuple[str, ...]
     keys: tuple[str, ...]
     positive: tuple[str, ...] = ()  # finite numbers > 0: ratios, rates, fitted parameters
-    needs: frozenset[str] = field(default_factory=frozenset)  # postgres, chromium, lifetimes
+    needs: frozenset[str] = field(default_factory=frozenset)  # postgres, redis, chromium, lifetimes
     agrees: Callable[[dict], bool] | None = None  # a self-check the script reports
 
 
@@ -91,6 +93,13 @@ SMOKE = {
         keys=("accounts", "segment_matches", "bare_matches", "segment_p95_ms", "bare_p95_ms"),
         positive=("ratio_p95", "segment_p50_ms", "bare_p50_ms"), needs=frozenset({"postgres"}),
         agrees=lambda r: r["bare_matches"] == r["accounts"] >= 900 and r["segment_matches"] < r["accounts"]),
+    "app_scale.py": Smoke(  # real Celery workers of the App host, on this session's Redis database
+        ("--shops", "2", "--accounts", "300", "--rounds", "1"),
+        keys=("shops", "night_seconds.1", "night_seconds.2", "task_seconds_per_worker.2",
+              "schemas.schema_copy_equals_migrated"),
+        positive=("night_seconds", "speedup", "ratio"), needs=frozenset({"postgres", "redis"}),
+        agrees=lambda r: r["isolation_ok"] is True and r["schemas"]["schema_copy_equals_migrated"] is True
+        and r["task_errors"] == 0),
     "flows_preview.py": Smoke(
         ("--companies", "60", "--previews", "40"),
         keys=("previews", "accounts", "preview_ms_p50", "preview_ms_p95", "render_ms_p95", "bare_ms_p95",
@@ -132,7 +141,8 @@ def bench_databases():
     names = {variable: f"{base}_bench_{stem}" for variable, stem in (
         ("LTV_BENCH_DATABASE", "recompute"), ("LTV_BENCH_API_DATABASE", "api"),
         ("LTV_BENCH_AUTOMATION_DATABASE", "automation"), ("LTV_BENCH_IMPORT_DATABASE", "import"),
-        ("LTV_BENCH_FLOWS_PREVIEW_DATABASE", "flows_preview"), ("LTV_BENCH_SEGMENTS_DATABASE", "segments"))}
+        ("LTV_BENCH_FLOWS_PREVIEW_DATABASE", "flows_preview"), ("LTV_BENCH_SEGMENTS_DATABASE", "segments"),
+        ("LTV_BENCH_APP_SCALE_DATABASE", "app_scale"))}
     yield names
     for name in names.values():
         admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -141,6 +151,12 @@ def bench_databases():
 def _missing(need: str) -> str | None:
     if need == "chromium":
         return dashboard_missing()
+    if need == "redis":
+        try:
+            redis.Redis.from_url(BROKER, socket_timeout=2).ping()
+        except redis.RedisError as error:
+            return f"no Redis at {BROKER} ({error}); the bench runs real Celery workers"
+        return None
     if need == "lifetimes":
         probe = subprocess.run([sys.executable, "-c", "import lifetimes"], capture_output=True)
         return "lifetimes is not installed in this venv (the test extras have it: pip install -e '.[test]')" \
@@ -180,7 +196,8 @@ class BenchRuns:
                 else _missing(need)
             if reason:
                 return Skipped(f"bench/{script}: {reason}")
-        env = {**os.environ, **(self.databases if "postgres" in smoke.needs else {})}
+        env = {**os.environ, **(self.databases if "postgres" in smoke.needs else {}),
+               **({"LTV_BENCH_BROKER_URL": BROKER} if "redis" in smoke.needs else {})}
         args = [sys.executable if a == PYTHON else a for a in smoke.args]
         return run(sys.executable, script, args, env, timeout=300)
 
