@@ -22,8 +22,9 @@ The scans' and flow ticks' fan-outs go first, the recompute's once every shop's 
 run. Sent together, on the one queue the minute tasks of a shop can land behind every shop's
 recompute and outlive their 120 s `expires` (seen here: 10 shops, one worker, every run_flows
 discarded). So it goes in production, where beat sends them all together: every shop's scans,
-flow ticks and outbox dispatches wait out the night's recomputes, then expire; the nightly task
-on a queue of its own (a worker per queue, or one consuming both in turn) would keep them moving.
+flow ticks and outbox dispatches would wait out the night's recomputes, then expire — which is why
+the App host routes the recompute to a queue of its own (settings.NIGHTLY_QUEUE); these workers
+consume both, as `saleor-ltv worker` does by default.
 
 Shop schemas are copies of one migrated template (pg_dump of its structure and django_migrations
 rows, the schema name swapped; partial indexes built again from the models, see
@@ -64,6 +65,7 @@ BROKER = os.environ.get("LTV_BENCH_BROKER_URL", "redis://127.0.0.1:6379/15")
 TEMPLATE = "ltv_bench_template"
 CHANNEL = recompute_bench.CHANNEL
 ORDERS_PER_ACCOUNT = 10
+QUEUES = "celery,ltv-nightly"  # the App host's settings.NIGHTLY_QUEUE beside Celery's default
 # Sent in two steps, the second when the first is done everywhere: on one queue, behind every shop's
 # recompute, the minute tasks would outlive their `expires` (120 s) and be discarded (docstring).
 NIGHT = (("saleor_ltv_plugin.scan_scenarios", "saleor_ltv_plugin.run_flows"), ("saleor_ltv_plugin.recompute_metrics",))
@@ -81,7 +83,7 @@ def app_environment() -> dict[str, str]:
     from cryptography.fernet import Fernet
 
     os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "_app_settings", "CELERY_BROKER_URL": BROKER,
+        "DJANGO_SETTINGS_MODULE": "saleor_ltv_plugin.hosts.saleor_app.settings", "CELERY_BROKER_URL": BROKER,
         "PUBLIC_URL": "https://bench.example", "LTV_APP_ALLOWED_SALEOR_URLS": r"https://shop-\d+\.bench\.example/",
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "bench"), os.environ.get("PYTHONPATH", "")]),
     })
@@ -281,7 +283,7 @@ class Workers:
         for name, log in zip(self.names, self.logs):
             with open(log, "w") as out:
                 self.processes.append(subprocess.Popen(
-                    [sys.executable, "-m", "celery", "-A", CELERY_APP, "worker", "--concurrency", "1",
+                    [sys.executable, "-m", "celery", "-A", CELERY_APP, "worker", "--concurrency", "1", "-Q", QUEUES,
                      "-n", name, "-O", "fair", "--prefetch-multiplier", "1", "--without-gossip",
                      "--without-mingle", "--without-heartbeat", "--loglevel", "INFO", "--include", ",".join(PRELOAD)],
                     env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT))
@@ -299,8 +301,9 @@ class Workers:
         """The first `count` workers consume the queue, the others not (each answers before this returns)."""
         for i, name in enumerate(self.names):
             command = app.control.add_consumer if i < count else app.control.cancel_consumer
-            replies = command("celery", destination=[name], reply=True, timeout=10)
-            assert replies, f"{name} did not answer {command.__name__}"
+            for queue in QUEUES.split(","):
+                replies = command(queue, destination=[name], reply=True, timeout=10)
+                assert replies, f"{name} did not answer {command.__name__}({queue})"
         self.offsets = [log.stat().st_size for log in self.logs]
 
     def check_alive(self) -> None:

@@ -31,6 +31,12 @@ PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
 LTV_APP_ENCRYPTION_KEYS = os.environ.get("LTV_APP_ENCRYPTION_KEYS", "")
 LTV_APP_ALLOWED_SALEOR_URLS = os.environ.get("LTV_APP_ALLOWED_SALEOR_URLS", "")
 USE_X_FORWARDED_HOST = os.environ.get("USE_X_FORWARDED_HOST", "0") == "1"
+# A shop's nightly recompute takes seconds to minutes; fifty of them in the queue that carries every
+# shop's minute tasks (scans, flow ticks, the outbox) would hold those back until they expire. So the
+# nights have a queue of their own: `saleor-ltv worker` consumes both unless given -Q, and a larger
+# deployment runs `saleor-ltv worker -Q ltv-nightly` processes (or machines) beside the others.
+NIGHTLY_QUEUE = "ltv-nightly"
+CELERY_TASK_ROUTES = {"saleor_ltv_plugin.recompute_metrics": {"queue": NIGHTLY_QUEUE}}
 # Every periodic task once per shop (tasks.py); the shared schedule keeps its names and periods.
 CELERY_BEAT_SCHEDULE = beat_schedule(BEAT_SCHEDULE)
 # A failed request's traceback in the server's log (Saleor only shows the delivery's status).

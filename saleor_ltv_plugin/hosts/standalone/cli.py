@@ -31,6 +31,8 @@ def _run_app(command: str, args: list[str]) -> None:
         os.execvp(sys.executable, [sys.executable, "-m", "uvicorn", "saleor_ltv_plugin.hosts.saleor_app.asgi:application",
                                    "--host", options.host, "--port", str(options.port), "--workers", str(options.workers),
                                    "--proxy-headers", "--no-server-header"])
+    if command == "worker" and not any(arg == "-Q" or arg.startswith(("-Q", "--queues")) for arg in args):
+        args = [*args, "-Q", "celery,ltv-nightly"]  # settings.NIGHTLY_QUEUE: one worker runs everything
     os.execvp(sys.executable, [sys.executable, "-m", "celery", "-A", "saleor_ltv_plugin.hosts.saleor_app.celery",
                                command, *args])
 
