@@ -22,6 +22,7 @@ import psycopg
 from django.apps import apps
 from django.db import connection, transaction
 
+from ... import conf
 from ...models import InboundEvent, InboundStatus, Source
 from ..saleor.ids import global_id
 from .payloads import REFETCH, REFETCH_TYPES
@@ -122,13 +123,13 @@ def q(name: str) -> str:
 # --- the copy ---------------------------------------------------------------------------------------------
 
 def copy_table(source: psycopg.Connection, source_schema: str, table: str, columns: list[str]) -> Copied:
-    listed = ", ".join(q(column) for column in columns)
+    listed, theirs = ", ".join(q(column) for column in columns), f"{q(source_schema)}.{q(table)}"
     with connection.cursor() as target, source.cursor() as reader:
-        with reader.copy(f"COPY (SELECT {listed} FROM {q(source_schema)}.{q(table)}) TO STDOUT (FORMAT BINARY)") as out, \
+        with reader.copy(f"COPY (SELECT {listed} FROM {theirs}) TO STDOUT (FORMAT BINARY)") as out, \
                 target.cursor.copy(f"COPY {q(table)} ({listed}) FROM STDIN (FORMAT BINARY)") as into:
             for block in out:
                 into.write(block)
-        (source_rows,) = reader.execute(f"SELECT count(*) FROM {q(source_schema)}.{q(table)}").fetchone()
+        (source_rows,) = reader.execute(f"SELECT count(*) FROM {theirs}").fetchone()
         target.execute(f"SELECT count(*) FROM {q(table)}")
         (target_rows,) = target.fetchone()
     return Copied(table, source_rows, target_rows)
@@ -152,8 +153,8 @@ def reset_sequences() -> int:
         cursor.execute(_OWNED_SEQUENCES)
         owned = cursor.fetchall()
         for sequence, table, column in owned:
-            cursor.execute(f"SELECT setval(%s::regclass, COALESCE((SELECT max({q(column)}) FROM {q(table)}), 0) + 1, false)",
-                           [q(sequence)])
+            top = f"(SELECT max({q(column)}) FROM {q(table)})"
+            cursor.execute(f"SELECT setval(%s::regclass, COALESCE({top}, 0) + 1, false)", [q(sequence)])
     return len(owned)
 
 
@@ -182,11 +183,42 @@ def convert_pending_references() -> int:
     return len(pending)
 
 
+def plugin_settings(source: psycopg.Connection, source_schema: str) -> dict:
+    """What the admin changed on Saleor's Plugins page (the plugin reads its settings from Saleor's
+    `plugins_pluginconfiguration`, not from its own tables); {} where there is none (no Saleor)."""
+    from ..saleor_plugin import PLUGIN_ID
+    from ..saleor_plugin.config import DEFAULT_CONFIGURATION  # the plugin's own defaults: only changes move
+
+    (table,) = source.execute("SELECT to_regclass(%s)", (f'"{source_schema}".plugins_pluginconfiguration',)).fetchone()
+    if table is None:
+        return {}
+    row = source.execute(f"SELECT configuration FROM {table} WHERE identifier = %s AND channel_id IS NULL",
+                         (PLUGIN_ID,)).fetchone()
+    defaults = {item["name"]: item["value"] for item in DEFAULT_CONFIGURATION}
+    saved = {item["name"]: item["value"] for item in (row[0] if row else None) or []}
+    return {name: value for name, value in saved.items()
+            if name in conf.SETTING_NAMES and value != defaults.get(name)}
+
+
+def store_settings(changes: dict) -> list[str]:
+    """Into the shop's own settings (the App's Settings page edits them), validated as there."""
+    from ... import shop_settings
+
+    try:
+        return shop_settings.update(changes, by="ltv_import_plugin_data") if changes else []
+    except shop_settings.SettingsElsewhere:
+        raise MoveRefused("LTV_HOST: the shop's settings are the App's only with LTV_HOST=saleor_app") from None
+    except conf.SettingsError as exc:
+        raise MoveRefused(f"{OPTION}: the plugin's settings do not validate in the app: "
+                          f"{'; '.join(f'{name}: {error}' for name, error in sorted(exc.errors.items()))}") from None
+
+
 @dataclass(frozen=True)
 class Moved:
     copied: list[Copied]
     sequences: int
     references: int
+    settings: list[str]
 
 
 def move(url: str, *, replace: bool = False, source_schema: str = "public",
@@ -198,6 +230,8 @@ def move(url: str, *, replace: bool = False, source_schema: str = "public",
     try:
         columns = check_same_schema(source, source_schema, tables)
         with transaction.atomic():
+            with connection.cursor() as cursor:  # no webhook writes between the look and the truncate
+                cursor.execute(f"LOCK TABLE {', '.join(q(t) for t in tables)} IN ACCESS EXCLUSIVE MODE")
             held = tables_with_rows(tables)
             if held and not replace:
                 raise MoveRefused(f"--replace: this shop already holds data ({', '.join(held)}); pass --replace "
@@ -217,9 +251,10 @@ def move(url: str, *, replace: bool = False, source_schema: str = "public",
                                   " nothing was kept")
             sequences = reset_sequences()
             references = convert_pending_references()
+            settings = store_settings(plugin_settings(source, source_schema))
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # a broken reference fails here, inside
-        return Moved(copied, sequences, references)
+        return Moved(copied, sequences, references, settings)
     finally:
         source.rollback()
         source.close()

@@ -49,6 +49,26 @@ def fill() -> None:
     inbox.record(Source.SALEOR, "order_updated", order_ref("00000000-0000-4000-8000-000000000007"))
     inbox.record(Source.SALEOR, "checkout_updated", checkout_ref("c0000000-0000-4000-8000-000000000003"))
     inbox.record(Source.SALEOR, "customer_deleted", user_ref("9"), {"user_id": "9", "email": "buyer9@company9.example"})
+    save_plugin_configuration()
+
+
+# What the admin saved on Saleor's Plugins page, in Saleor 3.23's plugins_pluginconfiguration (its
+# columns that matter here): changed values, a default left as it was, a name this version does not know.
+SAVED_CONFIGURATION = [{"name": "dormant_after_days", "value": "150"}, {"name": "sender_name", "value": "山田商店"},
+                       {"name": "lost_after_days", "value": "361"}, {"name": "retired_setting", "value": "x"}]
+
+
+def save_plugin_configuration() -> None:
+    import json
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE plugins_pluginconfiguration (id serial PRIMARY KEY, identifier varchar(128), "
+                       "name varchar(128), channel_id integer, description text, active boolean, configuration jsonb)")
+        cursor.execute("INSERT INTO plugins_pluginconfiguration (identifier, name, channel_id, description, active, "
+                       "configuration) VALUES ('saleor.ltv', 'LTV', NULL, '', true, %s), "
+                       "('mirumee.payments.dummy', 'Dummy', NULL, '', true, '[]')", [json.dumps(SAVED_CONFIGURATION)])
 
 
 if __name__ == "__main__":

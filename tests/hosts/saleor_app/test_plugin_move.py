@@ -20,13 +20,14 @@ from django.db import connection
 
 from saleor_ltv_plugin import tenancy
 from saleor_ltv_plugin.hosts.saleor_app.models import Installation
-from saleor_ltv_plugin.hosts.saleor_app.plugin_move import plugin_tables, tables_with_rows
-from saleor_ltv_plugin.models import Account, InboundEvent, InboundStatus, OrderFact, Source
+from saleor_ltv_plugin.hosts.saleor_app.plugin_move import MoveRefused, plugin_tables, store_settings, tables_with_rows
+from saleor_ltv_plugin.models import Account, InboundEvent, InboundStatus, OrderFact, SettingsDocument, Source
 
 from . import bodies, plugin_database
 from .test_payloads import deliver
 
-pytestmark = pytest.mark.django_db
+# stored_host: the App host's settings seam (the shop's own settings), where the plugin's saved ones go.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stored_host")]
 SCHEMA = "ltv_move_target"
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -96,7 +97,9 @@ def test_the_move_copies_every_table_row_for_row_and_leaves_the_source_as_it_was
     report = import_(source_url)
     seconds = time.monotonic() - started
     with tenancy.enter(SCHEMA):
-        assert counts(target_rows) == before
+        # …and the settings saved on Saleor's Plugins page, stored as the shop's own (one document, one change)
+        assert counts(target_rows) == {**before, "saleor_ltv_plugin_settingsdocument": 1,
+                                       "saleor_ltv_plugin_settingschange": 1}
         assert before["saleor_ltv_plugin_orderfact"] == plugin_database.ORDERS
         assert min(before[t] for t in ("saleor_ltv_plugin_accountmetrics", "saleor_ltv_plugin_checkoutfact",
                                        "saleor_ltv_plugin_contact", "saleor_ltv_plugin_segmentsnapshot")) > 0
@@ -106,11 +109,10 @@ def test_the_move_copies_every_table_row_for_row_and_leaves_the_source_as_it_was
             assert target_rows(sql) == source_rows(source_url, sql), table
         # The plugin's unapplied references become what the App can apply: re-reads through Saleor's API.
         pending = {e.object_ref: (e.kind, e.payload) for e in InboundEvent.objects.filter(status=InboundStatus.PENDING)}
+        order, checkout = "00000000-0000-4000-8000-000000000007", "c0000000-0000-4000-8000-000000000003"
         assert pending == {
-            "order:00000000-0000-4000-8000-000000000007": (
-                "refetch", {"type": "order", "id": bodies.global_id("Order", "00000000-0000-4000-8000-000000000007")}),
-            "checkout:c0000000-0000-4000-8000-000000000003": (
-                "refetch", {"type": "checkout", "id": bodies.global_id("Checkout", "c0000000-0000-4000-8000-000000000003")}),
+            f"order:{order}": ("refetch", {"type": "order", "id": bodies.global_id("Order", order)}),
+            f"checkout:{checkout}": ("refetch", {"type": "checkout", "id": bodies.global_id("Checkout", checkout)}),
             "user:9": ("erase", {"user_id": "9", "email": "buyer9@company9.example"})}
         # Every sequence is past the copied ids: the App's next rows do not collide.
         top = max(OrderFact.objects.values_list("pk", flat=True))
@@ -126,6 +128,27 @@ def test_the_move_copies_every_table_row_for_row_and_leaves_the_source_as_it_was
     assert "saleor_ltv_plugin_orderfact: 3000 → 3000" in report and "39 sequences reset" in report
     rows = sum(before.values())
     print(f"\nmoved {rows} rows in 41 tables in {seconds:.2f} s: {rows / seconds:.0f} rows/s")
+
+
+def test_the_settings_saved_on_saleors_plugins_page_become_the_shops_own(source_url):
+    report = import_(source_url)
+    assert "settings from Saleor's Plugins page: dormant_after_days, sender_name" in report
+    with tenancy.enter(SCHEMA):
+        from saleor_ltv_plugin import shop_settings
+
+        document = SettingsDocument.objects.get()
+        assert (document.values, document.updated_by) == (
+            {"dormant_after_days": 150, "sender_name": "山田商店"}, "ltv_import_plugin_data")
+        shop_settings.forget_cached()
+        assert shop_settings.stored_settings()["dormant_after_days"] == 150
+
+
+def test_plugin_settings_the_app_cannot_take_are_refused_by_name():
+    with tenancy.enter(SCHEMA), pytest.raises(MoveRefused, match=r"--from: the plugin's settings do not validate "
+                                                               r"in the app: dormant_after_days: "):
+        store_settings({"dormant_after_days": "soon", "sender_name": "山田商店"})
+    with tenancy.enter(SCHEMA):
+        assert not SettingsDocument.objects.exists()
 
 
 def test_a_webhook_for_an_order_the_plugin_captured_updates_it_and_adds_none(source_url):
@@ -170,7 +193,8 @@ def test_differing_migrations_are_listed_and_nothing_is_written(source_url):
 
 
 @pytest.mark.parametrize("url, message", [
-    ("postgresql://postgres@127.0.0.1:1/saleor", r"--from: cannot connect to postgresql://postgres@127\.0\.0\.1:1/saleor"),
+    ("postgresql://ltv:secret@127.0.0.1:1/saleor",  # the password never printed
+     r"--from: cannot connect to postgresql://ltv:\*\*\*@127\.0\.0\.1:1/saleor"),
     ("not a url", r"--from: cannot connect to not a url"),
     (None, r"--from: no saleor_ltv_plugin tables in schema 'public'"),
 ])

@@ -15,7 +15,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--from", dest="source", required=True, metavar="URL",
-                            help="Saleor's database, where the plugin kept its tables: postgres://user:pass@host/saleor")
+                            help="Saleor's database, where the plugin kept its tables: "
+                                 "postgres://user:pass@host/saleor")
         parser.add_argument("--source-schema", default="public", help="the schema of the plugin's tables there")
         parser.add_argument("--replace", action="store_true",
                             help="replace what this shop already holds (e.g. the App's own backfill)")
@@ -35,3 +36,5 @@ class Command(BaseCommand):
         self.stdout.write(f"{len(moved.copied)} tables, {rows} rows in {seconds:.1f} s "
                           f"({rows / max(seconds, 1e-6):.0f} rows/s); {moved.sequences} sequences reset; "
                           f"{moved.references} pending plugin events to be re-read through Saleor's API")
+        if moved.settings:
+            self.stdout.write(f"settings from Saleor's Plugins page: {', '.join(moved.settings)}")
