@@ -238,7 +238,7 @@ def move(url: str, *, replace: bool = False, source_schema: str = "public",
                                   "to replace it with the plugin's, or pick the right shop")
             with connection.cursor() as cursor:
                 # Every foreign key of the app is DEFERRABLE (Django makes them so) and they form cycles
-                # (a flow ↔ its live version): checked at commit, once every table is in.
+                # (a flow ↔ its live version): checked once every table is in (IMMEDIATE below).
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
                 cursor.execute(f"TRUNCATE {', '.join(q(t) for t in tables)}")
             copied = []
