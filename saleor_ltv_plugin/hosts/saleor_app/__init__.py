@@ -10,4 +10,5 @@ and lets it call Saleor's GraphQL API with an app token. One deployment serves m
     payloads.py       a webhook body or a GraphQL node → the inbox's fact JSON
     client.py         Saleor's GraphQL API with the app token (paging, back-off)
     sync.py           backfill and reconcile through that client
+    plugin_move.py    a shop's history copied from the plugin's tables (ltv_import_plugin_data)
 """

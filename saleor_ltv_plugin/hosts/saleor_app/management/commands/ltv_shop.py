@@ -1,6 +1,8 @@
 """Run one of the app's management commands for one shop, or for each: an agency's API keys,
 a recompute, a backfill. `saleor-ltv ltv_shop --list`; `saleor-ltv ltv_shop <schema|API URL|all> ltv_api_key …`."""
 
+import argparse
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -15,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--list", action="store_true", help="list the installed shops")
         parser.add_argument("shop", nargs="?", help="a shop's schema, its Saleor API URL, or 'all'")
         parser.add_argument("command", nargs="?")
-        parser.add_argument("args", nargs="*")
+        parser.add_argument("command_args", nargs=argparse.REMAINDER)  # its own options too (--from …)
 
     def handle(self, *args, **options):
         shops = Installation.objects.order_by("pk")
@@ -33,4 +35,4 @@ class Command(BaseCommand):
         for shop in chosen:
             self.stdout.write(f"== {shop.schema} ({shop.saleor_api_url})")
             with tenancy.enter(shop.schema):
-                call_command(options["command"], *options["args"], stdout=self.stdout, stderr=self.stderr)
+                call_command(options["command"], *options["command_args"], stdout=self.stdout, stderr=self.stderr)
