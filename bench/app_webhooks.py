@@ -151,8 +151,7 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    sys.path.insert(0, str(ROOT / "tests"))
-    from support.net import free_port, wait_for  # noqa: E402
+    from tests.support.net import free_port, wait_for
 
     port = free_port()
     env = environment(port)

@@ -40,7 +40,8 @@ def run_schemathesis(url: str, token: str, *extra: str, examples: int = EXAMPLES
                "--checks", "all", "--seed", "20261123", *extra,
                "--workers", "2",  # one generates cases while the other waits on the server
                "--request-timeout", "60"]  # a recompute runs inside its request here (eager Celery)
-    done = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=tempfile.gettempdir())
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": str(Path(__file__).with_name("fuzz_hooks.py"))}  # JSONString
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=tempfile.gettempdir(), env=env)
     generated = re.search(r"(\d+) generated", done.stdout)
     return done.returncode, done.stdout[-6000:] + done.stderr[-2000:], int(generated.group(1)) if generated else 0
 

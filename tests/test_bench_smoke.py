@@ -100,6 +100,11 @@ SMOKE = {
         positive=("night_seconds", "speedup", "ratio"), needs=frozenset({"postgres", "redis"}),
         agrees=lambda r: r["isolation_ok"] is True and r["schemas"]["schema_copy_equals_migrated"] is True
         and r["task_errors"] == 0),
+    "app_webhooks.py": Smoke(  # the App's webhook endpoint beside a bare view, on a real uvicorn server
+        ("--requests", "200", "--rounds", "2", "--clients", "4", "--web-workers", "1"),
+        keys=("deliveries", "webhook_p95_ms", "bare_p95_ms", "recorded"),
+        positive=("webhook_p50_ms", "bare_p50_ms", "webhook_per_second", "bare_per_second", "ratio_p95"),
+        needs=frozenset({"postgres"}), agrees=lambda r: r["agrees"] is True and r["recorded"] == 200),
     "flows_preview.py": Smoke(
         ("--companies", "60", "--previews", "40"),
         keys=("previews", "accounts", "preview_ms_p50", "preview_ms_p95", "render_ms_p95", "bare_ms_p95",
@@ -142,7 +147,7 @@ def bench_databases():
         ("LTV_BENCH_DATABASE", "recompute"), ("LTV_BENCH_API_DATABASE", "api"),
         ("LTV_BENCH_AUTOMATION_DATABASE", "automation"), ("LTV_BENCH_IMPORT_DATABASE", "import"),
         ("LTV_BENCH_FLOWS_PREVIEW_DATABASE", "flows_preview"), ("LTV_BENCH_SEGMENTS_DATABASE", "segments"),
-        ("LTV_BENCH_APP_SCALE_DATABASE", "app_scale"))}
+        ("LTV_BENCH_APP_SCALE_DATABASE", "app_scale"), ("LTV_BENCH_APP_WEBHOOKS_DATABASE", "app_webhooks"))}
     yield names
     for name in names.values():
         admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
