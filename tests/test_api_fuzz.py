@@ -31,14 +31,14 @@ OPENAPI = "/plugins/global/saleor.ltv/api/v1/openapi.json"
 
 ST = Path(os.environ.get("LTV_SCHEMATHESIS", Path(__file__).resolve().parents[1] / ".venv-fuzz" / "bin" / "st"))
 CUSTOMER_ONLY = r"^Query\.my|^Mutation\.ltvLineAccountLinkStart"  # a staff key is refused these, by design
-EXAMPLES = 12  # per GraphQL field; with the coverage phase's boundary cases well over a thousand cases
+EXAMPLES = 8  # per GraphQL field; with the coverage phase's boundary cases well over a thousand cases
 
 
-def run_schemathesis(url: str, token: str, *extra: str, examples: int = EXAMPLES) -> tuple[int, str, int]:
+def run_schemathesis(url: str, token: str, *extra: str, examples: int = EXAMPLES, workers: int = 2) -> tuple[int, str, int]:
     assert ST.exists(), f"{ST} is missing: run bin/fuzz-venv"
     command = [str(ST), "run", url, "-H", f"Authorization: Bearer {token}", "--max-examples", str(examples),
                "--checks", "all", "--seed", "20261123", *extra,
-               "--workers", "2",  # one generates cases while the other waits on the server
+               "--workers", str(workers),  # one generates cases while the other waits on the server
                "--request-timeout", "60"]  # a recompute runs inside its request here (eager Celery)
     env = {**os.environ, "SCHEMATHESIS_HOOKS": str(Path(__file__).with_name("fuzz_hooks.py"))}  # JSONString
     done = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=tempfile.gettempdir(), env=env)
@@ -64,7 +64,10 @@ def test_generated_requests_never_fail_on_the_server(live_server, transactional_
     assert code == 0, output
     assert staff_cases + customer_cases >= 300, (staff_cases, customer_cases)
 
-    code, output, rest_cases = run_schemathesis(live_server.url + OPENAPI, staff_key, *no_positive, examples=5)
+    # One worker: hypothesis describing the OpenAPI strategies in two threads at once trips CPython
+    # 3.11's ast (SystemError "AST constructor recursion depth mismatch", seen twice in CI).
+    code, output, rest_cases = run_schemathesis(live_server.url + OPENAPI, staff_key, *no_positive, examples=5,
+                                                workers=1)
     assert code == 0, output
     assert rest_cases >= 300, rest_cases
     print(f"schemathesis cases: GraphQL staff {staff_cases}, customer {customer_cases}; REST {rest_cases}")

@@ -193,6 +193,8 @@ def _parse(request, query: str, operation_name, variables):
             problems = validate(schema, document)
         except RecursionError:  # graphql-core 2's rules recurse, e.g. through unused fragment cycles
             return None, ({"errors": [_error("The document is nested too deeply to validate.", "GraphQLError")]}, 400)
+        except ValueError as exc:  # graphene 2's JSONString parses an inline literal during validation
+            return None, ({"errors": [_error(f"A JSONString argument is not valid JSON: {exc}", "GraphQLError")]}, 400)
         if problems:
             return None, ({"errors": [format_error(e) for e in problems]}, 400)
         documents.put(query, document)

@@ -112,3 +112,11 @@ def test_hosts_whose_settings_live_elsewhere_refuse_naming_where(gql, where):
     assert error["code"] == "SETTINGS_ELSEWHERE" and error["field"] is None
     assert where in error["message"] and home["en"] in error["message"] and error["messageJa"].endswith(home["ja"])
     assert not SettingsDocument.objects.exists()
+
+
+def test_an_inline_jsonstring_that_is_not_json_is_a_400_not_a_500(gql, stored_host):
+    """Found by the fuzzer: graphene 2 parses an inline JSONString literal while validating."""
+    answer = gql.post('mutation { ltvShopSettingsUpdate(input: "not json") { changed } }',
+                      token=tokens.mint("admin@shop.example", ADMIN))
+    assert answer.status_code == 400 and "not valid JSON" in answer.json()["errors"][0]["message"]
+    assert not SettingsDocument.objects.exists()
