@@ -31,6 +31,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 DB = os.environ.get("LTV_BENCH_APP_WEBHOOKS_DATABASE", "ltv_bench_app_webhooks")
 API_URL = "https://shop-a.saleor.example/graphql/"
 PREFIX = "/plugins/global/saleor.ltv/"
+FIRST_ERRORS: dict[int, str] = {}  # status → the first answer's body, to say why deliveries failed
 
 
 def environment(port: int) -> dict:
@@ -120,7 +121,9 @@ def send(port: int, path: str, items: list[tuple[bytes, str]], clients: int) -> 
             conn.request("POST", path, body, {"Content-Type": "application/json", "Saleor-Api-Url": API_URL,
                                               "Saleor-Event": "order_updated", "Saleor-Signature": signature})
             response = conn.getresponse()
-            response.read()
+            answer = response.read()
+            if response.status >= 300:
+                FIRST_ERRORS.setdefault(response.status, answer[:300].decode(errors="replace"))
             mine.append(time.perf_counter() - started)
             codes.append(response.status)
         conn.close()
@@ -206,6 +209,7 @@ def main(argv=None) -> dict:
         "ratio_p95": round(percentile(samples["webhook"], 0.95) / percentile(samples["bare"], 0.95), 2),
         "recorded": recorded, "statuses": {str(code): codes["webhook"].count(code) for code in sorted(set(codes["webhook"]))},
         "agrees": codes["webhook"].count(200) == sent and recorded == sent,
+        "first_errors": {str(code): text for code, text in sorted(FIRST_ERRORS.items())},
         "target": {"webhook_p95_ms": 50, "webhook_per_second": 500},
     }
     print(json.dumps(result))

@@ -48,9 +48,12 @@ def record(source: str, kind: str, object_ref: str, payload: dict | None = None)
 def record_many(source: str, events: list[tuple[str, str, dict | None]]) -> None:
     """(kind, object_ref, payload) of several objects in one INSERT."""
     now = timezone.now()
-    InboundEvent.objects.bulk_create([
-        InboundEvent(source=source, kind=kind, object_ref=ref, payload=payload or {}, next_attempt_at=now)
-        for kind, ref, payload in events])
+    rows = [InboundEvent(source=source, kind=kind, object_ref=ref, payload=payload or {}, next_attempt_at=now)
+            for kind, ref, payload in events]
+    if len(rows) == 1:  # most webhooks: bulk_create would wrap its one INSERT in BEGIN … COMMIT
+        rows[0].save(force_insert=True)
+    elif rows:
+        InboundEvent.objects.bulk_create(rows)
 
 
 def backoff(attempts: int) -> timedelta:

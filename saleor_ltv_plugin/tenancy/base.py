@@ -13,30 +13,37 @@ from . import search_path
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    _ltv_path: str | None = None
-
+    # The path is remembered on psycopg's connection, not on this wrapper: a pooled connection
+    # (the App host's web server) comes back with the path its last request set.
     def _cursor(self, name=None):
         cursor = super()._cursor(name)
         wanted = search_path() or "public"
+        raw = self.connection
         # In a failed transaction only its rollback can run (and undoes any SET anyway).
-        if wanted != self._ltv_path and self.connection.info.transaction_status != TransactionStatus.INERROR:
-            with self.connection.cursor() as raw:  # psycopg's own: a named cursor cannot SET
-                raw.execute(f"SET search_path TO {wanted}")
-            self._ltv_path = wanted
+        if wanted != getattr(raw, "_ltv_path", None) and raw.info.transaction_status != TransactionStatus.INERROR:
+            with raw.cursor() as plain:  # psycopg's own: a named cursor cannot SET
+                plain.execute(f"SET search_path TO {wanted}")
+            raw._ltv_path = wanted
         return cursor
 
-    def get_new_connection(self, conn_params):
-        self._ltv_path = None
-        return super().get_new_connection(conn_params)
+    def _forget_path(self):
+        if self.connection is not None:
+            self.connection._ltv_path = None
 
     def _rollback(self):
         try:
             return super()._rollback()
         finally:
-            self._ltv_path = None
+            self._forget_path()
 
     def _savepoint_rollback(self, sid):
         try:
             return super()._savepoint_rollback(sid)
         finally:
-            self._ltv_path = None
+            self._forget_path()
+
+    def _close(self):
+        # The pool rolls back a connection handed back inside a transaction, perhaps undoing a SET.
+        if self.connection is not None and self.connection.info.transaction_status != TransactionStatus.IDLE:
+            self._forget_path()
+        return super()._close()

@@ -3,6 +3,7 @@
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saleor_ltv_plugin.hosts.saleor_app.settings")
+os.environ["LTV_ASGI"] = "1"  # settings.py: the server's threads share a connection pool
 
 from django.core.asgi import get_asgi_application  # noqa: E402
 

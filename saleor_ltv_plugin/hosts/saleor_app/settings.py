@@ -17,6 +17,17 @@ from ...schedule import BEAT_SCHEDULE
 from ..standalone.settings import DATABASES, INSTALLED_APPS, MIDDLEWARE
 from .schedule import beat_schedule
 
+
+def _pool_available() -> bool:
+    import django
+
+    try:
+        import psycopg_pool  # noqa: F401
+    except ImportError:
+        return False
+    return django.VERSION >= (5, 1)
+
+
 LTV_HOST = "saleor_app"
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     from django.core.exceptions import ImproperlyConfigured
@@ -26,6 +37,16 @@ INSTALLED_APPS = [*INSTALLED_APPS, "saleor_ltv_plugin.hosts.saleor_app"]
 MIDDLEWARE = [*MIDDLEWARE, "saleor_ltv_plugin.hosts.saleor_app.routing.ShopMiddleware"]
 ROOT_URLCONF = "saleor_ltv_plugin.hosts.saleor_app.urls"
 DATABASES["default"]["ENGINE"] = "saleor_ltv_plugin.tenancy"
+# Under ASGI each request's sync code runs in a thread of its own and Django's connections are per
+# thread: kept connections (CONN_MAX_AGE) pile up until PostgreSQL refuses clients. So the web
+# server (asgi.py sets LTV_ASGI) shares a pool among its threads (Django ≥ 5.1 with psycopg-pool,
+# as Django's docs advise for ASGI), or opens a connection per request without one. Workers keep
+# theirs: a pool does not survive Celery's fork.
+if os.environ.get("LTV_ASGI") == "1":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+if os.environ.get("LTV_ASGI") == "1" and _pool_available():
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1, "max_size": int(os.environ.get("LTV_DB_POOL_SIZE") or 10), "timeout": 10}
 DATABASE_ROUTERS = ["saleor_ltv_plugin.tenancy.router.TenantRouter"]
 PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
 LTV_APP_ENCRYPTION_KEYS = os.environ.get("LTV_APP_ENCRYPTION_KEYS", "")

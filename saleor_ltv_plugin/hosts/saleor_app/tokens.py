@@ -14,8 +14,7 @@ import jwt
 
 from ... import auth
 from ..saleor.ids import pk_from_global_id
-from . import api_url, jws
-from .models import Installation
+from . import api_url, installations, jws
 
 
 def resolve(token: str) -> tuple[auth.Principal, str]:
@@ -25,16 +24,20 @@ def resolve(token: str) -> tuple[auth.Principal, str]:
         url = api_url.normalise(issuer)
     except (jwt.PyJWTError, api_url.NotAllowed, AttributeError):
         raise auth.AuthError("not a token from a Saleor this app is installed in") from None
-    installation = Installation.objects.active().filter(saleor_api_url=url).first()
-    if installation is None:
-        raise auth.AuthError(f"this app is not installed in {url}")
-    try:
-        claims = jws.verify_token(installation, token)
-    except jws.SignatureError as exc:
-        code = "ExpiredSignatureError" if "expired" in str(exc) else "InvalidToken"
-        raise auth.AuthError(str(exc), code) from None
-    except jws.JwksUnavailable:
-        raise auth.AuthError("the shop's Saleor did not hand out its keys; try again") from None
+    claims = installation = None
+    for fresh in (False, True):  # a kept installation may be a re-install behind: re-read before refusing
+        installation = installations.active(url, fresh=fresh)
+        if installation is None:
+            raise auth.AuthError(f"this app is not installed in {url}")
+        try:
+            claims = jws.verify_token(installation, token)
+            break
+        except jws.SignatureError as exc:
+            if fresh:
+                code = "ExpiredSignatureError" if "expired" in str(exc) else "InvalidToken"
+                raise auth.AuthError(str(exc), code) from None
+        except jws.JwksUnavailable:
+            raise auth.AuthError("the shop's Saleor did not hand out its keys; try again") from None
     try:
         user_id = pk_from_global_id(str(claims.get("user_id") or ""), "User")
     except ValueError:

@@ -18,7 +18,7 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -27,7 +27,7 @@ from ... import tenancy
 from ...ingest import inbox
 from ...models import Source
 from ...tasks import process_inbound_events_task
-from . import api_url, jws, payloads, subscriptions
+from . import api_url, installations, jws, payloads, subscriptions
 from .models import Installation
 
 logger = logging.getLogger(__name__)
@@ -37,12 +37,29 @@ def _answer(status: int, code: str, message: str = "") -> JsonResponse:
     return JsonResponse({"success": status < 300, "code": code, "message": message}, status=status)
 
 
-def _installation(request: HttpRequest) -> Installation | None:
+def _api_url(request: HttpRequest) -> str | None:
     try:
-        url = api_url.normalise(request.headers.get("Saleor-Api-Url", ""))
+        return api_url.normalise(request.headers.get("Saleor-Api-Url", ""))
     except api_url.NotAllowed:
         return None
-    return Installation.objects.active().filter(saleor_api_url=url).first()
+
+
+def _check(installation: Installation, raw: bytes, signature: str) -> tuple[dict | None, JsonResponse | None]:
+    """(the body, None) when the installation's Saleor signed it for this app, else (None, refusal)."""
+    try:
+        jws.verify_webhook(installation, raw, signature)
+    except jws.SignatureError as exc:
+        return None, _answer(401, "SIGNATURE_VERIFICATION_FAILED", str(exc))
+    except jws.JwksUnavailable as exc:
+        return None, _answer(503, "JWKS_NOT_AVAILABLE", str(exc))
+    try:
+        body = payloads.parse_body(raw)
+    except payloads.PayloadError as exc:
+        return None, _answer(400, "INVALID_BODY", str(exc))
+    recipient = (body.get("recipient") or {}).get("id") if isinstance(body.get("recipient"), dict) else None
+    if recipient is not None and recipient != installation.app_id:
+        return None, _answer(401, "WRONG_RECIPIENT", "the body was addressed to another app")
+    return body, None
 
 
 @csrf_exempt
@@ -58,29 +75,24 @@ def receive(request: HttpRequest, route: str) -> JsonResponse:
         return _answer(400, "MISSING_HEADER", "Saleor-Api-Url, Saleor-Event and Saleor-Signature are required")
     if event not in accepted:
         return _answer(400, "WRONG_EVENT", f"this route takes {', '.join(sorted(accepted))}, not {event}")
-    installation = _installation(request)
-    if installation is None:
-        return _answer(401, "NOT_REGISTERED", "no installation for this Saleor-Api-Url")
-    raw = request.body
-    try:
-        jws.verify_webhook(installation, raw, signature)
-    except jws.SignatureError as exc:
-        logger.warning("ltv app: refused a %s webhook for %s: %s", event, installation.saleor_api_url, exc)
-        return _answer(401, "SIGNATURE_VERIFICATION_FAILED", str(exc))
-    except jws.JwksUnavailable as exc:
-        return _answer(503, "JWKS_NOT_AVAILABLE", str(exc))
-    try:
-        body = payloads.parse_body(raw)
-    except payloads.PayloadError as exc:
-        return _answer(400, "INVALID_BODY", str(exc))
-    recipient = (body.get("recipient") or {}).get("id") if isinstance(body.get("recipient"), dict) else None
-    if recipient is not None and recipient != installation.app_id:
-        return _answer(401, "WRONG_RECIPIENT", "the body was addressed to another app")
+    url, raw = _api_url(request), request.body
+    for fresh in (False, True):  # a kept installation may be a re-install behind: re-read before a 401
+        installation = installations.active(url, fresh=fresh) if url else None
+        if installation is None:
+            return _answer(401, "NOT_REGISTERED", "no installation for this Saleor-Api-Url")
+        body, refusal = _check(installation, raw, signature)
+        if refusal is None or refusal.status_code != 401:
+            break
+    if refusal is not None:
+        if refusal.status_code == 401:
+            logger.warning("ltv app: refused a %s webhook for %s: %s", event, url, refusal.content.decode())
+        return refusal
     if event == "app_deleted":
         return _uninstalled(installation, body)
     try:
         # In the shop's schema: the mapping reads the shop's settings (account key, consent, …).
-        with tenancy.enter(installation.schema), transaction.atomic():
+        # One INSERT of all the body's events: atomic without a transaction around it.
+        with tenancy.enter(installation.schema):
             events = payloads.events_from_webhook(event, body)
             inbox.record_many(Source.SALEOR, events)
     except payloads.PayloadError as exc:

@@ -12,6 +12,7 @@ from django.test import Client, override_settings
 
 from saleor_ltv_plugin import conf, hosts, tenancy
 from saleor_ltv_plugin.hosts.saleor_app import host as app_host
+from saleor_ltv_plugin.hosts.saleor_app import installations
 from saleor_ltv_plugin.hosts.saleor_app.models import Installation
 
 from ...support.fake_saleor import FakeSaleor
@@ -28,6 +29,14 @@ APP_SETTINGS = {
 def register(client: Client, saleor: FakeSaleor, token: str | None = None):
     return client.post(PREFIX + "app/register", {"auth_token": token or saleor.token}, content_type="application/json",
                        HTTP_SALEOR_API_URL=saleor.api_url, HTTP_SALEOR_DOMAIN=f"127.0.0.1:{saleor.port}")
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_installations():
+    """A test's rollback restores rows behind the kept installations' back."""
+    installations.forget_all()
+    yield
+    installations.forget_all()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,9 @@ import json
 from datetime import datetime, timezone
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from saleor_ltv_plugin import auth, tenancy
 from saleor_ltv_plugin.automation import links
@@ -129,6 +131,26 @@ def test_a_body_signed_for_another_installation_is_not_replayed_into_this_one(sh
     saleor, mine = shops["a"]
     answer = webhook(Client(), saleor, order_body(saleor, recipient="QXBwOjk5"))
     assert answer.status_code == 401 and answer.json()["code"] == "WRONG_RECIPIENT"
+
+
+def test_a_kept_installation_saves_its_query_and_a_reinstall_elsewhere_is_not_refused(shops):
+    saleor, mine = shops["a"]
+    assert webhook(Client(), saleor, order_body(saleor)).status_code == 200  # now kept in this process
+    with CaptureQueriesContext(connection) as queries:
+        assert webhook(Client(), saleor, order_body(saleor)).status_code == 200
+    assert [q["sql"] for q in queries if "installation" in q["sql"]] == []
+    assert len(queries) == 1 and queries[0]["sql"].startswith("INSERT")  # the one event, no BEGIN/COMMIT
+    # Another process re-installs the app (Saleor gives it a new app id); no signal reaches this one.
+    Installation.objects.filter(pk=mine.pk).update(app_id="QXBwOjc3")
+    saleor.app_id = "QXBwOjc3"
+    try:
+        answer = webhook(Client(), saleor, order_body(saleor))
+        assert answer.status_code == 200, answer.content  # refused by the kept row, then re-read
+        stale = webhook(Client(), saleor, order_body(saleor, recipient="QXBwOjE="))
+        assert stale.status_code == 401 and stale.json()["code"] == "WRONG_RECIPIENT"
+    finally:
+        Installation.objects.filter(pk=mine.pk).update(app_id="QXBwOjE=")
+        saleor.app_id = "QXBwOjE="
 
 
 def test_an_event_the_route_does_not_take_is_a_400(shops):
