@@ -10,7 +10,8 @@ LTV_PLUGIN) `update` refuses, saying where they are edited.
 
 Writing follows ltvScenarioUpdate's params: a name left out is unchanged, null restores the
 default (for a secret: clears it), and "" for a secret keeps it (a blank password box means
-"leave it"), since secrets are never read back: reading says only whether each is set.
+"leave it"), since secrets are never read back: reading says only whether each is set. Stored,
+they are encrypted where the host has a key (settings_seal.py).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import conf, db, hosts, tenancy
+from . import conf, db, hosts, settings_seal, tenancy
 from .models import SettingsChange, SettingsDocument
 from .models.settings import DOCUMENT_ID
 
@@ -72,6 +73,7 @@ def stored_settings() -> dict[str, Any]:
     if hit is not None and now - hit[0] < CACHE_SECONDS:
         return dict(hit[1])
     values = SettingsDocument.objects.filter(pk=DOCUMENT_ID).values_list("values", flat=True).first() or {}
+    values = settings_seal.opened(values)
     _cache[key] = (now, values)
     return dict(values)
 
@@ -287,13 +289,15 @@ def update(changes: dict[str, Any], by: str) -> list[str]:
     with db.writer(), transaction.atomic():
         SettingsDocument.objects.bulk_create([SettingsDocument(pk=DOCUMENT_ID)], ignore_conflicts=True)
         document = SettingsDocument.objects.select_for_update().get(pk=DOCUMENT_ID)
-        new = validated(merged_document(document.values, changes))
-        names = changed_names(document.values, new)
-        if names:
+        current = settings_seal.opened(document.values)
+        new = validated(merged_document(current, changes))
+        names = changed_names(current, new)
+        if names or document.values != settings_seal.sealed(document.values):  # … or a secret stored plain
             now = timezone.now()
-            document.values, document.updated_at, document.updated_by = new, now, by
+            document.values, document.updated_at, document.updated_by = settings_seal.sealed(new), now, by
             document.save()
-            SettingsChange.objects.create(changed_at=now, changed_by=by, names=names)
+            if names:
+                SettingsChange.objects.create(changed_at=now, changed_by=by, names=names)
             transaction.on_commit(forget_cached)  # a read between now and the commit cached the old
     forget_cached()
     return names

@@ -116,3 +116,51 @@ def test_hosts_whose_settings_live_elsewhere_refuse_and_say_where():
     assert not reading.editable and reading.home == hosts.current().settings_home
     # It still shows the values in force: the standalone LTV_PLUGIN's.
     assert {r.name: r.value for r in reading.rows}["timezone"] == "Asia/Tokyo"
+
+
+@pytest.fixture
+def sealing_host(stored_host, settings):
+    """The stored-settings host with the App host's box (Fernet keys from LTV_APP_ENCRYPTION_KEYS)."""
+    from cryptography.fernet import Fernet
+
+    from saleor_ltv_plugin.hosts.saleor_app import secrets_box
+
+    settings.LTV_APP_ENCRYPTION_KEYS = Fernet.generate_key().decode()
+    hosts.install(dataclasses.replace(hosts.current(), seal_secret=secrets_box.seal, open_secret=secrets_box.open_))
+    return settings
+
+
+def test_secrets_are_sealed_at_rest_and_read_in_the_clear(sealing_host):
+    shop_settings.update({"twilio_auth_token": "tw-secret-1", "sender_name": "LTV商店",
+                          "channel_overrides": {"jp": {"line_channel_secret": "line-secret-3"}}}, by="a")
+    stored = SettingsDocument.objects.get().values
+    raw = json.dumps(stored)
+    assert "tw-secret-1" not in raw and "line-secret-3" not in raw and "LTV商店" in json.loads(raw)["sender_name"]
+    assert stored["twilio_auth_token"].startswith("sealed:")
+    assert stored["channel_overrides"]["jp"]["line_channel_secret"].startswith("sealed:")
+    shop = conf.get_settings()
+    assert shop.base.twilio_auth_token == "tw-secret-1" and shop.for_channel("jp").line_channel_secret == "line-secret-3"
+    # Sent back as read ("" keeps a secret): nothing changes, the sealed values stay as they were.
+    assert shop_settings.update({"twilio_auth_token": "", "channel_overrides": shop_settings.read().overrides}, by="a") == []
+    assert SettingsDocument.objects.get().values == stored
+
+
+def test_a_secret_stored_plain_reads_and_is_sealed_at_the_next_save(sealing_host):
+    SettingsDocument.objects.create(values={"staff_webhook_secret": "written-before-sealing"})
+    assert conf.get_settings().base.staff_webhook_secret == "written-before-sealing"
+    assert shop_settings.update({}, by="a") == []  # no name changed, yet the document is rewritten sealed
+    stored = SettingsDocument.objects.get().values["staff_webhook_secret"]
+    assert stored.startswith("sealed:") and "written-before-sealing" not in stored
+    assert conf.get_settings().base.staff_webhook_secret == "written-before-sealing"
+
+
+def test_a_secret_no_key_opens_reads_as_unset_and_the_rest_still_reads(sealing_host, caplog):
+    from cryptography.fernet import Fernet
+
+    shop_settings.update({"twilio_auth_token": "tw-secret-1", "sender_name": "LTV商店"}, by="a")
+    sealing_host.LTV_APP_ENCRYPTION_KEYS = Fernet.generate_key().decode()  # the old key is gone
+    shop_settings.forget_cached()
+    shop = conf.get_settings()
+    assert shop.base.twilio_auth_token == "" and shop.base.sender_name == "LTV商店"
+    assert "does not open" in caplog.text and "tw-secret-1" not in caplog.text
+    assert not {r.name: r for r in shop_settings.read().rows}["twilio_auth_token"].is_set

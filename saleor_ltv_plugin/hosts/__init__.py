@@ -42,6 +42,9 @@ class Host:
     # Repairs what capture missed over a window (timedelta → counts); None where the shop's data
     # arrives by REST and files only.
     reconcile_orders: Callable[..., dict] | None = None
+    # Encrypts the secrets of the stored settings at rest (settings_seal.py); None: stored as given.
+    seal_secret: Callable[[str], str] | None = None
+    open_secret: Callable[[str], str] | None = None
 
 
 _current: Host | None = None

@@ -20,11 +20,12 @@ def build(django_settings) -> Host:
     if django_settings.DATABASES["default"]["ENGINE"] != "saleor_ltv_plugin.tenancy":
         raise conf.SettingsError({"DATABASES": "the App host needs ENGINE saleor_ltv_plugin.tenancy (PostgreSQL)"})
     from ...shop_settings import stored_settings
-    from . import shops, sync
+    from . import secrets_box, shops, sync
 
     tenant_tasks.connect()
     # Each shop's settings live in its own schema, edited on the Dashboard's Settings page.
     return Host(name="saleor_app", token_resolver=_no_host_token, settings_provider=stored_settings,
                 url_prefix=getattr(django_settings, "LTV_URL_PREFIX", "") or conf.DEFAULT_URL_PREFIX,
                 capture_source=Source.SALEOR, inbox_applier=sync.make_applier(shops.current_client),
-                reconcile_orders=lambda window: sync.reconcile_orders(shops.current_client(), window))
+                reconcile_orders=lambda window: sync.reconcile_orders(shops.current_client(), window),
+                seal_secret=secrets_box.seal, open_secret=secrets_box.open_)

@@ -1,4 +1,5 @@
-"""The app tokens Saleor gives us, encrypted at rest (Fernet: AES-128-CBC + HMAC-SHA256).
+"""The app tokens Saleor gives us and the shops' stored secrets (settings_seal.py), encrypted at rest
+(Fernet: AES-128-CBC + HMAC-SHA256).
 
 LTV_APP_ENCRYPTION_KEYS: one or more Fernet keys, comma-separated, newest first; a token written
 under an older key still reads, and is rewritten under the newest when it is next saved. There is
@@ -46,4 +47,4 @@ def open_(sealed: str) -> str:
     try:
         return _box().decrypt(sealed.encode()).decode()
     except InvalidToken as exc:
-        raise SealError(f"an app token does not decrypt with any key in {SETTING}") from exc
+        raise SealError(f"a sealed value does not decrypt with any key in {SETTING}") from exc
