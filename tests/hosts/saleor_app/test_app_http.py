@@ -153,6 +153,31 @@ def test_a_kept_installation_saves_its_query_and_a_reinstall_elsewhere_is_not_re
         saleor.app_id = "QXBwOjE="
 
 
+def test_a_bulk_delivery_past_djangos_site_wide_limit_is_recorded_and_one_past_its_own_is_a_413(shops, monkeypatch):
+    from django.conf import settings
+
+    from saleor_ltv_plugin.hosts.saleor_app import webhooks
+
+    saleor, mine = shops["a"]
+    lines = [bodies.order_line(f"9a7c2f10-1b2c-4d3e-8f90-{n:012d}") for n in range(120)]
+    orders = [bodies.order(pk=f"0e9d8c7b-6a50-4f00-8000-{n:012d}", number=5000 + n, lines=lines) for n in range(50)]
+    bulk = {"__typename": "OrderBulkCreated", "recipient": {"id": saleor.app_id}, "orders": orders,
+            "ref": [{"id": o["id"], "number": o["number"], "updatedAt": o["updatedAt"]} for o in orders]}
+    raw = json.dumps(bulk).encode()
+    assert len(raw) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE  # 50 orders × 120 lines: ~3.6 MB
+    before = inbound_in(mine)
+    answer = webhook(Client(), saleor, bulk, event="order_bulk_created", route="orders-bulk", raw=raw)
+    assert answer.status_code == 200, answer.content
+    assert inbound_in(mine) == before + 50
+    monkeypatch.setitem(webhooks.BODY_LIMITS, "orders-bulk", 2**20)
+    over = webhook(Client(), saleor, bulk, event="order_bulk_created", route="orders-bulk", raw=raw)
+    assert over.status_code == 413 and over.json()["code"] == "BODY_TOO_LARGE" and "1 MiB" in over.json()["message"]
+    # Every other route keeps the site-wide limit.
+    one = {**order_body(saleor), "order": bodies.order(lines=lines * 40)}
+    assert webhook(Client(), saleor, one).status_code == 413
+    assert inbound_in(mine) == before + 50
+
+
 def test_an_event_the_route_does_not_take_is_a_400(shops):
     saleor, _ = shops["a"]
     answer = webhook(Client(), saleor, order_body(saleor), event="customer_deleted", route="orders")
