@@ -6,6 +6,12 @@ orders with `origin = ''`) turns the whole object into null, and `ref` still nam
 re-fetched (payloads.py). `recipient { id }` lets the webhook view check the body was meant for this app:
 the signature is not bound to its target. Validated against Saleor 3.23.28's schema by its own
 SubscriptionQuery in the Saleor tier (tests/saleor_tier/test_app_subscriptions.py).
+
+ADDRESS_CREATED / _UPDATED / _DELETED are not subscribed: Saleor's Address type names no user, so
+such an event cannot say whose address changed. Every address mutation also saves the user's
+`updatedAt` (account/search.py's update_user_search_vector), so the hourly reconcile_customers
+reads the changed address book; accountAddressCreate and the set-default mutations send
+CUSTOMER_UPDATED at once.
 """
 
 from __future__ import annotations
