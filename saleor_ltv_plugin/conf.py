@@ -23,9 +23,13 @@ COMPANY_MEMBERSHIP_RULES = ("confirmed_only", "email_domain", "metadata", "open"
 HEADER_BOUND = ("sender_name", "sender_email", "staff_alert_emails", "public_url", "shop_url",
                 "checkout_url_template", "product_url_template", "staff_webhook_url",
                 "line_channel_access_token", "line_api_url", "line_account_link_url", "twilio_account_sid",
-                "twilio_auth_token", "twilio_from", "twilio_messaging_service_sid", "twilio_api_url")
+                "twilio_auth_token", "twilio_from", "twilio_messaging_service_sid", "twilio_api_url",
+                "smtp_host", "smtp_username", "smtp_password")
 # Credentials: a page may say whether they are set, never show them.
-SECRET_SETTINGS = ("staff_webhook_secret", "line_channel_access_token", "line_channel_secret", "twilio_auth_token")
+SECRET_SETTINGS = ("staff_webhook_secret", "line_channel_access_token", "line_channel_secret", "twilio_auth_token",
+                   "smtp_password")
+SMTP_SECURITY = ("starttls", "ssl", "none")
+_HOST_NAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
 _ACCOUNT_SID, _SERVICE_SID = re.compile(r"^AC[0-9a-f]{32}$"), re.compile(r"^MG[0-9a-f]{32}$")
 # E.164, or an alphanumeric sender ID (letters, digits and spaces, at least one letter, at most 11)
 _SMS_SENDER = re.compile(r"^(\+[1-9][0-9]{7,14}|(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11})$")
@@ -98,6 +102,12 @@ class ChannelSettings:
     twilio_from: str = ""
     twilio_messaging_service_sid: str = ""
     twilio_api_url: str = "https://api.twilio.com"
+    # The shop's own mail server; empty host: the deployment's (Django's EMAIL_*, Saleor's EMAIL_URL)
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -396,6 +406,31 @@ SETTING_TEXT: dict[str, dict[str, tuple[str, str]]] = {
         "help": ("通常は https://api.twilio.com。テスト用サーバーのときだけ変更します。",
                  "https://api.twilio.com; another only for a test server."),
     },
+    "smtp_host": {
+        "label": ("メールサーバー（SMTP）のホスト名", "Mail server (SMTP) host"),
+        "help": ("ショップ独自のメールサーバー（例：smtp.example.co.jp）。送信元ドメインの SPF・DKIM が通るサーバーを指定します。"
+                 "空欄のときはデプロイのメール設定で送ります。社内ネットワークやループバックのアドレスは使えません。",
+                 "The shop's own mail server (e.g. smtp.example.co.jp), one that passes SPF and DKIM for the sender's "
+                 "domain. Empty: mail goes through the deployment's mail settings. Private and loopback addresses "
+                 "are refused."),
+    },
+    "smtp_port": {
+        "label": ("SMTP のポート", "SMTP port"),
+        "help": ("通常は 587（STARTTLS）か 465（SSL/TLS）。", "Usually 587 (STARTTLS) or 465 (SSL/TLS)."),
+    },
+    "smtp_security": {
+        "label": ("SMTP の暗号化", "SMTP encryption"),
+        "help": ("starttls（587番）、ssl（465番）、none（暗号化なし。パスワードは送りません）。",
+                 "starttls (port 587), ssl (port 465) or none (unencrypted: no password is sent)."),
+    },
+    "smtp_username": {
+        "label": ("SMTP のユーザー名", "SMTP user name"),
+        "help": ("SMTP 認証のユーザー名。空欄のときは認証しません。", "The SMTP AUTH user name; empty: no authentication."),
+    },
+    "smtp_password": {
+        "label": ("SMTP のパスワード", "SMTP password"),
+        "help": ("SMTP 認証のパスワード。保存後は表示しません。", "The SMTP AUTH password; never shown once saved."),
+    },
     "channel_overrides": {
         "label": ("チャネルごとの設定（JSON）", "Per-channel overrides (JSON)"),
         "help": ('チャネルごとに違う設定。例：{"default-channel": {"account_key": "user", "timezone": "Asia/Tokyo"}}。'
@@ -415,7 +450,7 @@ FIELD_HELP = {name: both_languages(text["help"]) for name, text in SETTING_TEXT.
 FIELD_LABEL = {name: both_languages(text["label"]) for name, text in SETTING_TEXT.items()}
 
 SMS_PROVIDERS = ("twilio",)
-CHOICES = {"sms_provider": SMS_PROVIDERS, "account_key": ACCOUNT_KEY_RULES, "company_membership": COMPANY_MEMBERSHIP_RULES, "consent_mode": ("opt_in", "opt_out"), "default_language": ("ja", "en")}
+CHOICES = {"smtp_security": SMTP_SECURITY, "sms_provider": SMS_PROVIDERS, "account_key": ACCOUNT_KEY_RULES, "company_membership": COMPANY_MEMBERSHIP_RULES, "consent_mode": ("opt_in", "opt_out"), "default_language": ("ja", "en")}
 
 
 
@@ -464,6 +499,7 @@ def _validate(values: dict[str, Any], prefix: str = "") -> tuple[dict[str, Any],
         errors[prefix + "holdout_percent"] = "must be at most 50"
     if not 1 <= clean.get("sms_max_segments", 1) <= 10:
         errors[prefix + "sms_max_segments"] = "must be from 1 to 10"
+    errors.update({prefix + k: v for k, v in _smtp_problems(clean).items()})
     for name, pattern, form in (("twilio_account_sid", _ACCOUNT_SID, "AC and 32 hex digits"),
                                 ("twilio_messaging_service_sid", _SERVICE_SID, "MG and 32 hex digits"),
                                 ("twilio_from", _SMS_SENDER, "an E.164 number (+15005550006) or up to 11 letters "
@@ -496,6 +532,17 @@ def _validate(values: dict[str, Any], prefix: str = "") -> tuple[dict[str, Any],
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             errors[prefix + "timezone"] = f"unknown time zone {clean['timezone']!r}"
     return clean, errors
+
+
+def _smtp_problems(clean: dict[str, Any]) -> dict[str, str]:
+    problems = {}
+    if clean.get("smtp_host") and not _HOST_NAME.match(clean["smtp_host"]):
+        problems["smtp_host"] = "must be a host name such as smtp.example.co.jp (no scheme, port or path)"
+    if "smtp_port" in clean and not 1 <= clean["smtp_port"] <= 65535:
+        problems["smtp_port"] = "must be from 1 to 65535"
+    if clean.get("smtp_password") and clean.get("smtp_security") == "none":
+        problems["smtp_security"] = "must be starttls or ssl when a password is set (it would travel unencrypted)"
+    return problems
 
 
 def parse_channel_overrides(text: str | dict | None) -> dict[str, dict[str, Any]]:

@@ -36,6 +36,7 @@ OVERRIDES = "channel_overrides"
 # exactly one.
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("sender", ("sender_name", "sender_email", "sender_postal_address", "default_language")),
+    ("mail_server", ("smtp_host", "smtp_port", "smtp_security", "smtp_username", "smtp_password")),
     ("links", ("public_url", "shop_url", "checkout_url_template", "product_url_template")),
     ("sending_rules", ("consent_mode", "consent_metadata_key", "quiet_hours_start", "quiet_hours_end",
                        "frequency_cap_per_week")),
@@ -192,6 +193,8 @@ _REASONS_JA: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(p), ja) for 
     (r"^unknown time zone (.+)$", r"未知のタイムゾーンです：\1"),
     (r"^not valid JSON \((.+)\)$", r"JSON として読めません（\1）"),
     (r"^must be an object: .+$", "{チャネルのスラッグ: {設定名: 値}} の形の JSON オブジェクトにしてください"),
+    (r"^must be a host name such as (\S+) .*$", r"ホスト名だけを指定してください（例：\1。スキーム・ポート・パスは不要）"),
+    (r"^must be starttls or ssl when a password is set.*$", "パスワードを設定するときは starttls か ssl を指定してください（暗号化なしでは送れません）"),
     (r"^must be (.+)$", r"次の形式で指定してください：\1"),
 ))
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")

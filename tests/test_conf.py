@@ -54,7 +54,7 @@ JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 # Names a Japanese help text keeps as they are: products, standards, the values to type.
 KEPT = ALLOWED_WORDS | {"JSON", "Slack", "Teams", "Incoming", "Django", "IANA", "Asia", "Tokyo", "HMAC", "true", "false",
                         "LINE", "Messaging", "Developers", "API", "Signature", "Twilio", "SID", "Service",
-                        "Basic", "Auth", "Token", "Webhook",
+                        "Basic", "Auth", "Token", "Webhook", "SMTP", "DKIM", "STARTTLS", "AUTH",
                         "granted", "revoked"} | {v for values in conf.CHOICES.values() for v in values}
 
 

@@ -8,7 +8,7 @@ from django.core.mail import EmailMessage
 from .. import render, sender_identity
 from . import RETRY, SENT, Outcome
 from .base import EMAIL, TEST_TEXT, Connections, DeliveryChannel, TestAnswer
-from .email import sender
+from .email import connection_name, sender
 
 
 class BuyerEmail(DeliveryChannel):
@@ -29,7 +29,7 @@ class BuyerEmail(DeliveryChannel):
         connections = Connections()
         email = EmailMessage("LTV: test mail / テストメール", TEST_TEXT, from_email=render.from_header(shop), to=[to])
         try:
-            outcome = connections.get("mail", sender).send(email, lambda: True)
+            outcome = connections.get(connection_name(shop), lambda: sender(shop)).send(email, lambda: True)
         except OSError as exc:
             return TestAnswer(False, "unreachable", f"{type(exc).__name__}: {exc}")
         finally:
@@ -45,4 +45,6 @@ class BuyerEmail(DeliveryChannel):
         from ..flows.content_ref import message_document
 
         document = message_document(message, config.params.get("copy"))
-        return self.connections.get("mail", sender).send(render.buyer_email(message, config, document), commit)
+        shop = config.shop
+        return self.connections.get(connection_name(shop), lambda: sender(shop)).send(
+            render.buyer_email(message, config, document), commit)

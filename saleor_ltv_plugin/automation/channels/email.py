@@ -1,4 +1,5 @@
-"""E-mail through Django's configured backend: SMTP two-phase, anything else (anymail …) plainly."""
+"""E-mail through the shop's own SMTP server or Django's configured backend: SMTP two-phase,
+anything else (anymail …) plainly."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.core.mail.backends.smtp import EmailBackend as DjangoSMTPBackend
 from django.utils.module_loading import import_string
 
 from . import DEAD, LOST_LEASE, RETRY, SENT, Outcome
-from .smtp import TwoPhaseSMTP
+from .smtp import SmtpServer, TwoPhaseSMTP
 
 
 def uses_smtp() -> bool:
@@ -53,5 +54,16 @@ class BackendSender:
             pass
 
 
-def sender():
+def sender(shop=None):
+    """The mail path for `shop` (its ChannelSettings): its own server when it names one, else the
+    deployment's (two-phase SMTP, or the configured backend)."""
+    server = SmtpServer.of(shop) if shop is not None else None
+    if server is not None:
+        return TwoPhaseSMTP(server)
     return TwoPhaseSMTP() if uses_smtp() else BackendSender()
+
+
+def connection_name(shop=None) -> str:
+    """One connection per mail server in a send run (channels may name different servers)."""
+    server = SmtpServer.of(shop) if shop is not None else None
+    return "mail" if server is None else f"mail:{server.host}:{server.port}:{server.username}"

@@ -15,6 +15,7 @@ import re
 import smtplib
 import socket
 import ssl
+from dataclasses import dataclass
 from email.errors import MessageError
 from typing import Callable
 
@@ -23,6 +24,7 @@ from django.core.mail import EmailMessage
 from django.core.mail.message import sanitize_address
 
 from . import DEAD, LOST_LEASE, RETRY, SENT, UNCONFIRMED, Outcome
+from .webhook import BlockedAddress, vet_address
 
 _LINE_START_DOT = re.compile(rb"(?m)^\.")
 _BARE_EOL = re.compile(rb"(?:\r\n|\n|\r(?!\n))")
@@ -51,25 +53,81 @@ def _envelope(email: EmailMessage) -> tuple[str, list[str], bytes]:
     return sender, recipients, body
 
 
-class TwoPhaseSMTP:
-    """One connection, reused for a batch, configured like Django's SMTP backend."""
+@dataclass(frozen=True)
+class SmtpServer:
+    """A shop's own mail server (the smtp_* settings), in place of the deployment's EMAIL_*."""
 
-    def __init__(self):
-        self.host, self.port = settings.EMAIL_HOST, settings.EMAIL_PORT
-        self.username, self.password = settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD
-        self.use_tls, self.use_ssl = settings.EMAIL_USE_TLS, settings.EMAIL_USE_SSL
+    host: str
+    port: int
+    username: str = ""
+    password: str = ""
+    security: str = "starttls"  # starttls, ssl or none
+
+    @classmethod
+    def of(cls, shop) -> "SmtpServer | None":
+        if not getattr(shop, "smtp_host", ""):
+            return None
+        # conf refuses a password without encryption; a per-channel mix could still make one: never send it
+        password = shop.smtp_password if shop.smtp_security != "none" else ""
+        return cls(shop.smtp_host, shop.smtp_port, shop.smtp_username, password, shop.smtp_security)
+
+
+class _Pinned:
+    """Connects to the one address vetted for the host name; TLS (SNI, the certificate check) and
+    EHLO still use the name."""
+
+    def __init__(self, address: str, **kwargs):
+        self._address = address
+        super().__init__(**kwargs)
+
+    def _get_socket(self, host, port, timeout):
+        sock = socket.create_connection((self._address, port), timeout, self.source_address)
+        if isinstance(self, smtplib.SMTP_SSL):
+            return self.context.wrap_socket(sock, server_hostname=self._host)
+        return sock
+
+
+class _PinnedSMTP(_Pinned, smtplib.SMTP):
+    pass
+
+
+class _PinnedSMTPSSL(_Pinned, smtplib.SMTP_SSL):
+    pass
+
+
+class TwoPhaseSMTP:
+    """One connection, reused for a batch: to the shop's own server when it has one (its address
+    vetted like a staff webhook's: a shop admin must not make our workers talk to the deployment's
+    private network), else configured like Django's SMTP backend."""
+
+    def __init__(self, server: SmtpServer | None = None):
+        self.server = server
+        if server is None:
+            self.host, self.port = settings.EMAIL_HOST, settings.EMAIL_PORT
+            self.username, self.password = settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD
+            self.use_tls, self.use_ssl = settings.EMAIL_USE_TLS, settings.EMAIL_USE_SSL
+        else:
+            self.host, self.port, self.username, self.password = server.host, server.port, server.username, server.password
+            self.use_tls, self.use_ssl = server.security == "starttls", server.security == "ssl"
         self.timeout = getattr(settings, "EMAIL_TIMEOUT", None) or 30
         self.connection: smtplib.SMTP | None = None
+
+    def _connect(self, context) -> smtplib.SMTP:
+        if self.server is None:
+            if self.use_ssl:
+                return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+            return smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        address = vet_address(self.host, self.port)  # BlockedAddress: a retry (a setting to fix), said why
+        if self.use_ssl:
+            return _PinnedSMTPSSL(address, host=self.host, port=self.port, timeout=self.timeout, context=context)
+        return _PinnedSMTP(address, host=self.host, port=self.port, timeout=self.timeout)
 
     def _open(self) -> smtplib.SMTP:
         if self.connection is None:
             context = ssl.create_default_context()
-            if self.use_ssl:
-                conn = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
-            else:
-                conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-                if self.use_tls:
-                    conn.starttls(context=context)
+            conn = self._connect(context)
+            if self.use_tls and not self.use_ssl:
+                conn.starttls(context=context)
             # The final dot goes out as its own small write: without NODELAY, Nagle's algorithm
             # holds it until the server's delayed ACK (~40 ms a message).
             conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -105,7 +163,7 @@ class TwoPhaseSMTP:
         except SMTPError as exc:
             self._reset_after(exc.code)
             return Outcome(DEAD if 500 <= exc.code < 600 else RETRY, str(exc))
-        except (smtplib.SMTPException, OSError) as exc:
+        except (smtplib.SMTPException, OSError, BlockedAddress) as exc:
             self.close(polite=False)
             return Outcome(RETRY, f"{type(exc).__name__}: {exc}")
         if not commit():  # the hand-over: another worker owns the row, so the dot must not go

@@ -6,7 +6,7 @@ from ...models import DeliveryKind
 from .. import render
 from . import SKIPPED, Outcome
 from .base import STAFF_LIMITS, DeliveryChannel
-from .email import sender
+from .email import connection_name, sender
 
 
 class StaffEmail(DeliveryChannel):
@@ -20,4 +20,6 @@ class StaffEmail(DeliveryChannel):
         recipients = [a.strip() for a in config.shop.staff_alert_emails.split(",") if a.strip()]
         if not recipients:
             return Outcome(SKIPPED, "not_configured")
-        return self.connections.get("mail", sender).send(render.staff_email(message, config, recipients), commit)
+        shop = config.shop
+        return self.connections.get(connection_name(shop), lambda: sender(shop)).send(
+            render.staff_email(message, config, recipients), commit)

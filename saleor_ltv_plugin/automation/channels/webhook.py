@@ -58,27 +58,33 @@ def _refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return not address.is_global or (inner is not None and _refusal(inner))
 
 
+def vet_address(host: str, port: int) -> str:
+    """Resolve `host` once and return the address to connect to; BlockedAddress when any address
+    it resolves to is one the IP filter forbids (so a rebinding answer cannot slip one in)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise BlockedAddress(f"cannot resolve {host}: {exc}") from None
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    if getattr(settings, "HTTP_IP_FILTER_ENABLED", True):
+        for address in addresses:
+            if _refusal(address):
+                raise BlockedAddress(f"{host} resolves to {address}, a non-public address "
+                                     "(HTTP_IP_FILTER_ENABLED is on)")
+    return str(addresses[0])
+
+
 def vet(url: str) -> Target:
-    """Resolve the URL's host once; raise BlockedAddress when any address it resolves to is one the
-    IP filter forbids, else return the target pinned to the first address."""
+    """The URL's target pinned to its one vetted address (vet_address)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BlockedAddress(f"not an http(s) URL: {url!r}")
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except ValueError as exc:  # a port out of range
         raise BlockedAddress(f"not a valid URL: {exc}") from None
-    except socket.gaierror as exc:
-        raise BlockedAddress(f"cannot resolve {parts.hostname}: {exc}") from None
-    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
-    if getattr(settings, "HTTP_IP_FILTER_ENABLED", True):
-        for address in addresses:
-            if _refusal(address):
-                raise BlockedAddress(f"{parts.hostname} resolves to {address}, a non-public address "
-                                     "(HTTP_IP_FILTER_ENABLED is on)")
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return Target(parts.scheme, parts.hostname, port, path, str(addresses[0]))
+    return Target(parts.scheme, parts.hostname, port, path, vet_address(parts.hostname, port))
 
 
 class _Pinned:

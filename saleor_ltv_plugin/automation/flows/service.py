@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from ... import db
+from ... import conf, db
 from ...auth import Principal
 from ...models import Enrollment, Flow, FlowKind, FlowState, FlowVersion, SavedSegment
 from ...queries.errors import InputError
@@ -374,7 +374,7 @@ def test_send(flow: Flow, step_id: str, who: Principal, account_id: int | None =
                                    from_email=shop_sender(flow.channel), to=[who.email],
                                    headers={"X-LTV-Test": flow.key, "Content-Language": shown.language})
     email.attach_alternative(shown.html, "text/html")
-    connection = mail_sender()
+    connection = mail_sender(conf.channel_settings(flow.channel))
     try:
         outcome = connection.send(email, lambda: True)
     finally:

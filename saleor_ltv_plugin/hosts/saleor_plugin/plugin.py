@@ -31,6 +31,7 @@ _KINDS = {"merge_same_day_orders": _BOOLEAN, "staff_webhook_secret": Configurati
           "line_channel_access_token": ConfigurationTypeField.SECRET,
           "line_channel_secret": ConfigurationTypeField.SECRET,
           "twilio_auth_token": ConfigurationTypeField.SECRET,
+          "smtp_password": ConfigurationTypeField.SECRET,
           "sender_postal_address": ConfigurationTypeField.MULTILINE,
           "channel_overrides": ConfigurationTypeField.MULTILINE}
 
