@@ -25,8 +25,11 @@ MAX_ITEMS = 20
 
 def product_facts(skus, channel: str | None = None) -> dict[str, dict]:
     """SKU → {"name", "unit_price", "currency", "variant_name", "slug", "image_url"} of its latest named
-    order line (two queries)."""
-    lines = OrderLineFact.objects.filter(sku__in=[s for s in skus if s]).exclude(product_name="")
+    order line (two queries; none for no SKU: a churn mail lists no items)."""
+    skus = {s for s in skus if s}
+    if not skus:
+        return {}
+    lines = OrderLineFact.objects.filter(sku__in=skus).exclude(product_name="")
     if channel:
         lines = lines.filter(order__channel=channel)
     latest = lines.values("sku").annotate(last=Max("id")).values_list("last", flat=True)

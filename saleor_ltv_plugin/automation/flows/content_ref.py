@@ -7,16 +7,15 @@ A send step's content is either a reference to a ready scenario's copy, ``{"temp
 from __future__ import annotations
 
 from ...models import OutboxMessage
-from .runtime import plans
+from .runtime import plan_of
 
 
 def message_content(message: OutboxMessage) -> dict | None:
     """The step's content as published in the message's flow version; None for a scenario's message
     (no flow version), a staff step, or a step the version does not have."""
-    version_id = message.enrollment.flow_version_id
-    if not version_id or not message.step_id:
+    if not message.enrollment.flow_version_id or not message.step_id:
         return None
-    plan = plans([version_id])[version_id]
+    plan = plan_of(message.enrollment.flow_version)  # read with the message (outbox.claim)
     step = plan.definition.steps.get(message.step_id) if plan else None
     return step.content if step is not None and step.kind == "send" else None
 

@@ -37,17 +37,19 @@ def plans(version_ids) -> dict[int, Plan | None]:
     read each time (one query) and parsed once: a cache keyed by id alone would outlive a test
     database's rows, or a restored backup's."""
     ids = set(version_ids)
-    found: dict[int, Plan | None] = {}
-    for version in FlowVersion.objects.filter(id__in=ids).select_related("flow"):
-        digest = hashlib.sha256(json.dumps(version.definition, sort_keys=True).encode()).hexdigest()
-        if (version.pk, digest) not in _PLANS:
-            definition, problems = parse(version.definition)
-            if problems:
-                logger.error("ltv flows: version %s of %s does not parse: %s", version.number, version.flow.key,
-                             problems)
-            _PLANS[(version.pk, digest)] = Plan.of(version.pk, version.flow.key, definition) if definition else None
-        found[version.pk] = _PLANS[(version.pk, digest)]
+    found = {version.pk: plan_of(version) for version in FlowVersion.objects.filter(id__in=ids).select_related("flow")}
     return {v: found.get(v) for v in ids}
+
+
+def plan_of(version: FlowVersion) -> Plan | None:
+    """One version already read (the outbox's claim reads it with the message), parsed once per process."""
+    digest = hashlib.sha256(json.dumps(version.definition, sort_keys=True).encode()).hexdigest()
+    if (version.pk, digest) not in _PLANS:
+        definition, problems = parse(version.definition)
+        if problems:
+            logger.error("ltv flows: version %s of %s does not parse: %s", version.number, version.flow.key, problems)
+        _PLANS[(version.pk, digest)] = Plan.of(version.pk, version.flow.key, definition) if definition else None
+    return _PLANS[(version.pk, digest)]
 
 
 def due(now: datetime):
