@@ -17,7 +17,7 @@ from .permissions import require
 F, I, S = graphene.Float, graphene.Int, graphene.String
 
 
-def _row_type(name: str, description: str, **fields):
+def _row_type(type_name: str, description: str, /, **fields):
     """A row type whose fields are read from the analysis's dict rows by name."""
     def resolver(field):
         return lambda root, info: root.get(field)
@@ -26,7 +26,7 @@ def _row_type(name: str, description: str, **fields):
     for field, kind in fields.items():
         attrs[field] = kind
         attrs[f"resolve_{field}"] = staticmethod(resolver(field))
-    return type(name, (graphene.ObjectType,), attrs)
+    return type(type_name, (graphene.ObjectType,), attrs)
 
 
 def _list(row_type):
