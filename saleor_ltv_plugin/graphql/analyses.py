@@ -121,6 +121,7 @@ class LtvTrends(graphene.ObjectType):
     date_from = graphene.Date(required=True, name="from")
     to = graphene.Date(required=True)
     days = graphene.List(graphene.NonNull(graphene.Date), required=True, description="The snapshot days in range.")
+    current_day = graphene.Date(description="The latest snapshot's day: the stages the account list shows now.")
     stages = _list(LtvTrendPoint)
     cpm_cells = _list(LtvTrendPoint)
     rfm_segments = _list(LtvTrendPoint)

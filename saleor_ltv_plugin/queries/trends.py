@@ -25,10 +25,13 @@ SERIES = {"stages": "stage", "cpm_cells": "cpm_cell", "rfm_segments": "rfm_segme
 TABLES = (*SERIES, "saved_segments", "movement")
 
 
+def _latest(channel: str, currency: str) -> dt.date | None:
+    return (SegmentSnapshot.objects.filter(channel=channel, currency=currency).order_by("-day")
+            .values_list("day", flat=True).first())
+
+
 def _range(channel: str, currency: str, start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
-    if end is None:
-        end = (SegmentSnapshot.objects.filter(channel=channel, currency=currency).order_by("-day")
-               .values_list("day", flat=True).first()) or dt.date.today()
+    end = end or _latest(channel, currency) or dt.date.today()
     start = start or end - dt.timedelta(days=DEFAULT_DAYS)
     if start > end:
         raise InputError({"from": "must not be after to"})
@@ -66,7 +69,8 @@ def trends(channel: str, currency: str | None = None, start: dt.date | None = No
            end: dt.date | None = None) -> dict:
     currency = (currency or main_currency(channel) or "").upper()
     start, end = _range(channel, currency, start, end)
-    out: dict = {"currency": currency, "from": start, "to": end}
+    # The latest run's day: the account list's stages are that run's (and re-scores since).
+    out: dict = {"currency": currency, "from": start, "to": end, "current_day": _latest(channel, currency)}
     for table, dimension in SERIES.items():
         out[table] = _series(channel, currency, dimension, start, end)
     out["days"] = sorted({row["day"] for table in SERIES for row in out[table]})

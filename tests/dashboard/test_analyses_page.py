@@ -3,6 +3,7 @@ opens the account list behind it."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -19,6 +20,8 @@ PRODUCTS = """{ ltvProductInsights(channel: "default-channel", first: 50, minAcc
   dropoff { occasion accounts } } }"""
 CROSSTAB = """{ ltvCrosstab(channel: "default-channel", x: "stage", y: "cpm_cell") { cells { x y accounts } } }"""
 RFMI = """{ ltvRfmi(channel: "default-channel") { cells { rScore iScore accounts } intervalScores { iScore accounts } } }"""
+TRENDS = """{ ltvTrends(channel: "default-channel") { from to days currentDay movementFrom stages { day value accounts }
+  cpmCells { day value accounts } movement { fromStage toStage accounts } } }"""
 
 
 def digits(text: str) -> int:
@@ -94,3 +97,35 @@ def test_each_analysis_tab_shows_the_api_figures(harness):
     r5 = sum(c["accounts"] for c in rfmi["cells"] if c["rScore"] == 5 and c["iScore"] == 0)
     assert int(app.locator('[data-testid=rfmi-ri-heatmap] [data-cell="5:0"]').get_attribute("data-value")) == r5
     harness.shot("analyses-rfmi")
+
+    app.get_by_test_id("tab-trends").click()
+    trends = api(TRENDS)["ltvTrends"]
+    assert len(trends["days"]) >= 3  # the demo's weekly runs
+    chart = app.get_by_test_id("trend-stages")
+    chart.wait_for()
+    assert json.loads(chart.get_attribute("data-points")) == [[p["day"], p["value"], p["accounts"]]
+                                                              for p in trends["stages"]]
+    cpm = json.loads(app.get_by_test_id("trend-cpm").get_attribute("data-points"))
+    assert cpm == [[p["day"], p["value"], p["accounts"]] for p in trends["cpmCells"]]
+    assert app.locator("[data-testid=trend-stages] .recharts-line").count() == len({p["value"] for p in trends["stages"]})
+    table = app.get_by_test_id("movement-table")
+    moves = trends["movement"]
+    assert moves and any(m["fromStage"] != m["toStage"] for m in moves)
+    for move in moves:
+        cell = table.locator(f'[data-cell="{move["fromStage"]}|{move["toStage"]}"]')
+        assert digits(cell.inner_text()) == move["accounts"], move
+    # The last day's column totals are that day's stage counts; one opens the stage's accounts now.
+    last = {p["value"]: p["accounts"] for p in trends["stages"] if p["day"] == trends["to"]}
+    for stage, count in last.items():
+        if count:
+            assert digits(table.locator(f'[data-column-total="{stage}"]').inner_text()) == count, stage
+    assert trends["to"] == trends["currentDay"]
+    stage, count = max(last.items(), key=lambda item: item[1])
+    harness.shot("analyses-trends")
+    table.locator(f'[data-column-total="{stage}"]').click()
+    accounts = app.get_by_test_id("accounts-table")
+    accounts.wait_for()
+    assert int(accounts.get_attribute("data-total")) == count
+
+    harness.open("analyses", locale="ja")
+    assert harness.app.get_by_test_id("tab-trends").inner_text() == "推移（定点観測）"
