@@ -121,7 +121,10 @@ class LtvTrends(graphene.ObjectType):
     date_from = graphene.Date(required=True, name="from")
     to = graphene.Date(required=True)
     days = graphene.List(graphene.NonNull(graphene.Date), required=True, description="The snapshot days in range.")
-    current_day = graphene.Date(description="The latest snapshot's day: the stages the account list shows now.")
+    current_day = graphene.Date(description="The day the last recompute scored as: the stages the account list "
+                                            "shows now (with re-scores since).")
+    movement_to_current = graphene.Boolean(required=True, description="The movement's last day reads the last "
+                                           "recompute's stages, so a to-stage can open the account list.")
     stages = _list(LtvTrendPoint)
     cpm_cells = _list(LtvTrendPoint)
     rfm_segments = _list(LtvTrendPoint)

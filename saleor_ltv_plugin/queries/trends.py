@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..engine import trends as engine
 from ..metrics.insights import records
-from ..models import AccountStageChange, SavedSegmentCount, SegmentSnapshot
+from ..models import AccountStageChange, RecomputeRun, SavedSegmentCount, SegmentSnapshot
 from .errors import InputError
 from .overview import main_currency
 
@@ -30,9 +30,17 @@ def _latest(channel: str, currency: str) -> dt.date | None:
             .values_list("day", flat=True).first())
 
 
+def _last_run_day(channel: str) -> dt.date | None:
+    """The day the last full recompute of the channel scored as: the stages the account list shows
+    (with re-scores since). Not always the latest snapshot: a replayed earlier day runs last."""
+    run = (RecomputeRun.objects.filter(status="done", details__channels__has_key=channel).order_by("-id")
+           .values_list("details", flat=True).first())
+    return dt.date.fromisoformat(run["channels"][channel]["as_of"]) if run else None
+
+
 def _range(channel: str, currency: str, start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
     end = end or _latest(channel, currency) or dt.date.today()
-    start = start or end - dt.timedelta(days=DEFAULT_DAYS)
+    start = start or end - dt.timedelta(days=min(DEFAULT_DAYS, (end - dt.date.min).days))  # year 1 has no −90
     if start > end:
         raise InputError({"from": "must not be after to"})
     if (end - start).days > MAX_TREND_DAYS:
@@ -69,11 +77,14 @@ def trends(channel: str, currency: str | None = None, start: dt.date | None = No
            end: dt.date | None = None) -> dict:
     currency = (currency or main_currency(channel) or "").upper()
     start, end = _range(channel, currency, start, end)
-    # The latest run's day: the account list's stages are that run's (and re-scores since).
-    out: dict = {"currency": currency, "from": start, "to": end, "current_day": _latest(channel, currency)}
+    out: dict = {"currency": currency, "from": start, "to": end, "current_day": _last_run_day(channel)}
     for table, dimension in SERIES.items():
         out[table] = _series(channel, currency, dimension, start, end)
     out["days"] = sorted({row["day"] for table in SERIES for row in out[table]})
     out["saved_segments"] = _saved_segments(channel, start, end)
     out["movement_from"], out["movement"] = _movement(channel, currency, start, end)
+    # Whether the movement's last day reads the stages the account list shows now.
+    read = (SegmentSnapshot.objects.filter(channel=channel, currency=currency, day__lte=end).order_by("-day")
+            .values_list("day", flat=True).first())
+    out["movement_to_current"] = read is not None and read == out["current_day"]
     return out

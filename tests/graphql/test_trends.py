@@ -22,7 +22,7 @@ CHANNEL = "default-channel"
 REST = "/plugins/global/saleor.ltv/api/v1/analyses/trends"
 DAY0 = dt.date(2026, 11, 2)  # NOW in Tokyo
 QUERY = """query($from: Date, $to: Date) { ltvTrends(channel: "default-channel", from: $from, to: $to) {
-  currency from to days movementFrom stages { day value accounts share } cpmCells { day value accounts }
+  currency from to days currentDay movementToCurrent movementFrom stages { day value accounts share } cpmCells { day value accounts }
   rfmSegments { day value accounts } savedSegments { name day accounts } movement { fromStage toStage accounts } } }"""
 
 
@@ -60,6 +60,10 @@ def test_series_and_movements_match_the_metrics_each_run_left(rescored, gql, key
     data = ok(gql(QUERY, {"from": str(DAY0), "to": str(end)}, token))
     days = sorted(rescored)
     assert data["days"] == [str(d) for d in days] and data["movementFrom"] == str(DAY0)
+    # The replayed day ran last: the account list shows its stages, not the latest snapshot's.
+    middle = DAY0 + dt.timedelta(days=75)
+    assert data["currentDay"] == str(middle) and data["movementToCurrent"] is False
+    assert ok(gql(QUERY, {"from": str(DAY0), "to": str(middle + dt.timedelta(days=2))}, token))["movementToCurrent"]
     for name, column in (("stages", "stage"), ("cpmCells", "cpm_cell"), ("rfmSegments", "rfm_segment")):
         got = {(p["day"], p["value"]): p["accounts"] for p in data[name]}
         for day in days:
@@ -73,7 +77,6 @@ def test_series_and_movements_match_the_metrics_each_run_left(rescored, gql, key
     assert moves == expected_movement(rescored, DAY0, end)
     assert sum(n for (a, b), n in moves.items() if a != b) > 10  # 150 days later, stages did move
     # From the replayed day, and from a day between snapshots (reads the snapshot before it).
-    middle = DAY0 + dt.timedelta(days=75)
     later = ok(gql(QUERY, {"from": str(middle + dt.timedelta(days=3)), "to": str(end)}, token))
     assert {(m["fromStage"], m["toStage"]): m["accounts"] for m in later["movement"]} == expected_movement(
         rescored, middle, end)

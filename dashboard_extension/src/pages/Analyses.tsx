@@ -472,12 +472,13 @@ function Rfmi() {
 
 const TRENDS = `query Trends($channel: String!, $from: Date, $to: Date) {
   ltvTrends(channel: $channel, from: $from, to: $to) {
-    currency from to days currentDay movementFrom stages { day value accounts } cpmCells { day value accounts }
+    currency from to days currentDay movementToCurrent movementFrom stages { day value accounts } cpmCells { day value accounts }
     rfmSegments { day value accounts } savedSegments { segmentId name day accounts }
     movement { fromStage toStage accounts } } }`;
 interface Point { day: string; value: string; accounts: number }
 interface Move2 { fromStage: string; toStage: string; accounts: number }
 interface TrendData { currency: string; from: string; to: string; days: string[]; currentDay: string | null;
+  movementToCurrent: boolean;
   movementFrom: string | null; stages: Point[]; cpmCells: Point[]; rfmSegments: Point[];
   savedSegments: { segmentId: number; name: string; day: string; accounts: number }[]; movement: Move2[] }
 const COLORS = ["#2563eb", "#16a34a", "#f59e0b", "#dc2626", "#7c3aed", "#0891b2", "#db2777", "#65a30d", "#ea580c",
@@ -546,8 +547,8 @@ function Trends() {
       {(d) => {
         const r = d.ltvTrends;
         const grid = movementGrid(r.movement);
-        // The account list shows stages now: a to-stage opens it when the movement ends on the latest run.
-        const current = r.currentDay !== null && r.to >= r.currentDay;
+        // The account list shows the last run's stages: a to-stage opens it when the movement ends there.
+        const current = r.movementToCurrent;
         const segments = r.savedSegments.map((p) => ({ day: p.day, value: p.name, accounts: p.accounts }));
         return <>
           <Card title={t("tab_trends")} testId="analysis-trends" actions={<>
@@ -569,8 +570,9 @@ function Trends() {
             {r.movementFrom === null ? <Text size={2} color="default2">{t("noStageHistory")}</Text> : <>
               {r.movementFrom !== r.from && <Text size={2} color="default2" data-testid="movement-later">
                 {fill(t("movementStartsLater"), { day: fmtDate(lang, r.movementFrom) })}</Text>}
-              <Text size={2} color="default2">{t("movementHint")}{current ? ` ${t("movementOpens")}` : ""}</Text>
-              <table className="ltv-table" data-testid="movement-table">
+              <Text size={2} color="default2">{t("movementHint")} {current ? t("movementOpens") : r.currentDay
+                ? fill(t("movementNotCurrent"), { day: fmtDate(lang, r.currentDay) }) : ""}</Text>
+              <table className="ltv-table" data-testid="movement-table" data-to-day={r.to}>
                 <thead><tr><th>{t("movementFromTo")}</th>
                   {grid.to.map((b) => <th key={b} className="num" data-to={b}>{b === "" ? t("notScoredAny") : stageName(b)}</th>)}
                   <th className="num">{t("total")}</th></tr></thead>
