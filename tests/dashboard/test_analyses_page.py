@@ -147,4 +147,6 @@ def test_each_analysis_tab_shows_the_api_figures(harness):
     assert int(accounts.get_attribute("data-total")) == count
 
     harness.open("analyses", locale="ja")
-    assert harness.app.get_by_test_id("tab-trends").inner_text() == "推移（定点観測）"
+    harness.app.get_by_test_id("tab-trends").click()
+    assert "ステージ移動" in harness.app.get_by_test_id("analysis-movement").inner_text()
+    harness.shot("analyses-trends-ja")

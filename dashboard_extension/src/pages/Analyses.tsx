@@ -522,7 +522,8 @@ function SeriesChart({ title, points, label, order, testId, csv }: { title: stri
               <YAxis allowDecimals={false} />
               <Tooltip labelFormatter={(d) => fmtDate(lang, String(d))}
                        formatter={(v, name) => [fmtInt(lang, Number(v)), label(String(name))]} />
-              <Legend formatter={(name) => label(String(name))} />
+              <Legend formatter={(name) => label(String(name))}
+                      itemSorter={(item) => values.indexOf(String(item.value))} />
               {values.map((v, i) => <Line key={v} type="monotone" dataKey={(row: Record<string, number>) => row[v] ?? null} name={v} stroke={COLORS[i % COLORS.length]}
                                           dot={rows.length < 40} isAnimationActive={false} />)}
             </LineChart>
