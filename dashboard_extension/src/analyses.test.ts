@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import { cohortGrid, cohortParams, dimensionParam, orderValues, parseBands, scoreByInterval } from "./pages/Analyses";
+import { cohortGrid, cohortParams, dimensionParam, movementGrid, orderValues, parseBands, pivotSeries,
+  scoreByInterval } from "./pages/Analyses";
 
 describe("the Analyses page's helpers", () => {
   it("opens a cohort as its first-purchase month", () => {
@@ -36,5 +37,23 @@ describe("the Analyses page's helpers", () => {
       { rScore: 5, fScore: 2, mScore: 1, iScore: 0, accounts: 2, revenue: 1 },
     ], "rScore");
     expect(rfmi[0][0].value).toBe(5);
+  });
+  it("pivots trend points by day and lays the movement from × to with totals", () => {
+    const { values, rows } = pivotSeries([
+      { day: "2026-02-01", value: "lost", accounts: 4 }, { day: "2026-01-01", value: "new", accounts: 2 },
+      { day: "2026-01-01", value: "lost", accounts: 1 }, { day: "2026-02-01", value: "new", accounts: 0 },
+    ], (v) => orderValues("stage", v));
+    expect(values).toEqual(["new", "lost"]);
+    expect(rows).toEqual([{ day: "2026-01-01", new: 2, lost: 1 }, { day: "2026-02-01", lost: 4, new: 0 }]);
+    const grid = movementGrid([
+      { fromStage: "new", toStage: "dormant", accounts: 3 }, { fromStage: "", toStage: "new", accounts: 5 },
+      { fromStage: "new", toStage: "new", accounts: 2 }, { fromStage: "loyal", toStage: "", accounts: 1 },
+    ]);
+    expect(grid.from).toEqual(["new", "loyal", ""]);
+    expect(grid.to).toEqual(["new", "dormant", ""]);
+    expect(grid.cell("new", "dormant")).toBe(3);
+    expect(grid.cell("loyal", "new")).toBe(0);
+    expect(grid.rowTotal("new")).toBe(5);
+    expect(grid.columnTotal("new")).toBe(7);
   });
 });

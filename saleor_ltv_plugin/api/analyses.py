@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from ..auth import Scope
-from ..queries import analyses
+from ..queries import analyses, trends as trend_query
 from ..queries.spreadsheet import inert
 from .exports import CsvEncoding
 from .schemas import ErrorOut
@@ -104,3 +104,15 @@ def rfmi(request: HttpRequest, channel: str, currency: Optional[str] = None,
     """R, F, M scores and the purchase-interval score I per non-empty cell."""
     need(request, Scope.READ)
     return respond(analyses.rfmi(channel, currency), table, format, encoding, "rfmi")
+
+
+@router.get("analyses/trends", response={200: None, **ERRORS}, summary="Trends and stage movements")
+def trends(request: HttpRequest, channel: str, currency: Optional[str] = None,
+           date_from: Optional[dt.date] = Query(None, alias="from"), to: Optional[dt.date] = None,
+           table: Literal[trend_query.TABLES] = "stages",  # type: ignore[valid-type]
+           format: Format = "json", encoding: CsvEncoding = "utf-8-sig"):
+    """Per snapshot day from `from` to `to` (default the 90 days up to the latest snapshot, at most
+    731): accounts per stage, CPM cell, RFM segment and saved segment; and the stage movement
+    (accounts per from-stage × to-stage; '' = not scored that day) from `movement_from` to `to`."""
+    need(request, Scope.READ)
+    return respond(trend_query.trends(channel, currency, date_from, to), table, format, encoding, "trends")

@@ -1,8 +1,9 @@
-"""The Analyses pages' queries: cohorts, buying patterns, products, cross tabulation, RFMi.
+"""The Analyses pages' queries: cohorts, buying patterns, products, cross tabulation, RFMi, trends.
 
 Read permission as ltvOverview. Each is bounded by its arguments, not by paging: a cohort grid
 has at most months × months cells, the hour grid 168, price bands 20, a cross tabulation the
-product of two small dimensions, RFMi 5⁴ + 5³ cells, product lists 200 rows (stored at recompute).
+product of two small dimensions, RFMi 5⁴ + 5³ cells, product lists 200 rows (stored at recompute),
+trends at most 731 days of snapshots.
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ from __future__ import annotations
 import graphene
 
 from ..auth import Scope
-from ..queries import analyses
+from ..queries import analyses, trends
 from .permissions import require
 
 F, I, S = graphene.Float, graphene.Int, graphene.String
 
 
-def _row_type(name: str, description: str, **fields):
+def _row_type(type_name: str, description: str, /, **fields):
     """A row type whose fields are read from the analysis's dict rows by name."""
     def resolver(field):
         return lambda root, info: root.get(field)
@@ -25,7 +26,7 @@ def _row_type(name: str, description: str, **fields):
     for field, kind in fields.items():
         attrs[field] = kind
         attrs[f"resolve_{field}"] = staticmethod(resolver(field))
-    return type(name, (graphene.ObjectType,), attrs)
+    return type(type_name, (graphene.ObjectType,), attrs)
 
 
 def _list(row_type):
@@ -102,6 +103,37 @@ class LtvRfmi(graphene.ObjectType):
     interval_scores = _list(LtvIntervalScore)
 
 
+LtvTrendPoint = _row_type(
+    "LtvTrendPoint", "One value's accounts on one snapshot day (0 where it held none that day).",
+    day=graphene.Date(required=True), value=S(required=True), accounts=I(required=True), revenue=F(required=True),
+    share=F(description="accounts ÷ the day's accounts in the dimension."))
+LtvSavedSegmentPoint = _row_type(
+    "LtvSavedSegmentPoint", "A saved segment's size on a day, as that day's recompute counted it.",
+    segment_id=I(required=True), name=S(required=True), day=graphene.Date(required=True),
+    accounts=I(required=True), revenue=F(required=True))
+LtvStageMove = _row_type(
+    "LtvStageMove", "Accounts in stage fromStage on movementFrom and toStage on to ('': not scored that day).",
+    from_stage=S(required=True), to_stage=S(required=True), accounts=I(required=True))
+
+
+class LtvTrends(graphene.ObjectType):
+    currency = S(required=True)
+    date_from = graphene.Date(required=True, name="from")
+    to = graphene.Date(required=True)
+    days = graphene.List(graphene.NonNull(graphene.Date), required=True, description="The snapshot days in range.")
+    current_day = graphene.Date(description="The day the last recompute scored as: the stages the account list "
+                                            "shows now (with re-scores since).")
+    movement_to_current = graphene.Boolean(required=True, description="The movement's last day reads the last "
+                                           "recompute's stages, so a to-stage can open the account list.")
+    stages = _list(LtvTrendPoint)
+    cpm_cells = _list(LtvTrendPoint)
+    rfm_segments = _list(LtvTrendPoint)
+    saved_segments = _list(LtvSavedSegmentPoint)
+    movement_from = graphene.Date(description="The day the movement starts: `from`, or the stage history's first "
+                                              "day when it began later; null: no stage history up to `to`.")
+    movement = _list(LtvStageMove)
+
+
 class AnalysisQueries(graphene.ObjectType):
     ltv_cohorts = graphene.Field(
         LtvCohorts, channel=S(required=True, description="The Saleor channel (sales channel)."), currency=S(),
@@ -121,6 +153,12 @@ class AnalysisQueries(graphene.ObjectType):
         description="Two account dimensions × a measure.")
     ltv_rfmi = graphene.Field(LtvRfmi, channel=S(required=True), currency=S(),
                               description="R, F, M and the purchase interval I (LTV-Lab's RFMi).")
+    ltv_trends = graphene.Field(
+        LtvTrends, channel=S(required=True), currency=S(),
+        date_from=graphene.Date(name="from", description="Default: `to` − 90 days."),
+        to=graphene.Date(description="Default: the latest snapshot day."),
+        description="Stage, CPM-cell, RFM-segment and saved-segment counts per snapshot day, and the stage "
+                    f"movement between the two days (at most {trends.MAX_TREND_DAYS} days apart).")
 
     @staticmethod
     def resolve_ltv_cohorts(root, info, channel, currency=None, sales_source=None, months=24):
@@ -141,3 +179,9 @@ class AnalysisQueries(graphene.ObjectType):
     def resolve_ltv_rfmi(root, info, channel, currency=None):
         require(info, Scope.READ)
         return LtvRfmi(**analyses.rfmi(channel, currency))
+
+    @staticmethod
+    def resolve_ltv_trends(root, info, channel, currency=None, date_from=None, to=None):
+        require(info, Scope.READ)
+        result = trends.trends(channel, currency, date_from, to)
+        return LtvTrends(**{k: v for k, v in result.items() if k != "from"}, date_from=result["from"])

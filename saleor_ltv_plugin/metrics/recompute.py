@@ -140,6 +140,7 @@ def recompute_channel(channel: str, now: datetime | None = None) -> dict:
     seconds["write_and_insights"] = time.perf_counter() - started
     started = time.perf_counter()
     store.write_snapshot(channel, as_of, snapshot)
+    store.write_stage_changes(channel, as_of)
     insights.store_insights(channel, analyses, computed_at)
     insights.count_saved_segments(channel, as_of)
     store.vacuum_after_full_write([AccountSkuRhythm])

@@ -1,4 +1,5 @@
-"""Write computed frames into AccountMetrics / AccountSkuRhythm / SegmentSnapshot in bulk.
+"""Write computed frames into AccountMetrics / AccountSkuRhythm / SegmentSnapshot in bulk, and
+each recompute's stage moves into AccountStageChange.
 
 PostgreSQL gets the frame through a binary COPY straight into the table
 (:mod:`.pg_bulk`), so a million rows cost seconds, not an ORM loop; other
@@ -16,7 +17,8 @@ import pandas as pd
 from django.db import connection, transaction
 from django.db.models import Count, Sum
 
-from ..models import Account, AccountMetrics, AccountSkuRhythm, SegmentSnapshot
+from ..engine import trends
+from ..models import Account, AccountMetrics, AccountSkuRhythm, AccountStageChange, SegmentSnapshot
 from . import pg_binary, pg_bulk
 
 METRIC_FIELDS = [
@@ -160,6 +162,50 @@ def write_snapshot(channel: str, day: date, rows: list[SegmentSnapshot] | None =
     SegmentSnapshot.objects.filter(day=day, channel=channel).delete()
     SegmentSnapshot.objects.bulk_create(rows)
     return len(rows)
+
+
+STAGE_SPEC = {"account_id": "int8", "day": "date", "stage": "text"}
+
+
+def _latest_stages(channel: str, before: date) -> pd.Series:
+    """Each account's stage read just before ``before`` (its latest row on an earlier day)."""
+    table, accounts = AccountStageChange._meta.db_table, Account._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT c.account_id, c.stage FROM "{table}" c JOIN (SELECT s.account_id, MAX(s.day) AS day '
+            f'FROM "{table}" s JOIN "{accounts}" a ON a.id = s.account_id WHERE a.channel = %s AND s.day < %s '
+            f'GROUP BY s.account_id) m ON m.account_id = c.account_id AND m.day = c.day', [channel, before])
+        rows = cursor.fetchall()
+    return pd.Series([r[1] for r in rows], index=pd.Index([r[0] for r in rows], dtype=np.int64), dtype=object)
+
+
+@transaction.atomic
+def write_stage_changes(channel: str, day: date) -> int:
+    """Add the stored metrics' stage moves of ``day`` to the history (rewriting that day's rows).
+
+    Runs after the full write and the snapshot; a day earlier than a stored snapshot (a replay)
+    also pins the old stage on the next snapshot day (engine.trends.stage_changes)."""
+    of_channel = AccountStageChange.objects.filter(account__channel=channel)
+    of_channel.filter(day=day).delete()
+    previous = _latest_stages(channel, day)
+    rows = AccountMetrics.objects.filter(channel=channel).values_list("account_id", "stage")
+    current = pd.Series({a: s for a, s in rows}, dtype=object)
+    current.index = current.index.astype(np.int64)
+    next_day = (SegmentSnapshot.objects.filter(channel=channel, day__gt=day).order_by("day")
+                .values_list("day", flat=True).first())
+    pinned = (pd.Index(list(of_channel.filter(day=next_day).values_list("account_id", flat=True)), dtype=np.int64)
+              if next_day else None)
+    at_day, at_next = trends.stage_changes(previous, current, pinned)
+    frame = pd.concat([at_day.assign(day=day), at_next.assign(day=next_day)], ignore_index=True)
+    if connection.vendor == "postgresql" and len(frame):
+        frame["day"] = pd.to_datetime(frame["day"])
+        pg_bulk.write(AccountStageChange._meta.db_table, frame[list(STAGE_SPEC)], STAGE_SPEC,
+                      conflict=["account_id", "day"])
+    elif len(frame):
+        AccountStageChange.objects.bulk_create(
+            [AccountStageChange(account_id=int(r.account_id), day=r.day, stage=r.stage)
+             for r in frame.itertuples(index=False)], batch_size=2000)
+    return len(frame)
 
 
 _EMPTIED: dict[type, str] = {}  # model → how this process's last full write emptied its rows

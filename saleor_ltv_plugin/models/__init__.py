@@ -21,7 +21,9 @@ from .facts import (  # noqa: F401
     Source,
 )
 from .imports import ColumnMapping, ImportFilePart, ImportJob, ImportJobAccount, ImportState  # noqa: F401
-from .metrics import AccountMetrics, AccountSkuRhythm, RecomputeRun, SegmentSnapshot  # noqa: F401
+from .metrics import (  # noqa: F401
+    AccountMetrics, AccountSkuRhythm, AccountStageChange, RecomputeRun, SegmentSnapshot,
+)
 from .api import (  # noqa: F401
     ApiKey, ChannelInsight, CsvImport, CsvImportStatus, SavedSegment, SavedSegmentCount, TaskHeartbeat,
 )

@@ -99,6 +99,22 @@ class SegmentSnapshot(models.Model):
         ]
 
 
+class AccountStageChange(models.Model):
+    """An account's lifecycle stage from ``day`` on, as that day's recompute found it: a row per
+    change, not per day (the stage holds until the account's next row), so a year of nightly
+    runs costs what the shop's stage moves cost. '' = no longer scored (no counted purchase)."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="stage_changes", db_constraint=False, db_index=False
+    )
+    day = models.DateField()
+    stage = models.CharField(max_length=16, blank=True, default="")
+
+    class Meta:
+        # Also serves "the latest row on or before a day" per account (trends' movements).
+        constraints = [models.UniqueConstraint(fields=["account", "day"], name="ltv_stage_change_unique")]
+
+
 class RecomputeRun(models.Model):
     """One recompute: its progress for the Dashboard, and what the model fits reported."""
 

@@ -3,6 +3,7 @@ opens the account list behind it."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -19,10 +20,29 @@ PRODUCTS = """{ ltvProductInsights(channel: "default-channel", first: 50, minAcc
   dropoff { occasion accounts } } }"""
 CROSSTAB = """{ ltvCrosstab(channel: "default-channel", x: "stage", y: "cpm_cell") { cells { x y accounts } } }"""
 RFMI = """{ ltvRfmi(channel: "default-channel") { cells { rScore iScore accounts } intervalScores { iScore accounts } } }"""
+TRENDS = """query($to: Date) { ltvTrends(channel: "default-channel", to: $to) { from to days currentDay
+  movementToCurrent movementFrom stages { day value accounts } cpmCells { day value accounts }
+  movement { fromStage toStage accounts } } }"""
+COUNT = """query($stage: LtvStage!) { ltvAccountCount(filter: {channel: "default-channel", stages: [$stage]}) }"""
 
 
 def digits(text: str) -> int:
     return int(re.sub(r"[^\d-]", "", text))
+
+
+def check_movement(app, trends) -> None:
+    """Each from × to cell is the API's; the last day's column totals are that day's stage counts."""
+    table = app.get_by_test_id("movement-table")
+    moves = trends["movement"]
+    assert moves and any(m["fromStage"] != m["toStage"] for m in moves)
+    for move in moves:
+        cell = table.locator(f'[data-cell="{move["fromStage"]}|{move["toStage"]}"]')
+        assert digits(cell.inner_text()) == move["accounts"], move
+    last = {p["value"]: p["accounts"] for p in trends["stages"] if p["day"] == trends["to"]}
+    assert last
+    for stage, count in last.items():
+        if count:
+            assert digits(table.locator(f'[data-column-total="{stage}"]').inner_text()) == count, stage
 
 
 def test_each_analysis_tab_shows_the_api_figures(harness):
@@ -94,3 +114,39 @@ def test_each_analysis_tab_shows_the_api_figures(harness):
     r5 = sum(c["accounts"] for c in rfmi["cells"] if c["rScore"] == 5 and c["iScore"] == 0)
     assert int(app.locator('[data-testid=rfmi-ri-heatmap] [data-cell="5:0"]').get_attribute("data-value")) == r5
     harness.shot("analyses-rfmi")
+
+    app.get_by_test_id("tab-trends").click()
+    trends = api(TRENDS)["ltvTrends"]
+    assert len(trends["days"]) >= 3  # the demo's weekly runs
+    chart = app.get_by_test_id("trend-stages")
+    chart.wait_for()
+    assert json.loads(chart.get_attribute("data-points")) == [[p["day"], p["value"], p["accounts"]]
+                                                              for p in trends["stages"]]
+    cpm = json.loads(app.get_by_test_id("trend-cpm").get_attribute("data-points"))
+    assert cpm == [[p["day"], p["value"], p["accounts"]] for p in trends["cpmCells"]]
+    assert app.locator("[data-testid=trend-stages] .recharts-line").count() == len({p["value"] for p in trends["stages"]})
+    harness.shot("analyses-trends")
+    check_movement(app, trends)
+    # The demo scores "today" first, then replays its simulated weeks: the account list shows the
+    # last run's stages, so the movement's column totals open it once the range ends on that run.
+    if not trends["movementToCurrent"]:
+        app.get_by_test_id("trends-to").fill(trends["currentDay"])
+        app.get_by_test_id("trends-apply").click()
+        trends = api(TRENDS, {"to": trends["currentDay"]})["ltvTrends"]
+        app.locator(f'[data-testid=movement-table][data-to-day="{trends["to"]}"]').wait_for()
+        check_movement(app, trends)
+    assert trends["movementToCurrent"]
+    table = app.get_by_test_id("movement-table")
+    last = {p["value"]: p["accounts"] for p in trends["stages"] if p["day"] == trends["to"]}
+    stage, count = max(last.items(), key=lambda item: item[1])
+    assert api(COUNT, {"stage": stage.upper()})["ltvAccountCount"] == count
+    harness.shot("analyses-trends-movement")
+    table.locator(f'[data-column-total="{stage}"]').click()
+    accounts = app.get_by_test_id("accounts-table")
+    accounts.wait_for()
+    assert int(accounts.get_attribute("data-total")) == count
+
+    harness.open("analyses", locale="ja")
+    harness.app.get_by_test_id("tab-trends").click()
+    assert "ステージ移動" in harness.app.get_by_test_id("analysis-movement").inner_text()
+    harness.shot("analyses-trends-ja")

@@ -2,17 +2,18 @@
 // download of the same rows (REST), and cells that open the account list where its filter can say it.
 import { Box, Button, Text } from "@saleor/macaw-ui";
 import { type ReactNode, useState } from "react";
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 
 import { download, REST_URL } from "../api";
 import { notify } from "../bridge";
 import { Card, Guard } from "../components/ui";
 import { type HeatCell, Heatmap } from "../components/Heatmap";
 import { useApp, useQuery } from "../context";
-import { fmtInt, fmtMoney, fmtNum, fmtPct } from "../format";
-import { enumLabel, type Key, ORDER, valueLabel } from "../i18n";
+import { fmtDate, fmtInt, fmtMoney, fmtNum, fmtPct } from "../format";
+import { enumLabel, fill, type Key, ORDER, valueLabel } from "../i18n";
 import { navigate, type Route, withQuery } from "../router";
 
-export const TABS = ["cohorts", "patterns", "products", "crosstab", "rfmi"] as const;
+export const TABS = ["cohorts", "patterns", "products", "crosstab", "rfmi", "trends"] as const;
 type Tab = (typeof TABS)[number];
 const SOURCES = ["own_shop", "rakuten", "amazon", "yahoo", "shopify", "makeshop", "futureshop", "phone", "fax", "erp",
   "other"];
@@ -81,6 +82,7 @@ export function Analyses({ route }: { route: Route }) {
   const { channel } = useApp();
   const body: Record<Tab, ReactNode> = {
     cohorts: <Cohorts />, patterns: <Patterns />, products: <Products />, crosstab: <Crosstab />, rfmi: <Rfmi />,
+    trends: <Trends />,
   };
   return (
     <Box display="flex" flexDirection="column" gap={4} data-testid="page-analyses">
@@ -462,6 +464,153 @@ function Rfmi() {
                    onSelect={(c) => { const [r, f] = c.key.split(":"); open({ r, f }); }} />
         </Card>
       </>}
+    </Guard>
+  );
+}
+
+// --- trends -------------------------------------------------------------------------------------
+
+const TRENDS = `query Trends($channel: String!, $from: Date, $to: Date) {
+  ltvTrends(channel: $channel, from: $from, to: $to) {
+    currency from to days currentDay movementToCurrent movementFrom stages { day value accounts } cpmCells { day value accounts }
+    rfmSegments { day value accounts } savedSegments { segmentId name day accounts }
+    movement { fromStage toStage accounts } } }`;
+interface Point { day: string; value: string; accounts: number }
+interface Move2 { fromStage: string; toStage: string; accounts: number }
+interface TrendData { currency: string; from: string; to: string; days: string[]; currentDay: string | null;
+  movementToCurrent: boolean;
+  movementFrom: string | null; stages: Point[]; cpmCells: Point[]; rfmSegments: Point[];
+  savedSegments: { segmentId: number; name: string; day: string; accounts: number }[]; movement: Move2[] }
+const COLORS = ["#2563eb", "#16a34a", "#f59e0b", "#dc2626", "#7c3aed", "#0891b2", "#db2777", "#65a30d", "#ea580c",
+  "#475569", "#0d9488", "#9333ea"];
+
+/** Long points → one row per day with a column per value (the chart's shape), values in order. */
+export function pivotSeries(points: Point[], order: (values: string[]) => string[]) {
+  const values = order(points.map((p) => p.value));
+  const rows = new Map<string, Record<string, number | string>>();
+  for (const p of points) {
+    const row = rows.get(p.day) ?? { day: p.day };
+    row[p.value] = p.accounts;
+    rows.set(p.day, row);
+  }
+  return { values, rows: [...rows.values()].sort((a, b) => String(a.day).localeCompare(String(b.day))) };
+}
+
+/** The movement as a from × to grid, stages in the shop's order and '' (not scored) last. */
+export function movementGrid(moves: Move2[]) {
+  const from = orderValues("stage", moves.map((m) => m.fromStage));
+  const to = orderValues("stage", moves.map((m) => m.toStage));
+  const by = new Map(moves.map((m) => [`${m.fromStage}|${m.toStage}`, m.accounts]));
+  const cell = (a: string, b: string) => by.get(`${a}|${b}`) ?? 0;
+  return { from, to, cell, rowTotal: (a: string) => to.reduce((n, b) => n + cell(a, b), 0),
+           columnTotal: (b: string) => from.reduce((n, a) => n + cell(a, b), 0) };
+}
+
+function SeriesChart({ title, points, label, order, testId, csv }: { title: string; points: Point[];
+  label: (v: string) => string; order: (values: string[]) => string[]; testId: string; csv: ReactNode }) {
+  const { t, lang } = useApp();
+  const { values, rows } = pivotSeries(points, order);
+  return (
+    <Card title={title} testId={`analysis-${testId}`} actions={csv}>
+      {rows.length === 0 ? <Text size={2} color="default2">{t("trendEmpty")}</Text> : (
+        <div data-testid={testId} style={{ width: "100%", height: 260 }}
+             data-points={JSON.stringify(points.map((p) => [p.day, p.value, p.accounts]))}>
+          <ResponsiveContainer>
+            <LineChart data={rows}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="day" tickFormatter={(d) => fmtDate(lang, d)} />
+              <YAxis allowDecimals={false} />
+              <Tooltip labelFormatter={(d) => fmtDate(lang, String(d))}
+                       formatter={(v, name) => [fmtInt(lang, Number(v)), label(String(name))]} />
+              <Legend formatter={(name) => label(String(name))}
+                      itemSorter={(item) => values.indexOf(String(item.value))} />
+              {values.map((v, i) => <Line key={v} type="monotone" dataKey={(row: Record<string, number>) => row[v] ?? null} name={v} stroke={COLORS[i % COLORS.length]}
+                                          dot={rows.length < 40} isAnimationActive={false} />)}
+            </LineChart>
+          </ResponsiveContainer>
+        </div>)}
+    </Card>
+  );
+}
+
+function Trends() {
+  const { t, lang, channel } = useApp();
+  const [range, setRange] = useState<{ from?: string; to?: string }>({});
+  const [typed, setTyped] = useState<{ from?: string; to?: string }>({});
+  const state = useQuery<{ ltvTrends: TrendData }>(TRENDS, { channel, from: range.from ?? null, to: range.to ?? null },
+    !channel);
+  const open = useOpen();
+  const params = { from: range.from, to: range.to };
+  const csv = (table: string) => <CsvButton path="analyses/trends" params={{ ...params, table }} name={`trends-${table}`} />;
+  const stageName = (v: string) => v === "" ? t("notScored") : enumLabel(lang, "stage", v);
+  return (
+    <Guard state={state} isEmpty={() => false}>
+      {(d) => {
+        const r = d.ltvTrends;
+        const grid = movementGrid(r.movement);
+        // The account list shows the last run's stages: a to-stage opens it when the movement ends there.
+        const current = r.movementToCurrent;
+        const segments = r.savedSegments.map((p) => ({ day: p.day, value: p.name, accounts: p.accounts }));
+        return <>
+          <Card title={t("tab_trends")} testId="analysis-trends" actions={<>
+            <label className="ltv-field">{t("from")}
+              <input type="date" value={typed.from ?? r.from} data-testid="trends-from"
+                     onChange={(e) => setTyped({ ...typed, from: e.target.value })} /></label>
+            <label className="ltv-field">{t("to")}
+              <input type="date" value={typed.to ?? r.to} data-testid="trends-to"
+                     onChange={(e) => setTyped({ ...typed, to: e.target.value })} /></label>
+            <Button variant="secondary" size="small" data-testid="trends-apply"
+                    onClick={() => setRange({ from: typed.from ?? r.from, to: typed.to ?? r.to })}>{t("apply")}</Button>
+          </>}>
+            <Text size={2} color="default2">{fill(t("trendsHint"), { n: String(r.days.length) })}</Text>
+          </Card>
+          <SeriesChart title={t("trendStages")} points={r.stages} testId="trend-stages" csv={csv("stages")}
+                       label={stageName} order={(v) => orderValues("stage", v)} />
+          <Card title={r.movementFrom ? fill(t("movementTitle"), { from: fmtDate(lang, r.movementFrom),
+            to: fmtDate(lang, r.to) }) : t("movement")} testId="analysis-movement" actions={csv("movement")}>
+            {r.movementFrom === null ? <Text size={2} color="default2">{t("noStageHistory")}</Text> : <>
+              {r.movementFrom !== r.from && <Text size={2} color="default2" data-testid="movement-later">
+                {fill(t("movementStartsLater"), { day: fmtDate(lang, r.movementFrom) })}</Text>}
+              <Text size={2} color="default2">{t("movementHint")} {current ? t("movementOpens") : r.currentDay
+                ? fill(t("movementNotCurrent"), { day: fmtDate(lang, r.currentDay) }) : ""}</Text>
+              <table className="ltv-table" data-testid="movement-table" data-to-day={r.to}>
+                <thead><tr><th>{t("movementFromTo")}</th>
+                  {grid.to.map((b) => <th key={b} className="num" data-to={b}>{b === "" ? t("notScoredAny") : stageName(b)}</th>)}
+                  <th className="num">{t("total")}</th></tr></thead>
+                <tbody>
+                  {grid.from.map((a) => (
+                    <tr key={a} data-from={a}>
+                      <th>{a === "" ? t("notYetScored") : stageName(a)}</th>
+                      {grid.to.map((b) => (
+                        <td key={b} className={`num${a === b ? " ltv-stay" : ""}`} data-cell={`${a}|${b}`}>
+                          {grid.cell(a, b) ? fmtInt(lang, grid.cell(a, b)) : "·"}</td>))}
+                      <td className="num" data-row-total={a}>{fmtInt(lang, grid.rowTotal(a))}</td>
+                    </tr>))}
+                  <tr data-from="total">
+                    <th>{t("total")}</th>
+                    {grid.to.map((b) => {
+                      const link = current && b !== "";
+                      return (
+                        <td key={b} className={`num${link ? " ltv-cell-link" : ""}`} data-column-total={b}
+                            onClick={link ? () => open(dimensionParam("stage", b)!) : undefined}>
+                          {fmtInt(lang, grid.columnTotal(b))}</td>);
+                    })}
+                    <td className="num">{fmtInt(lang, grid.from.reduce((n, a) => n + grid.rowTotal(a), 0))}</td>
+                  </tr>
+                </tbody>
+              </table>
+            </>}
+          </Card>
+          <SeriesChart title={t("trendCpm")} points={r.cpmCells} testId="trend-cpm" csv={csv("cpm_cells")}
+                       label={(v) => v === "" ? t("notStated") : enumLabel(lang, "cpm", v)}
+                       order={(v) => orderValues("cpm_cell", v)} />
+          <SeriesChart title={t("trendRfm")} points={r.rfmSegments} testId="trend-rfm" csv={csv("rfm_segments")}
+                       label={(v) => v === "" ? t("notStated") : enumLabel(lang, "rfm", v)}
+                       order={(v) => orderValues("rfm_segment", v)} />
+          <SeriesChart title={t("trendSaved")} points={segments} testId="trend-saved" csv={csv("saved_segments")}
+                       label={(v) => v} order={(v) => [...new Set(v)].sort()} />
+        </>;
+      }}
     </Guard>
   );
 }
