@@ -45,7 +45,8 @@ def plans(version_ids) -> dict[int, Plan | None]:
             if problems:
                 logger.error("ltv flows: version %s of %s does not parse: %s", version.number, version.flow.key,
                              problems)
-            _PLANS[(version.pk, digest)] = Plan.of(version.pk, version.flow.key, definition) if definition else None
+            _PLANS[(version.pk, digest)] = Plan.of(version.pk, version.flow.key, definition,
+                                                            version.flow_id) if definition else None
         found[version.pk] = _PLANS[(version.pk, digest)]
     return {v: found.get(v) for v in ids}
 
