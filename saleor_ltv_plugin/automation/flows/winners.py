@@ -24,7 +24,7 @@ from ... import conf
 from ...engine import experiments
 from ...models import Flow, FlowAbWinner, FlowState, FlowStepRun
 from .definition import Step, parse
-from .report import _rows, variant_figures
+from .report import cohort_rows, variant_figures
 
 logger = logging.getLogger(__name__)
 DEFAULT_THRESHOLD = 0.95
