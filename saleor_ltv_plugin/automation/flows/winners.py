@@ -6,7 +6,9 @@ treated recipients since its first assignment: successes are recipients with an 
 ("orders") or with a click ("clicks") on the step's mails (report.variant_figures, the report's
 own counting). The decision is a FlowAbWinner row (unique per flow and step: a second decider, a
 retried task, finds it there and does nothing); from then on steps.ab gives new entrants the winner
-and those already assigned keep theirs. A cheap count of recipients per variant comes first, so a
+and those already assigned keep theirs. The winner applies where the enrollment's own version's step
+still has the setting and still has that variant (a shop that switches the auto-winner off, or
+renames the variants, gets the plain weighted split again). A cheap count of recipients per variant comes first, so a
 test still short of N recipients and D days costs two small queries per check, not a report.
 """
 
