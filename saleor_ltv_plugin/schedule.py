@@ -38,6 +38,11 @@ BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=1),
         "options": {"expires": 120},
     },
+    "ltv-decide-ab-winners": {
+        "task": "saleor_ltv_plugin.decide_ab_winners",
+        "schedule": timedelta(minutes=15),
+        "options": {"expires": 600},
+    },
     "ltv-dispatch-outbox": {
         "task": "saleor_ltv_plugin.dispatch_outbox",
         "schedule": timedelta(seconds=15),

@@ -95,6 +95,9 @@ def test_the_flow_editors_labels_cover_the_vocabulary():
             if name == "metric" and f"metric.{choice}" in labels["en"]:
                 key = f"metric.{choice}"
             wanted.add(key)
+    # an A/B step's auto-winner fields (its `metric` is labelled winner_metric: the trigger's metric is another)
+    wanted |= {f"field.{'winner_metric' if name == 'metric' else name}" for name in d.AUTO_WINNER}
+    wanted |= {f"value.{choice}" for spec in d.AUTO_WINNER.values() for choice in spec.choices}
     for lang in ("ja", "en"):
         assert not sorted(wanted - set(labels[lang])), (lang, sorted(wanted - set(labels[lang])))
     assert set(labels["ja"]) == set(labels["en"])

@@ -43,7 +43,8 @@ export const TEST_SEND = `mutation($id: ID!, $stepId: String!, $accountId: ID, $
 export const REPORT = `query($id: ID!, $since: Date, $until: Date) { ltvFlowReport(id: $id, since: $since, until: $until) {
   since until entered holdout active done exited attributedRevenue incrementalRevenue incrementalLow incrementalHigh verdict
   steps { stepId kind name passed sent opened clicked branches }
-  variants { stepId key recipients delivered opened clicked orders revenue revenuePerRecipient probabilityBest pValue } } }`;
+  variants { stepId key recipients delivered opened clicked orders converted revenue revenuePerRecipient probabilityBest pValue }
+  winners { stepId key decidedAt figures } } }`;
 const SEGMENTS = `query($channel: String) { ltvSavedSegments(channel: $channel, first: 100) {
   edges { node { id name accountsCount } } } }`;
 export const ACCOUNTS = `query($channel: String!) { ltvAccounts(filter: {channel: $channel}, first: 25,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 
 import {
-  addBlock, addVariant, balancedWeights, canMoveDown, canMoveUp, coerce, type FlowDoc, insertStep, insertToken, layout,
+  addBlock, addVariant, AUTO_WINNER_DEFAULT, autoWinnerHint, autoWinnerOf, balancedWeights, canMoveDown, canMoveUp, coerce, type FlowDoc, insertStep, insertToken, layout,
   type Item, moveBlock, moveDown, moveUp, normalizeVocabulary, problemsByStep, removeStep, removeVariant, segmentPk,
-  shares, successors, triggerSpecs,
+  paramsOf, setAutoWinner, setAutoWinnerField, shares, successors, triggerSpecs, variantsByStep, withParams,
 } from "./flowDoc";
 
 const linear = (): FlowDoc => ({
@@ -200,5 +200,57 @@ describe("content blocks", () => {
   it("inserts a merge field at the cursor, replacing a selection", () => {
     expect(insertToken("Dear , thanks", 5, 5, "company")).toEqual({ text: "Dear {company}, thanks", cursor: 14 });
     expect(insertToken("Hi X!", 3, 4, "name")).toEqual({ text: "Hi {name}!", cursor: 9 });
+  });
+});
+
+describe("an A/B step's auto-winner", () => {
+  const abDoc = (): FlowDoc => ({
+    trigger: { kind: "metric", metric: "churn_risk" }, start: "ab",
+    steps: [{ id: "ab", kind: "ab", variants: [{ key: "A", weight: 50, next: "m" }, { key: "B", weight: 50, next: "m" }] },
+            { id: "m", kind: "send", next: null }],
+  });
+  it("switches on with a default, changes one field, drops one, switches off; other steps untouched", () => {
+    const on = setAutoWinner(abDoc(), "ab");
+    expect(autoWinnerOf(on.steps[0])).toEqual(AUTO_WINNER_DEFAULT);
+    expect(on.steps[0].auto_winner).not.toBe(AUTO_WINNER_DEFAULT);  // a copy: editing it leaves the default alone
+    const clicks = setAutoWinnerField(on, "ab", "metric", "clicks");
+    const onlyDays = setAutoWinnerField(clicks, "ab", "min_recipients", undefined);
+    expect(onlyDays.steps[0].auto_winner).toEqual({ metric: "clicks", min_days: 14 });
+    expect(autoWinnerHint(autoWinnerOf(onlyDays.steps[0]))).toBeNull();
+    const neither = setAutoWinnerField(onlyDays, "ab", "min_days", undefined);
+    expect(autoWinnerHint(autoWinnerOf(neither.steps[0]))).toBe("needs_n_or_d");
+    const off = setAutoWinner(neither, "ab", null);
+    expect("auto_winner" in off.steps[0]).toBe(false);
+    expect(off.steps[0].variants).toEqual(abDoc().steps[0].variants);
+    expect(setAutoWinner(abDoc(), "m").steps[1]).toEqual(abDoc().steps[1]);  // only an A/B step carries one
+    expect(setAutoWinnerField(abDoc(), "ab", "min_days", 3)).toEqual(abDoc());  // nothing to change while off
+  });
+  it("is kept as a parameter: the step's other fields do not drop it", () => {
+    const on = setAutoWinner(abDoc(), "ab", { metric: "orders", min_recipients: 500 });
+    expect(paramsOf(on.steps[0])).toEqual({ auto_winner: { metric: "orders", min_recipients: 500 } });
+    expect(withParams(on.steps[0], paramsOf(on.steps[0]))).toEqual(on.steps[0]);
+  });
+  it("reads its fields from the vocabulary", () => {
+    const vocab = normalizeVocabulary({ auto_winner: {
+      metric: { type: "choice", required: true, min: null, max: null, choices: ["orders", "clicks"] },
+      min_recipients: { type: "int", required: false, min: 10, max: 1000000, choices: [] } } });
+    expect(vocab.autoWinner.metric).toMatchObject({ kind: "choice", required: true, choices: ["orders", "clicks"] });
+    expect(vocab.autoWinner.min_recipients).toMatchObject({ kind: "int", minimum: 10, maximum: 1000000 });
+    expect(normalizeVocabulary({}).autoWinner).toEqual({});
+  });
+});
+
+describe("the report's A/B figures", () => {
+  it("group by step, so two tests with the same variant names stay apart, each with its winner", () => {
+    const v = (stepId: string, key: string, recipients: number) => ({ stepId, key, recipients });
+    const groups = variantsByStep([v("ab1", "A", 10), v("ab1", "B", 12), v("ab2", "A", 7), v("ab2", "B", 15)],
+      [{ stepId: "ab2", key: "B", decidedAt: "2026-12-03T06:00:00+00:00",
+         figures: JSON.stringify({ metric: "clicks", days_running: 3.5,
+                                   variants: [{ key: "A", recipients: 7, successes: 1, probability_best: 0.02 }] }) }]);
+    expect(groups.map((g) => [g.stepId, g.variants.map((x) => `${x.key}:${x.recipients}`)])).toEqual([
+      ["ab1", ["A:10", "B:12"]], ["ab2", ["A:7", "B:15"]]]);
+    expect(groups[0].winner).toBeNull();
+    expect(groups[1].winner).toMatchObject({ key: "B", figures: { metric: "clicks", days_running: 3.5 } });
+    expect(groups[1].winner!.figures.variants![0].successes).toBe(1);
   });
 });

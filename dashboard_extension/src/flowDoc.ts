@@ -214,6 +214,35 @@ export function removeVariant(doc: FlowDoc, id: string, key: string): FlowDoc {
   return { ...out, steps: out.steps.filter((s) => after.has(s.id) || !before.has(s.id)) };
 }
 
+// ---- an A/B step's auto-winner (definition.py's AUTO_WINNER) ------------------------------------------
+
+export interface AutoWinner { metric: string; min_recipients?: number; min_days?: number; threshold?: number }
+/** What switching it on starts from: orders per recipient, after 1,000 recipients per variant or 14 days. */
+export const AUTO_WINNER_DEFAULT: AutoWinner = { metric: "orders", min_recipients: 1000, min_days: 14 };
+
+export function autoWinnerOf(step: Step): AutoWinner | null {
+  const raw = step.auto_winner;
+  return raw && typeof raw === "object" ? (raw as AutoWinner) : null;
+}
+
+/** Switch an A/B step's auto-winner on (with `setting`, default AUTO_WINNER_DEFAULT) or off (null). */
+export function setAutoWinner(doc: FlowDoc, id: string, setting: AutoWinner | null = AUTO_WINNER_DEFAULT): FlowDoc {
+  return updateStep(doc, id, (s) => (s.kind !== "ab" ? s : withField(s, "auto_winner", setting ? { ...setting } : undefined)));
+}
+
+/** Change one field of it (undefined drops the field: "after N" alone, or "after D days" alone). */
+export function setAutoWinnerField(doc: FlowDoc, id: string, name: keyof AutoWinner, value: unknown): FlowDoc {
+  return updateStep(doc, id, (s) => {
+    const current = autoWinnerOf(s);
+    return current ? { ...s, auto_winner: withField(current as unknown as Raw, name, value) } : s;
+  });
+}
+
+/** What the editor can tell before saving (the API checks the rest and names the field). */
+export function autoWinnerHint(setting: AutoWinner | null): "needs_n_or_d" | null {
+  return setting && setting.min_recipients === undefined && setting.min_days === undefined ? "needs_n_or_d" : null;
+}
+
 export function setWeight(doc: FlowDoc, id: string, key: string, weight: number): FlowDoc {
   return updateStep(doc, id, (s) => ({ ...s, variants: (s.variants ?? []).map((v) => (v.key === key ? { ...v, weight } : v)) }));
 }
@@ -296,6 +325,7 @@ export interface Vocabulary {
   steps: Record<string, Specs>;
   conditions: Record<string, Specs>;
   updates: Record<string, Specs>;
+  autoWinner: Specs;  // an A/B step's auto_winner object: metric, min_recipients, min_days, threshold
   exits: string[];
   dateFields: string[];
   mergeFields: { key: string; label: Record<string, string> }[];
@@ -344,7 +374,9 @@ export function normalizeVocabulary(input: unknown): Vocabulary {
   return {
     triggers: specsMap(pick(raw, "triggers", "TRIGGERS")), subkinds,
     steps: specsMap(pick(raw, "steps", "STEPS")), conditions: specsMap(pick(raw, "conditions", "CONDITIONS")),
-    updates: specsMap(pick(raw, "updates", "UPDATES")), exits: list(pick(raw, "exits", "EXITS")),
+    updates: specsMap(pick(raw, "updates", "UPDATES")),
+    autoWinner: specsMap({ auto_winner: pick(raw, "auto_winner", "autoWinner", "AUTO_WINNER") }).auto_winner ?? {},
+    exits: list(pick(raw, "exits", "EXITS")),
     dateFields: list(pick(raw, "date_fields", "dateFields", "DATE_FIELDS")), mergeFields,
   };
 }
@@ -447,4 +479,24 @@ export function insertToken(text: string, start: number, end: number, key: strin
 export function withParams(step: Step, params: Record<string, unknown>): Step {
   const graph = Object.fromEntries(Object.entries(step).filter(([k]) => GRAPH_KEYS.has(k)));
   return { ...params, ...graph } as Step;
+}
+
+// ---- the report's A/B figures, per step ---------------------------------------------------------------
+
+export interface WinnerFigures { stepId: string; key: string; decidedAt: string;
+  figures: { metric?: string; days_running?: number; threshold?: number;
+             variants?: { key: string; recipients: number; successes: number; probability_best: number }[] } }
+
+/** The report's variants grouped by their A/B step (a flow may test twice: each step's A and B apart),
+ * in the order the report lists them, each group with its auto-winner once chosen. */
+export function variantsByStep<V extends { stepId: string; key: string }>(
+  variants: V[], winners: { stepId: string; key: string; decidedAt: string; figures: unknown }[] = [],
+): { stepId: string; variants: V[]; winner: WinnerFigures | null }[] {
+  const groups = new Map<string, V[]>();
+  for (const v of variants) groups.set(v.stepId, [...(groups.get(v.stepId) ?? []), v]);
+  return [...groups].map(([stepId, list]) => {
+    const w = winners.find((x) => x.stepId === stepId);
+    const figures = (typeof w?.figures === "string" ? JSON.parse(w.figures) : w?.figures ?? {}) as WinnerFigures["figures"];
+    return { stepId, variants: list, winner: w ? { stepId, key: w.key, decidedAt: w.decidedAt, figures } : null };
+  });
 }

@@ -98,6 +98,13 @@ class VariantFiguresOut(Schema):
     p_value: Optional[float]
 
 
+class AbWinnerOut(Schema):
+    step_id: str
+    key: str
+    decided_at: dt.datetime
+    figures: dict
+
+
 class FlowReportOut(Schema):
     flow_id: int
     since: dt.date
@@ -109,6 +116,7 @@ class FlowReportOut(Schema):
     exited: dict[str, int]
     steps: list[StepFiguresOut]
     variants: list[VariantFiguresOut]
+    winners: list[AbWinnerOut]
     attributed_revenue: Decimal
     incremental_revenue: Optional[Decimal]
     incremental_low: Optional[Decimal]
@@ -166,8 +174,9 @@ def get_flow(request: HttpRequest, flow_id: int):
 @router.get("flows/{flow_id}/report", response={200: FlowReportOut, **ERRORS}, summary="What a flow did")
 def get_report(request: HttpRequest, flow_id: int, query: Query[ReportQuery]):
     """For the enrollments that entered from `since` to `until` (shop days; default the last 30 days,
-    at most 366): entries, exits by reason, per step and per A/B variant, attributed and incremental
-    revenue with its 95% interval and verdict (too_small, inconclusive, positive, negative)."""
+    at most 366): entries, exits by reason, per step, per A/B step and variant, auto-winners chosen,
+    attributed and incremental revenue with its 95% interval and verdict (too_small, inconclusive, positive,
+    negative)."""
     need(request, Scope.READ)
     flow = _flow(flow_id)
     since, until = flow_report.report_range(query.since, query.until)
@@ -178,6 +187,7 @@ def get_report(request: HttpRequest, flow_id: int, query: Query[ReportQuery]):
         "active": result.active, "done": result.done, "exited": result.exited,
         "steps": [vars(s) for s in result.steps],
         "variants": [{**vars(v), "revenue_per_recipient": v.revenue_per_recipient} for v in result.variants],
+        "winners": [vars(w) for w in result.winners],
         "attributed_revenue": result.attributed_revenue, "incremental_revenue": effect.incremental,
         "incremental_low": effect.low, "incremental_high": effect.high, "verdict": effect.verdict.value,
     })

@@ -191,6 +191,14 @@ class LtvFlowVariantFigures(graphene.ObjectType):
     p_value = graphene.Float(description="Two-proportion z-test against the first variant.")
 
 
+class LtvFlowAbWinner(graphene.ObjectType):
+    step_id = graphene.String(required=True, description="The A/B step.")
+    key = graphene.String(required=True, description="The variant its auto-winner chose; new entrants all get it.")
+    decided_at = graphene.DateTime(required=True)
+    figures = graphene.JSONString(required=True, description='What it was decided on: {"metric", "threshold", '
+                                  '"days_running", "variants": [{"key", "recipients", "successes", "probability_best"}]}.')
+
+
 class LtvFlowReport(graphene.ObjectType):
     flow_id = graphene.ID(required=True)
     since = graphene.Date()
@@ -201,7 +209,11 @@ class LtvFlowReport(graphene.ObjectType):
     done = graphene.Int(required=True)
     exited = graphene.JSONString(required=True, description="{reason: count}.")
     steps = graphene.List(graphene.NonNull(LtvFlowStepFigures), required=True)
-    variants = graphene.List(graphene.NonNull(LtvFlowVariantFigures), required=True)
+    variants = graphene.List(graphene.NonNull(LtvFlowVariantFigures), required=True,
+                             description="Per A/B step and variant (a mail counts for the A/B step whose "
+                             "variant it carries).")
+    winners = graphene.List(graphene.NonNull(LtvFlowAbWinner), required=True,
+                            description="A/B steps whose auto-winner has chosen.")
     attributed_revenue = graphene.Decimal(required=True)
     incremental_revenue = graphene.Decimal(description="Null without a holdout group.")
     incremental_low = graphene.Decimal(description="Its Welch 95% interval.")
@@ -218,6 +230,7 @@ class LtvFlowReport(graphene.ObjectType):
             steps=[LtvFlowStepFigures(**vars(s)) for s in result.steps],
             variants=[LtvFlowVariantFigures(revenue_per_recipient=v.revenue_per_recipient, **vars(v))
                       for v in result.variants],
+            winners=[LtvFlowAbWinner(**vars(w)) for w in result.winners],
             incremental_revenue=effect.incremental, incremental_low=effect.low, incremental_high=effect.high,
             verdict=effect.verdict.value)
 

@@ -41,7 +41,7 @@ from .automation import (  # noqa: F401
 )
 from .print_jobs import PrintJob, PrintJobItem, PrintJobState  # noqa: F401
 from .flows import (  # noqa: F401
-    AccountTag, Flow, FlowKind, FlowSegmentMember, FlowState, FlowStepRun, FlowVersion, EnrollmentState,
+    AccountTag, Flow, FlowAbWinner, FlowKind, FlowSegmentMember, FlowState, FlowStepRun, FlowVersion, EnrollmentState,
 )
 from .line import LineFollower  # noqa: F401
 from .settings import SettingsChange, SettingsDocument  # noqa: F401

@@ -57,6 +57,23 @@ class FlowVersion(models.Model):
         constraints = [models.UniqueConstraint(fields=["flow", "number"], name="ltv_flow_version_unique")]
 
 
+class FlowAbWinner(models.Model):
+    """The variant an A/B step's auto-winner chose: from then on its new entrants all get it.
+
+    One row per flow and step, written once (the unique constraint makes a second decision a no-op);
+    `figures` keeps what it was decided on: {"metric", "days_running", "variants": [{"key",
+    "recipients", "successes", "probability_best"}]}."""
+
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="ab_winners")
+    step_id = models.CharField(max_length=32)
+    variant = models.CharField(max_length=32)
+    decided_at = models.DateTimeField(default=timezone.now)
+    figures = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["flow", "step_id"], name="ltv_flow_ab_winner_unique")]
+
+
 class EnrollmentState(models.TextChoices):
     ACTIVE = "active", "Moving through the flow"
     DONE = "done", "Reached the end"

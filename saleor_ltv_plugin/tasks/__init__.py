@@ -9,6 +9,7 @@ from .ingest import (
     run_import_task,
 )
 from .automation import (
+    decide_ab_winners_task,
     dispatch_outbox_task,
     release_outbox_leases_task,
     run_flows_task,
@@ -18,6 +19,7 @@ from .automation import (
 from .metrics import recompute_metrics_task
 
 __all__ = [
+    "decide_ab_winners_task",
     "dispatch_outbox_task",
     "release_outbox_leases_task",
     "run_flows_task",

@@ -50,6 +50,16 @@ def run_flows_task(budget_seconds: float = 50) -> dict:
     return counts
 
 
+@shared_task(name="saleor_ltv_plugin.decide_ab_winners", ignore_result=True, expires=600)
+def decide_ab_winners_task() -> dict:
+    """A/B steps' auto-winners (automation/flows/winners.py): its own small task, not part of the
+    tick, because deciding reads a report's worth of rows; idempotent (one winner row per step)."""
+    from ..automation.flows.winners import decide_all
+
+    with db.writer():
+        return decide_all()
+
+
 @shared_task(name="saleor_ltv_plugin.dispatch_outbox", ignore_result=True, expires=60)
 def dispatch_outbox_task() -> int:
     """Start as many senders as the due rows need, up to LTV_OUTBOX_SENDERS (default 2).

@@ -4,6 +4,7 @@ and the mail's preview at phone width showing the subject the API renders."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import time
@@ -119,3 +120,59 @@ def test_the_flow_pages_in_japanese_show_no_english(harness):
     data_words = {w for value in [*step_ids, *(n for (n,) in names), CHANNEL] for w in re.findall(r"[A-Za-z]{4,}", value)}
     assert_no_english(harness, [("flows", "flows-table"), (f"flows/{flow['id']}", "flow-steps"),
                                 (f"flows/{flow['id']}/report", "report-stats")], data_words)
+
+
+AB_FLOW = {"trigger": {"kind": "metric", "metric": "churn_risk"}, "exit_on": ["ordered"], "reentry": {"mode": "never"},
+           "start": "ab", "steps": [
+               {"id": "ab", "kind": "ab", "variants": [{"key": "A", "weight": 50, "next": "mail_a"},
+                                                      {"key": "B", "weight": 50, "next": "mail_b"}]},
+               {"id": "mail_a", "kind": "send", "channel": "email", "content": {"template": "winback", "step": 0},
+                "next": None},
+               {"id": "mail_b", "kind": "send", "channel": "email", "content": {"template": "winback", "step": 1},
+                "next": None}]}
+
+
+def test_an_ab_steps_auto_winner_is_set_in_the_editor_checked_and_its_winner_shown_in_the_report(harness):
+    created = harness.server.api("""mutation { ltvFlowCreate(channel: "default-channel",
+      input: {name: "Subject test"}) { flow { id } errors { field message } } }""")["ltvFlowCreate"]
+    flow_id = created["flow"]["id"]
+    harness.server.api("""mutation($id: ID!, $d: JSONString!) { ltvFlowUpdate(id: $id, input: {definition: $d}) {
+      errors { field } } }""", {"id": flow_id, "d": json.dumps(AB_FLOW)})
+    harness.open(f"flows/{flow_id}", channel=CHANNEL)
+    app = harness.app
+    step = app.locator("[data-testid=step][data-step=ab]")
+    step.get_by_test_id("step-toggle").click()
+    step.get_by_test_id("auto-winner-on").check()
+    assert step.get_by_test_id("auto-winner-metric").input_value() == "orders"  # the defaults a shop starts from
+    assert step.get_by_test_id("auto-winner-min_recipients").input_value() == "1000"
+    step.get_by_test_id("auto-winner-metric").select_option("clicks")
+    step.get_by_test_id("auto-winner-min_days").fill("")
+    step.get_by_test_id("auto-winner-min_recipients").fill("5")
+
+    # Saved with N = 5: the problem is shown on the A/B step, naming the field
+    app.get_by_test_id("save-draft").click()
+    problem = step.locator("[data-testid=step-problems] li[data-code=out_of_range]")
+    problem.wait_for()
+    assert problem.get_attribute("data-field") == "steps[0].auto_winner.min_recipients"
+    step.get_by_test_id("auto-winner-min_recipients").fill("200")
+    app.get_by_test_id("publish").click()
+    app.locator("[data-testid=flow-state][data-state=LIVE]").wait_for()
+    live = json.loads(harness.server.api(FLOW, {"id": flow_id})["ltvFlow"]["liveVersion"]["definition"])
+    assert live["steps"][0]["auto_winner"] == {"metric": "clicks", "min_recipients": 200}
+    harness.shot("flow-editor-auto-winner")
+
+    # Once the task has chosen (a row as winners.decide writes it), the report says which, when and on what
+    pk = int(base64.b64decode(flow_id).decode().split(":")[1])
+    figures = {"metric": "clicks", "threshold": 0.95, "days_running": 3.25,
+               "variants": [{"key": "A", "recipients": 210, "successes": 9, "probability_best": 0.001},
+                            {"key": "B", "recipients": 205, "successes": 31, "probability_best": 0.999}]}
+    harness.server.sql("INSERT INTO saleor_ltv_plugin_flowabwinner (flow_id, step_id, variant, decided_at, figures) "
+                       "VALUES (%s, 'ab', 'B', now(), %s)", (pk, json.dumps(figures)))
+    for locale, word in (("en", "Winner: B"), ("ja", "勝ちパターン: B")):
+        harness.open(f"flows/{flow_id}/report", channel=CHANNEL, locale=locale)
+        shown = app.locator("[data-testid=report-ab-step][data-step=ab] [data-testid=ab-winner][data-winner=B]")
+        shown.wait_for()
+        assert word in shown.inner_text() and "31" in shown.inner_text() and "205" in shown.inner_text()
+        assert app.locator('tr[data-variant="ab:B"][data-winner=true]').count() == 1
+        assert app.locator('tr[data-variant="ab:A"][data-winner=true]').count() == 0
+    harness.shot("flow-report-winner-ja")

@@ -6,14 +6,14 @@ import { useCallback, useMemo, useRef, useState } from "react";
 
 import { ApiError, gql } from "../api";
 import { notify } from "../bridge";
-import { Fields, type SegmentOption } from "../components/FlowFields";
+import { FieldInput, Fields, type SegmentOption } from "../components/FlowFields";
 import { Card, ErrorBox, Guard, MissingPermission } from "../components/ui";
 import { useApp, useQuery } from "../context";
 import { FLOW, type FlowFull, parseDraft, publishFlow, SCHEDULE, UPDATE, useSegments } from "../flowApi";
 import {
-  addVariant, canMoveDown, canMoveUp, defaultsFor, type FlowDoc, type FlowProblem, insertStep, isTemplateRef, type Item,
+  addVariant, autoWinnerHint, autoWinnerOf, type AutoWinner, canMoveDown, canMoveUp, defaultsFor, type FlowDoc, type FlowProblem, insertStep, isTemplateRef, type Item,
   layout, localPath, moveDown, moveUp, normalizeVocabulary, paramsOf, problemsByStep, removeStep, removeVariant, setWeight,
-  shares, type Slot, type Step, triggerSpecs, updateStep, type Vocabulary, withField, withParams,
+  setAutoWinner, setAutoWinnerField, shares, type Slot, type Step, triggerSpecs, updateStep, type Vocabulary, withField, withParams,
 } from "../flowDoc";
 import { fmtDateTime, fmtPct } from "../format";
 import { choiceLabel, flowLabel, type Key } from "../i18n";
@@ -328,7 +328,7 @@ function summary(step: Step, lang: "en" | "ja", t: (k: Key) => string): string {
     }
     case "staff": return choiceLabel(lang, "channel", String(step.channel ?? ""));
     case "split": return flowLabel(lang, `condition.${String(step.condition?.kind ?? "")}`);
-    case "ab": return (step.variants ?? []).map((v) => v.key).join(" / ");
+    case "ab": return (step.variants ?? []).map((v) => v.key).join(" / ") + (autoWinnerOf(step) ? ` · ${t("autoWinnerOn")}` : "");
     case "update": return `${flowLabel(lang, `update.${String(step.action ?? "")}`)} ${String(step.tag ?? "")}`;
     default: return "";
   }
@@ -417,6 +417,38 @@ function Variants({ step, ctx }: { step: Step; ctx: StepContext }) {
         </label>))}
       <Button size="small" variant="secondary" disabled={variants.length >= 4} data-testid="add-variant"
               onClick={() => ctx.setDoc(addVariant(ctx.doc, step.id))}>{t("addVariant")}</Button>
+      <AutoWinnerFields step={step} ctx={ctx} />
+    </Box>
+  );
+}
+
+/** The A/B step's optional auto-winner: metric, after N recipients per variant and/or D days, P(best) needed. */
+function AutoWinnerFields({ step, ctx }: { step: Step; ctx: StepContext }) {
+  const { t } = useApp();
+  const setting = autoWinnerOf(step);
+  const specs = ctx.vocabulary.autoWinner;
+  const hint = autoWinnerHint(setting);
+  // the setting's `metric` is labelled as winner_metric: the trigger's "metric" means something else
+  const fields: [keyof AutoWinner, string][] = [["metric", "winner_metric"], ["min_recipients", "min_recipients"],
+    ["min_days", "min_days"], ["threshold", "threshold"]];
+  return (
+    <Box display="flex" flexDirection="column" gap={2} data-testid="auto-winner" style={{ flexBasis: "100%" }}>
+      <label className="ltv-field" style={{ flexDirection: "row", alignItems: "center", gap: 6 }}>
+        <input type="checkbox" checked={!!setting} data-testid="auto-winner-on"
+               onChange={(e) => ctx.setDoc(setAutoWinner(ctx.doc, step.id, e.target.checked ? undefined : null))} />
+        {t("autoWinner")}
+      </label>
+      {setting && (
+        <>
+          <Text size={2} color="default2">{t("autoWinnerHelp")}</Text>
+          <div className="ltv-filters">
+            {fields.filter(([name]) => specs[name]).map(([name, label]) => (
+              <FieldInput key={name} name={label} spec={specs[name]} value={setting[name]} segments={ctx.segments}
+                          testId={`auto-winner-${name}`}
+                          onChange={(v) => ctx.setDoc(setAutoWinnerField(ctx.doc, step.id, name, v))} />))}
+          </div>
+          {hint && <Text size={2} color="critical1" data-testid="auto-winner-hint">{t("autoWinnerNeedsNOrD")}</Text>}
+        </>)}
     </Box>
   );
 }

@@ -6,18 +6,21 @@ import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAx
 import { Card, Guard, Stat } from "../components/ui";
 import { useApp, useQuery } from "../context";
 import { REPORT } from "../flowApi";
-import { fmtCompact, fmtInt, fmtMoney, fmtNum, fmtPct } from "../format";
-import { flowLabel, type Key } from "../i18n";
+import { variantsByStep } from "../flowDoc";
+import { fmtCompact, fmtDateTime, fmtInt, fmtMoney, fmtNum, fmtPct } from "../format";
+import { fill, flowLabel, type Key } from "../i18n";
 import { navigate, withQuery } from "../router";
 
 type Money = number | string | null;
 interface StepFigures { stepId: string; kind: string; name: string; passed: number; sent: number; opened: number; clicked: number;
   branches: string | Record<string, number> }
 interface VariantFigures { stepId: string; key: string; recipients: number; delivered: number; opened: number; clicked: number;
-  orders: number; revenue: Money; revenuePerRecipient: Money; probabilityBest: number | null; pValue: number | null }
+  orders: number; converted: number; revenue: Money; revenuePerRecipient: Money; probabilityBest: number | null;
+  pValue: number | null }
+interface Winner { stepId: string; key: string; decidedAt: string; figures: unknown }
 interface Report { since: string | null; until: string | null; entered: number; holdout: number; active: number; done: number;
   exited: string | Record<string, number>; attributedRevenue: Money; incrementalRevenue: Money; incrementalLow: Money;
-  incrementalHigh: Money; verdict: string | null; steps: StepFigures[]; variants: VariantFigures[] }
+  incrementalHigh: Money; verdict: string | null; steps: StepFigures[]; variants: VariantFigures[]; winners?: Winner[] }
 
 const json = <T,>(v: string | T): T => (typeof v === "string" ? JSON.parse(v) : v);
 const num = (v: Money) => (v === null || v === undefined ? null : Number(v));
@@ -119,6 +122,7 @@ function StepsCard({ report }: { report: Report }) {
 function VariantsCard({ report, money }: { report: Report; money: (v: Money) => string }) {
   const { t, lang } = useApp();
   const chart = report.variants.map((v) => ({ name: `${v.stepId} · ${v.key}`, [t("revenuePerRecipient")]: num(v.revenuePerRecipient) ?? 0 }));
+  const names = new Map(report.steps.map((s) => [s.stepId, s.name]));
   return (
     <Card title={t("variants")} testId="report-variants">
       <div style={{ width: "100%", height: 220 }} data-testid="chart-variants">
@@ -132,27 +136,41 @@ function VariantsCard({ report, money }: { report: Report; money: (v: Money) => 
           </BarChart>
         </ResponsiveContainer>
       </div>
-      <div className="ltv-scroll">
-        <table className="ltv-table" data-testid="report-variants-table">
-          <thead><tr><th>{t("steps")}</th><th>{t("variants")}</th><th className="num">{t("recipients")}</th>
-            <th className="num">{t("delivered")}</th><th className="num">{t("openRate")}</th><th className="num">{t("clickRate")}</th>
-            <th className="num">{t("orders")}</th><th className="num">{t("revenue")}</th><th className="num">{t("revenuePerRecipient")}</th>
-            <th className="num">{t("probabilityBest")}</th><th className="num">{t("pValue")}</th></tr></thead>
-          <tbody>
-            {report.variants.map((v) => (
-              <tr key={`${v.stepId}:${v.key}`} data-variant={`${v.stepId}:${v.key}`}>
-                <td>{v.stepId}</td><td>{v.key}</td><td className="num">{fmtInt(lang, v.recipients)}</td>
-                <td className="num">{fmtInt(lang, v.delivered)}</td>
-                <td className="num">{fmtPct(lang, v.delivered ? v.opened / v.delivered : null)}</td>
-                <td className="num">{fmtPct(lang, v.delivered ? v.clicked / v.delivered : null)}</td>
-                <td className="num">{fmtInt(lang, v.orders)}</td><td className="num">{money(v.revenue)}</td>
-                <td className="num">{money(v.revenuePerRecipient)}</td>
-                <td className="num" data-field="probabilityBest">{fmtPct(lang, v.probabilityBest)}</td>
-                <td className="num" data-field="pValue">{fmtNum(lang, v.pValue, 3)}</td>
-              </tr>))}
-          </tbody>
-        </table>
-      </div>
+      {variantsByStep(report.variants, report.winners ?? []).map(({ stepId, variants, winner }) => (
+        <div key={stepId} className="ltv-scroll" data-testid="report-ab-step" data-step={stepId}>
+          <Text fontWeight="bold">{names.get(stepId) ? `${names.get(stepId)} (${stepId})` : `${flowLabel(lang, "step.ab")} ${stepId}`}</Text>
+          <Text as="p" size={2} data-testid="ab-winner" data-winner={winner?.key ?? ""}>
+            {winner ? <>
+              <strong>{t("winner")}: {winner.key}</strong>{" · "}
+              {fill(t("winnerDecided"), { when: fmtDateTime(lang, winner.decidedAt),
+                metric: flowLabel(lang, `value.${winner.figures.metric ?? "orders"}`),
+                days: fmtNum(lang, winner.figures.days_running ?? null, 1) })}
+              {(winner.figures.variants ?? []).length > 0 && " · " + (winner.figures.variants ?? []).map((f) =>
+                fill(t("winnerFigures"), { key: f.key, successes: fmtInt(lang, f.successes), recipients: fmtInt(lang, f.recipients),
+                  chance: fmtPct(lang, f.probability_best) })).join(" · ")}
+            </> : t("winnerPending")}</Text>
+          <table className="ltv-table" data-testid="report-variants-table">
+            <thead><tr><th>{t("variants")}</th><th className="num">{t("recipients")}</th>
+              <th className="num">{t("delivered")}</th><th className="num">{t("openRate")}</th><th className="num">{t("clickRate")}</th>
+              <th className="num">{t("orders")}</th><th className="num">{t("revenue")}</th><th className="num">{t("revenuePerRecipient")}</th>
+              <th className="num">{t("probabilityBest")}</th><th className="num">{t("pValue")}</th></tr></thead>
+            <tbody>
+              {variants.map((v) => (
+                <tr key={`${v.stepId}:${v.key}`} data-variant={`${v.stepId}:${v.key}`}
+                    data-winner={winner?.key === v.key || undefined}>
+                  <td>{v.key}{winner?.key === v.key ? ` ★ ${t("winner")}` : ""}</td>
+                  <td className="num" data-field="recipients">{fmtInt(lang, v.recipients)}</td>
+                  <td className="num" data-field="delivered">{fmtInt(lang, v.delivered)}</td>
+                  <td className="num">{fmtPct(lang, v.delivered ? v.opened / v.delivered : null)}</td>
+                  <td className="num">{fmtPct(lang, v.delivered ? v.clicked / v.delivered : null)}</td>
+                  <td className="num" data-field="orders">{fmtInt(lang, v.orders)}</td><td className="num">{money(v.revenue)}</td>
+                  <td className="num">{money(v.revenuePerRecipient)}</td>
+                  <td className="num" data-field="probabilityBest">{fmtPct(lang, v.probabilityBest)}</td>
+                  <td className="num" data-field="pValue">{fmtNum(lang, v.pValue, 3)}</td>
+                </tr>))}
+            </tbody>
+          </table>
+        </div>))}
     </Card>
   );
 }

@@ -123,11 +123,20 @@ STEPS: dict[str, dict[str, Field]] = {
     "send": {"channel": Field("choice", True, choices=BUYER_CHANNELS)},  # + "content"
     "staff": {"channel": Field("choice", True, choices=STAFF_CHANNELS)},
     "split": {},  # + "condition", "yes", "no"
-    "ab": {},  # + "variants": [{"key", "weight", "next"}]
+    "ab": {},  # + "variants": [{"key", "weight", "next"}], optional "auto_winner" (AUTO_WINNER)
     "update": {"action": Field("choice", True, choices=tuple(UPDATES))},
     "exit": {},
 }
 GRAPH_KEYS = {"id", "kind", "next", "yes", "no", "variants", "condition", "content", "name"}
+# An A/B step's optional auto-winner (engine/experiments.pick_winner): decide once every variant has
+# `min_recipients` recipients or `min_days` have passed since the first one was assigned (at least one of
+# the two), on recipients who ordered or who clicked; later entrants then all get the winner.
+AUTO_WINNER: dict[str, Field] = {
+    "metric": Field("choice", True, choices=("orders", "clicks")),
+    "min_recipients": Field("int", False, 10, 1_000_000),
+    "min_days": Field("number", False, 1, 365),
+    "threshold": Field("number", False, 0.5, 0.999),  # P(best) the winner needs; default 0.95
+}
 
 
 # ---- parsed form --------------------------------------------------------------------------------------
@@ -267,7 +276,8 @@ def _step_problems(index: int, raw, segment_exists, content_check: ContentCheck 
     specs = dict(STEPS[kind])
     if kind == "update":
         specs.update(UPDATES.get(raw.get("action"), {}))
-    problems += _fields(specs, raw, path, GRAPH_KEYS, segment_exists, name)
+    allowed = GRAPH_KEYS | ({"auto_winner"} if kind == "ab" else set())
+    problems += _fields(specs, raw, path, allowed, segment_exists, name)
     if kind == "delay" and raw.get("hours") is None and raw.get("until_hour") is None:
         problems.append(Problem(f"{path}.hours", "a delay needs hours or until_hour", "required", name))
     if kind == "send":
@@ -280,6 +290,8 @@ def _step_problems(index: int, raw, segment_exists, content_check: ContentCheck 
         problems += _condition_problems(raw.get("condition"), f"{path}.condition", segment_exists, name)
     if kind == "ab":
         problems += _variant_problems(raw.get("variants"), f"{path}.variants", name)
+        if raw.get("auto_winner") is not None:
+            problems += _auto_winner_problems(raw["auto_winner"], f"{path}.auto_winner", name)
     for key in ("next", "yes", "no"):
         if raw.get(key) is not None and not isinstance(raw.get(key), str):
             problems.append(Problem(f"{path}.{key}", "must be a step id or null", "invalid", name))
@@ -313,6 +325,15 @@ def _variant_problems(variants, path, step) -> list[Problem]:
             problems.append(Problem(f"{where}.weight", "must be a whole number from 1 to 100", "out_of_range", step))
         if v.get("next") is not None and not isinstance(v.get("next"), str):
             problems.append(Problem(f"{where}.next", "must be a step id or null", "invalid", step))
+    return problems
+
+
+def _auto_winner_problems(setting, path, step) -> list[Problem]:
+    if not isinstance(setting, dict):
+        return [Problem(path, "must be an object with metric and min_recipients or min_days", "invalid", step)]
+    problems = _fields(AUTO_WINNER, setting, path, set(), None, step)
+    if setting.get("min_recipients") is None and setting.get("min_days") is None:
+        problems.append(Problem(f"{path}.min_recipients", "give min_recipients, min_days or both", "required", step))
     return problems
 
 

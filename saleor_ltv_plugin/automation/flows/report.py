@@ -7,6 +7,11 @@ automation/report.py (last touch among all the channel's buyer mail, within the 
 window) and the holdout effect is its `holdout_effect`; A/B significance is engine/experiments:
 Beta-Binomial P(best) of each variant and the two-proportion z-test's p-value of each variant
 against the first, both on recipients with an attributed order.
+
+Variant figures are keyed by (A/B step, variant): a mail belongs to the A/B step whose variant it
+carries — the last A/B step upstream of it that the enrollment passed, in the enrollment's own
+version (what steps.Plan.variant stamped on it) — so a flow with two A/B steps whose variants
+share names ("A", "B") reports each step's test apart.
 """
 
 from __future__ import annotations
@@ -21,10 +26,11 @@ from django.utils import timezone
 
 from ... import conf
 from ...engine import experiments
-from ...models import DeliveryKind, Enrollment, EnrollmentState, Flow, FlowStepRun, OutboxMessage
+from ...models import DeliveryKind, Enrollment, EnrollmentState, Flow, FlowAbWinner, FlowStepRun, OutboxMessage
 from ...queries.errors import InputError
 from .. import report as scenario_report
 from ..channels import registry
+from .runtime import plans
 
 MAX_REPORT_DAYS = 366
 
@@ -61,6 +67,16 @@ class VariantFigures:
 
 
 @dataclass
+class WinnerFigures:
+    """An A/B step's auto-winner: which variant, when, and the figures it was decided on."""
+
+    step_id: str
+    key: str
+    decided_at: dt.datetime
+    figures: dict
+
+
+@dataclass
 class FlowReport:
     flow_id: int
     since: dt.date
@@ -72,6 +88,7 @@ class FlowReport:
     exited: dict[str, int] = field(default_factory=dict)
     steps: list[StepFigures] = field(default_factory=list)
     variants: list[VariantFigures] = field(default_factory=list)
+    winners: list[WinnerFigures] = field(default_factory=list)
     attributed_revenue: Decimal = Decimal(0)
     effect: scenario_report.HoldoutEffect = field(default_factory=scenario_report.HoldoutEffect)
 
@@ -110,18 +127,45 @@ def _unit(account_id, contact_id):
     return ("a", account_id) if account_id else ("c", contact_id)
 
 
+COHORT = ("id", "account_id", "contact_id", "created_at", "holdout", "state", "stop_reason", "variants",
+          "flow_version_id")
+
+
+@dataclass
+class CohortRows:
+    """What a report reads for a cohort: its enrollments (tuples of COHORT), their sent mails and credits."""
+
+    cohort: list[tuple]
+    mails: list[tuple]  # (enrollment id, step id, variant, kind, opened_at, clicked_at)
+    credits: list[tuple[tuple, Decimal]]  # ((enrollment id, mail's step id, variant), amount)
+    by_account: dict
+    by_contact: dict
+
+
+def cohort_rows(flow: Flow, start: dt.datetime, end: dt.datetime, window: dt.timedelta) -> CohortRows:
+    """The enrollments created in [start, end), their mails and the purchases credited to them."""
+    cohort = list(Enrollment.objects.filter(channel=flow.channel, scenario=flow.key, created_at__gte=start,
+                                            created_at__lt=end).values_list(*COHORT))
+    ids = [row[0] for row in cohort]
+    mails = list(OutboxMessage.objects.filter(enrollment_id__in=ids, status="sent")
+                 .values_list("enrollment_id", "step_id", "variant", "kind", "opened_at", "clicked_at")
+                 if ids else [])
+    accounts = {r[1] for r in cohort if r[1]}
+    contacts = {r[2] for r in cohort if r[2] and not r[1]}
+    by_account, by_contact = scenario_report.purchases_of(flow.channel, start, end + window, accounts, contacts)
+    credits = _attributed(flow, start, end + window, window, by_account, by_contact)
+    return CohortRows(cohort, mails, credits, by_account, by_contact)
+
+
 def flow_report(flow: Flow, since: dt.date, until: dt.date) -> FlowReport:
     shop = conf.channel_settings(flow.channel)
     window = dt.timedelta(days=shop.attribution_window_days)
     start, end = scenario_report.report_bounds(flow.channel, since, until)
     result = FlowReport(flow.pk, since, until)
-    cohort = list(Enrollment.objects.filter(channel=flow.channel, scenario=flow.key, created_at__gte=start,
-                                            created_at__lt=end)
-                  .values_list("id", "account_id", "contact_id", "created_at", "holdout", "state", "stop_reason",
-                               "variants"))
-    by_id = {row[0]: row for row in cohort}
+    rows = cohort_rows(flow, start, end, window)
+    cohort = rows.cohort
     exited = Counter()
-    for _, _, _, _, holdout, state, reason, _ in cohort:
+    for _, _, _, _, holdout, state, reason, _, _ in cohort:
         result.entered += 1
         result.holdout += holdout
         result.active += state == EnrollmentState.ACTIVE
@@ -132,52 +176,47 @@ def flow_report(flow: Flow, since: dt.date, until: dt.date) -> FlowReport:
 
     steps = {s["id"]: StepFigures(s["id"], str(s.get("kind", "")), str(s.get("name") or ""))
              for s in _steps(_definition(flow))}
-    runs = (FlowStepRun.objects.filter(enrollment__in=list(by_id)).values_list("step_id", "branch")
-            if by_id else [])
+    ids = [row[0] for row in cohort]
+    runs = FlowStepRun.objects.filter(enrollment__in=ids).values_list("step_id", "branch") if ids else []
     for step_id, branch in runs:
         figures = steps.setdefault(step_id, StepFigures(step_id))
         figures.passed += 1
         if branch:
             figures.branches[branch] = figures.branches.get(branch, 0) + 1
-
-    mails = list(OutboxMessage.objects.filter(enrollment_id__in=list(by_id), status="sent")
-                 .values_list("enrollment_id", "step_id", "variant", "kind", "opened_at", "clicked_at")
-                 if by_id else [])
-    for _, step_id, _, _, opened_at, clicked_at in mails:
+    for _, step_id, _, _, opened_at, clicked_at in rows.mails:
         figures = steps.setdefault(step_id, StepFigures(step_id))
         figures.sent += 1
         figures.opened += opened_at is not None
         figures.clicked += clicked_at is not None
     result.steps = list(steps.values())
 
-    accounts = {r[1] for r in cohort if r[1]}
-    contacts = {r[2] for r in cohort if r[2] and not r[1]}
-    by_account, by_contact = scenario_report.purchases_of(flow.channel, start, end + window, accounts, contacts)
-    credits = _attributed(flow, start, end + window, window, by_account, by_contact)
-    result.attributed_revenue = sum((amount for _, amount in credits), Decimal(0))
-    result.variants = _variants(flow, cohort, mails, credits)
+    result.attributed_revenue = sum((amount for _, amount in rows.credits), Decimal(0))
+    result.variants = variant_figures(flow, rows)
+    result.winners = [WinnerFigures(w.step_id, w.variant, w.decided_at, w.figures)
+                      for w in FlowAbWinner.objects.filter(flow=flow).order_by("decided_at", "id")]
 
     revenue = {True: [], False: []}
-    for _, account_id, contact_id, created_at, holdout, _, _, _ in cohort:
-        purchases = by_account[account_id] if account_id else by_contact[contact_id]
+    for _, account_id, contact_id, created_at, holdout, _, _, _, _ in cohort:
+        purchases = rows.by_account[account_id] if account_id else rows.by_contact[contact_id]
         revenue[holdout].append(scenario_report.sum_between(purchases, created_at, created_at + window))
     result.effect = scenario_report.holdout_effect(revenue[False], revenue[True])
     return result
 
 
 def _attributed(flow, start, end, window, by_account, by_contact) -> list[tuple[tuple, Decimal]]:
-    """[((enrollment id, variant), amount)] for purchases whose last touch is this flow's mail."""
+    """[((enrollment id, step id, variant), amount)] for purchases whose last touch is this flow's mail."""
     touches = defaultdict(list)
     units = {("a", k) for k in by_account} | {("c", k) for k in by_contact}
     # every buyer medium is a touch: a posted DM counts from the day its print job was posted
     rows = (OutboxMessage.objects.filter(channel=flow.channel, kind__in=registry.buyer_kinds(), status="sent",
                                          sent_at__gte=start, sent_at__lt=end)
-            .values_list("scenario", "enrollment_id", "variant", "account_id", "contact_id", "sent_at", "clicked_at"))
-    for scenario, enrollment_id, variant, account_id, contact_id, sent_at, clicked_at in rows:
+            .values_list("scenario", "enrollment_id", "step_id", "variant", "account_id", "contact_id", "sent_at",
+                         "clicked_at"))
+    for scenario, enrollment_id, step_id, variant, account_id, contact_id, sent_at, clicked_at in rows:
         unit = _unit(account_id, contact_id)
         if unit not in units:
             continue
-        label = (enrollment_id, variant) if scenario == flow.key else None  # another scenario's mail competes
+        label = (enrollment_id, step_id, variant) if scenario == flow.key else None  # another scenario's competes
         touches[unit].append((sent_at, label))
         if clicked_at:
             touches[unit].append((clicked_at, label))
@@ -185,38 +224,57 @@ def _attributed(flow, start, end, window, by_account, by_contact) -> list[tuple[
             if label is not None]
 
 
-def _variants(flow, cohort, mails, credits) -> list[VariantFigures]:
-    ab_steps = [s for s in _steps(_definition(flow)) if s.get("kind") == "ab"]
-    mailed = defaultdict(lambda: {"delivered": set(), "opened": set(), "clicked": set()})
-    for enrollment_id, _, variant, kind, opened_at, clicked_at in mails:
-        if kind != DeliveryKind.EMAIL or not variant:
+def _ab_owner(plan, step_id: str, variants: dict) -> str | None:
+    """The A/B step whose variant a mail of `step_id` carries (as steps.Plan.variant chose it)."""
+    found = None
+    for ab_id in plan.ab_upstream.get(step_id, ()) if plan else ():
+        if ab_id in variants:
+            found = ab_id
+    return found
+
+
+def variant_figures(flow: Flow, rows: CohortRows, only_step: str | None = None) -> list[VariantFigures]:
+    """Per (A/B step, variant) of the live definition, for the cohort's treated enrollments."""
+    ab_steps = [s for s in _steps(_definition(flow)) if s.get("kind") == "ab" and only_step in (None, s["id"])]
+    if not ab_steps:
+        return []
+    cohort = {row[0]: row for row in rows.cohort}
+    by_version = plans({row[8] for row in rows.cohort if row[8]})
+
+    def owner(enrollment_id, step_id):
+        row = cohort.get(enrollment_id)
+        return _ab_owner(by_version.get(row[8]), step_id, row[7] or {}) if row else None
+
+    mailed = defaultdict(lambda: [False, False])  # (enrollment, A/B step, variant) → [opened, clicked]
+    for enrollment_id, step_id, variant, kind, opened_at, clicked_at in rows.mails:
+        ab_id = owner(enrollment_id, step_id)
+        if kind != DeliveryKind.EMAIL or not variant or ab_id is None:
             continue
-        seen = mailed[(enrollment_id, variant)]
-        seen["delivered"].add(enrollment_id)
-        if opened_at:
-            seen["opened"].add(enrollment_id)
-        if clicked_at:
-            seen["clicked"].add(enrollment_id)
+        seen = mailed[(enrollment_id, ab_id, variant)]
+        seen[0] |= opened_at is not None
+        seen[1] |= clicked_at is not None
     credited = defaultdict(lambda: [0, Decimal(0)])
-    for (enrollment_id, variant), amount in credits:
-        credited[(enrollment_id, variant)][0] += 1
-        credited[(enrollment_id, variant)][1] += amount
+    for (enrollment_id, step_id, variant), amount in rows.credits:
+        ab_id = owner(enrollment_id, step_id)
+        if ab_id is not None:
+            credited[(enrollment_id, ab_id, variant)][0] += 1
+            credited[(enrollment_id, ab_id, variant)][1] += amount
     out = []
     for step in ab_steps:
         keys = [v.get("key") for v in step.get("variants") or [] if isinstance(v, dict)]
         figures = {k: VariantFigures(step["id"], k) for k in keys if isinstance(k, str)}
-        for enrollment_id, _, _, _, holdout, _, _, variants in cohort:
+        for enrollment_id, _, _, _, holdout, _, _, variants, _ in rows.cohort:
             key = (variants or {}).get(step["id"])
             if holdout or key not in figures:
                 continue
             f = figures[key]
             f.recipients += 1
-            seen = mailed.get((enrollment_id, key))
+            seen = mailed.get((enrollment_id, step["id"], key))
             if seen:
                 f.delivered += 1
-                f.opened += bool(seen["opened"])
-                f.clicked += bool(seen["clicked"])
-            orders, amount = credited.get((enrollment_id, key), (0, Decimal(0)))
+                f.opened += seen[0]
+                f.clicked += seen[1]
+            orders, amount = credited.get((enrollment_id, step["id"], key), (0, Decimal(0)))
             f.orders += orders
             f.revenue += amount
             f.converted += orders > 0

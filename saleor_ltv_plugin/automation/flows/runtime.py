@@ -48,7 +48,8 @@ def plan_of(version: FlowVersion) -> Plan | None:
         definition, problems = parse(version.definition)
         if problems:
             logger.error("ltv flows: version %s of %s does not parse: %s", version.number, version.flow.key, problems)
-        _PLANS[(version.pk, digest)] = Plan.of(version.pk, version.flow.key, definition) if definition else None
+        _PLANS[(version.pk, digest)] = (Plan.of(version.pk, version.flow.key, definition, version.flow_id)
+                                         if definition else None)
     return _PLANS[(version.pk, digest)]
 
 

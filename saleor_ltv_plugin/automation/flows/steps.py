@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ... import conf
-from ...models import AccountTag, DeliveryKind
+from ...models import AccountTag, DeliveryKind, FlowAbWinner
 from ..enroll import STAFF_STEP_BASE, STALE_AFTER
 from ..triggers import buyers_of
 from . import conditions
@@ -55,6 +55,7 @@ class Batch:
     now: datetime
     messages: list = field(default_factory=list)  # outbox rows as {OutboxMessage field: value}
     _buyers: dict = field(default_factory=dict)
+    _winners: dict = field(default_factory=dict)  # (flow id, A/B step id) → the auto-winner's key, or None
 
     def buyers(self, walkers: list[Walker]) -> dict[int, list[int]]:
         missing = {w.account_id for w in walkers if w.account_id and w.account_id not in self._buyers}
@@ -62,6 +63,13 @@ class Batch:
             found = buyers_of(missing)
             self._buyers.update({a: found.get(a, []) for a in missing})
         return self._buyers
+
+    def winner(self, flow_id: int | None, step_id: str) -> str | None:
+        """The variant an A/B step's auto-winner chose (automation/flows/winners.py), once per batch."""
+        if (flow_id, step_id) not in self._winners:
+            self._winners[(flow_id, step_id)] = (FlowAbWinner.objects.filter(flow_id=flow_id, step_id=step_id)
+                                                 .values_list("variant", flat=True).first())
+        return self._winners[(flow_id, step_id)]
 
 
 def _key(walker: Walker, step: Step, *tail) -> str:
@@ -81,9 +89,10 @@ class Plan:
     definition: Definition
     ab_upstream: dict  # step id → the A/B steps (document order) that can lead to it
     looping: frozenset  # steps on a loop (through a delay): their visits are counted
+    flow_id: int | None = None
 
     @classmethod
-    def of(cls, version_id: int, flow_key: str, definition: Definition) -> "Plan":
+    def of(cls, version_id: int, flow_key: str, definition: Definition, flow_id: int | None = None) -> "Plan":
         parents: dict[str, set[str]] = {}
         for s in definition.steps.values():
             for target in s.successors():
@@ -99,7 +108,7 @@ class Plan:
             upstream[step_id] = [sid for sid in definition.steps if sid in seen and definition.steps[sid].kind == "ab"]
             if step_id in seen:
                 looping.add(step_id)
-        return cls(version_id, flow_key, definition, upstream, frozenset(looping))
+        return cls(version_id, flow_key, definition, upstream, frozenset(looping), flow_id)
 
     def variant(self, walker: Walker, step: Step) -> str:
         """The variant of the last A/B step (in document order) upstream of this one that it passed."""
@@ -187,11 +196,15 @@ def ab_variant(flow_key: str, step: Step, account: str) -> dict:
 
 
 def ab(step: Step, plan: Plan, walkers: list[Walker], batch: Batch) -> list[Move]:
+    """An enrollment keeps the variant it got; a new one gets the auto-winner once there is one."""
+    won = batch.winner(plan.flow_id, step.id) if step.params.get("auto_winner") else None
+    winner = next((v for v in step.variants if v["key"] == won), None)
     moves = []
     for w in walkers:
         unit = f"a{w.account_id}" if w.account_id else f"c{w.contact_id}"
         chosen = w.variants.get(step.id)
-        variant = next((v for v in step.variants if v["key"] == chosen), None) or ab_variant(w.scenario, step, unit)
+        variant = (next((v for v in step.variants if v["key"] == chosen), None) or winner
+                   or ab_variant(w.scenario, step, unit))
         w.variants[step.id] = variant["key"]
         moves.append(Move(branch=variant["key"], next=variant.get("next")))
     return moves

@@ -33,6 +33,7 @@ def vocabulary() -> dict:
         "steps": _table(d.STEPS),
         "conditions": _table(d.CONDITIONS),
         "updates": _table(d.UPDATES),
+        "auto_winner": _fields(d.AUTO_WINNER),
         "exits": list(d.EXITS),
         "buyer_channels": list(d.BUYER_CHANNELS),
         "staff_channels": list(d.STAFF_CHANNELS),
