@@ -31,7 +31,7 @@ OPENAPI = "/plugins/global/saleor.ltv/api/v1/openapi.json"
 
 ST = Path(os.environ.get("LTV_SCHEMATHESIS", Path(__file__).resolve().parents[1] / ".venv-fuzz" / "bin" / "st"))
 CUSTOMER_ONLY = r"^Query\.my|^Mutation\.ltvLineAccountLinkStart"  # a staff key is refused these, by design
-EXAMPLES = 8  # per GraphQL field; with the coverage phase's boundary cases well over a thousand cases
+EXAMPLES = 5  # per GraphQL field; the coverage phase adds its boundary cases (hundreds) to these
 
 
 def run_schemathesis(url: str, token: str, *extra: str, examples: int = EXAMPLES, workers: int = 2) -> tuple[int, str, int]:
@@ -66,7 +66,7 @@ def test_generated_requests_never_fail_on_the_server(live_server, transactional_
 
     # One worker: hypothesis describing the OpenAPI strategies in two threads at once trips CPython
     # 3.11's ast (SystemError "AST constructor recursion depth mismatch", seen twice in CI).
-    code, output, rest_cases = run_schemathesis(live_server.url + OPENAPI, staff_key, *no_positive, examples=5,
+    code, output, rest_cases = run_schemathesis(live_server.url + OPENAPI, staff_key, *no_positive, examples=3,
                                                 workers=1)
     assert code == 0, output
     assert rest_cases >= 300, rest_cases
