@@ -76,7 +76,9 @@ def main() -> None:
     args = parser.parse_args()
     if not args.database_ready and not args.url:
         saleor_env.prepare_database()
-    with (nullcontext(args.url) if args.url else saleor_env.running_server("bench-app-backfill")) as url:
+    # As production serves it: DEBUG off (on, Saleor keeps every SQL query of a request) and two workers.
+    serving = saleor_env.running_server("bench-app-backfill", workers=2, DEBUG="False")
+    with (nullcontext(args.url) if args.url else serving) as url:
         variants = storefront.purchasable_variants(url, 2)
         tag = uuid.uuid4().hex[:8]
         template = storefront.complete_checkout(url, f"bench-{tag}@example.com", f"Bench Trading {tag}",

@@ -186,14 +186,14 @@ def copy_database(name: str) -> None:
 
 
 @contextmanager
-def running_server(name: str, port: int | None = None, **extra: str):
+def running_server(name: str, port: int | None = None, workers: int = 1, **extra: str):
     """uvicorn serving saleor.asgi on a (free) loopback port; yields its base URL."""
     port = port or free_port()
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     log = open(LOG_DIR / f"{name}.log", "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "saleor.asgi:application", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", "1", "--log-level", "warning"],
+         "--port", str(port), "--workers", str(workers), "--log-level", "warning"],
         env=environment(**extra), stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
