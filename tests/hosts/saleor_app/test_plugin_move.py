@@ -125,9 +125,13 @@ def test_the_move_copies_every_table_row_for_row_and_leaves_the_source_as_it_was
     assert counts(lambda sql: source_rows(source_url, sql)) == before
     assert source_rows(source_url, "SELECT kind, status FROM saleor_ltv_plugin_inboundevent ORDER BY id") == [
         ("order_updated", "pending"), ("checkout_updated", "pending"), ("customer_deleted", "pending")]
-    assert "saleor_ltv_plugin_orderfact: 3000 → 3000" in report and "39 sequences reset" in report
+    # Every id column that counts itself (identity or serial), asked of the catalogue another way.
+    with tenancy.enter(SCHEMA):
+        [(serial,)] = target_rows("SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() "
+                                  "AND (is_identity = 'YES' OR column_default LIKE 'nextval(%%')")
+    assert "saleor_ltv_plugin_orderfact: 3000 → 3000" in report and f"{serial} sequences reset" in report, report[-400:]
     rows = sum(before.values())
-    print(f"\nmoved {rows} rows in 41 tables in {seconds:.2f} s: {rows / seconds:.0f} rows/s")
+    print(f"\nmoved {rows} rows in {len(before)} tables in {seconds:.2f} s: {rows / seconds:.0f} rows/s")
 
 
 def test_the_settings_saved_on_saleors_plugins_page_become_the_shops_own(source_url):
