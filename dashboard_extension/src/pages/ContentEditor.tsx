@@ -1,7 +1,8 @@
 // A send step's content: subject, preheader and blocks per language, with a live preview of the
 // rendered mail (the API's ltvFlowPreview of the saved draft) in a sandboxed frame at desktop or
 // phone width, filled from an account the admin picks, and a test send to the admin's own address.
-// A postal DM step shows its letter as the print job prints it (an A4 sheet with the address block)
+// A postal DM step shows its letter as the print job prints it (an A4 sheet, scaled to the pane, with
+// the address block)
 // and its test is a one-letter PDF to download, not a mail.
 import { Box, Button, Text } from "@saleor/macaw-ui";
 import { useEffect, useRef, useState } from "react";
@@ -19,7 +20,6 @@ import { flowLabel, type Key } from "../i18n";
 type Lang = "ja" | "en";
 const WIDTHS = { desktop: 600, phone: 375 } as const;
 const TARGETS = ["checkout", "shop", "first_product"];
-const LETTER_WIDTH = 820; // an A4 sheet (210 mm at 96 dpi) and its margin
 interface Preview { subject: string; preheader: string; html: string; text: string; language: string; medium: string }
 
 export function ContentEditor({ flowId, stepId, content, onChange, mergeFields, readOnly, ensureSaved, medium = "email" }: {
@@ -267,9 +267,9 @@ function PreviewPane({ flowId, stepId, lang, content, ensureSaved, letter }: { f
             {preview.preheader && <Text size={2} color="default2" data-testid="preview-preheader">{preview.preheader}</Text>}
           </Box>
           <iframe title={t("preview")} sandbox="" srcDoc={preview.html} data-testid="preview-frame"
-                  data-medium={preview.medium} data-width={preview.medium === "postal_dm" ? LETTER_WIDTH : WIDTHS[width]}
+                  data-medium={preview.medium} data-width={preview.medium === "postal_dm" ? "fill" : WIDTHS[width]}
                   className="ltv-preview-frame"
-                  style={{ width: preview.medium === "postal_dm" ? LETTER_WIDTH : WIDTHS[width] }} />
+                  style={{ width: preview.medium === "postal_dm" ? "100%" : WIDTHS[width] }} />
         </>)}
     </Box>
   );

@@ -55,12 +55,15 @@ def build(document, language: str, account_id: int, channel: str) -> SampleLette
                         account.pk if account else None)
 
 
-STYLE = """body{margin:0;background:#e8e8e8;font-family:"Noto Serif CJK JP","Hiragino Mincho ProN","Yu Mincho",serif}
-.sheet{box-sizing:border-box;width:210mm;min-height:297mm;margin:8px auto;padding:25mm;background:#fff;
-box-shadow:0 1px 4px rgba(0,0,0,.3);color:#111;font-size:10.5pt;line-height:16pt}
-.head{display:flex;justify-content:space-between;gap:12mm}.to{font-size:10pt;line-height:14pt}
-.to .name{font-size:12pt;line-height:17pt}.from{text-align:right;font-size:10pt;line-height:14pt}
-h1{font-size:14pt;font-weight:normal;text-align:center;margin:36pt 0 10pt}
+# An A4 sheet scaled to the frame it is shown in: 1rem is 10.5 pt of a 210 mm sheet (the PDF's body size),
+# the rest in the PDF's proportions (25 mm margins, 10/12/14 pt for address, name and title).
+STYLE = """html{font-size:calc((100vw - 16px) / 56.7)}
+body{margin:0;background:#e8e8e8;overflow-x:hidden;font-family:"Noto Serif CJK JP","Hiragino Mincho ProN","Yu Mincho",serif}
+.sheet{box-sizing:border-box;width:calc(100vw - 16px);aspect-ratio:210/297;margin:8px auto;padding:6.75rem;
+background:#fff;box-shadow:0 1px 4px rgba(0,0,0,.3);color:#111;font-size:1rem;line-height:1.524rem}
+.head{display:flex;justify-content:space-between;gap:3.2rem}.to,.from{font-size:.952rem;line-height:1.333rem}
+.to .name{font-size:1.143rem;line-height:1.619rem}.from{text-align:right}
+h1{font-size:1.333rem;font-weight:normal;text-align:center;margin:3.43rem 0 .952rem}
 .body{white-space:pre-wrap;overflow-wrap:anywhere}"""
 
 
