@@ -67,6 +67,11 @@ SMOKE = {
         ("--accounts", "500", "--messages", "30", "--rounds", "1"),
         keys=("accounts", "scan_first_s", "scan_steady_s", "enrolled", "outbox_rows", "messages"),
         positive=("send_rate_ours", "send_rate_bare", "send_ratio"), needs=frozenset({"postgres"})),
+    "line_push.py": Smoke(  # the outbox's LINE pushes beside a bare keep-alive loop, to the fake in its own process
+        ("--messages", "30", "--rounds", "1"),
+        keys=("messages", "rounds", "senders", "body_bytes_mean", "target", "met"),
+        positive=("push_rate_ours", "push_rate_bare", "ratio"), needs=frozenset({"postgres"}),
+        agrees=lambda r: r["messages"] == 30 and r["target"] == 0.5),
     "flows.py": Smoke(  # the same --accounts as automation.py: it reuses that shop
         ("--accounts", "500", "--rounds", "1"),
         keys=("accounts", "entered", "entry_first_s", "first_tick_s", "first_tick_mails", "tick_steady_s",
@@ -147,7 +152,8 @@ def bench_databases():
         ("LTV_BENCH_DATABASE", "recompute"), ("LTV_BENCH_API_DATABASE", "api"),
         ("LTV_BENCH_AUTOMATION_DATABASE", "automation"), ("LTV_BENCH_IMPORT_DATABASE", "import"),
         ("LTV_BENCH_FLOWS_PREVIEW_DATABASE", "flows_preview"), ("LTV_BENCH_SEGMENTS_DATABASE", "segments"),
-        ("LTV_BENCH_APP_SCALE_DATABASE", "app_scale"), ("LTV_BENCH_APP_WEBHOOKS_DATABASE", "app_webhooks"))}
+        ("LTV_BENCH_APP_SCALE_DATABASE", "app_scale"), ("LTV_BENCH_APP_WEBHOOKS_DATABASE", "app_webhooks"),
+        ("LTV_BENCH_LINE_PUSH_DATABASE", "line_push"))}
     yield names
     for name in names.values():
         admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

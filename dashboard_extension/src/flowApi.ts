@@ -37,9 +37,10 @@ export const stateMutation = (name: "ltvFlowPause" | "ltvFlowResume" | "ltvFlowA
   `mutation($id: ID!) { ${name}(id: $id) { flow { id state } ${ERRORS} } }`;
 export const PREVIEW = `query($id: ID!, $stepId: String!, $accountId: ID, $language: String) {
   ltvFlowPreview(id: $id, stepId: $stepId, accountId: $accountId, language: $language) {
-    subject preheader html text language account } }`;
+    subject preheader html text language account medium } }`;
 export const TEST_SEND = `mutation($id: ID!, $stepId: String!, $accountId: ID, $language: String) {
-  ltvFlowTestSend(id: $id, stepId: $stepId, accountId: $accountId, language: $language) { sentTo ${ERRORS} } }`;
+  ltvFlowTestSend(id: $id, stepId: $stepId, accountId: $accountId, language: $language) {
+    sentTo letterPdf filename ${ERRORS} } }`;
 export const REPORT = `query($id: ID!, $since: Date, $until: Date) { ltvFlowReport(id: $id, since: $since, until: $until) {
   since until entered holdout active done exited attributedRevenue incrementalRevenue incrementalLow incrementalHigh verdict
   steps { stepId kind name passed sent opened clicked branches }

@@ -185,7 +185,7 @@ def _pdf(job: PrintJob, part: str):
         else:
             dated = (job.posted_at or job.closed_at or job.created_at).date()
             data = pdf.letters(items, f"DM #{job.pk}", shop.sender_name, shop.sender_postal_address,
-                               f"{dated.year}年{dated.month}月{dated.day}日")
+                               pdf.date_line(dated))
     except FontMissing as exc:  # the machine lacks a Japanese font: say which and how to get it
         return Status(503, {"detail": str(exc), "errors": [{"field": "font", "message": str(exc),
                                                             "code": "font_missing"}]})

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import uuid
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -56,27 +55,57 @@ def unlinked(line_user_id: str) -> bool:
     return not Contact.objects.filter(line_user_id=line_user_id, erased_at__isnull=True).exists()
 
 
-def invite(shop, line_user_id: str) -> bool:
+class TryLater(Exception):
+    """LINE was busy (429, 5xx) or did not answer: the invitation task retries, after `retry_after` seconds."""
+
+    def __init__(self, reason: str, retry_after: float | None = None):
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+def invite_key(line_user_id: str, event_id: str) -> str:
+    """The invitation's X-Line-Retry-Key: one per follow event (LINE keeps `webhookEventId` on a
+    redelivery), so a redelivered event or a retried task is folded by LINE into the first push."""
+    from .channels import line
+
+    return line.retry_key(f"invite:{line_user_id}:{event_id}")
+
+
+def invite(shop, line_user_id: str, key: str) -> str:
     """Steps 1–4 of LINE's flow: a link token for the user, and the shop's linking page with it pushed to
-    them. Nothing when the shop has no linking page (`line_account_link_url`) or no LINE account; a
-    failure is logged, never raised (the follow itself is already kept)."""
+    them (run by `invite_line_follower_task`, never inside the webhook request: LINE wants its 200 fast).
+    "sent", or why not: "not_configured" (no linking page or LINE account), "linked" (a contact carries the
+    id by now), "unfollowed", "refused" (a 4xx that will not get better); raises TryLater on 429/5xx and
+    on no answer. A retry is safe: a new token, but the same retry key, and LINE delivers the first push only."""
+    from ..models import LineFollower
     from .channels import line
 
     if not (shop.line_account_link_url and shop.line_channel_access_token):
-        return False
+        return "not_configured"
+    if not unlinked(line_user_id):
+        return "linked"
+    if not LineFollower.objects.filter(line_user_id=line_user_id, following=True).exists():
+        return "unfollowed"
     try:
         token = line.issue_link_token(shop, line_user_id)
         separator = "&" if "?" in shop.line_account_link_url else "?"
         url = f"{shop.line_account_link_url}{separator}{urlencode({'linkToken': token})}"
         text = INVITE.get(shop.default_language, INVITE["en"]).format(url=url)
-        answer = line.push(shop, line_user_id, [{"type": "text", "text": text}],
-                           str(uuid.uuid5(line.RETRY_KEY_NAMESPACE, f"invite:{line_user_id}:{token}")))
-    except (line.Unsent, line.NoAnswer, line.LinkTokenRefused) as exc:
-        logger.warning("ltv line: cannot invite %s to link: %s", line_user_id, exc)
-        return False
-    if answer.status != 200:
-        logger.warning("ltv line: the link invitation to %s got HTTP %s", line_user_id, answer.status)
-    return answer.status == 200
+        answer = line.push(shop, line_user_id, [{"type": "text", "text": text}], key)
+    except line.LinkTokenRefused as exc:
+        if exc.transient:
+            raise TryLater(str(exc), exc.retry_after) from exc
+        logger.warning("ltv line: no link token for %s: %s", line_user_id, exc)
+        return "refused"
+    except (line.Unsent, line.NoAnswer) as exc:  # NoAnswer too: the same key folds a push LINE took
+        raise TryLater(str(exc)) from exc
+    if answer.status == 200 or (answer.status == 409 and answer.header("X-Line-Accepted-Request-Id")):
+        return "sent"
+    if answer.status == 429 or answer.status >= 500:
+        raise TryLater(f"HTTP {answer.status}", answer.retry_after())
+    logger.warning("ltv line: the link invitation to %s got HTTP %s: %s", line_user_id, answer.status,
+                   line.error_message(answer.body))
+    return "refused"
 
 
 def remember(line_user_id: str, following: bool, at: datetime) -> bool:

@@ -14,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 from datetime import datetime, timezone
 
 from django.http import HttpRequest, JsonResponse
@@ -24,6 +25,7 @@ from .. import conf, contact_data, db
 from ..ingest import consents
 from . import line_link
 
+logger = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # LINE sends batches of events; far below this
 
 
@@ -59,14 +61,22 @@ def receive(request: HttpRequest, channel: str | None = None) -> JsonResponse:
             changed += done
             if invite:
                 invites.append(invite)
-    shop = conf.channel_settings(channel)
-    for user_id in dict.fromkeys(invites):  # after the follows are stored: LINE's calls may be slow
-        line_link.invite(shop, user_id)
+    for user_id, event_id in dict(invites).items():  # a task each: LINE wants its 200 at once
+        _queue_invite(user_id, event_id, channel)
     return JsonResponse({"changed": changed})
 
 
-def _apply(event) -> tuple[int, str | None]:
-    """(contacts changed, the LINE user to invite to link: a follower no contact carries)."""
+def _queue_invite(user_id: str, event_id: str, channel: str | None) -> None:
+    from ..tasks import invite_line_follower_task
+
+    try:
+        invite_line_follower_task.delay(user_id, event_id, channel)
+    except Exception:  # broker down (or an eager task's failure): the follow is kept, linking still works
+        logger.warning("ltv line: could not queue (or run) the link invitation for %s", user_id, exc_info=True)
+
+
+def _apply(event) -> tuple[int, tuple[str, str] | None]:
+    """(contacts changed, (LINE user, follow event id) to invite to link: a follower no contact carries)."""
     if not isinstance(event, dict) or event.get("type") not in ("follow", "unfollow", "accountLink"):
         return 0, None  # messages, postbacks …: not ours to handle
     source = event.get("source") or {}
@@ -83,5 +93,7 @@ def _apply(event) -> tuple[int, str | None]:
         return int(contact_id is not None and line_link.link(contact_id, user_id, "account_link", at)), None
     followed = event["type"] == "follow"
     newer = line_link.remember(user_id, followed, at)
-    invite = user_id if followed and newer and line_link.unlinked(user_id) else None
+    # LINE keeps webhookEventId on a redelivery; the invitation's retry key is derived from it
+    event_id = str(event.get("webhookEventId") or event["timestamp"])[:64]
+    invite = (user_id, event_id) if followed and newer and line_link.unlinked(user_id) else None
     return consents.line_follow(user_id, followed, at), invite

@@ -7,6 +7,8 @@ types, the id decoding and the errors `{field message code}`.
 
 from __future__ import annotations
 
+import base64
+
 import graphene
 from graphene import relay
 
@@ -159,6 +161,9 @@ class LtvFlowPreview(graphene.ObjectType):
     text = graphene.String(required=True)
     language = graphene.String(required=True, description="The language rendered (ja or en).")
     account = graphene.ID(description="The LtvAccount it was filled from.")
+    medium = graphene.String(required=True, description="email, or postal_dm: then html is the letter as the print "
+                             "job prints it (address block, date, sender, title, lines), text its lines, subject "
+                             "its title.")
 
     @staticmethod
     def resolve_account(preview, info):
@@ -405,9 +410,13 @@ LtvFlowArchive = _state_mutation("LtvFlowArchive", service.archive, "Retire the 
 
 
 class LtvFlowTestSend(graphene.Mutation):
-    """A send step's mail to your own address ([TEST] in the subject), through the shop's mail server."""
+    """A send step's mail to your own address ([TEST] in the subject), through the shop's mail server; for a
+    postal DM step, its letter as a one-letter PDF (letterPdf), printed as the print job prints it — nothing
+    is mailed or posted."""
 
     sent_to = graphene.String()
+    letter_pdf = graphene.String(description="A postal DM step's test: the one-letter PDF, base64.")
+    filename = graphene.String(description="The PDF's file name.")
     errors = graphene.List(graphene.NonNull(LtvError), required=True)
 
     class Arguments:
@@ -421,10 +430,11 @@ class LtvFlowTestSend(graphene.Mutation):
         who = require(info, Scope.SETTINGS)
         try:
             account = None if account_id is None else _pk(account_id, "LtvAccount", "accountId")
-            sent_to = service.test_send(_flow(id), step_id, who, account, language)
+            result = service.test_send(_flow(id), step_id, who, account, language)
         except InputError as exc:
             return LtvFlowTestSend(errors=errors_from(exc))
-        return LtvFlowTestSend(sent_to=sent_to, errors=[])
+        pdf = base64.b64encode(result.pdf).decode() if result.pdf is not None else None
+        return LtvFlowTestSend(sent_to=result.sent_to, letter_pdf=pdf, filename=result.filename or None, errors=[])
 
 
 class LtvBroadcastCreateInput(graphene.InputObjectType):

@@ -11,6 +11,7 @@ from .ingest import (
 from .automation import (
     decide_ab_winners_task,
     dispatch_outbox_task,
+    invite_line_follower_task,
     release_outbox_leases_task,
     run_flows_task,
     scan_scenarios_task,
@@ -21,6 +22,7 @@ from .metrics import recompute_metrics_task
 __all__ = [
     "decide_ab_winners_task",
     "dispatch_outbox_task",
+    "invite_line_follower_task",
     "release_outbox_leases_task",
     "run_flows_task",
     "scan_scenarios_task",

@@ -88,3 +88,27 @@ def release_outbox_leases_task() -> int:
 
     with db.writer():
         return release_expired()
+
+
+INVITE_RETRIES = 8
+
+
+@shared_task(bind=True, name="saleor_ltv_plugin.invite_line_follower", ignore_result=True, acks_late=True,
+             max_retries=INVITE_RETRIES)
+def invite_line_follower_task(self, line_user_id: str, event_id: str, channel: str | None = None) -> str:
+    """LINE's account-link invitation for a follower no contact carries (automation/line_link.py), out of
+    the webhook request. Idempotent: the push's retry key is derived from the follow event, so a retry,
+    a redelivered event or a task redelivered after a lost worker sends one message. 429/5xx and no
+    answer are retried after Retry-After, else 5 s doubling up to 10 minutes."""
+    from .. import conf
+    from ..automation import line_link
+
+    try:
+        return line_link.invite(conf.channel_settings(channel), line_user_id,
+                                line_link.invite_key(line_user_id, event_id))
+    except line_link.TryLater as exc:
+        if self.request.retries >= self.max_retries:
+            logger.warning("ltv line: gave up inviting %s to link: %s", line_user_id, exc)
+            return "gave_up"
+        delay = exc.retry_after if exc.retry_after is not None else min(5 * 2 ** self.request.retries, 600)
+        raise self.retry(countdown=delay, exc=exc)

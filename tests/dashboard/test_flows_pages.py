@@ -176,3 +176,48 @@ def test_an_ab_steps_auto_winner_is_set_in_the_editor_checked_and_its_winner_sho
         assert app.locator('tr[data-variant="ab:B"][data-winner=true]').count() == 1
         assert app.locator('tr[data-variant="ab:A"][data-winner=true]').count() == 0
     harness.shot("flow-report-winner-ja")
+
+
+DM_FLOW = {"trigger": {"kind": "metric", "metric": "churn_risk"}, "exit_on": ["ordered"], "reentry": {"mode": "never"},
+           "start": "dm", "steps": [
+               {"id": "dm", "kind": "send", "channel": "postal_dm", "next": None, "content": {
+                   "ja": {"subject": "{company}様へのご案内", "blocks": [{"kind": "text", "text": "平素よりありがとうございます。"}]},
+                   "en": {"subject": "A letter for {company}", "blocks": [{"kind": "text", "text": "Thank you."}]}}}]}
+
+
+def test_a_dm_steps_preview_is_the_printed_letter_and_its_test_a_pdf_download(harness):
+    created = harness.server.api("""mutation { ltvFlowCreate(channel: "default-channel",
+      input: {name: "DM"}) { flow { id } errors { field message } } }""")["ltvFlowCreate"]
+    flow_id = created["flow"]["id"]
+    harness.server.api("""mutation($id: ID!, $d: JSONString!) { ltvFlowUpdate(id: $id, input: {definition: $d}) {
+      errors { field } } }""", {"id": flow_id, "d": json.dumps(DM_FLOW)})
+    expected = harness.server.api("""query($id: ID!) { ltvFlowPreview(id: $id, stepId: "dm", language: "ja") {
+      subject medium } }""", {"id": flow_id})["ltvFlowPreview"]
+    assert expected["medium"] == "postal_dm"
+    harness.open(f"flows/{flow_id}", channel=CHANNEL, locale="ja")
+    app = harness.app
+    step = app.locator("[data-testid=step][data-step=dm]")
+    step.get_by_test_id("step-toggle").click()
+    step.get_by_test_id("preview-letter").wait_for()  # no desktop/phone widths for paper
+    assert step.get_by_test_id("preview-phone").count() == 0
+    subject = step.get_by_test_id("preview-subject")
+    subject.wait_for()
+    assert subject.inner_text() == expected["subject"]
+    frame = step.get_by_test_id("preview-frame")
+    assert frame.get_attribute("data-medium") == "postal_dm" and frame.get_attribute("sandbox") == ""
+    letter = step.frame_locator("[data-testid=preview-frame]")
+    sheet = letter.locator(".sheet").bounding_box()  # the whole A4 sheet across the pane, scaled to it
+    assert abs(sheet["height"] / sheet["width"] - 297 / 210) < 0.01, sheet
+    assert sheet["width"] > frame.bounding_box()["width"] - 40
+    address = letter.locator("[data-part=address]")
+    assert address.inner_text().startswith("〒") and letter.locator("h1").inner_text() == expected["subject"]
+    assert "平素よりありがとうございます。" in letter.locator("body").inner_text()
+    harness.shot("flow-editor-dm-letter")
+    assert "PDF" in step.get_by_test_id("test-send").inner_text()
+    with harness.page.expect_download() as download:
+        step.get_by_test_id("test-send").click()
+    saved = download.value
+    assert saved.suggested_filename.endswith(".pdf")
+    with open(saved.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+    step.get_by_test_id("test-sent").wait_for()

@@ -1,6 +1,9 @@
 // A send step's content: subject, preheader and blocks per language, with a live preview of the
 // rendered mail (the API's ltvFlowPreview of the saved draft) in a sandboxed frame at desktop or
 // phone width, filled from an account the admin picks, and a test send to the admin's own address.
+// A postal DM step shows its letter as the print job prints it (an A4 sheet, scaled to the pane, with
+// the address block)
+// and its test is a one-letter PDF to download, not a mail.
 import { Box, Button, Text } from "@saleor/macaw-ui";
 import { useEffect, useRef, useState } from "react";
 
@@ -17,10 +20,10 @@ import { flowLabel, type Key } from "../i18n";
 type Lang = "ja" | "en";
 const WIDTHS = { desktop: 600, phone: 375 } as const;
 const TARGETS = ["checkout", "shop", "first_product"];
-interface Preview { subject: string; preheader: string; html: string; text: string; language: string }
+interface Preview { subject: string; preheader: string; html: string; text: string; language: string; medium: string }
 
-export function ContentEditor({ flowId, stepId, content, onChange, mergeFields, readOnly, ensureSaved }: {
-  flowId: string; stepId: string; content: Record<string, unknown> | undefined; onChange: (c: Content) => void;
+export function ContentEditor({ flowId, stepId, content, onChange, mergeFields, readOnly, ensureSaved, medium = "email" }: {
+  flowId: string; stepId: string; content: Record<string, unknown> | undefined; onChange: (c: Content) => void; medium?: string;
   mergeFields: { key: string; label: Record<string, string> }[]; readOnly: boolean; ensureSaved: () => Promise<boolean> }) {
   const { t, lang: uiLang } = useApp();
   const ref = isTemplateRef(content);
@@ -56,7 +59,8 @@ export function ContentEditor({ flowId, stepId, content, onChange, mergeFields, 
                           onRemove={present.length > 1 ? () => { const rest = { ...doc }; delete rest[lang]; onChange(rest); } : undefined} />
           )}
         </Box>
-        <PreviewPane flowId={flowId} stepId={stepId} lang={lang} content={content} ensureSaved={ensureSaved} />
+        <PreviewPane flowId={flowId} stepId={stepId} lang={lang} content={content} ensureSaved={ensureSaved}
+                     letter={medium === "postal_dm"} />
       </div>
     </Box>
   );
@@ -188,8 +192,8 @@ function MergeText({ label, value, onChange, mergeFields, testId, multiline = fa
   );
 }
 
-function PreviewPane({ flowId, stepId, lang, content, ensureSaved }: { flowId: string; stepId: string; lang: Lang;
-  content: unknown; ensureSaved: () => Promise<boolean> }) {
+function PreviewPane({ flowId, stepId, lang, content, ensureSaved, letter }: { flowId: string; stepId: string; lang: Lang;
+  content: unknown; ensureSaved: () => Promise<boolean>; letter: boolean }) {
   const { t, token, channel } = useApp();
   const mutate = useMutation();
   const [width, setWidth] = useState<keyof typeof WIDTHS>("desktop");
@@ -222,40 +226,62 @@ function PreviewPane({ flowId, stepId, lang, content, ensureSaved }: { flowId: s
     setSent("");
     try {
       if (!(await ensureSaved())) return;
-      const answer = await mutate<{ sentTo: string }>(TEST_SEND, { id: flowId, stepId, accountId: account || null, language: lang },
-        "ltvFlowTestSend");
-      setSent(answer.sentTo);
-      notify("success", t("testMailSent"), answer.sentTo);
+      const answer = await mutate<{ sentTo: string | null; letterPdf: string | null; filename: string | null }>(
+        TEST_SEND, { id: flowId, stepId, accountId: account || null, language: lang }, "ltvFlowTestSend");
+      if (answer.letterPdf) {  // a DM step: the one-letter PDF, nothing mailed
+        const name = answer.filename ?? "test-letter.pdf";
+        download(answer.letterPdf, name);
+        setSent(name);
+        notify("success", t("testLetterReady"), name);
+        return;
+      }
+      setSent(answer.sentTo ?? "");
+      notify("success", t("testMailSent"), answer.sentTo ?? "");
     } catch (e) { setError(e as ApiError); }
   };
   return (
     <Box display="flex" flexDirection="column" gap={2} data-testid="preview-pane" className="ltv-preview-pane">
       <Box display="flex" gap={2} alignItems="flex-end" flexWrap="wrap">
+        {letter ? <Text size={2} color="default2" data-testid="preview-letter">{t("letterAsPrinted")}</Text> : (
         <div className="ltv-chips" role="tablist">
           {(Object.keys(WIDTHS) as (keyof typeof WIDTHS)[]).map((w) => (
             <button key={w} type="button" className="ltv-chip" aria-pressed={width === w} data-testid={`preview-${w}`}
                     onClick={() => setWidth(w)}>{t((w === "phone" ? "phoneWidth" : "desktop") as Key)} {WIDTHS[w]}px</button>))}
-        </div>
+        </div>)}
         <label className="ltv-field">{t("previewFor")}
           <select value={account} data-testid="preview-account" onChange={(e) => setAccount(e.target.value)}>
             <option value="">{t("previewDefault")}</option>
             {(accounts.data?.ltvAccounts.edges ?? []).map(({ node }) => <option key={node.id} value={node.id}>{node.name}</option>)}
           </select></label>
         <Button size="small" variant="secondary" onClick={refresh} data-testid="preview-refresh">{t("refreshPreview")}</Button>
-        <Button size="small" variant="secondary" onClick={testSend} data-testid="test-send">{t("sendTestToMe")}</Button>
+        <Button size="small" variant="secondary" onClick={testSend} data-testid="test-send">
+          {t(letter ? "testLetterPdf" : "sendTestToMe")}</Button>
       </Box>
-      {sent && <Text size={2} data-testid="test-sent">{t("testMailTo")}: {sent}</Text>}
+      {sent && <Text size={2} data-testid="test-sent">{t(letter ? "testLetterFile" : "testMailTo")}: {sent}</Text>}
       {error && <ErrorBox error={error} />}
       {preview && (
         <>
           <Box className="ltv-preview-head" data-testid="preview-head">
-            <Text size={2} color="default2">{t("subject")}</Text>
+            <Text size={2} color="default2">{t(preview.medium === "postal_dm" ? "letterTitle" : "subject")}</Text>
             <Text fontWeight="bold" data-testid="preview-subject">{preview.subject}</Text>
             {preview.preheader && <Text size={2} color="default2" data-testid="preview-preheader">{preview.preheader}</Text>}
           </Box>
-          <iframe title={t("preview")} sandbox="" srcDoc={preview.html} data-testid="preview-frame" data-width={WIDTHS[width]}
-                  className="ltv-preview-frame" style={{ width: WIDTHS[width] }} />
+          <iframe title={t("preview")} sandbox="" srcDoc={preview.html} data-testid="preview-frame"
+                  data-medium={preview.medium} data-width={preview.medium === "postal_dm" ? "fill" : WIDTHS[width]}
+                  className="ltv-preview-frame"
+                  style={{ width: preview.medium === "postal_dm" ? "100%" : WIDTHS[width] }} />
         </>)}
     </Box>
   );
+}
+
+/** Save a base64 file (the DM test's PDF) through a temporary link. */
+function download(base64: string, name: string) {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  const url = URL.createObjectURL(new Blob([bytes], { type: "application/pdf" }));
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

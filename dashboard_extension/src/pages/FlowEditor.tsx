@@ -394,6 +394,7 @@ function StepForm({ step, ctx }: { step: Step; ctx: StepContext }) {
       {step.kind === "ab" && <Variants step={step} ctx={ctx} />}
       {step.kind === "send" && (
         <ContentEditor flowId={ctx.flow.id} stepId={step.id} content={step.content} mergeFields={ctx.vocabulary.mergeFields}
+                       medium={String(step.channel ?? "email")}
                        readOnly={ctx.readOnly} ensureSaved={ctx.ensureSaved}
                        onChange={(content) => change({ ...step, content })} />)}
     </fieldset>

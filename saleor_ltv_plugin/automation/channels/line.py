@@ -70,12 +70,20 @@ def issue_link_token(shop, user_id: str) -> str:
     except (ValueError, AttributeError):
         token = None
     if not isinstance(token, str) or not token:
-        raise LinkTokenRefused(f"HTTP {answer.status}: {error_message(answer.body)}")
+        raise LinkTokenRefused(answer.status, error_message(answer.body), answer.retry_after())
     return token
 
 
 class LinkTokenRefused(Exception):
-    pass
+    """LINE gave no link token; `transient` (429, 5xx) is worth another try, after `retry_after` seconds."""
+
+    def __init__(self, status: int, message: str, retry_after: float | None = None):
+        super().__init__(f"HTTP {status}: {message}")
+        self.status, self.retry_after = status, retry_after
+
+    @property
+    def transient(self) -> bool:
+        return self.status == 429 or self.status >= 500
 
 
 def error_message(body: bytes) -> str:

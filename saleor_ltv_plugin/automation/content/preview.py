@@ -36,6 +36,12 @@ def preview_context(channel: str, account_id: int | None = None, contact_id: int
                  last_order_on=last_order_lookup(account))
 
 
+def sample_recipient(channel: str, account_id: int | None = None, contact_id: int | None = None):
+    """(account, contact, the trigger context) a preview fills from — for a letter as for a mail."""
+    account, contact = _who(channel, account_id, contact_id)
+    return account, contact, _trigger_context(account, contact, channel)
+
+
 def _who(channel: str, account_id: int | None, contact_id: int | None) -> tuple[Account | None, Contact | None]:
     if account_id is None and contact_id is None:
         raise PreviewError("accountId", "give an account or a contact to fill the preview from", "required")

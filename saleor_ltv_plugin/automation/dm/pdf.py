@@ -42,7 +42,8 @@ def _canvas(buffer, title: str) -> Canvas:
     return canvas
 
 
-def _addressee(address: dict) -> list[str]:
+def addressee(address: dict) -> list[str]:
+    """The name lines of the 宛名 (company, department, person 様; a company alone gets 御中)."""
     person = address.get("person", "")
     lines = [address.get("company", ""), address.get("department", "")]
     lines.append(f"{person} 様" if person else "")
@@ -50,6 +51,11 @@ def _addressee(address: dict) -> list[str]:
         named = [line for line in lines if line]
         return named[:-1] + [f"{named[-1]} {honorific(address)}"] if named else []
     return [line for line in lines if line]
+
+
+def date_line(day) -> str:
+    """The letter's date as a Japanese letter writes it: 2026年12月3日."""
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def labels(items, title: str) -> bytes:
@@ -71,7 +77,7 @@ def labels(items, title: str) -> bytes:
             canvas.drawString(x, y, line)
             y -= 11
         y -= 3
-        for line in [wrapped for part in _addressee(a) for wrapped in wrap(part, font, 11, width)]:
+        for line in [wrapped for part in addressee(a) for wrapped in wrap(part, font, 11, width)]:
             canvas.setFont(font, 11)
             canvas.drawString(x, y, line)
             y -= 13
@@ -100,7 +106,7 @@ def letters(items, title: str, sender_name: str, sender_address: str, dated: str
                 y -= 14
                 canvas.drawString(left, y, part)
         canvas.setFont(font, 12)
-        for line in _addressee(a):
+        for line in addressee(a):
             y -= 17
             canvas.drawString(left, y, line)
         y -= 36

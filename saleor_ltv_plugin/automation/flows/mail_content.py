@@ -28,6 +28,7 @@ class Preview:
     html: str
     text: str
     account_id: int | None = None
+    medium: str = "email"  # postal_dm: html is the letter as printed, text its lines, subject its title
 
 
 def _template_problems(ref: dict, path: str) -> list[Problem]:
@@ -60,14 +61,31 @@ def default_account(channel: str) -> int | None:
             .exclude(contact__email="").order_by("-last_seen_at", "-id").values_list("account_id", flat=True).first())
 
 
-def render_preview(raw: dict, language: str, account_id: int | None, channel: str) -> Preview:
-    """The step's mail as `account_id`'s buyer would get it (nothing is stored or sent)."""
+def _account(account_id: int | None, channel: str) -> int:
     if account_id is None:
         account_id = default_account(channel)
         if account_id is None:
             raise PreviewError("accountId", "the channel has no account with a buyer to preview for", "required")
+    return account_id
+
+
+def render_preview(raw: dict, language: str, account_id: int | None, channel: str, medium: str = "email") -> Preview:
+    """The step's mail as `account_id`'s buyer would get it — for a postal DM step the letter as the print
+    job prints it (dm/sample.py) — nothing is stored or sent."""
+    account_id = _account(account_id, channel)
+    if medium == "postal_dm":
+        letter = sample_letter(raw, language, account_id, channel)
+        return Preview(letter.language, letter.title, "", letter.html(), "\n".join(letter.lines), account_id,
+                       medium)
     mail = preview_mail(document(raw), language, channel=channel, account_id=account_id)
     return Preview(mail.language, mail.subject, mail.preheader, mail.html, mail.text, account_id)
+
+
+def sample_letter(raw: dict, language: str, account_id: int | None, channel: str):
+    """A DM step's letter for one account (dm.sample.SampleLetter: .html(), .pdf())."""
+    from ..dm import sample
+
+    return sample.build(document(raw), language, _account(account_id, channel), channel)
 
 
 def shop_sender(channel: str) -> str:

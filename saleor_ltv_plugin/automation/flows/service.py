@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
@@ -28,7 +29,7 @@ from ..channels import SENT
 from ..channels.email import sender as mail_sender
 from . import templates
 from .definition import BUYER_CHANNELS, Problem, parse, to_json
-from .mail_content import Preview, PreviewError, content_problems, render_preview, shop_sender
+from .mail_content import Preview, PreviewError, content_problems, render_preview, sample_letter, shop_sender
 
 KEY_LENGTH = 32
 KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -332,7 +333,8 @@ def cancel_broadcast(flow_id: int, who: Principal) -> Flow:
 
 # ---- preview and test send --------------------------------------------------------------------------
 
-def _send_step(flow: Flow, step_id: str) -> dict:
+def _send_step(flow: Flow, step_id: str) -> tuple[dict, str]:
+    """(the send step's content, its medium: "email" unless the step names another channel)."""
     steps = flow.draft.get("steps") if isinstance(flow.draft, dict) else None
     step = next((s for s in steps or [] if isinstance(s, dict) and s.get("id") == step_id), None)
     if step is None:
@@ -343,7 +345,7 @@ def _send_step(flow: Flow, step_id: str) -> dict:
     problems = content_problems(content, "content")
     if problems:
         raise InputError({f"stepId.{p.path}": p.message for p in problems})
-    return content
+    return content, str(step.get("channel") or "email")
 
 
 def _language(flow: Flow, language) -> str:
@@ -357,15 +359,27 @@ def _language(flow: Flow, language) -> str:
 
 
 def preview(flow: Flow, step_id: str, account_id: int | None = None, language=None) -> Preview:
-    content = _send_step(flow, step_id)
+    content, medium = _send_step(flow, step_id)
     try:
-        return render_preview(content, _language(flow, language), account_id, flow.channel)
+        return render_preview(content, _language(flow, language), account_id, flow.channel, medium)
     except PreviewError as exc:
         raise InputError({exc.field: exc.message}, code=exc.code) from None
 
 
-def test_send(flow: Flow, step_id: str, who: Principal, account_id: int | None = None, language=None) -> str:
-    """The step's mail to the calling staff user's own address, through the shop's real mail path."""
+@dataclass(frozen=True)
+class TrialResult:
+    """A test: the address a mail went to, or — for a postal DM step — the one-letter PDF (nothing posted)."""
+    sent_to: str | None = None
+    pdf: bytes | None = None
+    filename: str = ""
+
+
+def test_send(flow: Flow, step_id: str, who: Principal, account_id: int | None = None, language=None) -> TrialResult:
+    """The step's mail to the calling staff user's own address, through the shop's real mail path; a
+    postal DM step's test is its letter as a one-letter PDF, printed as the print job prints it."""
+    if _send_step(flow, step_id)[1] == "postal_dm":
+        return TrialResult(pdf=_test_letter(flow, step_id, account_id, language),
+                          filename=f"ltv-dm-test-{flow.key}-{step_id}.pdf")
     if not who.email:
         raise InputError({"email": "this credential has no e-mail address to send to (use a staff token)"},
                          code="required")
@@ -381,4 +395,16 @@ def test_send(flow: Flow, step_id: str, who: Principal, account_id: int | None =
         connection.close()
     if outcome.status != SENT:
         raise InputError({"email": f"the mail server did not take the test mail: {outcome.detail}"})
-    return who.email
+    return TrialResult(sent_to=who.email)
+
+
+def _test_letter(flow: Flow, step_id: str, account_id: int | None, language) -> bytes:
+    from ..dm.fonts import FontMissing
+
+    content, _ = _send_step(flow, step_id)
+    try:
+        return sample_letter(content, _language(flow, language), account_id, flow.channel).pdf()
+    except PreviewError as exc:
+        raise InputError({exc.field: exc.message}, code=exc.code) from None
+    except FontMissing as exc:  # the machine lacks a Japanese font: say which and how to get it
+        raise InputError({"font": str(exc)}, code="font_missing") from None

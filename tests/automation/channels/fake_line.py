@@ -7,7 +7,7 @@ limits (altText 1–400, a bubble ≤ 30 KB, a carousel ≤ 12 bubbles and ≤ 5
 ≤ 2000 characters, uri actions ≤ 1000 with a button label of 1–40: `message_problems`); `X-Line-Retry-Key`, which must be
 a UUID (400), and a key already accepted answers 409 with `X-Line-Accepted-Request-Id` and
 delivers nothing; every answer carries `X-Line-Request-Id`. Tests script failures with
-`fail_next` (429 with Retry-After, 500 …). The account-link flow: POST /v2/bot/user/{userId}/linkToken
+`fail_next` (429 with Retry-After, 500 …), answered on the next requests to any endpoint. The account-link flow: POST /v2/bot/user/{userId}/linkToken
 issues a one-time link token, and `account_link(url)` plays LINE's accountLink endpoint, answering with
 the signed `accountLink` webhook event (the nonce passed through, result "failed" for an unknown token). Webhook requests are signed with `sign()`: base64
 HMAC-SHA256 of the body with the channel secret, as LINE signs `X-Line-Signature`.
@@ -147,6 +147,11 @@ class FakeLine(LoopbackFake):
                         return self._reply(401, {"message": "Authentication failed due to the following reason: "
                                                             "invalid token. Confirm that the access token in the "
                                                             "authorization header is valid."})
+                    if fake.failures:  # any endpoint: the rate limit and outages are the API's, not the push's
+                        status, headers = fake.failures.pop(0)
+                        return self._reply(status, {"message": "The API rate limit has been exceeded. Try again later."
+                                                    if status == 429 else "An error occurred in the API server."},
+                                           **headers)
                     issued = LINK_TOKEN_PATH.match(self.path)
                     if issued:
                         token = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
@@ -154,11 +159,6 @@ class FakeLine(LoopbackFake):
                         return self._reply(200, {"linkToken": token})
                     if self.path != "/v2/bot/message/push":
                         return self._reply(404, {"message": "Not found"})
-                    if fake.failures:
-                        status, headers = fake.failures.pop(0)
-                        return self._reply(status, {"message": "The API rate limit has been exceeded. Try again later."
-                                                    if status == 429 else "An error occurred in the API server."},
-                                           **headers)
                     key = self.headers.get("X-Line-Retry-Key")
                     if key is not None:
                         try:

@@ -3,6 +3,7 @@ carries is kept, the documented account-link flow (link token → the storefront
 accountLink event) links that user to the logged-in buyer and grants the LINE consent from the follow;
 a forged, expired or failed link, or a LINE id another contact holds, links nothing."""
 
+import uuid
 from datetime import datetime, timezone as tz
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,7 +17,9 @@ from saleor_ltv_plugin.ingest.identity import erase_customer
 from saleor_ltv_plugin.models import Contact, ContactConsent, LineFollower
 
 from ...graphql.conftest import GraphQLClient
+from ..workers import BROKER, Worker, enqueue, wait_for
 from .conftest import LINE_SECRET as SECRET
+from .fake_line import FakeLine
 from .test_line import LINE_ID, WEBHOOK, follow, webhook
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +105,108 @@ def test_forged_expired_or_failed_links_and_a_taken_line_id_link_nothing(shop, f
     assert stranger["data"]["ltvLineAccountLinkStart"]["errors"][0]["code"] == "NOT_FOUND"
     staff = GraphQLClient()(START, {"t": "tok"})
     assert staff["errors"][0]["extensions"]["exception"]["code"] == "PermissionDenied"
+
+
+def test_the_invitation_is_a_task_retried_on_429_and_5xx_and_sent_once_per_follow(line_settings, settings, fake):
+    """Eager tasks (tests.settings): LINE busy on the link token (429, then 500) and on the push (503) is
+    retried; the same follow event invited twice (a retried or redelivered task) is folded by LINE (409)."""
+    settings.LTV_PLUGIN = {**line_settings, "line_account_link_url": "https://shop.example/line-link"}
+    from saleor_ltv_plugin.tasks import invite_line_follower_task
+
+    pushed, requests = len(fake.delivered), fake.requests
+    fake.fail_next(429, Retry_After="7")
+    fake.fail_next(500)
+    countdowns = []
+    original = invite_line_follower_task.retry
+
+    def retry(*args, countdown=None, **kwargs):  # an eager retry runs at once; note what it asked for
+        countdowns.append(countdown)
+        if len(countdowns) == 2:  # the next token comes; then LINE is down for the push
+            fake.fail_next(503, Retry_After="0")
+        return original(*args, countdown=countdown, **kwargs)
+
+    conf_ = invite_line_follower_task.app.conf
+    saved = conf_.task_eager_propagates
+    # an eager task retries in place (Task.apply) unless its exceptions propagate, as tests.settings has it
+    conf_.task_eager_propagates = False
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(invite_line_follower_task, "retry", retry)
+            event = follow(at=FOLLOWED_AT)
+            assert webhook([event]).json() == {"changed": 0}
+    finally:  # the app is process-wide
+        conf_.task_eager_propagates = saved
+    # the token: 429, 500, 503, issued; the push: 5 requests, one message
+    assert countdowns == [7.0, 10, 0.0]  # Retry-After when LINE gives it, else 5 s doubling
+    assert fake.requests - requests == 5 and not fake.failures
+    (invitation,) = fake.delivered[pushed:]
+    assert invitation["retry_key"] == line_link.invite_key(LINE_ID, event["webhookEventId"])
+    assert invitation["to"] == LINE_ID
+    # the same follow event's task again (redelivered, or its worker lost): LINE answers 409, nothing sent
+    assert invite_line_follower_task.delay(LINE_ID, event["webhookEventId"]).get() == "sent"
+    assert len(fake.delivered) == pushed + 1
+    # the push itself busy: retried with the same key (eager tasks run in place, so the retry is called here)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(line, "issue_link_token", lambda shop, user: "tok")
+        fake.fail_next(503)
+        with pytest.raises(line_link.TryLater, match="HTTP 503"):
+            line_link.invite(conf.channel_settings(None), LINE_ID, line_link.invite_key(LINE_ID, "busy"))
+        assert line_link.invite(conf.channel_settings(None), LINE_ID, line_link.invite_key(LINE_ID, "busy")) == "sent"
+    assert len(fake.delivered) == pushed + 2
+    # a 4xx that will not get better is not retried; a follower gone or linked meanwhile gets nothing
+    fake.fail_next(400)
+    assert invite_line_follower_task.delay(LINE_ID, "another-event").get() == "refused"
+    LineFollower.objects.filter(line_user_id=LINE_ID).update(following=False)
+    assert invite_line_follower_task.delay(LINE_ID, "a-third-event").get() == "unfollowed"
+    LineFollower.objects.filter(line_user_id=LINE_ID).update(following=True)
+    Contact.objects.create(email="x@y.example", line_user_id=LINE_ID)
+    assert invite_line_follower_task.delay(LINE_ID, "a-fourth-event").get() == "linked"
+    assert len(fake.delivered) == pushed + 2 and countdowns == [7.0, 10, 0.0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_sends_the_invitation_the_webhook_only_queued(tmp_path, shop_settings, settings):
+    """The webhook answers without a call to LINE; a Celery worker on Redis issues the token, is refused
+    once (429, Retry-After 1) and retries; the same follow queued twice still sends one message."""
+    import json
+    import time
+
+    import redis
+
+    from saleor_ltv_plugin.tasks import invite_line_follower_task
+
+    fake = FakeLine().start()
+    line = {"consent_mode": "opt_in", "line_channel_access_token": fake.token, "line_channel_secret": SECRET,
+            "line_api_url": fake.url, "line_account_link_url": "https://shop.example/line-link"}
+    settings.LTV_PLUGIN = {**shop_settings, **line}
+    redis.Redis.from_url(BROKER).flushdb()
+    queue = f"ltv-line-link-{uuid.uuid4().hex[:8]}"
+    worker = Worker("link", queue, tmp_path, {"LTV_TEST_PLUGIN_SETTINGS": json.dumps(line)}).start()
+    queued = []
+
+    def delay(*args):
+        queued.append(args)
+        return enqueue(invite_line_follower_task, queue, line_user_id=args[0], event_id=args[1], channel=args[2])
+
+    try:
+        fake.fail_next(429, Retry_After="1")
+        event = follow(at=FOLLOWED_AT)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(invite_line_follower_task, "delay", delay)
+            delay("U" + "e" * 32, "warm-up", None)  # broker and URLconf loaded before timing (nobody follows)
+            assert webhook([]).json() == {"changed": 0}
+            queued.clear()
+            started = time.monotonic()
+            assert webhook([event]).json() == {"changed": 0}
+            answered_in = time.monotonic() - started
+            assert fake.requests == 0 and len(queued) == 1  # queued, LINE not called inside the request
+            delay(LINE_ID, event["webhookEventId"], None)  # the same follow's task once more (a redelivery)
+        assert wait_for(lambda: len(fake.delivered) >= 1 and fake.requests >= 5, 60, every=0.2), worker.tail()
+        time.sleep(1.5)  # room for a second message, if one were coming
+    finally:
+        worker.stop()
+        fake.stop()
+    # 429 on a token, then token + push for the task and token + 409 for its twin
+    assert len(fake.delivered) == 1 and fake.delivered[0]["to"] == LINE_ID, worker.tail()
+    assert fake.delivered[0]["retry_key"] == line_link.invite_key(LINE_ID, event["webhookEventId"])
+    assert fake.requests == 5 and answered_in < 1
