@@ -10,10 +10,16 @@ only where it never did; the shop's catalogue (ingest/catalogue.py) fills in wha
 
 from __future__ import annotations
 
+import logging
 import re
+from collections import defaultdict
+from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
 from urllib.parse import quote
 
+from django.db import DatabaseError
 from django.db.models import Max
 
 from ..ingest.catalogue import catalogue_facts
@@ -21,14 +27,55 @@ from ..models import OrderLineFact
 from .money import format_money
 
 MAX_ITEMS = 20
+logger = logging.getLogger(__name__)
+
+
+# A send run's batch asks for its messages' SKUs at once (prefetched); product_facts answers from it.
+_prefetched: ContextVar[dict[str | None, tuple[set[str], dict[str, dict]]] | None] = ContextVar(
+    "ltv_prefetched_product_facts", default=None)
+
+
+def item_skus(context: dict) -> set[str]:
+    """The SKUs of the items a message's trigger stored (what mail_items will list)."""
+    return {str(i.get("sku") or "") for i in _raw_items(context)} - {""}
+
+
+def _raw_items(context: dict) -> list[dict]:
+    return [i for i in (context.get("lines") or context.get("items") or []) if isinstance(i, dict)][:MAX_ITEMS]
+
+
+@contextmanager
+def prefetched(wanted: Iterable[tuple[str | None, set[str]]]):
+    """Within the block, product_facts for any of these (channel, SKUs) is answered from one lookup
+    per channel instead of queries per message."""
+    by_channel: dict[str | None, set[str]] = defaultdict(set)
+    for channel, skus in wanted:
+        by_channel[channel] |= skus
+    try:
+        ready = {channel: (skus, _lookup(skus, channel)) for channel, skus in by_channel.items() if skus}
+    except DatabaseError:  # each message then looks its items up itself, and fails alone if it must
+        logger.warning("ltv mail items: the batch's lookup failed", exc_info=True)
+        ready = {}
+    token = _prefetched.set(ready)
+    try:
+        yield
+    finally:
+        _prefetched.reset(token)
 
 
 def product_facts(skus, channel: str | None = None) -> dict[str, dict]:
     """SKU → {"name", "unit_price", "currency", "variant_name", "slug", "image_url"} of its latest named
-    order line (two queries; none for no SKU: a churn mail lists no items)."""
+    order line (three queries; none for no SKU — a churn mail lists no items — or a prefetched batch)."""
     skus = {s for s in skus if s}
     if not skus:
         return {}
+    ready = (_prefetched.get() or {}).get(channel)
+    if ready is not None and skus <= ready[0]:
+        return {sku: fact for sku, fact in ready[1].items() if sku in skus}
+    return _lookup(skus, channel)
+
+
+def _lookup(skus: set[str], channel: str | None) -> dict[str, dict]:
     lines = OrderLineFact.objects.filter(sku__in=skus).exclude(product_name="")
     if channel:
         lines = lines.filter(order__channel=channel)
@@ -81,7 +128,7 @@ def _decimal(value) -> Decimal | None:
 def mail_items(context: dict, channel: str, currency: str, fallback_url: str,
                product_url_template: str = "") -> list[dict]:
     """Display-ready items: name, sku, quantity, unit_price, line_total (formatted), recent_price, image_url, url."""
-    raw = [i for i in (context.get("lines") or context.get("items") or []) if isinstance(i, dict)][:MAX_ITEMS]
+    raw = _raw_items(context)
     known = product_facts({str(i.get("sku") or "") for i in raw}, channel)
     items = []
     for item in raw:
