@@ -16,7 +16,7 @@ from ...models import DeliveryKind
 from . import DEAD, LOST_LEASE, RETRY, SENT, SKIPPED, Outcome
 from .base import LINE_ID, TEST_TEXT, DeliveryChannel, SendLimits, TestAnswer
 from .buyer_text import plain_text
-from .http_call import NoAnswer, Unsent, call
+from .http_call import KeepAlive, NoAnswer, Unsent, call
 
 PUSH_PATH = "/v2/bot/message/push"
 LINK_TOKEN_PATH = "/v2/bot/user/{user_id}/linkToken"
@@ -53,11 +53,14 @@ def messages(message, config) -> list[dict]:
     return [{"type": "text", "text": text(message, config)}]
 
 
-def push(shop, to: str, messages: list[dict], key: str):
-    """One push to LINE; raises Unsent / NoAnswer (http_call) when no answer came back."""
+def push(shop, to: str, messages: list[dict], key: str, connection: KeepAlive | None = None):
+    """One push to LINE (on `connection` when given: a send run's, kept alive); raises Unsent /
+    NoAnswer (http_call) when no answer came back."""
     body = json.dumps({"to": to, "messages": messages}, ensure_ascii=False).encode()
     headers = {"Authorization": f"Bearer {shop.line_channel_access_token}",
                "Content-Type": "application/json", "X-Line-Retry-Key": key}
+    if connection is not None:
+        return connection.call("POST", PUSH_PATH, body, headers)
     return call(shop.line_api_url, "POST", PUSH_PATH, body, headers)
 
 
@@ -122,8 +125,9 @@ class LinePush(DeliveryChannel):
         if not shop.line_channel_access_token:
             return Outcome(SKIPPED, "not_configured")
         try:
+            connection = self.connections.get(f"line:{shop.line_api_url}", lambda: KeepAlive(shop.line_api_url))
             response = push(shop, message.contact.line_user_id, messages(message, config),
-                            retry_key(message.idempotency_key))
+                            retry_key(message.idempotency_key), connection)
         except (Unsent, NoAnswer) as exc:
             return Outcome(RETRY, str(exc))
         status, detail = response.status, response.body[:2000].decode(errors="replace")
