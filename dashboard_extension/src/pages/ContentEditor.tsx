@@ -53,7 +53,7 @@ export function ContentEditor({ flowId, stepId, content, onChange, mergeFields, 
             <Button variant="secondary" disabled={readOnly} data-testid="add-language"
                     onClick={() => onChange({ ...doc, ...emptyContent(lang) })}>{t("addLanguage")}</Button>
           ) : (
-            <LanguageForm part={part} lang={lang} mergeFields={mergeFields}
+            <LanguageForm part={part} lang={lang} mergeFields={mergeFields} medium={medium}
                           onChange={(next) => onChange({ ...doc, [lang]: next })}
                           onBlocks={(change) => onChange(change(doc))}
                           onRemove={present.length > 1 ? () => { const rest = { ...doc }; delete rest[lang]; onChange(rest); } : undefined} />
@@ -66,18 +66,19 @@ export function ContentEditor({ flowId, stepId, content, onChange, mergeFields, 
   );
 }
 
-function LanguageForm({ part, lang, mergeFields, onChange, onBlocks, onRemove }: {
-  part: NonNullable<Content[Lang]>; lang: Lang; mergeFields: { key: string; label: Record<string, string> }[];
+function LanguageForm({ part, lang, mergeFields, onChange, onBlocks, onRemove, medium }: {
+  part: NonNullable<Content[Lang]>; lang: Lang; mergeFields: { key: string; label: Record<string, string> }[]; medium: string;
   onChange: (p: NonNullable<Content[Lang]>) => void; onBlocks: (change: (c: Content) => Content) => void; onRemove?: () => void }) {
   const { t, lang: uiLang } = useApp();
   const blocks = part.blocks ?? [];
   const setBlock = (i: number, block: Block) => onBlocks((c) => editBlocks(c, lang, (bs) => bs.map((b, j) => (j === i ? block : b))));
   return (
     <>
-      <MergeText label={t("subject")} value={part.subject} testId="content-subject" mergeFields={mergeFields}
-                 onChange={(subject) => onChange({ ...part, subject })} />
-      <MergeText label={t("preheader")} value={part.preheader ?? ""} testId="content-preheader" mergeFields={mergeFields}
-                 onChange={(preheader) => onChange({ ...part, preheader })} />
+      <MergeText label={t(medium === "postal_dm" ? "letterTitle" : "subject")} value={part.subject} testId="content-subject"
+                 mergeFields={mergeFields} onChange={(subject) => onChange({ ...part, subject })} />
+      {medium === "email" && (  /* a preheader is the inbox's preview line: e-mail only */
+        <MergeText label={t("preheader")} value={part.preheader ?? ""} testId="content-preheader" mergeFields={mergeFields}
+                   onChange={(preheader) => onChange({ ...part, preheader })} />)}
       {blocks.map((block, i) => (
         <div key={i} className="ltv-block" data-testid="block" data-kind={block.kind} data-index={i}>
           <Box display="flex" justifyContent="space-between" alignItems="center">

@@ -322,9 +322,10 @@ function summary(step: Step, lang: "en" | "ja", t: (k: Key) => string): string {
       return parts.join(" ");
     }
     case "send": {
-      if (isTemplateRef(step.content)) return t("templateRef");
+      const medium = choiceLabel(lang, "channel", String(step.channel ?? "email"));
+      if (isTemplateRef(step.content)) return `${medium} · ${t("templateRef")}`;
       const content = (step.content ?? {}) as Record<string, { subject?: string }>;
-      return (content[lang] ?? Object.values(content)[0])?.subject || "—";
+      return `${medium} · ${(content[lang] ?? Object.values(content)[0])?.subject || "—"}`;
     }
     case "staff": return choiceLabel(lang, "channel", String(step.channel ?? ""));
     case "split": return flowLabel(lang, `condition.${String(step.condition?.kind ?? "")}`);
