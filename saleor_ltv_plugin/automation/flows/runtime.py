@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from ...models import Enrollment, EnrollmentState, FlowState, FlowStepRun, FlowVersion, OutboxMessage
+from ...models import Enrollment, EnrollmentState, Flow, FlowState, FlowStepRun, FlowVersion, OutboxMessage
 from . import bulk, conditions
 from .definition import parse
 from .steps import RUNNERS, Batch, Move, Plan, Walker
@@ -54,9 +54,14 @@ def plan_of(version: FlowVersion) -> Plan | None:
 
 
 def due(now: datetime):
-    """Due enrollments of live flows (a paused flow's enrollments hold where they are)."""
+    """Due enrollments of live flows (a paused flow's enrollments hold where they are).
+
+    The live flows are read first and named as a list: joined to the flow table, the planner sorted
+    every due row of every batch (a broadcast's 100 k, a hundred times over) instead of walking the
+    ltv_enrollment_due index in order and stopping at the batch's limit."""
+    live = list(Flow.objects.filter(state=FlowState.LIVE).values_list("id", flat=True))
     return Enrollment.objects.filter(state=EnrollmentState.ACTIVE, next_at__isnull=False, next_at__lte=now,
-                                     flow_version__isnull=False, flow__state=FlowState.LIVE)
+                                     flow_version__isnull=False, flow_id__in=live)
 
 
 CLAIMED = ("id", "scenario", "channel", "trigger_ref", "account_id", "contact_id", "holdout", "variants", "position",
