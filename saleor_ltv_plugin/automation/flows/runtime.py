@@ -73,7 +73,18 @@ def claim(now: datetime, limit: int) -> list[tuple]:
     rows = due(now).order_by("next_at", "id")
     if connection.features.has_select_for_update_skip_locked:
         rows = rows.select_for_update(skip_locked=True, of=("self",))
-    return list(rows.values_list(*CLAIMED)[:limit])
+    rows = rows.values_list(*CLAIMED)[:limit]
+    if connection.vendor != "postgresql":
+        return list(rows)
+    # Without fresh statistics (a 100 k broadcast just entered; autovacuum not yet by) the planner
+    # fetches and sorts every due row for each batch of `limit`: quadratic over a broadcast. The
+    # due index already holds them in this order; sorting is switched off for this statement only.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_sort'), set_config('enable_sort', 'off', true)")
+        previous = cursor.fetchone()[0]
+        claimed = list(rows)
+        cursor.execute("SELECT set_config('enable_sort', %s, true)", [previous])
+    return claimed
 
 
 def _walkers(rows: list[tuple]) -> list[tuple[Walker, int]]:
