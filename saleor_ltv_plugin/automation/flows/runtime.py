@@ -211,7 +211,8 @@ def _update_enrollments(rows: list[tuple]) -> None:
         cursor.execute(f"CREATE TEMP TABLE ltv_moves ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA")
         with cursor.cursor.copy(f"COPY ltv_moves ({columns}) FROM STDIN") as copy:
             for i, state, position, next_at, variants, reason, stopped_at in rows:
-                copy.write_row((i, state, position, next_at, json.dumps(variants or {}), reason, stopped_at))
+                copy.write_row((i, state, position, next_at, json.dumps(variants) if variants else "{}", reason,
+                                stopped_at))
         assignments = ", ".join(f"{name} = v.{name}" for name in FIELDS)
         cursor.execute(f"UPDATE {table} AS e SET {assignments} FROM ltv_moves AS v WHERE e.id = v.id")
         cursor.execute("DROP TABLE ltv_moves")
