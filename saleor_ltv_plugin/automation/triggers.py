@@ -225,10 +225,23 @@ def _product_names(skus: set[str]) -> dict[str, str]:
     return {sku: fact["name"] for sku, fact in product_facts(skus).items()}
 
 
+_AS_IS = frozenset({int, float, bool, str, type(None)})  # exact types kept (a str's str() is itself)
+
+
 def _metric_context(row: dict) -> dict:
-    return {key: (value.isoformat() if isinstance(value, dt.date) else
-                  str(value) if value is not None and not isinstance(value, (int, float, bool)) else value)
-            for key, value in row.items() if key != "account_id"}
+    """Dates as ISO text, numbers and None as they are, anything else (Decimal) as text. Run once
+    per candidate (100 k for a broadcast): the common exact types are looked up, not isinstance-tested."""
+    out = {}
+    for key, value in row.items():
+        if key == "account_id":
+            continue
+        if type(value) in _AS_IS:
+            out[key] = value
+        elif isinstance(value, dt.date):
+            out[key] = value.isoformat()
+        else:
+            out[key] = value if isinstance(value, (int, float, bool)) else str(value)
+    return out
 
 
 METRIC_FIELDS = ("account_id", "last_purchase_at", "first_purchase_at", "overdue_ratio", "typical_interval_days",

@@ -57,4 +57,10 @@ def insert_dicts(model: type[models.Model], rows: list[dict]) -> int:
         value = f.get_default()
         defaults[f.attname] = value.value if isinstance(value, enum.Enum) else value
     fields = list(defaults)
-    return insert_new(model, fields, [tuple(row.get(name, defaults[name]) for name in fields) for row in rows])
+    # {**defaults, **row} keeps the defaults' key order: the values come out in `fields` order, in C
+    # (a generator per row and field was a third of a 100 k broadcast tick's Python time)
+    merged = [{**defaults, **row} for row in rows]
+    if any(len(m) != len(fields) for m in merged):
+        unknown = {k for row in rows for k in row} - set(fields)
+        raise TypeError(f"{model.__name__} has no field {sorted(unknown)}")
+    return insert_new(model, fields, [tuple(m.values()) for m in merged])
