@@ -14,7 +14,8 @@ from graphql_relay import from_global_id
 pytestmark = pytest.mark.slow
 
 OVERVIEW = """query($channel: String!) { ltvOverview(channel: $channel) { accounts revenue f2ConversionRate currency
-  stages { value accounts } cpmCells { value accounts } rfmGrid { recency frequency accounts } } }"""
+  stages { value accounts } cpmCells { value accounts } rfmGrid { recency frequency accounts }
+  predictionModel { name label reason scores { name meanAbsoluteError } } } }"""
 CHANNEL = "default-channel"
 
 
@@ -40,6 +41,15 @@ def test_overview_shows_the_api_figures_and_draws_its_charts(harness):
     for c in o["rfmGrid"]:
         cell = app.locator(f'[data-testid=rfm-heatmap] [data-cell="{c["recency"]}:{c["frequency"]}"]')
         assert int(cell.get_attribute("data-value")) == c["accounts"], c
+    # The model in use and why, and each model's holdout error, as the API says.
+    model = o["predictionModel"]
+    assert model is not None  # the harness's shop is scored
+    shown = app.get_by_test_id("model-in-use")
+    assert shown.get_attribute("data-value") == model["name"]
+    assert model["label"] in shown.inner_text() and model["reason"] in shown.inner_text()
+    for score in model["scores"]:
+        cell = app.locator(f'[data-testid=model-scores] tr[data-model="{score["name"]}"] [data-field=mae]').inner_text()
+        assert cell == "—" if score["meanAbsoluteError"] is None else abs(float(cell) - score["meanAbsoluteError"]) < 5e-4
     # Charts drawn: one bar per stage with accounts, stacked months in the revenue chart.
     bars = app.locator("[data-testid=chart-stages] .recharts-bar-rectangle path")
     assert bars.count() == sum(1 for s in o["stages"] if s["accounts"] > 0)
@@ -267,8 +277,8 @@ def test_japanese_and_dark_theme_follow_the_dashboard(harness):
 
 # Words a Japanese page may show as they are: codes and names, not English.
 ALLOWED_WORDS = {"SKU", "RFM", "RFMi", "CPM", "CSV", "LTV", "CLV", "ROAS", "Saleor", "Webhook", "URL", "JPY", "USD",
-                 "SMTP", "Celery", "Shift", "LINE"}  # the setup checklist names the systems it checks; Shift_JIS;
-# LINE the messenger
+                 "SMTP", "Celery", "Shift", "LINE", "Pareto"}  # the setup checklist names the systems it checks;
+# Shift_JIS; LINE the messenger; Pareto/NBD the model's published name
 VISIBLE_TEXT = """() => {
   const out = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);

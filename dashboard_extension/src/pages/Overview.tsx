@@ -6,7 +6,7 @@ import { Card, Guard, Stat } from "../components/ui";
 import { type HeatCell, Heatmap } from "../components/Heatmap";
 import { useApp, useQuery } from "../context";
 import { fmtCompact, fmtDateTime, fmtInt, fmtMoney, fmtPct, isoDay } from "../format";
-import { enumLabel, ORDER } from "../i18n";
+import { enumLabel, type Key, ORDER } from "../i18n";
 import { navigate, withQuery } from "../router";
 
 const QUERY = `query Overview($channel: String!, $since: Date) {
@@ -16,6 +16,8 @@ const QUERY = `query Overview($channel: String!, $since: Date) {
     cpmCells { value accounts revenue }
     rfmGrid { recency frequency accounts revenue }
     revenueByMonth { month newRevenue repeatRevenue newAccounts repeatAccounts }
+    predictionModel { name label reason reasonJa status holdoutDays holdoutAccounts holdoutPurchases
+                      scores { name label status meanAbsoluteError predictedPurchases } }
   }
 }`;
 
@@ -26,7 +28,14 @@ export interface OverviewData {
     since: string | null; computedAt: string | null; stages: Bucket[]; cpmCells: Bucket[];
     rfmGrid: { recency: number; frequency: number; accounts: number; revenue: number }[];
     revenueByMonth: { month: string; newRevenue: number; repeatRevenue: number }[];
+    predictionModel: PredictionModel | null;
   };
+}
+
+interface PredictionModel {
+  name: string; label: string; reason: string; reasonJa: string; status: string;
+  holdoutDays: number | null; holdoutAccounts: number | null; holdoutPurchases: number | null;
+  scores: { name: string; label: string; status: string; meanAbsoluteError: number | null; predictedPurchases: number | null }[];
 }
 
 const GROUPS = ["first", "toddler", "steady", "trendy", "excellent"];
@@ -149,8 +158,38 @@ function OverviewBody({ o, since, setSince, t, lang }: { o: NonNullable<Overview
                    onSelect={(c) => { const [r, f] = c.key.split(":"); open({ r, f }); }} />
         </Card>
       </Box>
+      {o.predictionModel && <ModelCard model={o.predictionModel} t={t} lang={lang} />}
       <Text size={1} color="default2" data-testid="computed-at" data-value={o.computedAt ?? ""}>
         {o.computedAt ? `${t("computedAt")}: ${fmtDateTime(lang, o.computedAt)}` : ""}</Text>
     </>
+  );
+}
+
+const STATUS_KEYS = ["ok", "boundary", "insufficient_data", "failed"];
+
+/** Which purchase model is behind P(alive) and CLV, why, and how each scored on the shop's holdout. */
+function ModelCard({ model, t, lang }: { model: PredictionModel; t: ReturnType<typeof useApp>["t"]; lang: "en" | "ja" }) {
+  const mae = (v: number | null) => (v === null ? "—" : v.toLocaleString(lang, { maximumFractionDigits: 3 }));
+  return (
+    <Card title={t("predictionModel")} testId="prediction-model">
+      <Text as="p" data-testid="model-in-use" data-value={model.name}>
+        <b>{model.label}</b> — {lang === "ja" ? model.reasonJa : model.reason}</Text>
+      {model.holdoutDays !== null && (
+        <Text as="p" size={2} color="default2" data-testid="model-holdout">
+          {t("modelHoldout")}: {fmtInt(lang, model.holdoutDays)} {t("days")} · {fmtInt(lang, model.holdoutAccounts ?? 0)} {t("accountsN")}
+          {" "}· {t("modelHoldoutPurchases")} {fmtInt(lang, model.holdoutPurchases ?? 0)}</Text>)}
+      <table className="ltv-table" data-testid="model-scores">
+        <thead><tr><th>{t("model")}</th><th>{t("modelFit")}</th><th className="num">{t("modelMae")}</th>
+          <th className="num">{t("modelPredicted")}</th></tr></thead>
+        <tbody>
+          {model.scores.map((s) => (
+            <tr key={s.name} data-model={s.name}>
+              <td>{s.label}{s.name === model.name ? " ★" : ""}</td><td>{STATUS_KEYS.includes(s.status) ? t(`modelStatus_${s.status}` as Key) : s.status}</td>
+              <td className="num" data-field="mae">{mae(s.meanAbsoluteError)}</td>
+              <td className="num" data-field="predicted">{s.predictedPurchases === null ? "—" : fmtInt(lang, Math.round(s.predictedPurchases))}</td>
+            </tr>))}
+        </tbody>
+      </table>
+    </Card>
   );
 }
