@@ -41,3 +41,11 @@ DEFAULT_FROM_EMAIL = "shop@ltv.example"
 LTV_OUTBOX_LEASE_SECONDS = int(os.environ.get("LTV_TEST_LEASE_SECONDS", "300"))
 # Saleor's names for its outgoing-request filter; the webhook tests' receiver is on loopback.
 HTTP_IP_FILTER_ALLOW_LOOPBACK_IPS = os.environ.get("HTTP_IP_FILTER_ALLOW_LOOPBACK_IPS") == "1"
+# A beat a test starts may run the schedule faster (LTV_TEST_BEAT_SCALE=0.2: the 10 s entry every 2 s),
+# so a test that waits for beat ticks waits a fifth as long. The app merges its entries under these.
+_BEAT_SCALE = float(os.environ.get("LTV_TEST_BEAT_SCALE", "1"))
+if _BEAT_SCALE != 1:
+    from saleor_ltv_plugin.schedule import BEAT_SCHEDULE
+
+    CELERY_BEAT_SCHEDULE = {name: {**entry, "schedule": entry["schedule"] * _BEAT_SCALE}
+                            for name, entry in BEAT_SCHEDULE.items()}
