@@ -116,7 +116,7 @@ class LtvSavedSegmentUpdate(_SegmentMutation):
         _apply(segment, input)
         uses = segment_use.uses_of(segment.pk, lock=True) if segment.channel != channel else []
         if uses:  # the scenarios only look for it in their own channel: they would lose it silently
-            raise InputError({"input.channel": f"the segment is used by scenarios {segment_use.describe(uses)}; "
+            raise InputError({"input.channel": f"the segment is used by {segment_use.describe(uses)}; "
                               "switch them to another segment first"}, code="in_use")
         segment.save()
         return segment
@@ -162,8 +162,12 @@ class LtvSavedSegmentDelete(_SegmentMutation):
     def perform(cls, who, id, detach=False):
         segment = _segment(id)
         uses = segment_use.uses_of(segment.pk, lock=True)
+        flows = [u for u in uses if not u.detachable]
+        if flows:
+            raise InputError({"id": f"the segment is used by {segment_use.describe(flows)}; edit or archive "
+                              "them first (a flow's version is not changed from here)"}, code="in_use")
         if uses and not detach:
-            raise InputError({"id": f"the segment is used by scenarios {segment_use.describe(uses)}; switch them "
+            raise InputError({"id": f"the segment is used by {segment_use.describe(uses)}; switch them "
                               "to another segment, or pass detach: true to remove it from them"}, code="in_use")
         segment_use.detach(uses, by=who.email or who.label)
         deleted = SavedSegment(pk=segment.pk, name=segment.name, channel=segment.channel,

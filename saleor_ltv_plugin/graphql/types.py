@@ -285,11 +285,18 @@ class LtvSegmentCount(graphene.ObjectType):
 
 
 class LtvSegmentUse(graphene.ObjectType):
-    """A scenario whose `segment_id` parameter names a saved segment."""
+    """A ready scenario whose `segment_id` parameter names a saved segment, or a shop's own flow
+    whose trigger, entry filter or a split names it."""
 
+    kind = graphene.String(required=True, description="`scenario` or `flow`.")
     channel = graphene.String(required=True)
-    scenario = graphene.String(required=True)
-    enabled = graphene.Boolean(required=True)
+    scenario = graphene.String(required=True, description="The scenario's or the flow's key.")
+    name = graphene.String(required=True)
+    enabled = graphene.Boolean(required=True, description="The scenario is on; the flow is live.")
+
+    @staticmethod
+    def resolve_scenario(root, info):
+        return root.key
 
 
 class LtvSavedSegment(graphene.ObjectType):
@@ -300,7 +307,7 @@ class LtvSavedSegment(graphene.ObjectType):
     accounts_count = graphene.Int(required=True, description="Accounts matching now.")
     history = graphene.List(graphene.NonNull(LtvSegmentCount), required=True, since=graphene.Date())
     used_by = graphene.List(graphene.NonNull(LtvSegmentUse), required=True,
-                            description="Scenarios (on or off) that start for accounts entering it.")
+                            description="Scenarios (on or off) and flows (not archived) that use it.")
     created_at = graphene.DateTime(required=True)
     updated_at = graphene.DateTime(required=True)
 

@@ -11,7 +11,7 @@ import pytest
 from django.test import override_settings
 
 from saleor_ltv_plugin import auth
-from saleor_ltv_plugin.models import ApiKey, SavedSegment, ScenarioSetting
+from saleor_ltv_plugin.models import ApiKey, Flow, FlowState, FlowVersion, SavedSegment, ScenarioSetting
 from saleor_ltv_plugin.hosts.standalone import tokens
 
 from ..graphql.conftest import gql  # noqa: F401 — the GraphQL client fixture
@@ -290,3 +290,55 @@ def test_a_scenario_is_not_pointed_at_a_segment_being_deleted(gql):
     (error,) = results[0]["data"]["ltvScenarioUpdate"]["errors"]
     assert error["field"] == "input.params.segmentId"
     assert not ScenarioSetting.objects.filter(params__segment_id=segment.pk).exists()
+
+
+def own_flow(segment, state, *, where="split", key="vip-followup"):
+    """A shop's own flow naming the segment in a split (live version) or only in its draft."""
+    split = {"id": "s1", "kind": "split", "condition": {"kind": "in_segment", "segment_id": segment.pk},
+             "yes": None, "no": None}
+    document = {"trigger": {"kind": "event", "event": "order_placed"}, "start": "s1", "steps": [split]}
+    flow = Flow.objects.create(channel=CHANNEL, key=key, name="VIP フォロー", state=state,
+                               draft=document if where == "draft" else {})
+    if where == "split":
+        flow.live_version = FlowVersion.objects.create(flow=flow, number=1, definition=document)
+        flow.save(update_fields=["live_version"])
+    return flow
+
+
+def test_a_flow_using_the_segment_is_named_and_keeps_it_even_with_detach(gql, segment):
+    own_flow(segment, FlowState.LIVE)
+    own_flow(segment, FlowState.DRAFT, where="draft", key="draft-only")
+    own_flow(segment, FlowState.ARCHIVED, key="archived-one")  # archived: no longer a use
+    use(segment, "churn_risk")
+    writer = key("segments:write", "settings:write")[0]
+    updated = gql(UPDATE_SEGMENT.replace("usedBy { channel", "usedBy { kind name channel"),
+                  {"id": segment_gid(segment), "input": {"description": "x"}}, writer)
+    assert updated["data"]["ltvSavedSegmentUpdate"]["savedSegment"]["usedBy"] == [
+        {"kind": "scenario", "name": "churn_risk", "channel": CHANNEL, "scenario": "churn_risk", "enabled": True},
+        {"kind": "flow", "name": "VIP フォロー", "channel": CHANNEL, "scenario": "draft-only", "enabled": False},
+        {"kind": "flow", "name": "VIP フォロー", "channel": CHANNEL, "scenario": "vip-followup", "enabled": True}]
+    result = gql(DELETE_SEGMENT, {"id": segment_gid(segment), "detach": True}, writer)["data"]["ltvSavedSegmentDelete"]
+    (error,) = result["errors"]
+    assert error["field"] == "id" and error["code"] == "IN_USE", error
+    assert "vip-followup" not in error["message"] and "'VIP フォロー'" in error["message"], error
+    assert "churn_risk" not in error["message"]  # the scenario could be detached: only the flows block
+    assert SavedSegment.objects.filter(pk=segment.pk).exists()
+    assert ScenarioSetting.objects.get(scenario="churn_risk").params["segment_id"] == segment.pk  # nothing half-done
+    moved = gql(UPDATE_SEGMENT, {"id": segment_gid(segment), "input": {"channel": "other-channel"}},
+                writer)["data"]["ltvSavedSegmentUpdate"]
+    assert moved["errors"][0]["code"] == "IN_USE" and "VIP フォロー" in moved["errors"][0]["message"]
+
+
+def test_detach_republishes_the_scenario_flow_without_the_segment(gql, segment):
+    from saleor_ltv_plugin.automation.flows import scenarios
+    from saleor_ltv_plugin.automation.flows.definition import segment_ids_in
+
+    scenarios.publish_setting(use(segment, "churn_risk"), "ja")
+    flow = Flow.objects.get(channel=CHANNEL, key="churn_risk")
+    assert segment.pk in segment_ids_in(flow.live_version.definition)
+    result = gql(DELETE_SEGMENT, {"id": segment_gid(segment), "detach": True},
+                 key("segments:write", "settings:write")[0])["data"]["ltvSavedSegmentDelete"]
+    assert result["errors"] == []
+    flow.refresh_from_db()
+    assert flow.live_version.number == 2 and segment.pk not in segment_ids_in(flow.live_version.definition)
+    assert flow.state == FlowState.LIVE

@@ -183,12 +183,20 @@ class Definition:
         kind = self.steps[step_id].kind
         return [s.id for s in self.steps.values() if s.kind == kind].index(step_id)
 
-    def segment_ids(self) -> set[int]:
-        found = {self.trigger.get("segment_id"), self.trigger.get("also_segment_id"), self.entry.get("segment_id")}
-        for step in self.steps.values():
-            if step.condition and step.condition.get("kind") == "in_segment":
-                found.add(step.condition.get("segment_id"))
-        return {s for s in found if isinstance(s, int)}
+
+def segment_ids_in(raw: Any) -> set[int]:
+    """The saved segments a definition document names (trigger, entry filter, in-segment splits),
+    read from the raw JSON so that a draft that does not parse yet still counts."""
+    if not isinstance(raw, dict):
+        return set()
+    trigger, entry = raw.get("trigger") or {}, raw.get("entry") or {}
+    found = [trigger.get("segment_id"), trigger.get("also_segment_id")] if isinstance(trigger, dict) else []
+    found += [entry.get("segment_id")] if isinstance(entry, dict) else []
+    for step in raw.get("steps") or ():
+        condition = step.get("condition") if isinstance(step, dict) else None
+        if isinstance(condition, dict) and condition.get("kind") == "in_segment":
+            found.append(condition.get("segment_id"))
+    return {s for s in found if isinstance(s, int) and not isinstance(s, bool)}
 
 
 # ---- checking ----------------------------------------------------------------------------------------
