@@ -78,15 +78,23 @@ def consent(channel: str) -> Item:
                  "（会員登録時にストアフロントが設定）またはインポート。`opt_out` は法律が認める場合のみ")
 
 
-def smtp(send_test_to: str = "") -> Item:
+def smtp(send_test_to: str = "", channel: str | None = None) -> Item:
+    """The channel's own mail server when its settings name one (what its mail goes through),
+    else the deployment's."""
+    from .automation.channels.smtp import SmtpServer
+
+    shop = conf.channel_settings(channel) if channel else None
+    server = SmtpServer.of(shop) if shop is not None else None
+    if server is not None:
+        return _shop_smtp(server, send_test_to, shop.sender_email)
     backend = getattr(settings, "EMAIL_BACKEND", "")
     try:
         connection = mail.get_connection(timeout=10) if "smtp" in backend else mail.get_connection()
         connection.open()
         if send_test_to:
-            mail.EmailMessage("LTV: test mail / テストメール", "This is a test mail from ltv_check.\n"
-                              "ltv_check からのテストメールです。", to=[send_test_to],
-                              connection=connection).send()
+            message = _test_mail(send_test_to)
+            message.connection = connection
+            message.send()
         connection.close()
     except (OSError, socket.error) as exc:
         return _item("smtp", FAIL, f"cannot reach the mail server ({backend}): {exc}",
@@ -96,6 +104,43 @@ def smtp(send_test_to: str = "") -> Item:
     sent = f"; a test mail went to {send_test_to}" if send_test_to else ""
     sent_ja = f"。{send_test_to} にテストメールを送りました" if send_test_to else ""
     return _item("smtp", OK, f"mail server reachable ({backend}){sent}", f"メールサーバーに接続できます（`{backend}`）{sent_ja}")
+
+
+def _shop_smtp(server, send_test_to: str, from_email: str) -> Item:
+    """Connect (address vetted, TLS as set, login) through the sender the outbox uses, and send
+    the test mail through it too."""
+    import smtplib
+
+    from .automation import channels
+    from .automation.channels.smtp import TwoPhaseSMTP
+    from .automation.channels.webhook import BlockedAddress
+
+    name = f"{server.host}:{server.port} ({server.security})"
+    mailer = TwoPhaseSMTP(server)
+    try:
+        mailer.connect()
+        if send_test_to:
+            outcome = mailer.send(_test_mail(send_test_to, from_email), commit=lambda: True)
+            if outcome.status != channels.SENT:
+                raise smtplib.SMTPException(outcome.detail or outcome.status)
+    except (smtplib.SMTPException, OSError, BlockedAddress) as exc:
+        return _item("smtp", FAIL, f"cannot use the shop's mail server {name}: {type(exc).__name__}: {exc}",
+                     f"店舗のメールサーバー {name} を使えません: `{type(exc).__name__}: {exc}`",
+                     "check the Mail server settings (host, port, security, user name, password)",
+                     "設定の「メールサーバー」（ホスト・ポート・暗号化・ユーザー名・パスワード）を確認してください")
+    finally:
+        mailer.close()
+    login = ", logged in" if server.username and server.password else ""
+    login_ja = "、ログイン済み" if login else ""
+    sent = f"; a test mail went to {send_test_to}" if send_test_to else ""
+    sent_ja = f"。{send_test_to} にテストメールを送りました" if send_test_to else ""
+    return _item("smtp", OK, f"the shop's mail server {name} reachable{login}{sent}",
+                 f"店舗のメールサーバー {name} に接続できます{login_ja}{sent_ja}")
+
+
+def _test_mail(to: str, from_email: str = "") -> mail.EmailMessage:
+    return mail.EmailMessage("LTV: test mail / テストメール", "This is a test mail from ltv_check.\n"
+                             "ltv_check からのテストメールです。", from_email=from_email or None, to=[to])
 
 
 def workers(now=None) -> Item:
@@ -165,7 +210,7 @@ def host() -> Item:
 
 
 def checklist(channel: str, send_test_to: str = "") -> list[Item]:
-    return [sender(channel), public_url(channel), consent(channel), smtp(send_test_to), workers(), recompute(),
+    return [sender(channel), public_url(channel), consent(channel), smtp(send_test_to, channel), workers(), recompute(),
             host()]
 
 

@@ -61,12 +61,15 @@ class LtvSetupTestMail(graphene.Mutation):
     sent_to = graphene.String()
     errors = graphene.List(graphene.NonNull(LtvError), required=True)
 
+    class Arguments:
+        channel = graphene.String(description="Through this channel's own mail server when its settings name one.")
+
     @staticmethod
-    def mutate(root, info):
+    def mutate(root, info, channel=None):
         who = require(info, Scope.SETTINGS)
         if not who.email:
             return LtvSetupTestMail(errors=[LtvError(
                 field="email", message="this credential has no e-mail address to send to (use a staff token)",
                 code="required")])
-        item = setup_check.smtp(send_test_to=who.email)
+        item = setup_check.smtp(send_test_to=who.email, channel=channel)
         return LtvSetupTestMail(item=item, sent_to=who.email if item.status == setup_check.OK else None, errors=[])

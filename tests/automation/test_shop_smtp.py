@@ -132,3 +132,23 @@ def test_no_password_is_sent_unencrypted_even_when_channels_mix_the_settings():
     assert smtp.SmtpServer.of(shop.base).password == "pw"
     assert smtp.SmtpServer.of(shop.for_channel("jp")).password == ""
     assert smtp.SmtpServer.of(conf.build_settings({}).base) is None  # no host: the deployment's server
+
+
+def test_the_setup_check_and_its_test_mail_use_the_shops_own_server(sink, own_server, shop_settings, settings):
+    from saleor_ltv_plugin import setup_check
+
+    _shop(settings, shop_settings, own_server.port)
+    item = setup_check.smtp(send_test_to="admin@yamada-shop.example", channel="default-channel")
+    assert item.status == "ok", item.detail
+    assert f"localhost:{own_server.port} (starttls)" in item.detail["en"] and "ログイン済み" in item.detail["ja"]
+    assert own_server.to("admin@yamada-shop.example") and sink.count() == 0  # not the deployment's server
+    assert own_server.logins[-1] == (b"shop", b"pw", True)
+    nobody = smtp_sink.free_port()
+    _shop(settings, shop_settings, nobody)
+    refused = setup_check.smtp(channel="default-channel")
+    assert refused.status == "fail" and f"localhost:{nobody}" in refused.detail["en"], refused.detail
+    assert "メールサーバー" in refused.action["ja"] and "Mail server" in refused.action["en"]
+    settings.HTTP_IP_FILTER_ALLOW_LOOPBACK_IPS = False  # loopback is the deployment's own network
+    blocked = setup_check.smtp(channel="default-channel")
+    assert blocked.status == "fail" and "BlockedAddress" in blocked.detail["en"]
+    assert setup_check.smtp().status == "ok"  # no channel: the deployment's server, as before

@@ -11,7 +11,7 @@ import type { Key } from "../i18n";
 
 const QUERY = `query Setup($channel: String!, $language: String) {
   ltvSetupCheck(channel: $channel) { checkedAt items { key status detail(language: $language) action(language: $language) } } }`;
-const TEST_MAIL = `mutation { ltvSetupTestMail { sentTo item { key status detail(language: "en") } errors { field message code } } }`;
+const TEST_MAIL = `mutation TestMail($channel: String) { ltvSetupTestMail(channel: $channel) { sentTo item { key status detail(language: "en") } errors { field message code } } }`;
 const STATUS: Record<string, Key> = { OK: "setupOk", WARN: "setupWarn", FAIL: "setupFail" };
 const MARK: Record<string, string> = { OK: "✔", WARN: "!", FAIL: "✘" };
 
@@ -33,7 +33,7 @@ export function Setup() {
   const sendTest = async () => {
     setError(undefined);
     try {
-      const payload = await mutate<{ sentTo: string | null }>(TEST_MAIL, {}, "ltvSetupTestMail");
+      const payload = await mutate<{ sentTo: string | null }>(TEST_MAIL, { channel }, "ltvSetupTestMail");
       if (payload.sentTo) {
         setSent(payload.sentTo);
         notify("success", t("testMailSent"), payload.sentTo);

@@ -137,6 +137,10 @@ class TwoPhaseSMTP:
             self.connection = conn
         return self.connection
 
+    def connect(self) -> None:
+        """Open the connection (TLS, login) now: what the setup check calls to prove the settings."""
+        self._open()
+
     def close(self, polite: bool = True) -> None:
         if self.connection is not None:
             try:
