@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import socket
 import statistics
 import subprocess
@@ -30,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _outbox_senders import run_senders  # noqa: E402
 from _standalone import use_database  # noqa: E402
 
 DB = use_database("LTV_BENCH_AUTOMATION_DATABASE", "ltv_bench_automation")
@@ -112,18 +112,6 @@ def scan_figures(rounds: int) -> dict:
             "enrollments": Enrollment.objects.count()}
 
 
-def _sender(port: int, go, queue) -> None:
-    import django
-
-    django.setup()
-    configure(port)
-    from saleor_ltv_plugin.automation.outbox import send_due
-
-    queue.put("ready")
-    go.wait()
-    queue.put(send_due(budget_seconds=600))
-
-
 def due_messages(n: int) -> list[int]:
     """N buyer mails due now (the rest pushed far out), back to pending."""
     from django.utils import timezone
@@ -139,26 +127,10 @@ def due_messages(n: int) -> list[int]:
 
 
 def ours(port: int, n: int) -> float:
-    from django.db import connection
-
     from saleor_ltv_plugin.models import OutboxMessage
 
     due_messages(n)
-    connection.close()
-    context = multiprocessing.get_context("spawn")
-    queue, go = context.Queue(), context.Event()
-    workers = [context.Process(target=_sender, args=(port, go, queue)) for _ in range(2)]
-    for w in workers:
-        w.start()
-    # Both set up Django first, then start together: a fixed head start timed their start-up
-    # too wherever it took longer (a busy machine).
-    assert [queue.get(timeout=300) for _ in workers] == ["ready", "ready"]
-    started = time.perf_counter()
-    go.set()
-    results = [queue.get(timeout=900) for _ in workers]
-    elapsed = time.perf_counter() - started
-    for w in workers:
-        w.join()
+    elapsed, results = run_senders(configure, port, 2)
     sent = OutboxMessage.objects.filter(status="sent").count()
     assert sent == n, (sent, results)
     return n / elapsed

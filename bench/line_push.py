@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import multiprocessing
 import socket
 import statistics
 import subprocess
@@ -30,6 +29,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _outbox_senders import run_senders  # noqa: E402
 from _standalone import ROOT, use_database  # noqa: E402
 
 DB = use_database("LTV_BENCH_LINE_PUSH_DATABASE", "ltv_bench_line_push")
@@ -141,38 +141,13 @@ def bare(port: int, payloads: list[bytes]) -> float:
     return len(payloads) / elapsed
 
 
-def _sender(port: int, go, queue) -> None:
-    import django
-
-    django.setup()
-    configure(port)
-    from saleor_ltv_plugin.automation.outbox import send_due
-
-    queue.put("ready")
-    go.wait()
-    queue.put(send_due(budget_seconds=600))
-
-
 def ours(port: int, n: int, senders: int, round_: int) -> float:
-    from django.db import connection
     from django.db.models import Count
 
     from saleor_ltv_plugin.models import OutboxMessage
 
     due_rows(n, round_)
-    connection.close()
-    context = multiprocessing.get_context("spawn")
-    queue, go = context.Queue(), context.Event()
-    workers = [context.Process(target=_sender, args=(port, go, queue)) for _ in range(senders)]
-    for w in workers:
-        w.start()
-    assert [queue.get(timeout=300) for _ in workers] == ["ready"] * senders  # Django set up before the clock
-    started = time.perf_counter()
-    go.set()
-    results = [queue.get(timeout=900) for _ in workers]
-    elapsed = time.perf_counter() - started
-    for w in workers:
-        w.join()
+    elapsed, results = run_senders(configure, port, senders)
     statuses = dict(OutboxMessage.objects.values_list("status").annotate(n=Count("id")))
     assert statuses == {"sent": n}, (statuses, results)
     return n / elapsed
