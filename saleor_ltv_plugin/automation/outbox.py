@@ -10,7 +10,8 @@ accepted it). A row reads as sent only after the server's acceptance. A worker l
 ``committing`` may or may not have delivered it: once its lease runs out the sweeper
 (``release_expired``, run by the beat and at the start of every send run) sends it again
 with the same identity (the e-mail's Message-ID, LINE's retry key) — at-least-once, and a copy
-the receiver can fold; an SMS first asks Twilio whether it has the text (channels/sms.py). One-phase channels go from sending straight to sent.
+the receiver can fold; an SMS first asks Twilio whether it has the text (channels/sms.py). One-phase channels go from sending straight to sent (a `marks_later` channel's at the end of
+its batch).
 """
 
 from __future__ import annotations
@@ -73,6 +74,17 @@ def _commit_sent(message: OutboxMessage, now: datetime) -> bool:
     return _mine(message).update(status=MessageStatus.SENT, sent_at=now, lease_until=None) == 1
 
 
+def _commit_sent_together(messages: list[OutboxMessage], now: datetime) -> int:
+    """`_commit_sent` for a batch's `marks_later` rows: one UPDATE per fencing token (mostly one).
+    Returns how many were still ours."""
+    by_attempts: dict[int, list[int]] = {}
+    for message in messages:
+        by_attempts.setdefault(message.attempts, []).append(message.pk)
+    return sum(OutboxMessage.objects.filter(pk__in=ids, attempts=attempts, status=MessageStatus.SENDING)
+               .update(status=MessageStatus.SENT, sent_at=now, lease_until=None)
+               for attempts, ids in by_attempts.items())
+
+
 def _hand_over(message: OutboxMessage, now: datetime) -> bool:
     """The last moment the message can be taken back; the window gets a fresh lease."""
     lease_until = max(now, timezone.now()) + lease()
@@ -131,6 +143,7 @@ class Sender:
     def __init__(self):
         self.connections = Connections()
         self._channels: dict[str, DeliveryChannel] = {}
+        self._accepted: list[OutboxMessage] = []  # marks_later rows the receiver took, not yet marked
 
     def channel(self, kind: str) -> DeliveryChannel:
         if kind not in self._channels:
@@ -144,15 +157,30 @@ class Sender:
         policy, counts = SendPolicy(messages, now), Counter()
         # The items every message lists, looked up once for the batch (not three queries a message).
         with mail_items.prefetched((m.channel, mail_items.item_skus(m.enrollment.context or {})) for m in messages):
-            for message in messages:
-                try:
-                    result = self._one(policy, message)
-                except Exception as exc:  # one message's failure is that message's, not the batch's
-                    logger.exception("ltv outbox: message %s failed", message.pk)
-                    self.close(polite=False)  # it may have left a connection mid-transaction
-                    result = _record(message, Outcome(RETRY, f"{type(exc).__name__}: {exc}"), now)
-                counts[result] += 1
+            try:
+                for message in messages:
+                    try:
+                        result = self._one(policy, message)
+                    except Exception as exc:  # one message's failure is that message's, not the batch's
+                        logger.exception("ltv outbox: message %s failed", message.pk)
+                        self.close(polite=False)  # it may have left a connection mid-transaction
+                        result = _record(message, Outcome(RETRY, f"{type(exc).__name__}: {exc}"), now)
+                    counts[result] += 1
+            finally:
+                self._mark_accepted(now)
         return counts
+
+    def _note_accepted(self, message: OutboxMessage) -> bool:
+        self._accepted.append(message)
+        return True
+
+    def _mark_accepted(self, now: datetime) -> None:
+        accepted, self._accepted = self._accepted, []
+        if not accepted:
+            return
+        lost = len(accepted) - _commit_sent_together(accepted, now)
+        if lost:  # their lease ran out mid-batch; the new owner's resend carries the same retry key
+            logger.warning("ltv outbox: %s accepted messages were taken by another worker before marked sent", lost)
 
     def _one(self, policy: SendPolicy, message: OutboxMessage) -> str:
         now = policy.now
@@ -167,7 +195,12 @@ class Sender:
         if hold:
             _skip(message, hold.reason, now, stop=hold.stop)
             return SKIPPED
-        commit = (lambda: _hand_over(message, now)) if channel.two_phase else (lambda: _commit_sent(message, now))
+        if channel.two_phase:
+            commit = lambda: _hand_over(message, now)  # noqa: E731
+        elif channel.marks_later:
+            commit = lambda: self._note_accepted(message)  # noqa: E731
+        else:
+            commit = lambda: _commit_sent(message, now)  # noqa: E731
         result = _record(message, channel.send(message, policy.config(message), commit), now)
         if result in (SENT, UNCONFIRMED):  # an unconfirmed message may have arrived: the cap counts it
             policy.counted(message, type(channel))

@@ -70,6 +70,9 @@ class DeliveryChannel:
     names the consent a buyer must have given for this medium (None: none asked, as for staff).
     `two_phase`: the channel can take a message back until it calls `commit` (SMTP's final
     dot); False: `commit` comes after the receiver accepted, and marks the row sent.
+    `marks_later`: the receiver folds a resend of the same row (LINE's retry key), so a one-phase
+    `commit` only notes the row and the batch's rows are marked sent together at its end — a
+    worker lost before that resends them, and the receiver does not deliver them twice.
     `rechecks_stop_conditions`: False for staff notices, which are about the moment they were
     raised, not about whether the buyer ordered since. `consent_until_revoked`: the medium needs
     no opt-in whatever the shop's consent mode (a letter to a customer's address); a buyer's
@@ -81,6 +84,7 @@ class DeliveryChannel:
     consent_key: ClassVar[str | None] = None
     limits: ClassVar[SendLimits] = BUYER_LIMITS
     two_phase: ClassVar[bool] = False
+    marks_later: ClassVar[bool] = False
     rechecks_stop_conditions: ClassVar[bool] = True
     consent_until_revoked: ClassVar[bool] = False
 

@@ -1,9 +1,9 @@
 """LINE push messages to the buyer (Messaging API: POST /v2/bot/message/push).
 
-One-phase: the API's 200 is final, so the row is marked sent right after it. A worker lost
-between LINE's acceptance and our mark sends again once the lease runs out, with the same
-`X-Line-Retry-Key` (a UUID derived from the row): LINE answers 409 and does not deliver twice,
-and a 409 with `X-Line-Accepted-Request-Id` counts as sent. 429 and 5xx are retried (after
+One-phase: the API's 200 is final. The rows LINE accepted are marked sent together at the end
+of the send batch (`marks_later`): a worker lost before that sends them again once the lease
+runs out, with the same `X-Line-Retry-Key` (a UUID derived from the row): LINE answers 409 and
+does not deliver twice, and a 409 with `X-Line-Accepted-Request-Id` counts as sent. 429 and 5xx are retried (after
 `Retry-After` when given); other 4xx will not get better.
 """
 
@@ -106,6 +106,7 @@ class LinePush(DeliveryChannel):
     needs = (LINE_ID,)
     consent_key = "line"  # a follow of the official account grants it, an unfollow revokes it
     limits = SendLimits(per_second=2000)  # the push endpoint's documented rate limit
+    marks_later = True  # the retry key folds a resend; LINE keeps it for 24 h, far beyond our lease
     required_settings = ("line_channel_access_token", "line_channel_secret")
     optional_settings = ("line_account_link_url", "line_api_url")
     test_recipient = LINE_ID
