@@ -151,3 +151,19 @@ def test_a_worker_lost_after_line_accepted_does_not_send_twice(line_shop, fake):
     assert len(fake.delivered) == 1 and fake.requests == 2
     message.refresh_from_db()
     assert message.status == "sent" and message.attempts == 2
+
+
+def test_a_batch_of_line_pushes_is_marked_sent_in_one_update(line_shop, fake):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    contacts = [Contact.objects.create(email=f"b{i}@kansai.example", line_user_id=f"U{i:032x}", language_code="ja")
+                for i in range(1, 6)]
+    webhook([follow(user_id=c.line_user_id) for c in contacts])  # consent for LINE
+    rows = [due(c) for c in contacts]
+    with CaptureQueriesContext(connection) as queries:
+        assert outbox.send_due() == {"sent": 5}
+    marks = [q["sql"] for q in queries if q["sql"].startswith("UPDATE") and "'sent'" in q["sql"]]
+    assert len(marks) == 1, marks  # not one a push
+    assert len(fake.delivered) == 5 and {d["to"] for d in fake.delivered} == {f"U{i:032x}" for i in range(1, 6)}
+    assert set(OutboxMessage.objects.filter(pk__in=[r.pk for r in rows]).values_list("status", flat=True)) == {"sent"}
