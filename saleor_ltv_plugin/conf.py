@@ -97,6 +97,7 @@ class ChannelSettings:
     # SMS: the provider adapter and its account (Twilio Programmable Messaging)
     sms_provider: str = "twilio"
     sms_max_segments: int = 4
+    sms_per_second: int = 0  # the sender's throughput at the provider; 0: not paced
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
     twilio_from: str = ""
@@ -377,6 +378,14 @@ SETTING_TEXT: dict[str, dict[str, tuple[str, str]]] = {
                  "split), 160 for GSM-7 (153 when split). Items are dropped to fit; a text that still does not fit "
                  "is skipped as too_long."),
     },
+    "sms_per_second": {
+        "label": ("SMS 毎秒の送信数", "SMS: messages per second"),
+        "help": ("送信元番号（またはメッセージングサービス）の毎秒の送信数（MPS、0〜2000）。Twilioは超えた分を一定時間しか"
+                 "キューに保持しないため、大量送信をこの速さに揃えます。0のときは揃えません。",
+                 "The sender's throughput at the provider (messages per second, 0-2000; Twilio's MPS for the number "
+                 "or Messaging Service). Twilio queues what goes beyond it only for a while, so large sends are "
+                 "paced to it across all workers. 0: not paced."),
+    },
     "twilio_account_sid": {
         "label": ("Twilio アカウントSID", "Twilio Account SID"),
         "help": ("Twilio コンソールのアカウントSID（AC で始まる34文字）。空のときSMSは not_configured として送りません。",
@@ -499,6 +508,8 @@ def _validate(values: dict[str, Any], prefix: str = "") -> tuple[dict[str, Any],
         errors[prefix + "holdout_percent"] = "must be at most 50"
     if not 1 <= clean.get("sms_max_segments", 1) <= 10:
         errors[prefix + "sms_max_segments"] = "must be from 1 to 10"
+    if not 0 <= clean.get("sms_per_second", 0) <= 2000:
+        errors[prefix + "sms_per_second"] = "must be from 0 to 2000"
     errors.update({prefix + k: v for k, v in _smtp_problems(clean).items()})
     for name, pattern, form in (("twilio_account_sid", _ACCOUNT_SID, "AC and 32 hex digits"),
                                 ("twilio_messaging_service_sid", _SERVICE_SID, "MG and 32 hex digits"),

@@ -42,7 +42,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
                        "frequency_cap_per_week")),
     ("staff_alerts", ("staff_alert_emails", "staff_webhook_url", "staff_webhook_secret")),
     ("line", ("line_channel_access_token", "line_channel_secret", "line_api_url", "line_account_link_url")),
-    ("sms", ("sms_provider", "sms_max_segments", "twilio_account_sid", "twilio_auth_token", "twilio_from",
+    ("sms", ("sms_provider", "sms_max_segments", "sms_per_second", "twilio_account_sid", "twilio_auth_token", "twilio_from",
              "twilio_messaging_service_sid", "twilio_api_url")),
     ("accounts", ("account_key", "account_metadata_key", "company_membership", "company_membership_metadata_key",
                   "merge_same_day_orders", "timezone")),

@@ -28,7 +28,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..models import MessageStatus, OutboxMessage
-from . import mail_items
+from . import mail_items, pacing
 from .channels import AWAITING, DEAD, LOST_LEASE, RETRY, SENT, SKIPPED, UNCONFIRMED, Outcome, registry
 from .channels.base import Connections, DeliveryChannel
 from .send_policy import SendPolicy
@@ -144,6 +144,7 @@ class Sender:
         self.connections = Connections()
         self._channels: dict[str, DeliveryChannel] = {}
         self._accepted: list[OutboxMessage] = []  # marks_later rows the receiver took, not yet marked
+        self._claimed_at = time.monotonic()
 
     def channel(self, kind: str) -> DeliveryChannel:
         if kind not in self._channels:
@@ -155,6 +156,7 @@ class Sender:
 
     def process(self, messages: list[OutboxMessage], now: datetime) -> Counter:
         policy, counts = SendPolicy(messages, now), Counter()
+        self._claimed_at = time.monotonic()
         # The items every message lists, looked up once for the batch (not three queries a message).
         with mail_items.prefetched((m.channel, mail_items.item_skus(m.enrollment.context or {})) for m in messages):
             try:
@@ -169,6 +171,21 @@ class Sender:
             finally:
                 self._mark_accepted(now)
         return counts
+
+    def _paced(self, channel: DeliveryChannel, shop, message: OutboxMessage) -> str | None:
+        """Wait for the message's turn under its provider's rate; "deferred" when the turn is further
+        off, or when waiting turns has eaten half the batch's lease (a fresh claim gets a new one)."""
+        pace = type(channel).pace(shop)
+        if pace is None:
+            return None
+        if time.monotonic() - self._claimed_at > lease().total_seconds() / 2:
+            _defer(message, timezone.now())
+            return "deferred"
+        later = pacing.take_turn(*pace)
+        if later is not None:
+            _defer(message, timezone.now() + timedelta(seconds=later))
+            return "deferred"
+        return None
 
     def _note_accepted(self, message: OutboxMessage) -> bool:
         self._accepted.append(message)
@@ -195,6 +212,9 @@ class Sender:
         if hold:
             _skip(message, hold.reason, now, stop=hold.stop)
             return SKIPPED
+        paced = self._paced(channel, policy.config(message).shop, message)
+        if paced:
+            return paced
         if channel.two_phase:
             commit = lambda: _hand_over(message, now)  # noqa: E731
         elif channel.marks_later:

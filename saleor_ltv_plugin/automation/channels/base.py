@@ -96,6 +96,12 @@ class DeliveryChannel:
     test_recipient: ClassVar[str | None] = None
 
     @classmethod
+    def pace(cls, shop) -> tuple[str, float] | None:
+        """(key, sends a second) this channel's sends for `shop` are paced to across workers
+        (automation/pacing.py), or None: not paced."""
+        return None
+
+    @classmethod
     def missing_settings(cls, shop) -> list[str]:
         """The required settings still empty for `shop` (a conf.ChannelSettings)."""
         return [name for name in cls.required_settings if not str(getattr(shop, name, "") or "").strip()]

@@ -105,7 +105,9 @@ class LinePush(DeliveryChannel):
     kind = DeliveryKind.LINE
     needs = (LINE_ID,)
     consent_key = "line"  # a follow of the official account grants it, an unfollow revokes it
-    limits = SendLimits(per_second=2000)  # the push endpoint's documented rate limit
+    # The push endpoint's documented rate limit; not paced (`pace`): a deployment's workers stay far
+    # below it, and a 429 waits out its Retry-After.
+    limits = SendLimits(per_second=2000)
     marks_later = True  # the retry key folds a resend; LINE keeps it for 24 h, far beyond our lease
     required_settings = ("line_channel_access_token", "line_channel_secret")
     optional_settings = ("line_account_link_url", "line_api_url")

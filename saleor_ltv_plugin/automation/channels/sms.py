@@ -59,8 +59,18 @@ class SmsMessage(DeliveryChannel):
     consent_key = CONSENT  # a STOP reply (or Twilio's 21610) revokes it, START restores it
     two_phase = True  # the hand-over comes before the POST: see the module's docstring
     required_settings = ("twilio_account_sid", "twilio_auth_token", "twilio_from")
-    optional_settings = ("twilio_messaging_service_sid", "sms_provider", "sms_max_segments", "twilio_api_url")
+    optional_settings = ("twilio_messaging_service_sid", "sms_provider", "sms_max_segments", "sms_per_second",
+                         "twilio_api_url")
     test_recipient = PHONE
+
+    @classmethod
+    def pace(cls, shop) -> tuple[str, float] | None:
+        """The sender's throughput (`sms_per_second`, its MPS at Twilio): Twilio queues what goes
+        beyond it only for a while and then fails the texts, so a large send is paced to it."""
+        if not shop.sms_per_second:
+            return None
+        sender = shop.twilio_messaging_service_sid or shop.twilio_from
+        return f"sms:{shop.twilio_account_sid}:{sender}", float(shop.sms_per_second)
 
     @classmethod
     def missing_settings(cls, shop) -> list[str]:

@@ -64,6 +64,7 @@ class FakeTwilio(LoopbackFake):
                  answer_delay: float = 0.0):
         self.account_sid, self.auth_token, self.answer_delay = account_sid, auth_token, answer_delay
         self.messages: list[dict] = []  # Message resources in arrival order (the form's StatusCallback kept aside)
+        self.arrivals: list[float] = []  # time.monotonic() of each create, beside `messages`
         self.callbacks: dict[str, str] = {}  # sid → StatusCallback
         self.unsubscribed: set[str] = set()  # numbers that texted STOP to our sender
         self.requests: Counter[str] = Counter()  # create, list
@@ -123,6 +124,7 @@ class FakeTwilio(LoopbackFake):
                     "price_unit": "USD", "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
                     "subresource_uris": {"media": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}/Media.json"}}
         self.messages.append(resource)
+        self.arrivals.append(time.monotonic())  # for pacing tests: when each text was created
         if callback:
             self.callbacks[sid] = callback
         return 201, resource
