@@ -45,7 +45,8 @@ export const REPORT = `query($id: ID!, $since: Date, $until: Date) { ltvFlowRepo
   since until entered holdout active done exited attributedRevenue incrementalRevenue incrementalLow incrementalHigh verdict
   steps { stepId kind name passed sent opened clicked branches }
   variants { stepId key recipients delivered opened clicked orders converted revenue revenuePerRecipient probabilityBest pValue }
-  winners { stepId key decidedAt figures } } }`;
+  winners { stepId key decidedAt figures }
+  autoWinners { stepId metric minRecipients minDays threshold daysRunning } } }`;
 const SEGMENTS = `query($channel: String) { ltvSavedSegments(channel: $channel, first: 100) {
   edges { node { id name accountsCount } } } }`;
 export const ACCOUNTS = `query($channel: String!) { ltvAccounts(filter: {channel: $channel}, first: 25,

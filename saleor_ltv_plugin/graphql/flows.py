@@ -204,6 +204,15 @@ class LtvFlowAbWinner(graphene.ObjectType):
                                   '"days_running", "variants": [{"key", "recipients", "successes", "probability_best"}]}.')
 
 
+class LtvFlowAutoWinnerSetting(graphene.ObjectType):
+    step_id = graphene.String(required=True, description="An A/B step of the live version with no winner yet.")
+    metric = graphene.String(required=True, description="orders or clicks: what a success is.")
+    min_recipients = graphene.Int(description="Decide once every variant has this many recipients …")
+    min_days = graphene.Float(description="… or this many days after the first assignment.")
+    threshold = graphene.Float(required=True, description="The chance to be best the winner needs.")
+    days_running = graphene.Float(description="Days since the step's first assignment; null: none yet.")
+
+
 class LtvFlowReport(graphene.ObjectType):
     flow_id = graphene.ID(required=True)
     since = graphene.Date()
@@ -219,6 +228,8 @@ class LtvFlowReport(graphene.ObjectType):
                              "variant it carries).")
     winners = graphene.List(graphene.NonNull(LtvFlowAbWinner), required=True,
                             description="A/B steps whose auto-winner has chosen.")
+    auto_winners = graphene.List(graphene.NonNull(LtvFlowAutoWinnerSetting), required=True,
+                                 description="A/B steps whose auto-winner has not chosen yet, with what it waits for.")
     attributed_revenue = graphene.Decimal(required=True)
     incremental_revenue = graphene.Decimal(description="Null without a holdout group.")
     incremental_low = graphene.Decimal(description="Its Welch 95% interval.")
@@ -236,6 +247,7 @@ class LtvFlowReport(graphene.ObjectType):
             variants=[LtvFlowVariantFigures(revenue_per_recipient=v.revenue_per_recipient, **vars(v))
                       for v in result.variants],
             winners=[LtvFlowAbWinner(**vars(w)) for w in result.winners],
+            auto_winners=[LtvFlowAutoWinnerSetting(**vars(a)) for a in result.auto_winners],
             incremental_revenue=effect.incremental, incremental_low=effect.low, incremental_high=effect.high,
             verdict=effect.verdict.value)
 

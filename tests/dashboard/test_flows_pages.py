@@ -161,6 +161,18 @@ def test_an_ab_steps_auto_winner_is_set_in_the_editor_checked_and_its_winner_sho
     assert live["steps"][0]["auto_winner"] == {"metric": "clicks", "min_recipients": 200}
     harness.shot("flow-editor-auto-winner")
 
+    # Before it has chosen, the report says what it waits for (the API's autoWinners), in each language
+    report = harness.server.api("""query($id: ID!) { ltvFlowReport(id: $id) { autoWinners { stepId metric
+      minRecipients minDays threshold } } }""", {"id": flow_id})["ltvFlowReport"]
+    assert report["autoWinners"] == [{"stepId": "ab", "metric": "clicks", "minRecipients": 200, "minDays": None,
+                                      "threshold": 0.95}]
+    for locale, words in (("en", ("auto-winner on Clicks", "200 recipients per variant", "95%")),
+                          ("ja", ("自動判定", "各パターン200人", "95"))):
+        harness.open(f"flows/{flow_id}/report", channel=CHANNEL, locale=locale)
+        waiting = app.locator("[data-testid=report-ab-step][data-step=ab] [data-testid=ab-winner-waiting]")
+        waiting.wait_for()
+        assert all(w in waiting.inner_text() for w in words), waiting.inner_text()
+
     # Once the task has chosen (a row as winners.decide writes it), the report says which, when and on what
     pk = int(base64.b64decode(flow_id).decode().split(":")[1])
     figures = {"metric": "clicks", "threshold": 0.95, "days_running": 3.25,

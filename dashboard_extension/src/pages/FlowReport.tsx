@@ -18,9 +18,26 @@ interface VariantFigures { stepId: string; key: string; recipients: number; deli
   orders: number; converted: number; revenue: Money; revenuePerRecipient: Money; probabilityBest: number | null;
   pValue: number | null }
 interface Winner { stepId: string; key: string; decidedAt: string; figures: unknown }
+interface AutoWinner { stepId: string; metric: string; minRecipients: number | null; minDays: number | null;
+  threshold: number; daysRunning: number | null }
 interface Report { since: string | null; until: string | null; entered: number; holdout: number; active: number; done: number;
   exited: string | Record<string, number>; attributedRevenue: Money; incrementalRevenue: Money; incrementalLow: Money;
-  incrementalHigh: Money; verdict: string | null; steps: StepFigures[]; variants: VariantFigures[]; winners?: Winner[] }
+  incrementalHigh: Money; verdict: string | null; steps: StepFigures[]; variants: VariantFigures[]; winners?: Winner[];
+  autoWinners?: AutoWinner[] }
+
+/** An A/B step with no winner yet: what its auto-winner waits for and how far it is, or that none is set. */
+function AutoWinnerWait({ setting, fewest }: { setting?: AutoWinner; fewest: number }) {
+  const { t, lang } = useApp();
+  if (!setting) return <span data-testid="ab-winner-manual">{t("winnerManual")}</span>;
+  const until = [setting.minRecipients !== null ? fill(t("winnerAfterRecipients"), { n: fmtInt(lang, setting.minRecipients) }) : "",
+                 setting.minDays !== null ? fill(t("winnerAfterDays"), { days: fmtNum(lang, setting.minDays, 1) }) : ""]
+    .filter(Boolean).join(t("winnerOr"));
+  return <span data-testid="ab-winner-waiting" data-metric={setting.metric}>
+    {t("winnerPending")}{" · "}{fill(t("winnerWaits"), { metric: flowLabel(lang, `value.${setting.metric}`), until,
+      chance: fmtPct(lang, setting.threshold) })}{" · "}
+    {fill(t("winnerSoFar"), { fewest: fmtInt(lang, Number.isFinite(fewest) ? fewest : 0),
+      days: fmtNum(lang, setting.daysRunning ?? 0, 1) })}</span>;
+}
 
 const json = <T,>(v: string | T): T => (typeof v === "string" ? JSON.parse(v) : v);
 const num = (v: Money) => (v === null || v === undefined ? null : Number(v));
@@ -148,7 +165,8 @@ function VariantsCard({ report, money }: { report: Report; money: (v: Money) => 
               {(winner.figures.variants ?? []).length > 0 && " · " + (winner.figures.variants ?? []).map((f) =>
                 fill(t("winnerFigures"), { key: f.key, successes: fmtInt(lang, f.successes), recipients: fmtInt(lang, f.recipients),
                   chance: fmtPct(lang, f.probability_best) })).join(" · ")}
-            </> : t("winnerPending")}</Text>
+            </> : <AutoWinnerWait setting={(report.autoWinners ?? []).find((a) => a.stepId === stepId)}
+                                 fewest={Math.min(...variants.map((v) => v.recipients))} />}</Text>
           <table className="ltv-table" data-testid="report-variants-table">
             <thead><tr><th>{t("variants")}</th><th className="num">{t("recipients")}</th>
               <th className="num">{t("delivered")}</th><th className="num">{t("openRate")}</th><th className="num">{t("clickRate")}</th>

@@ -135,8 +135,9 @@ AUTO_WINNER: dict[str, Field] = {
     "metric": Field("choice", True, choices=("orders", "clicks")),
     "min_recipients": Field("int", False, 10, 1_000_000),
     "min_days": Field("number", False, 1, 365),
-    "threshold": Field("number", False, 0.5, 0.999),  # P(best) the winner needs; default 0.95
+    "threshold": Field("number", False, 0.5, 0.999),  # P(best) the winner needs; default AUTO_WINNER_THRESHOLD
 }
+AUTO_WINNER_THRESHOLD = 0.95
 
 
 # ---- parsed form --------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from ... import conf
@@ -30,6 +30,7 @@ from ...models import DeliveryKind, Enrollment, EnrollmentState, Flow, FlowAbWin
 from ...queries.errors import InputError
 from .. import report as scenario_report
 from ..channels import registry
+from .definition import AUTO_WINNER_THRESHOLD
 from .runtime import plans
 
 MAX_REPORT_DAYS = 366
@@ -77,6 +78,18 @@ class WinnerFigures:
 
 
 @dataclass
+class AutoWinnerSetting:
+    """An A/B step whose auto-winner has not chosen yet: what it waits for, and for how long it has run."""
+
+    step_id: str
+    metric: str
+    min_recipients: int | None
+    min_days: float | None
+    threshold: float
+    days_running: float | None  # since the step's first assignment; None: nobody reached it yet
+
+
+@dataclass
 class FlowReport:
     flow_id: int
     since: dt.date
@@ -89,8 +102,25 @@ class FlowReport:
     steps: list[StepFigures] = field(default_factory=list)
     variants: list[VariantFigures] = field(default_factory=list)
     winners: list[WinnerFigures] = field(default_factory=list)
+    auto_winners: list[AutoWinnerSetting] = field(default_factory=list)
     attributed_revenue: Decimal = Decimal(0)
     effect: scenario_report.HoldoutEffect = field(default_factory=scenario_report.HoldoutEffect)
+
+
+def _pending_auto_winners(flow: Flow, decided: set[str]) -> list[AutoWinnerSetting]:
+    """The live version's A/B steps with an auto-winner setting and no winner yet."""
+    document = flow.live_version.definition if flow.live_version_id else {}
+    pending = []
+    for step in _steps(document if isinstance(document, dict) else {}):
+        setting = step.get("auto_winner")
+        if step.get("kind") != "ab" or not isinstance(setting, dict) or step["id"] in decided:
+            continue
+        first = FlowStepRun.objects.filter(enrollment__flow=flow, step_id=step["id"], visit=0).aggregate(at=Min("at"))
+        days = (timezone.now() - first["at"]).total_seconds() / 86400 if first["at"] else None
+        pending.append(AutoWinnerSetting(step["id"], str(setting.get("metric", "orders")), setting.get("min_recipients"),
+                                         setting.get("min_days"), setting.get("threshold") or AUTO_WINNER_THRESHOLD,
+                                         round(days, 2) if days is not None else None))
+    return pending
 
 
 def report_range(since: dt.date | None, until: dt.date | None) -> tuple[dt.date, dt.date]:
@@ -194,6 +224,7 @@ def flow_report(flow: Flow, since: dt.date, until: dt.date) -> FlowReport:
     result.variants = variant_figures(flow, rows)
     result.winners = [WinnerFigures(w.step_id, w.variant, w.decided_at, w.figures)
                       for w in FlowAbWinner.objects.filter(flow=flow).order_by("decided_at", "id")]
+    result.auto_winners = _pending_auto_winners(flow, {w.step_id for w in result.winners})
 
     revenue = {True: [], False: []}
     for _, account_id, contact_id, created_at, holdout, _, _, _, _ in cohort:

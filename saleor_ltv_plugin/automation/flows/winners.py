@@ -25,11 +25,10 @@ from django.utils import timezone
 from ... import conf
 from ...engine import experiments
 from ...models import Flow, FlowAbWinner, FlowState, FlowStepRun
-from .definition import Step, parse
+from .definition import AUTO_WINNER_THRESHOLD, Step, parse
 from .report import cohort_rows, variant_figures
 
 logger = logging.getLogger(__name__)
-DEFAULT_THRESHOLD = 0.95
 
 
 def candidates() -> list[tuple[Flow, Step]]:
@@ -74,7 +73,7 @@ def decide(flow: Flow, step: Step, now: datetime | None = None) -> FlowAbWinner 
     metric = setting["metric"]
     counts = [((figures[k].converted if metric == "orders" else figures[k].clicked), figures[k].recipients)
               for k in keys]
-    threshold = setting.get("threshold") or DEFAULT_THRESHOLD
+    threshold = setting.get("threshold") or AUTO_WINNER_THRESHOLD
     index = experiments.pick_winner(counts, days, min_recipients=min_n, min_days=min_days, threshold=threshold)
     if index is None:
         return None
