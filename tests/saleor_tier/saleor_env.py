@@ -185,6 +185,9 @@ def copy_database(name: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_NAME}"')
 
 
+START_SECONDS = 240  # Saleor's import alone takes ~25 s here, several times that beside the main tier
+
+
 @contextmanager
 def running_server(name: str, port: int | None = None, workers: int = 1, **extra: str):
     """uvicorn serving saleor.asgi on a (free) loopback port; yields its base URL."""
@@ -198,7 +201,7 @@ def running_server(name: str, port: int | None = None, workers: int = 1, **extra
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + START_SECONDS
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"Saleor server exited; see {log.name}")
@@ -208,7 +211,7 @@ def running_server(name: str, port: int | None = None, workers: int = 1, **extra
             except requests.RequestException:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"Saleor server did not start in 120 s; see {log.name}")
+                raise RuntimeError(f"Saleor server did not start in {START_SECONDS} s; see {log.name}")
             time.sleep(0.5)
         yield url
     finally:
