@@ -6,6 +6,8 @@ a quarter of an hour past the limit with 429; Django's session key rotated on si
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpResponseRedirect
@@ -44,6 +46,10 @@ def language(request) -> str:
     chosen = request.GET.get("lang") or request.POST.get("lang")
     if chosen in TEXT:
         return chosen
+    # The page the user was going to may name its language (the Dashboard's ?locale=ja).
+    target = parse_qs(urlsplit(request.GET.get("next") or request.POST.get("next") or "").query)
+    if (target.get("locale") or [""])[0] in TEXT:
+        return target["locale"][0]
     accepted = request.META.get("HTTP_ACCEPT_LANGUAGE", "").lower()
     return "en" if accepted.startswith("en") else "ja"  # a Japanese shop's staff: ja unless asked
 
