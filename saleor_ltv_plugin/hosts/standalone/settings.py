@@ -83,6 +83,12 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 STATIC_URL = "/static/"
 
+# The request counters (failed logins, throttle.py) are per process in the default cache: with
+# several web processes, LTV_CACHE_URL=redis://… makes them one count.
+if os.environ.get("LTV_CACHE_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": os.environ["LTV_CACHE_URL"], "KEY_PREFIX": "ltv"}}
+
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
