@@ -22,7 +22,7 @@ def login_server(demo_server):
 
     env = {k: v for k, v in DEMO_BUILD.env.items() if k != "LTV_DEMO"}
     for email, scopes in (("admin@shop.example", "all"), ("reader@shop.example", "metrics:read")):
-        made = subprocess.run([*CLI, "ltv_staff", "create", "--email", email, "--scopes", scopes],
+        made = subprocess.run([*CLI, "createstaff", "--email", email, "--scopes", scopes],
                               env={**env, "LTV_STAFF_PASSWORD": PASSWORD}, capture_output=True, text=True)
         assert made.returncode == 0 or "exists already" in made.stderr, made.stderr
     server, url = start_runserver(env, Path(DEMO_BUILD.data_dir) / "login-server.log")

@@ -49,6 +49,8 @@ def _run_app(command: str, args: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = list(argv if argv is not None else sys.argv[1:])
+    if args[:1] == ["createstaff"]:  # the short name for a standalone staff user
+        args = ["ltv_staff", "create", *args[1:]]
     if args[:1] and args[0] in APP_COMMANDS:
         _run_app(args[0], args[1:])
     # LTV_HOST=saleor_app: every other command (ltv_shop, ltv_migrate_shops …) in the App host's settings.

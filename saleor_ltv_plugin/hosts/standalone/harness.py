@@ -48,14 +48,14 @@ def _signed_in(request) -> bool:
 @ensure_csrf_cookie  # the page's CSRF token is the cookie's (the session token's POST carries it)
 @require_GET
 def dashboard(request):
-    signed_in = _signed_in(request)
-    if not signed_in and not getattr(settings, "LTV_DEMO", False):
+    signed_in, demo = _signed_in(request), bool(getattr(settings, "LTV_DEMO", False))
+    if not signed_in and not demo:
         return HttpResponseRedirect(f"{settings.LOGIN_URL}?{urlencode({'next': request.get_full_path()})}")
     response = render(request, "saleor_ltv_plugin/dashboard_harness.html", {
         "app_base_json": json.dumps(conf.url_prefix() + "app/"), "sandbox_json": json.dumps(SANDBOX),
         "staff_json": _script_json({"email": request.user.get_username(), "csrf": get_token(request)}
                                    if signed_in else None),
-        "login_url_json": _script_json(settings.LOGIN_URL)})
+        "login_url_json": _script_json(settings.LOGIN_URL), "demo_json": _script_json(demo)})
     response["Referrer-Policy"] = REFERRER_POLICY
     response["Cache-Control"] = "no-store"
     return response
