@@ -13,7 +13,6 @@ the demo an anonymous visit is sent to the login page.
 from __future__ import annotations
 
 import json
-
 from urllib.parse import urlencode
 
 from django.conf import settings
