@@ -56,6 +56,12 @@ def permissions_for(scope: Scope) -> list[str]:
     return [p for p in SALEOR_PERMISSIONS if scope.value in _SCOPES_BY_PERMISSION[p]]
 
 
+def permissions_covered_by(scopes) -> list[str]:
+    """The Saleor permissions whose every scope is in `scopes`: what a staff login's pages may offer."""
+    held = set(scopes)
+    return [p for p in SALEOR_PERMISSIONS if _SCOPES_BY_PERMISSION[p] <= held]
+
+
 def describe_scopes(scopes) -> str:
     """`orders:write (MANAGE_ORDERS), metrics:read (MANAGE_USERS or MANAGE_ORDERS)`, for messages."""
     return ", ".join(f"{s} ({' or '.join(permissions_for(Scope(s)))})" if s in ALL_SCOPES else s

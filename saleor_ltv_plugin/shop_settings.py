@@ -5,8 +5,10 @@ way to change them (the Dashboard's Settings page, over GraphQL).
 Plugins page of its own; it reads the one SettingsDocument row, cached a few seconds per process
 and per shop, and a write here forgets the cache at once. `update` validates the whole new document
 with conf.py's own validation and writes it in one transaction with a record of the names changed.
-Where the host reads its settings elsewhere (inside Saleor: its Plugins page; standalone: Django's
-LTV_PLUGIN) `update` refuses, saying where they are edited.
+The standalone host reads the same document over Django's LTV_PLUGIN (`layered_over`): the
+deployment's values are where the shop starts, what is saved here wins. Where the host reads its
+settings elsewhere (inside Saleor: its Plugins page; standalone with LTV_SETTINGS_IN_DATABASE off:
+LTV_PLUGIN alone) `update` refuses, saying where they are edited.
 
 Writing follows ltvScenarioUpdate's params: a name left out is unchanged, null restores the
 default (for a secret: clears it), and "" for a secret keeps it (a blank password box means
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -79,6 +81,29 @@ def stored_settings() -> dict[str, Any]:
     return dict(values)
 
 
+def layered_over(base: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    """A provider: `base()` (the deployment's values) with the stored document over it. Before the
+    first `migrate` made the document's table, `base()` alone (system checks run before it)."""
+    def provider() -> dict[str, Any]:
+        values = base()
+        if _table_ready():
+            values.update(stored_settings())
+        return values
+
+    provider.base = base  # update() validates the document as it will be read: over the base
+    return provider
+
+
+_tables_seen: set[str] = set()
+
+
+def _table_ready() -> bool:
+    name = connection.settings_dict["NAME"]
+    if name not in _tables_seen and SettingsDocument._meta.db_table in connection.introspection.table_names():
+        _tables_seen.add(name)
+    return name in _tables_seen
+
+
 def forget_cached() -> None:
     """Drop this shop's cached document in this process (a write did; other processes wait it out)."""
     _cache.pop(_cache_key(), None)
@@ -87,7 +112,8 @@ def forget_cached() -> None:
 def is_stored(host: hosts.Host | None = None) -> bool:
     """Whether the host's settings are the stored ones (so this module's update applies)."""
     host = host or hosts.current()
-    return host is not None and host.settings_provider is stored_settings
+    provider = host.settings_provider if host is not None else None
+    return provider is not None and (provider is stored_settings or hasattr(provider, "base"))
 
 
 GENERIC_HOME = {"ja": "このホストの設定の読み込み元で編集します。", "en": "Edited where this host reads its settings from."}
@@ -294,6 +320,9 @@ def update(changes: dict[str, Any], by: str) -> list[str]:
         document = SettingsDocument.objects.select_for_update().get(pk=DOCUMENT_ID)
         current = settings_seal.opened(document.values)
         new = validated(merged_document(current, changes))
+        base = getattr(hosts.current().settings_provider, "base", None)
+        if base is not None:  # the values as they will be read: a sender block half here, half there
+            validated({**{k: v for k, v in base().items() if k in conf.SETTING_NAMES}, **new})
         names = changed_names(current, new)
         if names or document.values != settings_seal.sealed(document.values):  # … or a secret stored plain
             now = timezone.now()

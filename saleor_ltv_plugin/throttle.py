@@ -10,9 +10,18 @@ from django.conf import settings
 from django.core.cache import cache
 
 
+def _key(name: str, who: str) -> str:
+    return f"ltv:{name}:" + hashlib.sha256(who.encode()).hexdigest()[:32]  # any text, a safe key
+
+
+def hits(name: str, who: str) -> int:
+    """The hits counted for `who` in the current window, counting none."""
+    return int(cache.get(_key(name, who)) or 0)
+
+
 def over_limit(name: str, who: str, limit: int, window_seconds: int) -> bool:
     """Count one more hit for `who`; True when that makes more than `limit` in this window."""
-    key = f"ltv:{name}:" + hashlib.sha256(who.encode()).hexdigest()[:32]  # any text, a safe key
+    key = _key(name, who)
     cache.add(key, 0, window_seconds)  # atomic: only the first caller of a window creates it
     try:
         count = cache.incr(key)

@@ -31,6 +31,9 @@ INSTALLED_APPS = [*INSTALLED_APPS, "saleor_ltv_plugin.hosts.saleor_app"]  # noqa
 CELERY_TASK_ALWAYS_EAGER = True
 LTV_PLUGIN = {"account_key": "company", "timezone": "Asia/Tokyo", **SENDER,
               **json.loads(os.environ.get("LTV_TEST_PLUGIN_SETTINGS", "{}"))}
+# The suite's standalone host reads LTV_PLUGIN alone, as each test sets it; the standalone settings'
+# stored document is tested where a test installs that host (tests/hosts/standalone).
+LTV_SETTINGS_IN_DATABASE = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Mail goes to a real SMTP server on loopback (tests/automation start an aiosmtpd sink).
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

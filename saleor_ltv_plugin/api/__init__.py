@@ -7,14 +7,14 @@ from ninja import NinjaAPI
 
 from .. import conf
 from . import (accounts, analyses, catalogue, customers, errors, exports, flows, imports, orders, print_jobs,
-               recompute)
+               recompute, settings)
 from .security import Bearer
 
 api = NinjaAPI(
     title="saleor-ltv-plugin REST API",
     version="1",
     description="Order, customer and catalogue ingest from other sales channels, account metrics, segment exports and "
-    "recompute control, flows and their reports (read), postal DM print jobs. Same credentials as the plugin's GraphQL API.",
+    "recompute control, flows and their reports (read), postal DM print jobs, the shop's settings. Same credentials as the plugin's GraphQL API.",
     auth=Bearer(),
     urls_namespace="ltv-api-v1",
     # Served by openapi_view below: ninja finds its root by reversing a URL name, which fails
@@ -23,7 +23,8 @@ api = NinjaAPI(
     docs_url=None,
 )
 errors.install(api)
-for module in (orders, imports, customers, catalogue, accounts, exports, analyses, recompute, flows, print_jobs):
+for module in (orders, imports, customers, catalogue, accounts, exports, analyses, recompute, flows, print_jobs,
+               settings):
     api.add_router("", module.router)
 
 

@@ -129,7 +129,9 @@ def demo_server(django_db_blocker):
     with django_db_blocker.unblock():
         DEMO_BUILD.wait()
     build = DEMO_BUILD
-    server, url = start_runserver(build.env, Path(build.data_dir) / "server.log")
+    # The demo's server: the harness takes the tests' tokens in its address (#token=…), as the demo's
+    # #session=…; outside the demo an anonymous visit goes to the login page (test_login.py).
+    server, url = start_runserver({**build.env, "LTV_DEMO": "1"}, Path(build.data_dir) / "server.log")
     yield DemoServer(url, build.database_url)
     server.terminate()
     server.wait(10)

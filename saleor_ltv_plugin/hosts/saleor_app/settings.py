@@ -33,8 +33,10 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("DATABASE_URL: the App host keeps each shop in a PostgreSQL schema; set postgres://…")
-INSTALLED_APPS = [*INSTALLED_APPS, "saleor_ltv_plugin.hosts.saleor_app"]
-MIDDLEWARE = [*MIDDLEWARE, "saleor_ltv_plugin.hosts.saleor_app.routing.ShopMiddleware"]
+# Standalone's staff login is not the App's: Saleor's Dashboard signs the shops' staff in.
+INSTALLED_APPS = [*(a for a in INSTALLED_APPS if a != "django.contrib.sessions"), "saleor_ltv_plugin.hosts.saleor_app"]
+MIDDLEWARE = [*(m for m in MIDDLEWARE if m not in STAFF_LOGIN_MIDDLEWARE),  # noqa: F405
+              "saleor_ltv_plugin.hosts.saleor_app.routing.ShopMiddleware"]
 ROOT_URLCONF = "saleor_ltv_plugin.hosts.saleor_app.urls"
 DATABASES["default"]["ENGINE"] = "saleor_ltv_plugin.tenancy"
 # Under ASGI each request's sync code runs in a thread of its own and Django's connections are per

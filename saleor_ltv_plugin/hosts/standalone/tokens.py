@@ -9,6 +9,11 @@ As in Saleor 3.23: an access token lives 5 minutes (JWT_TTL_APP_ACCESS) and carr
 permissions ∩ the user's; the harness refreshes it as the Dashboard does. What `ltv_demo` prints
 is a longer-lived *session* (type "harness_session"): the harness trades it for access tokens at
 /dashboard/token, and it is never accepted as a bearer token.
+
+A signed-in staff user's tokens (`mint_staff`, bought with the login session at
+/dashboard/session-token) carry the user's scopes (`ltv_scopes`), as an API key does; their
+`permissions` are the Saleor permissions those scopes cover whole, for the pages' own checks.
+They are only ever renewed with the session, so signing out stops them within ACCESS_TTL.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import time
 
 from django.conf import settings
 
-from ...auth import AuthError, Principal, principal_from_permissions
+from ...auth import ALL_SCOPES, AuthError, Principal, permissions_covered_by, principal_from_permissions
 
 ISSUER = "saleor-ltv-standalone"
 TOKEN_TYPE = "thirdparty"  # Saleor's JWT_THIRDPARTY_ACCESS_TYPE
@@ -68,12 +73,29 @@ def mint_session(email: str, permissions, *, ttl_seconds: int = 7 * 86400, app_p
                   "app_permissions": sorted(set(PERMISSIONS if app_permissions is None else app_permissions))})
 
 
+def mint_staff(email: str, scopes, *, ttl_seconds: int = ACCESS_TTL) -> str:
+    """An access token for a signed-in staff user holding `scopes` (auth.Scope values)."""
+    from ..saleor.manifest import PERMISSIONS
+
+    now = int(time.time())
+    scopes = sorted(set(scopes) & ALL_SCOPES)
+    permissions = permissions_covered_by(scopes)
+    return _sign({
+        "iat": now, "exp": now + ttl_seconds, "iss": ISSUER, "owner": "saleor", "type": TOKEN_TYPE,
+        "email": email, "user_id": _b64(f"User:{email}".encode()), "is_staff": True,
+        "app": _b64(b"App:standalone"), "ltv_scopes": scopes,
+        "permissions": permissions, "user_permissions": permissions, "app_permissions": sorted(PERMISSIONS),
+    })
+
+
 def refresh(credential: str) -> str:
     """A fresh 5-minute access token for a valid session or a still-valid access token
     (the Dashboard refetches the app's token 30 s before it expires)."""
     payload = _verify(credential)
     if payload is None:
         raise AuthError("Not a harness credential.")
+    if "ltv_scopes" in payload:
+        raise AuthError("A staff login's token is renewed with its session (/dashboard/session-token).")
     return mint(payload.get("email") or "", payload.get("user_permissions") or [],
                 app_permissions=payload.get("app_permissions", payload.get("permissions") or []))
 
@@ -92,6 +114,10 @@ def resolve(request, token: str) -> Principal | None:
         return None
     if payload.get("type") != TOKEN_TYPE:
         raise AuthError("A harness session is not an access token.")
+    if isinstance(payload.get("ltv_scopes"), list):  # a signed-in staff user: their own scopes
+        return Principal(kind="staff", scopes=frozenset(payload["ltv_scopes"]) & ALL_SCOPES,
+                         permissions=frozenset(payload.get("permissions") or []), email=payload.get("email"),
+                         label="staff login")
     # As in Saleor: an app-extension token acts with the app's permissions ∩ the user's.
     return principal_from_permissions("app", payload.get("permissions") or [], email=payload.get("email"),
                                       label="standalone dashboard")

@@ -89,7 +89,9 @@ class Command(BaseCommand):
             f"API key for this demo (Authorization: Bearer …): {raw_key}\n"
             f"GraphQL {base}/graphql/ (GraphiQL in a browser)  ·  REST {base}/api/v1/openapi.json  ·  "
             f"health {base}/health\n"
-            f"e.g. curl -H 'Authorization: Bearer {raw_key}' '{base}/api/v1/accounts?stages=loyal&first=5'\n")
+            f"e.g. curl -H 'Authorization: Bearer {raw_key}' '{base}/api/v1/accounts?stages=loyal&first=5'\n"
+            f"Staff sign-in instead of the link: saleor-ltv ltv_staff create --email you@example.com --scopes all "
+            f"(with LTV_DEMO=1 LTV_DATA_DIR={settings.BASE_DIR}), then http://{addr}/login/\n")
         self.stdout.flush()
         if check and server is not None:
             self._check_serving(base, f"http://{addr}", started)
