@@ -85,9 +85,9 @@ def kill_run_figures(sink, killed_at: int, seconds: float) -> dict:
 
 def test_thousands_of_reminders_two_workers_one_killed_mid_run_none_lost(wire):
     """bench/outbox_kill.py runs this N times at 10,000 reminders (LTV_KILL_TEST_REMINDERS; LTV_KILL_TEST_REPORT:
-    where the figures go); the suite takes 3,000, enough for the kill to land mid-run."""
+    where the figures go); the suite takes 2,000, enough for the kill to land mid-run."""
     queue, sink, worker = wire
-    total = int(os.environ.get("LTV_KILL_TEST_REMINDERS", "3000"))
+    total = int(os.environ.get("LTV_KILL_TEST_REMINDERS", "2000"))
     enable("reorder_reminder")
     due_reminders(total)
     started = time.monotonic()

@@ -1,6 +1,6 @@
 """Enrollments through a flow with an A/B step and a split, on TWO real Celery workers, one SIGKILLed
 mid-run: at the real SMTP sink every recipient got exactly the mails of its path, once. The issue's
-10,000 is LTV_FLOW_KILL_TEST_ENROLLMENTS=10000 (passed in CI on 2026-12-03); the suite takes 3,000,
+10,000 is LTV_FLOW_KILL_TEST_ENROLLMENTS=10000 (passed in CI on 2026-12-03); the suite takes 2,000,
 enough for the kill to land mid-run, to keep `make test` within its budget."""
 
 import hashlib
@@ -18,7 +18,7 @@ from ..workers import enqueue, wait_for
 from .flowshop import CHANNEL, buyers, document, enroll, live_flow, send
 
 pytestmark = pytest.mark.django_db(transaction=True)
-TOTAL = int(os.environ.get("LTV_FLOW_KILL_TEST_ENROLLMENTS", "3000"))
+TOTAL = int(os.environ.get("LTV_FLOW_KILL_TEST_ENROLLMENTS", "2000"))
 FLOW = document([
     {"id": "ab", "kind": "ab", "variants": [{"key": "A", "weight": 50, "next": "a"},
                                             {"key": "B", "weight": 50, "next": "b"}]},
