@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.special import digamma, gammaln
 
 from ._mle import LOG_BOUND, by_count as _by_count, compress
@@ -152,6 +151,8 @@ def fit_gamma_gamma(frequency, monetary_value, *, initial=None, max_iter=500) ->
     unit = float(np.mean(m))
     (x, m_scaled), w = compress(x, m / unit)
     start = np.log(initial) - np.log([1, 1, unit]) if initial is not None else np.log([2.0, 3.0, 2.0])
+    from scipy.optimize import minimize  # loaded on the first fit (see _mle.maximise)
+
     try:
         result = minimize(
             _objective, start, args=(_by_count(x), m_scaled, w, float(n)), jac=True,
