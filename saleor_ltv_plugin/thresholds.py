@@ -15,7 +15,9 @@ full run: one account cannot move the shop's quantiles).
 from __future__ import annotations
 
 import math
+import zoneinfo
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -278,19 +280,30 @@ def updated(channel: str) -> tuple[Any, str]:
 
 
 # --- the stored metrics: proposal and preview ------------------------------------------------------
-def stored_metrics(channel: str) -> pd.DataFrame:
-    """The channel's stored metric rows as the engine's summary columns (one row per account)."""
+def stored_metrics(channel: str, now: datetime | None = None) -> pd.DataFrame:
+    """The channel's stored metric rows as the engine's summary columns (one row per account), aged to
+    the shop's today: each row's days since the last order (and so its overdue ratio) grow by the days
+    since it was scored, as a re-score today would count them."""
     from .models import AccountMetrics
 
     rows = AccountMetrics.objects.filter(channel=channel).order_by("account_id").values_list(
         "account_id", "currency", "frequency", "recency_days", "tenure_days", "monetary",
-        "typical_interval_days", "overdue_ratio", "stage", "cpm_cell", "rfm_segment", "churn_risk")
+        "typical_interval_days", "overdue_ratio", "stage", "cpm_cell", "rfm_segment", "churn_risk", "computed_at")
     frame = pd.DataFrame(list(rows), columns=[
         "account_id", "currency", "frequency", "recency_days", "tenure_days", "monetary",
-        "typical_interval_days", "overdue_ratio", "stage", "cpm_cell", "rfm_segment", "churn_risk"])
+        "typical_interval_days", "overdue_ratio", "stage", "cpm_cell", "rfm_segment", "churn_risk", "computed_at"])
     frame["monetary"] = frame["monetary"].astype(float)
     for column in ("frequency", "recency_days", "tenure_days"):
         frame[column] = frame[column].astype("int64")
+    if len(frame):
+        zone = zoneinfo.ZoneInfo(conf.channel_settings(channel).timezone)
+        today = (now or timezone.now()).astimezone(zone).date()
+        scored_on = pd.to_datetime(frame["computed_at"], utc=True).dt.tz_convert(zone).dt.date
+        age = np.array([(today - d).days for d in scored_on], dtype=np.int64)
+        frame["recency_days"] = frame["recency_days"].to_numpy() + np.maximum(age, 0)
+        typical = frame["typical_interval_days"].astype(float).to_numpy()
+        frame["overdue_ratio"] = np.where(typical > 0, frame["recency_days"] / typical,
+                                          frame["overdue_ratio"].astype(float))
     return frame
 
 
@@ -310,13 +323,13 @@ def classify(frame: pd.DataFrame, thresholds: EngineThresholds) -> pd.DataFrame:
 DIMENSIONS = ("stage", "cpm_cell", "rfm_segment", "churn_risk")
 
 
-def preview(channel: str, changes: Any) -> dict[str, Any]:
+def preview(channel: str, changes: Any, now: datetime | None = None) -> dict[str, Any]:
     """How many accounts each change moves: per dimension, the counts before (thresholds in force) and
-    after (with ``changes``), and every move from → to with its count; on the stored metrics (their
-    day's recency), so a full recompute on that day gives the same. SKU rhythm is not previewed
-    (it changes reorder dates, not any account's class)."""
+    after (with ``changes``), and every move from → to with its count; on the stored metrics aged to
+    today, so a re-score today with no new orders gives the same. SKU rhythm is not previewed (it
+    changes reorder dates, not any account's class)."""
     after_values = merged(channel, changes)
-    frame = stored_metrics(channel)
+    frame = stored_metrics(channel, now)
     before = classify(frame, engine_thresholds(channel))
     after = classify(frame, for_engine(after_values))
     out: dict[str, Any] = {"channel": channel, "accounts": int(len(frame)), "dimensions": {}}
