@@ -68,6 +68,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "boolean": ("must be true or false", "true か false を指定してください"),
     "repeats": ("must be a whole number from 2 to 100", "2〜100 の整数を指定してください"),
     "object": ("must be an object: {threshold: value}", "{しきい値名: 値} の形のオブジェクトにしてください"),
+    "channel": ("must be a channel slug of 1 to 128 characters", "1〜128 文字のチャネルのスラッグを指定してください"),
 }
 
 
@@ -149,12 +150,13 @@ def _number(value) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _bounds(value, field: str, problems: dict, positive: bool) -> list[float] | None:
+def _bounds(value, field: str, problems: dict) -> list[float] | None:
+    """Four increasing positive numbers (RFM bounds: days, orders or money)."""
     if not isinstance(value, (list, tuple)) or len(value) != 4 or any(_number(v) is None for v in value):
         problems[field] = ("bounds", {})
         return None
     numbers = [_number(v) for v in value]
-    if positive and numbers[0] <= 0 or numbers[0] < 0:
+    if numbers[0] <= 0:
         problems[field] = ("positive", {})
         return None
     if any(b <= a for a, b in zip(numbers, numbers[1:])):
@@ -203,17 +205,17 @@ def validate(values: Any) -> dict[str, Any]:
         if method not in METHODS:
             problems[f"rfm_{dim}_method"] = ("method", {})
         clean[f"rfm_{dim}_method"] = method
-    clean["rfm_r_bounds"] = _bounds(values.get("rfm_r_bounds"), "rfm_r_bounds", problems, positive=True)
-    clean["rfm_f_bounds"] = _bounds(values.get("rfm_f_bounds"), "rfm_f_bounds", problems, positive=True)
+    clean["rfm_r_bounds"] = _bounds(values.get("rfm_r_bounds"), "rfm_r_bounds", problems)
+    clean["rfm_f_bounds"] = _bounds(values.get("rfm_f_bounds"), "rfm_f_bounds", problems)
     m = values.get("rfm_m_bounds")
     if m is None:
         clean["rfm_m_bounds"] = None
         if values.get("rfm_m_method") == "fixed":
             problems["rfm_m_bounds"] = ("needs_bounds", {})
     elif isinstance(m, dict):
-        clean["rfm_m_bounds"] = {c: _bounds(v, f"rfm_m_bounds.{c}", problems, positive=True) for c, v in m.items()}
+        clean["rfm_m_bounds"] = {c: _bounds(v, f"rfm_m_bounds.{c}", problems) for c, v in m.items()}
     else:
-        clean["rfm_m_bounds"] = _bounds(m, "rfm_m_bounds", problems, positive=True)
+        clean["rfm_m_bounds"] = _bounds(m, "rfm_m_bounds", problems)
     for name in ("cpm_lapsed_after_days", "cpm_toddler_max_tenure_days", "cpm_excellent_min_tenure_days",
                  "new_customer_days", "dormant_after_days", "lost_after_days"):
         clean[name] = _days(values.get(name), name, problems)
@@ -244,6 +246,8 @@ def _above(clean: dict, problems: dict, high: str, low: str) -> None:
 
 def merged(channel: str, changes: Any) -> dict[str, Any]:
     """The record in force with ``changes`` applied (null: back to the default), validated."""
+    if not isinstance(channel, str) or not 0 < len(channel.strip()) <= 128:
+        raise ThresholdsError({"channel": ("channel", {})})
     if not isinstance(changes, dict):
         raise ThresholdsError({"input": ("object", {})})
     base = defaults(channel)
@@ -260,6 +264,7 @@ def update(channel: str, changes: Any, by: str) -> list[str]:
     every channel that did not set its own."""
     from .models import ChannelThresholds
 
+    merged(channel, changes)  # refused before the table is touched
     with db.writer(), transaction.atomic():
         ChannelThresholds.objects.bulk_create([ChannelThresholds(channel=channel)], ignore_conflicts=True)
         row = ChannelThresholds.objects.select_for_update().get(channel=channel)

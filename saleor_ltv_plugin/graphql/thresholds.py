@@ -83,7 +83,8 @@ def _preview(result: dict) -> LtvThresholdsPreview:
         values = sorted(set(d["before"]) | set(d["after"]))
         dims.append(LtvThresholdDimension(
             name=name, changed=d["changed"],
-            counts=[LtvThresholdCount(value=v, before=d["before"].get(v, 0), after=d["after"].get(v, 0)) for v in values],
+            counts=[LtvThresholdCount(value=v, before=d["before"].get(v, 0), after=d["after"].get(v, 0))
+                    for v in values],
             moves=[LtvThresholdMove(from_=m["from"], to=m["to"], accounts=m["accounts"]) for m in d["moves"]]))
     return LtvThresholdsPreview(channel=result["channel"], accounts=result["accounts"], dimensions=dims)
 
@@ -96,7 +97,8 @@ class ThresholdsQueries(graphene.ObjectType):
         LtvThresholdsPreview, required=True, channel=S(required=True),
         input=graphene.JSONString(required=True, description="{name: value} changes, as for ltvThresholdsUpdate."),
         description="How many accounts the changes move (stage, CPM cell, RFM segment, churn flag), from → to, on "
-        "the stored metrics: what the next full recompute on their day gives. Nothing is saved. Invalid input: an "
+        "the stored metrics aged to today: what a re-score today gives, with no new orders. Nothing is saved. "
+        "Invalid input: an "
         "error whose extensions.fields name each field with its reason (en, messageJa).")
 
     @staticmethod

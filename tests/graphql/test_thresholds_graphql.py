@@ -150,6 +150,8 @@ def test_invalid_thresholds_name_each_field_in_ja_and_en_and_nothing_is_saved(gq
     saved = gql(UPDATE, {"c": CHANNEL, "i": json.dumps(BAD)}, token())["data"]["ltvThresholdsUpdate"]
     assert {e["field"] for e in saved["errors"]} == set(fields)
     assert all(e["messageJa"] and e["message"] for e in saved["errors"])
+    long = gql(UPDATE, {"c": "x" * 200, "i": "{}"}, token())["data"]["ltvThresholdsUpdate"]["errors"]
+    assert [e["field"] for e in long] == ["channel"]
     assert not ChannelThresholds.objects.exists()
     # ja and en in step: every reason has both.
     assert all(en and ja and en != ja for en, ja in thresholds.REASONS.values())
