@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -289,26 +289,17 @@ def stored_metrics(channel: str, now: datetime | None = None) -> pd.DataFrame:
     """The channel's stored metric rows as the engine's summary columns (one row per account), aged to
     the shop's today: each row's days since the last order (and so its overdue ratio) grow by the days
     since it was scored, as a re-score today would count them."""
-    from .models import AccountMetrics
+    from .metrics.load import load_scored
 
-    rows = AccountMetrics.objects.filter(channel=channel).order_by("account_id").values_list(
-        "account_id", "currency", "frequency", "recency_days", "tenure_days", "monetary",
-        "typical_interval_days", "overdue_ratio", "stage", "cpm_cell", "rfm_segment", "churn_risk", "computed_at")
-    frame = pd.DataFrame(list(rows), columns=[
-        "account_id", "currency", "frequency", "recency_days", "tenure_days", "monetary",
-        "typical_interval_days", "overdue_ratio", "stage", "cpm_cell", "rfm_segment", "churn_risk", "computed_at"])
-    frame["monetary"] = frame["monetary"].astype(float)
-    for column in ("frequency", "recency_days", "tenure_days"):
-        frame[column] = frame[column].astype("int64")
-    if len(frame):
-        zone = zoneinfo.ZoneInfo(conf.channel_settings(channel).timezone)
-        today = (now or timezone.now()).astimezone(zone).date()
-        scored_on = pd.to_datetime(frame["computed_at"], utc=True).dt.tz_convert(zone).dt.date
-        age = np.array([(today - d).days for d in scored_on], dtype=np.int64)
-        frame["recency_days"] = frame["recency_days"].to_numpy() + np.maximum(age, 0)
-        typical = frame["typical_interval_days"].astype(float).to_numpy()
-        frame["overdue_ratio"] = np.where(typical > 0, frame["recency_days"] / typical,
-                                          frame["overdue_ratio"].astype(float))
+    tz = conf.channel_settings(channel).timezone
+    frame = load_scored(channel, tz)
+    today = (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(tz)).date()
+    age = np.maximum((today - date(1970, 1, 1)).days - frame["scored_on"].to_numpy(), 0)
+    frame["recency_days"] = frame["recency_days"].to_numpy() + age
+    typical = frame["typical_interval_days"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frame["overdue_ratio"] = np.where(typical > 0, frame["recency_days"].to_numpy() / typical,
+                                          frame["overdue_ratio"].to_numpy())
     return frame
 
 

@@ -181,6 +181,41 @@ def load_order_times(channel: str, currency: str, tz: str) -> pd.DataFrame:
     return frame
 
 
+SCORED_COLUMNS = ["account_id", "currency", "frequency", "recency_days", "tenure_days", "monetary",
+                  "typical_interval_days", "overdue_ratio", "stage", "cpm_cell", "rfm_segment", "scored_on"]
+_SCORED_PG = """
+    SELECT account_id, currency, frequency, coalesce(recency_days, 0), coalesce(tenure_days, 0), monetary::float8,
+           typical_interval_days, overdue_ratio, stage, cpm_cell, rfm_segment,
+           ((computed_at AT TIME ZONE {tz})::date - DATE '1970-01-01')
+    FROM saleor_ltv_plugin_accountmetrics WHERE channel = {channel} ORDER BY account_id"""
+
+
+def load_scored(channel: str, tz: str) -> pd.DataFrame:
+    """Every scored account of the channel with the inputs of its classes (SCORED_COLUMNS): what the
+    thresholds preview re-classifies. ``scored_on`` = the shop-local day it was scored, as days since
+    1970-01-01."""
+    dtypes = {"account_id": np.int64, "currency": str, "frequency": np.int64, "recency_days": np.int64,
+              "tenure_days": np.int64, "monetary": np.float64, "typical_interval_days": np.float64,
+              "overdue_ratio": np.float64, "stage": str, "cpm_cell": str, "rfm_segment": str, "scored_on": np.int64}
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        frame = _copy_frame(_postgres(_SCORED_PG, channel, tz), SCORED_COLUMNS,
+                            {k: v for k, v in dtypes.items() if v is not np.float64})
+        for name in ("typical_interval_days", "overdue_ratio"):  # empty CSV fields: NULL
+            frame[name] = pd.to_numeric(frame[name], errors="coerce")
+        return frame.astype(dtypes)
+    from ..models import AccountMetrics
+
+    rows = AccountMetrics.objects.filter(channel=channel).order_by("account_id").values_list(
+        *SCORED_COLUMNS[:-1], "computed_at")
+    frame = pd.DataFrame(list(rows), columns=[*SCORED_COLUMNS[:-1], "computed_at"])
+    local = pd.to_datetime(frame["computed_at"], utc=True).dt.tz_convert(tz).dt.tz_localize(None)
+    frame["scored_on"] = (local.dt.normalize() - pd.Timestamp("1970-01-01")).dt.days
+    frame = frame.drop(columns="computed_at").fillna({"recency_days": 0, "tenure_days": 0})
+    frame["monetary"] = frame["monetary"].astype(float)
+    return frame.astype(dtypes)
+
+
 def load_account_metrics(channel: str, currency: str) -> pd.DataFrame:
     """Scored accounts of one currency, the columns the analyses group by (METRIC_COLUMNS);
     a missing score or tenure reads 0."""
