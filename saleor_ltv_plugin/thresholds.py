@@ -26,10 +26,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import conf, db
-from .engine.cpm import CpmBounds, _two_significant, cpm_cells, propose_bounds
+from .engine.cpm import CELLS, CpmBounds, _two_significant, cpm_cells, propose_bounds
 from .engine.cycle import RhythmSettings
-from .engine.lifecycle import LifecycleThresholds, lifecycle_stages
-from .engine.rfm import RfmSettings, rfm_scores
+from .engine.lifecycle import STAGES, LifecycleThresholds, lifecycle_stages
+from .engine.rfm import SEGMENTS, RfmSettings, rfm_scores
 from .queries.errors import InputError
 
 METHODS = ("quantile", "fixed")
@@ -303,20 +303,25 @@ def stored_metrics(channel: str, now: datetime | None = None) -> pd.DataFrame:
     return frame
 
 
-def classify(frame: pd.DataFrame, thresholds: EngineThresholds) -> pd.DataFrame:
-    """Stage, CPM cell, RFM segment and churn flag of each stored row under ``thresholds``, by the
-    engine's own functions (what a full recompute on the same day gives)."""
-    if not len(frame):
-        return pd.DataFrame(columns=["stage", "cpm_cell", "rfm_segment", "churn_risk"])
-    return pd.DataFrame({
-        "stage": lifecycle_stages(frame, thresholds.lifecycle)["stage"].astype(str).to_numpy(),
-        "cpm_cell": cpm_cells(frame, thresholds.cpm)["cpm_cell"].astype(str).to_numpy(),
-        "rfm_segment": rfm_scores(frame, thresholds.rfm)["rfm_segment"].astype(str).to_numpy(),
-        "churn_risk": (frame["overdue_ratio"].astype(float) > thresholds.rhythm.grace_factor).to_numpy(),
-    })
-
-
 DIMENSIONS = ("stage", "cpm_cell", "rfm_segment", "churn_risk")
+_VALUES = {"stage": list(STAGES), "cpm_cell": list(CELLS), "rfm_segment": list(SEGMENTS),
+           "churn_risk": ["False", "True"]}
+
+
+def classify(frame: pd.DataFrame, thresholds: EngineThresholds) -> dict[str, np.ndarray]:
+    """Stage, CPM cell, RFM segment and churn flag of each stored row under ``thresholds``, by the
+    engine's own functions (what a re-score on the same day gives), as codes into _VALUES."""
+    if not len(frame):
+        return {dim: np.zeros(0, np.int64) for dim in DIMENSIONS}
+    codes = {
+        "stage": lifecycle_stages(frame, thresholds.lifecycle)["stage"],
+        "cpm_cell": cpm_cells(frame, thresholds.cpm)["cpm_cell"],
+        "rfm_segment": rfm_scores(frame, thresholds.rfm)["rfm_segment"],
+    }
+    out = {dim: pd.Categorical(values, categories=_VALUES[dim]).codes.astype(np.int64)
+           for dim, values in codes.items()}
+    out["churn_risk"] = (frame["overdue_ratio"].to_numpy(dtype=float) > thresholds.rhythm.grace_factor).astype(np.int64)
+    return out
 
 
 def preview(channel: str, changes: Any, now: datetime | None = None) -> dict[str, Any]:
@@ -330,14 +335,16 @@ def preview(channel: str, changes: Any, now: datetime | None = None) -> dict[str
     after = classify(frame, for_engine(after_values))
     out: dict[str, Any] = {"channel": channel, "accounts": int(len(frame)), "dimensions": {}}
     for dim in DIMENSIONS:
-        b, a = before[dim].astype(str), after[dim].astype(str)
-        moved = b != a
-        pairs = pd.DataFrame({"from": b[moved], "to": a[moved]}).value_counts().sort_index()
+        names, b, a = _VALUES[dim], before[dim], after[dim]
+        k = len(names)
+        pairs = np.bincount(b * k + a, minlength=k * k).reshape(k, k)
+        moves = [{"from": names[i], "to": names[j], "accounts": int(pairs[i, j])}
+                 for i in range(k) for j in range(k) if i != j and pairs[i, j]]
         out["dimensions"][dim] = {
-            "changed": int(moved.sum()),
-            "before": {str(k): int(v) for k, v in b.value_counts().sort_index().items()},
-            "after": {str(k): int(v) for k, v in a.value_counts().sort_index().items()},
-            "moves": [{"from": f, "to": t, "accounts": int(n)} for (f, t), n in pairs.items()],
+            "changed": int(pairs.sum() - np.trace(pairs)),
+            "before": {names[i]: int(n) for i, n in enumerate(pairs.sum(axis=1)) if n},
+            "after": {names[j]: int(n) for j, n in enumerate(pairs.sum(axis=0)) if n},
+            "moves": moves,
         }
     return out
 
