@@ -168,23 +168,31 @@ SETTING_TEXT: dict[str, dict[str, tuple[str, str]]] = {
     },
     "new_customer_days": {
         "label": ("新規顧客の期間（日）", "New-customer window (days)"),
-        "help": ("ライフサイクル：購入1回の顧客は初回購入からこの日数まで「新規顧客」です。",
-                 "Lifecycle: a one-order account stays 'new' this many days after its first order."),
+        "help": ("ライフサイクル：購入1回の顧客は初回購入からこの日数まで「新規顧客」です。"
+                 "チャネルごとの値はダッシュボードの「しきい値」ページで設定できます（そちらが優先）。",
+                 "Lifecycle: a one-order account stays 'new' this many days after its first order."
+                 " A channel's own value is set on the Dashboard's Thresholds page (it wins)."),
     },
     "dormant_after_days": {
         "label": ("休眠とみなす日数", "Dormant after (days)"),
-        "help": ("ライフサイクル：最終購入からこの日数で「休眠顧客」になります。",
-                 "Lifecycle: days since the last order from which an account is 'dormant'."),
+        "help": ("ライフサイクル：最終購入からこの日数で「休眠顧客」になります。"
+                 "チャネルごとの値はダッシュボードの「しきい値」ページで設定できます（そちらが優先）。",
+                 "Lifecycle: days since the last order from which an account is 'dormant'."
+                 " A channel's own value is set on the Dashboard's Thresholds page (it wins)."),
     },
     "lost_after_days": {
         "label": ("離反とみなす日数", "Lost after (days)"),
-        "help": ("ライフサイクル：最終購入からこの日数で「離反顧客」になります。",
-                 "Lifecycle: days since the last order from which an account is 'lost'."),
+        "help": ("ライフサイクル：最終購入からこの日数で「離反顧客」になります。"
+                 "チャネルごとの値はダッシュボードの「しきい値」ページで設定できます（そちらが優先）。",
+                 "Lifecycle: days since the last order from which an account is 'lost'."
+                 " A channel's own value is set on the Dashboard's Thresholds page (it wins)."),
     },
     "loyal_min_repeats": {
         "label": ("優良顧客の最低リピート回数", "Loyal: minimum repeat purchases"),
-        "help": ("ライフサイクル：現役のまま「優良顧客」になるのに必要なリピート購入の回数。",
-                 "Lifecycle: repeat purchases needed to be 'loyal' (while still active)."),
+        "help": ("ライフサイクル：現役のまま「優良顧客」になるのに必要なリピート購入の回数。"
+                 "チャネルごとの値はダッシュボードの「しきい値」ページで設定できます（そちらが優先）。",
+                 "Lifecycle: repeat purchases needed to be 'loyal' (while still active)."
+                 " A channel's own value is set on the Dashboard's Thresholds page (it wins)."),
     },
     "abandoned_checkout_minutes": {
         "label": ("カゴ落ちとみなす時間（分）", "Checkout abandoned after (minutes)"),

@@ -115,6 +115,10 @@ SMOKE = {
         keys=("previews", "accounts", "preview_ms_p50", "preview_ms_p95", "render_ms_p95", "bare_ms_p95",
               "meets_target"),
         positive=("preview_to_bare_p50", "preview_to_bare_p95", "render_to_bare_p50"), needs=frozenset({"postgres"})),
+    "thresholds_preview.py": Smoke(  # the same --accounts as api.py: it reuses that shop
+        ("--accounts", "1000", "--rounds", "1"),
+        keys=("accounts", "preview_s", "bare_copy_s", "recompute_s"),
+        positive=("preview_over_copy", "recompute_over_preview"), needs=frozenset({"postgres"})),
 }
 # Benches whose smoke run lives in another tier: the file must name the script.
 ELSEWHERE = {"hook_overhead.py": "tests/saleor_tier/test_bench_hook_overhead.py",
@@ -134,7 +138,7 @@ def test_every_bench_script_has_a_smoke_run():
 
 
 # Scripts that fill the same database run one after another, in this order (the first fills it).
-LANES = (("api.py", "analyses.py", "dashboard.py"), ("automation.py", "flows.py"))
+LANES = (("api.py", "analyses.py", "dashboard.py", "thresholds_preview.py"), ("automation.py", "flows.py"))
 
 
 @pytest.fixture(scope="module")

@@ -19,13 +19,14 @@ import { PrintCalls, printToken } from "./pages/Print";
 import { Scenarios } from "./pages/Scenarios";
 import { SegmentBuilder, Segments } from "./pages/Segments";
 import { Settings } from "./pages/Settings";
+import { Thresholds } from "./pages/Thresholds";
 import { DeliveryChannels } from "./pages/DeliveryChannels";
 import { Setup } from "./pages/Setup";
 import { Widget } from "./pages/Widget";
 import { navigate, type Route, useRoute, withQuery } from "./router";
 
 const PAGES: Key[] = ["overview", "analyses", "accounts", "segments", "alerts", "dm", "scenarios", "flows", "recompute", "setup",
-                     "delivery", "settings"];
+                     "delivery", "thresholds", "settings"];
 const SHOP_WIDE = ["settings"];
 const CHANNELS = `query { ltvChannels { channel currencies accounts } }`;
 
@@ -145,6 +146,8 @@ function Page({ route }: { route: Route }) {
       return <Setup />;
     case "delivery":
       return <DeliveryChannels />;
+    case "thresholds":
+      return <Thresholds />;
     case "settings":
       return <Settings />;
     default:

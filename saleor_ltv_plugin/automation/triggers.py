@@ -33,7 +33,7 @@ from ..models import (
     SavedSegment,
 )
 from ..queries.accounts import clean_filter, filter_accounts
-from .. import conf
+from .. import conf, thresholds
 from .enroll import Candidate
 from .mail_items import product_facts
 
@@ -276,7 +276,8 @@ def high_intent(trigger: dict, occasion: Occasion):
 
 def winback(trigger: dict, occasion: Occasion):
     """Turned dormant lately (within a month of the dormant bound): metric stage → dormant."""
-    rows = _metrics(occasion).filter(stage="dormant", recency_days__lte=occasion.shop.dormant_after_days + 30)
+    dormant_after = thresholds.in_force(occasion.channel)["dormant_after_days"]  # the bound the stages used
+    rows = _metrics(occasion).filter(stage="dormant", recency_days__lte=dormant_after + 30)
     yield from metric_entries(rows.values(*METRIC_FIELDS), "winback", occasion)
 
 

@@ -139,6 +139,17 @@ def _gg(params: dict | None) -> GammaGammaModel:
                            status=params.get("status", "ok"), reason=params.get("reason", ""))
 
 
+def _rescoring_rfm(rfm: RfmSettings, bounds: dict, currency) -> RfmSettings:
+    """Fixed bounds per dimension: the settings' own where that dimension is fixed now (so a change
+    applies at once), else the run's quantile cut points (one account cannot move the quantiles)."""
+    m_set = _m_bounds(rfm, currency) if rfm.m_method == "fixed" else None
+    return RfmSettings(
+        r_method="fixed", f_method="fixed", m_method="fixed",
+        r_bounds=tuple(rfm.r_bounds) if rfm.r_method == "fixed" else tuple(bounds["r"]),
+        f_bounds=tuple(rfm.f_bounds) if rfm.f_method == "fixed" else tuple(bounds["f"]),
+        m_bounds=tuple(m_set) if m_set is not None else tuple(bounds["m"]))
+
+
 def score_accounts(orders: pd.DataFrame, as_of, fitted: FittedShop, settings) -> pd.DataFrame:
     """Metrics rows (``METRIC_COLUMNS``) for the accounts in ``orders``, with the shop's fitted state.
 
@@ -152,12 +163,14 @@ def score_accounts(orders: pd.DataFrame, as_of, fitted: FittedShop, settings) ->
     scores = []
     for currency, part in summary.groupby("currency", sort=False, observed=True):
         bounds = fitted.rfm_bounds.get(str(currency))
-        rfm = settings.rfm if bounds is None else RfmSettings(
-            r_method="fixed", f_method="fixed", m_method="fixed",
-            r_bounds=tuple(bounds["r"]), f_bounds=tuple(bounds["f"]), m_bounds=tuple(bounds["m"]))
+        rfm = settings.rfm if bounds is None else _rescoring_rfm(settings.rfm, bounds, currency)
         scores.append(rfm_scores(part, rfm))
     frame = frame.join(pd.concat(scores) if scores else rfm_scores(summary, settings.rfm))
-    cpm = replace(settings.cpm, high_spend={**fitted.spend_bounds} or settings.cpm.high_spend)
+    # Bounds set now win over the run's (a changed threshold applies at the next re-score); the run's
+    # fill the currencies without one (their proposal from the shop's distribution).
+    configured = settings.cpm.high_spend
+    cpm = replace(settings.cpm, high_spend={**fitted.spend_bounds, **configured} if hasattr(configured, "get")
+                  else configured)
     frame = frame.join(cpm_cells(summary, cpm))
     frame["stage"] = lifecycle_stages(summary, settings.lifecycle)["stage"].to_numpy()
     frame = frame.join(purchase_rhythm(summary, settings.rhythm, prior=fitted.rhythm_prior_days))

@@ -4,14 +4,14 @@ import graphene
 from graphene import relay
 
 from . import (analyses, automation, channel_setup, line_link, flows, membership, mutations, setup, shop_settings,
-               storefront)
+               storefront, thresholds)
 from .staff import StaffQueries
 from .types import LtvAccount, LtvSavedSegment
 
 
 class Query(StaffQueries, analyses.AnalysisQueries, storefront.StorefrontQueries, mutations.AdminQueries, automation.AutomationQueries,
             flows.FlowQueries, setup.SetupQueries, channel_setup.ChannelSetupQueries,
-            shop_settings.ShopSettingsQueries, graphene.ObjectType):
+            shop_settings.ShopSettingsQueries, thresholds.ThresholdsQueries, graphene.ObjectType):
     node = relay.Node.Field()
 
 
@@ -35,6 +35,7 @@ class Mutation(flows.FlowMutations, graphene.ObjectType):
     ltv_delivery_channel_test = channel_setup.LtvDeliveryChannelTest.Field()
     ltv_line_account_link_start = line_link.LtvLineAccountLinkStart.Field()
     ltv_shop_settings_update = shop_settings.LtvShopSettingsUpdate.Field()
+    ltv_thresholds_update = thresholds.LtvThresholdsUpdate.Field()
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation, types=[LtvAccount, LtvSavedSegment, automation.LtvAlert, flows.LtvFlow])

@@ -21,27 +21,21 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import conf
+from .. import conf, thresholds
 from ..engine.account_metrics import MetricsSettings, fit_shop
 from ..engine.cycle import replenishment
 from ..engine.fitted import FittedShop, score_accounts
-from ..engine.lifecycle import LifecycleThresholds
 from ..models import Account, AccountMetrics, AccountSkuRhythm, OrderFact, RecomputeRun
 from . import insights, load, store
 
 logger = logging.getLogger(__name__)
 
 
-def engine_settings(settings: conf.ChannelSettings) -> MetricsSettings:
+def engine_settings(settings: conf.ChannelSettings, limits: thresholds.EngineThresholds) -> MetricsSettings:
+    """The engine's settings: the host's for accounts and time, the channel's thresholds for the rest."""
     return MetricsSettings(
-        merge_same_day=settings.merge_same_day_orders,
-        tz=settings.timezone,
-        lifecycle=LifecycleThresholds(
-            new_customer_days=settings.new_customer_days,
-            dormant_after_days=settings.dormant_after_days,
-            lost_after_days=settings.lost_after_days,
-            loyal_min_repeats=settings.loyal_min_repeats,
-        ),
+        merge_same_day=settings.merge_same_day_orders, tz=settings.timezone,
+        rfm=limits.rfm, cpm=limits.cpm, lifecycle=limits.lifecycle, rhythm=limits.rhythm,
     )
 
 
@@ -116,7 +110,8 @@ def recompute_channel(channel: str, now: datetime | None = None) -> dict:
     orders = load.load_purchases(channel, settings.timezone)
     seconds["load"] = time.perf_counter() - started
     started = time.perf_counter()
-    frame, report, fitted = fit_shop(orders, as_of, engine_settings(settings))
+    limits = thresholds.engine_thresholds(channel)
+    frame, report, fitted = fit_shop(orders, as_of, engine_settings(settings, limits))
     seconds["compute"] = time.perf_counter() - started
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -129,7 +124,7 @@ def recompute_channel(channel: str, now: datetime | None = None) -> dict:
         if writing is None:
             seconds["write"] = _write_metrics(frame, channel, computed_at)
         lines = load.load_lines(channel, settings.timezone)
-        skus = replenishment(lines, as_of)
+        skus = replenishment(lines, as_of, limits.rhythm, per_unit=limits.sku_per_unit)
         store.write_sku_rhythms(skus, channel, computed_at, full=True)
         seconds["sku_rhythm"] = time.perf_counter() - started
         analyses = insights.analyses(orders, lines, frame)
@@ -222,7 +217,8 @@ def update_accounts(account_ids: Iterable[int], now: datetime | None = None) -> 
             continue  # no full run yet: the first recompute will score them
         settings = conf.channel_settings(channel)
         orders = _orders_of(ids)
-        frame = score_accounts(orders, today_in(settings.timezone, now), fitted, engine_settings(settings))
+        frame = score_accounts(orders, today_in(settings.timezone, now), fitted,
+                               engine_settings(settings, thresholds.engine_thresholds(channel)))
         written += store.write_account_metrics(frame, channel, now or timezone.now(), full=False)
         gone = set(ids) - set(frame["account_id"].astype(int))
         if gone:  # no counted purchase left (cancelled, refunded): no metrics row

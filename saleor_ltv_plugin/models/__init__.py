@@ -45,3 +45,4 @@ from .flows import (  # noqa: F401
 )
 from .line import LineFollower  # noqa: F401
 from .settings import SettingsChange, SettingsDocument  # noqa: F401
+from .thresholds import ChannelThresholds  # noqa: F401

@@ -322,7 +322,7 @@ def test_every_page_in_japanese_shows_no_english(harness):
              (f"accounts/{account_gid}", {}, "messages"),
              ("alerts", {}, "alert-list"), ("alerts", {"view": "calls"}, "alert-list"),
              ("dm", {}, "dm-jobs"), ("scenarios", {}, "scenario-churn_risk"), ("recompute", {}, "runs-table"),
-             ("setup", {}, "setup-table"),
+             ("setup", {}, "setup-table"), ("thresholds", {}, "thresholds-pending"),
              ("analyses", {}, "cohort-heatmap"), ("analyses", {"tab": "patterns"}, "hour-heatmap"),
              ("analyses", {"tab": "products"}, "product-table"), ("analyses", {"tab": "crosstab"}, "crosstab-heatmap"),
              ("analyses", {"tab": "rfmi"}, "interval-table")]

@@ -12,6 +12,7 @@ from saleor_ltv_plugin.ingest.orders import upsert_orders
 from saleor_ltv_plugin.metrics import load, pg_streams
 from saleor_ltv_plugin import conf
 from saleor_ltv_plugin.engine.account_metrics import compute_account_metrics
+from saleor_ltv_plugin import thresholds
 from saleor_ltv_plugin.metrics.recompute import engine_settings, recompute_channel, today_in
 from saleor_ltv_plugin.models import AccountMetrics, OrderFact
 
@@ -80,7 +81,7 @@ def test_full_recompute_outside_a_transaction_stores_the_engines_figures():
         "account_id", "currency", "created_at", "amount")))
     facts["amount"] = facts["amount"].astype(float)
     settings = conf.channel_settings("default-channel")
-    frame, _ = compute_account_metrics(facts, today_in(settings.timezone, now), engine_settings(settings))
+    frame, _ = compute_account_metrics(facts, today_in(settings.timezone, now), engine_settings(settings, thresholds.engine_thresholds("default-channel")))
     expected = {row.account_id: (row.frequency, row.stage, round(row.monetary, 3),
                                  pd.Timestamp(row.next_purchase_on).date())
                 for row in frame.itertuples()}
