@@ -205,6 +205,8 @@ class OrderIn(Input):
     source_updated_at: Optional[OrderTime] = Field(
         None, description="The source's last change: an older version never overwrites a newer one.")
     acquisition: Optional[AcquisitionIn] = None
+    checkout_token: Annotated[str, Field(max_length=64)] = Field(
+        "", description="The token of the cart (POST checkouts) this order completes: its abandoned-cart mail stops.")
     shipments: Optional[Annotated[list[ShipmentIn], Field(max_length=MAX_LINES)]] = Field(
         None, description="The order's parcels sent so far (flows trigger on 発送完了). Omitted: the stored ones "
                           "stay; a list replaces them.")
