@@ -6,8 +6,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 
 from .. import conf
-from . import (accounts, analyses, catalogue, checkouts, customers, errors, exports, flows, imports, orders,
-               print_jobs, recompute)
+from . import (accounts, analyses, catalogue, checkouts, customer_links, customers, errors, exports, flows,
+               imports, orders, print_jobs, recompute)
 from .security import Bearer
 
 api = NinjaAPI(
@@ -23,7 +23,8 @@ api = NinjaAPI(
     docs_url=None,
 )
 errors.install(api)
-for module in (orders, imports, customers, catalogue, checkouts, accounts, exports, analyses, recompute, flows, print_jobs):
+for module in (orders, imports, customers, customer_links, catalogue, checkouts, accounts, exports, analyses,
+               recompute, flows, print_jobs):
     api.add_router("", module.router)
 
 

@@ -323,6 +323,7 @@ class AccountPageOut(Schema):
 
 class ContactOut(Schema):
     email: str
+    external_key: str = Field(..., description="A mall's or ERP's customer id (rakuten:…), '' for others.")
     first_name: str
     last_name: str
     company_name: str
