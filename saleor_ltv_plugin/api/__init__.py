@@ -7,7 +7,7 @@ from ninja import NinjaAPI
 
 from .. import conf
 from . import (accounts, analyses, catalogue, checkouts, customer_links, customers, errors, exports, flows,
-               imports, orders, print_jobs, recompute)
+               import_sample, imports, orders, print_jobs, recompute)
 from .security import Bearer
 
 api = NinjaAPI(
@@ -23,8 +23,8 @@ api = NinjaAPI(
     docs_url=None,
 )
 errors.install(api)
-for module in (orders, imports, customers, customer_links, catalogue, checkouts, accounts, exports, analyses,
-               recompute, flows, print_jobs):
+for module in (orders, import_sample, imports, customers, customer_links, catalogue, checkouts, accounts, exports,
+               analyses, recompute, flows, print_jobs):
     api.add_router("", module.router)
 
 
