@@ -250,6 +250,8 @@ class CatalogueProduct(models.Model):
     currency = models.CharField(max_length=3, blank=True, default="")
     image_url = models.CharField(max_length=2048, blank=True, default="")
     product_url = models.CharField(max_length=2048, blank=True, default="")
+    slug = models.CharField(max_length=255, blank=True, default="", db_default="",
+                            help_text="Saleor's product slug: the channel's product_url_template links it.")
     source = models.CharField(max_length=32, default="import", help_text="import, rest …")
     updated_at = models.DateTimeField(auto_now=True)
 
