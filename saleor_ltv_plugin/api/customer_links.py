@@ -14,7 +14,7 @@ from pydantic import Field, ValidationError
 
 from .. import db
 from ..auth import Scope
-from ..ingest.customer_links import LinkRequest, link_customers, resolve
+from ..ingest.customer_links import MAX_ID, LinkRequest, link_customers, resolve
 from ..ingest.formats import FileProblem
 from ..ingest.formats.customer_links import FIELD_JA, read_links
 from ..models import SalesSource
@@ -31,7 +31,7 @@ router = Router(tags=["customers"])
 class LinkIn(Input):
     customer_id: Annotated[str, Field(min_length=1, max_length=128)] = Field(
         ..., description="The customer's external key as stored, namespaced: rakuten:…, amazon:…, erp:….")
-    account_id: Optional[int] = Field(None, ge=1, description="The account to link to (GET accounts).")
+    account_id: Optional[int] = Field(None, ge=1, le=MAX_ID, description="The account to link to (GET accounts).")
     company_name: Annotated[str, Field(max_length=256)] = Field(
         "", description="Or an existing company account, by name (株式会社山田製作所 and (株)山田製作所 are one).")
 

@@ -21,6 +21,9 @@ from .account_keys import normalise_company_name
 from .rekey import move_orders_of
 
 
+MAX_ID = 2**63 - 1
+
+
 @dataclass(frozen=True)
 class LinkRequest:
     row: int  # the 1-based position in the batch, or the line in the file
@@ -52,7 +55,8 @@ def resolve(requests: Sequence[LinkRequest]) -> tuple[list[tuple[Contact, Accoun
     """(buyer, account) per request, or the problems naming each bad request's field and reason."""
     contacts = {c.external_key: c for c in Contact.objects.filter(
         saleor_user_id__isnull=True, external_key__in={r.customer_id for r in requests if r.customer_id})}
-    by_id = Account.objects.in_bulk({r.account_id for r in requests if r.account_id is not None})
+    by_id = Account.objects.in_bulk({r.account_id for r in requests if r.account_id is not None
+                                     and 0 < r.account_id <= MAX_ID})  # larger: no row, and no DB overflow
     companies: dict[str, Account] = {}
     names = {normalise_company_name(r.company_name) for r in requests if r.company_name} - {""}
     for account in Account.objects.filter(key_kind=AccountKeyKind.COMPANY, key__in=names).order_by("pk"):

@@ -37,7 +37,7 @@ def read_links(data: bytes, id_namespace: str = "other") -> tuple[Records, list[
         if customer_id and ":" not in customer_id:
             customer_id = f"{id_namespace}:{customer_id}"
         account = unicodedata.normalize("NFKC", clean(cells.get("account_id")))
-        if account and not account.isdigit():
+        if account and (not account.isdigit() or len(account) > 18):
             problems.append(RowProblem(line, "account_id", "must be a whole number (an account's id)",
                                        "アカウントID: 整数で指定してください"))
             continue
