@@ -11,6 +11,7 @@ import { Accounts } from "./pages/Accounts";
 import { Alerts } from "./pages/Alerts";
 import { DmJobs } from "./pages/DmJobs";
 import { FlowEditor } from "./pages/FlowEditor";
+import { Imports } from "./pages/Imports";
 import { FlowReport } from "./pages/FlowReport";
 import { Flows } from "./pages/Flows";
 import { Overview } from "./pages/Overview";
@@ -25,8 +26,8 @@ import { Setup } from "./pages/Setup";
 import { Widget } from "./pages/Widget";
 import { navigate, type Route, useRoute, withQuery } from "./router";
 
-const PAGES: Key[] = ["overview", "analyses", "accounts", "segments", "alerts", "dm", "scenarios", "flows", "recompute", "setup",
-                     "delivery", "thresholds", "settings"];
+const PAGES: Key[] = ["overview", "analyses", "accounts", "segments", "alerts", "dm", "scenarios", "flows", "imports",
+                     "recompute", "setup", "delivery", "thresholds", "settings"];
 const SHOP_WIDE = ["settings"];
 const CHANNELS = `query { ltvChannels { channel currencies accounts } }`;
 
@@ -140,6 +141,8 @@ function Page({ route }: { route: Route }) {
       if (!rest.length) return <Flows route={route} />;
       return rest[rest.length - 1] === "report" && rest.length > 1
         ? <FlowReport id={rest.slice(0, -1).join("/")} /> : <FlowEditor id={rest.join("/")} />;
+    case "imports":
+      return <Imports />;
     case "recompute":
       return <Recompute />;
     case "setup":

@@ -77,3 +77,30 @@ export async function rest<T>(token: string | undefined, path: string, body?: un
   }
   return data as T;
 }
+
+/** A multipart POST (file uploads: imports, samples); 4xx → ApiError carrying every row error the server named. */
+export async function restForm<T>(token: string | undefined, path: string, form: FormData): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(REST_URL + path, { method: "POST", body: form,
+                                              headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  } catch (e) {
+    throw new ApiError(`The plugin could not be reached: ${(e as Error).message}`, "NETWORK");
+  }
+  const data = await response.json().catch(() => undefined);
+  if (!response.ok) {
+    const errors = data?.errors ?? [];
+    const code = response.status === 403 ? "PermissionDenied" : response.status === 422 ? "REFUSED"
+      : errors[0]?.code ?? `HTTP_${response.status}`;
+    throw new RefusedError(data?.detail ?? `HTTP ${response.status}`, code, errors, data?.detail_ja ?? "");
+  }
+  return data as T;
+}
+
+/** A refusal with its rows: line, field and reason in English and Japanese. */
+export class RefusedError extends ApiError {
+  constructor(message: string, code: string, readonly rows: { row?: number | null; field: string; message: string;
+    message_ja?: string }[], readonly detailJa: string) {
+    super(message, code, [], rows);
+  }
+}

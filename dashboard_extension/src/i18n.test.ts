@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { fmtDateTime } from "./format";
 import { MESSAGES, valueLabel } from "./i18n";
 import labels from "./labels.json";
+import { JOB_STATES, KINDS } from "./importDoc";
 import { alertReason, OUTCOMES } from "./pages/Alerts";
 import { SORTS } from "./pages/Accounts";
 
@@ -45,6 +46,9 @@ describe("values the API sends", () => {
       ...OUTCOMES.map((s) => ["outcome_", s] as [string, string]),
       ...["running", "done", "failed"].map((s) => ["run_", s] as [string, string]),
       ...["TOO_SMALL", "INCONCLUSIVE", "POSITIVE", "NEGATIVE"].map((s) => ["verdict_", s] as [string, string]),
+      ...JOB_STATES.map((s) => ["impState_", s] as [string, string]),
+      ...KINDS.map((s) => ["impKind_", s] as [string, string]),
+      ...["comma", "tab"].map((s) => ["delim_", s] as [string, string]),
     ];
     for (const [prefix, value] of values) {
       expect(valueLabel("ja", prefix, value), prefix + value).toMatch(CODE_OR_JAPANESE);

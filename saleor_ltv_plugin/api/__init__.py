@@ -6,8 +6,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 
 from .. import conf
-from . import (accounts, analyses, catalogue, customers, errors, exports, flows, imports, orders, print_jobs,
-               recompute, settings)
+from . import (accounts, analyses, catalogue, checkouts, customer_links, customers, errors, exports, flows,
+               import_sample, imports, orders, print_jobs, recompute, settings)
 from .security import Bearer
 
 api = NinjaAPI(
@@ -23,8 +23,8 @@ api = NinjaAPI(
     docs_url=None,
 )
 errors.install(api)
-for module in (orders, imports, customers, catalogue, accounts, exports, analyses, recompute, flows, print_jobs,
-               settings):
+for module in (orders, import_sample, imports, customers, customer_links, catalogue, checkouts, accounts, exports,
+               analyses, recompute, flows, print_jobs, settings):
     api.add_router("", module.router)
 
 

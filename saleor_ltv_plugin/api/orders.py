@@ -16,7 +16,7 @@ from ..ingest.orders import OrderCounts, store_orders
 from . import csv_import_log
 from .body import ORDERS_BODY_LIMIT, body_limit, declared_limit
 from .csv_rows import CsvRefused, read_rows
-from .schemas import CsvIngestOut, ErrorOut, IngestOut, OrderBatchIn, OrderIn
+from .schemas import CsvIngestOut, CustomerIn, ErrorOut, IngestOut, OrderBatchIn, OrderIn
 from .security import need
 
 router = Router(tags=["orders"])
@@ -33,6 +33,14 @@ ORDER_CSV = ("created_at", "channel", "currency", "status", "total_gross", "refu
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 413: ErrorOut, 422: ErrorOut}
 
 
+def to_customer_ref(c: CustomerIn) -> CustomerRef:
+    return CustomerRef(user_id=c.user_id, email=c.email.strip().lower(), first_name=c.first_name,
+                       last_name=c.last_name, company_name=c.company_name, language_code=c.language_code,
+                       phone=c.phone, line_user_id=c.line_user_id, birthday=c.birthday,
+                       address=PostalAddress(**c.address.model_dump()) if c.address else None,
+                       external_key=c.external_key)
+
+
 def to_order_data(order: OrderIn, source: str = "rest") -> OrderData:
     lines = tuple(
         OrderLineData(
@@ -42,18 +50,13 @@ def to_order_data(order: OrderIn, source: str = "rest") -> OrderData:
         )
         for position, line in enumerate(order.lines, start=1)
     )
-    c = order.customer
     return OrderData(
         source=source, external_id=order.external_id, number=order.number, sales_source=order.sales_source,
         channel=order.channel,
         currency=order.currency, created_at=order.created_at, status=order.status, total_gross=order.total_gross,
         total_net=order.total_net if order.total_net is not None else order.total_gross,
         refunded_amount=order.refunded_amount,
-        customer=CustomerRef(user_id=c.user_id, email=c.email.strip().lower(), first_name=c.first_name,
-                             last_name=c.last_name, company_name=c.company_name, language_code=c.language_code,
-                             phone=c.phone, line_user_id=c.line_user_id, birthday=c.birthday,
-                             address=PostalAddress(**c.address.model_dump()) if c.address else None,
-                             external_key=c.external_key),
+        customer=to_customer_ref(order.customer), checkout_token=order.checkout_token,
         lines=lines, source_updated_at=order.source_updated_at or order.created_at,
         acquisition=Acquisition(**order.acquisition.model_dump()) if order.acquisition else Acquisition(),
         shipments=None if order.shipments is None else tuple(

@@ -114,6 +114,13 @@ class AddressIn(Input):
             raise ValueError(str(exc)) from None
 
 
+def _date_text(value):
+    # pydantic would read a number as a Unix time; the schema says a date string (YYYY-MM-DD).
+    if value is None or isinstance(value, (str, dt.date)):
+        return value
+    raise ValueError("must be a date as YYYY-MM-DD")
+
+
 class CustomerIn(Input):
     user_id: Optional[Annotated[str, Field(max_length=64)]] = Field(None, description="Saleor User id, if any.")
     email: Annotated[str, Field(max_length=254)] = ""
@@ -126,7 +133,7 @@ class CustomerIn(Input):
     address: Optional[AddressIn] = None
     line_user_id: Annotated[str, Field(max_length=64), _contact_value(contact_data.normalise_line_user_id)] = Field(
         "", description="LINE Messaging API user id (U + 32 hex digits).")
-    birthday: Optional[Annotated[dt.date, _contact_value(contact_data.parse_birthday)]] = None
+    birthday: Optional[Annotated[dt.date, BeforeValidator(_date_text), _contact_value(contact_data.parse_birthday)]] = None
     external_key: Annotated[str, Field(max_length=128)] = Field(
         "", description="A mall's or ERP's customer id, namespaced (rakuten:…): keys a buyer whose e-mail is masked.")
 
@@ -205,6 +212,8 @@ class OrderIn(Input):
     source_updated_at: Optional[OrderTime] = Field(
         None, description="The source's last change: an older version never overwrites a newer one.")
     acquisition: Optional[AcquisitionIn] = None
+    checkout_token: Annotated[str, Field(max_length=64)] = Field(
+        "", description="The token of the cart (POST checkouts) this order completes: its abandoned-cart mail stops.")
     shipments: Optional[Annotated[list[ShipmentIn], Field(max_length=MAX_LINES)]] = Field(
         None, description="The order's parcels sent so far (flows trigger on 発送完了). Omitted: the stored ones "
                           "stay; a list replaces them.")
@@ -321,6 +330,7 @@ class AccountPageOut(Schema):
 
 class ContactOut(Schema):
     email: str
+    external_key: str = Field(..., description="A mall's or ERP's customer id (rakuten:…), '' for others.")
     first_name: str
     last_name: str
     company_name: str

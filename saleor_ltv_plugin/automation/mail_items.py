@@ -96,6 +96,7 @@ def _with_catalogue(facts: dict[str, dict], skus) -> dict[str, dict]:
                                       "slug": "", "image_url": ""})
         fact["name"] = fact["name"] or entry["name"]
         fact["image_url"] = fact["image_url"] or entry["image_url"]
+        fact["slug"] = fact["slug"] or entry["slug"]  # Saleor's catalogue: the channel's template links it
         fact["url"] = entry["url"]
         if fact["unit_price"] is None and entry["unit_price"] is not None and entry["currency"]:
             fact["unit_price"], fact["currency"] = entry["unit_price"], entry["currency"]

@@ -3,8 +3,8 @@
 import graphene
 from graphene import relay
 
-from . import (analyses, automation, channel_setup, line_link, flows, membership, mutations, setup, shop_settings,
-               storefront, thresholds)
+from . import (analyses, automation, channel_setup, customer_links, line_link, flows, membership, mutations, setup,
+               shop_settings, storefront, thresholds)
 from .staff import StaffQueries
 from .types import LtvAccount, LtvSavedSegment
 
@@ -31,6 +31,7 @@ class Mutation(flows.FlowMutations, graphene.ObjectType):
     ltv_alert_reopen = automation.LtvAlertReopen.Field()
     ltv_call_outcome_record = automation.LtvCallOutcomeRecord.Field()
     ltv_contact_membership_set = membership.LtvContactMembershipSet.Field()
+    ltv_customer_account_link = customer_links.LtvCustomerAccountLink.Field()
     ltv_setup_test_mail = setup.LtvSetupTestMail.Field()
     ltv_delivery_channel_test = channel_setup.LtvDeliveryChannelTest.Field()
     ltv_line_account_link_start = line_link.LtvLineAccountLinkStart.Field()

@@ -69,6 +69,8 @@ class LtvContact(graphene.ObjectType):
     company_name = graphene.String(required=True)
     language_code = graphene.String(required=True)
     saleor_user_id = graphene.String(description="Saleor's User id, when the buyer has an account.")
+    external_key = graphene.String(required=True, description="A mall's or ERP's customer id (rakuten:…), for "
+                                                              "ltvCustomerAccountLink; empty for others.")
     marketing_consent = graphene.String(required=True)
     unsubscribed = graphene.Boolean(required=True)
     phone = graphene.String(required=True, description="E.164 (+81312345678), empty when unknown; for tel: links.")

@@ -16,12 +16,13 @@ from ..models import CatalogueProduct
 from .orders import OrderCounts as ProductCounts  # the same three counts, per product (by SKU)
 from .facts import ProductData
 
-FIELDS = ("name", "category", "price", "currency", "image_url", "product_url", "source")
+FIELDS = ("name", "category", "price", "currency", "image_url", "product_url", "slug", "source")
 
 
 @transaction.atomic
-def store_products(batch: Sequence[ProductData]) -> ProductCounts:
-    """Upsert by SKU; the last entry of a SKU in the batch wins."""
+def store_products(batch: Sequence[ProductData], merge: bool = False) -> ProductCounts:
+    """Upsert by SKU; the last entry of a SKU in the batch wins. `merge`: an empty value (None, "") keeps
+    the stored one — what an order line tells of its product is only part of the catalogue entry."""
     wanted = {product.sku: product for product in batch}
     stored = {p.sku: p for p in CatalogueProduct.objects.select_for_update().filter(sku__in=list(wanted))
               .order_by("sku")}
@@ -32,6 +33,8 @@ def store_products(batch: Sequence[ProductData]) -> ProductCounts:
         if row is None:
             new.append(CatalogueProduct(sku=sku, **values))
             continue
+        if merge:
+            values = {name: value for name, value in values.items() if value not in (None, "")}
         if all(getattr(row, name) == value for name, value in values.items()):
             continue
         for name, value in values.items():
@@ -40,14 +43,14 @@ def store_products(batch: Sequence[ProductData]) -> ProductCounts:
         changed.append(row)
     CatalogueProduct.objects.bulk_create(new, ignore_conflicts=True)
     if changed:
-        CatalogueProduct.objects.bulk_update(changed, [*FIELDS, "updated_at"])
+        CatalogueProduct.objects.bulk_update(changed, [*FIELDS, "updated_at"], batch_size=500)
     return ProductCounts(len(new), len(changed), len(wanted) - len(new) - len(changed))
 
 
 def catalogue_facts(skus) -> dict[str, dict]:
-    """SKU → {"name", "category", "unit_price", "currency", "image_url", "url"} (one query)."""
+    """SKU → {"name", "category", "unit_price", "currency", "image_url", "url", "slug"} (one query)."""
     rows = CatalogueProduct.objects.filter(sku__in=[s for s in skus if s]).values_list(
-        "sku", "name", "category", "price", "currency", "image_url", "product_url")
+        "sku", "name", "category", "price", "currency", "image_url", "product_url", "slug")
     return {sku: {"name": name, "category": category, "unit_price": price, "currency": currency,
-                  "image_url": image, "url": url}
-            for sku, name, category, price, currency, image, url in rows}
+                  "image_url": image, "url": url, "slug": slug}
+            for sku, name, category, price, currency, image, url, slug in rows}

@@ -7,6 +7,7 @@ e-mail past the channel's threshold, open otherwise.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -17,6 +18,7 @@ from ..models import CheckoutFact, CheckoutState, OrderFact
 from .account_keys import normalise_email
 from .facts import CheckoutData
 from .identity import contact_lookup, erased_among, upsert_contacts
+from .orders import OrderCounts as CheckoutCounts  # the same three counts, per checkout (by token)
 
 
 @transaction.atomic
@@ -50,6 +52,25 @@ def upsert_checkout(data: CheckoutData) -> CheckoutFact:
     }
     checkout, _ = CheckoutFact.objects.update_or_create(token=data.token, defaults=values)
     return checkout
+
+
+@transaction.atomic
+def store_checkouts(batch: Sequence[CheckoutData]) -> CheckoutCounts:
+    """Upsert a batch by token, all or nothing; a token's newest snapshot in the batch wins. A snapshot
+    no newer than the stored one (the same cart sent again) changes nothing."""
+    newest: dict[str, CheckoutData] = {}
+    for data in batch:
+        if data.token not in newest or data.last_change >= newest[data.token].last_change:
+            newest[data.token] = data
+    stored = dict(CheckoutFact.objects.select_for_update().filter(token__in=list(newest))
+                  .order_by("token").values_list("token", "last_change"))
+    created = updated = 0
+    for token, data in newest.items():
+        if token in stored and stored[token] >= data.last_change:
+            continue
+        upsert_checkout(data)
+        created, updated = (created, updated + 1) if token in stored else (created + 1, updated)
+    return CheckoutCounts(created, updated, len(newest) - created - updated)
 
 
 def mark_abandoned_checkouts(now: datetime | None = None) -> int:

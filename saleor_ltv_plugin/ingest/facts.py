@@ -183,6 +183,7 @@ class ProductData:
     image_url: str = ""
     product_url: str = ""
     source: str = "import"
+    slug: str = ""  # the storefront's product slug: a channel's product_url_template {slug} links it
 
 
 def to_jsonable(value: Any) -> Any:

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..models import InboundEvent, InboundStatus
-from . import checkouts, identity, orders, payloads, rekey
+from . import catalogue, checkouts, identity, orders, payloads, rekey
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +137,8 @@ def apply_payload_events(group: list[InboundEvent]) -> None:
             identity.erase_customer(payload.get("user_id"), payload.get("email"))
         else:
             raise ValueError(f"unknown event kind {kind!r}")
+        if payload.get("catalogue"):  # what an order's or a cart's lines told of their products (merged in)
+            catalogue.store_products(payloads.products_from_json(payload["catalogue"]), merge=True)
 
 
 def purge_done(older_than: timedelta = timedelta(days=14), now: datetime | None = None) -> int:

@@ -70,6 +70,8 @@ class OrderCounts:
 
 def account_key(channel: str, company_name: str, contact, fallback_ref: str, settings=None) -> AccountKey:
     """The account an order belongs to under its channel's key rule (`settings`: the channel's, if read)."""
+    if contact is not None and contact.linked_account_kind:  # the shop linked this buyer to an account
+        return AccountKey(contact.linked_account_kind, contact.linked_account_key, contact.linked_account_name)
     settings = settings or conf.channel_settings(channel)
     metadata = contact.metadata if contact is not None else {}
     key = resolve_account_key(

@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from .facts import (
-    Acquisition, CheckoutData, CustomerData, CustomerRef, OrderData, OrderLineData, PostalAddress, ShipmentData,
-    ShipmentLine, to_jsonable,
+    Acquisition, CheckoutData, CustomerData, CustomerRef, OrderData, OrderLineData, PostalAddress, ProductData,
+    ShipmentData, ShipmentLine, to_jsonable,
 )
 
 
@@ -90,6 +90,12 @@ def checkout_from_json(data: dict) -> CheckoutData:
     )
 
 
+def products_from_json(data: list[dict]) -> list[ProductData]:
+    """[ProductData as JSON, …]"""
+    return [ProductData(**{**p, "price": Decimal(p["price"]) if p.get("price") not in (None, "") else None})
+            for p in data]
+
+
 def customer_data_from_json(data: dict) -> CustomerData:
     return CustomerData(
         source=data["source"],
@@ -104,5 +110,6 @@ __all__ = [
     "checkout_from_json",
     "customer_data_from_json",
     "order_from_json",
+    "products_from_json",
     "to_jsonable",
 ]

@@ -44,6 +44,23 @@ def rekey_orders_of(contact) -> int:
     return moved
 
 
+def move_orders_of(contacts, batch_size: int = 2000) -> tuple[int, set[int]]:
+    """Move these buyers' orders where the rule (and their links) say now; drop the accounts this left
+    empty, and the buyers' ties to accounts they no longer buy in. (orders moved, accounts left or joined)."""
+    orders = list(OrderFact.objects.select_related("contact", "account").filter(contact__in=contacts).order_by("pk"))
+    before = {order.account_id for order in orders}
+    moved = sum(_rekey_batch(orders[start:start + batch_size]) for start in range(0, len(orders), batch_size))
+    after = {order.account_id for order in orders}  # _rekey_batch moves them in place
+    left = before - after
+    if left:
+        AccountContact.objects.filter(contact__in=contacts, account_id__in=left).filter(~Exists(
+            OrderFact.objects.filter(account=OuterRef("account"), contact=OuterRef("contact")))).delete()
+        empty = Account.objects.filter(pk__in=left).filter(~Exists(OrderFact.objects.filter(account=OuterRef("pk"))))
+        AccountContact.objects.filter(account__in=empty).delete()
+        empty.delete()
+    return moved, before | after
+
+
 @transaction.atomic
 def _rekey_batch(batch: list[OrderFact]) -> int:
     wanted: dict[int, tuple[str, str, AccountKey]] = {}

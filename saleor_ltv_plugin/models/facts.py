@@ -96,6 +96,12 @@ class Contact(models.Model):
     company_confirmed = models.BooleanField(
         default=False, help_text="The Saleor user's private metadata confirms their company (rule 'metadata')."
     )
+    # A shop linked this buyer (a mall customer) to an account: their orders go there, whatever the key
+    # rule says (ingest/customer_links.py). Kind and key of the account, in every channel.
+    linked_account_kind = models.CharField(max_length=16, blank=True, default="", db_default="")
+    linked_account_key = models.CharField(max_length=255, blank=True, default="", db_default="")
+    linked_account_name = models.CharField(max_length=255, blank=True, default="", db_default="")
+    linked_at = models.DateTimeField(null=True, blank=True)
     marketing_consent = models.CharField(
         max_length=16, choices=ConsentState.choices, default=ConsentState.UNKNOWN
     )
@@ -244,6 +250,8 @@ class CatalogueProduct(models.Model):
     currency = models.CharField(max_length=3, blank=True, default="")
     image_url = models.CharField(max_length=2048, blank=True, default="")
     product_url = models.CharField(max_length=2048, blank=True, default="")
+    slug = models.CharField(max_length=255, blank=True, default="", db_default="",
+                            help_text="Saleor's product slug: the channel's product_url_template links it.")
     source = models.CharField(max_length=32, default="import", help_text="import, rest …")
     updated_at = models.DateTimeField(auto_now=True)
 

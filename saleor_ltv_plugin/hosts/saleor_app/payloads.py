@@ -5,7 +5,8 @@ One mapping for both: a webhook carries the same fragments (subscriptions.py) th
 Saleor object (`source = "saleor"`, the same external ids and object refs), so a shop moving from the
 plugin to the App keeps its rows; the Saleor tier compares the two field by field.
 
-Kinds, as `inbox.apply_payload_events` applies them: "order", "checkout", "customer", "erase"; and
+Kinds, as `inbox.apply_payload_events` applies them: "order", "checkout" (each with its lines' products for
+the catalogue), "customer", "erase"; and
 "refetch" (REFETCH) where Saleor sent only the object's `ref` alias because its full selection failed to
 resolve: sync.make_applier re-reads that object by its global id. An App deletion is no inbox event:
 the webhook view removes the installation itself.
@@ -22,10 +23,10 @@ from decimal import Decimal, InvalidOperation
 
 from ... import conf
 from ...ingest.facts import (
-    CheckoutData, CustomerData, OrderData, OrderLineData, ShipmentData, ShipmentLine, to_jsonable,
+    CheckoutData, CustomerData, OrderData, OrderLineData, ProductData, ShipmentData, ShipmentLine, to_jsonable,
 )
 from ...models import Source
-from ..saleor import customers
+from ..saleor import catalogue, customers
 from ..saleor.customers import SaleorAddress, SaleorUser, customer_ref
 from ..saleor.ids import checkout_ref, order_ref, pk_from_global_id, user_ref
 from ..saleor.rules import consent_from_metadata, refunded_total
@@ -121,12 +122,38 @@ def erase_event(user: dict) -> Event:
 
 def order_event(node: dict) -> Event:
     data = order_data(node)
-    return "order", order_ref(data.external_id), to_jsonable(data)
+    return "order", order_ref(data.external_id), {**to_jsonable(data), **_catalogue(node)}
 
 
 def checkout_event(node: dict) -> Event:
     data = checkout_data(node)
-    return "checkout", checkout_ref(data.token), to_jsonable(data)
+    return "checkout", checkout_ref(data.token), {**to_jsonable(data), **_catalogue(node)}
+
+
+def _catalogue(node: dict) -> dict:
+    """What the lines tell of their products rides with the order or cart (inbox: merged into the catalogue)."""
+    entries = catalogue_of_lines([node])
+    return {"catalogue": to_jsonable(entries)} if entries else {}
+
+
+def catalogue_of_lines(nodes) -> list[ProductData]:
+    """The catalogue entries the orders' or carts' lines name (their variants), one per SKU; no price: an
+    order's is not the listing's."""
+    entries: dict[str, ProductData] = {}
+    for node in nodes:
+        for line in (node or {}).get("lines") or ():
+            variant = line.get("variant") or {}
+            product = variant.get("product") or {}
+            categories, category = [], product.get("category")
+            while isinstance(category, dict):
+                categories.insert(0, category.get("name") or "")
+                category = category.get("parent")
+            found = catalogue.entry(sku=variant.get("sku") or "", product=product.get("name") or "",
+                                    variant=variant.get("name") or "", categories=categories,
+                                    image_url=_image_url(variant), slug=product.get("slug") or "")
+            if found is not None:
+                entries[found.sku] = found
+    return list(entries.values())
 
 
 def customer_event(node: dict) -> Event:

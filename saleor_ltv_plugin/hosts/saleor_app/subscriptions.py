@@ -27,9 +27,10 @@ BUYER = """fragment LtvBuyer on User {
 }"""
 
 # What a mail shows of an item; url(size: 256) is the thumbnail route the plugin builds (mapping.THUMBNAIL_SIZE).
+# The category, three levels up, fills the catalogue (payloads.catalogue_of_lines).
 VARIANT = """fragment LtvVariant on ProductVariant {
   id sku name media { type url(size: 256) }
-  product { id name slug media { type url(size: 256) } }
+  product { id name slug media { type url(size: 256) } category { name parent { name parent { name } } } }
 }"""
 
 ORDER = """fragment LtvOrder on Order {

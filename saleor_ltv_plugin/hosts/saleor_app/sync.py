@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from ... import conf, signals
 from ...ingest import checkouts, identity, inbox, orders
+from ...ingest.catalogue import store_products
 from ...ingest.facts import CheckoutData, CustomerData, OrderData
 from ...models import InboundEvent, OrderFact, Source
 from ..saleor.ids import pk_from_global_id
@@ -99,7 +100,14 @@ def _write_orders(nodes: list[dict], touched: set[int]) -> int:
     shop = conf.get_settings()  # once a page: they are rebuilt on every read
     counts, accounts = orders.store_orders_unscored([payloads.order_data(node, shop) for node in nodes])
     touched |= accounts
+    _write_catalogue(nodes)
     return counts.written
+
+
+def _write_catalogue(nodes: list[dict]) -> None:
+    entries = payloads.catalogue_of_lines(nodes)
+    if entries:
+        store_products(entries, merge=True)
 
 
 def _write_customers(nodes: list[dict], touched: set[int]) -> int:
@@ -113,6 +121,7 @@ def _write_checkouts(nodes: list[dict], touched: set[int]) -> int:
     shop = conf.get_settings()
     for node in nodes:
         checkouts.upsert_checkout(payloads.checkout_data(node, shop))
+    _write_catalogue(nodes)
     return len(nodes)
 
 

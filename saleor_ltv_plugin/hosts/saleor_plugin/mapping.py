@@ -239,6 +239,17 @@ def _apply_order(pk: str) -> None:
         OrderFact.objects.filter(source=Source.SALEOR, external_id=pk).delete()
         return
     orders.upsert_orders([order_data(order)])
+    _store_catalogue(order.lines.all())
+
+
+def _store_catalogue(lines) -> None:
+    """What the lines name of their products goes into the catalogue (merged: the sync adds prices)."""
+    from ...ingest.catalogue import store_products
+    from .catalogue import catalogue_of_lines
+
+    entries = catalogue_of_lines(lines)
+    if entries:
+        store_products(entries, merge=True)
 
 
 def _apply_checkout(token: str) -> None:
@@ -252,6 +263,7 @@ def _apply_checkout(token: str) -> None:
     )
     if checkout is not None:  # a completed checkout is deleted; its order says it completed
         checkouts.upsert_checkout(checkout_data(checkout))
+        _store_catalogue(checkout.lines.all())
 
 
 def _apply_user(pk: str) -> None:

@@ -119,4 +119,7 @@ def reconcile_orders(window: timedelta, now: datetime | None = None, batch_size:
     for start in range(0, len(stale), batch_size):
         rows = list(order_queryset().filter(pk__in=stale[start : start + batch_size]))
         repaired += orders.upsert_orders([order_data(order) for order in rows])
-    return {"checked": len(saleor_state), "stale": len(stale), "repaired": repaired}
+    from .catalogue import sync_catalogue
+
+    return {"checked": len(saleor_state), "stale": len(stale), "repaired": repaired,
+            "catalogue": sync_catalogue(since=since)}  # products changed in the window

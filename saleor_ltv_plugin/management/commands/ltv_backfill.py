@@ -1,4 +1,4 @@
-"""Import existing Saleor orders, checkouts and customers. Resumable and safe to re-run."""
+"""Import existing Saleor orders, checkouts, customers and the product catalogue. Resumable and safe to re-run."""
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
@@ -16,7 +16,7 @@ class Command(BaseCommand):
             "--after", help="Resume orders after this order number (printed by an interrupted run)."
         )
         parser.add_argument(
-            "--only", choices=["orders", "checkouts", "customers"], action="append",
+            "--only", choices=["orders", "checkouts", "customers", "catalogue"], action="append",
             help="Limit to these kinds (repeatable). Default: all.",
         )
 
@@ -27,7 +27,9 @@ class Command(BaseCommand):
             raise CommandError("--batch-size: must be at least 1")
         from ...hosts.saleor_plugin import sync
 
-        kinds = only or ["customers", "orders", "checkouts"]
+        from ...hosts.saleor_plugin import catalogue
+
+        kinds = only or ["customers", "orders", "checkouts", "catalogue"]
         with db.writer():
             if "customers" in kinds:
                 self._run("customers", sync.count_customers(),
@@ -38,6 +40,9 @@ class Command(BaseCommand):
             if "checkouts" in kinds:
                 self._run("checkouts", sync.count_checkouts(),
                           lambda cb: sync.backfill_checkouts(batch_size, cb))
+            if "catalogue" in kinds:  # product names, categories, pictures and prices, by SKU
+                self._run("catalogue", catalogue.count_variants(),
+                          lambda cb: catalogue.sync_catalogue(batch_size=batch_size, progress=cb))
 
     def _run(self, name, total, job):
         last = {"ref": None}

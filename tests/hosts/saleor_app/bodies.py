@@ -38,11 +38,15 @@ def buyer(pk=42, email="suzuki@suzuki-kogyo.example", metadata=(), private=()) -
             "privateMetadata": [{"key": k, "value": v} for k, v in private]}
 
 
-def variant(pk=51, sku="SUP-0187", name="500枚×5冊", product_pk=11, image=True) -> dict:
+def variant(pk=51, sku="SUP-0187", name="500枚×5冊", product_pk=11, image=True, product="コピー用紙 A4",
+            slug="copy-paper-a4", category=("文具", "コピー用紙")) -> dict:
     media = [{"type": "IMAGE", "url": f"https://api.shop.example/thumbnail/media-{pk}/256/"}] if image else []
+    tree = None
+    for name_ in category:  # root first; Saleor nests the parent inside
+        tree = {"name": name_, "parent": tree}
     return {"id": global_id("ProductVariant", pk), "sku": sku, "name": name, "media": media,
-            "product": {"id": global_id("Product", product_pk), "name": "コピー用紙 A4", "slug": "copy-paper-a4",
-                        "media": [{"type": "VIDEO", "url": "https://youtube.example/v"}]}}
+            "product": {"id": global_id("Product", product_pk), "name": product, "slug": slug,
+                        "media": [{"type": "VIDEO", "url": "https://youtube.example/v"}], "category": tree}}
 
 
 def order_line(pk: str, quantity=2, unit=2980.0, sku="SUP-0187", line_variant=None) -> dict:
