@@ -16,20 +16,22 @@ from .orders import _ensure_accounts, account_ident, account_key
 def rekey_accounts(
     channel: str | None = None, batch_size: int = 2000, progress: Callable[[int], None] | None = None
 ) -> dict[str, int]:
-    """Move every order to the account the current rule gives; drop accounts left empty."""
+    """Move every order to the account the current rule gives; drop the accounts this left empty
+    (not the prospects a customer import made, which never had an order)."""
     orders = OrderFact.objects.select_related("contact", "account").order_by("pk")
     if channel:
         orders = orders.filter(channel=channel)
-    moved, last_pk = 0, 0
+    moved, last_pk, had_orders = 0, 0, set()
     while True:
         batch = list(orders.filter(pk__gt=last_pk)[:batch_size])
         if not batch:
             break
         last_pk = batch[-1].pk
+        had_orders.update(order.account_id for order in batch)
         moved += _rekey_batch(batch)
         if progress:
             progress(len(batch))
-    removed = _drop_empty_accounts(channel)
+    removed = _drop_emptied(had_orders)
     return {"moved": moved, "removed_accounts": removed}
 
 
@@ -38,9 +40,10 @@ def rekey_orders_of(contact) -> int:
     if contact is None:
         return 0
     batch = list(OrderFact.objects.select_related("contact", "account").filter(contact=contact))
+    had_orders = {order.account_id for order in batch}
     moved = _rekey_batch(batch) if batch else 0
     if moved:
-        _drop_empty_accounts(None)
+        _drop_emptied(had_orders)
     return moved
 
 
@@ -55,9 +58,7 @@ def move_orders_of(contacts, batch_size: int = 2000) -> tuple[int, set[int]]:
     if left:
         AccountContact.objects.filter(contact__in=contacts, account_id__in=left).filter(~Exists(
             OrderFact.objects.filter(account=OuterRef("account"), contact=OuterRef("contact")))).delete()
-        empty = Account.objects.filter(pk__in=left).filter(~Exists(OrderFact.objects.filter(account=OuterRef("pk"))))
-        AccountContact.objects.filter(account__in=empty).delete()
-        empty.delete()
+        _drop_emptied(left)
     return moved, before | after
 
 
@@ -94,10 +95,13 @@ def _rekey_batch(batch: list[OrderFact]) -> int:
     return len(changed)
 
 
-def _drop_empty_accounts(channel: str | None) -> int:
-    empty = Account.objects.filter(~Exists(OrderFact.objects.filter(account=OuterRef("pk"))))
-    if channel:
-        empty = empty.filter(channel=channel)
-    AccountContact.objects.filter(account__in=empty).delete()
-    deleted, _ = empty.delete()
-    return deleted
+def _drop_emptied(account_ids: set[int]) -> int:
+    """Of these accounts (which held orders before a move), those now without any: deleted."""
+    removed = 0
+    ids = sorted(account_ids)
+    for start in range(0, len(ids), 5000):
+        empty = Account.objects.filter(pk__in=ids[start:start + 5000]).filter(
+            ~Exists(OrderFact.objects.filter(account=OuterRef("pk"))))
+        AccountContact.objects.filter(account__in=empty).delete()
+        removed += empty.delete()[1].get(Account._meta.label, 0)
+    return removed

@@ -78,3 +78,26 @@ def test_a_metadata_change_moves_the_buyers_orders(settings):
     inbox.drain()
     assert OrderFact.objects.get().account.key == "b"
     assert set(Account.objects.values_list("key", flat=True)) == {"b"}
+
+
+def test_a_prospect_from_a_customer_list_outlives_a_rekey_and_a_buyers_move(settings):
+    """Accounts are dropped only when a move emptied them: a tagged prospect (no order ever) stays."""
+    from saleor_ltv_plugin.ingest.customers import store_customers
+    from saleor_ltv_plugin.ingest.facts import CustomerData, CustomerRef
+    from saleor_ltv_plugin.ingest.rekey import rekey_orders_of
+    from saleor_ltv_plugin.models import Contact
+
+    store_customers([CustomerData(source="rest", customer=CustomerRef(email="new@prospect.example",
+                                                                      company_name="見込商事"), tags=("展示会",))],
+                    "default-channel", "JPY")
+    prospect = Account.objects.get()
+    upsert_orders([make_order("r1", company="旧社名", email="buyer@x.example", user_id="5")])
+    settings.LTV_PLUGIN = {"account_key": "user"}
+    call_command("ltv_rekey_accounts", verbosity=0)  # 旧社名's account is emptied (its order moves to the user)
+    assert Account.objects.filter(pk=prospect.pk).exists()
+    assert not Account.objects.filter(key="旧社名").exists() and OrderFact.objects.get().account.key_kind == "user"
+    settings.LTV_PLUGIN = {"account_key": "company"}
+    buyer = Contact.objects.get(email="buyer@x.example")
+    assert rekey_orders_of(buyer) == 1  # back under the company; the user account it left is dropped
+    assert Account.objects.filter(pk=prospect.pk).exists() and prospect.tags.filter(tag="展示会").exists()
+    assert set(Account.objects.values_list("key_kind", flat=True)) == {"company"}
