@@ -32,6 +32,7 @@ from ..models import (
     ProductView,
     SavedSegment,
 )
+from ..ingest.orders import account_key
 from ..queries.accounts import clean_filter, filter_accounts
 from .. import conf, thresholds
 from .enroll import Candidate
@@ -175,7 +176,8 @@ def browse_abandonment(trigger: dict, occasion: Occasion):
 @finder("event:customer_registered")
 def registered(trigger: dict, occasion: Occasion):
     """Registered since the flow's first wait (a day's grace past its span); a flow that stops on
-    an order does not start for a contact who has already ordered."""
+    an order does not start for a contact who has already ordered, nor for one whose company buys
+    already in this channel (a new member of a regular customer is no prospect)."""
     now = occasion.now
     rows = (Contact.objects.filter(registered_at__lte=now - timedelta(hours=occasion.wait_hours),
                                    registered_at__gte=now - timedelta(hours=occasion.span_hours + 24),
@@ -186,8 +188,18 @@ def registered(trigger: dict, occasion: Occasion):
                                                       trigger_ref=_registered_ref_expr()))))
     if "ordered" in occasion.exit_on:
         rows = rows.filter(~Exists(OrderFact.objects.filter(contact_id=OuterRef("pk"))))
-    for contact_id, registered_at in rows.values_list("id", "registered_at"):
-        yield Candidate(f"registered:{contact_id}", registered_at, None, [contact_id], {})
+        rows = [c for c in rows if not _company_buys(c, occasion)]
+    for contact in rows:
+        yield Candidate(f"registered:{contact.pk}", contact.registered_at, None, [contact.pk], {})
+
+
+def _company_buys(contact: Contact, occasion: Occasion) -> bool:
+    """Whether the account this contact would buy for (the channel's key rule) has a purchase, or
+    an account they already buy for has."""
+    key = account_key(occasion.channel, contact.company_name, contact, f"contact:{contact.pk}", occasion.shop)
+    purchases = OrderFact.objects.filter(channel=occasion.channel, counts_as_purchase=True)
+    return (purchases.filter(account__key_kind=key.kind, account__key=key.key).exists()
+            or purchases.filter(account__contacts=contact).exists())
 
 
 def _registered_ref_expr():
