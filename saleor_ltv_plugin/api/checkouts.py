@@ -8,7 +8,6 @@ mail then stops). All or nothing: every cart is validated first, a refusal names
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Annotated, Optional
 
@@ -22,13 +21,12 @@ from ..ingest.checkouts import store_checkouts
 from ..ingest.facts import CheckoutData
 from ..ingest.formats.customers import FIELD_JA as CUSTOMER_JA
 from ..models import CheckoutFact, Source
-from .body import ORDERS_BODY_LIMIT, BodyTooLarge, read_body
 from .catalogue import _web_url
 from .customers import _inlined
 from .file_import import pydantic_errors
-from .imports import ERRORS, _refused
+from .imports import ERRORS, _refused, json_batch
 from .orders import to_customer_ref
-from .schemas import MAX_BATCH, MAX_LINES, MONEY_LIMIT, CustomerIn, Input, Money, OrderTime, Text
+from .schemas import MAX_BATCH, MAX_LINES, MONEY_LIMIT, CustomerIn, Input, Money, OrderTime
 from .security import need
 
 router = Router(tags=["checkouts"])
@@ -146,14 +144,9 @@ def ingest_checkouts(request: HttpRequest):
     completes it. One invalid cart refuses the call with 422 naming each cart (`row`: its 1-based
     position), field and reason in English and Japanese; nothing is stored."""
     need(request, Scope.INGEST)
-    try:
-        batch = CheckoutBatchIn.model_validate(json.loads(read_body(request, ORDERS_BODY_LIMIT) or b"null"))
-    except BodyTooLarge:
-        raise
-    except (ValueError, ValidationError) as exc:
-        errors = (pydantic_errors(exc, 0, names=FIELD_JA) if isinstance(exc, ValidationError) else
-                  [{"row": 0, "field": "body", "message": f"not JSON: {exc}", "message_ja": "JSON として読めません"}])
-        return _refused("The request is invalid.", "リクエストが不正です", errors)
+    batch, refused = json_batch(request, CheckoutBatchIn, FIELD_JA)
+    if refused:
+        return refused
     good, errors = _validate(batch.checkouts)
     if errors:
         bad = len({e["row"] for e in errors})

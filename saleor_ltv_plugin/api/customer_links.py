@@ -4,7 +4,6 @@ position, or its line in the file), the field and the reason in English and Japa
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Literal, Optional
 
 from django.http import HttpRequest
@@ -18,10 +17,10 @@ from ..ingest.customer_links import MAX_ID, LinkRequest, link_customers, resolve
 from ..ingest.formats import FileProblem
 from ..ingest.formats.customer_links import FIELD_JA, read_links
 from ..models import SalesSource
-from .body import ORDERS_BODY_LIMIT, BodyTooLarge, declared_limit, read_body
+from .body import declared_limit
 from .customers import _inlined
 from .file_import import pydantic_errors
-from .imports import BODY_LIMIT, ERRORS, _file_refused, _refused, _too_large
+from .imports import BODY_LIMIT, ERRORS, _file_refused, _refused, _too_large, json_batch
 from .schemas import MAX_BATCH, Input
 from .security import need
 
@@ -83,14 +82,9 @@ def link(request: HttpRequest):
     The accounts touched are re-scored once. Up to 5 000 links per call; one invalid link refuses the
     call with 422 naming each link (`row`: its 1-based position), field and reason; nothing is stored."""
     need(request, Scope.INGEST)
-    try:
-        batch = LinkBatchIn.model_validate(json.loads(read_body(request, ORDERS_BODY_LIMIT) or b"null"))
-    except BodyTooLarge:
-        raise
-    except (ValueError, ValidationError) as exc:
-        errors = (pydantic_errors(exc, 0, names=FIELD_JA) if isinstance(exc, ValidationError) else
-                  [{"row": 0, "field": "body", "message": f"not JSON: {exc}", "message_ja": "JSON として読めません"}])
-        return _refused("The request is invalid.", "リクエストが不正です", errors)
+    batch, refused = json_batch(request, LinkBatchIn, FIELD_JA)
+    if refused:
+        return refused
     requests, errors = [], []
     for position, record in enumerate(batch.links, start=1):
         try:

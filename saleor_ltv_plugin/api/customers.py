@@ -11,7 +11,6 @@ takes the same file as a job (up to 200 MiB).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Annotated, Literal, Optional
 
 from django.http import HttpRequest
@@ -27,9 +26,9 @@ from ..ingest.facts import CustomerData, CustomerRef, MediumConsent, PostalAddre
 from ..ingest.formats import FileProblem
 from ..ingest.formats.customers import FIELD_JA, MEDIA, read_customers
 from ..models import SalesSource
-from .body import ORDERS_BODY_LIMIT, BodyTooLarge, declared_limit, read_body
+from .body import declared_limit
 from .file_import import context, pydantic_errors
-from .imports import BODY_LIMIT, ERRORS, _file_refused, _refused, _too_large, rows_refused
+from .imports import BODY_LIMIT, ERRORS, _file_refused, _refused, _too_large, json_batch, rows_refused
 from .schemas import MAX_BATCH, CustomerIn, Input
 from .security import need
 
@@ -196,15 +195,9 @@ def ingest_customers(request: HttpRequest):
     Every record is validated first: one invalid record refuses the call with 422 naming each
     record (`row`: its 1-based position), field and reason in English and Japanese; nothing is stored."""
     need(request, Scope.INGEST)
-    try:
-        body = json.loads(read_body(request, ORDERS_BODY_LIMIT) or b"null")
-        batch = CustomerBatchIn.model_validate(body)
-    except BodyTooLarge:
-        raise
-    except (ValueError, ValidationError) as exc:
-        errors = (pydantic_errors(exc, 0, names=FIELD_JA) if isinstance(exc, ValidationError) else
-                  [{"row": 0, "field": "body", "message": f"not JSON: {exc}", "message_ja": "JSON として読めません"}])
-        return _refused("The request is invalid.", "リクエストが不正です", errors)
+    batch, refused = json_batch(request, CustomerBatchIn, FIELD_JA)
+    if refused:
+        return refused
     good, errors = _validate(list(enumerate(batch.customers, start=1)), "rest")
     if errors:
         return _refused(f"{len({e['row'] for e in errors})} customer(s) are invalid; nothing was stored",

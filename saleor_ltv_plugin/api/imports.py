@@ -13,7 +13,7 @@ from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from .. import db
 from ..auth import Scope
@@ -22,9 +22,9 @@ from ..ingest.formats.mapping import check_columns
 from ..ingest.formats.text import DELIMITERS, ENCODINGS
 from ..models import ColumnMapping, ImportJob, ImportState, SalesSource
 from . import csv_import_log, import_jobs
-from .body import declared_limit
+from .body import ORDERS_BODY_LIMIT, BodyTooLarge, declared_limit, read_body
 from .errors import NotFound
-from .file_import import context, import_file, validate
+from .file_import import context, import_file, pydantic_errors, validate
 from .schemas import ErrorOut, Input
 from .security import need
 
@@ -105,6 +105,19 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 413: Error
 
 def _refused(en: str, ja: str, errors: list[dict]):
     return Status(422, {"detail": en, "detail_ja": ja, "errors": errors})
+
+
+def json_batch(request, schema, names: dict[str, str]):
+    """(the JSON body validated as `schema`, None), or (None, the 422 naming each field in English and
+    Japanese — `names` gives the fields' Japanese names); a body over the limit raises BodyTooLarge (413)."""
+    try:
+        return schema.model_validate(json.loads(read_body(request, ORDERS_BODY_LIMIT) or b"null")), None
+    except BodyTooLarge:
+        raise
+    except (ValueError, ValidationError) as exc:
+        errors = (pydantic_errors(exc, 0, names=names) if isinstance(exc, ValidationError) else
+                  [{"row": 0, "field": "body", "message": f"not JSON: {exc}", "message_ja": "JSON として読めません"}])
+        return None, _refused("The request is invalid.", "リクエストが不正です", errors)
 
 
 def rows_refused(errors: list[dict]):
