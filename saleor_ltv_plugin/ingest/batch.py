@@ -10,16 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
+from django.db import connection
+
 from .. import signals
 from ..models import OrderFact
 from .facts import OrderData
 from .orders import OrderCounts, store_orders_unscored
 
 CHUNK = 2000
+# PostgreSQL merges a chunk set-based (bulk_orders): its cost is per statement, so chunks are larger.
+POSTGRESQL_CHUNK = 25_000
 
 
-def store_order_batch(orders: Iterable[OrderData], chunk: int = CHUNK) -> tuple[OrderCounts, int]:
+def store_order_batch(orders: Iterable[OrderData], chunk: int | None = None) -> tuple[OrderCounts, int]:
     """(what the batch changed, accounts re-scored)."""
+    chunk = chunk or (POSTGRESQL_CHUNK if connection.vendor == "postgresql" else CHUNK)
     counts, touched = OrderCounts(), set()
     for part in _chunks(orders, chunk):
         part_counts, part_touched = store_orders_unscored(part)

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from .. import conf, signals
 from ..models import Account, AccountContact, CheckoutFact, CheckoutState, OrderFact, OrderLineFact
+from . import bulk_orders
 from .account_keys import AccountKey, resolve_account_key
 from .acquisition import refresh_acquisition
 from .bulk_sql import bulk_set
@@ -121,6 +122,8 @@ def store_orders_unscored(batch: Sequence[OrderData]) -> tuple[OrderCounts, set[
 
 
 def _store(ordered: Sequence[OrderData]) -> tuple[OrderCounts, set[int]]:
+    if bulk_orders.applies(len(ordered)):
+        return bulk_orders.upsert_chunk(ordered)
     counts, touched = OrderCounts(), set()
     for start in range(0, len(ordered), CHUNK):
         chunk_counts, accounts = _upsert_chunk(ordered[start : start + CHUNK])
