@@ -65,9 +65,18 @@ class _Stage:
 
     def __init__(self, cursor):
         self.cursor = cursor
+        self.names: list[str] = []
 
-    def create(self, name: str, columns: str) -> None:
-        self.cursor.execute(f"CREATE TEMP TABLE {name} ({columns}) ON COMMIT DROP")
+    def create(self, name: str, columns: str = "", select: str = "") -> None:
+        # A caller's transaction may hold several batches: a table of the previous one goes first.
+        self.cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        shape = f"ON COMMIT DROP AS {select}" if select else f"({columns}) ON COMMIT DROP"
+        self.cursor.execute(f"CREATE TEMP TABLE {name} {shape}")
+        self.names.append(name)
+
+    def drop(self) -> None:
+        if self.names:
+            self.cursor.execute(f"DROP TABLE IF EXISTS {', '.join(self.names)}")
 
     def fill(self, name: str, columns: Sequence[str], rows) -> None:
         with self.cursor.cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
@@ -125,6 +134,7 @@ def upsert_chunk(chunk: Sequence[OrderData]) -> tuple[object, set[int]]:
         relined = _sync_lines(stage, orders, current)
         reshipped = _sync_shipments(stage, orders, current, now)
         _link_contacts(stage, orders, current, account_ids, contact_ids)
+        stage.drop()
     from .acquisition import refresh_acquisition
     from .orders import _complete_checkouts
 
@@ -236,8 +246,8 @@ def _merge_orders(stage: _Stage, index, now) -> tuple[dict[int, int], set[int], 
         f"FROM ltv_stage_order s, {table} prev WHERE {on} AND prev.id = o.id AND {newer} "
         f"AND ({', '.join('o.' + c for c in ORDER_COLUMNS)}) IS DISTINCT FROM "
         f"({', '.join('s.' + c for c in ORDER_COLUMNS)}) RETURNING o.id, prev.account_id, o.account_id", (now,))
-    stage.cursor.execute(f"CREATE TEMP TABLE ltv_stage_current ON COMMIT DROP AS SELECT o.id AS order_id, s.idx "
-                         f"FROM {table} o JOIN ltv_stage_order s ON {on} WHERE {newer}")
+    stage.create("ltv_stage_current", select=f"SELECT o.id AS order_id, s.idx FROM {table} o "
+                 f"JOIN ltv_stage_order s ON {on} WHERE {newer}")
     stage.cursor.execute("ANALYZE ltv_stage_current")
     touched = {account for _, before, after in changes for account in (before, after)}
     return created, {pk for pk, _, _ in changes}, touched
