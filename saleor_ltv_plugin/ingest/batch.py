@@ -8,7 +8,7 @@ are re-scored once, after the last chunk.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from django.db import connection
 
@@ -22,13 +22,16 @@ CHUNK = 2000
 POSTGRESQL_CHUNK = 25_000
 
 
-def store_order_batch(orders: Iterable[OrderData], chunk: int | None = None) -> tuple[OrderCounts, int]:
-    """(what the batch changed, accounts re-scored)."""
+def store_order_batch(orders: Iterable[OrderData], chunk: int | None = None,
+                      progress: Callable[[int], None] | None = None) -> tuple[OrderCounts, int]:
+    """(what the batch changed, accounts re-scored); `progress` is told each chunk's size once stored."""
     chunk = chunk or (POSTGRESQL_CHUNK if connection.vendor == "postgresql" else CHUNK)
     counts, touched = OrderCounts(), set()
     for part in _chunks(orders, chunk):
         part_counts, part_touched = store_orders_unscored(part)
         counts, touched = counts + part_counts, touched | part_touched
+        if progress:
+            progress(len(part))
     if touched:
         signals.orders_changed.send(sender=OrderFact, account_ids=touched)
     return counts, len(touched)

@@ -1,9 +1,10 @@
-"""PostgreSQL's path for large order batches: rows staged by COPY, merged by set-based SQL.
+"""The path for large order batches: rows staged in temporary tables, merged by set-based SQL.
 
 The ORM path (orders._upsert_chunk) builds a model and a quoted VALUES row per order, line and
 contact, and reads every stored row back into a model: ~95 % of a 100 k-row file's import. Here
-each table's wanted rows go into a temporary table by one COPY and meet the stored rows in a few
-INSERT … ON CONFLICT / UPDATE … FROM statements. The results are the ORM path's: the same rows,
+each table's wanted rows go into a temporary table (PostgreSQL: one COPY; SQLite, the demo's and
+a standalone shop's database: one executemany) and meet the stored rows in a few
+INSERT … ON CONFLICT / UPDATE … FROM statements, which both databases speak. The results are the ORM path's: the same rows,
 the same counts and touched accounts (tests/ingest/test_bulk_orders.py runs one batch both ways).
 
 Rules kept: a snapshot older than the stored one (source_updated_at) changes nothing; lines and
@@ -17,6 +18,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
+from datetime import datetime
+
 from django.db import connection
 from django.utils import timezone
 
@@ -24,7 +27,15 @@ from .. import conf
 from ..models import Account, AccountContact, Contact, ErasedIdentity, OrderFact, OrderLineFact, ShipmentFact
 from .account_keys import AccountKey, normalise_email
 from .facts import OrderData
-from .identity import EXTERNAL, anonymous_account_key, contact_lookup, identity_hashes, reach_values, upsert_contacts
+from .identity import (
+    ADDRESS_FIELDS,
+    EXTERNAL,
+    anonymous_account_key,
+    contact_lookup,
+    identity_hashes,
+    reach_values,
+    upsert_contacts,
+)
 
 # Below this many orders the ORM path's handful of queries costs less than staging tables.
 MIN_ORDERS = 200
@@ -40,7 +51,7 @@ SHIPMENT_COLUMNS = ("shipped_at", "tracking_number", "carrier", "lines")
 
 
 def applies(count: int) -> bool:
-    return connection.vendor == "postgresql" and count >= MIN_ORDERS
+    return connection.vendor in ("postgresql", "sqlite") and count >= MIN_ORDERS
 
 
 def _table(model) -> str:
@@ -61,24 +72,49 @@ class StoredContact:
 
 
 class _Stage:
-    """Temporary tables (dropped at commit) filled by COPY."""
+    """Temporary tables filled by COPY (PostgreSQL) or executemany (SQLite), and the two dialects' words."""
 
     def __init__(self, cursor):
         self.cursor = cursor
         self.names: list[str] = []
+        self.times: dict[str, dict[str, bool]] = {}  # table → column → holds a datetime
+        self.pg = connection.vendor == "postgresql"
+        self.distinct = "IS DISTINCT FROM" if self.pg else "IS NOT"
+        self.least, self.greatest = ("LEAST", "GREATEST") if self.pg else ("min", "max")
 
-    def create(self, name: str, columns: str = "", select: str = "") -> None:
+    def create(self, name: str, columns: str = "", select: str = "", key: str = "") -> None:
+        """`key`: the columns the merge looks rows up by (SQLite gets an index: its planner has no hash join)."""
         # A caller's transaction may hold several batches: a table of the previous one goes first.
         self.cursor.execute(f"DROP TABLE IF EXISTS {name}")
-        shape = f"ON COMMIT DROP AS {select}" if select else f"({columns}) ON COMMIT DROP"
-        self.cursor.execute(f"CREATE TEMP TABLE {name} {shape}")
+        drop = " ON COMMIT DROP" if self.pg else ""
+        shape = f"{drop} AS {select}" if select else f"({columns}){drop}"
+        self.cursor.execute(f"CREATE TEMP TABLE {name}{shape}")
+        if key and not self.pg:
+            self.cursor.execute(f"CREATE INDEX {name}_key ON {name} ({key})")
         self.names.append(name)
+        self.times[name] = {part.split()[0]: part.split()[1] == "timestamptz" for part in columns.split(",") if part}
 
     def drop(self) -> None:
-        if self.names:
-            self.cursor.execute(f"DROP TABLE IF EXISTS {', '.join(self.names)}")
+        for name in self.names:
+            self.cursor.execute(f"DROP TABLE IF EXISTS {name}")
+
+    def value(self, value):
+        """A datetime as Django stores it on SQLite (UTC, no offset); psycopg takes Python values."""
+        if not self.pg and isinstance(value, datetime):
+            return connection.ops.adapt_datetimefield_value(value)
+        return value
 
     def fill(self, name: str, columns: Sequence[str], rows) -> None:
+        if not self.pg:
+            marks = ", ".join(["%s"] * len(columns))
+            times = [i for i, column in enumerate(columns) if self.times.get(name, {}).get(column)]
+            if times:
+                rows = [list(row) for row in rows]
+                for row in rows:
+                    for i in times:
+                        row[i] = self.value(row[i])
+            self.cursor.executemany(f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})", rows)
+            return
         with self.cursor.cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
@@ -120,7 +156,8 @@ def upsert_chunk(chunk: Sequence[OrderData]) -> tuple[object, set[int]]:
                      "account_id bigint, contact_id bigint, channel text, currency text, created_at timestamptz, "
                      "status text, total_gross numeric, total_net numeric, refunded_amount numeric, amount numeric, "
                      "counts_as_purchase bool, billing_company_name text, checkout_token text, utm_source text, "
-                     "utm_medium text, utm_campaign text, voucher_code text, source_updated_at timestamptz, raw jsonb")
+                     "utm_medium text, utm_campaign text, voucher_code text, source_updated_at timestamptz, raw jsonb",
+                     key="source, external_id")
         stage.fill("ltv_stage_order", ("idx", "source", "external_id", *ORDER_COLUMNS), (
             (i, d.source, d.external_id, d.number, d.sales_source, account_ids[i], contact_ids[i], d.channel,
              d.currency, d.created_at, d.status, d.total_gross, d.total_net, d.refunded_amount, d.amount,
@@ -155,8 +192,11 @@ def _erased_among(orders: Sequence[OrderData]) -> set[str]:
 
 
 def _plain(ref) -> bool:
-    """A ref with nothing beyond the profile fields (mall and ERP files): its contact is upserted in SQL."""
-    return not ref.metadata and ref.company_confirmed is None and not reach_values(ref)
+    """A ref without metadata or a company flag (files, the demo): its contact is upserted in SQL."""
+    return not ref.metadata and ref.company_confirmed is None
+
+
+REACH = ("phone", "line_user_id", "birthday", *ADDRESS_FIELDS)
 
 
 def _contacts(stage: _Stage, refs, now) -> dict:
@@ -171,35 +211,46 @@ def _contacts(stage: _Stage, refs, now) -> dict:
         return upsert_contacts(wanted.values())  # metadata, consent flags, reach fields: the ORM's rules
     table = _table(Contact)
     stage.create("ltv_stage_contact", "kind char(1), k text, saleor_user_id text, external_key text, email text, "
-                 "first_name text, last_name text, company_name text, language_code text")
+                 "first_name text, last_name text, company_name text, language_code text, has_address bool, "
+                 "phone text, line_user_id text, birthday date, " + ", ".join(f"{f} text" for f in ADDRESS_FIELDS),
+                 key="kind, k")
     rows = []
     for (user, email), ref in sorted(wanted.items(), key=lambda item: (item[0][0] or "", item[0][1])):
         kind = "e" if not user else ("x" if user.startswith(EXTERNAL) else "u")
         k = email if kind == "e" else (user[len(EXTERNAL):] if kind == "x" else user)
+        reach = reach_values(ref)  # what the ref says; "" / NULL where it is silent
         rows.append((kind, k, str(ref.user_id) if ref.user_id else None, "" if ref.user_id else ref.external_key[:128],
                      normalise_email(ref.email), ref.first_name[:256], ref.last_name[:256], ref.company_name[:256],
-                     ref.language_code[:35]))
-    stage.fill("ltv_stage_contact", ("kind", "k", "saleor_user_id", "external_key", "email", "first_name",
-                                     "last_name", "company_name", "language_code"), rows)
+                     ref.language_code[:35], bool(ref.address), reach.get("phone", ""), reach.get("line_user_id", ""),
+                     reach.get("birthday"), *(reach.get(f, "") for f in ADDRESS_FIELDS)))
+    columns = ("kind", "k", "saleor_user_id", "external_key", "email", "first_name", "last_name", "company_name",
+               "language_code", "has_address", *REACH)
+    stage.fill("ltv_stage_contact", columns, rows)
     stage.cursor.execute(
         f"INSERT INTO {table} (saleor_user_id, external_key, email, first_name, last_name, company_name, "
-        "language_code, metadata, company_confirmed, marketing_consent, created_at, updated_at) "
-        "SELECT saleor_user_id, external_key, email, first_name, last_name, company_name, language_code, "
-        "'{}'::jsonb, false, 'unknown', %s, %s FROM ltv_stage_contact ORDER BY kind, k ON CONFLICT DO NOTHING",
-        (now, now))
+        f"language_code, {', '.join(REACH)}, metadata, company_confirmed, marketing_consent, created_at, updated_at) "
+        f"SELECT saleor_user_id, external_key, email, first_name, last_name, company_name, language_code, "
+        f"{', '.join(REACH)}, '{{}}', false, 'unknown', %s, %s FROM ltv_stage_contact WHERE true ORDER BY kind, k "
+        "ON CONFLICT DO NOTHING", (stage.value(now), stage.value(now)))
     match = {"u": "c.saleor_user_id = s.k",
              "x": "c.saleor_user_id IS NULL AND c.external_key = s.k",
              "e": "c.saleor_user_id IS NULL AND c.external_key = '' AND c.email = s.k"}
     profile = ("email", "first_name", "last_name", "company_name", "language_code")
-    fill = ", ".join(f"{f} = CASE WHEN c.{f} = '' THEN s.{f} ELSE c.{f} END" for f in profile)
-    lacking = " OR ".join(f"(c.{f} = '' AND s.{f} <> '')" for f in profile)
+    # As identity.upsert_contacts: a contact gets what it lacked (an address only whole, when it has none).
+    texts = (*profile, "phone", "line_user_id")
+    no_address = "s.has_address AND c.address_postal_code = '' AND c.address_line1 = ''"
+    fill = ", ".join([*(f"{f} = CASE WHEN c.{f} = '' THEN s.{f} ELSE c.{f} END" for f in texts),
+                      "birthday = CASE WHEN c.birthday IS NULL THEN s.birthday ELSE c.birthday END",
+                      *(f"{f} = CASE WHEN {no_address} THEN s.{f} ELSE c.{f} END" for f in ADDRESS_FIELDS)])
+    lacking = " OR ".join([*(f"(c.{f} = '' AND s.{f} <> '')" for f in texts),
+                           "(c.birthday IS NULL AND s.birthday IS NOT NULL)", f"({no_address})"])
     found = {}
     for kind, on in match.items():
         if not any(row[0] == kind for row in rows):
             continue
         # Contacts get the fields they lacked, in pk order (the lock order of the ORM path).
         stage.cursor.execute(
-            f"UPDATE {table} c SET {fill} FROM ltv_stage_contact s WHERE s.kind = %s AND {on} AND ({lacking})",
+            f"UPDATE {table} AS c SET {fill} FROM ltv_stage_contact s WHERE s.kind = %s AND {on} AND ({lacking})",
             (kind,))
         for pk, k, user_id, email, external_key, first, last, metadata in stage.rows(
                 f"SELECT c.id, s.k, c.saleor_user_id, c.email, c.external_key, c.first_name, c.last_name, c.metadata "
@@ -217,13 +268,14 @@ def _accounts(stage: _Stage, wanted, now) -> dict[tuple[str, str, str, str], int
     for channel, currency, key in sorted(wanted, key=lambda w: (w[0], w[1], w[2].kind, w[2].key, w[2].display_name)):
         names.setdefault((channel, currency, key.kind, key.key), key.display_name[:255])
     table = _table(Account)
-    stage.create("ltv_stage_account", "channel text, currency text, key_kind text, key text, display_name text")
+    stage.create("ltv_stage_account", "channel text, currency text, key_kind text, key text, display_name text",
+                 key="channel, currency, key_kind, key")
     stage.fill("ltv_stage_account", ("channel", "currency", "key_kind", "key", "display_name"),
                (ident + (name,) for ident, name in names.items()))
     stage.cursor.execute(
         f"INSERT INTO {table} (channel, currency, key_kind, key, display_name, erased, created_at, updated_at) "
-        "SELECT channel, currency, key_kind, key, display_name, false, %s, %s FROM ltv_stage_account "
-        "ORDER BY channel, currency, key_kind, key ON CONFLICT DO NOTHING", (now, now))
+        "SELECT channel, currency, key_kind, key, display_name, false, %s, %s FROM ltv_stage_account WHERE true "
+        "ORDER BY channel, currency, key_kind, key ON CONFLICT DO NOTHING", (stage.value(now), stage.value(now)))
     return {(c, cur, kind, key): pk for pk, c, cur, kind, key in stage.rows(
         f"SELECT a.id, a.channel, a.currency, a.key_kind, a.key FROM {table} a JOIN ltv_stage_account s "
         "USING (channel, currency, key_kind, key)")}
@@ -233,22 +285,30 @@ def _merge_orders(stage: _Stage, index, now) -> tuple[dict[int, int], set[int], 
     """({created order pk: idx}, changed order pks, accounts the changes moved orders from and to)."""
     table = _table(OrderFact)
     on = "o.source = s.source AND o.external_id = s.external_id"
-    stage.cursor.execute(f"SELECT 1 FROM {table} o JOIN ltv_stage_order s ON {on} "
-                         "ORDER BY o.source, o.external_id FOR UPDATE OF o")
+    if stage.pg:  # SQLite's writer holds the whole database already
+        stage.cursor.execute(f"SELECT 1 FROM {table} o JOIN ltv_stage_order s ON {on} "
+                             "ORDER BY o.source, o.external_id FOR UPDATE OF o")
     columns = ", ".join(ORDER_COLUMNS)
     created = {pk: index[(source, external_id)] for pk, source, external_id in stage.rows(
         f"INSERT INTO {table} (source, external_id, {columns}, ingested_at, updated_at) "
-        f"SELECT source, external_id, {columns}, %s, %s FROM ltv_stage_order ORDER BY source, external_id "
-        "ON CONFLICT (source, external_id) DO NOTHING RETURNING id, source, external_id", (now, now))}
+        f"SELECT source, external_id, {columns}, %s, %s FROM ltv_stage_order WHERE true ORDER BY source, external_id "
+        "ON CONFLICT (source, external_id) DO NOTHING RETURNING id, source, external_id",
+        (stage.value(now), stage.value(now)))}
     newer = "NOT COALESCE(s.source_updated_at < o.source_updated_at, false)"
-    changes = stage.rows(
-        f"UPDATE {table} o SET ({columns}, updated_at) = ({', '.join('s.' + c for c in ORDER_COLUMNS)}, %s) "
-        f"FROM ltv_stage_order s, {table} prev WHERE {on} AND prev.id = o.id AND {newer} "
-        f"AND ({', '.join('o.' + c for c in ORDER_COLUMNS)}) IS DISTINCT FROM "
-        f"({', '.join('s.' + c for c in ORDER_COLUMNS)}) RETURNING o.id, prev.account_id, o.account_id", (now,))
+    differs = (f"({', '.join('o.' + c for c in ORDER_COLUMNS)}) {stage.distinct} "
+               f"({', '.join('s.' + c for c in ORDER_COLUMNS)})")
+    changes = stage.rows(f"SELECT o.id, o.account_id, s.account_id FROM {table} o JOIN ltv_stage_order s ON {on} "
+                         f"WHERE {newer} AND {differs}")
+    if changes:
+        stage.cursor.execute(
+            f"UPDATE {table} AS o SET ({columns}, updated_at) = ({', '.join('s.' + c for c in ORDER_COLUMNS)}, %s) "
+            f"FROM ltv_stage_order s WHERE {on} AND {newer} AND {differs}", (stage.value(now),))
     stage.create("ltv_stage_current", select=f"SELECT o.id AS order_id, s.idx FROM {table} o "
-                 f"JOIN ltv_stage_order s ON {on} WHERE {newer}")
-    stage.cursor.execute("ANALYZE ltv_stage_current")
+                 f"JOIN ltv_stage_order s ON {on} WHERE {newer}", key="order_id")
+    if not stage.pg:
+        stage.cursor.execute("CREATE INDEX ltv_stage_current_idx ON ltv_stage_current (idx)")
+    if stage.pg:
+        stage.cursor.execute("ANALYZE ltv_stage_current")
     touched = {account for _, before, after in changes for account in (before, after)}
     return created, {pk for pk, _, _ in changes}, touched
 
@@ -260,7 +320,7 @@ def _sync_lines(stage: _Stage, orders: Sequence[OrderData], current: dict[int, i
     table = _table(OrderLineFact)
     stage.create("ltv_stage_line", "idx int, line_ref text, variant_id text, product_id text, sku text, "
                  "product_name text, quantity int, unit_price numeric, amount numeric, variant_name text, "
-                 "product_slug text, image_url text")
+                 "product_slug text, image_url text", key="idx, line_ref")
 
     def rows():
         for idx in current.values():
@@ -271,17 +331,18 @@ def _sync_lines(stage: _Stage, orders: Sequence[OrderData], current: dict[int, i
 
     stage.fill("ltv_stage_line", ("idx", "line_ref", *LINE_COLUMNS), rows())
     changed = {pk for (pk,) in stage.rows(
-        f"DELETE FROM {table} l USING ltv_stage_current c WHERE l.order_id = c.order_id AND NOT EXISTS "
-        "(SELECT 1 FROM ltv_stage_line w WHERE w.idx = c.idx AND w.line_ref = l.line_ref) RETURNING l.order_id")}
+        f"DELETE FROM {table} AS l WHERE EXISTS (SELECT 1 FROM ltv_stage_current c WHERE c.order_id = l.order_id "
+        "AND NOT EXISTS (SELECT 1 FROM ltv_stage_line w WHERE w.idx = c.idx AND w.line_ref = l.line_ref)) "
+        "RETURNING order_id")}
     columns = ", ".join(LINE_COLUMNS)
     changed |= {pk for (pk,) in stage.rows(
         f"INSERT INTO {table} AS l (order_id, line_ref, {columns}) "
         f"SELECT c.order_id, w.line_ref, {', '.join('w.' + c for c in LINE_COLUMNS)} "
-        "FROM ltv_stage_line w JOIN ltv_stage_current c USING (idx) ORDER BY c.order_id, w.line_ref "
+        "FROM ltv_stage_line w JOIN ltv_stage_current c ON c.idx = w.idx WHERE true ORDER BY c.order_id, w.line_ref "
         f"ON CONFLICT (order_id, line_ref) DO UPDATE SET ({columns}) = "
         f"({', '.join('EXCLUDED.' + c for c in LINE_COLUMNS)}) "
-        f"WHERE ({', '.join('l.' + c for c in LINE_COLUMNS)}) IS DISTINCT FROM "
-        f"({', '.join('EXCLUDED.' + c for c in LINE_COLUMNS)}) RETURNING l.order_id")}
+        f"WHERE ({', '.join('l.' + c for c in LINE_COLUMNS)}) {stage.distinct} "
+        f"({', '.join('EXCLUDED.' + c for c in LINE_COLUMNS)}) RETURNING order_id")}
     return changed
 
 
@@ -291,10 +352,10 @@ def _sync_shipments(stage: _Stage, orders: Sequence[OrderData], current: dict[in
     if not told:
         return set()
     table = _table(ShipmentFact)
-    stage.create("ltv_stage_told", "order_id bigint")
+    stage.create("ltv_stage_told", "order_id bigint", key="order_id")
     stage.fill("ltv_stage_told", ("order_id",), ((pk,) for pk in told))
     stage.create("ltv_stage_shipment", "order_id bigint, shipment_ref text, shipped_at timestamptz, "
-                 "tracking_number text, carrier text, lines jsonb")
+                 "tracking_number text, carrier text, lines jsonb", key="order_id, shipment_ref")
 
     def rows():
         for pk, idx in told.items():
@@ -305,17 +366,18 @@ def _sync_shipments(stage: _Stage, orders: Sequence[OrderData], current: dict[in
 
     stage.fill("ltv_stage_shipment", ("order_id", "shipment_ref", *SHIPMENT_COLUMNS), rows())
     changed = {pk for (pk,) in stage.rows(
-        f"DELETE FROM {table} f USING ltv_stage_told t WHERE f.order_id = t.order_id AND NOT EXISTS "
-        "(SELECT 1 FROM ltv_stage_shipment w WHERE w.order_id = f.order_id AND w.shipment_ref = f.shipment_ref) "
-        "RETURNING f.order_id")}
+        f"DELETE FROM {table} AS f WHERE EXISTS (SELECT 1 FROM ltv_stage_told t WHERE t.order_id = f.order_id) "
+        "AND NOT EXISTS (SELECT 1 FROM ltv_stage_shipment w WHERE w.order_id = f.order_id "
+        "AND w.shipment_ref = f.shipment_ref) RETURNING order_id")}
     columns = ", ".join(SHIPMENT_COLUMNS)
     changed |= {pk for (pk,) in stage.rows(
         f"INSERT INTO {table} AS f (order_id, shipment_ref, {columns}, created_at, updated_at) "
-        f"SELECT order_id, shipment_ref, {columns}, %s, %s FROM ltv_stage_shipment ORDER BY order_id, shipment_ref "
-        f"ON CONFLICT (order_id, shipment_ref) DO UPDATE SET ({columns}, updated_at) = "
+        f"SELECT order_id, shipment_ref, {columns}, %s, %s FROM ltv_stage_shipment WHERE true "
+        f"ORDER BY order_id, shipment_ref ON CONFLICT (order_id, shipment_ref) DO UPDATE SET ({columns}, updated_at) = "
         f"({', '.join('EXCLUDED.' + c for c in SHIPMENT_COLUMNS)}, EXCLUDED.updated_at) "
-        f"WHERE ({', '.join('f.' + c for c in SHIPMENT_COLUMNS)}) IS DISTINCT FROM "
-        f"({', '.join('EXCLUDED.' + c for c in SHIPMENT_COLUMNS)}) RETURNING f.order_id", (now, now))}
+        f"WHERE ({', '.join('f.' + c for c in SHIPMENT_COLUMNS)}) {stage.distinct} "
+        f"({', '.join('EXCLUDED.' + c for c in SHIPMENT_COLUMNS)}) RETURNING order_id",
+        (stage.value(now), stage.value(now)))}
     return changed
 
 
@@ -336,8 +398,8 @@ def _link_contacts(stage: _Stage, orders, current, account_ids, contact_ids) -> 
                ((a, c, first, last) for (a, c), (first, last) in sorted(spans.items())))
     stage.cursor.execute(
         f"INSERT INTO {_table(AccountContact)} AS l (account_id, contact_id, first_seen_at, last_seen_at, "
-        "confirmed_by) SELECT account_id, contact_id, first_seen_at, last_seen_at, '' FROM ltv_stage_link "
+        "confirmed_by) SELECT account_id, contact_id, first_seen_at, last_seen_at, '' FROM ltv_stage_link WHERE true "
         "ORDER BY account_id, contact_id ON CONFLICT (account_id, contact_id) DO UPDATE SET "
-        "first_seen_at = LEAST(l.first_seen_at, EXCLUDED.first_seen_at), "
-        "last_seen_at = GREATEST(l.last_seen_at, EXCLUDED.last_seen_at) "
+        f"first_seen_at = {stage.least}(l.first_seen_at, EXCLUDED.first_seen_at), "
+        f"last_seen_at = {stage.greatest}(l.last_seen_at, EXCLUDED.last_seen_at) "
         "WHERE EXCLUDED.first_seen_at < l.first_seen_at OR EXCLUDED.last_seen_at > l.last_seen_at")

@@ -25,6 +25,7 @@ from ..models import (
     OrderFact,
 )
 from . import payload_scrub
+from .bulk_sql import bulk_set
 from .account_keys import normalise_email
 from .facts import CustomerData, CustomerRef, PostalAddress
 
@@ -161,8 +162,7 @@ def upsert_contacts(refs: Iterable[CustomerRef]) -> dict[tuple[str | None, str],
             changed.append(contact)
     if changed:
         changed.sort(key=lambda contact: contact.pk)  # lock order
-        Contact.objects.bulk_update(changed, ["email", "metadata", "company_confirmed", *PROFILE_FIELDS,
-                                              *REACH_FIELDS])
+        bulk_set(Contact, changed, ["email", "metadata", "company_confirmed", *PROFILE_FIELDS, *REACH_FIELDS])
     return found
 
 
@@ -219,7 +219,7 @@ def upsert_customers_changed(batch: Sequence[CustomerData]) -> tuple[dict[tuple[
               "consent_source", *PROFILE_FIELDS, *REACH_FIELDS]
     try:
         with transaction.atomic():
-            Contact.objects.bulk_update(list(changed.values()), fields, batch_size=500)
+            bulk_set(Contact, list(changed.values()), fields)
     except IntegrityError:
         # A user's new e-mail already names a guest contact: save one by one, keeping the old e-mail there.
         for contact in changed.values():

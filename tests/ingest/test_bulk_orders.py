@@ -1,12 +1,10 @@
-"""PostgreSQL's set-based batch path (ingest/bulk_orders.py) against the ORM path: the same batches
-through each leave the same rows and return the same counts and touched accounts."""
+"""The set-based batch path (ingest/bulk_orders.py) against the ORM path, on PostgreSQL and SQLite:
+the same batches through each leave the same rows and return the same counts and touched accounts."""
 
 import dataclasses
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from django.db import connection
-
 from saleor_ltv_plugin.ingest import bulk_orders
 from saleor_ltv_plugin.ingest.facts import Acquisition, CustomerRef, ShipmentData
 from saleor_ltv_plugin.ingest.identity import erase_customer
@@ -23,8 +21,7 @@ from saleor_ltv_plugin.models import (
 
 from ..conftest import make_order
 
-pytestmark = [pytest.mark.django_db,
-              pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the set-based path is PostgreSQL's")]
+pytestmark = pytest.mark.django_db
 DAY = datetime(2026, 1, 10, 3, 0, tzinfo=timezone.utc)
 
 
