@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from saleor_ltv_plugin.ingest import bulk_orders
-from saleor_ltv_plugin.ingest.facts import Acquisition, CustomerRef, ShipmentData
+from saleor_ltv_plugin.ingest.facts import Acquisition, CustomerRef, PostalAddress, ShipmentData
 from saleor_ltv_plugin.ingest.identity import erase_customer
 from saleor_ltv_plugin.ingest.orders import store_orders_unscored
 from saleor_ltv_plugin.models import (
@@ -35,6 +35,10 @@ def _batches():
             order = dataclasses.replace(order, source="csv", sales_source="rakuten", raw={"format": "rakuten"},
                                         customer=CustomerRef(external_key=f"rakuten:{i % 3}", last_name="楽天",
                                                              first_name="" if i < 12 else f"名{i}"))
+        if i % 7 == 3:  # reach fields: a contact takes a phone it lacked, an address only whole and when it has none
+            order = dataclasses.replace(order, customer=dataclasses.replace(
+                order.customer, phone=f"+8131234{i:04d}", address=PostalAddress("100-0001", "JP", "東京都",
+                                                                                 line1=f"丸の内{i}")))
         if i % 5 == 2:
             order = dataclasses.replace(order, shipments=(ShipmentData("1", DAY + timedelta(days=i + 1), "T1"),),
                                         acquisition=Acquisition(utm_source="google", voucher_code="V1"))
@@ -56,6 +60,9 @@ def _batches():
                    status="canceled"),  # widens a link; a cancelled order is no first purchase
         make_order("earlier", company="会社2", email="b2@x.example", created_at=DAY - timedelta(days=40)),
         dataclasses.replace(first[13], customer=dataclasses.replace(first[13].customer, first_name="後で")),
+        dataclasses.replace(make_order("reach", company="会社1", email="b5@x.example"), customer=CustomerRef(
+            email="b5@x.example", company_name="会社1", phone="+81300000000",
+            address=PostalAddress("530-0001", "JP", "大阪府", line1="梅田1"))),  # a contact without them takes them
         make_order("erased", company="", email="gone@x.example"),
         make_order("erased-co", company="会社3", email="gone@x.example"),
     ]
@@ -69,8 +76,8 @@ def _dump():
     return {
         "accounts": {accounts[a.pk]: (a.display_name, a.acquisition_source, a.acquisition_voucher,
                                       a.acquisition_sales_source, a.acquired_at) for a in Account.objects.all()},
-        "contacts": {contacts[c.pk]: (c.first_name, c.last_name, c.company_name, c.metadata)
-                     for c in Contact.objects.all()},
+        "contacts": {contacts[c.pk]: (c.first_name, c.last_name, c.company_name, c.metadata, c.phone,
+                                      c.address_postal_code, c.address_line1) for c in Contact.objects.all()},
         "orders": {orders[o.pk]: (accounts[o.account_id], contacts.get(o.contact_id),
                                   *(getattr(o, f) for f in bulk_orders.ORDER_COLUMNS if f not in ("account_id",
                                                                                                  "contact_id")))
@@ -103,9 +110,11 @@ def test_the_set_based_path_leaves_what_the_orm_path_leaves(monkeypatch):
     bulk_steps, bulk_rows = _run(monkeypatch, 1)
     assert bulk_steps == orm_steps
     assert orm_steps[1][0].written == 0 and not orm_steps[1][1]  # a re-import writes and touches nothing
-    assert (orm_steps[2][0].created, orm_steps[2][0].updated, orm_steps[2][0].unchanged) == (4, 4, 2)
+    assert (orm_steps[2][0].created, orm_steps[2][0].updated, orm_steps[2][0].unchanged) == (5, 4, 2)
     for table, rows in orm_rows.items():
         assert bulk_rows[table] == rows, table
     assert bulk_rows["shipments"][(("rest", "o7"), "2")][1:3] == ("T2", "ヤマト")
     assert (("rest", "o7"), "1") not in bulk_rows["shipments"]
     assert bulk_rows["orders"][("rest", "erased")][1] is None  # the erased buyer stays anonymous
+    assert bulk_rows["contacts"][(None, "", "b5@x.example")][4:] == ("+81300000000", "530-0001", "梅田1")
+    assert bulk_rows["contacts"][(None, "", "b3@x.example")][4:] == ("+81312340010", "100-0001", "丸の内10")  # o10 sorts first
