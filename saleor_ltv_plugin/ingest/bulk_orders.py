@@ -24,7 +24,7 @@ from django.db import connection
 from django.utils import timezone
 
 from .. import conf
-from ..models import Account, AccountContact, Contact, ErasedIdentity, OrderFact, OrderLineFact, ShipmentFact
+from ..models import Account, AccountContact, Contact, OrderFact, OrderLineFact, ShipmentFact
 from .account_keys import AccountKey, normalise_email
 from .facts import OrderData
 from .identity import (
@@ -183,9 +183,6 @@ def upsert_chunk(chunk: Sequence[OrderData]) -> tuple[object, set[int]]:
 
 
 def _erased_among(orders: Sequence[OrderData]) -> set[str]:
-    # Most shops never erased anyone: one query instead of two keyed hashes per order.
-    if not ErasedIdentity.objects.exists():
-        return set()
     from .identity import erased_among
 
     return erased_among(d.customer for d in orders)
