@@ -83,6 +83,11 @@ SMOKE = {
         keys=("rows", "orders", "floor_seconds", "import_seconds", "stages", "again_unchanged", "targets_met"),
         positive=("ratio", "rows_per_second", "accounts_rescored"), needs=frozenset({"postgres"}),
         agrees=lambda r: r["again_written"] == 0 and r["again_unchanged"] == r["orders"] == r["created"]),
+    "demo_load.py": Smoke(  # SQLite, a file of its own
+        ("--companies", "60", "--years", "1"),
+        keys=("orders", "stored", "contacts", "load_seconds", "again_seconds", "stages", "target_met"),
+        positive=("orders_per_second",),
+        agrees=lambda r: r["stored"] == r["orders"] > 0),
     "analyses.py": Smoke(  # the same --accounts as api.py: it reuses that shop
         ("--accounts", "1000", "--rounds", "1"),
         keys=("accounts", "orders", "order_copy_ms", "cohorts_ms", "buying_patterns_ms", "products_ms", "crosstab_ms",

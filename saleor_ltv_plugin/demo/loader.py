@@ -6,7 +6,8 @@ import hashlib
 from collections.abc import Callable
 
 from ..contact_data import normalise_phone, normalise_postal_code
-from ..ingest import checkouts, consents, identity, orders
+from ..ingest import checkouts, consents, identity
+from ..ingest.batch import store_order_batch
 from ..ingest.facts import (Acquisition, CheckoutData, CustomerData, CustomerRef, OrderData, OrderLineData,
                             PostalAddress)
 from ..models import Source
@@ -98,11 +99,9 @@ def load_shop(shop, progress: Callable[[int], None] | None = None) -> dict[str, 
     ]
     for start in range(0, len(registered), BATCH):
         identity.upsert_customers(registered[start : start + BATCH])
-    for start in range(0, len(shop.orders), BATCH):
-        chunk = shop.orders[start : start + BATCH]
-        orders.upsert_orders([order_data(order, contacts_by_email, reach_by_email) for order in chunk])
-        if progress:
-            progress(len(chunk))
+    # The bulk-file door: chunks of one transaction each, the touched accounts re-scored once at the end.
+    store_order_batch((order_data(order, contacts_by_email, reach_by_email) for order in shop.orders),
+                      progress=progress)
     for checkout in shop.checkouts:
         checkouts.upsert_checkout(
             CheckoutData(

@@ -8,7 +8,9 @@ are re-scored once, after the last chunk.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+from django.db import connection
 
 from .. import signals
 from ..models import OrderFact
@@ -16,14 +18,20 @@ from .facts import OrderData
 from .orders import OrderCounts, store_orders_unscored
 
 CHUNK = 2000
+# PostgreSQL merges a chunk set-based (bulk_orders): its cost is per statement, so chunks are larger.
+POSTGRESQL_CHUNK = 25_000
 
 
-def store_order_batch(orders: Iterable[OrderData], chunk: int = CHUNK) -> tuple[OrderCounts, int]:
-    """(what the batch changed, accounts re-scored)."""
+def store_order_batch(orders: Iterable[OrderData], chunk: int | None = None,
+                      progress: Callable[[int], None] | None = None) -> tuple[OrderCounts, int]:
+    """(what the batch changed, accounts re-scored); `progress` is told each chunk's size once stored."""
+    chunk = chunk or (POSTGRESQL_CHUNK if connection.vendor == "postgresql" else CHUNK)
     counts, touched = OrderCounts(), set()
     for part in _chunks(orders, chunk):
         part_counts, part_touched = store_orders_unscored(part)
         counts, touched = counts + part_counts, touched | part_touched
+        if progress:
+            progress(len(part))
     if touched:
         signals.orders_changed.send(sender=OrderFact, account_ids=touched)
     return counts, len(touched)

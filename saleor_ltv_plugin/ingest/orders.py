@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from .. import conf, signals
 from ..models import Account, AccountContact, CheckoutFact, CheckoutState, OrderFact, OrderLineFact
+from . import bulk_orders
 from .account_keys import AccountKey, resolve_account_key
 from .acquisition import refresh_acquisition
 from .bulk_sql import bulk_set
@@ -123,6 +124,8 @@ def store_orders_unscored(batch: Sequence[OrderData]) -> tuple[OrderCounts, set[
 
 
 def _store(ordered: Sequence[OrderData]) -> tuple[OrderCounts, set[int]]:
+    if bulk_orders.applies(len(ordered)):
+        return bulk_orders.upsert_chunk(ordered)
     counts, touched = OrderCounts(), set()
     for start in range(0, len(ordered), CHUNK):
         chunk_counts, accounts = _upsert_chunk(ordered[start : start + CHUNK])
@@ -158,14 +161,14 @@ def _upsert_chunk(chunk: Sequence[OrderData]) -> tuple[OrderCounts, set[int]]:
     orders = list(latest.values())
     erased = erased_among(data.customer for data in orders)
     contacts = upsert_contacts(
-        data.customer for data in orders if not erased.intersection(identity_hashes(data.customer))
+        data.customer for data in orders if not (erased and erased.intersection(identity_hashes(data.customer)))
     )
 
     rows: dict[tuple[str, str], OrderFact] = {}
     keys: dict[tuple[str, str], tuple[str, str, AccountKey]] = {}
     settings = {channel: conf.channel_settings(channel) for channel in {data.channel for data in orders}}
     for data in orders:
-        is_erased = bool(erased.intersection(identity_hashes(data.customer)))
+        is_erased = bool(erased) and bool(erased.intersection(identity_hashes(data.customer)))
         contact = None if is_erased else contacts.get(contact_lookup(data.customer))
         key = account_key(data.channel, data.customer.company_name, contact, data.external_id, settings[data.channel])
         if is_erased and key.kind != "company":

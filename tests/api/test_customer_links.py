@@ -17,6 +17,7 @@ from django.utils import timezone
 from graphene import relay
 
 from saleor_ltv_plugin.auth import Scope
+from saleor_ltv_plugin.ingest.bulk_orders import MIN_ORDERS
 from saleor_ltv_plugin.metrics.recompute import recompute
 from saleor_ltv_plugin.models import Account, AccountContact, AccountMetrics, Contact, OrderFact
 
@@ -76,6 +77,12 @@ def test_a_shift_jis_link_list_merges_a_mall_buyer_into_the_company_and_rescores
     # A later mall order of the same buyer lands on the company too; the link is shown on the account.
     assert post(api, "orders", {"orders": [order("R-e", 10, "4000", MALL, "rakuten")]}).status_code == 200
     assert OrderFact.objects.get(external_id="R-e").account_id == company.pk
+    # ... and in a batch large enough for the set-based path (ingest/bulk_orders.py) too
+    bulk = [order(f"R-bulk-{i}", 5, "1000", MALL, "rakuten") for i in range(MIN_ORDERS)]
+    assert post(api, "orders", {"orders": bulk}).status_code == 200
+    assert set(OrderFact.objects.filter(external_id__startswith="R-bulk-").values_list("account_id", flat=True)) == {
+        company.pk}
+    OrderFact.objects.filter(external_id__startswith="R-bulk-").delete()
     shown = api.get(BASE + f"accounts/{company.pk}").json()
     assert "rakuten:R-1" in {c["external_key"] for c in shown["contacts"]}
     again = post(api, "customers/links", {"links": [{"customer_id": "rakuten:R-1", "account_id": company.pk}]})

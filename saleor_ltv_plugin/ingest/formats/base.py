@@ -149,8 +149,14 @@ def parse_orders(fmt: OrderFormat, table: Table, ctx: Context) -> Parsed:
         if key_column is not None and table.header.index(key_column) < len(record):
             rejected.add(clean(record[table.header.index(key_column)]))
     groups: dict[str, list[tuple[int, dict]]] = {}
+    # rename's pairs for this header, found once: (column, field) in header order
+    pairs = [(column, fmt.columns[column]) for column in dict.fromkeys(table.header) if fmt.columns.get(column)]
     for line, cells in table.rows:
-        row = rename(fmt, cells)
+        row: dict[str, str] = {}
+        for column, name in pairs:
+            value = cells[column]
+            if name not in row or not row[name].strip():
+                row[name] = value
         key = clean(row.get("external_id"))
         if not key:
             parsed.problems.append(RowProblem(line, "external_id", "an order number is required", "注文番号が必要です"))

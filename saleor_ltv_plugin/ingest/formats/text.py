@@ -65,6 +65,7 @@ def read_table(text: str, delimiter: str = "auto") -> Table:
         raise FileProblem(1, "the file is empty; the first line must name the columns",
                           "ファイルが空です。1 行目に項目名が必要です")
     table = Table("", sep, header)
+    width, distinct = len(header), len(set(header)) == len(header)
     while True:
         line = reader.line_num + 1
         record = _next(reader, line)
@@ -72,8 +73,11 @@ def read_table(text: str, delimiter: str = "auto") -> Table:
             return table
         if not any(cell.strip() for cell in record):  # a blank line (or a row of empty cells)
             continue
-        if len(record) != len(header):
+        if len(record) != width:
             table.ragged.append((line, record))
+            continue
+        if distinct:
+            table.rows.append((line, dict(zip(header, record))))
             continue
         cells: dict[str, str] = {}
         for name, value in zip(header, record):

@@ -21,7 +21,11 @@ class ValueProblem(ValueError):
 
 def clean(value: str | None) -> str:
     """NFKC (full-width letters and digits → ASCII, half-width kana → full-width), trimmed."""
-    return unicodedata.normalize("NFKC", value or "").strip()
+    if not value:
+        return ""
+    if value.isascii():  # NFKC leaves ASCII as it is; most cells are
+        return value.strip()
+    return unicodedata.normalize("NFKC", value).strip()
 
 
 # After NFKC: ￥ → ¥; a leading △ or ▲ is the Japanese minus in accounting sheets.
