@@ -31,6 +31,10 @@ def _run_app(command: str, args: list[str]) -> None:
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
         parser.add_argument("--no-migrate", action="store_true")
         options = parser.parse_args(args)
+        import importlib.util
+
+        if importlib.util.find_spec("uvicorn") is None:  # not in the base install
+            sys.exit("saleor-ltv serve needs uvicorn: pip install 'saleor-ltv-plugin[app]'")
         if not options.no_migrate:
             from django.core.management import execute_from_command_line
 
