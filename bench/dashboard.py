@@ -62,7 +62,8 @@ def main(argv=None) -> dict:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = subprocess.Popen([sys.executable, "-m", "saleor_ltv_plugin.hosts.standalone.cli", "runserver",
-                               f"127.0.0.1:{port}", "--noreload"], env=os.environ.copy(),
+                               f"127.0.0.1:{port}", "--noreload"],
+                              env={**os.environ, "LTV_DEMO": "1"},  # the harness takes the #token= (no staff login)
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:

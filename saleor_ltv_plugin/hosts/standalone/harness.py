@@ -26,7 +26,6 @@ from django.views.decorators.http import require_GET, require_POST
 from ... import conf
 from ...auth import AuthError
 from . import tokens
-from .staff import scopes_of
 
 # saleor-dashboard's AppIFrame.tsx (3.23): no allow-modals (alert/confirm/prompt/print are ignored),
 # no allow-top-navigation, no allow-popups-to-escape-sandbox.
@@ -41,6 +40,8 @@ def _script_json(value) -> str:
 
 def _signed_in(request) -> bool:
     user = getattr(request, "user", None)
+    from .staff import scopes_of  # here: staff.py loads auth models, and this module is read without Django too
+
     return bool(user is not None and user.is_authenticated and scopes_of(user))
 
 
@@ -85,4 +86,6 @@ def session_token(request):
     if not _signed_in(request):
         return JsonResponse({"error": {"code": "unauthenticated", "message": "session: sign in at "
                                        f"{settings.LOGIN_URL}"}}, status=401)
+    from .staff import scopes_of
+
     return JsonResponse({"token": tokens.mint_staff(request.user.get_username(), scopes_of(request.user))})
