@@ -19,10 +19,13 @@ TEMPLATE = Path(__file__).resolve().parents[2] / "saleor_ltv_plugin/templates/sa
 
 
 def main(saleor_url: str, token: str, page_name: str) -> dict:
-    # The standalone harness's own page, with its two template values filled in as its view does.
+    # The standalone harness's own page, with its template values filled in as its view does for a
+    # credential in the address (no staff session; the token comes in the fragment, as in the demo).
     html = (TEMPLATE.read_text()
             .replace("{{ app_base_json|safe }}", json.dumps(saleor_url.rstrip("/") + "/plugins/global/saleor.ltv/app/"))
-            .replace("{{ sandbox_json|safe }}", json.dumps(SANDBOX)))
+            .replace("{{ sandbox_json|safe }}", json.dumps(SANDBOX))
+            .replace("{{ staff_json|safe }}", "null").replace("{{ login_url_json|safe }}", json.dumps("/login/"))
+            .replace("{{ demo_json|safe }}", "true"))
     assert "{{" not in html and "{%" not in html, "the harness template has a value this check does not fill in"
     class Harness(BaseHTTPRequestHandler):
         def do_GET(self):
