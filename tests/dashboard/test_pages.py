@@ -317,8 +317,11 @@ def test_every_page_in_japanese_shows_no_english(harness):
         "SELECT account_id FROM saleor_ltv_plugin_outboxmessage WHERE account_id IS NOT NULL "
         "GROUP BY account_id ORDER BY COUNT(DISTINCT status) DESC, COUNT(*) DESC LIMIT 1")[0]
     account_gid = base64.b64encode(f"LtvAccount:{account}".encode()).decode()
-    user = harness.server.sql(
-        "SELECT saleor_user_id FROM saleor_ltv_plugin_contact WHERE saleor_user_id IS NOT NULL LIMIT 1")
+    user = harness.server.sql(  # a user who buys for a scored account (not a cart-only member: no panel there)
+        "SELECT c.saleor_user_id FROM saleor_ltv_plugin_contact c "
+        "JOIN saleor_ltv_plugin_accountcontact ac ON ac.contact_id = c.id "
+        "JOIN saleor_ltv_plugin_accountmetrics m ON m.account_id = ac.account_id "
+        "WHERE c.saleor_user_id IS NOT NULL ORDER BY c.id LIMIT 1")
     pages = [("overview", {}, "stat-accounts"), ("accounts", {}, "accounts-table"),
              (f"accounts/{account_gid}", {}, "messages"),
              ("alerts", {}, "alert-list"), ("alerts", {"view": "calls"}, "alert-list"),
