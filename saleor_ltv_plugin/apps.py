@@ -10,11 +10,12 @@ class LTVConfig(AppConfig):
 
     def ready(self):
         from . import setup_check  # noqa: F401 — registers the system checks
-        from .metrics.handlers import on_orders_changed
+        from .metrics.handlers import on_orders_changed, on_prospects_changed
         from .schedule import BEAT_SCHEDULE
-        from .signals import orders_changed
+        from .signals import orders_changed, prospects_changed
 
         orders_changed.connect(on_orders_changed, dispatch_uid="ltv-metrics-incremental")
+        prospects_changed.connect(on_prospects_changed, dispatch_uid="ltv-metrics-prospects")
 
         schedule = getattr(settings, "CELERY_BEAT_SCHEDULE", None)
         if isinstance(schedule, dict):

@@ -55,6 +55,9 @@ class ChannelSettings:
     company_membership_metadata_key: str = "ltv_company_confirmed"
     merge_same_day_orders: bool = True
     timezone: str = "UTC"
+    # Where a registered contact without orders counts as a prospect (Saleor's users have no
+    # channel); shop-wide, "" = the channel with the most accounts (metrics/prospects.py).
+    prospect_channel: str = ""
     new_customer_days: int = 120
     dormant_after_days: int = 121
     lost_after_days: int = 361
@@ -160,6 +163,16 @@ SETTING_TEXT: dict[str, dict[str, tuple[str, str]]] = {
         "label": ("同日の注文をまとめる", "Merge same-day orders"),
         "help": ("同じ顧客の同じ日の複数の注文を1回の購入として数えます。",
                  "Count several orders of one account on one day as one purchase."),
+    },
+    "prospect_channel": {
+        "label": ("見込み客を数えるチャネル", "Prospects' channel"),
+        "help": ("注文のない登録顧客（見込み客）を数える販売チャネルのスラッグ。Saleorのユーザーにはチャネルがないため、"
+                 "ショップ全体で1つ指定します。空欄：顧客数が最も多いチャネル（顧客がまだいなければ default-channel）。"
+                 "顧客リストの取り込みでタグを付けた見込み客は、取り込み時に指定したチャネルで数えます。",
+                 "The sales channel (slug) in which registered contacts without orders count as prospects. "
+                 "Saleor's users have no channel, so this is one value for the whole shop. Empty: the channel with "
+                 "the most accounts (default-channel while there are none). Prospects a customer-list import "
+                 "tagged count in the channel that import named."),
     },
     "timezone": {
         "label": ("ショップのタイムゾーン", "Shop time zone"),
@@ -506,6 +519,8 @@ def _validate(values: dict[str, Any], prefix: str = "") -> tuple[dict[str, Any],
             clean[name] = _coerce(name, value, getattr(defaults, name))
         except ValueError as exc:
             errors[prefix + name] = str(exc)
+    if prefix and "prospect_channel" in clean:
+        errors[prefix + "prospect_channel"] = "set it once for the shop, not per channel"
     for name, allowed in CHOICES.items():
         if name in clean and clean[name] not in allowed:
             errors[prefix + name] = f"must be one of {', '.join(allowed)}"

@@ -116,6 +116,53 @@ def fit_shop(
     return metrics, report, fitted
 
 
+def prospect_metrics(prospects: pd.DataFrame, like: pd.DataFrame | None = None,
+                     lifecycle: LifecycleThresholds | None = None) -> pd.DataFrame:
+    """Metrics rows (:data:`METRIC_COLUMNS`) of accounts that never bought (stage ``prospect``).
+
+    ``prospects`` has ``account_id`` and ``currency``. No purchase means no R/F/M score, segment,
+    rhythm, churn risk, P(alive) or CLV: those are missing; frequency, spend and average order
+    value are 0. With ``like`` (a frame of bought rows) the text columns take its categories
+    where it has them, so appending the rows keeps its dtypes (no copy to object columns).
+    """
+    ids = prospects["account_id"].to_numpy()
+    staged = lifecycle_stages(pd.DataFrame(columns=["account_id", "currency", "frequency", "recency_days"]),
+                              lifecycle, registered_account_ids=ids)
+    stage = staged.set_index("account_id")["stage"].reindex(ids).to_numpy(dtype=object)
+    n = len(ids)
+    nothing = np.full(n, np.nan)
+    frame = pd.DataFrame({
+        "account_id": ids, "currency": prospects["currency"].to_numpy(dtype=object),
+        "first_purchase_at": pd.NaT, "last_purchase_at": pd.NaT, "frequency": np.zeros(n, dtype=np.int64),
+        "recency_days": nothing, "tenure_days": nothing, "monetary": np.zeros(n), "average_order_value": np.zeros(n),
+        "r_score": nothing, "f_score": nothing, "m_score": nothing, "rfm_segment": None, "rfm_rank": nothing,
+        "cpm_cell": None, "stage": stage, "typical_interval_days": nothing, "next_purchase_on": pd.NaT,
+        "overdue_ratio": nothing, "churn_risk": np.zeros(n, dtype=bool), "p_alive": nothing,
+        "expected_purchases": nothing, "expected_order_value": nothing, "clv": nothing,
+    }, columns=METRIC_COLUMNS)
+    for name in ("first_purchase_at", "last_purchase_at", "next_purchase_on"):
+        frame[name] = pd.to_datetime(frame[name])
+    if like is not None:
+        for name in METRIC_COLUMNS:
+            dtype = like[name].dtype
+            if isinstance(dtype, pd.CategoricalDtype):
+                categories = dtype.categories.union(pd.Index(frame[name].dropna().unique()), sort=False)
+                frame[name] = pd.Categorical(frame[name], categories=categories)
+    return frame
+
+
+def with_prospects(metrics: pd.DataFrame, prospects: pd.DataFrame | None,
+                   lifecycle: LifecycleThresholds | None = None) -> pd.DataFrame:
+    """The bought rows, then a row per prospect (:func:`prospect_metrics`); ``metrics`` itself without any."""
+    if prospects is None or not len(prospects):
+        return metrics
+    rows = prospect_metrics(prospects, metrics, lifecycle)
+    for name in METRIC_COLUMNS:  # one set of categories per column, so concat keeps the dtype
+        if isinstance(rows[name].dtype, pd.CategoricalDtype) and isinstance(metrics[name].dtype, pd.CategoricalDtype):
+            metrics = metrics.assign(**{name: metrics[name].cat.set_categories(rows[name].cat.categories)})
+    return pd.concat([metrics, rows], ignore_index=True)
+
+
 def prediction_model(orders: pd.DataFrame, as_of, x, t_x, T, settings: MetricsSettings):
     """(the fitted purchase-count model, its report entry): chosen on the holdout, fitted on all."""
     choice = choose_model(orders, as_of, merge_same_day=settings.merge_same_day, tz=settings.tz,

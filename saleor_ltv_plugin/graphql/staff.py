@@ -111,6 +111,10 @@ class LtvOverview(graphene.ObjectType):
     channel = graphene.String(required=True)
     currency = graphene.String(required=True)
     accounts = graphene.Int(required=True, description="Accounts with at least one purchase.")
+    prospects = graphene.Int(required=True, description=(
+        "Prospects (見込み客): accounts of registered contacts that never bought; also the stage bucket "
+        "'prospect'. A Saleor user without orders counts in the shop's prospect_channel setting (default: the "
+        "channel with the most accounts)."))
     revenue = graphene.Float(required=True)
     f2_conversion_rate = graphene.Float(description="Share of buying accounts with a second purchase.")
     since = graphene.Date()

@@ -16,6 +16,7 @@ from dataclasses import replace
 from django.db import transaction
 from django.utils import timezone
 
+from .. import signals
 from ..models import AccountContact, AccountTag
 from . import consents
 from .facts import CustomerData
@@ -86,4 +87,6 @@ def _tag_accounts(batch, contacts, channel: str, currency: str) -> set[int]:
             AccountTag.objects.bulk_create([AccountTag(account=account, tag=tag, source=TAG_SOURCE) for tag in new],
                                            ignore_conflicts=True)
             changed.add(contact.pk)
+    # A tagged buyer without orders makes their account a prospect: listed at once.
+    signals.prospects_changed.send(sender=AccountTag, account_ids={a.pk for a in accounts.values()})
     return changed

@@ -232,6 +232,13 @@ def upsert_customers_changed(batch: Sequence[CustomerData]) -> tuple[dict[tuple[
             except IntegrityError:
                 contact.email = Contact.objects.values_list("email", flat=True).get(pk=contact.pk)
                 contact.save(update_fields=fields)
+    if changed:  # a registration shows as a prospect at once (ingest/prospects.py)
+        from .. import signals
+        from .prospects import link_prospects
+
+        linked = link_prospects(changed)
+        if linked:
+            signals.prospects_changed.send(sender=Contact, account_ids=linked)
     return contacts, set(changed)
 
 

@@ -22,11 +22,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .. import conf, thresholds
-from ..engine.account_metrics import MetricsSettings, fit_shop
+from ..engine.account_metrics import MetricsSettings, fit_shop, with_prospects
 from ..engine.cycle import replenishment
 from ..engine.fitted import FittedShop, score_accounts
 from ..models import Account, AccountMetrics, AccountSkuRhythm, OrderFact, RecomputeRun
-from . import insights, load, store
+from ..ingest.prospects import link_prospects, prospect_channel
+from . import insights, load, prospects, store
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,8 @@ def recompute(
     `run_id` is the run a trigger started with `start_run`; without it a new run is recorded.
     """
     run = RecomputeRun.objects.get(pk=run_id) if run_id else RecomputeRun.objects.create(status="running")
+    if only_channel in (None, prospect_channel()):
+        link_prospects()  # contacts registered before prospects were kept, or whose link went
     todo = [only_channel] if only_channel else channels()
     details: dict = {"channels": {}}
     try:
@@ -112,6 +115,9 @@ def recompute_channel(channel: str, now: datetime | None = None) -> dict:
     started = time.perf_counter()
     limits = thresholds.engine_thresholds(channel)
     frame, report, fitted = fit_shop(orders, as_of, engine_settings(settings, limits))
+    # Registered, never bought: a row each (stage prospect), after the bought ones; the fit never sees them.
+    found = prospects.prospect_accounts(channel)
+    everyone = with_prospects(frame, found, limits.lifecycle)
     seconds["compute"] = time.perf_counter() - started
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -119,16 +125,16 @@ def recompute_channel(channel: str, now: datetime | None = None) -> dict:
         # connection while this thread computes the shop analyses; inside a transaction
         # (tests) another connection could not see its rows, so it runs here.
         # (In this context: the thread works for the tenant this task entered, tenancy.)
-        writing = pool.submit(contextvars.copy_context().run, _own_connection, _write_metrics, frame,
+        writing = pool.submit(contextvars.copy_context().run, _own_connection, _write_metrics, everyone,
                               channel, computed_at) if _can_write_beside() else None
         if writing is None:
-            seconds["write"] = _write_metrics(frame, channel, computed_at)
+            seconds["write"] = _write_metrics(everyone, channel, computed_at)
         lines = load.load_lines(channel, settings.timezone)
         skus = replenishment(lines, as_of, limits.rhythm, per_unit=limits.sku_per_unit)
         store.write_sku_rhythms(skus, channel, computed_at, full=True)
         seconds["sku_rhythm"] = time.perf_counter() - started
         analyses = insights.analyses(orders, lines, frame)
-        snapshot = store.snapshot_rows(frame, channel, as_of) if connection.vendor == "postgresql" else None
+        snapshot = store.snapshot_rows(everyone, channel, as_of) if connection.vendor == "postgresql" else None
         seconds["insights"] = time.perf_counter() - started - seconds["sku_rhythm"]
         if writing is not None:
             seconds["write"] = writing.result()
@@ -141,7 +147,7 @@ def recompute_channel(channel: str, now: datetime | None = None) -> dict:
     store.vacuum_after_full_write([AccountSkuRhythm])
     seconds["snapshot"] = time.perf_counter() - started
     return json_safe({
-        "as_of": as_of.isoformat(), "accounts": int(len(frame)), "report": report,
+        "as_of": as_of.isoformat(), "accounts": int(len(everyone)), "prospects": int(len(found)), "report": report,
         "fitted": fitted.to_dict(), "seconds": {k: round(v, 3) for k, v in seconds.items()},
     })
 
@@ -207,7 +213,7 @@ def update_accounts(account_ids: Iterable[int], now: datetime | None = None) -> 
     account_ids = sorted(set(account_ids))
     if not account_ids:
         return 0
-    written = 0
+    written, maybe_prospects = 0, set()
     by_channel: dict[str, list[int]] = {}
     for pk, channel in Account.objects.filter(pk__in=account_ids).values_list("pk", "channel"):
         by_channel.setdefault(channel, []).append(pk)
@@ -221,9 +227,15 @@ def update_accounts(account_ids: Iterable[int], now: datetime | None = None) -> 
                                engine_settings(settings, thresholds.engine_thresholds(channel)))
         written += store.write_account_metrics(frame, channel, now or timezone.now(), full=False)
         gone = set(ids) - set(frame["account_id"].astype(int))
-        if gone:  # no counted purchase left (cancelled, refunded): no metrics row
+        if gone:  # no counted purchase left (cancelled, refunded): no metrics row, unless a prospect's
             AccountMetrics.objects.filter(account_id__in=gone).delete()
-    return written
+            maybe_prospects |= gone | prospects.fellow_accounts(gone)
+    # A first order ends a prospect: its own row (when not scored above), the same company's in
+    # another currency, the buyer's other accounts.
+    maybe_prospects |= set(AccountMetrics.objects.filter(account_id__in=account_ids, stage="prospect")
+                           .values_list("account_id", flat=True))
+    maybe_prospects |= prospects.related_accounts(account_ids)
+    return written + prospects.refresh(maybe_prospects, now)
 
 
 def _orders_of(account_ids: list[int]) -> pd.DataFrame:

@@ -43,11 +43,16 @@ SKU_FIELDS = ["purchases", "last_purchase_at", "typical_interval_days", "next_re
 SNAPSHOT_DIMENSIONS = ("stage", "cpm_cell", "rfm_segment")
 
 
+TEXT_FIELDS = {"rfm_segment", "cpm_cell", "stage"}
+
+
 def _clean(frame: pd.DataFrame, fields: list[str]) -> pd.DataFrame:
     out = frame.copy()
     for name in fields:
         column = out[name]
-        if pd.api.types.is_float_dtype(column):
+        if name in TEXT_FIELDS:  # a prospect has no segment or cell: '' as the COPY writer stores it
+            out[name] = column.astype(object).where(column.notna(), "")
+        elif pd.api.types.is_float_dtype(column):
             values = column.to_numpy(dtype=np.float64, copy=True)
             values[~np.isfinite(values)] = np.nan
             # Rounded floats print short: the CSV shrinks to half and COPY with it.
@@ -130,10 +135,11 @@ def snapshot_rows(frame: pd.DataFrame, channel: str, day: date) -> list[SegmentS
     rows = []
     for dimension in SNAPSHOT_DIMENSIONS:
         codes, labels = pd.factorize(frame[dimension], sort=True)
-        key = currency_codes.astype(np.int64) * len(labels) + codes
+        has = codes >= 0  # prospects have no CPM cell or RFM segment
+        key = (currency_codes.astype(np.int64) * len(labels) + codes)[has]
         accounts = np.bincount(key, minlength=len(currencies) * len(labels))
         revenue = np.zeros(len(accounts), dtype=np.int64)
-        np.add.at(revenue, key, money)
+        np.add.at(revenue, key, money[has])
         for cell in np.flatnonzero(accounts):
             rows.append(SegmentSnapshot(
                 day=day, channel=channel, currency=str(currencies[cell // len(labels)]), dimension=dimension,
@@ -155,6 +161,8 @@ def write_snapshot(channel: str, day: date, rows: list[SegmentSnapshot] | None =
         metrics = AccountMetrics.objects.filter(channel=channel)
         for dimension in SNAPSHOT_DIMENSIONS:
             for group in metrics.values("currency", dimension).annotate(n=Count("pk"), revenue=Sum("monetary")):
+                if not group[dimension]:  # prospects have no CPM cell or RFM segment
+                    continue
                 rows.append(SegmentSnapshot(
                     day=day, channel=channel, currency=group["currency"], dimension=dimension,
                     value=group[dimension] or "", accounts=group["n"], revenue=group["revenue"] or 0,

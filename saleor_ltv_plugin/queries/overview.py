@@ -48,7 +48,8 @@ class AcquisitionRow:
 class Overview:
     channel: str
     currency: str
-    accounts: int = 0
+    accounts: int = 0  # with a purchase; prospects apart
+    prospects: int = 0  # registered, never bought (ingest/prospects.py says which channel they count in)
     repeat_accounts: int = 0
     revenue: float = 0.0
     since: dt.date | None = None
@@ -116,7 +117,10 @@ def overview(channel: str, currency: str | None = None, since: dt.date | None = 
     )
     for row in rows:
         n, revenue = row["n"], float(row["revenue"] or 0)
-        out.accounts += n
+        if row["stage"] == "prospect":
+            out.prospects += n
+        else:
+            out.accounts += n
         out.repeat_accounts += row["repeat"]
         out.revenue += revenue
         for table, key in ((stages, row["stage"]), (cells, row["cpm_cell"]), (segments, row["rfm_segment"])):

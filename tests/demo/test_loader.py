@@ -13,7 +13,7 @@ from django.db.models import Sum
 
 from saleor_ltv_plugin.demo.loader import load_shop
 from saleor_ltv_plugin.demo.synthetic import generate_shop
-from saleor_ltv_plugin.models import Account, CheckoutFact, Contact, OrderFact, OrderLineFact
+from saleor_ltv_plugin.models import Account, AccountContact, CheckoutFact, Contact, OrderFact, OrderLineFact
 
 
 @pytest.mark.django_db
@@ -28,7 +28,19 @@ def test_each_company_becomes_exactly_one_account_with_all_its_orders():
     for account_id, external_id in OrderFact.objects.values_list("account_id", "external_id"):
         stored[account_id].add(external_id)
     assert sorted(map(sorted, stored.values())) == sorted(map(sorted, expected.values()))
-    assert Account.objects.count() == len(expected)
+    # Companies that never ordered but have registered buyers are prospects: one account each, with those buyers.
+    ordered = set(expected)
+    prospects = defaultdict(set)
+    for contact in shop.contacts:
+        if contact.user_id and contact.company_key not in ordered:
+            prospects[contact.company_key].add(contact.email)
+    assert prospects
+    members = defaultdict(set)
+    for account_id, email in AccountContact.objects.filter(account__orders=None).values_list("account_id",
+                                                                                             "contact__email"):
+        members[account_id].add(email)
+    assert sorted(map(sorted, members.values())) == sorted(map(sorted, prospects.values()))
+    assert Account.objects.count() == len(expected) + len(prospects)
     assert OrderFact.objects.count() == len(shop.orders)
     assert OrderLineFact.objects.count() == sum(len(o.lines) for o in shop.orders)
     total = sum((o.total_gross - o.refunded_amount for o in shop.orders), Decimal(0))

@@ -13,6 +13,7 @@ from saleor_ltv_plugin.ingest.orders import upsert_orders
 from saleor_ltv_plugin.metrics import load
 from saleor_ltv_plugin.metrics.recompute import recompute
 from saleor_ltv_plugin.models import (
+    AccountContact,
     AccountMetrics,
     AccountSkuRhythm,
     OrderFact,
@@ -53,12 +54,40 @@ def expected_summary() -> pd.DataFrame:
         frequency=("day", "nunique"), monetary=("amount", "sum"), first=("day", "min"), last=("day", "max"))
 
 
+def expected_prospects(shop) -> set[frozenset]:
+    """Independent: per company of the generator's without a counted purchase (none placed, or only
+    cancelled / refunded ones), its registered (non-guest) buyers' e-mails."""
+    counted = set(OrderFact.objects.filter(counts_as_purchase=True).values_list("external_id", flat=True))
+    bought = {o.company_key for o in shop.orders if o.external_id in counted}
+    never = {c.key for c in shop.companies} - bought
+    by_company: dict[str, set] = {}
+    for contact in shop.contacts:
+        if contact.user_id and contact.company_key in never:
+            by_company.setdefault(contact.company_key, set()).add(contact.email)
+    return {frozenset(emails) for emails in by_company.values()}
+
+
+def stored_prospects() -> set[frozenset]:
+    """Per prospect row, its account's buyers' e-mails."""
+    members: dict[int, set] = {}
+    for account_id, email in AccountContact.objects.filter(
+            account__metrics__stage="prospect").values_list("account_id", "contact__email"):
+        members.setdefault(account_id, set()).add(email)
+    return {frozenset(emails) for emails in members.values()}
+
+
 def test_recompute_fills_metrics_matching_an_independent_summary(shop):
     run = recompute(now=NOW)
     assert run.status == "done" and run.finished_at is not None
     expected = expected_summary()
-    metrics = {m.account_id: m for m in AccountMetrics.objects.all()}
+    metrics = {m.account_id: m for m in AccountMetrics.objects.exclude(stage="prospect")}
     assert set(metrics) == set(expected.index)
+    prospects = AccountMetrics.objects.filter(stage="prospect").select_related("account")
+    assert stored_prospects() == expected_prospects(shop) != set()
+    assert all(m.frequency == 0 and m.monetary == 0 and m.r_score is None and m.rfm_segment == "" and m.cpm_cell == ""
+               and not m.churn_risk and m.p_alive is None and m.clv is None and m.recency_days is None
+               for m in prospects)
+    assert run.details["channels"]["default-channel"]["prospects"] == len(prospects)
     as_of = NOW.astimezone(TOKYO).date()
     for account_id, row in expected.iterrows():
         m = metrics[account_id]
@@ -78,10 +107,14 @@ def test_snapshots_add_up_to_the_metrics(shop):
     recompute(now=NOW)
     day = NOW.astimezone(TOKYO).date()
     total = AccountMetrics.objects.count()
+    prospects = AccountMetrics.objects.filter(stage="prospect").count()
     revenue = AccountMetrics.objects.aggregate(s=Sum("monetary"))["s"]
+    assert prospects > 0
     for dimension in ("stage", "cpm_cell", "rfm_segment"):
         rows = SegmentSnapshot.objects.filter(day=day, dimension=dimension)
-        assert sum(r.accounts for r in rows) == total
+        # prospects have a stage, but no CPM cell or RFM segment
+        assert sum(r.accounts for r in rows) == total - (0 if dimension == "stage" else prospects)
+        assert "" not in {r.value for r in rows}
         assert sum(r.revenue for r in rows) == revenue
     stages = dict(AccountMetrics.objects.values_list("stage").annotate(n=Count("pk")))
     assert dict(SegmentSnapshot.objects.filter(day=day, dimension="stage").values_list("value", "accounts")) == stages
@@ -99,7 +132,7 @@ def test_sku_rhythms_follow_the_regular_baskets(shop):
 
 def test_a_new_order_updates_its_account_at_once(shop):
     recompute(now=NOW)
-    metrics = AccountMetrics.objects.order_by("-recency_days").first()
+    metrics = AccountMetrics.objects.exclude(stage="prospect").order_by("-recency_days").first()
     account = metrics.account
     sample = OrderFact.objects.filter(account=account).first()
     before = (metrics.frequency, metrics.monetary)

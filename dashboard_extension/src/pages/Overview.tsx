@@ -11,7 +11,7 @@ import { navigate, withQuery } from "../router";
 
 const QUERY = `query Overview($channel: String!, $since: Date) {
   ltvOverview(channel: $channel, since: $since) {
-    channel currency accounts revenue f2ConversionRate since computedAt
+    channel currency accounts prospects revenue f2ConversionRate since computedAt
     stages { value accounts revenue accountsThen change }
     cpmCells { value accounts revenue }
     rfmGrid { recency frequency accounts revenue }
@@ -24,7 +24,8 @@ const QUERY = `query Overview($channel: String!, $since: Date) {
 interface Bucket { value: string; accounts: number; revenue: number; accountsThen?: number | null; change?: number | null }
 export interface OverviewData {
   ltvOverview: null | {
-    channel: string; currency: string; accounts: number; revenue: number; f2ConversionRate: number | null;
+    channel: string; currency: string; accounts: number; prospects: number; revenue: number;
+    f2ConversionRate: number | null;
     since: string | null; computedAt: string | null; stages: Bucket[]; cpmCells: Bucket[];
     rfmGrid: { recency: number; frequency: number; accounts: number; revenue: number }[];
     revenueByMonth: { month: string; newRevenue: number; repeatRevenue: number }[];
@@ -90,6 +91,7 @@ function OverviewBody({ o, since, setSince, t, lang }: { o: NonNullable<Overview
       <Card>
         <Box className="ltv-stats">
           <Stat testId="stat-accounts" label={t("buyingAccounts")} value={fmtInt(lang, o.accounts)} />
+          <Stat testId="stat-prospects" label={t("prospects")} value={fmtInt(lang, o.prospects)} />
           <Stat testId="stat-revenue" label={t("revenue")} value={fmtMoney(lang, o.revenue, o.currency)} />
           <Stat testId="stat-f2" label={t("f2")} value={fmtPct(lang, o.f2ConversionRate)} />
         </Box>
