@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from saleor_ltv_plugin.models import AccountMetrics, OrderFact, OrderLineFact, SegmentSnapshot
+from saleor_ltv_plugin.models import AccountContact, AccountMetrics, OrderFact, OrderLineFact, SegmentSnapshot
 
 from .conftest import NOW
 
@@ -15,7 +15,7 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 
 OVERVIEW = """
 query($since: Date) { ltvOverview(channel: "default-channel", since: $since, months: 24) {
-  channel currency accounts revenue f2ConversionRate
+  channel currency accounts prospects revenue f2ConversionRate
   stages { value label accounts revenue accountsThen change }
   cpmCells { value accounts revenue } rfmSegments { value accounts }
   rfmGrid { recency frequency accounts }
@@ -38,6 +38,13 @@ def test_overview_matches_the_orders(scored_shop, gql, key_for):
     assert data["f2ConversionRate"] == pytest.approx(sum(len(d) >= 2 for d in days.values()) / len(days))
     stages = Counter(AccountMetrics.objects.values_list("stage", flat=True))
     assert {s["value"]: s["accounts"] for s in data["stages"] if s["accounts"]} == dict(stages)
+    # Prospects, independently: accounts without a counted purchase with a registered member who never bought.
+    bought = set(days)
+    buyers = set(OrderFact.objects.filter(counts_as_purchase=True).values_list("contact_id", flat=True))
+    prospects = {link.account_id for link in AccountContact.objects.select_related("contact")
+                 if link.account_id not in bought and link.contact_id not in buyers
+                 and (link.contact.saleor_user_id or link.contact.registered_at)}
+    assert data["prospects"] == stages["prospect"] == len(prospects) > 0
     assert sum(c["accounts"] for c in data["cpmCells"]) == len(days)
     assert sum(c["accounts"] for c in data["rfmGrid"]) == len(days) and len(data["rfmGrid"]) == 25
     # Revenue by month: new = on the account's first purchase day, repeat = later days.
