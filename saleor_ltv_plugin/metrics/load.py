@@ -48,7 +48,8 @@ METRIC_COLUMNS = ["account_id", "stage", "cpm_cell", "rfm_segment", "r_score", "
 _METRICS_PG = """
     SELECT account_id, stage, cpm_cell, rfm_segment, coalesce(r_score, 0), coalesce(f_score, 0),
            coalesce(m_score, 0), frequency, coalesce(tenure_days, 0), monetary::float8
-    FROM saleor_ltv_plugin_accountmetrics WHERE channel = {channel} AND currency = {currency}"""
+    FROM saleor_ltv_plugin_accountmetrics WHERE channel = {channel} AND currency = {currency}
+      AND stage <> 'prospect'"""
 _ORDER_TIME_TUPLE = np.dtype([
     ("fields", ">i2"), ("len_account", ">i4"), ("account_id", ">i8"), ("len_seconds", ">i4"), ("seconds", ">i8"),
     ("len_amount", ">i4"), ("amount", ">f8"), ("len_source", ">i4"), ("source", ">i2"),
@@ -190,13 +191,14 @@ _SCORED_PG = """
                coalesce(tenure_days, 0), monetary::float8, coalesce(typical_interval_days::text, ''),
                coalesce(overdue_ratio::text, ''), (computed_at AT TIME ZONE {tz})::date - DATE '1970-01-01'),
              E'\\n' ORDER BY account_id), '')
-    FROM saleor_ltv_plugin_accountmetrics WHERE channel = {channel}"""
+    FROM saleor_ltv_plugin_accountmetrics WHERE channel = {channel} AND stage <> 'prospect'"""
 
 
 def load_scored(channel: str, tz: str) -> pd.DataFrame:
     """Every scored account of the channel with the inputs of its classes (SCORED_COLUMNS), by account:
     what the thresholds preview re-classifies. ``scored_on`` = the shop-local day it was scored, as
-    days since 1970-01-01; a missing interval or ratio is NaN."""
+    days since 1970-01-01; a missing interval or ratio is NaN. Prospects are left out: no threshold
+    moves an account without a purchase out of stage prospect."""
     dtypes = {"account_id": np.int64, "currency": str, "frequency": np.int64, "recency_days": np.int64,
               "tenure_days": np.int64, "monetary": np.float64, "typical_interval_days": np.float64,
               "overdue_ratio": np.float64, "scored_on": np.int64}
@@ -210,7 +212,7 @@ def load_scored(channel: str, tz: str) -> pd.DataFrame:
                            keep_default_na=False, na_values={"typical_interval_days": [""], "overdue_ratio": [""]})
     from ..models import AccountMetrics
 
-    rows = AccountMetrics.objects.filter(channel=channel).order_by("account_id").values_list(
+    rows = AccountMetrics.objects.filter(channel=channel).exclude(stage="prospect").order_by("account_id").values_list(
         *SCORED_COLUMNS[:-1], "computed_at")
     frame = pd.DataFrame(list(rows), columns=[*SCORED_COLUMNS[:-1], "computed_at"])
     local = pd.to_datetime(frame["computed_at"], utc=True).dt.tz_convert(tz).dt.tz_localize(None)
@@ -222,7 +224,8 @@ def load_scored(channel: str, tz: str) -> pd.DataFrame:
 
 def load_account_metrics(channel: str, currency: str) -> pd.DataFrame:
     """Scored accounts of one currency, the columns the analyses group by (METRIC_COLUMNS);
-    a missing score or tenure reads 0."""
+    a missing score or tenure reads 0. Prospects are left out: the analyses (crosstab, RFMi,
+    threshold previews) are of purchases, and a prospect has none."""
     dtypes = {"account_id": np.int64, "stage": str, "cpm_cell": str, "rfm_segment": str, "r_score": np.int64,
               "f_score": np.int64, "m_score": np.int64, "frequency": np.int64, "tenure_days": np.int64,
               "monetary": np.float64}
@@ -231,6 +234,7 @@ def load_account_metrics(channel: str, currency: str) -> pd.DataFrame:
         return _copy_frame(_postgres(_METRICS_PG, channel, "", currency=currency), METRIC_COLUMNS, dtypes)
     from ..models import AccountMetrics
 
-    rows = AccountMetrics.objects.filter(channel=channel, currency=currency).values_list(*METRIC_COLUMNS)
+    rows = (AccountMetrics.objects.filter(channel=channel, currency=currency).exclude(stage="prospect")
+            .values_list(*METRIC_COLUMNS))
     frame = pd.DataFrame(list(rows), columns=METRIC_COLUMNS)
     return frame.fillna({"r_score": 0, "f_score": 0, "m_score": 0, "tenure_days": 0}).astype(dtypes)

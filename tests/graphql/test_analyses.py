@@ -32,7 +32,8 @@ def orders(scored_shop, django_db_blocker):
 @pytest.fixture(scope="module")
 def accounts(scored_shop, django_db_blocker):
     with django_db_blocker.unblock():
-        frame = pd.DataFrame(list(AccountMetrics.objects.filter(channel=CHANNEL).values()))
+        # The analyses are of purchases: prospects (no purchase) are left out.
+        frame = pd.DataFrame(list(AccountMetrics.objects.filter(channel=CHANNEL).exclude(stage="prospect").values()))
     frame["monetary"] = frame["monetary"].astype(float)
     return frame
 

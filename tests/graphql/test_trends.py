@@ -68,7 +68,8 @@ def test_series_and_movements_match_the_metrics_each_run_left(rescored, gql, key
         got = {(p["day"], p["value"]): p["accounts"] for p in data[name]}
         for day in days:
             counts = rescored[day][column].value_counts()
-            for value in set(v for d in days for v in rescored[d][column]):
+            # Prospects have a stage but no CPM cell or RFM segment ('' is not a bucket).
+            for value in set(v for d in days for v in rescored[d][column]) - {""}:
                 assert got[(str(day), value)] == counts.get(value, 0), (name, day, value)
     dormant = {p["day"]: p["accounts"] for p in data["savedSegments"] if p["name"] == "dormant"}
     for day in days[1:]:  # counted by each run after the segment was saved
