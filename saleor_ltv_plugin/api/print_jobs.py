@@ -183,7 +183,7 @@ def _pdf(job: PrintJob, part: str):
         if part == "labels":
             data = pdf.labels(items, f"宛名ラベル #{job.pk}")
         else:
-            dated = (job.posted_at or job.closed_at or job.created_at).date()
+            dated = jobs.shop_day(job.channel, job.posted_at or job.closed_at or job.created_at)
             data = pdf.letters(items, f"DM #{job.pk}", shop.sender_name, shop.sender_postal_address,
                                pdf.date_line(dated))
     except FontMissing as exc:  # the machine lacks a Japanese font: say which and how to get it

@@ -83,6 +83,11 @@ def close(job_id: int, by: str, channel: str | None = None) -> PrintJob:
     return job
 
 
+def shop_day(channel: str, moment: dt.datetime) -> dt.date:
+    """The day `moment` falls on in the shop's time zone: a letter is dated as the shop sees it."""
+    return moment.astimezone(zoneinfo.ZoneInfo(conf.channel_settings(channel).timezone)).date()
+
+
 def posted_moment(job: PrintJob, posted_on: dt.date | None, now: dt.datetime) -> dt.datetime:
     """When the letters count as sent: now for today (or no date), else the start of that day in
     the shop's time zone — never before the job closed, never in the future."""

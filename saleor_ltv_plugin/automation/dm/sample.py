@@ -8,7 +8,6 @@ is stored, queued or posted.
 
 from __future__ import annotations
 
-import zoneinfo
 from dataclasses import dataclass
 from html import escape
 from types import SimpleNamespace
@@ -49,7 +48,7 @@ def build(document, language: str, account_id: int, channel: str) -> SampleLette
     message = SimpleNamespace(contact=contact, account=account, channel=channel,
                               enrollment=SimpleNamespace(context=context))
     filled = letter.fill(document, message, SimpleNamespace(shop=shop), language)
-    today = timezone.now().astimezone(zoneinfo.ZoneInfo(shop.timezone)).date()
+    today = jobs.shop_day(channel, timezone.now())
     return SampleLetter(filled["language"], filled["title"], filled["lines"], jobs.address_of(contact),
                         shop.sender_name, shop.sender_postal_address, pdf.date_line(today),
                         account.pk if account else None)

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import csv
 import io
+import datetime as dt
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
+from saleor_ltv_plugin import conf
 from saleor_ltv_plugin.automation import outbox
 from saleor_ltv_plugin.automation.dm import jobs
 from saleor_ltv_plugin.automation.flows import runtime
@@ -121,6 +123,17 @@ def test_the_pdfs_hold_the_japanese_addresses_in_an_embedded_font(batched, key_f
                        if "/FontDescriptor" in fonts[name].get_object()]
         assert descriptors and all("/FontFile2" in d for d in descriptors)  # TrueType outlines inside the file
         assert any("IPA" in str(d["/FontName"]) for d in descriptors)
+
+
+def test_the_letters_are_dated_by_the_shops_day_not_utcs(batched, key_for):
+    """A job closed at 01:30 in Tokyo is still the day before in UTC: the letter carries Tokyo's date."""
+    job = _job()
+    closed = dt.datetime(2026, 12, 3, 16, 30, tzinfo=dt.timezone.utc)  # 2026-12-04 01:30 JST
+    PrintJob.objects.filter(pk=job.pk).update(state="closed", closed_at=closed)
+    assert conf.channel_settings(job.channel).timezone == "Asia/Tokyo"
+    letters = staff(key_for("metrics:read")).get(BASE + f"print-jobs/{job.pk}/letters.pdf")
+    text = PdfReader(io.BytesIO(letters.content)).pages[0].extract_text()
+    assert "2026年12月4日" in text and "2026年12月3日" not in text
 
 
 def test_staff_close_then_mark_posted_and_the_letters_are_sent_from_then(batched, key_for):
