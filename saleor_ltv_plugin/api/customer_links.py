@@ -1,5 +1,5 @@
 """Link mall / ERP customers to the shop's companies: `POST customers/links` (JSON) and
-`POST customers/links/import` (a CSV/TSV file). All or nothing; refusals name the record (its
+`POST customers/links/import` (a CSV/TSV file); `DELETE customers/links/{customer_id}` unlinks one. All or nothing; refusals name the record (its
 position, or its line in the file), the field and the reason in English and Japanese."""
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from pydantic import Field, ValidationError
 
 from .. import db
 from ..auth import Scope
-from ..ingest.customer_links import MAX_ID, LinkRequest, link_customers, resolve
+from ..ingest.customer_links import MAX_ID, LinkRequest, link_customers, linked_buyer, resolve, unlink_customer
 from ..ingest.formats import FileProblem
 from ..ingest.formats.customer_links import FIELD_JA, read_links
 from ..models import SalesSource
 from .body import declared_limit
 from .customers import _inlined
+from .errors import NotFound
 from .file_import import pydantic_errors
 from .imports import BODY_LIMIT, ERRORS, _file_refused, _refused, _too_large, json_batch
 from .schemas import MAX_BATCH, Input
@@ -117,3 +118,28 @@ def import_links(request: HttpRequest, file: UploadedFile = File(...),
         response.value.update(encoding=records.encoding, delimiter=records.delimiter, rows_read=records.rows_read,
                               columns=records.fields)
     return response
+
+
+class UnlinkOut(Schema):
+    unlinked: bool = Field(..., description="False when the customer was not linked (nothing changed).")
+    orders_moved: int
+    accounts_rescored: int
+
+
+@router.delete("customers/links/{customer_id}", response={200: UnlinkOut, **ERRORS},
+               summary="Unlink a mall / ERP customer: their orders go back where the key rule puts them")
+def unlink(request: HttpRequest, customer_id: str):
+    """A wrong link, or a buyer who changed company: the link is dropped and every order of the
+    customer's moves back to the account the key rule gives without it (their own, keyed by
+    `customer_id`); later orders land there too. The accounts touched are re-scored once. A customer
+    who is not linked is answered with `unlinked: false` and nothing changes."""
+    need(request, Scope.INGEST)
+    contact, problem = linked_buyer(customer_id.strip())
+    if problem:
+        if problem.code == "not_found":
+            raise NotFound("customer_id", problem.en)
+        return _refused(problem.en, problem.ja, [problem.as_dict()])
+    with db.writer():
+        result = unlink_customer(contact)
+    return Status(200, {"unlinked": bool(result.linked), "orders_moved": result.orders_moved,
+                        "accounts_rescored": result.accounts_rescored})

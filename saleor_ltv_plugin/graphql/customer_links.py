@@ -1,5 +1,5 @@
-"""Link a mall / ERP customer (keyed by the mall's customer id) to a company account: the GraphQL
-side of REST `customers/links` (ingest/customer_links.py does the work)."""
+"""Link a mall / ERP customer (keyed by the mall's customer id) to a company account, or unlink them:
+the GraphQL side of REST `customers/links` (ingest/customer_links.py does the work)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import graphene
 
 from .. import db
 from ..auth import Scope
-from ..ingest.customer_links import LinkRequest, link_customers, resolve
+from ..ingest.customer_links import LinkRequest, link_customers, linked_buyer, resolve, unlink_customer
 from ..queries.errors import InputError
 from .core import LtvError, errors_from
 from .mutations import _node_pk
@@ -45,3 +45,27 @@ class LtvCustomerAccountLink(graphene.Mutation):
         with db.writer():
             result = link_customers(pairs)
         return LtvCustomerAccountLink(account=pairs[0][1], orders_moved=result.orders_moved, errors=[])
+
+
+class LtvCustomerAccountUnlink(graphene.Mutation):
+    """Drop a customer's link: every order of theirs moves back to the account the key rule gives
+    without it (their own), later ones follow; the accounts touched are re-scored. A customer who is
+    not linked is answered with unlinked false. Needs MANAGE_ORDERS (API keys: orders:write)."""
+
+    unlinked = graphene.Boolean(required=True, description="False when the customer was not linked.")
+    orders_moved = graphene.Int(required=True)
+    errors = graphene.List(graphene.NonNull(LtvError), required=True)
+
+    class Arguments:
+        customer_id = graphene.String(required=True, description="The customer's external key: rakuten:…, erp:….")
+
+    @staticmethod
+    def mutate(root, info, customer_id):
+        require(info, Scope.INGEST)
+        contact, problem = linked_buyer(customer_id.strip())
+        if problem:
+            exc = InputError({"customerId": problem.en}, code=problem.code, ja={"customerId": problem.ja})
+            return LtvCustomerAccountUnlink(unlinked=False, orders_moved=0, errors=errors_from(exc))
+        with db.writer():
+            result = unlink_customer(contact)
+        return LtvCustomerAccountUnlink(unlinked=bool(result.linked), orders_moved=result.orders_moved, errors=[])

@@ -32,6 +32,7 @@ class Mutation(flows.FlowMutations, graphene.ObjectType):
     ltv_call_outcome_record = automation.LtvCallOutcomeRecord.Field()
     ltv_contact_membership_set = membership.LtvContactMembershipSet.Field()
     ltv_customer_account_link = customer_links.LtvCustomerAccountLink.Field()
+    ltv_customer_account_unlink = customer_links.LtvCustomerAccountUnlink.Field()
     ltv_setup_test_mail = setup.LtvSetupTestMail.Field()
     ltv_delivery_channel_test = channel_setup.LtvDeliveryChannelTest.Field()
     ltv_line_account_link_start = line_link.LtvLineAccountLinkStart.Field()

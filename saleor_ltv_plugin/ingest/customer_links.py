@@ -3,8 +3,9 @@
 Mall buyers' e-mails are masked, so they are keyed by the mall's customer id (Contact.external_key)
 and land on an account of their own. A shop that knows who they buy for links them: the buyer's
 orders move to that account now, and orders imported later follow (the key rule in
-ingest/orders.py:account_key consults the link first). All or nothing; the accounts touched are
-re-scored once, after the batch.
+ingest/orders.py:account_key consults the link first). Unlinking (a wrong link, a buyer who changed
+company) sends the orders back where the rule puts them without the link. All or nothing; the
+accounts touched are re-scored once, after the batch.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class LinkProblem:
     field: str
     en: str
     ja: str
+    code: str = "invalid"
 
     def as_dict(self) -> dict:
         return {"row": self.row, "field": self.field, "message": self.en, "message_ja": self.ja}
@@ -79,14 +81,10 @@ def _problem(r: LinkRequest, contacts, by_id, companies, targets) -> LinkProblem
     def bad(field: str, en: str, ja: str) -> LinkProblem:
         return LinkProblem(r.row, field, en, ja)
 
-    if not r.customer_id:
-        return bad("customer_id", "required: the mall's or ERP's customer id (rakuten:…)", "顧客ID: 必須です")
     contact = contacts.get(r.customer_id)
-    if contact is None:
-        return bad("customer_id", f"no customer with the id {r.customer_id!r} (import their orders or the "
-                   "customer list first)", f"顧客ID: {r.customer_id} の顧客がいません(先に注文か顧客一覧を取り込んでください)")
-    if contact.erased_at is not None:
-        return bad("customer_id", "this customer was erased", "顧客ID: この顧客は削除済みです")
+    problem = _buyer_problem(r.row, r.customer_id, contact)
+    if problem:
+        return problem
     if r.account_id is not None and r.company_name:
         return bad("account_id", "give account_id or company_name, not both",
                    "アカウントID: アカウントIDか会社名のどちらか一方を指定してください")
@@ -113,6 +111,18 @@ def _problem(r: LinkRequest, contacts, by_id, companies, targets) -> LinkProblem
     return None
 
 
+def _buyer_problem(row: int, customer_id: str, contact: Contact | None) -> LinkProblem | None:
+    if not customer_id:
+        return LinkProblem(row, "customer_id", "required: the mall's or ERP's customer id (rakuten:…)", "顧客ID: 必須です")
+    if contact is None:
+        return LinkProblem(row, "customer_id", f"no customer with the id {customer_id!r} (import their orders or "
+                           "the customer list first)",
+                           f"顧客ID: {customer_id} の顧客がいません(先に注文か顧客一覧を取り込んでください)", "not_found")
+    if contact.erased_at is not None:
+        return LinkProblem(row, "customer_id", "this customer was erased", "顧客ID: この顧客は削除済みです")
+    return None
+
+
 _JA = {"account_id": "アカウントID", "company_name": "会社名"}
 
 
@@ -131,8 +141,35 @@ def link_customers(pairs: Sequence[tuple[Contact, Account]]) -> LinkResult:
                                               "linked_at"])
         contacts = {contact.pk: contact for contact, _ in pairs}
         moved, touched = move_orders_of(list(contacts.values()))
+    rescored = _rescore(touched)
+    return LinkResult(linked=len(changed), unchanged=len(contacts) - len(changed), orders_moved=moved,
+                      accounts_rescored=rescored)
+
+
+def _rescore(touched: set[int]) -> int:
+    """Re-score the accounts a move touched that still exist (an emptied one is gone); how many."""
     rescored = set(Account.objects.filter(pk__in=touched).values_list("pk", flat=True))
     if rescored:
         signals.orders_changed.send(sender=OrderFact, account_ids=rescored)
-    return LinkResult(linked=len(changed), unchanged=len(contacts) - len(changed), orders_moved=moved,
-                      accounts_rescored=len(rescored))
+    return len(rescored)
+
+
+def linked_buyer(customer_id: str) -> tuple[Contact | None, LinkProblem | None]:
+    """The buyer an unlink names, or why there is none (one not linked is no problem: nothing to do)."""
+    contact = Contact.objects.filter(saleor_user_id__isnull=True, external_key=customer_id).first() \
+        if customer_id else None
+    problem = _buyer_problem(1, customer_id, contact)
+    return (None, problem) if problem else (contact, None)
+
+
+def unlink_customer(contact: Contact) -> LinkResult:
+    """Drop the buyer's link and move their orders where the key rule alone puts them; then re-score."""
+    if not contact.linked_account_kind:
+        return LinkResult(linked=0, unchanged=1, orders_moved=0, accounts_rescored=0)
+    with transaction.atomic():
+        contact.linked_account_kind = contact.linked_account_key = contact.linked_account_name = ""
+        contact.linked_at = None
+        contact.save(update_fields=["linked_account_kind", "linked_account_key", "linked_account_name", "linked_at"])
+        moved, touched = move_orders_of([contact])
+    rescored = _rescore(touched)
+    return LinkResult(linked=1, unchanged=0, orders_moved=moved, accounts_rescored=rescored)

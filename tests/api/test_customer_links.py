@@ -123,3 +123,52 @@ def test_a_bad_link_list_is_refused_whole_in_english_and_japanese(api):
         "l.csv", "顧客ID,アカウントID\r\nrakuten:R-1,１２a\r\n".encode("cp932"))})
     assert bad_file.status_code == 422 and bad_file.json()["errors"][0]["field"] == "account_id"
     assert bad_file.json()["errors"][0]["row"] == 2 and "整数" in bad_file.json()["errors"][0]["message_ja"]
+
+
+UNLINK = """mutation($customer: String!) { ltvCustomerAccountUnlink(customerId: $customer) {
+  unlinked ordersMoved errors { field code message messageJa } } }"""
+
+
+def test_unlinking_sends_the_buyers_orders_back_to_their_own_account_and_rescores_both(api, key_for):
+    orders = [order("W-1", 300, "10000", YAMADA), order("R-a", 250, "3000", MALL, "rakuten"),
+              order("R-b", 150, "3300", MALL, "rakuten"), order("R-d", 90, "5000", OTHER, "rakuten")]
+    assert post(api, "orders", {"orders": orders}).status_code == 200
+    recompute(now=NOW)
+    linked = post(api, "customers/links", {"links": [{"customer_id": "rakuten:R-1", "company_name": "山田製作所"},
+                                                     {"customer_id": "rakuten:R-2", "company_name": "山田製作所"}]})
+    assert linked.json()["orders_moved"] == 3
+    company = Account.objects.get(key_kind="company", key="山田製作所")
+    assert AccountMetrics.objects.get(account=company).frequency == 4
+
+    gone = api.delete(BASE + "customers/links/rakuten:R-1")
+    assert gone.status_code == 200, gone.content
+    assert gone.json() == {"unlinked": True, "orders_moved": 2, "accounts_rescored": 2}
+    own = Account.objects.get(key_kind="external", key="rakuten:R-1")
+    assert set(OrderFact.objects.filter(external_id__in=["R-a", "R-b"]).values_list("account_id", flat=True)) == {
+        own.pk}
+    for account, refs in ((company, ["W-1", "R-d"]), (own, ["R-a", "R-b"])):
+        sums = OrderFact.objects.filter(external_id__in=refs).aggregate(s=Sum("amount"))["s"]
+        metrics = AccountMetrics.objects.get(account=account)
+        assert (metrics.frequency, metrics.monetary) == (2, sums)
+    buyer = Contact.objects.get(external_key="rakuten:R-1")
+    assert (buyer.linked_account_kind, buyer.linked_at) == ("", None)
+    assert set(AccountContact.objects.filter(contact=buyer).values_list("account_id", flat=True)) == {own.pk}
+    # a later order of theirs stays on their own account; unlinking again changes nothing
+    assert post(api, "orders", {"orders": [order("R-e", 5, "4000", MALL, "rakuten")]}).status_code == 200
+    assert OrderFact.objects.get(external_id="R-e").account_id == own.pk
+    assert api.delete(BASE + "customers/links/rakuten:R-1").json() == {"unlinked": False, "orders_moved": 0,
+                                                                       "accounts_rescored": 0}
+    # an unknown customer is a 404 naming the field; without orders:write a 403; nothing moved
+    missing = api.delete(BASE + "customers/links/rakuten:NOPE")
+    assert missing.status_code == 404 and missing.json()["errors"][0]["field"] == "customer_id"
+    reader = Client(HTTP_AUTHORIZATION=f"Bearer {key_for(Scope.READ.value)}")
+    assert reader.delete(BASE + "customers/links/rakuten:R-2").status_code == 403
+    assert OrderFact.objects.get(external_id="R-d").account_id == company.pk
+    # the GraphQL side unlinks the other buyer; an unknown id is named in ja and en
+    key = key_for(Scope.INGEST.value)
+    done = GraphQLClient()(UNLINK, {"customer": "rakuten:R-2"}, key)["data"]["ltvCustomerAccountUnlink"]
+    assert done == {"unlinked": True, "ordersMoved": 1, "errors": []}
+    assert OrderFact.objects.get(external_id="R-d").account.key == "rakuten:R-2"
+    bad = GraphQLClient()(UNLINK, {"customer": "rakuten:R-9"}, key)["data"]["ltvCustomerAccountUnlink"]
+    assert bad["errors"][0]["field"] == "customerId" and bad["errors"][0]["code"] == "NOT_FOUND"
+    assert bad["errors"][0]["messageJa"].startswith("顧客ID")
