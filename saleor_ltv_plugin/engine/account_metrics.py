@@ -16,23 +16,19 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .cpm import CpmBounds, cpm_cells
-from .cycle import RhythmSettings, purchase_rhythm
+from . import scoring
+from .cpm import CpmBounds
+from .cycle import RhythmSettings
 from .fitted import FittedShop, fitted_state, shop_rhythm_prior
 from .gamma_gamma import fit_gamma_gamma
 from .lifecycle import LifecycleThresholds, lifecycle_stages
+from .metric_columns import METRIC_COLUMNS
 from .model_choice import choose_model, fit_chosen
 from .rfm import RfmSettings, rfm_scores
 from .summary import bgnbd_inputs, summarize_orders
 
-METRIC_COLUMNS = [
-    "account_id", "currency", "first_purchase_at", "last_purchase_at", "frequency",
-    "recency_days", "tenure_days", "monetary", "average_order_value", "r_score", "f_score",
-    "m_score", "rfm_segment", "rfm_rank", "cpm_cell", "stage", "typical_interval_days",
-    "next_purchase_on", "overdue_ratio", "churn_risk", "p_alive", "expected_purchases",
-    "expected_order_value", "clv",
-]
-
+__all__ = ["METRIC_COLUMNS", "MetricsSettings", "compute_account_metrics", "fit_shop", "prospect_metrics",
+           "with_prospects"]
 
 @dataclass(frozen=True)
 class MetricsSettings:
@@ -83,35 +79,19 @@ def fit_shop(
         counts_fit = pool.submit(prediction_model, orders, summary.attrs.get("as_of"), x, t_x, T, s)
         gg_fits = {currency: pool.submit(fit_gamma_gamma, x[rows], inputs["monetary_value"][rows])
                    for currency, rows in by_currency.items()}
-        frame = summary.copy()
-        frame = frame.join(rfm_scores(summary, s.rfm)).join(cpm_cells(summary, s.cpm))
-        frame["stage"] = lifecycle_stages(summary, s.lifecycle)["stage"].to_numpy()
         prior = shop_rhythm_prior(summary, s.rhythm)
-        frame = frame.join(purchase_rhythm(summary, s.rhythm, prior=prior))
+        frame = scoring.describe(summary, rfm_scores(summary, s.rfm), s.cpm, prior, s)
         counts, chosen = counts_fit.result()
         gg_models = {currency: future.result() for currency, future in gg_fits.items()}
-    frame["p_alive"] = counts.probability_alive(x, t_x, T)
-    frame["expected_purchases"] = counts.conditional_expected_purchases(
-        s.expected_purchases_horizon_days, x, t_x, T)
-    frame["expected_order_value"] = np.nan
-    frame["clv"] = np.nan
-    gg_report = {}
-    for currency, rows in by_currency.items():
-        gg = gg_models[currency]
-        gg_report[str(currency)] = {**gg.params, "status": gg.status, "reason": gg.reason,
-                                    "log_likelihood": gg.log_likelihood}
-        m = inputs["monetary_value"][rows]
-        frame.loc[rows, "expected_order_value"] = gg.expected_order_value(x[rows], m)
-        frame.loc[rows, "clv"] = gg.clv(
-            counts, x[rows], t_x[rows], T[rows], m, horizon=s.clv_horizon_days, step=s.clv_step_days,
-            discount_rate=s.clv_discount_rate_per_step, margin=s.margin)
+    metrics = scoring.predict(frame, inputs, counts, gg_models.__getitem__, s)
+    gg_report = {str(currency): {**gg.params, "status": gg.status, "reason": gg.reason,
+                                 "log_likelihood": gg.log_likelihood} for currency, gg in gg_models.items()}
     report = {
         "as_of": str(summary.attrs.get("as_of", "")),
         "accounts": int(len(summary)),
         "prediction_model": chosen,
         "gamma_gamma": gg_report,
     }
-    metrics = frame[METRIC_COLUMNS].reset_index(drop=True)
     fitted = fitted_state(summary.reset_index(drop=True), metrics, report, s.cpm, prior, s.rfm)
     return metrics, report, fitted
 

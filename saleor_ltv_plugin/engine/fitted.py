@@ -16,10 +16,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from .cpm import CpmBounds, _proposed_spend, cpm_cells
-from .cycle import _prior, own_interval, purchase_rhythm
+from . import scoring
+from .cpm import CpmBounds, _proposed_spend
+from .cycle import _prior, own_interval
 from .gamma_gamma import GammaGammaModel
-from .lifecycle import lifecycle_stages
 from .model_choice import model_from_params
 from .rfm import RfmSettings, rfm_scores
 from .summary import bgnbd_inputs, summarize_orders
@@ -156,39 +156,19 @@ def score_accounts(orders: pd.DataFrame, as_of, fitted: FittedShop, settings) ->
     ``settings`` is an :class:`~.account_metrics.MetricsSettings`. A currency the
     full run never saw scores by the settings' own bounds and gets no CLV.
     """
-    from .account_metrics import METRIC_COLUMNS  # a cycle at import time otherwise
-
     summary = summarize_orders(orders, as_of, merge_same_day=settings.merge_same_day, tz=settings.tz)
-    frame = summary.copy()
     scores = []
     for currency, part in summary.groupby("currency", sort=False, observed=True):
         bounds = fitted.rfm_bounds.get(str(currency))
         rfm = settings.rfm if bounds is None else _rescoring_rfm(settings.rfm, bounds, currency)
         scores.append(rfm_scores(part, rfm))
-    frame = frame.join(pd.concat(scores) if scores else rfm_scores(summary, settings.rfm))
+    rfm = pd.concat(scores) if scores else rfm_scores(summary, settings.rfm)
     # Bounds set now win over the run's (a changed threshold applies at the next re-score); the run's
     # fill the currencies without one (their proposal from the shop's distribution).
     configured = settings.cpm.high_spend
     cpm = replace(settings.cpm, high_spend={**fitted.spend_bounds, **configured} if hasattr(configured, "get")
                   else configured)
-    frame = frame.join(cpm_cells(summary, cpm))
-    frame["stage"] = lifecycle_stages(summary, settings.lifecycle)["stage"].to_numpy()
-    frame = frame.join(purchase_rhythm(summary, settings.rhythm, prior=fitted.rhythm_prior_days))
-    inputs = bgnbd_inputs(summary, unit="days")
-    x, t_x, T = inputs["frequency"], inputs["recency"], inputs["T"]
+    frame = scoring.describe(summary, rfm, cpm, fitted.rhythm_prior_days, settings)
     counts = model_from_params(fitted.prediction_model)
-    frame["p_alive"] = counts.probability_alive(x, t_x, T)
-    frame["expected_purchases"] = counts.conditional_expected_purchases(
-        settings.expected_purchases_horizon_days, x, t_x, T)
-    frame["expected_order_value"] = np.nan
-    frame["clv"] = np.nan
-    for currency in pd.unique(summary["currency"]):
-        rows = (summary["currency"] == currency).to_numpy()
-        gg = _gg(fitted.gamma_gamma.get(str(currency)))
-        m = inputs["monetary_value"][rows]
-        frame.loc[rows, "expected_order_value"] = gg.expected_order_value(x[rows], m)
-        frame.loc[rows, "clv"] = gg.clv(
-            counts, x[rows], t_x[rows], T[rows], m, horizon=settings.clv_horizon_days,
-            step=settings.clv_step_days, discount_rate=settings.clv_discount_rate_per_step,
-            margin=settings.margin)
-    return frame[METRIC_COLUMNS].reset_index(drop=True)
+    return scoring.predict(frame, bgnbd_inputs(summary, unit="days"), counts,
+                           lambda currency: _gg(fitted.gamma_gamma.get(str(currency))), settings)
