@@ -23,6 +23,7 @@ from .. import contact_data
 from ..addresses import address_problem
 from ..engine.cpm import CELLS
 from ..engine.lifecycle import STAGES
+from ..engine.metric_columns import FIGURES
 from ..engine.rfm import SEGMENTS
 from ..models.facts import SalesSource
 from ..queries.accounts import RANGES, SORT_FIELDS
@@ -269,30 +270,21 @@ class ErrorOut(Schema):
     errors: list[ErrorItem]
 
 
-class MetricsOut(Schema):
-    stage: str
-    cpm_cell: str
-    rfm_segment: str
-    r_score: Optional[int]
-    f_score: Optional[int]
-    m_score: Optional[int]
-    rfm_rank: Optional[int]
-    frequency: int
-    recency_days: Optional[int]
-    tenure_days: Optional[int]
-    first_purchase_at: Optional[dt.date]
-    last_purchase_at: Optional[dt.date]
-    monetary: Decimal
-    average_order_value: Decimal
-    typical_interval_days: Optional[float]
-    next_purchase_on: Optional[dt.date]
-    overdue_ratio: Optional[float]
-    churn_risk: bool
-    p_alive: Optional[float]
-    expected_purchases: Optional[float]
-    expected_order_value: Optional[Decimal]
-    clv: Optional[Decimal]
-    computed_at: dt.datetime
+_METRIC_TYPES = {"label": str, "count": int, "days": int, "score": int, "date": dt.date, "ratio": float,
+                 "money": Decimal, "flag": bool}
+
+
+def _metric_field(column):
+    kind = _METRIC_TYPES[column.kind]
+    typed = kind if column.required else Optional[kind]
+    return typed, Field(..., description=column.description or None)  # always present, maybe null
+
+
+MetricsOut = create_model(
+    "MetricsOut", __base__=Schema,
+    **{column.name: _metric_field(column) for column in FIGURES},
+    computed_at=(dt.datetime, Field(...)),
+)
 
 
 class AcquisitionOut(Schema):

@@ -2,7 +2,8 @@
 
 import graphene
 
-from ..queries.segment_spec import merge_spec
+from ..engine.metric_columns import BY_NAME
+from ..queries.segment_spec import DATE, INT, NUMBER, RANGES, merge_spec
 
 from .enums import LtvAccountSortField, LtvCpmCell, LtvRfmSegment, LtvStage, OrderDirection
 
@@ -22,39 +23,33 @@ class DateRangeInput(graphene.InputObjectType):
     lte = graphene.Date()
 
 
-class LtvAccountFilterInput(graphene.InputObjectType):
-    channel = graphene.String(description="Channel slug.")
-    currency = graphene.String()
-    search = graphene.String(description="Company / account name or a contact's e-mail, contains.")
-    sku = graphene.String(description="Accounts that bought this SKU.")
-    acquisition_source = graphene.String(description="Accounts whose first order came from this utm_source.")
-    stages = graphene.List(graphene.NonNull(LtvStage))
-    cpm_cells = graphene.List(graphene.NonNull(LtvCpmCell))
-    rfm_segments = graphene.List(graphene.NonNull(LtvRfmSegment))
-    r_score = graphene.Field(IntRangeInput)
-    f_score = graphene.Field(IntRangeInput)
-    m_score = graphene.Field(IntRangeInput)
-    rfm_rank = graphene.Field(IntRangeInput)
-    frequency = graphene.Field(IntRangeInput)
-    recency_days = graphene.Field(IntRangeInput)
-    monetary = graphene.Field(FloatRangeInput)
-    clv = graphene.Field(FloatRangeInput)
-    p_alive = graphene.Field(FloatRangeInput)
-    overdue_ratio = graphene.Field(FloatRangeInput)
-    tenure_days = graphene.Field(IntRangeInput)
-    average_order_value = graphene.Field(FloatRangeInput)
-    expected_purchases = graphene.Field(FloatRangeInput)
-    typical_interval_days = graphene.Field(FloatRangeInput)
-    next_purchase_on = graphene.Field(DateRangeInput, description="Predicted next purchase window.")
-    last_purchase_at = graphene.Field(DateRangeInput)
-    first_purchase_at = graphene.Field(DateRangeInput)
-    churn_risk = graphene.Boolean()
-    spec = graphene.JSONString(description=(
+_RANGE_INPUTS = {INT: IntRangeInput, NUMBER: FloatRangeInput, DATE: DateRangeInput}
+
+
+def _ranges() -> dict:
+    """A {gte, lte} input per range of the filter language (the metric figures)."""
+    return {name: graphene.Field(_RANGE_INPUTS[kind], description=BY_NAME[name].description or None)
+            for name, (_, kind) in RANGES.items()}
+
+
+LtvAccountFilterInput = type("LtvAccountFilterInput", (graphene.InputObjectType,), {
+    "channel": graphene.String(description="Channel slug."),
+    "currency": graphene.String(),
+    "search": graphene.String(description="Company / account name or a contact's e-mail, contains."),
+    "sku": graphene.String(description="Accounts that bought this SKU."),
+    "acquisition_source": graphene.String(description="Accounts whose first order came from this utm_source."),
+    "stages": graphene.List(graphene.NonNull(LtvStage)),
+    "cpm_cells": graphene.List(graphene.NonNull(LtvCpmCell)),
+    "rfm_segments": graphene.List(graphene.NonNull(LtvRfmSegment)),
+    **_ranges(),
+    "churn_risk": graphene.Boolean(),
+    "spec": graphene.JSONString(description=(
         "More of the filter in the filter language's JSON, the form a saved segment stores (snake_case "
         "names, lowercase values): the fields above, groups all: [node], any: [node], not: node, and "
         "bought {sku|product, min_times, since, until, within_days, never}, viewed {sku|product, within_days, "
         "not_bought}, tags, sales_sources, languages, prefectures, regions, consent {medium, states}. "
-        "ANDed with the fields above; a field given in both is refused."))
+        "ANDed with the fields above; a field given in both is refused.")),
+})
 
 
 class LtvAccountSortingInput(graphene.InputObjectType):

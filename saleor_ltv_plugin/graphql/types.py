@@ -8,6 +8,7 @@ import graphene
 from graphene import relay
 
 from ..automation.segment_use import uses_of
+from ..engine.metric_columns import FIGURES
 from ..models import Account, SavedSegment
 from . import loaders
 from .core import CountableConnection
@@ -174,43 +175,38 @@ class LtvOrder(graphene.ObjectType):
         return loaders.loader(info, loaders.ShipmentsByOrder).load(root.pk)
 
 
-class LtvAccountMetrics(graphene.ObjectType):
-    first_purchase_on = graphene.Date(source="first_purchase_at")
-    last_purchase_on = graphene.Date(source="last_purchase_at")
-    frequency = graphene.Int(required=True, description="Purchase occasions.")
-    recency_days = graphene.Int()
-    tenure_days = graphene.Int()
-    monetary = money_field("monetary", True, description="Spend net of refunds.")
-    average_order_value = money_field("average_order_value", True)
-    r_score = graphene.Int()
-    f_score = graphene.Int()
-    m_score = graphene.Int()
-    rfm_segment = graphene.Field(LtvRfmSegment)
-    rfm_rank = graphene.Int(description="1 (best) … 7.")
-    cpm_cell = graphene.Field(LtvCpmCell)
-    stage = graphene.Field(LtvStage)
-    typical_interval_days = graphene.Float()
-    next_purchase_on = graphene.Date()
-    overdue_ratio = graphene.Float(description="Days since the last purchase ÷ typical interval.")
-    churn_risk = graphene.Boolean(required=True)
-    p_alive = graphene.Float(description="Probability the account is still a customer, from the channel's "
-                             "prediction model (ltvOverview.predictionModel).")
-    expected_purchases = graphene.Float()
-    expected_order_value = money_field("expected_order_value")
-    clv = money_field("clv")
-    computed_at = graphene.DateTime(required=True)
+_LABELS = {"rfm_segment": LtvRfmSegment, "cpm_cell": LtvCpmCell, "stage": LtvStage}
 
-    @staticmethod
-    def resolve_rfm_segment(root, info):
-        return root.rfm_segment or None
 
-    @staticmethod
-    def resolve_cpm_cell(root, info):
-        return root.cpm_cell or None
+def _metric_field(column):
+    """The GraphQL field of one metric column (engine/metric_columns.py), typed by its kind."""
+    about = {"description": column.description or None}
+    if column.kind == "date":
+        return graphene.Date(source=column.name, **about)
+    if column.kind == "count":
+        return graphene.Int(required=True, **about)
+    if column.kind in ("days", "score"):
+        return graphene.Int(**about)
+    if column.kind == "money":
+        return money_field(column.name, column.required, **about)
+    if column.kind == "label":  # '' (none) is null
+        return graphene.Field(_LABELS[column.name], **about,
+                              resolver=lambda root, info, name=column.name: getattr(root, name) or None)
+    if column.kind == "ratio":
+        return graphene.Float(**about)
+    assert column.kind == "flag", column
+    return graphene.Boolean(required=True, **about)
 
-    @staticmethod
-    def resolve_stage(root, info):
-        return root.stage or None
+
+def _metric_name(column) -> str:
+    """A day is `…On` in GraphQL (first_purchase_at → firstPurchaseOn): the store keeps days, not moments."""
+    return column.name[:-3] + "_on" if column.kind == "date" and column.name.endswith("_at") else column.name
+
+
+LtvAccountMetrics = type("LtvAccountMetrics", (graphene.ObjectType,), {
+    **{_metric_name(column): _metric_field(column) for column in FIGURES},
+    "computed_at": graphene.DateTime(required=True),
+})
 
 
 class LtvAccount(graphene.ObjectType):

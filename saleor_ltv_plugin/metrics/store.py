@@ -18,25 +18,15 @@ from django.db import connection, transaction
 from django.db.models import Count, Sum
 
 from ..engine import trends
+from ..engine.metric_columns import COLUMNS, FIGURES
 from ..models import Account, AccountMetrics, AccountSkuRhythm, AccountStageChange, SegmentSnapshot
 from . import pg_binary, pg_bulk
 
-METRIC_FIELDS = [
-    "first_purchase_at", "last_purchase_at", "frequency", "recency_days", "tenure_days", "monetary",
-    "average_order_value", "r_score", "f_score", "m_score", "rfm_segment", "rfm_rank", "cpm_cell", "stage",
-    "typical_interval_days", "next_purchase_on", "overdue_ratio", "churn_risk", "p_alive",
-    "expected_purchases", "expected_order_value", "clv",
-]
-MONEY = {"monetary", "average_order_value", "expected_order_value", "clv"}
-METRIC_SPEC = {
-    "account_id": "int8", "currency": "text", "first_purchase_at": "date", "last_purchase_at": "date",
-    "frequency": "int4", "recency_days": "int4", "tenure_days": "int4", "monetary": "money",
-    "average_order_value": "money", "r_score": "int2", "f_score": "int2", "m_score": "int2",
-    "rfm_segment": "text", "rfm_rank": "int2", "cpm_cell": "text", "stage": "text",
-    "typical_interval_days": "float8", "next_purchase_on": "date", "overdue_ratio": "float8",
-    "churn_risk": "bool", "p_alive": "float8", "expected_purchases": "float8",
-    "expected_order_value": "money", "clv": "money",
-}
+PG_TYPES = {"id": "int8", "code": "text", "label": "text", "date": "date", "count": "int4", "days": "int4",
+            "score": "int2", "ratio": "float8", "money": "money", "flag": "bool"}
+METRIC_FIELDS = [column.name for column in FIGURES]
+MONEY = {column.name for column in COLUMNS if column.kind == "money"}
+METRIC_SPEC = {column.name: PG_TYPES[column.kind] for column in COLUMNS}
 SKU_SPEC = {"account_id": "int8", "sku": "text", "purchases": "int4", "last_purchase_at": "date",
             "typical_interval_days": "float8", "next_reorder_on": "date"}
 SKU_FIELDS = ["purchases", "last_purchase_at", "typical_interval_days", "next_reorder_on"]

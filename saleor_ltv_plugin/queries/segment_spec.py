@@ -17,31 +17,16 @@ from typing import Any
 
 from ..engine.cpm import CELLS
 from ..engine.lifecycle import STAGES
+from ..engine.metric_columns import FIGURES
 from ..engine.rfm import SEGMENTS
 from ..models import ConsentState, SalesSource
 from .errors import InputError
 from .regions import REGIONS
 
 NUMBER, DATE, INT = "number", "date", "int"
-RANGES = {
-    "r_score": ("r_score", INT),
-    "f_score": ("f_score", INT),
-    "m_score": ("m_score", INT),
-    "rfm_rank": ("rfm_rank", INT),
-    "frequency": ("frequency", INT),
-    "monetary": ("monetary", NUMBER),
-    "average_order_value": ("average_order_value", NUMBER),
-    "clv": ("clv", NUMBER),
-    "p_alive": ("p_alive", NUMBER),
-    "expected_purchases": ("expected_purchases", NUMBER),
-    "overdue_ratio": ("overdue_ratio", NUMBER),
-    "typical_interval_days": ("typical_interval_days", NUMBER),
-    "recency_days": ("recency_days", INT),
-    "tenure_days": ("tenure_days", INT),
-    "next_purchase_on": ("next_purchase_on", DATE),
-    "last_purchase_at": ("last_purchase_at", DATE),
-    "first_purchase_at": ("first_purchase_at", DATE),
-}
+RANGE_KINDS = {"count": INT, "days": INT, "score": INT, "ratio": NUMBER, "money": NUMBER, "date": DATE}
+# Every metric figure with an order is a range (`{gte, lte}`); the labels are CHOICES, churn_risk a flag.
+RANGES = {column.name: (column.name, RANGE_KINDS[column.kind]) for column in FIGURES if column.kind in RANGE_KINDS}
 CHOICES = {"stages": ("stage", STAGES), "cpm_cells": ("cpm_cell", CELLS), "rfm_segments": ("rfm_segment", SEGMENTS)}
 TEXT = ("channel", "currency", "search", "sku", "acquisition_source")
 # Lists of free values (an account has a contact, tag or order with one of them): field → longest value.
