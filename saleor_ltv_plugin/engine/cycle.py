@@ -121,6 +121,22 @@ def purchase_rhythm(
     )
 
 
+@dataclass(frozen=True)
+class SkuPriors:
+    """What a SKU's reorder rhythm borrows from the other accounts: the median own interval of each
+    SKU's repeat buyers (per unit when per_unit), and the shop's for a SKU nobody repeated yet."""
+
+    shop_days: float
+    by_sku: dict
+
+    def to_dict(self) -> dict:
+        return {"shop_days": self.shop_days, "by_sku": self.by_sku}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SkuPriors:
+        return cls(float(data["shop_days"]), {sku: float(days) for sku, days in data["by_sku"].items()})
+
+
 def replenishment(
     lines: pd.DataFrame,
     as_of=None,
@@ -128,6 +144,7 @@ def replenishment(
     *,
     per_unit: bool = True,
     tz: str | None = None,
+    priors: SkuPriors | None = None,
 ) -> pd.DataFrame:
     """Reorder rhythm per (account_id, sku) from order lines.
 
@@ -138,6 +155,10 @@ def replenishment(
     ``last_quantity``, ``interval_count``, ``interval_median_days`` (raw gaps),
     ``typical_interval_days`` (expected days until the next purchase of this SKU),
     ``next_reorder_on``, ``overdue_ratio``.
+
+    The priors come from ``lines`` themselves (all the shop's: a full run), kept in
+    ``attrs["priors"]``; given ``priors`` (a full run's), a few accounts' lines re-score alone and
+    their rows equal that run's.
     """
     settings = settings or RhythmSettings()
     day = to_days(lines["created_at"], tz) if len(lines) else np.zeros(0, np.int64)
@@ -151,10 +172,10 @@ def replenishment(
     quantity = pd.to_numeric(lines["quantity"], errors="coerce").to_numpy(np.float64)[keep]
     occ = build_occasions(acc_codes * len(sku_uniques) + sku_codes, day[keep],
                           np.nan_to_num(quantity, nan=0.0))
-    return _replenishment_frame(occ, acc_uniques, sku_uniques, as_of_day, per_unit, settings)
+    return _replenishment_frame(occ, acc_uniques, sku_uniques, as_of_day, per_unit, settings, priors)
 
 
-def _replenishment_frame(occ, acc_uniques, sku_uniques, as_of_day, per_unit, settings):
+def _replenishment_frame(occ, acc_uniques, sku_uniques, as_of_day, per_unit, settings, priors):
     n_groups = len(occ.starts)
     dense = occ.dense_group()
     same = occ.group[1:] == occ.group[:-1]
@@ -167,15 +188,21 @@ def _replenishment_frame(occ, acc_uniques, sku_uniques, as_of_day, per_unit, set
     sku_of_group = occ.group_ids % len(sku_uniques)
     has = counts > 0
     floor = settings.min_interval_days / 10.0 if per_unit else settings.min_interval_days
-    shop_prior = _prior(own, has, settings)
-    sku_prior = grouped_median(sku_of_group[has], own[has], len(sku_uniques))[sku_of_group]
-    prior = np.where(np.isnan(sku_prior), shop_prior, sku_prior)
+    if priors is None:
+        by_sku = grouped_median(sku_of_group[has], own[has], len(sku_uniques))
+        learnt = SkuPriors(float(_prior(own, has, settings)),
+                           {str(sku): float(days) for sku, days in zip(sku_uniques, by_sku) if not np.isnan(days)})
+    else:
+        by_sku = np.array([priors.by_sku.get(str(sku), np.nan) for sku in sku_uniques], dtype=np.float64)
+        learnt = priors
+    sku_prior = by_sku[sku_of_group] if len(by_sku) else np.zeros(0)
+    prior = np.where(np.isnan(sku_prior), learnt.shop_days, sku_prior)
     typical_unit = shrink(own, counts, prior, replace(settings, min_interval_days=floor))
     last_qty = np.maximum(occ.value[occ.ends], 1.0) if per_unit else np.ones(n_groups)
     typical = np.maximum(typical_unit * last_qty, settings.min_interval_days)
     last = occ.day[occ.ends]
     recency = as_of_day - last
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "account_id": acc_uniques[occ.group_ids // len(sku_uniques)],
             "sku": sku_uniques[sku_of_group],
@@ -189,6 +216,8 @@ def _replenishment_frame(occ, acc_uniques, sku_uniques, as_of_day, per_unit, set
             "overdue_ratio": recency / typical,
         }
     )
+    frame.attrs["priors"] = learnt
+    return frame
 
 
 def _empty_replenishment() -> pd.DataFrame:

@@ -36,11 +36,14 @@ class FittedShop:
     rfm_bounds: dict = field(default_factory=dict)  # currency → {"r": [4], "f": [4], "m": [4]}
     spend_bounds: dict = field(default_factory=dict)  # currency → CPM high-spend bound
     rhythm_prior_days: float = 30.0
+    sku_priors: dict = field(default_factory=dict)  # cycle.SkuPriors.to_dict(); {} before format 2
+
+    FORMAT = 2  # 1: no sku_priors (a re-score then leaves SKU rhythms to the next full run)
 
     def to_dict(self) -> dict:
         return {"prediction_model": self.prediction_model, "gamma_gamma": self.gamma_gamma,
-                "rfm_bounds": self.rfm_bounds,
-                "spend_bounds": self.spend_bounds, "rhythm_prior_days": self.rhythm_prior_days}
+                "rfm_bounds": self.rfm_bounds, "spend_bounds": self.spend_bounds,
+                "rhythm_prior_days": self.rhythm_prior_days, "sku_priors": self.sku_priors}
 
     @classmethod
     def from_dict(cls, data: dict) -> FittedShop:

@@ -1,8 +1,8 @@
 """Full recompute (per channel: load → engine → bulk write → snapshot) and the incremental update.
 
-The full run stores, per channel, the engine's fit report and its FittedShop in
-the RecomputeRun, so a new order re-scores its account at once with the same
-cut points and model parameters, without a refit.
+The full run stores, per channel, the engine's fit report in the RecomputeRun and its FittedShop
+as the channel's next FittedState, so a new order re-scores its account (metrics and per-SKU
+reorder dates) at once with the same cut points, priors and model parameters, without a refit.
 """
 
 from __future__ import annotations
@@ -14,18 +14,19 @@ import time
 import zoneinfo
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import date, datetime
 
 import pandas as pd
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from .. import conf, thresholds
 from ..engine.account_metrics import MetricsSettings, fit_shop, with_prospects
-from ..engine.cycle import replenishment
+from ..engine.cycle import SkuPriors, replenishment
 from ..engine.fitted import FittedShop, score_accounts
-from ..models import Account, AccountMetrics, AccountSkuRhythm, OrderFact, RecomputeRun
+from ..models import Account, AccountMetrics, AccountSkuRhythm, FittedState, OrderFact, OrderLineFact, RecomputeRun
 from ..ingest.prospects import link_prospects, prospect_channel
 from . import insights, load, prospects, store
 
@@ -86,7 +87,7 @@ def recompute(
     details: dict = {"channels": {}}
     try:
         for index, channel in enumerate(todo):
-            details["channels"][channel] = recompute_channel(channel, now=now)
+            details["channels"][channel] = recompute_channel(channel, now=now, run=run)
             run.accounts += details["channels"][channel]["accounts"]
             run.progress = (index + 1) / max(len(todo), 1)
             run.details = details
@@ -104,7 +105,7 @@ def recompute(
     return run
 
 
-def recompute_channel(channel: str, now: datetime | None = None) -> dict:
+def recompute_channel(channel: str, now: datetime | None = None, run: RecomputeRun | None = None) -> dict:
     settings = conf.channel_settings(channel)
     as_of = today_in(settings.timezone, now)
     computed_at = now or timezone.now()
@@ -132,6 +133,8 @@ def recompute_channel(channel: str, now: datetime | None = None) -> dict:
         lines = load.load_lines(channel, settings.timezone)
         skus = replenishment(lines, as_of, limits.rhythm, per_unit=limits.sku_per_unit)
         store.write_sku_rhythms(skus, channel, computed_at, full=True)
+        if "priors" in skus.attrs:
+            fitted = replace(fitted, sku_priors=skus.attrs["priors"].to_dict())
         seconds["sku_rhythm"] = time.perf_counter() - started
         analyses = insights.analyses(orders, lines, frame)
         snapshot = store.snapshot_rows(everyone, channel, as_of) if connection.vendor == "postgresql" else None
@@ -145,11 +148,33 @@ def recompute_channel(channel: str, now: datetime | None = None) -> dict:
     insights.store_insights(channel, analyses, computed_at)
     insights.count_saved_segments(channel, as_of)
     store.vacuum_after_full_write([AccountSkuRhythm])
+    version = keep_fit(channel, fitted, as_of, run)
     seconds["snapshot"] = time.perf_counter() - started
     return json_safe({
         "as_of": as_of.isoformat(), "accounts": int(len(everyone)), "prospects": int(len(found)), "report": report,
-        "fitted": fitted.to_dict(), "seconds": {k: round(v, 3) for k, v in seconds.items()},
+        "fitted_version": version, "seconds": {k: round(v, 3) for k, v in seconds.items()},
     })
+
+
+KEEP_FITS = 5  # per channel: the latest re-scores; a few before it, to compare runs
+
+
+def keep_fit(channel: str, fitted: FittedShop, as_of: date, run: RecomputeRun | None) -> int:
+    """Store the run's fitted state as the channel's next version; returns the version."""
+    for _ in range(3):  # two runs of one channel at once: the unique version lets one win, the other retries
+        latest = FittedState.objects.filter(channel=channel).order_by("-version").values_list("version", flat=True)
+        version = (latest.first() or 0) + 1
+        try:
+            with transaction.atomic():
+                FittedState.objects.create(channel=channel, version=version, format=FittedShop.FORMAT,
+                                           state=json_safe(fitted.to_dict()), as_of=as_of, run=run)
+            break
+        except IntegrityError:
+            continue
+    else:
+        raise RuntimeError(f"could not store channel {channel!r}'s fitted state")
+    FittedState.objects.filter(channel=channel, version__lte=version - KEEP_FITS).delete()
+    return version
 
 
 def _write_metrics(frame: pd.DataFrame, channel: str, computed_at: datetime) -> float:
@@ -196,9 +221,9 @@ def latest_channel_state(channel: str, key: str) -> tuple[datetime, dict] | None
 
 
 def latest_fit(channel: str) -> FittedShop | None:
-    """The FittedShop of the channel's latest finished recompute (None before the first)."""
-    found = latest_channel_state(channel, "fitted")
-    return FittedShop.from_dict(found[1]["fitted"]) if found else None
+    """The FittedShop of the channel's latest full recompute (None before the first)."""
+    state = FittedState.objects.filter(channel=channel).order_by("-version").values_list("state", flat=True).first()
+    return FittedShop.from_dict(state) if state is not None else None
 
 
 def latest_prediction_model(channel: str) -> dict | None:
@@ -226,6 +251,8 @@ def update_accounts(account_ids: Iterable[int], now: datetime | None = None) -> 
         frame = score_accounts(orders, today_in(settings.timezone, now), fitted,
                                engine_settings(settings, thresholds.engine_thresholds(channel)))
         written += store.write_account_metrics(frame, channel, now or timezone.now(), full=False)
+        if fitted.sku_priors:
+            _rescore_skus(ids, channel, settings, fitted, now or timezone.now())
         gone = set(ids) - set(frame["account_id"].astype(int))
         if gone:  # no counted purchase left (cancelled, refunded): no metrics row, unless a prospect's
             AccountMetrics.objects.filter(account_id__in=gone).delete()
@@ -236,6 +263,20 @@ def update_accounts(account_ids: Iterable[int], now: datetime | None = None) -> 
                            .values_list("account_id", flat=True))
     maybe_prospects |= prospects.related_accounts(account_ids)
     return written + prospects.refresh(maybe_prospects, now)
+
+
+def _rescore_skus(ids: list[int], channel: str, settings: conf.ChannelSettings, fitted: FittedShop,
+                  computed_at: datetime) -> None:
+    """The accounts' per-SKU reorder dates, with the full run's priors (so they equal its rows)."""
+    limits = thresholds.engine_thresholds(channel)
+    rows = (OrderLineFact.objects.filter(order__account_id__in=ids, order__counts_as_purchase=True)
+            .exclude(sku="").values_list("order__account_id", "sku", "order__created_at", "quantity"))
+    lines = pd.DataFrame(list(rows), columns=["account_id", "sku", "created_at", "quantity"])
+    skus = replenishment(lines, today_in(settings.timezone, computed_at), limits.rhythm,
+                         per_unit=limits.sku_per_unit, tz=settings.timezone,
+                         priors=SkuPriors.from_dict(fitted.sku_priors))
+    store.write_sku_rhythms(skus, channel, computed_at, full=False)
+    AccountSkuRhythm.objects.filter(account_id__in=ids, computed_at__lt=computed_at).delete()  # SKUs gone
 
 
 def _orders_of(account_ids: list[int]) -> pd.DataFrame:

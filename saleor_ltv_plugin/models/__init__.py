@@ -22,7 +22,7 @@ from .facts import (  # noqa: F401
 )
 from .imports import ColumnMapping, ImportFilePart, ImportJob, ImportJobAccount, ImportState  # noqa: F401
 from .metrics import (  # noqa: F401
-    AccountMetrics, AccountSkuRhythm, AccountStageChange, RecomputeRun, SegmentSnapshot,
+    AccountMetrics, AccountSkuRhythm, AccountStageChange, FittedState, RecomputeRun, SegmentSnapshot,
 )
 from .api import (  # noqa: F401
     ApiKey, ChannelInsight, CsvImport, CsvImportStatus, SavedSegment, SavedSegmentCount, TaskHeartbeat,

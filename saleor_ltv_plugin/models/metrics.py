@@ -124,3 +124,21 @@ class RecomputeRun(models.Model):
     accounts = models.IntegerField(default=0)
     progress = models.FloatField(default=0.0, help_text="0 … 1")
     details = models.JSONField(default=dict, blank=True)
+
+
+class FittedState(models.Model):
+    """What a channel's full recompute learnt about the shop (engine.fitted.FittedShop): RFM cut
+    points, CPM spend bounds, rhythm and per-SKU priors, the prediction models' parameters. A
+    re-score of a few accounts reads the channel's latest; a few earlier ones are kept to compare.
+    ``format`` is FittedShop's layout version, so a newer engine can read an older state."""
+
+    channel = models.CharField(max_length=128)
+    version = models.PositiveIntegerField(help_text="1, 2, … per channel: one per full recompute.")
+    format = models.PositiveSmallIntegerField()
+    state = models.JSONField()
+    as_of = models.DateField(help_text="The shop's day the recompute scored as of.")
+    run = models.ForeignKey(RecomputeRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "version"], name="ltv_fitted_state_version")]

@@ -97,6 +97,29 @@ def test_replenishment_without_quantity_scaling_and_same_day_lines():
     assert row.purchases == 2 and row.typical_interval_days == pytest.approx(10)
 
 
+def test_a_few_accounts_rescored_with_the_full_runs_priors_equal_its_rows():
+    rng = np.random.default_rng(7)
+    rows = []
+    for account in range(60):
+        for sku in ("TONER", "PAPER", "INK")[: 1 + account % 3]:
+            day = pd.Timestamp("2024-01-01") + pd.Timedelta(days=int(rng.integers(0, 30)))
+            for _ in range(int(rng.integers(1, 6))):
+                rows.append((account, sku, day, int(rng.integers(1, 4))))
+                day += pd.Timedelta(days=int(rng.integers(10, 90)))
+    rows.append((99, "RARE", pd.Timestamp("2024-03-01"), 1))  # a SKU nobody repeated: the shop's prior
+    everyone = lines(*rows)
+    full = replenishment(everyone, as_of="2025-01-01")
+    priors = full.attrs["priors"]
+    assert "RARE" not in priors.by_sku and set(priors.by_sku) == {"TONER", "PAPER", "INK"}
+    few = [3, 17, 42, 99]
+    alone = replenishment(everyone[everyone["account_id"].isin(few)], as_of="2025-01-01",
+                          priors=type(priors).from_dict(priors.to_dict()))  # as stored: through JSON
+    expected = full[full["account_id"].isin(few)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(alone.reset_index(drop=True), expected)
+    # without the priors the four accounts alone would learn other ones: the rows differ
+    assert not replenishment(everyone[everyone["account_id"].isin(few)], as_of="2025-01-01").equals(expected)
+
+
 def test_replenishment_empty_and_future_lines():
     assert len(replenishment(lines())) == 0
     assert len(replenishment(lines(("a", "X", "2024-02-01", 1)), as_of="2024-01-01")) == 0

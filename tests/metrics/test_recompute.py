@@ -11,12 +11,14 @@ from django.db.models import Count, Sum
 
 from saleor_ltv_plugin.ingest.orders import upsert_orders
 from saleor_ltv_plugin.metrics import load
-from saleor_ltv_plugin.metrics.recompute import recompute
+from saleor_ltv_plugin.metrics.recompute import recompute, update_accounts
 from saleor_ltv_plugin.models import (
     AccountContact,
     AccountMetrics,
     AccountSkuRhythm,
+    FittedState,
     OrderFact,
+    OrderLineFact,
     RecomputeRun,
     SegmentSnapshot,
 )
@@ -149,6 +151,30 @@ def test_a_new_order_updates_its_account_at_once(shop):
     upsert_orders([cancelled])
     metrics.refresh_from_db()
     assert (metrics.frequency, metrics.monetary) == before
+
+
+def test_a_new_order_moves_its_accounts_sku_reorder_dates_at_once(shop):
+    """The re-score writes per-SKU reorder rows with the full run's priors (FittedState): with
+    nothing new they equal the run's rows; a new order of a SKU moves that SKU's row."""
+    recompute(now=NOW)
+    state = FittedState.objects.get(channel="default-channel")
+    assert (state.version, state.format) == (1, 2) and state.state["sku_priors"]["by_sku"]
+    line = OrderLineFact.objects.filter(order__counts_as_purchase=True).exclude(sku="").order_by("order_id").first()
+    account = line.order.account
+    fields = ("sku", "purchases", "last_purchase_at", "typical_interval_days", "next_reorder_on")
+    before = list(AccountSkuRhythm.objects.filter(account=account).order_by("sku").values_list(*fields))
+    assert before
+    update_accounts([account.pk], now=NOW + timedelta(seconds=1))
+    again = list(AccountSkuRhythm.objects.filter(account=account).order_by("sku").values_list(*fields))
+    assert [row[:3] + (pytest.approx(row[3], rel=1e-12),) + row[4:] for row in again] == before
+    sku_before = {row[0]: row for row in before}[line.sku]
+    when = datetime.combine(sku_before[2] + timedelta(days=5), datetime.min.time(), TOKYO).replace(hour=12)
+    upsert_orders([make_order("sku-again", company=line.order.billing_company_name, email="sku.buyer@example.com",
+                              created_at=when, lines=[("l1", line.sku, 1, "5500")])])
+    moved = AccountSkuRhythm.objects.get(account=account, sku=line.sku)
+    assert OrderFact.objects.get(external_id="sku-again").account_id == account.pk
+    assert (moved.purchases, moved.last_purchase_at) == (sku_before[1] + 1, when.date())
+    assert moved.next_reorder_on == when.date() + timedelta(days=round(moved.typical_interval_days))
 
 
 def test_an_account_with_no_purchase_left_loses_its_row(shop):

@@ -52,7 +52,7 @@ def test_the_recompute_stores_the_chosen_models_predictions_and_says_why(lapsed_
     others = [s["mae"] for n, s in chosen["scores"].items() if n != "bgnbd"]
     assert chosen["scores"][chosen["name"]]["mae"] <= min(others)
     assert chosen["reason"].startswith("lowest mean absolute error") and chosen["reason_ja"]
-    assert state["fitted"]["prediction_model"]["name"] == chosen["name"]
+    assert latest_fit(CHANNEL).prediction_model["name"] == chosen["name"] and state["fitted_version"] == 1
     # The stored row is the chosen model's answer for one order three years ago, not BG/NBD's 1.
     row = AccountMetrics.objects.get(account=gone)
     assert (row.frequency, row.recency_days) == (1, 3 * 365)

@@ -155,6 +155,7 @@ def backfill(api_url: str, token: str, watched: list[str]) -> None:
           "saleor_orders": len(numbers), "recent_orders": orders.filter(updated_at__gte=since).count(),
           "facts": OrderFact.objects.filter(source=Source.SALEOR, number__in=numbers).count(),
           "sample_orders_without_origin": orders.filter(origin="").count(),
+          "recent_without_origin": orders.filter(updated_at__gte=since, origin="").count(),
           "watched_before": len(before), "watched_changed": sum(after.get(k) != v for k, v in before.items())})
 
 

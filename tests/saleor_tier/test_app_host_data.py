@@ -115,7 +115,10 @@ def test_backfill_through_the_app_token_finds_the_plugins_facts_unchanged(saleor
     answer = probe(f"backfill({saleor_url + '/graphql/'!r}, {shop['app']['token']!r}, {watched!r})")
     recent, full, again = answer["recent"], answer["full"], answer["again"]
     assert answer["watched_before"] == 4 and answer["watched_changed"] == 0
-    assert recent["orders"] == answer["recent_orders"] >= 4 and recent["refetch_queued"] == 0
+    # populatedb's orders touched since (Saleor's own tasks update them on a fresh template) come back null
+    # and are queued as refetches, as below; the module's own orders all arrive
+    assert recent["orders"] == answer["recent_orders"] >= 4
+    assert recent["refetch_queued"] == answer["recent_without_origin"]
     assert full["orders"] == again["orders"] == answer["saleor_orders"]
     assert answer["checkpoints"] == -(-answer["saleor_orders"] // 100)  # one a page of 100
     # populatedb's orders carry origin '' (no OrderOriginEnum value): their page comes back null and its

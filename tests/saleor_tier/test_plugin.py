@@ -95,9 +95,21 @@ def test_recompute_inside_saleor_scores_every_buying_account(saleor_db, db):
     assert "accounts as of" in out
     buying = db.execute("SELECT count(DISTINCT account_id) FROM saleor_ltv_plugin_orderfact "
                         "WHERE counts_as_purchase").fetchone()[0]
-    scored = db.execute("SELECT count(*) FROM saleor_ltv_plugin_accountmetrics").fetchone()[0]
+    scored = db.execute("SELECT count(*) FROM saleor_ltv_plugin_accountmetrics WHERE stage <> 'prospect'"
+                        ).fetchone()[0]
     assert scored == buying > 0
+    # the rest are prospects: each account of a Saleor user who never ordered, none with a purchase
+    prospects = {row[0] for row in db.execute(
+        "SELECT account_id FROM saleor_ltv_plugin_accountmetrics WHERE stage = 'prospect'")}
+    never_ordered = {row[0] for row in db.execute("""SELECT DISTINCT ac.account_id
+        FROM account_user u JOIN saleor_ltv_plugin_contact c ON c.saleor_user_id = u.id::text
+        JOIN saleor_ltv_plugin_accountcontact ac ON ac.contact_id = c.id
+        WHERE NOT EXISTS (SELECT 1 FROM order_order o WHERE o.user_id = u.id)
+          AND NOT EXISTS (SELECT 1 FROM saleor_ltv_plugin_orderfact f
+                          WHERE f.account_id = ac.account_id AND f.counts_as_purchase)""")}
+    assert prospects == never_ordered
+    total = db.execute("SELECT count(*) FROM saleor_ltv_plugin_accountmetrics").fetchone()[0]
     snapshot = db.execute("SELECT sum(accounts) FROM saleor_ltv_plugin_segmentsnapshot "
                           "WHERE dimension = 'stage' AND day = (SELECT max(day) FROM saleor_ltv_plugin_segmentsnapshot)"
                           ).fetchone()[0]
-    assert snapshot == scored
+    assert snapshot == total
