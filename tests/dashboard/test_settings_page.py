@@ -46,3 +46,8 @@ def test_without_manage_plugins_the_page_is_read_only(harness):
     app.get_by_test_id("missing-permission").wait_for()
     assert app.locator('[data-setting="sender_name"] input').is_disabled()
     assert app.get_by_test_id("settings-save").count() == 0
+    # the lifecycle days here are the shop's defaults; the note says a channel's own win, and leads there
+    note = app.get_by_test_id("settings-thresholds-note")
+    assert "Thresholds page win over these" in note.inner_text()
+    app.get_by_test_id("settings-open-thresholds").click()
+    app.get_by_test_id("page-thresholds").wait_for()

@@ -10,6 +10,7 @@ import { Card, ErrorBox, Guard, MissingPermission } from "../components/ui";
 import { useApp, useMutation, useQuery } from "../context";
 import { fmtDateTime } from "../format";
 import { fill, valueLabel } from "../i18n";
+import { navigate } from "../router";
 import { changes, errorsByField, type FieldError, type Form, initialForm, sections, type Setting,
   SETTINGS_QUERY, SETTINGS_UPDATE, type ShopSettings } from "../settingsDoc";
 
@@ -74,7 +75,14 @@ function SettingsForm({ page, onSaved }: { page: ShopSettings; onSaved: () => vo
       {(errors[""] ?? []).map((m) => <Text key={m} color="critical1" role="alert">{m}</Text>)}
       {sections(page.groups, page.settings).map(([group, rows]) => (
         <fieldset key={group} className="ltv-fieldset ltv-settings-group" data-group={group} disabled={readOnly}>
-          <legend><Text size={5} fontWeight="bold">{valueLabel(lang, "settingsGroup_", group)}</Text></legend>
+          <legend><Text size={5} fontWeight="bold">{valueLabel(lang, "settingsGroup_", group)}</Text>
+            {group === "thresholds" && (  // the same days are also per channel: say which wins, and where
+              // (in the legend: a read-only page's disabled fieldset leaves the link usable there)
+              <Text as="p" size={2} color="default2" data-testid="settings-thresholds-note">
+                {t("settingsThresholdsNote")}{" "}
+                <Button variant="tertiary" size="small" type="button" data-testid="settings-open-thresholds"
+                        onClick={() => navigate("thresholds")}>{t("thresholds")} →</Button></Text>)}
+          </legend>
           <div className="ltv-settings-grid">
             {rows.map((s) => (
               <SettingField key={s.name} setting={s} value={form[s.name]} errors={errors[s.name] ?? []}
