@@ -31,8 +31,8 @@ LEASE = timedelta(seconds=120)  # > a token call and a push at http_call's 10 s 
 
 @dataclass(frozen=True)
 class Attempt:
-    outcome: str  # line_link.invite's answer, "retry", "gave_up", or "not_due" (claimed elsewhere, done, superseded)
-    retry_in: float | None = None  # seconds, for "retry"
+    outcome: str  # line_link.invite's answer, "retry", "gave_up", or "not_due" (not yet, claimed elsewhere, done)
+    retry_in: float | None = None  # seconds: "retry", or "not_due" while still pending
 
 
 def mark_pending(line_user_id: str, event_id: str, channel: str | None, now: datetime | None = None) -> None:
@@ -65,7 +65,7 @@ def attempt(line_user_id: str, event_id: str | None = None, now: datetime | None
 
     now = now or timezone.now()
     if not _claim(line_user_id, event_id, now):
-        return Attempt("not_due")
+        return Attempt("not_due", _wait(line_user_id, event_id, now))
     row = LineFollower.objects.get(line_user_id=line_user_id)
     key = line_link.invite_key(line_user_id, row.invite_event_id)
     try:
@@ -80,6 +80,16 @@ def attempt(line_user_id: str, event_id: str | None = None, now: datetime | None
     _record(row, now, invite_state=state, invite_next_at=None, invite_error="" if state != InviteState.FAILED
             else outcome, **({"invited_at": now} if state == InviteState.INVITED else {}))
     return Attempt(outcome)
+
+
+def _wait(line_user_id: str, event_id: str | None, now: datetime) -> float | None:
+    """Seconds until this follow's pending invitation is due (its backoff, or another worker's lease); None
+    when it is not pending. A Celery retry may come back early (its ETA is no promise): it waits again."""
+    if event_id is None:
+        return None
+    due = (LineFollower.objects.filter(line_user_id=line_user_id, invite_state=InviteState.PENDING,
+                                       invite_event_id=event_id[:64]).values_list("invite_next_at", flat=True).first())
+    return max((due - now).total_seconds(), 0.1) if due is not None else None
 
 
 def _again(row: LineFollower, now: datetime, reason: str, retry_after: float | None) -> Attempt:

@@ -103,9 +103,9 @@ def invite_line_follower_task(self, line_user_id: str, event_id: str, channel: s
 
     with db.writer():
         result = line_invites.attempt(line_user_id, event_id)
-    if result.outcome == "retry" and not self.request.is_eager:
+    if result.retry_in is not None and not self.request.is_eager:
         raise self.retry(countdown=result.retry_in)
-    return "pending" if result.outcome == "retry" else result.outcome
+    return "pending" if result.retry_in is not None else result.outcome
 
 
 @shared_task(name="saleor_ltv_plugin.sweep_line_invitations", ignore_result=True, expires=120)
