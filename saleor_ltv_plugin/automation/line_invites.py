@@ -42,6 +42,12 @@ def mark_pending(line_user_id: str, event_id: str, channel: str | None, now: dat
         invite_attempts=0, invite_next_at=now or timezone.now(), invite_error="")
 
 
+def drop_pending(line_user_id: str) -> None:
+    """An unfollow: nothing can be pushed to them any more (LINE refuses), so nothing is pending."""
+    LineFollower.objects.filter(line_user_id=line_user_id, invite_state=InviteState.PENDING).update(
+        invite_state=InviteState.NONE, invite_next_at=None)
+
+
 def backoff(attempts: int, retry_after: float | None) -> float:
     """Seconds before the next try after `attempts` failed ones: LINE's Retry-After, else 5 s doubling."""
     if retry_after is not None:

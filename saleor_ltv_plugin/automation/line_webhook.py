@@ -98,4 +98,6 @@ def _apply(event) -> tuple[int, tuple[str, str] | None]:
     # LINE keeps webhookEventId on a redelivery; the invitation's retry key is derived from it
     event_id = str(event.get("webhookEventId") or event["timestamp"])[:64]
     invite = (user_id, event_id) if followed and newer and line_link.unlinked(user_id) else None
+    if newer and not followed:
+        line_invites.drop_pending(user_id)
     return consents.line_follow(user_id, followed, at), invite

@@ -39,7 +39,7 @@ class LtvSendLimits(graphene.ObjectType):
 
 class LtvLineInvitations(graphene.ObjectType):
     pending = graphene.Int(required=True, description="To be sent or retried (LINE busy or unreachable).")
-    invited = graphene.Int(required=True, description="Sent, not linked yet.")
+    invited = graphene.Int(required=True, description="Sent (the follower may have linked since).")
     failed = graphene.Int(required=True, description="Refused by LINE, no linking page set, or out of tries.")
 
 

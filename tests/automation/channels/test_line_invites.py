@@ -123,6 +123,20 @@ def test_after_eight_tries_the_invitation_is_failed_and_shown_so(inviting):
     assert invitations() == {"pending": 0, "invited": 0, "failed": 1}
 
 
+def test_an_unfollow_drops_the_pending_invitation(inviting):
+    fake = inviting
+    requests = fake.requests
+    fake.fail_next(503)
+    followed = follow()
+    assert webhook([followed]).json() == {"changed": 0}
+    assert follower().invite_state == "pending"
+    unfollowed = follow("unfollow", at=timezone.now() + timedelta(seconds=1))
+    assert webhook([unfollowed]).json() == {"changed": 0}
+    assert (follower().invite_state, follower().invite_next_at) == ("", None)
+    assert line_invites.sweep(now=timezone.now() + timedelta(hours=1)) == {}
+    assert fake.requests - requests == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_send_each_invitation_once(inviting):
     fake = inviting
