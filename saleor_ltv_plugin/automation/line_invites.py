@@ -63,16 +63,29 @@ def _claim(line_user_id: str, event_id: str | None, now: datetime) -> bool:
     return due.update(invite_next_at=now + LEASE, invite_attempts=F("invite_attempts") + 1) == 1
 
 
-def attempt(line_user_id: str, event_id: str | None = None, now: datetime | None = None) -> Attempt:
+def _adopt(line_user_id: str, event_id: str, channel: str | None, now: datetime) -> bool:
+    """A task queued before invitations were kept on the row (its row has no event): pending now."""
+    return LineFollower.objects.filter(line_user_id=line_user_id, invite_state=InviteState.NONE,
+                                       invite_event_id="").update(
+        invite_state=InviteState.PENDING, invite_event_id=event_id[:64], invite_channel=channel or "",
+        invite_attempts=0, invite_next_at=now) == 1
+
+
+def attempt(line_user_id: str, event_id: str | None = None, now: datetime | None = None,
+            channel: str | None = None) -> Attempt:
     """One try of a due pending invitation (of this follow event, when given); "not_due" when it is not
     due, not pending, or another worker holds it."""
     from .. import conf
     from . import line_link
 
     now = now or timezone.now()
-    if not _claim(line_user_id, event_id, now):
+    if not _claim(line_user_id, event_id, now) and not (
+            event_id is not None and _adopt(line_user_id, event_id, channel, now)
+            and _claim(line_user_id, event_id, now)):
         return Attempt("not_due", _wait(line_user_id, event_id, now))
-    row = LineFollower.objects.get(line_user_id=line_user_id)
+    row = LineFollower.objects.filter(line_user_id=line_user_id).first()
+    if row is None:  # erased meanwhile
+        return Attempt("not_due")
     key = line_link.invite_key(line_user_id, row.invite_event_id)
     try:
         outcome = line_link.invite(conf.channel_settings(row.invite_channel or None), line_user_id, key)

@@ -102,7 +102,7 @@ def invite_line_follower_task(self, line_user_id: str, event_id: str, channel: s
     from ..automation import line_invites
 
     with db.writer():
-        result = line_invites.attempt(line_user_id, event_id)
+        result = line_invites.attempt(line_user_id, event_id, channel=channel)
     if result.retry_in is not None and not self.request.is_eager:
         raise self.retry(countdown=result.retry_in)
     return "pending" if result.retry_in is not None else result.outcome

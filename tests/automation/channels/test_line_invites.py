@@ -123,6 +123,20 @@ def test_after_eight_tries_the_invitation_is_failed_and_shown_so(inviting):
     assert invitations() == {"pending": 0, "invited": 0, "failed": 1}
 
 
+def test_a_task_queued_before_invitations_were_kept_still_invites_once(inviting):
+    """A follow kept by the code before 0034 (no invitation on its row) whose task is still queued."""
+    from saleor_ltv_plugin.tasks import invite_line_follower_task
+
+    fake = inviting
+    pushed = len(fake.delivered)
+    LineFollower.objects.create(line_user_id=LINE_ID, following=True, event_at=timezone.now())
+    assert invite_line_follower_task.delay(LINE_ID, "old-event").get() == "sent"
+    assert invite_line_follower_task.delay(LINE_ID, "old-event").get() == "not_due"
+    (invitation,) = fake.delivered[pushed:]
+    assert invitation["retry_key"] == line_link.invite_key(LINE_ID, "old-event")
+    assert (follower().invite_state, follower().invite_event_id) == ("invited", "old-event")
+
+
 def test_an_unfollow_drops_the_pending_invitation(inviting):
     fake = inviting
     requests = fake.requests
