@@ -15,6 +15,7 @@ from django.utils import timezone
 from saleor_ltv_plugin.automation import line_invites, line_link
 from saleor_ltv_plugin.automation.channels import line
 from saleor_ltv_plugin.models import LineFollower
+from saleor_ltv_plugin.tasks import sweep_line_invitations_task
 
 from ...graphql.conftest import GraphQLClient
 from .test_channel_setup import QUERY as CHANNELS, admin
@@ -120,6 +121,7 @@ def test_after_eight_tries_the_invitation_is_failed_and_shown_so(inviting):
     assert row.invite_error.startswith("HTTP 500")
     assert fake.requests - requests == 8 and not fake.failures
     assert line_invites.sweep(now=at + timedelta(days=1)) == {}
+    assert sweep_line_invitations_task.apply().get() == {}  # beat's entry: nothing left to try
     assert invitations() == {"pending": 0, "invited": 0, "failed": 1}
 
 
