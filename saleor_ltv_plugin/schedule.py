@@ -53,6 +53,11 @@ BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=1),
         "options": {"expires": 60},
     },
+    "ltv-sweep-line-invitations": {
+        "task": "saleor_ltv_plugin.sweep_line_invitations",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 120},
+    },
     "ltv-purge-inbound-events": {
         "task": "saleor_ltv_plugin.purge_inbound_events",
         "schedule": timedelta(days=1),

@@ -150,8 +150,12 @@ def workers(now=None) -> Item:
     if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
         return _item("celery", WARN, "no Celery broker: tasks run in-process, nothing periodic runs",
                      "Celeryブローカー未設定: タスクはプロセス内で実行され、定期実行はありません",
-                     "set CELERY_BROKER_URL and run `celery -A saleor_ltv_plugin.hosts.standalone.celery worker -B`",
-                     "`CELERY_BROKER_URL` を設定し `celery -A saleor_ltv_plugin.hosts.standalone.celery worker -B` を起動してください")
+                     "set CELERY_BROKER_URL and run `celery -A saleor_ltv_plugin.hosts.standalone.celery worker -B` "
+                     "(until then, run `saleor-ltv ltv_process_events` from cron: it applies events and re-sends "
+                     "LINE link invitations)",
+                     "`CELERY_BROKER_URL` を設定し `celery -A saleor_ltv_plugin.hosts.standalone.celery worker -B` を起動してください"
+                     "（それまでは cron で `saleor-ltv ltv_process_events` を実行してください。受信イベントの反映と"
+                     "LINE連携のご案内の再送を行います）")
     beats = dict(TaskHeartbeat.objects.filter(task__in=["scan_scenarios", "apply_inbox"])
                  .values_list("task", "beat_at"))
     beat, applied = beats.get("scan_scenarios"), beats.get("apply_inbox")

@@ -28,7 +28,9 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # app-mode tests enter shops' schemas in the same run.
     DATABASES["default"]["ENGINE"] = "saleor_ltv_plugin.tenancy"
 INSTALLED_APPS = [*INSTALLED_APPS, "saleor_ltv_plugin.hosts.saleor_app"]  # noqa: F405
-CELERY_TASK_ALWAYS_EAGER = True
+# Eager here and in the test workers (a task a worker queues runs inline), unless a worker's test asks for
+# real retries through the broker (LTV_TEST_WORKER_EAGER=0: a countdown is then waited out).
+CELERY_TASK_ALWAYS_EAGER = os.environ.get("LTV_TEST_WORKER_EAGER", "1") == "1"
 LTV_PLUGIN = {"account_key": "company", "timezone": "Asia/Tokyo", **SENDER,
               **json.loads(os.environ.get("LTV_TEST_PLUGIN_SETTINGS", "{}"))}
 # The suite's standalone host reads LTV_PLUGIN alone, as each test sets it; the standalone settings'

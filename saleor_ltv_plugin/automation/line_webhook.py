@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from .. import conf, contact_data, db
 from ..ingest import consents
-from . import line_link
+from . import line_invites, line_link
 
 logger = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # LINE sends batches of events; far below this
@@ -54,14 +54,16 @@ def receive(request: HttpRequest, channel: str | None = None) -> JsonResponse:
         assert isinstance(events, list)
     except (ValueError, KeyError, TypeError, AssertionError):
         return _error("invalid", "body must be a JSON object with an events list", 400)
-    changed, invites = 0, []
+    changed, invites = 0, {}
     with db.writer():
         for event in events:
             done, invite = _apply(event)
             changed += done
             if invite:
-                invites.append(invite)
-    for user_id, event_id in dict(invites).items():  # a task each: LINE wants its 200 at once
+                invites[invite[0]] = invite[1]
+        for user_id, event_id in invites.items():  # kept before queued: a sweep re-sends what fails
+            line_invites.mark_pending(user_id, event_id, channel)
+    for user_id, event_id in invites.items():  # a task each: LINE wants its 200 at once
         _queue_invite(user_id, event_id, channel)
     return JsonResponse({"changed": changed})
 
@@ -71,7 +73,7 @@ def _queue_invite(user_id: str, event_id: str, channel: str | None) -> None:
 
     try:
         invite_line_follower_task.delay(user_id, event_id, channel)
-    except Exception:  # broker down (or an eager task's failure): the follow is kept, linking still works
+    except Exception:  # broker down (or an eager task's failure): the row stays pending for the sweep
         logger.warning("ltv line: could not queue (or run) the link invitation for %s", user_id, exc_info=True)
 
 
@@ -96,4 +98,6 @@ def _apply(event) -> tuple[int, tuple[str, str] | None]:
     # LINE keeps webhookEventId on a redelivery; the invitation's retry key is derived from it
     event_id = str(event.get("webhookEventId") or event["timestamp"])[:64]
     invite = (user_id, event_id) if followed and newer and line_link.unlinked(user_id) else None
+    if newer and not followed:
+        line_invites.drop_pending(user_id)
     return consents.line_follow(user_id, followed, at), invite

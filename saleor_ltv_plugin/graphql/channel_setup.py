@@ -37,6 +37,12 @@ class LtvSendLimits(graphene.ObjectType):
     per_second = graphene.Float(description="The provider's rate limit (messages per second), when known.")
 
 
+class LtvLineInvitations(graphene.ObjectType):
+    pending = graphene.Int(required=True, description="To be sent or retried (LINE busy or unreachable).")
+    invited = graphene.Int(required=True, description="Sent (the follower may have linked since).")
+    failed = graphene.Int(required=True, description="Refused by LINE, no linking page set, or out of tries.")
+
+
 class LtvDeliveryChannel(graphene.ObjectType):
     kind = graphene.String(required=True, description="The delivery kind outbox rows store (email, line, sms …).")
     configured = graphene.Boolean(required=True, description="No required setting is empty.")
@@ -51,6 +57,16 @@ class LtvDeliveryChannel(graphene.ObjectType):
     limits = graphene.Field(LtvSendLimits, required=True)
     test_recipient = graphene.String(description="A connection test goes to: email (yours), line_id or phone "
                                                  "(given); null: no test.")
+    link_invitations = graphene.Field(LtvLineInvitations, description="LINE only: the account-link invitations "
+                                      "sent to followers no contact carries, per state, over the shop's followers.")
+
+    @staticmethod
+    def resolve_link_invitations(status, info):
+        if status.kind != "line":
+            return None
+        from ..automation import line_invites
+
+        return LtvLineInvitations(**line_invites.counts())
 
     @staticmethod
     def resolve_missing_settings(status, info):

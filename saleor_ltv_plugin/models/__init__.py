@@ -43,6 +43,6 @@ from .print_jobs import PrintJob, PrintJobItem, PrintJobState  # noqa: F401
 from .flows import (  # noqa: F401
     AccountTag, Flow, FlowAbWinner, FlowKind, FlowSegmentMember, FlowState, FlowStepRun, FlowVersion, EnrollmentState,
 )
-from .line import LineFollower  # noqa: F401
+from .line import InviteState, LineFollower  # noqa: F401
 from .settings import SettingsChange, SettingsDocument  # noqa: F401
 from .thresholds import ChannelThresholds  # noqa: F401

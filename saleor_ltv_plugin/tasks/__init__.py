@@ -16,6 +16,7 @@ from .automation import (
     run_flows_task,
     scan_scenarios_task,
     send_outbox_task,
+    sweep_line_invitations_task,
 )
 from .metrics import recompute_metrics_task
 
@@ -27,6 +28,7 @@ __all__ = [
     "run_flows_task",
     "scan_scenarios_task",
     "send_outbox_task",
+    "sweep_line_invitations_task",
     "recompute_metrics_task",
     "mark_abandoned_checkouts_task",
     "process_inbound_events_task",

@@ -90,25 +90,29 @@ def release_outbox_leases_task() -> int:
         return release_expired()
 
 
-INVITE_RETRIES = 8
-
-
 @shared_task(bind=True, name="saleor_ltv_plugin.invite_line_follower", ignore_result=True, acks_late=True,
-             max_retries=INVITE_RETRIES)
+             max_retries=None)  # the row counts the tries (automation/line_invites.py: MAX_TRIES)
 def invite_line_follower_task(self, line_user_id: str, event_id: str, channel: str | None = None) -> str:
     """LINE's account-link invitation for a follower no contact carries (automation/line_link.py), out of
-    the webhook request. Idempotent: the push's retry key is derived from the follow event, so a retry,
-    a redelivered event or a task redelivered after a lost worker sends one message. 429/5xx and no
-    answer are retried after Retry-After, else 5 s doubling up to 10 minutes."""
-    from .. import conf
-    from ..automation import line_link
+    the webhook request: one try of the pending row the webhook kept. Idempotent: the row is claimed
+    first and the push's retry key is derived from the follow event, so a retry, a redelivered event or
+    a task redelivered after a lost worker sends one message. 429/5xx and no answer are retried after
+    Retry-After, else 5 s doubling up to 10 minutes, by this task on a worker; an eager task (no broker)
+    leaves the row pending for `sweep_line_invitations` instead of retrying in place without waiting."""
+    from ..automation import line_invites
 
-    try:
-        return line_link.invite(conf.channel_settings(channel), line_user_id,
-                                line_link.invite_key(line_user_id, event_id))
-    except line_link.TryLater as exc:
-        if self.request.retries >= self.max_retries:
-            logger.warning("ltv line: gave up inviting %s to link: %s", line_user_id, exc)
-            return "gave_up"
-        delay = exc.retry_after if exc.retry_after is not None else min(5 * 2 ** self.request.retries, 600)
-        raise self.retry(countdown=delay, exc=exc)
+    with db.writer():
+        result = line_invites.attempt(line_user_id, event_id, channel=channel)
+    if result.retry_in is not None and not self.request.is_eager:
+        raise self.retry(countdown=result.retry_in)
+    return "pending" if result.retry_in is not None else result.outcome
+
+
+@shared_task(name="saleor_ltv_plugin.sweep_line_invitations", ignore_result=True, expires=120)
+def sweep_line_invitations_task(budget_seconds: float = 50) -> dict:
+    """Re-send the LINE link invitations that are due (automation/line_invites.py): the retry where no worker
+    retried (eager tasks) or a worker was lost; two sweeps at once never send one twice."""
+    from ..automation import line_invites
+
+    with db.writer():
+        return line_invites.sweep(budget_seconds=budget_seconds)

@@ -29,6 +29,9 @@ def test_the_page_shows_each_channels_state_and_answers_a_test_mail(harness):
     assert "LINEの同意が必要" in line.locator("[data-field=consent]").inner_text()
     assert "毎秒2000件" in line.locator("[data-field=limits]").inner_text()
     assert line.get_by_test_id("send-test-line").is_disabled()
+    invitations = line.locator("[data-field=link-invitations]")  # the demo's followers were never invited
+    assert invitations.inner_text() == "友だちへの連携のご案内：送信待ち0件・送信済み0件・失敗0件"
+    assert table.locator("tr[data-kind=email] [data-field=link-invitations]").count() == 0
     assert "事前の同意は不要" in table.locator("tr[data-kind=postal_dm] [data-field=consent]").inner_text()
     assert english_left(harness.frame.evaluate(VISIBLE_TEXT), NAMES) == []  # the page in Japanese only
     email = table.locator("tr[data-kind=email]")

@@ -11,7 +11,8 @@ import { fill, type Key, type Lang, valueLabel } from "../i18n";
 const QUERY = `query Channels($channel: String!, $language: String) {
   ltvDeliveryChannels(channel: $channel) { kind configured missingSettings
     settings { name label(language: $language) secret isSet required }
-    needs consentKey consentUntilRevoked twoPhase limits { weeklyCap quietHours perSecond } testRecipient } }`;
+    needs consentKey consentUntilRevoked twoPhase limits { weeklyCap quietHours perSecond } testRecipient
+    linkInvitations { pending invited failed } } }`;
 const TEST = `mutation Test($channel: String!, $kind: String!, $to: String, $language: String) {
   ltvDeliveryChannelTest(channel: $channel, kind: $kind, to: $to) { sentTo
     answer { ok code providerMessage summary(language: $language) } errors { field message code } } }`;
@@ -21,6 +22,7 @@ interface Row {
   kind: string; configured: boolean; missingSettings: string[]; settings: Setting[]; needs: string[];
   consentKey: string | null; consentUntilRevoked: boolean; twoPhase: boolean;
   limits: { weeklyCap: boolean; quietHours: boolean; perSecond: number | null }; testRecipient: string | null;
+  linkInvitations: { pending: number; invited: number; failed: number } | null;  // LINE only
 }
 interface Answer { ok: boolean; code: string; providerMessage: string; summary: string }
 
@@ -90,6 +92,11 @@ export function DeliveryChannels() {
                   {row.configured ? `✔ ${t("channelReady")}` : `✘ ${t("channelNotReady")}`}</Box>
                   {row.missingSettings.length > 0 && <Text as="p" size={2} data-field="missing">
                     {t("missingSettings")}: {row.missingSettings.map((name) => <code key={name}>{name} </code>)}</Text>}
+                  {row.linkInvitations && <Text as="p" size={2} data-field="link-invitations"
+                    data-pending={row.linkInvitations.pending} data-failed={row.linkInvitations.failed}
+                    color={row.linkInvitations.failed > 0 ? "critical1" : undefined}>
+                    {fill(t("lineInvitations"), { pending: String(row.linkInvitations.pending),
+                      invited: String(row.linkInvitations.invited), failed: String(row.linkInvitations.failed) })}</Text>}
                 </td>
                 <td><ul className="ltv-plain-list">{row.settings.map((s) => (
                   <li key={s.name} data-setting={s.name} data-set={String(s.isSet)}>

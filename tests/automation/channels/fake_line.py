@@ -116,6 +116,7 @@ class FakeLine(LoopbackFake):
         self.accepted: dict[str, str] = {}  # retry key → request id
         self.requests = 0
         self.link_tokens: dict[str, str] = {}  # issued link token → the LINE user it was issued for
+        self.hold = 0.0  # seconds each request waits before it is handled (concurrent clients overlap)
         super().__init__()
 
     def account_link(self, url: str, channel_secret: str) -> tuple[bytes, str]:
@@ -141,6 +142,7 @@ class FakeLine(LoopbackFake):
 
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                time.sleep(fake.hold)
                 with fake.lock:
                     fake.requests += 1
                     if self.headers.get("Authorization") != f"Bearer {fake.token}":

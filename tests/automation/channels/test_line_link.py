@@ -11,7 +11,7 @@ import pytest
 from django.core import signing
 
 from saleor_ltv_plugin import conf
-from saleor_ltv_plugin.automation import line_link
+from saleor_ltv_plugin.automation import line_invites, line_link
 from saleor_ltv_plugin.automation.channels import line
 from saleor_ltv_plugin.ingest.identity import erase_customer
 from saleor_ltv_plugin.models import Contact, ContactConsent, LineFollower
@@ -107,45 +107,34 @@ def test_forged_expired_or_failed_links_and_a_taken_line_id_link_nothing(shop, f
     assert staff["errors"][0]["extensions"]["exception"]["code"] == "PermissionDenied"
 
 
-def test_the_invitation_is_a_task_retried_on_429_and_5xx_and_sent_once_per_follow(line_settings, settings, fake):
-    """Eager tasks (tests.settings): LINE busy on the link token (429, then 500) and on the push (503) is
-    retried; the same follow event invited twice (a retried or redelivered task) is folded by LINE (409)."""
+def test_the_invitation_task_tries_once_per_due_follow_and_records_what_line_said(line_settings, settings, fake):
+    """Eager tasks (tests.settings): a busy LINE leaves the follow pending for the sweep (test_line_invites.py),
+    not retried in place; the same follow's task again finds it invited and calls nobody; a 4xx that will
+    not get better fails it; a follower gone or linked meanwhile needs no invitation."""
     settings.LTV_PLUGIN = {**line_settings, "line_account_link_url": "https://shop.example/line-link"}
     from saleor_ltv_plugin.tasks import invite_line_follower_task
 
     pushed, requests = len(fake.delivered), fake.requests
     fake.fail_next(429, Retry_After="7")
-    fake.fail_next(500)
-    countdowns = []
-    original = invite_line_follower_task.retry
-
-    def retry(*args, countdown=None, **kwargs):  # an eager retry runs at once; note what it asked for
-        countdowns.append(countdown)
-        if len(countdowns) == 2:  # the next token comes; then LINE is down for the push
-            fake.fail_next(503, Retry_After="0")
-        return original(*args, countdown=countdown, **kwargs)
-
-    conf_ = invite_line_follower_task.app.conf
-    saved = conf_.task_eager_propagates
-    # an eager task retries in place (Task.apply) unless its exceptions propagate, as tests.settings has it
-    conf_.task_eager_propagates = False
-    try:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(invite_line_follower_task, "retry", retry)
-            event = follow(at=FOLLOWED_AT)
-            assert webhook([event]).json() == {"changed": 0}
-    finally:  # the app is process-wide
-        conf_.task_eager_propagates = saved
-    # the token: 429, 500, 503, issued; the push: 5 requests, one message
-    assert countdowns == [7.0, 10, 0.0]  # Retry-After when LINE gives it, else 5 s doubling
-    assert fake.requests - requests == 5 and not fake.failures
+    event = follow(at=FOLLOWED_AT)
+    assert webhook([event]).json() == {"changed": 0}
+    row = LineFollower.objects.get(line_user_id=LINE_ID)
+    assert (row.invite_state, row.invite_attempts, row.invite_error) == ("pending", 1, "HTTP 429: The API rate "
+                                                                         "limit has been exceeded. Try again later.")
+    assert fake.requests - requests == 1 and len(fake.delivered) == pushed
+    # not due before Retry-After: the task (a redelivered one) leaves it pending
+    assert invite_line_follower_task.delay(LINE_ID, event["webhookEventId"]).get() == "pending"
+    LineFollower.objects.filter(pk=row.pk).update(invite_next_at=FOLLOWED_AT)  # its time has come
+    assert invite_line_follower_task.delay(LINE_ID, "another-event").get() == "not_due"  # not this follow's
+    assert invite_line_follower_task.delay(LINE_ID, event["webhookEventId"]).get() == "sent"
     (invitation,) = fake.delivered[pushed:]
     assert invitation["retry_key"] == line_link.invite_key(LINE_ID, event["webhookEventId"])
     assert invitation["to"] == LINE_ID
-    # the same follow event's task again (redelivered, or its worker lost): LINE answers 409, nothing sent
-    assert invite_line_follower_task.delay(LINE_ID, event["webhookEventId"]).get() == "sent"
-    assert len(fake.delivered) == pushed + 1
-    # the push itself busy: retried with the same key (eager tasks run in place, so the retry is called here)
+    row.refresh_from_db()
+    assert (row.invite_state, row.invite_attempts, row.invite_next_at) == ("invited", 2, None)
+    assert invite_line_follower_task.delay(LINE_ID, event["webhookEventId"]).get() == "not_due"  # its twin
+    assert fake.requests - requests == 3 and len(fake.delivered) == pushed + 1
+    # the push itself busy: raised for the caller to retry with the same key, which LINE folds
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(line, "issue_link_token", lambda shop, user: "tok")
         fake.fail_next(503)
@@ -154,20 +143,23 @@ def test_the_invitation_is_a_task_retried_on_429_and_5xx_and_sent_once_per_follo
         assert line_link.invite(conf.channel_settings(None), LINE_ID, line_link.invite_key(LINE_ID, "busy")) == "sent"
     assert len(fake.delivered) == pushed + 2
     # a 4xx that will not get better is not retried; a follower gone or linked meanwhile gets nothing
-    fake.fail_next(400)
-    assert invite_line_follower_task.delay(LINE_ID, "another-event").get() == "refused"
-    LineFollower.objects.filter(line_user_id=LINE_ID).update(following=False)
-    assert invite_line_follower_task.delay(LINE_ID, "a-third-event").get() == "unfollowed"
-    LineFollower.objects.filter(line_user_id=LINE_ID).update(following=True)
-    Contact.objects.create(email="x@y.example", line_user_id=LINE_ID)
-    assert invite_line_follower_task.delay(LINE_ID, "a-fourth-event").get() == "linked"
-    assert len(fake.delivered) == pushed + 2 and countdowns == [7.0, 10, 0.0]
+    outcomes = []
+    for event_id, prepare in (("refused", lambda: fake.fail_next(400)),
+                              ("unfollowed", lambda: LineFollower.objects.filter(pk=row.pk).update(following=False)),
+                              ("linked", lambda: Contact.objects.create(email="x@y.example", line_user_id=LINE_ID))):
+        LineFollower.objects.filter(pk=row.pk).update(following=True)
+        line_invites.mark_pending(LINE_ID, event_id, None)
+        prepare()
+        outcomes.append((invite_line_follower_task.delay(LINE_ID, event_id).get(),
+                         LineFollower.objects.values_list("invite_state", flat=True).get(pk=row.pk)))
+    assert outcomes == [("refused", "failed"), ("unfollowed", ""), ("linked", "")]
+    assert len(fake.delivered) == pushed + 2
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_sends_the_invitation_the_webhook_only_queued(tmp_path, shop_settings, settings):
     """The webhook answers without a call to LINE; a Celery worker on Redis issues the token, is refused
-    once (429, Retry-After 1) and retries; the same follow queued twice still sends one message."""
+    once (429, Retry-After 1) and retries itself; the same follow queued twice calls LINE for one only."""
     import json
     import time
 
@@ -181,7 +173,9 @@ def test_a_real_worker_sends_the_invitation_the_webhook_only_queued(tmp_path, sh
     settings.LTV_PLUGIN = {**shop_settings, **line}
     redis.Redis.from_url(BROKER).flushdb()
     queue = f"ltv-line-link-{uuid.uuid4().hex[:8]}"
-    worker = Worker("link", queue, tmp_path, {"LTV_TEST_PLUGIN_SETTINGS": json.dumps(line)}).start()
+    # not eager: the worker's retry goes through the broker and waits out its countdown
+    worker = Worker("link", queue, tmp_path, {"LTV_TEST_PLUGIN_SETTINGS": json.dumps(line),
+                                              "LTV_TEST_WORKER_EAGER": "0"}).start()
     queued = []
 
     def delay(*args):
@@ -201,12 +195,16 @@ def test_a_real_worker_sends_the_invitation_the_webhook_only_queued(tmp_path, sh
             answered_in = time.monotonic() - started
             assert fake.requests == 0 and len(queued) == 1  # queued, LINE not called inside the request
             delay(LINE_ID, event["webhookEventId"], None)  # the same follow's task once more (a redelivery)
-        assert wait_for(lambda: len(fake.delivered) >= 1 and fake.requests >= 5, 60, every=0.2), worker.tail()
+        assert wait_for(lambda: len(fake.delivered) >= 1 and fake.requests >= 3, 60, every=0.05), worker.tail()
+        delivered_in = time.monotonic() - started
         time.sleep(1.5)  # room for a second message, if one were coming
     finally:
         worker.stop()
         fake.stop()
-    # 429 on a token, then token + push for the task and token + 409 for its twin
+    # 429 on a token, then token + push for the task; its twin finds the row claimed, not due or invited
     assert len(fake.delivered) == 1 and fake.delivered[0]["to"] == LINE_ID, worker.tail()
     assert fake.delivered[0]["retry_key"] == line_link.invite_key(LINE_ID, event["webhookEventId"])
-    assert fake.requests == 5 and answered_in < 1
+    assert fake.requests == 3 and answered_in < 1
+    assert delivered_in >= 1.0  # LINE's Retry-After: 1 waited out
+    follower = LineFollower.objects.get(line_user_id=LINE_ID)
+    assert (follower.invite_state, follower.invite_attempts) == ("invited", 2)
