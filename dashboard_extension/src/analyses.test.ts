@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import { cohortGrid, cohortParams, dimensionParam, movementGrid, orderValues, parseBands, pivotSeries,
-  scoreByInterval } from "./pages/Analyses";
+import { cohortGrid, cohortParams, dimensionParam, movementGrid, movementSpec, orderValues, parseBands, pivotSeries,
+  sankeyData, scoreByInterval } from "./pages/Analyses";
 
 describe("the Analyses page's helpers", () => {
   it("opens a cohort as its first-purchase month", () => {
@@ -55,5 +55,16 @@ describe("the Analyses page's helpers", () => {
     expect(grid.cell("loyal", "new")).toBe(0);
     expect(grid.rowTotal("new")).toBe(5);
     expect(grid.columnTotal("new")).toBe(7);
+  });
+  it("draws the movement as Sankey bands and opens a cell by the stage on each day", () => {
+    const moves = [{ fromStage: "new", toStage: "dormant", accounts: 3 }, { fromStage: "", toStage: "new", accounts: 5 },
+      { fromStage: "new", toStage: "new", accounts: 0 }];
+    const { nodes, links } = sankeyData(moves);
+    expect(nodes).toEqual([{ stage: "new", side: "from" }, { stage: "", side: "from" },
+      { stage: "new", side: "to" }, { stage: "dormant", side: "to" }]);
+    expect(links).toEqual([{ source: 0, target: 3, value: 3, fromStage: "new", toStage: "dormant" },
+      { source: 1, target: 2, value: 5, fromStage: "", toStage: "new" }]);
+    expect(JSON.parse(movementSpec("2026-01-01", "2026-02-01", "", "loyal"))).toEqual({ all: [
+      { stage_on: { day: "2026-01-01", stages: ["none"] } }, { stage_on: { day: "2026-02-01", stages: ["loyal"] } }] });
   });
 });

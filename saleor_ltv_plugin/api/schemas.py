@@ -406,7 +406,7 @@ AccountFilterQuery = create_model(
     churn_risk=(Optional[bool], Field(None)),
     filter=(Optional[Annotated[str, Field(max_length=MAX_FILTER_JSON)]], Field(None, description=(
         "More of the filter as JSON in the filter language (the form a saved segment stores): groups "
-        "all / any / not, bought, viewed, tags, sales_sources, languages, prefectures, regions, consent "
+        "all / any / not, bought, viewed, tags, sales_sources, languages, prefectures, regions, consent, stage_on "
         "and every field above; ANDed with the other parameters, a field given in both is refused."))),
     **_range_fields(),
 )

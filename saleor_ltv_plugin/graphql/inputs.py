@@ -47,7 +47,8 @@ LtvAccountFilterInput = type("LtvAccountFilterInput", (graphene.InputObjectType,
         "More of the filter in the filter language's JSON, the form a saved segment stores (snake_case "
         "names, lowercase values): the fields above, groups all: [node], any: [node], not: node, and "
         "bought {sku|product, min_times, since, until, within_days, never}, viewed {sku|product, within_days, "
-        "not_bought}, tags, sales_sources, languages, prefectures, regions, consent {medium, states}. "
+        "not_bought}, tags, sales_sources, languages, prefectures, regions, consent {medium, states}, "
+        "stage_on {day, stages} (the stage on a past day; none: no stage then). "
         "ANDed with the fields above; a field given in both is refused.")),
 })
 

@@ -33,7 +33,7 @@ TEXT = ("channel", "currency", "search", "sku", "acquisition_source")
 VALUE_LISTS = {"tags": 64, "languages": 35, "prefectures": 128}
 # Lists of known names: field → allowed values.
 NAME_LISTS = {"sales_sources": tuple(SalesSource.values), "regions": tuple(REGIONS)}
-CONDITIONS = ("bought", "viewed", "consent")
+CONDITIONS = ("bought", "viewed", "consent", "stage_on")
 GROUPS = ("all", "any", "not")
 FLAT_FIELDS = frozenset({*TEXT, *CHOICES, *RANGES, "churn_risk"})  # what the REST list takes as plain parameters
 FILTER_FIELDS = (*TEXT, *CHOICES, *RANGES, "churn_risk", *VALUE_LISTS, *NAME_LISTS, *CONDITIONS, *GROUPS)
@@ -190,7 +190,7 @@ def _field(name: str, value: Any, path: str, check: _Check):
             check.fail(path, "must be true or false", "true か false で指定してください")
             return None
         return value
-    return {"bought": _bought, "viewed": _viewed, "consent": _consent}[name](value, path, check)
+    return {"bought": _bought, "viewed": _viewed, "consent": _consent, "stage_on": _stage_on}[name](value, path, check)
 
 
 def _text(value: Any, path: str, check: _Check, limit: int = MAX_TEXT):
@@ -387,3 +387,21 @@ def _consent(value: Any, path: str, check: _Check):
             check.fail(f"{path}.states", "required", "必須です")
         return None
     return {"medium": medium, "states": states}
+
+
+NOT_SCORED = "none"  # stage_on's name for "no stage that day" (not yet bought, or no purchase left)
+
+
+def _stage_on(value: Any, path: str, check: _Check):
+    """The account's lifecycle stage on a past `day` (the recomputes' stage history) is one of
+    `stages`; `none` = it had none that day. Trends' movement cells open their accounts with two."""
+    value = _object(value, {"day", "stages"}, path, check)
+    if value is None:
+        return None
+    day = _date(value.get("day"), f"{path}.day", check)
+    stages = _names(value.get("stages") or [], (*STAGES, NOT_SCORED), f"{path}.stages", check)
+    if not stages:
+        if stages is not None:
+            check.fail(f"{path}.stages", "required", "必須です")
+        return None
+    return {"day": day.isoformat(), "stages": stages} if day else None

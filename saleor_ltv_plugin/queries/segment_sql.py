@@ -18,9 +18,10 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from .. import conf
-from ..models import AccountContact, AccountTag, ContactConsent, OrderFact, OrderLineFact, ProductView
+from ..models import (AccountContact, AccountStageChange, AccountTag, ContactConsent, OrderFact, OrderLineFact,
+                      ProductView)
 from .regions import spellings
-from .segment_spec import CHOICES, RANGES, parse
+from .segment_spec import CHOICES, NOT_SCORED, RANGES, parse
 
 EMAIL = "email"  # e-mail consent lives on the contact itself (marketing_consent, unsubscribed_at)
 
@@ -94,6 +95,8 @@ def _leaf(name: str, value, clock: _Clock) -> Q:  # noqa: C901 — one branch pe
         return Q(Exists(_contacts().filter(contact__address_prefecture__in=names)))
     if name == "consent":
         return Q(Exists(_contacts().filter(_consent(value["medium"], value["states"]))))
+    if name == "stage_on":
+        return _stage_on(dt.date.fromisoformat(value["day"]), value["stages"])
     raise ValueError(f"not a cleaned filter field: {name}")  # clean_filter lets none through
 
 
@@ -163,6 +166,19 @@ def _consent(medium: str, states: list[str]) -> Q:
     by_state = {"granted": Exists(records.filter(state="granted")), "revoked": Exists(records.filter(state="revoked")),
                 "unknown": ~Exists(records.exclude(state="unknown"))}
     return _or(Q(by_state[s]) for s in states)
+
+
+def _stage_on(day: dt.date, stages: list[str]) -> Q:
+    """The account's latest stage-history row on or before `day` holds one of `stages` (none: it
+    has no such row, or its row says '' — not scored then). Served by the (account, day) index."""
+    rows = AccountStageChange.objects.filter(account_id=OuterRef("account_id"), day__lte=day)
+    latest = rows.filter(~Exists(AccountStageChange.objects.filter(
+        account_id=OuterRef("account_id"), day__gt=OuterRef("day"), day__lte=day)))
+    named = [stage for stage in stages if stage != NOT_SCORED]
+    if NOT_SCORED in stages:
+        named.append("")
+        return Q(Exists(latest.filter(stage__in=named))) | ~Q(Exists(rows))
+    return Q(Exists(latest.filter(stage__in=named)))
 
 
 def _or(parts) -> Q:

@@ -24,6 +24,7 @@ TRENDS = """query($to: Date) { ltvTrends(channel: "default-channel", to: $to) { 
   movementToCurrent movementFrom stages { day value accounts } cpmCells { day value accounts }
   movement { fromStage toStage accounts } } }"""
 COUNT = """query($stage: LtvStage!) { ltvAccountCount(filter: {channel: "default-channel", stages: [$stage]}) }"""
+SPEC_COUNT = """query($spec: JSONString) { ltvAccountCount(filter: {channel: "default-channel", spec: $spec}) }"""
 
 
 def digits(text: str) -> int:
@@ -145,6 +146,31 @@ def test_each_analysis_tab_shows_the_api_figures(harness):
     accounts = app.get_by_test_id("accounts-table")
     accounts.wait_for()
     assert int(accounts.get_attribute("data-total")) == count
+
+    # The Sankey draws each non-empty pair; a cell opens its accounts by their stage on each day.
+    harness.open("analyses")
+    app = harness.app
+    app.get_by_test_id("tab-trends").click()
+    sankey = app.get_by_test_id("movement-sankey")
+    sankey.wait_for()
+    full = api(TRENDS)["ltvTrends"]
+    assert sorted(map(tuple, json.loads(sankey.get_attribute("data-links")))) == sorted(
+        (m["fromStage"], m["toStage"], m["accounts"]) for m in full["movement"] if m["accounts"])
+    assert app.locator("[data-testid=movement-sankey] .recharts-sankey-link").count() == len(
+        [m for m in full["movement"] if m["accounts"]])
+    sankey.scroll_into_view_if_needed()
+    harness.shot("analyses-trends-sankey")
+    move = max((m for m in full["movement"] if m["toStage"] and m["fromStage"] != m["toStage"]),
+               key=lambda m: m["accounts"])
+    spec = json.dumps({"all": [{"stage_on": {"day": full["movementFrom"], "stages": [move["fromStage"] or "none"]}},
+                               {"stage_on": {"day": full["to"], "stages": [move["toStage"]]}}]})
+    expected = api(SPEC_COUNT, {"spec": spec})["ltvAccountCount"]
+    assert 0 < expected <= move["accounts"]  # of the cell's accounts, those scored now
+    app.get_by_test_id("movement-table").locator(f'[data-cell="{move["fromStage"]}|{move["toStage"]}"]').click()
+    accounts = app.get_by_test_id("accounts-table")
+    accounts.wait_for()
+    assert int(accounts.get_attribute("data-total")) == expected
+    assert "stage_on" in app.get_by_test_id("filter-spec").inner_text()
 
     harness.open("analyses", locale="ja")
     harness.app.get_by_test_id("tab-trends").click()

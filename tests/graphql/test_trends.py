@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 
 import pandas as pd
 import pytest
@@ -81,6 +82,45 @@ def test_series_and_movements_match_the_metrics_each_run_left(rescored, gql, key
     later = ok(gql(QUERY, {"from": str(middle + dt.timedelta(days=3)), "to": str(end)}, token))
     assert {(m["fromStage"], m["toStage"]): m["accounts"] for m in later["movement"]} == expected_movement(
         rescored, middle, end)
+
+
+ACCOUNTS = """query($filter: LtvAccountFilterInput) { ltvAccounts(filter: $filter, first: 1) { totalCount } }"""
+
+
+def cell_filter(start, end, a: str, b: str) -> dict:
+    """A movement cell as the account list's filter: stage on `start` is a, on `end` b ('' = none)."""
+    return {"channel": CHANNEL, "spec": json.dumps({"all": [
+        {"stage_on": {"day": str(start), "stages": [a or "none"]}},
+        {"stage_on": {"day": str(end), "stages": [b or "none"]}}]})}
+
+
+def test_each_movement_cell_opens_the_accounts_behind_it(rescored, gql, key_for):
+    """The filter language's stage_on reads the stage history in SQL; each cell's count in the account
+    list equals pandas over the metrics each run left, among the accounts scored now (the list's rows)."""
+    token = key_for()
+    middle, end = DAY0 + dt.timedelta(days=75), DAY0 + dt.timedelta(days=150)
+    now = set(metrics_now()["account_id"])
+    for start, stop in ((DAY0, end), (DAY0, middle), (middle + dt.timedelta(days=3), end)):
+        first = rescored[max(d for d in rescored if d <= start)].set_index("account_id")["stage"]
+        last = rescored[max(d for d in rescored if d <= stop)].set_index("account_id")["stage"]
+        checked = 0
+        for (a, b) in expected_movement(rescored, max(d for d in rescored if d <= start),
+                                        max(d for d in rescored if d <= stop)):
+            expected = sum(1 for account in now if first.get(account, "") == a and last.get(account, "") == b)
+            got = ok_accounts(gql(ACCOUNTS, {"filter": cell_filter(start, stop, a, b)}, token))
+            assert got == expected, (start, stop, a, b)
+            checked += expected > 0
+        assert checked >= 5
+    # a bad day or stage is refused naming the path
+    bad = gql(ACCOUNTS, {"filter": {"channel": CHANNEL, "spec": json.dumps(
+        {"stage_on": {"day": "2026-13-01", "stages": ["sleepy"]}})}}, token)
+    fields = {f["field"] for f in bad["errors"][0]["extensions"]["fields"]}
+    assert {"filter.stage_on.day", "filter.stage_on.stages"} <= fields, bad
+
+
+def ok_accounts(result) -> int:
+    assert "errors" not in result, result
+    return result["data"]["ltvAccounts"]["totalCount"]
 
 
 def test_rest_csv_and_bad_ranges(rescored, gql, key_for):

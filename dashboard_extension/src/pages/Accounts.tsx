@@ -60,6 +60,7 @@ export function filterFromQuery(q: URLSearchParams, channel: string): Record<str
   if (next) f.nextPurchaseOn = next;
   if (q.get("churnRisk")) f.churnRisk = q.get("churnRisk") === "true";
   if (q.get("search")) f.search = q.get("search");
+  if (q.get("spec")) f.spec = q.get("spec");  // more of the filter in its JSON (an analysis's cell)
   return f;
 }
 
@@ -102,6 +103,11 @@ export function Accounts({ route }: { route: Route }) {
                 data-testid="clear-filters">{t("clear")}</Button>
         <Button variant="secondary" onClick={exportCsv} data-testid="export-csv">{t("exportCsv")}</Button></>}>
         <Box display="flex" flexDirection="column" gap={3} className="ltv-noprint">
+          {q.get("spec") && (
+            <Box display="flex" gap={2} alignItems="center" data-testid="filter-spec">
+              <Text size={2}>{t("specFromAnalysis")}: <code>{q.get("spec")}</code></Text>
+              <Button variant="tertiary" size="small" onClick={() => set({ spec: undefined })}
+                      data-testid="clear-spec">{t("clear")}</Button></Box>)}
           <Chips label={t("stage")} values={ORDER.stage} selected={q.getAll("stages").map((s) => s.toLowerCase())}
                  name={(v) => enumLabel(lang, "stage", v)} onToggle={(v) => toggle("stages", v.toUpperCase())} testId="filter-stage" />
           <Chips label={t("cpm")} values={ORDER.cpm} selected={q.getAll("cpmCells").map((s) => s.toLowerCase())}

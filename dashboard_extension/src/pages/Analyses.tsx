@@ -2,7 +2,8 @@
 // download of the same rows (REST), and cells that open the account list where its filter can say it.
 import { Box, Button, Text } from "@saleor/macaw-ui";
 import { type ReactNode, useState } from "react";
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { CartesianGrid, Layer, Legend, Line, LineChart, Rectangle, ResponsiveContainer, Sankey, Tooltip, XAxis,
+  YAxis } from "recharts";
 
 import { download, REST_URL } from "../api";
 import { notify } from "../bridge";
@@ -506,6 +507,62 @@ export function movementGrid(moves: Move2[]) {
            columnTotal: (b: string) => from.reduce((n, a) => n + cell(a, b), 0) };
 }
 
+/** A movement cell as the account list's filter (the filter language's stage_on): its stage on the
+ *  first day, then on the last ('' = none). */
+export function movementSpec(from: string, to: string, a: string, b: string): string {
+  return JSON.stringify({ all: [{ stage_on: { day: from, stages: [a || "none"] } },
+                                { stage_on: { day: to, stages: [b || "none"] } }] });
+}
+
+/** The movement as a Sankey: the from-stages on the left, the to-stages on the right, a band per
+ *  non-empty pair (recharts takes nodes and links by index). */
+export function sankeyData(moves: Move2[]) {
+  const grid = movementGrid(moves);
+  const nodes = [...grid.from.map((stage) => ({ stage, side: "from" })), ...grid.to.map((stage) => ({ stage, side: "to" }))];
+  const links = moves.filter((m) => m.accounts > 0).map((m) => ({
+    source: grid.from.indexOf(m.fromStage), target: grid.from.length + grid.to.indexOf(m.toStage), value: m.accounts,
+    fromStage: m.fromStage, toStage: m.toStage }));
+  return { nodes, links };
+}
+
+function StageNode({ x, y, width, height, payload, label }: { x: number; y: number; width: number; height: number;
+  payload: { stage: string; side: string; value: number }; label: (stage: string, side: string) => string }) {
+  const left = payload.side === "from";
+  return (
+    <Layer>
+      <Rectangle x={x} y={y} width={width} height={height} fill="#5b8def" fillOpacity={0.9} />
+      <text x={left ? x + width + 6 : x - 6} y={y + height / 2} textAnchor={left ? "start" : "end"}
+            dominantBaseline="middle" fontSize={12} fill="currentColor">
+        {label(payload.stage, payload.side)} ({payload.value})</text>
+    </Layer>
+  );
+}
+
+function MovementSankey({ moves, label, onOpen }: { moves: Move2[]; label: (stage: string, side: string) => string;
+  onOpen: (from: string, to: string) => void }) {
+  const { t } = useApp();
+  const data = sankeyData(moves);
+  if (!data.links.length) return null;
+  return (
+    <div data-testid="movement-sankey" data-links={JSON.stringify(data.links.map((l) => [l.fromStage, l.toStage, l.value]))}
+         style={{ width: "100%", height: Math.max(240, 28 * data.nodes.length) }}>
+      <Text size={2} color="default2">{t("sankeyHint")}</Text>
+      <ResponsiveContainer>
+        <Sankey data={data} nodePadding={18} margin={{ left: 8, right: 8, top: 12, bottom: 12 }}
+                link={{ stroke: "#5b8def", strokeOpacity: 0.25 }} iterations={0}
+                node={(props) => <StageNode {...(props as unknown as Parameters<typeof StageNode>[0])} label={label} />}
+                onClick={(item, type) => {
+                  if (type !== "link") return;
+                  const link = (item as { payload: { fromStage?: string; toStage?: string } }).payload;
+                  if (link.toStage) onOpen(link.fromStage ?? "", link.toStage);
+                }}>
+          <Tooltip />
+        </Sankey>
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
 function SeriesChart({ title, points, label, order, testId, csv }: { title: string; points: Point[];
   label: (v: string) => string; order: (values: string[]) => string[]; testId: string; csv: ReactNode }) {
   const { t, lang } = useApp();
@@ -551,6 +608,7 @@ function Trends() {
         // The account list shows the last run's stages: a to-stage opens it when the movement ends there.
         const current = r.movementToCurrent;
         const segments = r.savedSegments.map((p) => ({ day: p.day, value: p.name, accounts: p.accounts }));
+        const openCell = (a: string, b: string) => open({ spec: movementSpec(r.movementFrom ?? r.from, r.to, a, b) });
         return <>
           <Card title={t("tab_trends")} testId="analysis-trends" actions={<>
             <label className="ltv-field">{t("from")}
@@ -581,9 +639,13 @@ function Trends() {
                   {grid.from.map((a) => (
                     <tr key={a} data-from={a}>
                       <th>{a === "" ? t("notYetScored") : stageName(a)}</th>
-                      {grid.to.map((b) => (
-                        <td key={b} className={`num${a === b ? " ltv-stay" : ""}`} data-cell={`${a}|${b}`}>
-                          {grid.cell(a, b) ? fmtInt(lang, grid.cell(a, b)) : "·"}</td>))}
+                      {grid.to.map((b) => {
+                        const link = b !== "" && grid.cell(a, b) > 0;  // the list holds the accounts scored now
+                        return (
+                          <td key={b} className={`num${a === b ? " ltv-stay" : ""}${link ? " ltv-cell-link" : ""}`}
+                              data-cell={`${a}|${b}`} onClick={link ? () => openCell(a, b) : undefined}>
+                            {grid.cell(a, b) ? fmtInt(lang, grid.cell(a, b)) : "·"}</td>);
+                      })}
                       <td className="num" data-row-total={a}>{fmtInt(lang, grid.rowTotal(a))}</td>
                     </tr>))}
                   <tr data-from="total">
@@ -599,6 +661,10 @@ function Trends() {
                   </tr>
                 </tbody>
               </table>
+              <Text size={4} fontWeight="bold">{t("sankeyTitle")}</Text>
+              <MovementSankey moves={r.movement} onOpen={openCell}
+                              label={(stage, side) => stage === "" ? t(side === "from" ? "notYetScored" : "notScoredAny")
+                                : stageName(stage)} />
             </>}
           </Card>
           <SeriesChart title={t("trendCpm")} points={r.cpmCells} testId="trend-cpm" csv={csv("cpm_cells")}
