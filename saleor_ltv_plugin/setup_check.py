@@ -228,7 +228,8 @@ def settings_checks(app_configs=None, **kwargs):
         missing = sender_identity.missing(None)
     except conf.SettingsError as exc:
         return [checks.Error(f"LTV plugin settings: {exc}", id="saleor_ltv.E001",
-                             hint="fix the named fields in LTV_PLUGIN / the plugin's configuration")]
+                             hint="fix the named fields on the Dashboard's Settings page (ショップ設定), "
+                                  "in LTV_PLUGIN, or in the plugin's configuration")]
     except DatabaseError:  # inside Saleor the settings live in its database: not migrated yet
         return []
     if missing and any(s.mails_buyer for s in SCENARIOS.values()):
