@@ -157,6 +157,14 @@ def sweep(now: datetime | None = None, limit: int = 200, budget_seconds: float =
     return counts
 
 
+def retry_failed(now: datetime | None = None) -> int:
+    """Give the failed invitations of those still following a fresh set of tries (the linking page set
+    since, LINE answering again); the sweep sends them. Their retry keys stay: a push LINE did accept
+    under one answers 409, never a second message. Returns how many."""
+    return LineFollower.objects.filter(invite_state=InviteState.FAILED, following=True, contact__isnull=True).update(
+        invite_state=InviteState.PENDING, invite_attempts=0, invite_next_at=now or timezone.now(), invite_error="")
+
+
 def counts() -> dict[str, int]:
     """Invitations per state (pending, invited, failed) over this shop's followers."""
     found = dict(LineFollower.objects.exclude(invite_state=InviteState.NONE).values_list("invite_state")

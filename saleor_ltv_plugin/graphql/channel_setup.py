@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import graphene
 
-from .. import channel_setup, conf
+from .. import channel_setup, conf, db
 from ..auth import Scope
 from .automation import _language_arg
 from .core import LtvError
@@ -162,3 +162,23 @@ class LtvDeliveryChannelTest(graphene.Mutation):
         except conf.SettingsError as exc:
             return LtvDeliveryChannelTest(errors=[LtvError(field=None, message=str(exc), code="invalid")])
         return LtvDeliveryChannelTest(sent_to=sent_to, answer=answer, errors=[])
+
+
+class LtvLineInvitationsRetry(graphene.Mutation):
+    """Give the failed LINE link invitations of those still following and not linked yet a fresh set of
+    tries (after the linking page is set, or LINE answers again); the next sweep sends them
+    (MANAGE_PLUGINS; API keys: settings:write)."""
+
+    retried = graphene.Int(required=True, description="Invitations pending again.")
+    invitations = graphene.Field(LtvLineInvitations, required=True)
+    errors = graphene.List(graphene.NonNull(LtvError), required=True)
+
+    @staticmethod
+    def mutate(root, info):
+        from ..automation import line_invites
+
+        require(info, Scope.SETTINGS)
+        with db.writer():
+            retried = line_invites.retry_failed()
+        return LtvLineInvitationsRetry(retried=retried, invitations=LtvLineInvitations(**line_invites.counts()),
+                                       errors=[])

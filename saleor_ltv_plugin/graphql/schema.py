@@ -35,6 +35,7 @@ class Mutation(flows.FlowMutations, graphene.ObjectType):
     ltv_customer_account_unlink = customer_links.LtvCustomerAccountUnlink.Field()
     ltv_setup_test_mail = setup.LtvSetupTestMail.Field()
     ltv_delivery_channel_test = channel_setup.LtvDeliveryChannelTest.Field()
+    ltv_line_invitations_retry = channel_setup.LtvLineInvitationsRetry.Field()
     ltv_line_account_link_start = line_link.LtvLineAccountLinkStart.Field()
     ltv_shop_settings_update = shop_settings.LtvShopSettingsUpdate.Field()
     ltv_thresholds_update = thresholds.LtvThresholdsUpdate.Field()

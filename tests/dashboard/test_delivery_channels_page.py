@@ -43,4 +43,20 @@ def test_the_page_shows_each_channels_state_and_answers_a_test_mail(harness):
     assert answer.get_attribute("data-ok") in ("true", "false")
     assert re.search(r"送信先が受け付けました|送信先に接続できませんでした|送信先がエラーを返しました", answer.inner_text())
     harness.shot("delivery-channels")
+    # a failed invitation (no linking page then): the row offers to retry, and the retry makes it pending
+    user = "U" + "e" * 32
+    harness.server.sql("""INSERT INTO saleor_ltv_plugin_linefollower (line_user_id, following, event_at, link_source,
+        invite_state, invite_event_id, invite_channel, invite_attempts, invite_error)
+        VALUES (%s, true, now(), '', 'failed', 'ev-1', '', 1, 'not_configured')""", (user,))
+    try:
+        harness.page.reload()  # the same address again: only a reload fetches anew
+        line = harness.app.locator("[data-testid=channels-table] tr[data-kind=line]")
+        line.locator("[data-field=link-invitations][data-failed='1']").wait_for()
+        line.get_by_test_id("retry-line-invitations").click()
+        line.locator("[data-field=link-invitations][data-failed='0'][data-pending='1']").wait_for()
+        assert harness.server.sql("SELECT invite_state, invite_attempts FROM saleor_ltv_plugin_linefollower "
+                                  "WHERE line_user_id = %s", (user,)) == [("pending", 0)]
+        assert line.get_by_test_id("retry-line-invitations").count() == 0
+    finally:
+        harness.server.sql("DELETE FROM saleor_ltv_plugin_linefollower WHERE line_user_id = %s", (user,))
     assert harness.errors == []

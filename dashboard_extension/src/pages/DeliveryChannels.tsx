@@ -4,6 +4,7 @@ import { Box, Button, Input, Text } from "@saleor/macaw-ui";
 import { useState } from "react";
 
 import type { ApiError } from "../api";
+import { notify } from "../bridge";
 import { Card, ErrorBox, Guard, MissingPermission } from "../components/ui";
 import { useApp, useMutation, useQuery } from "../context";
 import { fill, type Key, type Lang, valueLabel } from "../i18n";
@@ -70,6 +71,34 @@ function TestSend({ row }: { row: Row }) {
   );
 }
 
+const RETRY = `mutation { ltvLineInvitationsRetry { retried invitations { pending invited failed } errors { field message } } }`;
+
+/** Failed link invitations (no linking page then, LINE down for long): a fresh set of tries for those still following. */
+function RetryInvitations({ onDone }: { onDone: () => void }) {
+  const { t } = useApp();
+  const mutate = useMutation();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError>();
+  const retry = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const done = await mutate<{ retried: number }>(RETRY, {}, "ltvLineInvitationsRetry");
+      notify("success", fill(t("lineInvitationsRetried"), { n: String(done.retried) }));
+      onDone();
+    } catch (e) {
+      setError(e as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return <>
+    <Button variant="secondary" size="small" onClick={retry} disabled={busy}
+            data-testid="retry-line-invitations">{t("lineInvitationsRetry")}</Button>
+    {error && <ErrorBox error={error} />}
+  </>;
+}
+
 export function DeliveryChannels() {
   const { t, lang, channel, permissions } = useApp();
   const allowed = permissions.includes("MANAGE_PLUGINS");
@@ -97,6 +126,7 @@ export function DeliveryChannels() {
                     color={row.linkInvitations.failed > 0 ? "critical1" : undefined}>
                     {fill(t("lineInvitations"), { pending: String(row.linkInvitations.pending),
                       invited: String(row.linkInvitations.invited), failed: String(row.linkInvitations.failed) })}</Text>}
+                  {row.linkInvitations && row.linkInvitations.failed > 0 && <RetryInvitations onDone={state.reload} />}
                 </td>
                 <td><ul className="ltv-plain-list">{row.settings.map((s) => (
                   <li key={s.name} data-setting={s.name} data-set={String(s.isSet)}>

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from saleor_ltv_plugin.automation import line_invites, line_link
 from saleor_ltv_plugin.automation.channels import line
+from saleor_ltv_plugin.hosts.standalone import tokens
 from saleor_ltv_plugin.models import LineFollower
 from saleor_ltv_plugin.tasks import sweep_line_invitations_task
 
@@ -223,3 +224,31 @@ def test_a_task_and_its_redelivered_twin_at_once_call_line_for_one(inviting):
     assert sorted(outcomes) == ["pending", "sent"]  # the twin: pending (claimed) while the other one sent
     assert len(fake.delivered) == pushed + 1 and fake.requests - requests == 3  # 500, one token, one push
     assert follower().invite_state == "invited"
+
+
+RETRY = "mutation { ltvLineInvitationsRetry { retried invitations { pending invited failed } errors { field } } }"
+
+
+def test_failed_invitations_are_retried_once_the_linking_page_is_set(line_settings, settings, line_fake):
+    """No linking page: the follow's invitation fails at once. Set the page, retry: one invitation,
+    under the follow's retry key; an unfollowed or linked follower is left alone."""
+    settings.LTV_PLUGIN = {**line_settings, "line_account_link_url": ""}
+    line_fake.failures.clear()
+    event = follow()
+    assert webhook([event]).json() == {"changed": 0}
+    gone = "U" + "f" * 32
+    webhook([follow(user_id=gone)])
+    LineFollower.objects.filter(line_user_id=gone).update(following=False)
+    assert follower().invite_state == "failed" and follower(gone).invite_state == "failed"
+    pushed = len(line_fake.delivered)
+    settings.LTV_PLUGIN = {**line_settings, "line_account_link_url": LINK_PAGE}
+    assert GraphQLClient()(RETRY, {}, token=admin())["data"]["ltvLineInvitationsRetry"] == {
+        "retried": 1, "invitations": {"pending": 1, "invited": 0, "failed": 1}, "errors": []}
+    assert line_invites.sweep(now=timezone.now() + timedelta(seconds=1)) == {"sent": 1}
+    (invitation,) = line_fake.delivered[pushed:]
+    assert invitation["to"] == LINE_ID and invitation["retry_key"] == line_link.invite_key(LINE_ID,
+                                                                                         event["webhookEventId"])
+    assert follower().invite_state == "invited" and follower(gone).invite_state == "failed"
+    # without MANAGE_PLUGINS: refused, nothing changes
+    denied = GraphQLClient()(RETRY, {}, token=tokens.mint("staff@shop.example", ["MANAGE_USERS"]))
+    assert denied["data"]["ltvLineInvitationsRetry"] is None and denied["errors"]
