@@ -51,7 +51,7 @@ def test_a_churn_flow_escalates_mail_three_times_then_a_dm_then_a_call(harness, 
     app.get_by_test_id("flows-table").wait_for()
     app.get_by_test_id("new-flow").click()
     app.get_by_test_id("new-flow-template").select_option("churn_escalation")
-    app.get_by_test_id("new-flow-name").fill("離脱防止エスカレーション（walk）")
+    app.get_by_test_id("new-flow-name").fill("離脱防止エスカレーション（検証）")
     app.get_by_test_id("dialog-confirm").click()
     app.get_by_test_id("flow-steps").wait_for()
     flow_id = _flow_id(harness)
