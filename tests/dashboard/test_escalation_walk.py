@@ -44,6 +44,24 @@ def _mails_of(server, sink, pk: int, step: str) -> list[tuple[int, object]]:
     return [(account, m) for account, m in found if account is not None]
 
 
+def _typed_phones() -> dict[str, str]:
+    """e-mail → the phone as the demo's buyer typed it (its generator, as `ltv_demo` ran it), NFKC."""
+    import unicodedata
+
+    from saleor_ltv_plugin.demo.synthetic import generate_shop
+
+    from .conftest import DEMO_COMPANIES
+
+    end = dt.datetime.now(TOKYO).date() - dt.timedelta(days=28)  # ltv_demo's default --end
+    shop = generate_shop(n_companies=DEMO_COMPANIES, end=end)
+    return {email: unicodedata.normalize("NFKC", r.phone) for email, r in shop.reach.items()}
+
+
+def _as_dialled(typed: str) -> str:
+    area = typed.split("-")[0]
+    return typed if area in ("03", "06") or len(area) == 3 and area.endswith("0") else typed.replace("-", "")
+
+
 def test_a_churn_flow_escalates_mail_three_times_then_a_dm_then_a_call(harness, walk_server):  # noqa: F811
     server, app = walk_server, harness.app
     # In the editor: a new flow from the escalation template, no holdout, published.
@@ -132,6 +150,7 @@ def test_a_churn_flow_escalates_mail_three_times_then_a_dm_then_a_call(harness, 
     app.get_by_test_id("alerts-table").wait_for()
     app.get_by_test_id("view-calls").click()
     app.locator("[data-testid=alerts-table] tbody tr[data-state=open]").first.wait_for()
+    typed = _typed_phones()
     seen: set[int] = set()
     for _page in range(40):
         rows = app.locator("[data-testid=alerts-table] tbody tr[data-state=open]")
@@ -143,13 +162,17 @@ def test_a_churn_flow_escalates_mail_three_times_then_a_dm_then_a_call(harness, 
             call = app.locator(f"[data-testid=alerts-table] tr[data-alert='{global_id}']")
             ((company,),) = server.sql("SELECT display_name FROM saleor_ltv_plugin_account WHERE id = %s",
                                        (calls[alert_pk],))
-            phones = {p for (p,) in server.sql(
-                "SELECT c.phone FROM saleor_ltv_plugin_contact c JOIN saleor_ltv_plugin_accountcontact ac "
-                "ON ac.contact_id = c.id WHERE ac.account_id = %s AND c.phone <> ''", (calls[alert_pk],))}
+            buyers = dict(server.sql(
+                "SELECT c.email, c.phone FROM saleor_ltv_plugin_contact c JOIN saleor_ltv_plugin_accountcontact ac "
+                "ON ac.contact_id = c.id WHERE ac.account_id = %s AND c.phone <> ''", (calls[alert_pk],)))
+            phones = set(buyers.values())
             assert phones and all(p.startswith("+81") for p in phones)  # the demo's numbers, E.164 as ingest keeps them
             tel = call.get_by_test_id("tel-link")
             assert company in call.inner_text()
             assert {tel.nth(i).get_attribute("href") for i in range(tel.count())} == {f"tel:{p}" for p in phones}
+            # shown as the buyer typed it (03-…, 090-…; a 3–5 digit area code without hyphens)
+            assert {tel.nth(i).inner_text() for i in range(tel.count())} == {
+                _as_dialled(typed[email]) for email in buyers}
             seen.add(alert_pk)
         if seen == set(calls):
             break
