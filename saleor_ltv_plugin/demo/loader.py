@@ -91,6 +91,7 @@ def load_shop(shop, progress: Callable[[int], None] | None = None) -> dict[str, 
                 last_name=contact.last_name, company_name=contact.company_name,
                 language_code=contact.language_code, **reach_by_email.get(contact.email, {}),
                 line_user_id=shop.reach[contact.email].line_user_id if contact.email in shop.reach else "",
+                birthday=shop.reach[contact.email].birthday if contact.email in shop.reach else None,
             ),
             registered_at=contact.registered_at,
         )

@@ -5,11 +5,13 @@ companies, buyers and orders stay exactly what they were. One office per company
 a real city with its postal-code area and its phone area code; each buyer a department, the
 office's landline or a mobile (some typed in full width, as buyers do), the address with their
 name on it — a few addresses lack a line (the DM page shows them with what is missing) — and a
-few registered buyers follow the shop's LINE account.
+few registered buyers follow the shop's LINE account. About 70 % of them gave a birthday (a
+birthday flow has recipients every few days).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,12 +40,13 @@ DEPARTMENTS = ("購買部", "総務部", "製造部", "営業部", "管理部", 
 BUILDINGS = ("ビル", "センタービル", "第二ビル", "会館", "ビルディング")
 MOBILE_PREFIXES = ("090", "080", "070")
 MOBILE_SHARE, FULL_WIDTH_SHARE, INCOMPLETE_SHARE, LINE_SHARE = 0.35, 0.1, 0.04, 0.015
+BIRTHDAY_SHARE, BORN_FROM, BORN_UNTIL = 0.7, 1955, 2001  # years of birth: [from, until)
 _FULL_WIDTH = str.maketrans("0123456789-", "０１２３４５６７８９－")
 
 
 @dataclass(frozen=True, slots=True)
 class ContactReach:
-    """One buyer's phone as typed (the loader normalises it), address lines and LINE user id."""
+    """One buyer's phone as typed (the loader normalises it), address lines, LINE user id and birthday."""
 
     phone: str
     postal_code: str
@@ -55,6 +58,7 @@ class ContactReach:
     department: str
     person: str
     line_user_id: str = ""
+    birthday: dt.date | None = None
 
 
 def _landline(area: str, first: int, rest: int) -> str:
@@ -84,6 +88,8 @@ def reach(companies, contacts, seed: int) -> dict[str, ContactReach]:
     mobile, prefix, number = rng.random(m) < MOBILE_SHARE, rng.integers(0, 3, m), rng.integers(0, 10**8, m)
     full_width, incomplete, drop_city = rng.random(m) < FULL_WIDTH_SHARE, rng.random(m) < INCOMPLETE_SHARE, rng.random(m) < 0.5
     linked, line_ids, department = rng.random(m) < LINE_SHARE, rng.integers(0, 2**63, (m, 2)), rng.integers(0, len(DEPARTMENTS), m)
+    # drawn after the rest, so phones, addresses and LINE links stay what they were before birthdays
+    born, born_year, born_day = rng.random(m) < BIRTHDAY_SHARE, rng.integers(BORN_FROM, BORN_UNTIL, m), rng.integers(0, 365, m)
     out = {}
     for j, contact in enumerate(contacts):
         postal_code, prefecture, city_name, line1, line2, company, phone = offices[contact.company_key]
@@ -96,6 +102,7 @@ def reach(companies, contacts, seed: int) -> dict[str, ContactReach]:
         english = contact.language_code == "en"
         person = f"{contact.first_name} {contact.last_name}" if english else f"{contact.last_name} {contact.first_name}"
         line_id = f"U{line_ids[j, 0]:016x}{line_ids[j, 1]:016x}" if contact.user_id and linked[j] else ""
+        birthday = dt.date(int(born_year[j]), 1, 1) + dt.timedelta(days=int(born_day[j])) if born[j] else None
         out[contact.email] = ContactReach(phone, postal_code, prefecture, city_name, line1, line2, company,
-                                          DEPARTMENTS[department[j]], person.strip(), line_id)
+                                          DEPARTMENTS[department[j]], person.strip(), line_id, birthday)
     return out

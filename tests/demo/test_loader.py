@@ -48,6 +48,10 @@ def test_each_company_becomes_exactly_one_account_with_all_its_orders():
     assert CheckoutFact.objects.count() == len(shop.checkouts)
     registered = {c.user_id for c in shop.contacts if c.user_id}
     assert set(Contact.objects.exclude(saleor_user_id=None).values_list("saleor_user_id", flat=True)) == registered
+    # Registered buyers keep the birthday they gave (a birthday flow reads Contact.birthday)
+    given = {c.email: shop.reach[c.email].birthday for c in shop.contacts if c.user_id}
+    stored_birthdays = dict(Contact.objects.exclude(saleor_user_id=None).values_list("email", "birthday"))
+    assert stored_birthdays == given and sum(b is not None for b in given.values()) > 0.6 * len(given)
 
 
 def test_the_demo_command_runs_standalone_on_sqlite(tmp_path):

@@ -36,3 +36,13 @@ def test_reach_is_deterministic_apart_from_the_shop_and_valid(monkeypatch):
     share = incomplete / len(shop.contacts)
     linked = sum(bool(r.line_user_id) for r in shop.reach.values()) / len(shop.contacts)
     assert 0.02 < share < 0.07 and 0.005 < linked < 0.03, (share, linked)
+
+
+def test_about_70_percent_of_the_buyers_gave_a_birthday_spread_over_the_year():
+    shop = synthetic.generate_shop(n_companies=400)
+    birthdays = [r.birthday for r in shop.reach.values() if r.birthday]
+    share = len(birthdays) / len(shop.reach)
+    assert 0.65 < share < 0.75, share
+    assert all(1955 <= b.year <= 2000 for b in birthdays)
+    months = {b.month for b in birthdays}
+    assert months == set(range(1, 13))  # a birthday flow has recipients in every month

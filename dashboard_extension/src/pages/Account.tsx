@@ -45,14 +45,15 @@ export interface Message { scenario: string; kind: string; step: number; status:
 const TITLES = `query Titles($channel: String!, $language: String) {
   ltvScenarios(channel: $channel) { key title(language: $language) } ltvFlows(channel: $channel) { key name } }`;
 
-/** Scenario key → its title in the reader's language (the key until they arrive). */
-function useScenarioTitles(channel: string): Map<string, string> {
+/** Scenario key → its title in the reader's language; null until they arrive (a raw key is no title). */
+function useScenarioTitles(channel: string): Map<string, string> | null {
   const { lang } = useApp();
   const state = useQuery<{ ltvScenarios: { key: string; title: string }[]; ltvFlows: { key: string; name: string }[] }>(
     TITLES, { channel, language: lang });
   // a flow of the shop's own by its name; a ready scenario by its title in the reader's language
-  return new Map([...(state.data?.ltvFlows.map((f) => [f.key, f.name] as const) ?? []),
-                  ...(state.data?.ltvScenarios.map((s) => [s.key, s.title] as const) ?? [])]);
+  if (!state.data) return null;
+  return new Map([...state.data.ltvFlows.map((f) => [f.key, f.name] as const),
+                  ...state.data.ltvScenarios.map((s) => [s.key, s.title] as const)]);
 }
 
 const day = (iso: string) => new Date(iso.length === 10 ? iso + "T00:00:00Z" : iso).getTime();
@@ -151,7 +152,7 @@ export function AccountPanel({ account: a, messages, compact = false }: { accoun
               {!compact && <><th>{t("opened")}</th><th>{t("clicked")}</th></>}</tr></thead>
             <tbody>{messages.map((msg, i) => (
               <tr key={i} data-status={msg.status}>
-                <td>{titles.get(msg.scenario) ?? msg.scenario} #{msg.step}</td>
+                <td data-testid="message-scenario">{titles ? titles.get(msg.scenario) ?? msg.scenario : "…"} #{msg.step}</td>
                 {!compact && <td>{valueLabel(lang, "channel_", msg.kind)}</td>}
                 <td>{valueLabel(lang, "status_", msg.status)}
                   {msg.skipReason ? ` (${valueLabel(lang, "skip_", msg.skipReason)})` : ""}</td>

@@ -5,7 +5,7 @@ import type { ApiError } from "../api";
 import { notify, openNewTab } from "../bridge";
 import { Card, Dialog, ErrorBox, Guard, Pager } from "../components/ui";
 import { useApp, useMutation, useQuery } from "../context";
-import { fmtDate, fmtInt, fmtMoney, fmtNum } from "../format";
+import { fmtDate, fmtInt, fmtMoney, fmtNum, fmtPhone } from "../format";
 import { fill, type Key, type Lang, translate } from "../i18n";
 import { navigate, type Route, withQuery } from "../router";
 import { printUrl } from "./Print";
@@ -228,14 +228,15 @@ export function AlertList({ channel, state, kind, after, calls, onNext, onFirst,
   );
 }
 
-/** A buyer to call: name and a tap-to-call link (tel: with the E.164 number), or the e-mail when no phone is known. */
+/** A buyer to call: name and a tap-to-call link (tel: with the E.164 number, shown as dialled in Japan), or the
+ * e-mail when no phone is known. */
 function CallContact({ contact }: { contact: Contact }) {
   const { t } = useApp();
   const name = [contact.lastName, contact.firstName].filter(Boolean).join(" ") || contact.email;
   return (
     <div>
       {name}{" "}
-      {contact.phone ? <a href={`tel:${contact.phone}`} data-testid="tel-link">{contact.phone}</a>
+      {contact.phone ? <a href={`tel:${contact.phone}`} data-testid="tel-link">{fmtPhone(contact.phone)}</a>
         : <span className="ltv-note">{t("noPhone")}</span>}
     </div>
   );

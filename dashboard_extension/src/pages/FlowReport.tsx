@@ -124,7 +124,8 @@ function StepsCard({ report }: { report: Report }) {
                 <tr key={s.stepId} data-step={s.stepId}>
                   <td>{label(s)}</td><td className="num" data-field="passed">{fmtInt(lang, s.passed)}</td>
                   <td className="num" data-field="sent">{fmtInt(lang, s.sent)}</td>
-                  <td className="num">{fmtInt(lang, s.opened)}</td><td className="num">{fmtInt(lang, s.clicked)}</td>
+                  <td className="num" data-field="opened">{fmtInt(lang, s.opened)}</td>
+                  <td className="num" data-field="clicked">{fmtInt(lang, s.clicked)}</td>
                   <td data-field="branches">{Object.entries(branches).map(([b, n]) =>
                     `${b === "yes" || b === "no" ? flowLabel(lang, `value.${b}`) : b}: ${fmtInt(lang, n)}`).join(" · ")}</td>
                 </tr>);
@@ -179,10 +180,12 @@ function VariantsCard({ report, money }: { report: Report; money: (v: Money) => 
                   <td>{v.key}{winner?.key === v.key ? ` ★ ${t("winner")}` : ""}</td>
                   <td className="num" data-field="recipients">{fmtInt(lang, v.recipients)}</td>
                   <td className="num" data-field="delivered">{fmtInt(lang, v.delivered)}</td>
-                  <td className="num">{fmtPct(lang, v.delivered ? v.opened / v.delivered : null)}</td>
-                  <td className="num">{fmtPct(lang, v.delivered ? v.clicked / v.delivered : null)}</td>
-                  <td className="num" data-field="orders">{fmtInt(lang, v.orders)}</td><td className="num">{money(v.revenue)}</td>
-                  <td className="num">{money(v.revenuePerRecipient)}</td>
+                  <td className="num" data-field="openRate" data-count={v.opened}>
+                    {fmtPct(lang, v.delivered ? v.opened / v.delivered : null)}</td>
+                  <td className="num" data-field="clickRate" data-count={v.clicked}>
+                    {fmtPct(lang, v.delivered ? v.clicked / v.delivered : null)}</td>
+                  <td className="num" data-field="orders">{fmtInt(lang, v.orders)}</td><td className="num" data-field="revenue">{money(v.revenue)}</td>
+                  <td className="num" data-field="revenuePerRecipient">{money(v.revenuePerRecipient)}</td>
                   <td className="num" data-field="probabilityBest">{fmtPct(lang, v.probabilityBest)}</td>
                   <td className="num" data-field="pValue">{fmtNum(lang, v.pValue, 3)}</td>
                 </tr>))}

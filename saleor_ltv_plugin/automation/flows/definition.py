@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any, Callable, Iterable
 
 from ...models import CallOutcomeKind, DeliveryKind
@@ -47,7 +48,7 @@ class Field:
     required: bool = False
     minimum: float | None = None
     maximum: float | None = None
-    choices: tuple[str, ...] = ()
+    choices: Sequence[str] = ()  # a tuple, or RegisteredKinds (the channel registry's, read when used)
 
 
 def _hours(maximum: float = MAX_DELAY_HOURS, required: bool = False) -> Field:
@@ -96,10 +97,40 @@ ALSO_SEGMENT = {"also_segment_id": Field("segment")}
 REENTRY_MODES = ("never", "after_days", "each_trigger")
 
 EXITS = ("ordered", "checkout_completed", "checkout_started", "left_segment", "unsubscribed")
-BUYER_CHANNELS = (DeliveryKind.EMAIL.value, DeliveryKind.LINE.value, DeliveryKind.SMS.value,
-                  DeliveryKind.POSTAL_DM.value)
-STAFF_CHANNELS = (DeliveryKind.STAFF_ALERT.value, DeliveryKind.STAFF_EMAIL.value, DeliveryKind.STAFF_WEBHOOK.value,
-                  DeliveryKind.CALL_TASK.value)
+
+
+class RegisteredKinds(Sequence):
+    """The delivery kinds a send (buyer) or staff step may name, read from the channel registry each
+    time: a channel an add-on registers (README: adding a medium) is usable in a flow step at once.
+    Built-in kinds first in the order the editor lists them, add-ons after, by name."""
+
+    def __init__(self, buyer: bool, built_in: tuple[str, ...]):
+        self.buyer, self.built_in = buyer, built_in
+
+    def _kinds(self) -> tuple[str, ...]:
+        from ..channels import registry
+
+        found = set(registry.buyer_kinds())
+        found = found if self.buyer else set(registry.kinds()) - found
+        return tuple(k for k in self.built_in if k in found) + tuple(sorted(found - set(self.built_in)))
+
+    def __getitem__(self, index):
+        return self._kinds()[index]
+
+    def __len__(self) -> int:
+        return len(self._kinds())
+
+    def __contains__(self, kind) -> bool:
+        return kind in self._kinds()
+
+    def __repr__(self) -> str:
+        return f"RegisteredKinds({self._kinds()!r})"
+
+
+BUYER_CHANNELS = RegisteredKinds(True, (DeliveryKind.EMAIL.value, DeliveryKind.LINE.value, DeliveryKind.SMS.value,
+                                        DeliveryKind.POSTAL_DM.value))
+STAFF_CHANNELS = RegisteredKinds(False, (DeliveryKind.STAFF_ALERT.value, DeliveryKind.STAFF_EMAIL.value,
+                                         DeliveryKind.STAFF_WEBHOOK.value, DeliveryKind.CALL_TASK.value))
 CONDITIONS: dict[str, dict[str, Field]] = {
     "opened": {"step": Field("text")},  # has opened (any buyer mail of this enrollment, or the named step's)
     "clicked": {"step": Field("text")},

@@ -2,7 +2,8 @@
 
 SQLite in the working directory by default; PostgreSQL when DATABASE_URL is
 set, Redis (or any broker) when CELERY_BROKER_URL is set, otherwise Celery
-tasks run eagerly in-process. SECRET_KEY is required (the demo makes its own); DEBUG is off
+tasks run eagerly in-process; mail through EMAIL_HOST / EMAIL_PORT / EMAIL_HOST_USER /
+EMAIL_HOST_PASSWORD / EMAIL_USE_TLS / EMAIL_USE_SSL (1 = on). SECRET_KEY is required (the demo makes its own); DEBUG is off
 unless DEBUG=1. Staff sign in at /login/ (Django auth users, `saleor-ltv ltv_staff create`); the
 shop's settings are edited on the Dashboard's Settings page, over what LTV_PLUGIN below gives.
 """
@@ -88,6 +89,18 @@ STATIC_URL = "/static/"
 if os.environ.get("LTV_CACHE_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": os.environ["LTV_CACHE_URL"], "KEY_PREFIX": "ltv"}}
+
+# The deployment's mail server (a shop may name its own: the smtp_* settings); Django's defaults,
+# localhost:25 without login, where these are unset.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "0") == "1"
+EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "0") == "1"
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ValueError("EMAIL_USE_TLS and EMAIL_USE_SSL: set one of them, not both (STARTTLS or TLS from the start)")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
