@@ -76,9 +76,10 @@ def claim(limit: int, now: datetime) -> list[OutboxMessage]:
     ids = _claim_ids(limit, now)
     if not ids:
         return []
-    return list(OutboxMessage.objects.filter(id__in=ids).select_related("enrollment", "contact", "account",
-                                                                  "enrollment__flow", "enrollment__flow_version")
-                .order_by("due_at", "id"))
+    # A batch's rows share a few flows: each flow and version read once (not joined into every row),
+    # so its definition is decoded, and its plan looked up (flows.runtime.plan_of), once a batch.
+    return list(OutboxMessage.objects.filter(id__in=ids).select_related("enrollment", "contact", "account")
+                .prefetch_related("enrollment__flow", "enrollment__flow_version").order_by("due_at", "id"))
 
 
 IN_FLIGHT = (MessageStatus.SENDING, MessageStatus.COMMITTING)
