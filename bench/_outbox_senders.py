@@ -39,7 +39,8 @@ def _child(prepare, configure, port: int, args: tuple, go, queue) -> None:
     queue.put(run())
 
 
-def run_together(prepare: Callable, configure: Callable[[int], None], port: int, args: list[tuple]) -> tuple[float, list]:
+def run_together(prepare: Callable, configure: Callable[[int], None], port: int,
+                 args: list[tuple]) -> tuple[float, list]:
     """One process per `args` entry: `prepare(configure, port, *entry)` returns what the clock times.
     Returns (seconds from the common start until every process returned, what each returned).
     `prepare` and `configure` are top-level functions (spawned processes import them)."""

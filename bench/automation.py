@@ -224,7 +224,8 @@ def main(argv=None) -> dict:
         sink.terminate()
         sink.wait(timeout=10)
     results.update({
-        "messages": args.messages, "processes_each_side": args.senders, "send_rate_ours": round(statistics.median(ours_rates), 1),
+        "messages": args.messages, "processes_each_side": args.senders,
+        "send_rate_ours": round(statistics.median(ours_rates), 1),
         "send_rate_bare": round(statistics.median(bare_rates), 1),
         "send_ratio": round(statistics.median(ours_rates) / statistics.median(bare_rates), 3),
         "send_ratio_median_of_rounds": round(statistics.median(o / b for o, b in zip(ours_rates, bare_rates)), 3),

@@ -27,7 +27,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -201,7 +200,8 @@ def main(argv=None) -> dict:
                "flex_bodies": flex, "body_bytes_mean": round(statistics.mean(len(p) for p in payloads)),
                "push_rate_ours": round(ours_rate, 1), "push_rate_bare": round(bare_rate, 1),
                "ratio": round(ours_rate / bare_rate, 3),
-               "ratio_median_of_rounds": round(statistics.median(o / b for o, b in zip(ours_rates, bare_rates)), 3), "target": TARGET, "met": ours_rate / bare_rate >= TARGET,
+               "ratio_median_of_rounds": round(statistics.median(o / b for o, b in zip(ours_rates, bare_rates)), 3),
+               "target": TARGET, "met": ours_rate / bare_rate >= TARGET,
                "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
     print(json.dumps(results))
     return results

@@ -94,7 +94,8 @@ class SendPolicy:
         table = {model: connection.ops.quote_name(model._meta.db_table)
                  for model in (OrderFact, CheckoutFact, OutboxMessage, ContactConsent)}
         sql = f"""
-            SELECT 'account_order', account_id, MAX(created_at), NULL::text, NULL::text, NULL::bigint FROM {table[OrderFact]}
+            SELECT 'account_order', account_id, MAX(created_at), NULL::text, NULL::text, NULL::bigint
+              FROM {table[OrderFact]}
              WHERE counts_as_purchase AND account_id = ANY(%(accounts)s::bigint[]) GROUP BY account_id
             UNION ALL
             SELECT 'contact_order', contact_id, MAX(created_at), NULL, NULL, NULL FROM {table[OrderFact]}
