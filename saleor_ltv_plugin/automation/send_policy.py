@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import Count, Max, Q
 
 from ..addresses import address_problem
@@ -60,6 +61,15 @@ class SendPolicy:
         self.configs = {ch: scenario_settings.load(ch) for ch in {m.channel for m in messages}}
         accounts = {m.account_id for m in messages if m.account_id}
         contacts = {m.contact_id for m in messages if m.contact_id}
+        tokens = {t for t in (m.enrollment.context.get("checkout_token") for m in messages) if t}
+        self.consents: dict[int, dict[str, str]] = defaultdict(dict)
+        if connection.vendor == "postgresql":
+            self._facts_at_once(accounts, contacts, tokens)
+        else:
+            self._facts(accounts, contacts, tokens)
+
+    def _facts(self, accounts: set[int], contacts: set[int], tokens: set[str]) -> None:
+        now = self.now
         purchases = OrderFact.objects.filter(counts_as_purchase=True)
         self.last_order_by_account = dict(purchases.filter(account_id__in=accounts).values("account_id")
                                           .annotate(last=Max("created_at")).values_list("account_id", "last"))
@@ -67,19 +77,64 @@ class SendPolicy:
                                           .annotate(last=Max("created_at")).values_list("contact_id", "last"))
         self.last_checkout_by_contact = dict(CheckoutFact.objects.filter(contact_id__in=contacts).values("contact_id")
                                              .annotate(last=Max("created_at")).values_list("contact_id", "last"))
-        tokens = [m.enrollment.context.get("checkout_token") for m in messages]
         self.completed_checkouts = set(CheckoutFact.objects.filter(
-            token__in=[t for t in tokens if t], state=CheckoutState.COMPLETED).values_list("token", flat=True))
+            token__in=tokens, state=CheckoutState.COMPLETED).values_list("token", flat=True))
         # A message in the committing window may have arrived: it counts against the cap.
         self.sent_this_week = Counter(dict(
             OutboxMessage.objects.filter(Q(status=MessageStatus.SENT, sent_at__gte=now - timedelta(days=7))
                                          | Q(status=MessageStatus.COMMITTING), contact_id__in=contacts,
                                          kind__in=_cap_kinds())
             .values("contact_id").annotate(n=Count("id")).values_list("contact_id", "n")))
-        self.consents: dict[int, dict[str, str]] = defaultdict(dict)
         for contact_id, medium, state in ContactConsent.objects.filter(contact_id__in=contacts).values_list(
                 "contact_id", "medium", "state"):
             self.consents[contact_id][medium] = state
+
+    def _facts_at_once(self, accounts: set[int], contacts: set[int], tokens: set[str]) -> None:
+        """`_facts` in one statement (PostgreSQL): six round trips a batch were a fifth of a push's time."""
+        table = {model: connection.ops.quote_name(model._meta.db_table)
+                 for model in (OrderFact, CheckoutFact, OutboxMessage, ContactConsent)}
+        sql = f"""
+            SELECT 'account_order', account_id, MAX(created_at), NULL::text, NULL::text, NULL::bigint
+              FROM {table[OrderFact]}
+             WHERE counts_as_purchase AND account_id = ANY(%(accounts)s::bigint[]) GROUP BY account_id
+            UNION ALL
+            SELECT 'contact_order', contact_id, MAX(created_at), NULL, NULL, NULL FROM {table[OrderFact]}
+             WHERE counts_as_purchase AND contact_id = ANY(%(contacts)s::bigint[]) GROUP BY contact_id
+            UNION ALL
+            SELECT 'checkout', contact_id, MAX(created_at), NULL, NULL, NULL FROM {table[CheckoutFact]}
+             WHERE contact_id = ANY(%(contacts)s::bigint[]) GROUP BY contact_id
+            UNION ALL
+            SELECT 'completed', NULL, NULL, token, NULL, NULL FROM {table[CheckoutFact]}
+             WHERE token = ANY(%(tokens)s::text[]) AND state = %(completed)s
+            UNION ALL
+            SELECT 'sent', contact_id, NULL, NULL, NULL, COUNT(*) FROM {table[OutboxMessage]}
+             WHERE ((status = %(sent)s AND sent_at >= %(week_ago)s) OR status = %(committing)s)
+               AND contact_id = ANY(%(contacts)s::bigint[]) AND kind = ANY(%(cap_kinds)s::text[]) GROUP BY contact_id
+            UNION ALL
+            SELECT 'consent', contact_id, NULL, medium, state, NULL FROM {table[ContactConsent]}
+             WHERE contact_id = ANY(%(contacts)s::bigint[])"""
+        params = {"accounts": sorted(accounts), "contacts": sorted(contacts), "tokens": sorted(tokens),
+                  "completed": CheckoutState.COMPLETED, "sent": MessageStatus.SENT,
+                  "committing": MessageStatus.COMMITTING, "week_ago": self.now - timedelta(days=7),
+                  "cap_kinds": _cap_kinds()}
+        self.last_order_by_account, self.last_order_by_contact, self.last_checkout_by_contact = {}, {}, {}
+        self.completed_checkouts, self.sent_this_week = set(), Counter()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        for fact, key, at, word, state, n in rows:
+            if fact == "account_order":
+                self.last_order_by_account[key] = at
+            elif fact == "contact_order":
+                self.last_order_by_contact[key] = at
+            elif fact == "checkout":
+                self.last_checkout_by_contact[key] = at
+            elif fact == "completed":
+                self.completed_checkouts.add(word)
+            elif fact == "sent":
+                self.sent_this_week[key] = n
+            else:
+                self.consents[key][word] = state
 
     def config(self, message: OutboxMessage) -> scenario_settings.ScenarioConfig:
         configs = self.configs[message.channel]
