@@ -40,14 +40,26 @@ def _text(value, longest: int, shortest: int = 0) -> str:
     return value
 
 
+# Decimals already found to pass, by identity: the file parsers hand out one object per distinct
+# cell (values.parse_amount is cached), and as_tuple was most of the check. Holding the object keeps
+# its id from being reused; equality would not do (1 and 1.0000 are equal, only one passes).
+_PASSED: dict[int, Decimal] = {}
+_PASSED_MAX = 1 << 16
+
+
 def _money(value) -> Decimal:
     # OrderIn's Money: ≥ 0, at most 17 digits, 3 of them decimals (counted before any normalising,
     # so this never admits what pydantic refuses).
+    if _PASSED.get(id(value)) is value:
+        return value
     if type(value) is not Decimal or not value.is_finite() or value < 0:
         raise _Refer
     sign, digits, exponent = value.as_tuple()
     if exponent < -3 or (len(digits) + max(exponent, 0) if exponent >= 0 else max(len(digits), -exponent)) > 17:
         raise _Refer
+    if len(_PASSED) >= _PASSED_MAX:
+        _PASSED.clear()
+    _PASSED[id(value)] = value
     return value
 
 
