@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -85,6 +86,8 @@ class _Stage:
         self.pg = connection.vendor == "postgresql"
         self.distinct = "IS DISTINCT FROM" if self.pg else "IS NOT"
         self.least, self.greatest = ("LEAST", "GREATEST") if self.pg else ("min", "max")
+        # The zone SQLite's naive datetimes are in (UTC unless DATABASES sets one); None: Django's path.
+        self.naive_in = connection.timezone if not self.pg and settings.USE_TZ else None
 
     def create(self, name: str, columns: str = "", select: str = "", key: str = "") -> None:
         """`key`: the columns the merge looks rows up by (SQLite gets an index: its planner has no hash join)."""
@@ -106,6 +109,9 @@ class _Stage:
     def value(self, value):
         """A datetime as Django stores it on SQLite (UTC, no offset); psycopg takes Python values."""
         if not self.pg and isinstance(value, datetime):
+            if value.utcoffset() is not None and self.naive_in is not None:
+                # adapt_datetimefield_value's own steps without its checks: 2 of every 5 µs per row
+                return str(value.astimezone(self.naive_in).replace(tzinfo=None))
             return connection.ops.adapt_datetimefield_value(value)
         return value
 
