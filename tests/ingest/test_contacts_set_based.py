@@ -43,3 +43,27 @@ def test_the_set_based_merge_leaves_what_the_orm_leaves(monkeypatch):
     monkeypatch.setattr(identity, "SET_BASED_MIN", 10**9)
     assert _run() == set_based
     assert len(set_based[0]) == 260 and any(row[7] for row in set_based[0])  # phones were filled in
+
+
+def _prospects() -> tuple[list, set]:
+    from saleor_ltv_plugin.ingest.prospects import link_prospects
+    from saleor_ltv_plugin.models import Account, AccountContact
+
+    identity.upsert_contacts(CustomerRef(user_id=str(8000 + i), email=f"p{i}@x.example", last_name=f"姓{i}",
+                                         company_name=f"見込{i % 250}" if i % 3 else "") for i in range(330))
+    linked = link_prospects()
+    accounts = {a.pk: (a.channel, a.currency, a.key_kind, a.key, a.display_name) for a in Account.objects.all()}
+    links = sorted((accounts[x.account_id], x.contact.saleor_user_id) for x in AccountContact.objects.all())
+    return links, {accounts[pk] for pk in linked}
+
+
+def test_prospects_get_the_same_accounts_set_based(monkeypatch):
+    from saleor_ltv_plugin.models import Account
+
+    set_based = _prospects()
+    assert len(set_based[0]) == 330 and len(set_based[1]) >= identity.SET_BASED_MIN
+    Contact.objects.all().delete()
+    Account.objects.all().delete()
+    monkeypatch.setattr(identity, "SET_BASED_MIN", 10**9)
+    monkeypatch.setattr("saleor_ltv_plugin.ingest.prospects.SET_BASED_MIN", 10**9)
+    assert _prospects() == set_based
