@@ -64,9 +64,9 @@ def main(argv=None) -> dict:
     for module, name, stage in ((identity, "upsert_customers", "customers"), (loader, "order_data", "order_data"),
                                 (bulk_orders, "upsert_chunk", "orders"), (checkouts, "upsert_checkout", "checkouts")):
         _time(module, name, stage, stages)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     counts = load_shop(shop)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     first_stages = {k: round(v, 2) for k, v in stages.items()}
     print(f"stages: {first_stages}", flush=True)
     stored = OrderFact.objects.count()
@@ -79,6 +79,10 @@ def main(argv=None) -> dict:
     result = {"orders": counts["orders"], "stored": stored, "contacts": counts["contacts"],
               "checkouts": counts["checkouts"], "load_seconds": round(seconds, 3),
               "orders_per_second": round(counts["orders"] / seconds), "again_seconds": round(again, 3),
+              # SQLite runs in this process, so its CPU is the load's whole cost; on a shared machine
+              # the wall seconds also count the time other processes held the cores
+              "load_cpu_seconds": round(cpu, 3), "orders_per_cpu_second": round(counts["orders"] / cpu),
+              "load_average": round(os.getloadavg()[0], 1),
               "stages": first_stages, "target_orders_per_second": 10_000}
     result["target_met"] = result["orders_per_second"] >= 10_000
     print(json.dumps(result))

@@ -109,6 +109,21 @@ def floor_seconds(data: bytes) -> float:
     return seconds, copied
 
 
+def backend_cpu_seconds() -> float | None:
+    """CPU seconds of this connection's PostgreSQL backend so far (None when the server is not local)."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 class Stages:
     """Wall seconds of each step of the import, by wrapping the functions import_file calls."""
 
@@ -170,9 +185,11 @@ def main(argv=None) -> dict:
     stages.wrap(file_import, "validate", "validate")
     stages.wrap(batch, "store_orders_unscored", "upsert")
     stages.wrap(signals.orders_changed, "send", "rescore")
+    backend_started = backend_cpu_seconds()
     started, cpu_started = time.perf_counter(), time.process_time()
     result = file_import.import_file(data, ctx)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    backend_ended = backend_cpu_seconds()
     assert not result.errors, result.errors[:3]
     print(f"import: {result.read.rows:,} rows, {result.orders:,} orders in {seconds:.2f} s "
           f"({ {k: round(v, 2) for k, v in stages.seconds.items()} })", flush=True)
@@ -191,6 +208,9 @@ def main(argv=None) -> dict:
         # this process's CPU (parse, validate, staging; not PostgreSQL's): on a shared machine the
         # wall seconds also count the time other processes held the cores
         "import_cpu_seconds": round(cpu, 3), "load_average": round(os.getloadavg()[0], 1),
+        # the PostgreSQL backend's CPU for the same import (its share of the wall seconds, unshared)
+        "postgres_cpu_seconds": (round(backend_ended - backend_started, 3)
+                                 if backend_started is not None and backend_ended is not None else None),
         "stages": {k: round(v, 3) for k, v in first_stages.items()},
         "ratio": round(seconds / floor, 2), "rows_per_second": round(result.read.rows / seconds),
         "again_seconds": round(again_seconds, 3), "again_unchanged": again.counts.unchanged,

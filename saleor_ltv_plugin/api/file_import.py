@@ -19,6 +19,7 @@ from .. import conf, db
 from ..ingest.batch import store_order_batch
 from ..ingest.formats import Context, FileRead, read_orders
 from ..ingest.formats.base import FIELD_JA
+from ..ingest.gc_pause import collector_paused
 from ..ingest.orders import OrderCounts
 from .order_precheck import order_data
 from .orders import to_order_data
@@ -95,6 +96,11 @@ def validate(read: FileRead, source: str = "csv", precheck: bool = True):
 def import_file(data: bytes, ctx: Context, *, format: str | None = None, mapping=None,
                 partial: bool = False) -> ImportResult:
     """Raises FileProblem / MappingProblem when the file as a whole cannot be read."""
+    with collector_paused():
+        return _import_file(data, ctx, format=format, mapping=mapping, partial=partial)
+
+
+def _import_file(data: bytes, ctx: Context, *, format, mapping, partial: bool) -> ImportResult:
     read = read_orders(data, ctx, format=format, mapping=mapping)
     good, errors = validate(read)
     result = ImportResult(read, orders=len(good), errors=errors)

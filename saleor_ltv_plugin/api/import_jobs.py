@@ -18,9 +18,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .. import db, signals
-from ..ingest.formats import FileProblem, MappingProblem, read_orders
 from ..ingest.catalogue import store_products
 from ..ingest.customers import store_customers
+from ..ingest.formats import FileProblem, MappingProblem, read_orders
+from ..ingest.gc_pause import collector_paused
 from ..ingest.orders import store_orders_unscored
 from ..models import ColumnMapping, ImportFilePart, ImportJob, ImportJobAccount, ImportState, OrderFact
 from .file_import import context, validate
@@ -84,6 +85,11 @@ def run(job_id: int) -> str:
 
 
 def _run(job: ImportJob) -> str:
+    with collector_paused():
+        return _run_paused(job)
+
+
+def _run_paused(job: ImportJob) -> str:
     options = job.options
     if options.get("kind", "orders") != "orders":
         return _run_list(job, options["kind"])

@@ -40,14 +40,26 @@ def _text(value, longest: int, shortest: int = 0) -> str:
     return value
 
 
+# Decimals already found to pass, by identity: the file parsers hand out one object per distinct
+# cell (values.parse_amount is cached), and as_tuple was most of the check. Holding the object keeps
+# its id from being reused; equality would not do (1 and 1.0000 are equal, only one passes).
+_PASSED: dict[int, Decimal] = {}
+_PASSED_MAX = 1 << 16
+
+
 def _money(value) -> Decimal:
     # OrderIn's Money: ≥ 0, at most 17 digits, 3 of them decimals (counted before any normalising,
     # so this never admits what pydantic refuses).
+    if _PASSED.get(id(value)) is value:
+        return value
     if type(value) is not Decimal or not value.is_finite() or value < 0:
         raise _Refer
     sign, digits, exponent = value.as_tuple()
     if exponent < -3 or (len(digits) + max(exponent, 0) if exponent >= 0 else max(len(digits), -exponent)) > 17:
         raise _Refer
+    if len(_PASSED) >= _PASSED_MAX:
+        _PASSED.clear()
+    _PASSED[id(value)] = value
     return value
 
 
@@ -60,6 +72,42 @@ def _time(value, latest: dt.datetime) -> dt.datetime:
     except OverflowError:
         raise _Refer from None
     return value
+
+
+# Lines already built, by their cells: a file's products × quantities repeat on most orders, and an
+# OrderLineData is immutable, so orders share it. Keyed by the values with their types (True == 1,
+# a str subclass equals its str) and the Decimals by identity, as _PASSED.
+_LINES: dict[tuple, tuple[object, object, OrderLineData]] = {}
+
+
+def _line(position: int, line) -> OrderLineData:
+    _keys(line, _LINE_KEYS)
+    unit_price, amount = line.get("unit_price"), line.get("amount")
+    ref, sku, name = line.get("line_ref"), line.get("sku", ""), line.get("product_name", "")
+    quantity = line.get("quantity")
+    key = (position, ref, type(ref), sku, type(sku), name, type(name), quantity, type(quantity),
+           id(unit_price), id(amount))
+    try:
+        hit = _LINES.get(key)
+    except TypeError:  # an unhashable cell (a list where text belongs): the checks below refer it
+        key, hit = None, None
+    if hit is not None and hit[0] is unit_price and hit[1] is amount:
+        return hit[2]
+    if type(quantity) is not int or not 1 <= quantity <= 1_000_000:
+        raise _Refer
+    unit_price = _money(unit_price)
+    if unit_price * quantity >= MONEY_LIMIT:
+        raise _Refer
+    if ref is not None:
+        _text(ref, 64)
+    built = OrderLineData(line_ref=ref or str(position), sku=_text(sku, 255), quantity=quantity,
+                          unit_price=unit_price, amount=unit_price * quantity if amount is None else _money(amount),
+                          product_name=_text(name, 386))
+    if key is not None:
+        if len(_LINES) >= _PASSED_MAX:
+            _LINES.clear()
+        _LINES[key] = (unit_price, amount, built)
+    return built
 
 
 def _keys(data, allowed: frozenset) -> dict:
@@ -101,23 +149,7 @@ def _order_data(data: dict, source: str, raw: dict, latest: dt.datetime) -> Orde
     lines_in = data.get("lines", [])
     if type(lines_in) is not list or len(lines_in) > MAX_LINES:
         raise _Refer
-    lines = []
-    for position, line in enumerate(lines_in, start=1):
-        _keys(line, _LINE_KEYS)
-        quantity = line.get("quantity")
-        if type(quantity) is not int or not 1 <= quantity <= 1_000_000:
-            raise _Refer
-        unit_price = _money(line.get("unit_price"))
-        if unit_price * quantity >= MONEY_LIMIT:
-            raise _Refer
-        amount = line.get("amount")
-        line_ref = line.get("line_ref")
-        if line_ref is not None:
-            _text(line_ref, 64)
-        lines.append(OrderLineData(
-            line_ref=line_ref or str(position), sku=_text(line.get("sku", ""), 255), quantity=quantity,
-            unit_price=unit_price, amount=unit_price * quantity if amount is None else _money(amount),
-            product_name=_text(line.get("product_name", ""), 386)))
+    lines = [_line(position, line) for position, line in enumerate(lines_in, start=1)]
     shipments = None
     if data.get("shipments") is not None:
         shipments_in = data["shipments"]

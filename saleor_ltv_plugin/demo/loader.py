@@ -10,6 +10,7 @@ from ..ingest import checkouts, consents, identity
 from ..ingest.batch import store_order_batch
 from ..ingest.facts import (Acquisition, CheckoutData, CustomerData, CustomerRef, OrderData, OrderLineData,
                             PostalAddress)
+from ..ingest.gc_pause import collector_paused
 from ..models import Source
 
 BATCH = 2000
@@ -81,6 +82,11 @@ def order_data(order, contacts_by_email, reach_by_email=None) -> OrderData:
 
 def load_shop(shop, progress: Callable[[int], None] | None = None) -> dict[str, int]:
     """Customers, then orders in batches, then open checkouts. Idempotent."""
+    with collector_paused():  # a bulk load, as a file import (ingest/gc_pause.py)
+        return _load_shop(shop, progress)
+
+
+def _load_shop(shop, progress: Callable[[int], None] | None) -> dict[str, int]:
     contacts_by_email = {c.email: c for c in shop.contacts}
     reach_by_email = {email: reach_fields(r) for email, r in shop.reach.items()}
     registered = [

@@ -75,3 +75,21 @@ def test_what_orderin_refuses_goes_to_orderin(case):
     if case != "a key OrderIn has not":  # that one OrderIn takes (and checks the phone itself)
         with pytest.raises(ValidationError):
             OrderIn.model_validate(data)
+
+
+def test_a_line_seen_before_is_checked_again_when_a_cell_differs_only_in_type():
+    """Lines are built once per distinct cells (order_precheck._LINES): True equals 1 and a str
+    subclass equals its str, but the check admits neither; an unhashable cell is referred too."""
+
+    class Text(str):
+        pass
+
+    data = copy.deepcopy(_plain())
+    data["lines"][0]["quantity"] = 1
+    first = order_precheck.order_data(data, "csv", {})
+    assert first is not None
+    assert order_precheck.order_data(copy.deepcopy(data), "csv", {}) == first  # the same Decimals: a hit
+    for cell, value in (("quantity", True), ("sku", Text(data["lines"][0]["sku"])), ("sku", ["x"])):
+        changed = copy.deepcopy(data)
+        changed["lines"][0][cell] = value
+        assert order_precheck.order_data(changed, "csv", {}) is None, cell

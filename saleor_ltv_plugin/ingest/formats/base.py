@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from .text import Table
@@ -88,6 +89,7 @@ def sales_source_of(value: str, default: str) -> str:
     return SALES_SOURCE_WORDS.get(word, word) or default
 
 
+@lru_cache(maxsize=1 << 16)  # a repeat buyer's orders hash the same name and phone
 def hashed_key(prefix: str, *parts: str) -> str:
     """A stable customer key from identifying text (name + phone), without keeping that text."""
     text = "|".join(clean(p).casefold().replace(" ", "").replace("-", "") for p in parts)
@@ -97,9 +99,13 @@ def hashed_key(prefix: str, *parts: str) -> str:
 def cancelled_when(*words: str, codes: tuple[str, ...] = ()) -> Callable[[dict, list[dict]], str]:
     """A status rule: canceled when the order's status holds one of `words` (or is one of `codes`)."""
 
-    def status(first: dict, rows: list[dict]) -> str:
-        written = clean(first.get("status")).lower()
+    @lru_cache(maxsize=1024)  # a file writes a handful of distinct statuses
+    def of(written: str | None) -> str:
+        written = clean(written).lower()
         return "canceled" if written in codes or any(word in written for word in words) else "fulfilled"
+
+    def status(first: dict, rows: list[dict]) -> str:
+        return of(first.get("status"))
 
     return status
 
@@ -191,6 +197,32 @@ def _value(line: int, name: str, parse, text):
         raise _OrderProblem(RowProblem(line, name, exc.en, f"{ja_field}: {exc.ja}")) from None
 
 
+class _CellProblem(Exception):
+    def __init__(self, name: str, problem: ValueProblem):
+        self.name, self.en, self.ja = name, problem.en, f"{FIELD_JA.get(name, name)}: {problem.ja}"
+
+
+def _cell(name: str, parse, text):
+    try:
+        return parse(text)
+    except ValueProblem as exc:
+        raise _CellProblem(name, exc) from None
+
+
+@lru_cache(maxsize=1 << 16)  # a catalogue's prices × quantities repeat on most rows
+def _line_values(quantity_text: str | None, unit_price_text: str | None,
+                 amount_text: str | None) -> tuple[int, Decimal, Decimal]:
+    """(quantity, unit price, line amount) of a line's cells; raises _CellProblem naming the field."""
+    quantity = _cell("quantity", parse_quantity, quantity_text)
+    if clean(unit_price_text):
+        unit_price = _cell("unit_price", parse_amount, unit_price_text)
+        amount = _cell("line_amount", parse_amount, amount_text) if clean(amount_text) else unit_price * quantity
+    else:  # Amazon gives the line's total (item-price), not the unit price
+        amount = _cell("line_amount", parse_amount, amount_text)
+        unit_price = (amount / quantity).quantize(Decimal("0.001")) if quantity else amount
+    return quantity, unit_price, amount
+
+
 def _created_at(line: int, first: dict, ctx: Context):
     written = first.get("created_at")
     if not clean(written) and clean(first.get("created_date")):
@@ -204,14 +236,11 @@ def _order(fmt: OrderFormat, key: str, rows: list[tuple[int, dict]], ctx: Contex
     for number, row in rows:
         if not (clean(row.get("sku")) or clean(row.get("product_name")) or clean(row.get("quantity"))):
             continue
-        quantity = _value(number, "quantity", parse_quantity, row.get("quantity"))
-        if clean(row.get("unit_price")):
-            unit_price = _value(number, "unit_price", parse_amount, row.get("unit_price"))
-            amount = (_value(number, "line_amount", parse_amount, row.get("line_amount"))
-                      if clean(row.get("line_amount")) else unit_price * quantity)
-        else:  # Amazon gives the line's total (item-price), not the unit price
-            amount = _value(number, "line_amount", parse_amount, row.get("line_amount"))
-            unit_price = (amount / quantity).quantize(Decimal("0.001")) if quantity else amount
+        try:
+            quantity, unit_price, amount = _line_values(row.get("quantity"), row.get("unit_price"),
+                                                        row.get("line_amount"))
+        except _CellProblem as problem:
+            raise _OrderProblem(RowProblem(number, problem.name, problem.en, problem.ja)) from None
         line_total += amount
         lines.append({"line_ref": str(len(lines) + 1), "sku": text(row.get("sku")),
                       "product_name": text(row.get("product_name")), "quantity": quantity,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
@@ -33,6 +34,9 @@ _CURRENCY_MARKS = re.compile(r"^(?:¥|\\|JPY|円)|(?:円|JPY|-)$")
 _AMOUNT = re.compile(r"^-?\d+(?:\.\d+)?$")
 
 
+# Cells repeat (a file's prices, quantities, a buyer's name on each of their orders): the parsers
+# are pure functions of the text, so each distinct cell is parsed once (a refusal is not cached).
+@lru_cache(maxsize=1 << 16)
 def parse_amount(value: str | None) -> Decimal:
     """'¥1,234', '１，２３４円', '1234.5', '△500' → Decimal; empty → ValueProblem."""
     text = clean(value).replace(",", "").replace(" ", "")
@@ -52,6 +56,7 @@ def parse_amount(value: str | None) -> Decimal:
     return -amount if negative else amount
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_quantity(value: str | None) -> int:
     text = clean(value).replace(",", "")
     if not text:
