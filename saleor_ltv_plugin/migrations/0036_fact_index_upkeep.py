@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('saleor_ltv_plugin', '0033_customer_links'),
+        ('saleor_ltv_plugin', '0035_line_invitations'),
     ]
 
     operations = [
