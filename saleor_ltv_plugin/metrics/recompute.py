@@ -233,11 +233,16 @@ def latest_prediction_model(channel: str) -> dict | None:
     return {**model, "computed_at": found[0]} if model else None
 
 
+RESCORE_CHUNK = 5000  # accounts a pass: bounds every IN list (an import touches 100 k; SQLite takes 32 766 variables)
+
+
 def update_accounts(account_ids: Iterable[int], now: datetime | None = None) -> int:
     """Re-score these accounts with their channel's fitted state; returns rows written."""
-    account_ids = sorted(set(account_ids))
-    if not account_ids:
-        return 0
+    ids, now = sorted(set(account_ids)), now or timezone.now()
+    return sum(_update_some(ids[start:start + RESCORE_CHUNK], now) for start in range(0, len(ids), RESCORE_CHUNK))
+
+
+def _update_some(account_ids: list[int], now: datetime) -> int:
     written, maybe_prospects = 0, set()
     by_channel: dict[str, list[int]] = {}
     for pk, channel in Account.objects.filter(pk__in=account_ids).values_list("pk", "channel"):
@@ -250,9 +255,9 @@ def update_accounts(account_ids: Iterable[int], now: datetime | None = None) -> 
         orders = _orders_of(ids)
         frame = score_accounts(orders, today_in(settings.timezone, now), fitted,
                                engine_settings(settings, thresholds.engine_thresholds(channel)))
-        written += store.write_account_metrics(frame, channel, now or timezone.now(), full=False)
+        written += store.write_account_metrics(frame, channel, now, full=False)
         if fitted.sku_priors:
-            _rescore_skus(ids, channel, settings, fitted, now or timezone.now())
+            _rescore_skus(ids, channel, settings, fitted, now)
         gone = set(ids) - set(frame["account_id"].astype(int))
         if gone:  # no counted purchase left (cancelled, refunded): no metrics row, unless a prospect's
             AccountMetrics.objects.filter(account_id__in=gone).delete()

@@ -177,6 +177,21 @@ def test_a_new_order_moves_its_accounts_sku_reorder_dates_at_once(shop):
     assert moved.next_reorder_on == when.date() + timedelta(days=round(moved.typical_interval_days))
 
 
+def test_a_rescore_in_passes_writes_what_one_pass_writes(shop, monkeypatch):
+    """An import touching 100 k accounts re-scores them in passes (bounded IN lists): passes of 7
+    accounts leave the rows one pass leaves, prospects included."""
+    recompute(now=NOW)
+    ids = list(AccountMetrics.objects.values_list("account_id", flat=True))
+    later = NOW + timedelta(days=30)
+    fields = ("account_id", "stage", "frequency", "recency_days", "r_score", "cpm_cell", "p_alive", "clv")
+    written = update_accounts(ids, now=later)
+    once = sorted(AccountMetrics.objects.values_list(*fields))
+    monkeypatch.setattr("saleor_ltv_plugin.metrics.recompute.RESCORE_CHUNK", 7)
+    assert update_accounts(ids, now=later) == written
+    assert sorted(AccountMetrics.objects.values_list(*fields)) == once
+    assert {row[1] for row in once} >= {"prospect", "dormant"} and len(ids) > 7 * 10
+
+
 def test_an_account_with_no_purchase_left_loses_its_row(shop):
     recompute(now=NOW)
     upsert_orders([make_order("solo", company="単発株式会社", email="solo@x.example", created_at=NOW)])
