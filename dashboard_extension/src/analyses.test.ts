@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 
+import { specWords } from "./pages/Accounts";
+
 import { cohortGrid, cohortParams, dimensionParam, movementGrid, movementSpec, orderValues, parseBands, pivotSeries,
   sankeyData, scoreByInterval } from "./pages/Analyses";
 
@@ -64,6 +66,11 @@ describe("the Analyses page's helpers", () => {
       { stage: "new", side: "to" }, { stage: "dormant", side: "to" }]);
     expect(links).toEqual([{ source: 0, target: 3, value: 3, fromStage: "new", toStage: "dormant" },
       { source: 1, target: 2, value: 5, fromStage: "", toStage: "new" }]);
+    const words = specWords("ja", movementSpec("2026-01-01", "2026-02-01", "", "loyal"), "未スコア");
+    expect(words).toHaveLength(2);
+    expect(words[0]).toMatch(/2026.*未スコア$/);
+    expect(words[1]).not.toMatch(/loyal/);  // the stage's Japanese name, not its key
+    expect(specWords("en", "{not json", "none")).toEqual([]);
     expect(JSON.parse(movementSpec("2026-01-01", "2026-02-01", "", "loyal"))).toEqual({ all: [
       { stage_on: { day: "2026-01-01", stages: ["none"] } }, { stage_on: { day: "2026-02-01", stages: ["loyal"] } }] });
   });

@@ -6,7 +6,7 @@ import { notify } from "../bridge";
 import { Card, ErrorBox, Guard, Pager } from "../components/ui";
 import { useApp, useQuery } from "../context";
 import { fmtDate, fmtInt, fmtMoney, fmtNum, fmtPct } from "../format";
-import { enumLabel, ORDER } from "../i18n";
+import { enumLabel, type Lang, ORDER } from "../i18n";
 import { navigate, type Route, withQuery } from "../router";
 
 const PAGE = 50;
@@ -64,6 +64,19 @@ export function filterFromQuery(q: URLSearchParams, channel: string): Record<str
   return f;
 }
 
+/** The stage_on conditions of a filter's JSON in words ("Nov 7, 2026: New"); nothing for others. */
+export function specWords(lang: Lang, spec: string, none: string): string[] {
+  let parsed: unknown;
+  try { parsed = JSON.parse(spec); } catch { return []; }
+  const nodes = (parsed as { all?: unknown[] })?.all ?? [parsed];
+  return nodes.flatMap((node) => {
+    const on = (node as { stage_on?: { day?: string; stages?: string[] } })?.stage_on;
+    if (!on?.day || !Array.isArray(on.stages)) return [];
+    const names = on.stages.map((s) => (s === "none" ? none : enumLabel(lang, "stage", s)));
+    return [`${fmtDate(lang, on.day)}: ${names.join(" / ")}`];
+  });
+}
+
 export function Accounts({ route }: { route: Route }) {
   const { t, lang, channel, token } = useApp();
   const q = route.query;
@@ -105,7 +118,8 @@ export function Accounts({ route }: { route: Route }) {
         <Box display="flex" flexDirection="column" gap={3} className="ltv-noprint">
           {q.get("spec") && (
             <Box display="flex" gap={2} alignItems="center" data-testid="filter-spec">
-              <Text size={2}>{t("specFromAnalysis")}: <code>{q.get("spec")}</code></Text>
+              <Text size={2}>{t("specFromAnalysis")}{specWords(lang, q.get("spec")!, t("notScored"))
+                .map((w) => ` · ${w}`).join("")}</Text>
               <Button variant="tertiary" size="small" onClick={() => set({ spec: undefined })}
                       data-testid="clear-spec">{t("clear")}</Button></Box>)}
           <Chips label={t("stage")} values={ORDER.stage} selected={q.getAll("stages").map((s) => s.toLowerCase())}
