@@ -69,7 +69,7 @@ SMOKE = {
         positive=("send_rate_ours", "send_rate_bare", "send_ratio"), needs=frozenset({"postgres"})),
     "line_push.py": Smoke(  # the outbox's LINE pushes beside a bare keep-alive loop, to the fake in its own process
         ("--messages", "30", "--rounds", "1"),
-        keys=("messages", "rounds", "senders", "body_bytes_mean", "target", "met"),
+        keys=("messages", "rounds", "processes_each_side", "body_bytes_mean", "target", "met"),
         positive=("push_rate_ours", "push_rate_bare", "ratio"), needs=frozenset({"postgres"}),
         agrees=lambda r: r["messages"] == 30 and r["target"] == 0.5),
     "flows.py": Smoke(  # the same --accounts as automation.py: it reuses that shop

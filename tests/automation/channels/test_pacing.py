@@ -39,12 +39,12 @@ def test_two_processes_take_turns_through_redis_at_the_rate(settings):
     stamps = sorted(s for p in takers for s in json.loads(p.communicate(timeout=120)[0]))
     assert all(p.returncode == 0 for p in takers)
     gaps = [b - a for a, b in zip(stamps, stamps[1:])]
-    # Each process alone would go 10 in 0.45 s; sharing the key, the 20 come 1/20 s apart. A process
-    # woken late by a busy machine shortens the gap after its turn by what it lengthened the one before,
-    # so two gaps together keep 2/20 s; a gap alone keeps at least half its 1/20 s.
-    assert min(a + b for a, b in zip(gaps, gaps[1:])) >= 2 / rate - 0.01, gaps
-    assert min(gaps) >= 0.5 / rate, gaps
-    assert stamps[-1] - stamps[0] >= (2 * n - 1) / rate - 0.02
+    # Each process alone would go 10 in 0.45 s, the two side by side (any 4 in ~0.05 s); sharing the key,
+    # the 20 come 1/20 s apart. A process woken late by a busy machine (CI saw 28 ms) moves its own stamp
+    # only: any 4 in a row still span 3/20 s but for that lateness, and the whole run 19/20 s.
+    windows = [b - a for a, b in zip(stamps, stamps[3:])]
+    assert min(windows) >= 3 / rate - 0.05, gaps
+    assert stamps[-1] - stamps[0] >= (2 * n - 1) / rate - 0.02, gaps
 
 
 def test_without_redis_a_process_paces_itself_and_a_far_turn_is_not_taken(settings):
