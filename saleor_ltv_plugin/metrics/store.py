@@ -227,7 +227,18 @@ def vacuum_after_full_write(models=(AccountMetrics, AccountSkuRhythm)) -> None:
         return
     with connection.cursor() as cursor:
         for model in models:
+            table = model._meta.db_table
             if _EMPTIED.pop(model, "delete") != "truncate":
-                cursor.execute(f'VACUUM (ANALYZE) "{model._meta.db_table}"')
+                cursor.execute(f'VACUUM (ANALYZE) "{table}"')
+            elif not _has_statistics(cursor, table):
+                # The first full write: no statistics yet, and autovacuum may be late or off
+                # (then the overview at 1 M accounts sorted on disk, planned for 10 rows).
+                cursor.execute(f'ANALYZE "{table}"')
             # After a TRUNCATE no row is dead, and the statistics TRUNCATE keeps describe
             # yesterday's rows, which today's resemble; autovacuum's ANALYZE follows.
+
+
+def _has_statistics(cursor, table: str) -> bool:
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_stats WHERE schemaname = current_schema() AND tablename = %s)",
+                   [table])
+    return cursor.fetchone()[0]
