@@ -32,6 +32,10 @@ def health(request: HttpRequest) -> JsonResponse:
     body: dict = {"version": __version__}
     if demo_progress.current is not None:
         body["demo"] = demo_progress.current.as_dict()
+    if request.GET.get("only") == "demo":
+        # The standalone harness's loading banner: it polls beside the Dashboard's first page,
+        # and the exact fact counts below scan every order (1 s at 10 M orders).
+        return JsonResponse(body)
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")

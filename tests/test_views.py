@@ -88,3 +88,11 @@ def test_app_register_confirms_a_token_and_refuses_junk(client):
     assert client.post(url, "[]", content_type="application/json").status_code == 400
     assert client.post(url, "{", content_type="application/json").status_code == 400
     assert client.get(url).status_code == 405
+
+
+def test_health_for_the_demo_banner_counts_nothing(client, django_assert_num_queries):
+    upsert_order(make_order("a"))
+    with django_assert_num_queries(0):  # the harness polls it beside the first page: no scan of the orders
+        body = client.get("/plugins/global/saleor.ltv/health?only=demo").json()
+    assert body["version"] == __version__ and "facts" not in body
+    assert client.get("/plugins/global/saleor.ltv/health").json()["facts"]["orders"] == 1

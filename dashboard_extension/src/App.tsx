@@ -89,9 +89,14 @@ function Channels({ route }: { route: Route }) {
   // The shop's settings are no channel's: they are set before the first order arrives, and by
   // admins who may hold MANAGE_PLUGINS alone (which reads no channel).
   if (SHOP_WIDE.includes(route.path.split("/")[0])) return <AppContext.Provider value={value}>{pages}</AppContext.Provider>;
+  // A channel named in the URL opens its page at once, its queries beside the channel list's
+  // rather than after it (at 1 M accounts each scans them all); an empty list or an error still
+  // replaces the page when the list arrives. The same tree either way: the page is not remounted.
+  const early = !!app.channel && !widget && state.data === undefined && !state.error;
+  const shown = early ? { ...state, data: { ltvChannels: [] as Channel[] } } : state;
   return (
     <AppContext.Provider value={value}>
-      <Guard state={state} isEmpty={(d) => d.ltvChannels.length === 0 && !widget} emptyText={app.t("noData")}>
+      <Guard state={shown} isEmpty={(d) => !early && d.ltvChannels.length === 0 && !widget} emptyText={app.t("noData")}>
         {() => widget ? <Widget route={route} kind={route.path.endsWith("order") ? "order" : "customer"} /> : pages}
       </Guard>
     </AppContext.Provider>
@@ -114,6 +119,7 @@ function Nav({ route }: { route: Route }) {
           setChannel(e.target.value);
           navigate(withQuery(section || "overview", { channel: e.target.value }), true);
         }}>
+          {channel && !channels.some((c) => c.channel === channel) && <option value={channel}>{channel}</option>}
           {channels.map((c) => <option key={c.channel} value={c.channel}>{c.channel} ({c.currencies.join(", ")})</option>)}
         </select>
       </label>

@@ -38,9 +38,16 @@ let bridge: AppBridge | undefined;
 
 export function getBridge(): AppBridge | undefined {
   if (!embedded) return undefined;
-  if (!bridge) bridge = new AppBridge({ autoNotifyReady: true });
+  if (!bridge) {
+    bridge = new AppBridge({ autoNotifyReady: true });
+    // Heard from the start, not from the first effect on: the Dashboard sends its locale once,
+    // right after the handshake, and a message before that effect left the app waiting 1.5 s.
+    bridge.subscribe("localeChanged", () => { localeKnown = true; });
+  }
   return bridge;
 }
+
+getBridge();  // listening before React's first render, when the Dashboard's first messages come
 
 function snapshot(): BridgeState {
   const b = getBridge();

@@ -95,7 +95,15 @@ def _beyond(keys, values, forward: bool) -> Q:
     return clause
 
 
-def _nullable(model, path: str) -> bool:
+# NOT NULL columns whose sort index still says NULLS LAST (AccountMetrics' ltv_metrics_by_spend,
+# migration 0009): their sort must say it too, or PostgreSQL sorts every row instead.
+INDEXED_NULLS_LAST = {"monetary"}
+
+
+def _nulls_clause(model, path: str) -> bool:
+    """Whether the sort of `path` names its nulls order (nullable, or indexed so)."""
+    if path in INDEXED_NULLS_LAST:
+        return True
     field = model._meta.get_field(path.split("__")[0])
     if "__" in path:
         field = field.related_model._meta.get_field(path.split("__", 1)[1])
@@ -104,10 +112,11 @@ def _nullable(model, path: str) -> bool:
 
 def _order(keys, reverse: bool, model) -> list:
     # Reversed (for `last`), "desc nulls last" becomes "asc nulls first". NOT NULL columns get
-    # no NULLS clause: PostgreSQL matches an index to a sort only with the same nulls order.
+    # no NULLS clause (but those above): PostgreSQL matches an index to a sort only with the same
+    # nulls order. On a NOT NULL column the clause changes no row's place.
     out = []
     for path, desc in keys:
-        nulls = ({"nulls_first": True} if reverse else {"nulls_last": True}) if _nullable(model, path) else {}
+        nulls = ({"nulls_first": True} if reverse else {"nulls_last": True}) if _nulls_clause(model, path) else {}
         out.append(F(path).desc(**nulls) if desc != reverse else F(path).asc(**nulls))
     return out
 
