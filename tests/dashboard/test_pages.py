@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import time
 
@@ -87,15 +88,21 @@ def test_a_heatmap_cell_opens_the_matching_filtered_list(harness, grid, cell, ex
 def test_accounts_list_pages_sorts_and_exports_what_the_api_returns(harness):
     query = """query($f: LtvAccountFilterInput, $s: LtvAccountSortingInput) { ltvAccounts(filter: $f, sortBy: $s,
       first: 100) { totalCount edges { node { name metrics { pAlive } } } } }"""
-    spec = {"f": {"channel": CHANNEL, "stages": ["LOYAL"], "pAlive": {"gte": 0.3}},
+    # A P(alive) bound that leaves a second page to turn to, read off the demo (a fixed 0.5, then 0.3,
+    # once left exactly 50): the 51st-most-alive loyal account's, rounded down to 0.05.
+    alive = harness.server.api(query, {"f": {"channel": CHANNEL, "stages": ["LOYAL"]},
+                                       "s": {"field": "P_ALIVE", "direction": "DESC"}})["ltvAccounts"]
+    assert alive["totalCount"] > 50, alive["totalCount"]
+    bound = math.floor(alive["edges"][50]["node"]["metrics"]["pAlive"] * 20) / 20
+    spec = {"f": {"channel": CHANNEL, "stages": ["LOYAL"], "pAlive": {"gte": bound}},
             "s": {"field": "MONETARY", "direction": "DESC"}}
     api = harness.server.api(query, spec)["ltvAccounts"]
-    assert api["totalCount"] > 50, api["totalCount"]  # a second page to turn to (CI's demo once had exactly 50 at 0.5)
+    assert api["totalCount"] > 50, api["totalCount"]
     harness.open("accounts", channel=CHANNEL)
     app = harness.app
     app.get_by_test_id("accounts-table").wait_for()
     app.locator('[data-testid=filter-stage] [data-value=loyal]').click()
-    app.get_by_test_id("filter-pAliveMin").fill("0.3")
+    app.get_by_test_id("filter-pAliveMin").fill(str(bound))
     app.get_by_test_id("filter-pAliveMin").press("Enter")
     app.get_by_test_id("sort-field").select_option("MONETARY")
     table = app.get_by_test_id("accounts-table")
