@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..models import Account, AccountContact, Contact
 from .account_keys import normalise_email
 from .bulk_stage import Stage, table
-from .identity import ADDRESS_FIELDS, EXTERNAL, contact_lookup, reach_values, upsert_contacts
+from .identity import ADDRESS_FIELDS, EXTERNAL, by_lookup, reach_values, upsert_contacts
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,7 @@ REACH = ("phone", "line_user_id", "birthday", *ADDRESS_FIELDS)
 
 
 def contacts(stage: Stage, refs, now) -> dict:
-    wanted = {}
-    for ref in refs:
-        key = contact_lookup(ref)
-        if key is not None:
-            wanted.setdefault(key, ref)
+    wanted = by_lookup(refs)
     if not wanted:
         return {}
     if not all(plain(ref) for ref in wanted.values()):

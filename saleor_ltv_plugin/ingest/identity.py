@@ -130,13 +130,19 @@ def _new_contact(ref: CustomerRef) -> Contact:
     )
 
 
-def upsert_contacts(refs: Iterable[CustomerRef]) -> dict[tuple[str | None, str], Contact]:
-    """Find or create the buyers named by refs (bulk); fill in fields they lacked."""
+def by_lookup(refs: Iterable[CustomerRef]) -> dict[tuple[str | None, str], CustomerRef]:
+    """The refs by the key that finds their contact, the first of each (refs without one left out)."""
     wanted: dict[tuple[str | None, str], CustomerRef] = {}
     for ref in refs:
         key = contact_lookup(ref)
         if key is not None:
             wanted.setdefault(key, ref)
+    return wanted
+
+
+def upsert_contacts(refs: Iterable[CustomerRef]) -> dict[tuple[str | None, str], Contact]:
+    """Find or create the buyers named by refs (bulk); fill in fields they lacked."""
+    wanted = by_lookup(refs)
     if not wanted:
         return {}
     if len(wanted) >= SET_BASED_MIN and connection.vendor in ("postgresql", "sqlite"):
