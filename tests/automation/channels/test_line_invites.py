@@ -38,6 +38,18 @@ def follower(user_id=LINE_ID) -> LineFollower:
     return LineFollower.objects.get(line_user_id=user_id)
 
 
+def both_at_once(target, fake) -> None:
+    """`target` in two threads (they meet at their own barrier), then the fake answers without delay again."""
+    threads = [threading.Thread(target=target) for _ in range(2)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        fake.hold = 0.0
+
+
 def invitations() -> dict:
     body = GraphQLClient()(INVITATIONS, {"c": "default-channel", "l": "ja"}, token=admin())
     assert "errors" not in body, body
@@ -175,14 +187,7 @@ def test_two_sweeps_at_once_send_each_invitation_once(inviting):
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=sweeper) for _ in range(2)]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-    finally:
-        fake.hold = 0.0
+    both_at_once(sweeper, fake)
     assert not errors, errors
     assert sum(r.get("sent", 0) for r in results) == len(users) and all(r.get("sent") for r in results), results
     delivered = fake.delivered[pushed:]
@@ -213,14 +218,7 @@ def test_a_task_and_its_redelivered_twin_at_once_call_line_for_one(inviting):
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=task) for _ in range(2)]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-    finally:
-        fake.hold = 0.0
+    both_at_once(task, fake)
     assert sorted(outcomes) == ["pending", "sent"]  # the twin: pending (claimed) while the other one sent
     assert len(fake.delivered) == pushed + 1 and fake.requests - requests == 3  # 500, one token, one push
     assert follower().invite_state == "invited"
