@@ -36,3 +36,11 @@ def test_rest_graphql_and_the_filter_language_carry_every_figure():
     for column in FIGURES:  # required in REST ⇔ never null there
         annotation = str(MetricsOut.model_fields[column.name].annotation)
         assert ("Optional" in annotation or "None" in annotation) == (not column.required), column
+
+
+def test_the_export_carries_every_column_in_the_schemas_order():
+    from saleor_ltv_plugin.api.exports import COLUMNS as EXPORTED, IDENTITY
+
+    names = [name for name, _ in EXPORTED]
+    assert names[:len(IDENTITY)] == ["account_id", "name", "key", "channel"]
+    assert names[len(IDENTITY):] == [c.name for c in COLUMNS if c.name != "account_id"]

@@ -15,6 +15,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Query, Router
 
 from ..auth import Scope
+from ..engine.metric_columns import COLUMNS as METRIC_SCHEMA
 from ..models import AccountMetrics, SavedSegment
 from ..queries.accounts import clean_filter, filter_accounts
 from ..queries.spreadsheet import inert_text
@@ -25,16 +26,12 @@ from .security import need
 
 router = Router(tags=["segments"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-COLUMNS = (
-    ("account_id", "account_id"), ("name", "account__display_name"), ("key", "account__key"),
-    ("channel", "channel"), ("currency", "currency"), ("stage", "stage"), ("cpm_cell", "cpm_cell"),
-    ("rfm_segment", "rfm_segment"), ("r_score", "r_score"), ("f_score", "f_score"), ("m_score", "m_score"),
-    ("frequency", "frequency"), ("monetary", "monetary"), ("average_order_value", "average_order_value"),
-    ("first_purchase_at", "first_purchase_at"), ("last_purchase_at", "last_purchase_at"),
-    ("recency_days", "recency_days"), ("typical_interval_days", "typical_interval_days"),
-    ("next_purchase_on", "next_purchase_on"), ("overdue_ratio", "overdue_ratio"), ("churn_risk", "churn_risk"),
-    ("p_alive", "p_alive"), ("expected_purchases", "expected_purchases"), ("clv", "clv"),
-)
+# The account's identity and where it is scored, then every metric column in the schema's order
+# (engine/metric_columns.py): a column added there reaches the export with no edit here.
+IDENTITY = (("account_id", "account_id"), ("name", "account__display_name"), ("key", "account__key"),
+            ("channel", "channel"))
+COLUMNS = IDENTITY + tuple((c.name, c.name) for c in METRIC_SCHEMA if c.name != "account_id")
+FLAGS = tuple(c.name for c in METRIC_SCHEMA if c.kind == "flag")  # true/false words on every backend
 CHUNK_ROWS = 2000
 
 
@@ -88,7 +85,8 @@ def _json_lines(rows):
     chunk = []
     for row in rows:
         item = dict(zip(names, map(_plain, row)))
-        item["churn_risk"] = item["churn_risk"] == "true"
+        for flag in FLAGS:
+            item[flag] = item[flag] == "true"
         chunk.append(json.dumps(item, ensure_ascii=False))
         if len(chunk) >= CHUNK_ROWS:
             yield ("\n".join(chunk) + "\n").encode()
@@ -101,8 +99,9 @@ def export_queryset(spec: dict, *, for_spreadsheet: bool = False):
     """The rows of an export, in account order. Booleans as true/false on every backend
     (PostgreSQL's COPY would write t/f); for a spreadsheet (CSV), text that would start a
     formula carries a leading quote."""
-    as_word = Case(When(churn_risk=True, then=Value("true")), default=Value("false"))
-    columns = {"churn_risk": ("_churn", as_word)}  # field → (alias, expression) computed on the way out
+    # field → (alias, expression) computed on the way out
+    columns = {flag: (f"_word_{flag}", Case(When(**{flag: True}, then=Value("true")), default=Value("false")))
+               for flag in FLAGS}
     if for_spreadsheet:
         columns.update({field: (f"_inert_{name}", inert_text(field)) for name, field in COLUMNS
                         if field in TEXT_FIELDS})
