@@ -20,6 +20,7 @@ import { PrintCalls, printToken } from "./pages/Print";
 import { Scenarios } from "./pages/Scenarios";
 import { SegmentBuilder, Segments } from "./pages/Segments";
 import { Settings } from "./pages/Settings";
+import { Staff } from "./pages/Staff";
 import { Thresholds } from "./pages/Thresholds";
 import { DeliveryChannels } from "./pages/DeliveryChannels";
 import { Setup } from "./pages/Setup";
@@ -27,8 +28,8 @@ import { Widget } from "./pages/Widget";
 import { navigate, type Route, useRoute, withQuery } from "./router";
 
 const PAGES: Key[] = ["overview", "analyses", "accounts", "segments", "alerts", "dm", "scenarios", "flows", "imports",
-                     "recompute", "setup", "delivery", "thresholds", "settings"];
-const SHOP_WIDE = ["settings"];
+                     "recompute", "setup", "delivery", "thresholds", "settings", "staff"];
+const SHOP_WIDE = ["settings", "staff"];
 const CHANNELS = `query { ltvChannels { channel currencies accounts } }`;
 
 export function App() {
@@ -86,7 +87,7 @@ function Channels({ route }: { route: Route }) {
       <Page route={route} />
     </Box>
   );
-  // The shop's settings are no channel's: they are set before the first order arrives, and by
+  // The shop's settings and staff are no channel's: they are set before the first order arrives, and by
   // admins who may hold MANAGE_PLUGINS alone (which reads no channel).
   if (SHOP_WIDE.includes(route.path.split("/")[0])) return <AppContext.Provider value={value}>{pages}</AppContext.Provider>;
   // A channel named in the URL opens its page at once, its queries beside the channel list's
@@ -159,6 +160,8 @@ function Page({ route }: { route: Route }) {
       return <Thresholds />;
     case "settings":
       return <Settings />;
+    case "staff":
+      return <Staff />;
     default:
       return <Overview />;
   }

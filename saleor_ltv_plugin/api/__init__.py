@@ -7,14 +7,14 @@ from ninja import NinjaAPI
 
 from .. import conf
 from . import (accounts, analyses, catalogue, checkouts, customer_links, customers, errors, exports, flows,
-               import_sample, imports, orders, print_jobs, recompute, settings)
+               import_sample, imports, orders, print_jobs, recompute, settings, staff)
 from .security import Bearer
 
 api = NinjaAPI(
     title="saleor-ltv-plugin REST API",
     version="1",
     description="Order, customer and catalogue ingest from other sales channels, account metrics, segment exports and "
-    "recompute control, flows and their reports (read), postal DM print jobs, the shop's settings. Same credentials as the plugin's GraphQL API.",
+    "recompute control, flows and their reports (read), postal DM print jobs, the shop's settings, standalone staff logins. Same credentials as the plugin's GraphQL API.",
     auth=Bearer(),
     urls_namespace="ltv-api-v1",
     # Served by openapi_view below: ninja finds its root by reversing a URL name, which fails
@@ -24,7 +24,7 @@ api = NinjaAPI(
 )
 errors.install(api)
 for module in (orders, import_sample, imports, customers, customer_links, catalogue, checkouts, accounts, exports,
-               analyses, recompute, flows, print_jobs, settings):
+               analyses, recompute, flows, print_jobs, settings, staff):
     api.add_router("", module.router)
 
 

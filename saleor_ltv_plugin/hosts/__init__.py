@@ -45,6 +45,11 @@ class Host:
     # Encrypts the secrets of the stored settings at rest (settings_seal.py); None: stored as given.
     seal_secret: Callable[[str], str] | None = None
     open_secret: Callable[[str], str] | None = None
+    # Who signs in to the Dashboard pages: a module with users/create/set_scopes/set_active/
+    # set_password (standalone's own logins); None where the staff are someone else's (Saleor's),
+    # and staff_home says where they are managed ({"ja": …, "en": …}).
+    staff_users: Any = None
+    staff_home: dict[str, str] | None = None
 
 
 _current: Host | None = None

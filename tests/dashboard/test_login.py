@@ -96,3 +96,66 @@ def test_a_reader_sees_the_settings_read_only_and_a_save_is_refused_naming_the_s
         return [r.status, await r.json()];
     }""")
     assert status == 403 and "settings:write" in body["detail"], body
+
+
+def _can_sign_in(page, url: str, email: str, password: str) -> bool:
+    """Whether `email` signs in, in a browser context of its own (the secure session cookie, as
+    Chromium keeps it for loopback)."""
+    context = page.context.browser.new_context()
+    try:
+        other = context.new_page()
+        other.goto(f"{url}/login/?lang=en")
+        other.fill("input[name=email]", email)
+        other.fill("input[name=password]", password)
+        other.click("button[type=submit]")
+        other.wait_for_load_state()
+        return "/dashboard/" in other.url
+    finally:
+        context.close()
+
+
+def test_an_admin_adds_a_colleague_on_the_staff_page_and_disables_them(login_server, browser_page):
+    page = browser_page
+    page.goto(f"{login_server}/login/?lang=ja&next=/dashboard/%3Fpage%3Dstaff%26locale%3Dja")
+    _sign_in(page, PASSWORD)
+    page.wait_for_url(re.compile(r"/dashboard/\?page=staff&locale=ja$"))
+    app = page.frame_locator("#frame")
+    users = app.get_by_test_id("staff-users")
+    users.locator('[data-email="admin@shop.example"]').wait_for()
+    assert "あなた" in users.locator('[data-email="admin@shop.example"]').inner_text()
+    email = "tanaka@shop.example"
+    add = app.get_by_test_id("staff-add")
+    # A refused add names its reason in Japanese and stores nothing.
+    add.get_by_test_id("staff-email").fill(email)
+    add.get_by_test_id("staff-new-password").fill("short")
+    add.locator('[data-scope="metrics:read"]').check()
+    add.get_by_test_id("staff-add-submit").click()
+    reason = add.locator('[role=alert][data-field="password"]')
+    reason.wait_for()
+    assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", reason.inner_text()), reason.inner_text()
+    assert users.locator(f'[data-email="{email}"]').count() == 0
+    add.get_by_test_id("staff-new-password").fill("tanaka-long-passphrase")
+    add.locator('[data-scope="alerts:write"]').check()
+    add.get_by_test_id("staff-add-submit").click()
+    row = users.locator(f'[data-email="{email}"]')
+    row.wait_for()
+    assert row.locator('[data-scope="metrics:read"]').is_checked() and row.locator('[data-scope="alerts:write"]').is_checked()
+    assert not row.locator('[data-scope="settings:write"]').is_checked()
+    assert _can_sign_in(page, login_server, email, "tanaka-long-passphrase")
+    row.get_by_test_id("staff-toggle").click()
+    users.locator(f'[data-email="{email}"][data-active="false"]').wait_for()
+    assert not _can_sign_in(page, login_server, email, "tanaka-long-passphrase")
+    # Nobody disables themselves: the page offers no such button on one's own row.
+    assert users.locator('[data-email="admin@shop.example"]').get_by_test_id("staff-toggle").count() == 0
+
+
+def test_a_reader_may_not_open_the_staff_list(login_server, browser_page):
+    page = browser_page
+    page.goto(f"{login_server}/login/?lang=en&next=/dashboard/%3Fpage%3Dstaff")
+    page.fill("input[name=email]", "reader@shop.example")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/dashboard/\?page=staff$"))
+    app = page.frame_locator("#frame")
+    app.get_by_test_id("permission-denied").wait_for()
+    assert app.get_by_test_id("staff-users").count() == 0

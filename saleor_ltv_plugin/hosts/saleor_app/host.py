@@ -7,6 +7,7 @@ from __future__ import annotations
 from ... import conf
 from ...models import Source
 from .. import Host
+from ..saleor.staff import STAFF_HOME
 
 
 def _no_host_token(request, token):
@@ -28,4 +29,5 @@ def build(django_settings) -> Host:
                 url_prefix=getattr(django_settings, "LTV_URL_PREFIX", "") or conf.DEFAULT_URL_PREFIX,
                 capture_source=Source.SALEOR, inbox_applier=sync.make_applier(shops.current_client),
                 reconcile_orders=lambda window: sync.reconcile_orders(shops.current_client(), window),
-                seal_secret=secrets_box.seal, open_secret=secrets_box.open_)
+                seal_secret=secrets_box.seal, open_secret=secrets_box.open_,
+                staff_home=STAFF_HOME)

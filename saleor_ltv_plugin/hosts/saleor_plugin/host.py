@@ -7,6 +7,7 @@ from saleor.core.db.connection import allow_writer
 
 from ...models import Source
 from .. import Host
+from ..saleor.staff import STAFF_HOME
 from . import URL_PREFIX, recorder
 from .auth import saleor_principal
 from .config import SETTINGS_HOME, saved_configuration
@@ -19,4 +20,4 @@ def build(django_settings) -> Host:
     return Host(name="saleor_plugin", url_prefix=URL_PREFIX, token_resolver=saleor_principal,
                 settings_provider=saved_configuration, settings_home=SETTINGS_HOME, capture_source=Source.SALEOR,
                 inbox_applier=apply_saleor_events, writer=allow_writer,
-                reconcile_orders=reconcile_orders)
+                reconcile_orders=reconcile_orders, staff_home=STAFF_HOME)

@@ -25,7 +25,7 @@ def build(django_settings) -> Host:
     # Our Celery app becomes the current one in every process (web too), so .delay() from an API
     # call honours CELERY_* settings instead of Celery's defaults.
     from . import celery  # noqa: F401
-    from . import seal, tokens
+    from . import seal, staff, tokens
 
     stored = getattr(django_settings, "LTV_SETTINGS_IN_DATABASE", False)
     provider = None
@@ -36,4 +36,5 @@ def build(django_settings) -> Host:
     return Host(name="standalone", token_resolver=tokens.resolve, settings_provider=provider,
                 settings_home=None if stored else SETTINGS_HOME,
                 url_prefix=getattr(django_settings, "LTV_URL_PREFIX", "") or conf.DEFAULT_URL_PREFIX,
-                seal_secret=seal.seal if stored else None, open_secret=seal.open_ if stored else None)
+                seal_secret=seal.seal if stored else None, open_secret=seal.open_ if stored else None,
+                staff_users=staff)

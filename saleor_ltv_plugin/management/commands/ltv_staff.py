@@ -82,12 +82,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{user.get_username()}\t{','.join(sorted(staff.scopes_of(user))) or '-'}\t{state}")
 
     def _disable(self, email, **_):
-        from django.contrib.sessions.models import Session
-
         user = self._user(email)
-        user.is_active = False
-        user.save(update_fields=["is_active"])
-        ended = [s.pk for s in Session.objects.all() if str(s.get_decoded().get("_auth_user_id")) == str(user.pk)]
-        Session.objects.filter(pk__in=ended).delete()
-        self.stdout.write(f"disabled {user.get_username()}; ended {len(ended)} session(s)")
+        ended = staff.set_active(user, False)
+        self.stdout.write(f"disabled {user.get_username()}; ended {ended} session(s)")
 
