@@ -77,7 +77,8 @@ def main() -> None:
     if not args.database_ready and not args.url:
         saleor_env.prepare_database()
     # As production serves it: DEBUG off (on, Saleor keeps every SQL query of a request) and two workers.
-    serving = saleor_env.running_server("bench-app-backfill", workers=2, DEBUG="False")
+    # Off DEBUG Saleor signs its tokens with a key it is given (RSA_PRIVATE_KEY): a fresh one per run.
+    serving = saleor_env.running_server("bench-app-backfill", workers=2, DEBUG="False", RSA_PRIVATE_KEY=rsa_key())
     with (nullcontext(args.url) if args.url else serving) as url:
         variants = storefront.purchasable_variants(url, 2)
         tag = uuid.uuid4().hex[:8]
@@ -115,6 +116,15 @@ def main() -> None:
     for key, value in result.items():
         print(f"{key:>22}: {value}")
     print(json.dumps(result))
+
+
+def rsa_key() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
 
 
 def saleor_env_pk(global_id: str) -> str:
