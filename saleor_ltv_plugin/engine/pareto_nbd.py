@@ -41,6 +41,7 @@ from typing import ClassVar
 import numpy as np
 from scipy.special import digamma, gammaln, hyp2f1, roots_legendre
 
+from ._hyp2f1 import log_hyp2f1_1
 from ._mle import (
     LOG_BOUND,
     FittedModel,
@@ -172,22 +173,19 @@ def _log_tail_by_series(theta, x, y, gradient: bool):
     c = a + 1.0
     alpha_larger = alpha >= beta
     if alpha_larger:  # ₂F₁(a, s+1; a+1; z) = (1−z)^-s ₂F₁(1, r+x; a+1; z), 1−z = (β+y)/(α+y)
-        b, z = r + x, (alpha - beta) / (alpha + y)
+        b, z, w = r + x, (alpha - beta) / (alpha + y), (beta + y) / (alpha + y)
         base = -(r + x) * la - s * lb
     else:  # ₂F₁(a, r+x; a+1; z) = (1−z)^(1−r−x) ₂F₁(1, s+1; a+1; z), 1−z = (α+y)/(β+y)
-        b, z = np.full_like(x, s + 1.0), (beta - alpha) / (beta + y)
+        b, z, w = np.full_like(x, s + 1.0), (beta - alpha) / (beta + y), (alpha + y) / (beta + y)
         base = (1.0 - r - x) * la - (s + 1.0) * lb
-    with np.errstate(divide="ignore", invalid="ignore"):
-        h = hyp2f1(1.0, b, c, z)
-        log_h = np.log(h)
-        value = base - np.log(a) + log_h
-        if not gradient:
-            return value, None
-        step = _STEP * (1.0 + c)
-        # Forward differences: along (b, c) together and along c alone.
-        d_both = (np.log(hyp2f1(1.0, b + step, c + step, z)) - log_h) / step
-        d_c = (np.log(hyp2f1(1.0, b, c + step, z)) - log_h) / step
-        d_z = b / c * hyp2f1(2.0, b + 1.0, c + 1.0, z) / h
+    log_h, d_b, d_c, d_z, ok = log_hyp2f1_1(b, c, z, w)
+    if not ok.all():  # the series would cancel or converge slowly: scipy's ₂F₁ there
+        rest = ~ok
+        log_h[rest], d_b[rest], d_c[rest], d_z[rest] = _scipy_log_hyp2f1(b[rest], c[rest], z[rest], gradient)
+    value = base - np.log(a) + log_h
+    if not gradient:
+        return value, None
+    d_both = d_b + d_c  # along (b, c) together
     if alpha_larger:  # b = r+x moves with r; z = (α−β)/(α+y)
         d_r = -la - 1.0 / a + d_both
         d_s = -lb - 1.0 / a + d_c
@@ -199,6 +197,20 @@ def _log_tail_by_series(theta, x, y, gradient: bool):
         d_alpha = (1.0 - r - x) / (alpha + y) - d_z / (beta + y)
         d_beta = -(s + 1.0) / (beta + y) + d_z * (alpha + y) / (beta + y) ** 2
     return value, np.array([d_r, d_alpha, d_s, d_beta])
+
+
+def _scipy_log_hyp2f1(b, c, z, gradient: bool):
+    """ln ₂F₁(1, b; c; z) and ∂/∂b, ∂/∂c (forward differences), ∂/∂z (closed form) by scipy."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = hyp2f1(1.0, b, c, z)
+        log_h = np.log(h)
+        if not gradient:
+            return log_h, np.nan, np.nan, np.nan
+        step = _STEP * (1.0 + c)
+        d_both = (np.log(hyp2f1(1.0, b + step, c + step, z)) - log_h) / step
+        d_c = (np.log(hyp2f1(1.0, b, c + step, z)) - log_h) / step
+        d_z = b / c * hyp2f1(2.0, b + 1.0, c + 1.0, z) / h
+    return log_h, d_both - d_c, d_c, d_z
 
 
 def _log_tail_by_quadrature(theta, x, y, gradient: bool = False):
