@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._blas import single_blas_thread
+
 LOG_BOUND = 12.0  # parameters are searched within e^-12 … e^12
 MIN_ACCOUNTS = 20
 MIN_REPEATERS = 5
@@ -118,10 +120,11 @@ def maximise(weighted_loglik, data, start, n: float, max_iter: int, bounds=None)
     """L-BFGS-B on the log-parameters within ``bounds`` (default ±LOG_BOUND); the scipy result."""
     from scipy.optimize import minimize  # here, not at import: a web or worker process that never fits skips ~0.6 s
 
-    return minimize(
-        log_objective, start, args=(weighted_loglik, data, n), jac=True, method="L-BFGS-B",
-        bounds=bounds or [(-LOG_BOUND, LOG_BOUND)] * len(start), options={"maxiter": max_iter},
-    )
+    with single_blas_thread():
+        return minimize(
+            log_objective, start, args=(weighted_loglik, data, n), jac=True, method="L-BFGS-B",
+            bounds=bounds or [(-LOG_BOUND, LOG_BOUND)] * len(start), options={"maxiter": max_iter},
+        )
 
 
 def model_from(cls, names: tuple[str, ...], result, n: float, bounds=None):
