@@ -14,7 +14,8 @@ calls (two forward differences and ₂F₁(2, b+1; c+1; z)); near z = 1 with a l
   and it can cancel (near-integer d, or alternating terms while k < d − 1).
 
 Both series run to 1e-17 of their sum. A pair is returned ``ok`` only if its series
-converged within :data:`MAX_TERMS` and lost at most ~4 digits to cancellation; the
+converged within :data:`MAX_TERMS` (the z-series retried up to :data:`LONG_TERMS` where
+the w-series failed at z ≤ 0.95) and lost at most ~4 digits to cancellation; the
 caller computes the others another way. ``w`` is passed separately from ``z`` so
 that 1 − z keeps its digits when z is within 1e-4 of 1.
 """
@@ -26,6 +27,7 @@ from scipy.special import digamma, gammaln, gammasgn
 
 Z_SPLIT = 0.75  # the z-series needs ≤ 140 terms below; the w-series converges fast above
 MAX_TERMS = 400
+LONG_TERMS = 1000  # the z-series up to z = 0.95, for the few pairs the w-series cannot take
 _TINY = 1e-17
 _CANCEL = 1e-4  # a sum below 1e-4 of its largest part (or of Σ|terms|) is not trusted
 
@@ -42,18 +44,25 @@ def log_hyp2f1_1(b, c, z, w):
                 for target, value in zip(out, values):
                     target[mask] = value
                 ok[mask] = good
-    ok &= np.all([np.isfinite(v) for v in out], axis=0)
+        ok &= np.all([np.isfinite(v) for v in out], axis=0)
+        # Where the w-series cancels with z ≤ 0.95 the z-series still converges, in ≤ 800 terms.
+        retry = ~ok & (z <= 0.95)
+        if np.any(retry):
+            *values, good = _near_zero(b[retry], c[retry], z[retry], w[retry], LONG_TERMS)
+            for target, value in zip(out, values):
+                target[retry] = value
+            ok[retry] = good & np.all([np.isfinite(v) for v in values], axis=0)
     return (*out, ok)
 
 
-def _series(ratio_of, n):
+def _series(ratio_of, n, max_terms=MAX_TERMS):
     """Σ tₖ, Σ tₖ·Pₖ, Σ tₖ·Qₖ, Σ k·tₖ, Σ|tₖ| and convergence, t₀ = 1, tₖ₊₁ = tₖ·ratio(k);
     ``ratio_of(k)`` → (ratio, 1/(upper + k), 1/(lower + k)) with P, Q their running sums."""
     t, total, abs_total = np.ones(n), np.ones(n), np.ones(n)
     p_sum, q_sum = np.zeros(n), np.zeros(n)
     d_upper, d_lower, d_power = np.zeros(n), np.zeros(n), np.zeros(n)
     converged = np.zeros(n, dtype=bool)
-    for k in range(MAX_TERMS):
+    for k in range(max_terms):
         ratio, inv_upper, inv_lower = ratio_of(k)
         p_sum += inv_upper
         q_sum += inv_lower
@@ -70,9 +79,9 @@ def _series(ratio_of, n):
     return total, d_upper, d_lower, d_power, abs_total, converged
 
 
-def _near_zero(b, c, z, w):
+def _near_zero(b, c, z, w, max_terms=MAX_TERMS):
     total, d_b, d_c, d_z, _, converged = _series(
-        lambda k: ((b + k) / (c + k) * z, 1.0 / (b + k), 1.0 / (c + k)), len(b))
+        lambda k: ((b + k) / (c + k) * z, 1.0 / (b + k), 1.0 / (c + k)), len(b), max_terms)
     return np.log(total), d_b / total, -d_c / total, d_z / (z * total), converged
 
 
