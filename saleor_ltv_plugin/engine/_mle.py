@@ -138,7 +138,7 @@ def model_from(cls, names: tuple[str, ...], result, n: float, bounds=None):
     bounds = bounds or [(-LOG_BOUND, LOG_BOUND)] * len(names)
     on_bound = [k for k, v, (lo, hi) in zip(names, log_params, bounds) if v <= lo + 1e-3 or v >= hi - 1e-3]
     if on_bound:
-        return cls(*values, status="boundary",
+        return cls(*values, status="boundary", bounded=tuple(on_bound),
                    reason=f"parameter(s) {', '.join(on_bound)} on the search bound", **common)
     if not result.success:
         return cls(*[np.nan] * len(names), status="failed", reason=f"optimiser: {result.message}",

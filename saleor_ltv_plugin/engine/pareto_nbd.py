@@ -75,6 +75,9 @@ class ParetoNbdModel(FittedModel):
     name: ClassVar[str] = "pareto_nbd"
     label: ClassVar[str] = "Pareto/NBD"
     param_names: ClassVar[tuple[str, ...]] = PARAMS
+    # s, β → ∞ with s/β fixed: one dropout rate for all — the model without heterogeneity in dropout,
+    # which a fit that ends with only these on the upper search bound approximates.
+    limit_params: ClassVar[tuple[str, ...]] = ("s", "beta")
 
     r: float
     alpha: float
@@ -85,6 +88,7 @@ class ParetoNbdModel(FittedModel):
     reason: str = ""
     n_accounts: int = 0
     iterations: int = 0
+    bounded: tuple[str, ...] = ()  # parameters on their search bound (status boundary)
 
     @property
     def _theta(self):
