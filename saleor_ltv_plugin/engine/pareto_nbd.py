@@ -24,9 +24,11 @@ a series that stays moderate for large x and z → 1, so ln G is a sum of logs
 (no overflow of (α+y)^-a, no 10^170 ₂F₁ values). G depends on (x, y) only: it is
 evaluated once per distinct (x, t_x) and (x, T) pair — tens of thousands for a
 million accounts. E(T) − s·G(T) ≥ 0 (it is the alive term minus the death-after-T
-term), so the bracket is summed without a harmful cancellation. The gradient is
-analytic except ∂/∂b and ∂/∂c of ln ₂F₁(1, b; c; z), taken by forward
-differences on the pairs; ∂/∂z is ₂F₁'s closed form (b/c)·₂F₁(2, b+1; c+1; z).
+term), so the bracket is summed without a harmful cancellation. ln ₂F₁(1, b; c; z)
+and its derivatives in b, c and z come from one series pass (:mod:`._hyp2f1`: the
+power series, or the 1 − z connection formula near z = 1), so the gradient is
+analytic; where that series would cancel, scipy's ₂F₁ gives the value and ∂/∂b, ∂/∂c
+by forward differences, ∂/∂z by its closed form (b/c)·₂F₁(2, b+1; c+1; z).
 Where scipy's ₂F₁ gives up (NaN for a large b or c − b with z > 0.9 — many purchases
 and one rate scale far from the other), G is integrated numerically instead, with its
 exact gradient (:func:`_log_tail_by_quadrature`).
@@ -57,8 +59,8 @@ from ._mle import (
 
 PARAMS = ("r", "alpha", "s", "beta")
 _STEP = 1e-6  # forward-difference step of ln ₂F₁ in its parameters b, c (relative to 1 + c)
-# s > e^5 (≈ 150) is a dropout rate without heterogeneity — the model's edge, where ₂F₁ of
-# b = s + 1 near z = 1 costs milliseconds a pair: the search stops there and says "boundary".
+# s > e^5 (≈ 150) is a dropout rate without heterogeneity — the model's edge: the search stops
+# there and says "boundary" (model_choice.at_its_limit scores such a fit as that limit model).
 _BOUNDS = [(-LOG_BOUND, LOG_BOUND), (-LOG_BOUND, LOG_BOUND), (-LOG_BOUND, 5.0), (-LOG_BOUND, LOG_BOUND)]
 _NODES, _WEIGHTS = roots_legendre(10)
 _GAUSS = ((_NODES + 1.0) / 2.0, _WEIGHTS / 2.0)  # Gauss–Legendre on [0, 1]
