@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._blas import single_blas_thread
+
 LOG_BOUND = 12.0  # parameters are searched within e^-12 … e^12
 MIN_ACCOUNTS = 20
 MIN_REPEATERS = 5
@@ -118,10 +120,11 @@ def maximise(weighted_loglik, data, start, n: float, max_iter: int, bounds=None)
     """L-BFGS-B on the log-parameters within ``bounds`` (default ±LOG_BOUND); the scipy result."""
     from scipy.optimize import minimize  # here, not at import: a web or worker process that never fits skips ~0.6 s
 
-    return minimize(
-        log_objective, start, args=(weighted_loglik, data, n), jac=True, method="L-BFGS-B",
-        bounds=bounds or [(-LOG_BOUND, LOG_BOUND)] * len(start), options={"maxiter": max_iter},
-    )
+    with single_blas_thread():
+        return minimize(
+            log_objective, start, args=(weighted_loglik, data, n), jac=True, method="L-BFGS-B",
+            bounds=bounds or [(-LOG_BOUND, LOG_BOUND)] * len(start), options={"maxiter": max_iter},
+        )
 
 
 def model_from(cls, names: tuple[str, ...], result, n: float, bounds=None):
@@ -135,7 +138,7 @@ def model_from(cls, names: tuple[str, ...], result, n: float, bounds=None):
     bounds = bounds or [(-LOG_BOUND, LOG_BOUND)] * len(names)
     on_bound = [k for k, v, (lo, hi) in zip(names, log_params, bounds) if v <= lo + 1e-3 or v >= hi - 1e-3]
     if on_bound:
-        return cls(*values, status="boundary",
+        return cls(*values, status="boundary", bounded=tuple(on_bound),
                    reason=f"parameter(s) {', '.join(on_bound)} on the search bound", **common)
     if not result.success:
         return cls(*[np.nan] * len(names), status="failed", reason=f"optimiser: {result.message}",

@@ -57,6 +57,9 @@ class BetaGeoModel(FittedModel):
     name: ClassVar[str] = "bgnbd"
     label: ClassVar[str] = "BG/NBD"
     param_names: ClassVar[tuple[str, ...]] = PARAMS
+    # a, b → ∞ with a/(a+b) fixed: one dropout probability for all — the model without heterogeneity in dropout,
+    # which a fit that ends with only these on the upper search bound approximates.
+    limit_params: ClassVar[tuple[str, ...]] = ("a", "b")
     #: MBG/NBD (a subclass) lets an account drop out at its first purchase too.
     dropout_at_first_purchase: ClassVar[bool] = False
 
@@ -69,6 +72,7 @@ class BetaGeoModel(FittedModel):
     reason: str = ""
     n_accounts: int = 0
     iterations: int = 0
+    bounded: tuple[str, ...] = ()  # parameters on their search bound (status boundary)
 
     @property
     def _k(self) -> float:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import digamma, gammaln
 
+from ._blas import single_blas_thread
 from ._mle import LOG_BOUND, by_count as _by_count, compress
 
 MIN_ACCOUNTS = 10
@@ -154,11 +155,12 @@ def fit_gamma_gamma(frequency, monetary_value, *, initial=None, max_iter=500) ->
     from scipy.optimize import minimize  # loaded on the first fit (see _mle.maximise)
 
     try:
-        result = minimize(
-            _objective, start, args=(_by_count(x), m_scaled, w, float(n)), jac=True,
-            method="L-BFGS-B",
-            bounds=[(-LOG_BOUND, LOG_BOUND)] * 3, options={"maxiter": max_iter},
-        )
+        with single_blas_thread():
+            result = minimize(
+                _objective, start, args=(_by_count(x), m_scaled, w, float(n)), jac=True,
+                method="L-BFGS-B",
+                bounds=[(-LOG_BOUND, LOG_BOUND)] * 3, options={"maxiter": max_iter},
+            )
     except (ValueError, ArithmeticError) as exc:  # pragma: no cover
         return _fallback("failed", f"optimiser raised {exc!r}", n)
     return _model_from(result, n, unit, float(np.log(unit)))

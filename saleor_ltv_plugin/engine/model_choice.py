@@ -15,7 +15,9 @@ every account without a repeat purchase however long ago it bought (issue 20:
 a company gone since 2023 must not read 100 % alive). A model within
 :data:`TIE_SHARE` of the best MAE ties with it, and ties go to the earlier model
 of :data:`PREFERENCE` (MBG/NBD: BG/NBD's cost; Pareto/NBD is slower to fit). A
-model whose calibration fit is not ``ok`` cannot be chosen. When there is no usable holdout
+model whose calibration fit is not ``ok`` cannot be chosen, except one that ends at its
+no-heterogeneity limit (:func:`at_its_limit`: shops whose accounts drop out at one common
+rate drive MBG/NBD's a, b or Pareto/NBD's s, β up a flat ridge to the search bound). When there is no usable holdout
 (a short history, too few accounts before the cut, no fit ok) the first model of
 :data:`PREFERENCE` that fits the full history is used, and the reason says so.
 
@@ -138,11 +140,21 @@ def _holdout_occasions(calibration: pd.DataFrame, full: pd.DataFrame) -> np.ndar
     return later.to_numpy(np.float64) - calibration["frequency"].to_numpy(np.float64)
 
 
+def at_its_limit(model) -> bool:
+    """A ``boundary`` fit whose only bounded parameters are its ``limit_params`` at their upper
+    bound (MBG/NBD's a, b; Pareto/NBD's s, β; accepted for the :data:`CHOOSABLE` models only): the likelihood still rises toward the model
+    without heterogeneity in dropout, which these parameters approximate to within the
+    flat ridge's last digits — a usable model, unlike one stopped at any other bound."""
+    bounded = getattr(model, "bounded", ())
+    return (model.status == "boundary" and bool(bounded) and set(bounded) <= set(model.limit_params)
+            and all(getattr(model, k) > 1.0 for k in bounded))
+
+
 def _score(name, x, t_x, T, actual, days) -> dict:
     model = MODELS[name][1](x, t_x, T)
     out = {"label": model.label, "status": model.status, "reason": model.reason, "params": model.params,
            "mae": None, "rmse": None, "predicted_total": None}
-    if model.ok:
+    if model.ok or (name in CHOOSABLE and at_its_limit(model)):
         predicted = model.conditional_expected_purchases(float(days), x, t_x, T)
         error = predicted - actual
         out.update(mae=float(np.mean(np.abs(error))), rmse=float(np.sqrt(np.mean(error**2))),
@@ -180,6 +192,10 @@ def _decide(scores: dict, holdout: dict) -> ModelChoice:
                      f"（直近 {days} 日の購入回数の1件あたり平均絶対誤差 {usable[name]:.4f}、{accounts} 件）。"
                      "BG/NBD ではリピート購入のない顧客の生存確率は常に 100 % です")
         return ModelChoice(name, reason, reason_ja, holdout=holdout, scores=scores)
+    if scores[name]["status"] == "boundary":  # scored only at its limit (at_its_limit)
+        reason += (f"; its calibration fit ends at the model's no-heterogeneity limit "
+                   f"({scores[name].get('reason', '')}: one dropout rate for all accounts)")
+        reason_ja += f"。検証用の推定は異質性のない極限（{scores[name].get('reason', '')}：離脱率が全顧客で共通）に達しています"
     if usable[name] > best:
         reason += f"; within {TIE_SHARE:.0%} of the best, {label} is preferred"
         reason_ja += f"。最良との差が {TIE_SHARE:.0%} 以内のため {label} を優先"
@@ -203,7 +219,7 @@ def fit_chosen(choice: ModelChoice, frequency, recency, T) -> tuple:
         cls, fit = MODELS[name]
         model = fit(frequency, recency, T)
         tried.append(model)
-        if model.ok:
+        if model.ok or (name in CHOOSABLE and at_its_limit(model)):
             if not failed:
                 return model, "", ""
             why = ", ".join(failed)

@@ -24,9 +24,11 @@ a series that stays moderate for large x and z → 1, so ln G is a sum of logs
 (no overflow of (α+y)^-a, no 10^170 ₂F₁ values). G depends on (x, y) only: it is
 evaluated once per distinct (x, t_x) and (x, T) pair — tens of thousands for a
 million accounts. E(T) − s·G(T) ≥ 0 (it is the alive term minus the death-after-T
-term), so the bracket is summed without a harmful cancellation. The gradient is
-analytic except ∂/∂b and ∂/∂c of ln ₂F₁(1, b; c; z), taken by forward
-differences on the pairs; ∂/∂z is ₂F₁'s closed form (b/c)·₂F₁(2, b+1; c+1; z).
+term), so the bracket is summed without a harmful cancellation. ln ₂F₁(1, b; c; z)
+and its derivatives in b, c and z come from one series pass (:mod:`._hyp2f1`: the
+power series, or the 1 − z connection formula near z = 1), so the gradient is
+analytic; where that series would cancel, scipy's ₂F₁ gives the value and ∂/∂b, ∂/∂c
+by forward differences, ∂/∂z by its closed form (b/c)·₂F₁(2, b+1; c+1; z).
 Where scipy's ₂F₁ gives up (NaN for a large b or c − b with z > 0.9 — many purchases
 and one rate scale far from the other), G is integrated numerically instead, with its
 exact gradient (:func:`_log_tail_by_quadrature`).
@@ -41,6 +43,7 @@ from typing import ClassVar
 import numpy as np
 from scipy.special import digamma, gammaln, hyp2f1, roots_legendre
 
+from ._hyp2f1 import log_hyp2f1_1
 from ._mle import (
     LOG_BOUND,
     FittedModel,
@@ -56,8 +59,8 @@ from ._mle import (
 
 PARAMS = ("r", "alpha", "s", "beta")
 _STEP = 1e-6  # forward-difference step of ln ₂F₁ in its parameters b, c (relative to 1 + c)
-# s > e^5 (≈ 150) is a dropout rate without heterogeneity — the model's edge, where ₂F₁ of
-# b = s + 1 near z = 1 costs milliseconds a pair: the search stops there and says "boundary".
+# s > e^5 (≈ 150) is a dropout rate without heterogeneity — the model's edge: the search stops
+# there and says "boundary" (model_choice.at_its_limit scores such a fit as that limit model).
 _BOUNDS = [(-LOG_BOUND, LOG_BOUND), (-LOG_BOUND, LOG_BOUND), (-LOG_BOUND, 5.0), (-LOG_BOUND, LOG_BOUND)]
 _NODES, _WEIGHTS = roots_legendre(10)
 _GAUSS = ((_NODES + 1.0) / 2.0, _WEIGHTS / 2.0)  # Gauss–Legendre on [0, 1]
@@ -74,6 +77,9 @@ class ParetoNbdModel(FittedModel):
     name: ClassVar[str] = "pareto_nbd"
     label: ClassVar[str] = "Pareto/NBD"
     param_names: ClassVar[tuple[str, ...]] = PARAMS
+    # s, β → ∞ with s/β fixed: one dropout rate for all — the model without heterogeneity in dropout,
+    # which a fit that ends with only these on the upper search bound approximates.
+    limit_params: ClassVar[tuple[str, ...]] = ("s", "beta")
 
     r: float
     alpha: float
@@ -84,6 +90,7 @@ class ParetoNbdModel(FittedModel):
     reason: str = ""
     n_accounts: int = 0
     iterations: int = 0
+    bounded: tuple[str, ...] = ()  # parameters on their search bound (status boundary)
 
     @property
     def _theta(self):
@@ -172,22 +179,19 @@ def _log_tail_by_series(theta, x, y, gradient: bool):
     c = a + 1.0
     alpha_larger = alpha >= beta
     if alpha_larger:  # ₂F₁(a, s+1; a+1; z) = (1−z)^-s ₂F₁(1, r+x; a+1; z), 1−z = (β+y)/(α+y)
-        b, z = r + x, (alpha - beta) / (alpha + y)
+        b, z, w = r + x, (alpha - beta) / (alpha + y), (beta + y) / (alpha + y)
         base = -(r + x) * la - s * lb
     else:  # ₂F₁(a, r+x; a+1; z) = (1−z)^(1−r−x) ₂F₁(1, s+1; a+1; z), 1−z = (α+y)/(β+y)
-        b, z = np.full_like(x, s + 1.0), (beta - alpha) / (beta + y)
+        b, z, w = np.full_like(x, s + 1.0), (beta - alpha) / (beta + y), (alpha + y) / (beta + y)
         base = (1.0 - r - x) * la - (s + 1.0) * lb
-    with np.errstate(divide="ignore", invalid="ignore"):
-        h = hyp2f1(1.0, b, c, z)
-        log_h = np.log(h)
-        value = base - np.log(a) + log_h
-        if not gradient:
-            return value, None
-        step = _STEP * (1.0 + c)
-        # Forward differences: along (b, c) together and along c alone.
-        d_both = (np.log(hyp2f1(1.0, b + step, c + step, z)) - log_h) / step
-        d_c = (np.log(hyp2f1(1.0, b, c + step, z)) - log_h) / step
-        d_z = b / c * hyp2f1(2.0, b + 1.0, c + 1.0, z) / h
+    log_h, d_b, d_c, d_z, ok = log_hyp2f1_1(b, c, z, w)
+    if not ok.all():  # the series would cancel or converge slowly: scipy's ₂F₁ there
+        rest = ~ok
+        log_h[rest], d_b[rest], d_c[rest], d_z[rest] = _scipy_log_hyp2f1(b[rest], c[rest], z[rest], gradient)
+    value = base - np.log(a) + log_h
+    if not gradient:
+        return value, None
+    d_both = d_b + d_c  # along (b, c) together
     if alpha_larger:  # b = r+x moves with r; z = (α−β)/(α+y)
         d_r = -la - 1.0 / a + d_both
         d_s = -lb - 1.0 / a + d_c
@@ -199,6 +203,20 @@ def _log_tail_by_series(theta, x, y, gradient: bool):
         d_alpha = (1.0 - r - x) / (alpha + y) - d_z / (beta + y)
         d_beta = -(s + 1.0) / (beta + y) + d_z * (alpha + y) / (beta + y) ** 2
     return value, np.array([d_r, d_alpha, d_s, d_beta])
+
+
+def _scipy_log_hyp2f1(b, c, z, gradient: bool):
+    """ln ₂F₁(1, b; c; z) and ∂/∂b, ∂/∂c (forward differences), ∂/∂z (closed form) by scipy."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = hyp2f1(1.0, b, c, z)
+        log_h = np.log(h)
+        if not gradient:
+            return log_h, np.nan, np.nan, np.nan
+        step = _STEP * (1.0 + c)
+        d_both = (np.log(hyp2f1(1.0, b + step, c + step, z)) - log_h) / step
+        d_c = (np.log(hyp2f1(1.0, b, c + step, z)) - log_h) / step
+        d_z = b / c * hyp2f1(2.0, b + 1.0, c + 1.0, z) / h
+    return log_h, d_both - d_c, d_c, d_z
 
 
 def _log_tail_by_quadrature(theta, x, y, gradient: bool = False):

@@ -1,5 +1,7 @@
 """The model a shop uses is the one that predicts its own holdout best, and it says why."""
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,15 +9,18 @@ import pytest
 from saleor_ltv_plugin.engine.account_metrics import MetricsSettings, fit_shop
 from saleor_ltv_plugin.engine.bgnbd import fit_bgnbd
 from saleor_ltv_plugin.engine.fitted import FittedShop, score_accounts
+from saleor_ltv_plugin.engine.mbgnbd import ModifiedBetaGeoModel
 from saleor_ltv_plugin.engine.model_choice import (
     MODELS,
     PREFERENCE,
     ModelChoice,
     _decide,
+    at_its_limit,
     choose_model,
     fit_chosen,
     model_from_params,
 )
+from saleor_ltv_plugin.engine.pareto_nbd import ParetoNbdModel
 from saleor_ltv_plugin.engine.summary import bgnbd_inputs, summarize_orders
 
 from .factories import lapsed_channel_orders
@@ -87,6 +92,24 @@ def test_decision_rule():
     assert "P(alive) = 1" in only.reason and "100 %" in only.reason_ja
     none = _decide(scores(bgnbd=None, mbgnbd=None, pareto_nbd=None), HOLDOUT)
     assert none.name == PREFERENCE[0] and "no model fitted" in none.reason
+
+
+def test_a_fit_at_its_no_heterogeneity_limit_is_scored_and_can_be_chosen():
+    """Shops whose accounts drop out at one common rate drive Pareto/NBD's s, β (MBG/NBD's a, b)
+    up a flat ridge to the search bound: that fit approximates the limit model and is usable;
+    a fit stopped at any other bound, or at a lower bound, is not."""
+    edge = ParetoNbdModel(1.19, 52.1, 148.4, 155127.6, log_likelihood=-1.0, status="boundary",
+                          reason="parameter(s) s on the search bound", bounded=("s",))
+    assert at_its_limit(edge) and at_its_limit(replace(edge, bounded=("s", "beta")))
+    assert not at_its_limit(replace(edge, bounded=("r",))) and not at_its_limit(replace(edge, bounded=("s", "r")))
+    assert not at_its_limit(replace(edge, s=6.1e-6))  # s on its lower bound: a different failure
+    assert not at_its_limit(replace(edge, status="failed"))
+    mbg = ModifiedBetaGeoModel(1.09, 44.1, 7023.8, 162754.8, log_likelihood=-1.0, status="boundary", bounded=("b",))
+    assert at_its_limit(mbg)
+    limit = scores(bgnbd=1.0, mbgnbd=None, pareto_nbd=1.2)
+    limit["pareto_nbd"].update(status="boundary", reason="parameter(s) s on the search bound")
+    choice = _decide(limit, HOLDOUT)
+    assert choice.name == "pareto_nbd" and "no-heterogeneity limit" in choice.reason and "極限" in choice.reason_ja
 
 
 def test_a_short_history_uses_the_default_and_says_so():
