@@ -7,11 +7,23 @@ from django.db import migrations, models
 LINES, ORDERS = "saleor_ltv_plugin_orderlinefact", "saleor_ltv_plugin_orderfact"
 
 
+STEP = 20_000  # orders per statement
+
+
 def fill_copies(apps, schema_editor):
-    # UPDATE … FROM: PostgreSQL, and SQLite from 3.33 on.
-    schema_editor.execute(
-        f'UPDATE "{LINES}" SET account_id = o.account_id, ordered_at = o.created_at, '
-        f'counts_as_purchase = o.counts_as_purchase FROM "{ORDERS}" o WHERE o.id = "{LINES}".order_id')
+    # UPDATE … FROM: PostgreSQL, and SQLite from 3.33 on. By ranges of orders, after the SKU and
+    # product indexes are gone: one statement over 8 M lines spilled its hash join into batches whose
+    # rows reached the remaining indexes in random order (> 25 min, 100 GB written, and not done).
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(f'SELECT MIN(id), MAX(id) FROM "{ORDERS}"')
+        low, high = cursor.fetchone()
+    if low is None:
+        return
+    for start in range(low, high + 1, STEP):
+        schema_editor.execute(
+            f'UPDATE "{LINES}" SET account_id = o.account_id, ordered_at = o.created_at, '
+            f'counts_as_purchase = o.counts_as_purchase FROM "{ORDERS}" o WHERE o.id = "{LINES}".order_id '
+            f'AND o.id >= {start} AND o.id < {start + STEP}')
 
 
 class Migration(migrations.Migration):
@@ -21,6 +33,14 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RemoveIndex(
+            model_name='orderlinefact',
+            name='ltv_orderline_product',
+        ),
+        migrations.RemoveIndex(
+            model_name='orderlinefact',
+            name='ltv_orderline_sku',
+        ),
         migrations.AddField(
             model_name='orderlinefact',
             name='account_id',
@@ -51,14 +71,6 @@ class Migration(migrations.Migration):
             model_name='orderlinefact',
             name='counts_as_purchase',
             field=models.BooleanField(help_text="The order's counts_as_purchase (a copy)."),
-        ),
-        migrations.RemoveIndex(
-            model_name='orderlinefact',
-            name='ltv_orderline_product',
-        ),
-        migrations.RemoveIndex(
-            model_name='orderlinefact',
-            name='ltv_orderline_sku',
         ),
         migrations.AddIndex(
             model_name='orderlinefact',

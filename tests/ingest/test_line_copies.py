@@ -112,13 +112,15 @@ def test_a_line_saved_on_its_own_takes_its_orders_values():
 class _Editor:
     """What the migration's fill uses of a schema editor (SQLite's refuses to open inside a test's transaction)."""
 
+    connection = connection
+
     @staticmethod
     def execute(sql):
         with connection.cursor() as cursor:
             cursor.execute(sql)
 
 
-def test_refresh_and_the_migrations_fill_repair_stale_copies():
+def test_refresh_and_the_migrations_fill_repair_stale_copies(monkeypatch):
     upsert_orders([make_order(f"o{i}", company=f"社{i % 2}", created_at=make_order().created_at + timedelta(days=i))
                    for i in range(4)])
     stale = {"account_id": Account.objects.order_by("pk").first().pk + 1000,
@@ -128,5 +130,6 @@ def test_refresh_and_the_migrations_fill_repair_stale_copies():
     assert line_copies.refresh(first_two) == 2
     assert line_copies.refresh(first_two) == 0  # nothing left to change there
     migration = importlib.import_module("saleor_ltv_plugin.migrations.0037_orderline_order_copies")
+    monkeypatch.setattr(migration, "STEP", 2)  # several ranges over the four orders
     migration.fill_copies(None, _Editor())
     assert assert_copies_match() == 4
