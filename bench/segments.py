@@ -61,9 +61,10 @@ def prepare(accounts: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute("""INSERT INTO saleor_ltv_plugin_orderlinefact
             (order_id, line_ref, variant_id, product_id, sku, product_name, variant_name, product_slug, image_url,
-             quantity, unit_price, amount)
+             quantity, unit_price, amount, account_id, ordered_at, counts_as_purchase)
             SELECT o.id, n::text, '', ((o.id * 7 + n * 13) % 200 / 2)::text,
-                   'SKU-' || lpad(((o.id * 7 + n * 13) % 200)::text, 4, '0'), '', '', '', '', 1, 1000, 1000
+                   'SKU-' || lpad(((o.id * 7 + n * 13) % 200)::text, 4, '0'), '', '', '', '', 1, 1000, 1000,
+                   o.account_id, o.created_at, o.counts_as_purchase
             FROM saleor_ltv_plugin_orderfact o CROSS JOIN generate_series(1, 2) n""")
         prefectures = "ARRAY[" + ",".join(f"'{p}'" for p in PREFECTURES) + "]"
         cursor.execute(f"""INSERT INTO saleor_ltv_plugin_contact

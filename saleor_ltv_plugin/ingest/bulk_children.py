@@ -17,22 +17,30 @@ from .facts import OrderData
 
 LINE_COLUMNS = ("variant_id", "product_id", "sku", "product_name", "quantity", "unit_price", "amount",
                 "variant_name", "product_slug", "image_url")
+# The order's account, date and purchase flag (line_copies): staged with each line, so a line whose
+# order changed is a changed line.
+COPY_COLUMNS = ("account_id", "ordered_at", "counts_as_purchase")
 SHIPMENT_COLUMNS = ("shipped_at", "tracking_number", "carrier", "lines")
 
 
-def sync_lines(stage: Stage, orders: Sequence[OrderData], current: dict[int, int], created) -> set[int]:
-    """Make each current order's lines the ones given; returns the orders whose lines changed."""
+def sync_lines(stage: Stage, orders: Sequence[OrderData], current: dict[int, int], created,
+               account_ids: Sequence[int]) -> set[int]:
+    """Make each current order's lines the ones given (`account_ids`: each order's account, by
+    position, as stored); returns the orders whose lines changed."""
 
     def rows():
         for pk, idx in current.items():
-            wanted = {line.line_ref: line for line in orders[idx].lines}  # a repeated ref: the last one
+            data = orders[idx]  # current: the stored order is this snapshot (bulk_orders._merge_orders)
+            wanted = {line.line_ref: line for line in data.lines}  # a repeated ref: the last one
             for ref, line in wanted.items():
                 yield (pk, ref, line.variant_id, line.product_id, line.sku, line.product_name, line.quantity,
-                       line.unit_price, line.amount, line.variant_name, line.product_slug, line.image_url)
+                       line.unit_price, line.amount, line.variant_name, line.product_slug, line.image_url,
+                       account_ids[idx], data.created_at, data.counts_as_purchase)
 
-    return _sync(stage, "line", table(OrderLineFact), "line_ref", LINE_COLUMNS,
+    return _sync(stage, "line", table(OrderLineFact), "line_ref", LINE_COLUMNS + COPY_COLUMNS,
                  "variant_id text, product_id text, sku text, product_name text, quantity int, unit_price numeric, "
-                 "amount numeric, variant_name text, product_slug text, image_url text",
+                 "amount numeric, variant_name text, product_slug text, image_url text, "
+                 "account_id bigint, ordered_at timestamptz, counts_as_purchase bool",
                  [pk for pk in current if pk not in created], rows(), stamped=False)
 
 

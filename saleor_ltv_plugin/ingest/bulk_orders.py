@@ -90,7 +90,7 @@ def upsert_chunk(chunk: Sequence[OrderData]) -> tuple[object, set[int]]:
         index = {(d.source, d.external_id): i for i, d in enumerate(orders)}
         created, changed, touched = _merge_orders(stage, index, now)
         current = dict(stage.rows("SELECT order_id, idx FROM ltv_stage_current"))
-        relined = sync_lines(stage, orders, current, created)
+        relined = sync_lines(stage, orders, current, created, account_ids)
         reshipped = sync_shipments(stage, orders, current, created)
         bulk_accounts.link_contacts(stage, orders, current, account_ids, contact_ids)
         stage.drop()

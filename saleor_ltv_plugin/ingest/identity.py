@@ -23,6 +23,7 @@ from ..models import (
     Contact,
     ErasedIdentity,
     OrderFact,
+    OrderLineFact,
 )
 from . import payload_scrub
 from .bulk_sql import bulk_set
@@ -318,6 +319,7 @@ def erase_customer(user_id: str | None, email: str | None) -> int:
             channel=account.channel, currency=account.currency, key_kind="email", key=anonymous_key
         ).first()
         if twin:  # the same person had a user and a guest account: fold them into one
+            OrderLineFact.objects.filter(order__account=account).update(account_id=twin.pk)  # line_copies
             OrderFact.objects.filter(account=account).update(account=twin)
             AccountContact.objects.filter(account=account).delete()
             account.delete()

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from .. import conf, signals
 from ..models import Account, AccountContact, CheckoutFact, CheckoutState, OrderFact, OrderLineFact
-from . import bulk_orders
+from . import bulk_orders, line_copies
 from .account_keys import AccountKey, resolve_account_key
 from .acquisition import refresh_acquisition
 from .bulk_sql import bulk_set
@@ -197,7 +197,9 @@ def _upsert_chunk(chunk: Sequence[OrderData]) -> tuple[OrderCounts, set[int]]:
             changed.append(existing)
     if changed:
         bulk_set(OrderFact, changed, [*ORDER_FIELDS, "updated_at"])
-    relined = _sync_lines(current) | sync_shipments(current)
+    copies = {stored[(data.source, data.external_id)].pk: line_copies.copies_of(stored[(data.source, data.external_id)])
+              for data in current.values()}
+    relined = _sync_lines(current, copies) | sync_shipments(current)
     _link_contacts(current, rows, stored)
     _complete_checkouts(current.values())
     refresh_acquisition(touched)
@@ -301,8 +303,9 @@ def _lock_orders(latest) -> dict[tuple[str, str], OrderFact]:
     return stored
 
 
-def _sync_lines(current: dict[int, OrderData]) -> set[int]:
-    """Make each order's lines the ones given; returns the orders whose lines changed."""
+def _sync_lines(current: dict[int, OrderData], copies: dict[int, dict]) -> set[int]:
+    """Make each order's lines the ones given, with the order's `copies` (line_copies); returns the
+    orders whose lines changed."""
     if not current:
         return set()
     existing: dict[tuple[int, str], OrderLineFact] = {
@@ -316,19 +319,23 @@ def _sync_lines(current: dict[int, OrderData]) -> set[int]:
     new_rows, changed = [], []
     for (order_id, ref), line in wanted.items():
         row = existing.get((order_id, ref))
+        copied = copies[order_id]
         if row is None:
             row = OrderLineFact(order_id=order_id, line_ref=ref)
             new_rows.append(row)
-        elif all(getattr(row, f) == getattr(line, f) for f in LINE_FIELDS):
+        elif (all(getattr(row, f) == getattr(line, f) for f in LINE_FIELDS)
+              and all(getattr(row, f) == value for f, value in copied.items())):
             continue
         else:
             changed.append(row)
         for name in LINE_FIELDS:
             setattr(row, name, getattr(line, name))
+        for name, value in copied.items():
+            setattr(row, name, value)
     if new_rows:
         OrderLineFact.objects.bulk_create(new_rows)
     if changed:
-        bulk_set(OrderLineFact, changed, LINE_FIELDS)
+        bulk_set(OrderLineFact, changed, [*LINE_FIELDS, *line_copies.COPIES])
     return {line.order_id for line in (*stale, *new_rows, *changed)}
 
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 from ..models import Account, AccountContact, OrderFact
+from . import line_copies
 from .account_keys import AccountKey
 from .acquisition import refresh_acquisition
 from .orders import _ensure_accounts, account_ident, account_key
@@ -81,6 +82,7 @@ def _rekey_batch(batch: list[OrderFact]) -> int:
             order.account_id = accounts[account_ident(*wanted[order.pk])].pk
             changed.append(order)
     OrderFact.objects.bulk_update(changed, ["account_id"])
+    line_copies.refresh(order.pk for order in changed)
     refresh_acquisition({before[o.pk] for o in changed} | {o.account_id for o in changed})
     links = {}
     for order in changed:

@@ -2,7 +2,8 @@
 
 Metric fields compare columns of the row itself; everything about orders, lines, views, tags
 and contacts is an EXISTS correlated on the account id (indexed: orders by account and date,
-lines by order and SKU, contacts by account, views by contact and date, tags by account), and
+purchase lines by SKU or product and date — a line carries its order's account, date and purchase
+flag —, contacts by account, views by contact and date, tags by account), and
 "at least N purchases" an IN over orders grouped by account. NOT is the complement: an account
 whose metric is NULL is in `not: {p_alive: {gte: 0.5}}`.
 """
@@ -122,20 +123,24 @@ def _item(condition: dict, prefix: str) -> dict:
 
 
 def _bought(condition: dict, clock: _Clock) -> Q:
-    orders = _purchases().filter(**_item(condition, "lines__"))
+    item = _item(condition, "")
+    # Of an item: its purchase lines, which carry their order's account, date and flag (one range of
+    # the SKU or product index); of anything: the purchases themselves (an order may have no lines).
+    rows, date, order = ((OrderLineFact.objects.filter(counts_as_purchase=True, **item), "ordered_at", "order_id")
+                         if item else (_purchases(), "created_at", "id"))
     if condition.get("since"):
-        orders = orders.filter(created_at__gte=clock.start_of(condition["since"]))
+        rows = rows.filter(**{f"{date}__gte": clock.start_of(condition["since"])})
     if condition.get("until"):  # inclusive: before the next day's midnight
-        orders = orders.filter(created_at__lt=clock.start_of(condition["until"]) + dt.timedelta(days=1))
+        rows = rows.filter(**{f"{date}__lt": clock.start_of(condition["until"]) + dt.timedelta(days=1)})
     if condition.get("within_days"):
-        orders = orders.filter(created_at__gte=clock.days_ago(condition["within_days"]))
+        rows = rows.filter(**{f"{date}__gte": clock.days_ago(condition["within_days"])})
     times = condition.get("min_times", 1)
     if times > 1:
-        counted = (orders.values("account_id").annotate(purchases=Count("id", distinct=True))
+        counted = (rows.values("account_id").annotate(purchases=Count(order, distinct=True))
                    .filter(purchases__gte=times).values("account_id"))
         q = Q(account_id__in=counted)
     else:
-        q = Q(Exists(orders.filter(account_id=OuterRef("account_id"))))
+        q = Q(Exists(rows.filter(account_id=OuterRef("account_id"))))
     return ~q if condition.get("never") else q
 
 
@@ -148,8 +153,8 @@ def _viewed(condition: dict, clock: _Clock) -> Q:
         # AccountContact row's account, OuterRef the view.
         key = "sku" if condition.get("sku") else "product_id"
         bought = OrderLineFact.objects.filter(
-            order__account_id=OuterRef(OuterRef("account_id")), order__counts_as_purchase=True,
-            order__created_at__gte=since, **{key: OuterRef(key)})
+            account_id=OuterRef(OuterRef("account_id")), counts_as_purchase=True,
+            ordered_at__gte=since, **{key: OuterRef(key)})
         views = views.filter(~Exists(bought))
     return Q(Exists(_contacts().filter(Exists(views))))
 
