@@ -153,7 +153,7 @@ def at_its_limit(model) -> bool:
 def _score(name, x, t_x, T, actual, days) -> dict:
     model = MODELS[name][1](x, t_x, T)
     out = {"label": model.label, "status": model.status, "reason": model.reason, "params": model.params,
-           "mae": None, "rmse": None, "predicted_total": None}
+           "bounded": list(getattr(model, "bounded", ())), "mae": None, "rmse": None, "predicted_total": None}
     if model.ok or (name in CHOOSABLE and at_its_limit(model)):
         predicted = model.conditional_expected_purchases(float(days), x, t_x, T)
         error = predicted - actual
@@ -195,7 +195,8 @@ def _decide(scores: dict, holdout: dict) -> ModelChoice:
     if scores[name]["status"] == "boundary":  # scored only at its limit (at_its_limit)
         reason += (f"; its calibration fit ends at the model's no-heterogeneity limit "
                    f"({scores[name].get('reason', '')}: one dropout rate for all accounts)")
-        reason_ja += f"。検証用の推定は異質性のない極限（{scores[name].get('reason', '')}：離脱率が全顧客で共通）に達しています"
+        bound = "、".join(scores[name].get("bounded", []))
+        reason_ja += f"。検証用の推定は異質性のない極限（パラメータ {bound} が探索範囲の上限：離脱率が全顧客で共通）に達しています"
     if usable[name] > best:
         reason += f"; within {TIE_SHARE:.0%} of the best, {label} is preferred"
         reason_ja += f"。最良との差が {TIE_SHARE:.0%} 以内のため {label} を優先"

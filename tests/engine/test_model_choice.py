@@ -107,9 +107,10 @@ def test_a_fit_at_its_no_heterogeneity_limit_is_scored_and_can_be_chosen():
     mbg = ModifiedBetaGeoModel(1.09, 44.1, 7023.8, 162754.8, log_likelihood=-1.0, status="boundary", bounded=("b",))
     assert at_its_limit(mbg)
     limit = scores(bgnbd=1.0, mbgnbd=None, pareto_nbd=1.2)
-    limit["pareto_nbd"].update(status="boundary", reason="parameter(s) s on the search bound")
+    limit["pareto_nbd"].update(status="boundary", reason="parameter(s) s on the search bound", bounded=["s"])
     choice = _decide(limit, HOLDOUT)
     assert choice.name == "pareto_nbd" and "no-heterogeneity limit" in choice.reason and "極限" in choice.reason_ja
+    assert "パラメータ s が探索範囲の上限" in choice.reason_ja and "search bound" not in choice.reason_ja
 
 
 def test_a_short_history_uses_the_default_and_says_so():
