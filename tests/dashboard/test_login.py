@@ -43,8 +43,8 @@ def browser_page(chromium):
     assert not errors, errors
 
 
-def _sign_in(page, password: str) -> None:
-    page.fill("input[name=email]", "admin@shop.example")
+def _sign_in(page, password: str, email: str = "admin@shop.example") -> None:
+    page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
 
@@ -79,9 +79,7 @@ def test_a_staff_user_signs_in_sees_the_overview_and_signs_out(login_server, bro
 def test_a_reader_sees_the_settings_read_only_and_a_save_is_refused_naming_the_scope(login_server, browser_page):
     page = browser_page
     page.goto(f"{login_server}/login/?lang=en&next=/dashboard/%3Fpage%3Dsettings")
-    page.fill("input[name=email]", "reader@shop.example")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    _sign_in(page, PASSWORD, "reader@shop.example")
     page.wait_for_url(re.compile(r"/dashboard/\?page=settings$"))
     app = page.frame_locator("#frame")
     app.get_by_test_id("missing-permission").wait_for()
@@ -105,9 +103,7 @@ def _can_sign_in(page, url: str, email: str, password: str) -> bool:
     try:
         other = context.new_page()
         other.goto(f"{url}/login/?lang=en")
-        other.fill("input[name=email]", email)
-        other.fill("input[name=password]", password)
-        other.click("button[type=submit]")
+        _sign_in(other, password, email)
         other.wait_for_load_state()
         return "/dashboard/" in other.url
     finally:
@@ -152,9 +148,7 @@ def test_an_admin_adds_a_colleague_on_the_staff_page_and_disables_them(login_ser
 def test_a_reader_may_not_open_the_staff_list(login_server, browser_page):
     page = browser_page
     page.goto(f"{login_server}/login/?lang=en&next=/dashboard/%3Fpage%3Dstaff")
-    page.fill("input[name=email]", "reader@shop.example")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    _sign_in(page, PASSWORD, "reader@shop.example")
     page.wait_for_url(re.compile(r"/dashboard/\?page=staff$"))
     app = page.frame_locator("#frame")
     app.get_by_test_id("permission-denied").wait_for()
